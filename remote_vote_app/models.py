@@ -1,0 +1,140 @@
+"""Database tables (plain SQLModel). Times are stored in UTC; deadlines are dates in the election's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Territory(SQLModel, table=True):
+    """Oblast, city or aiyl aimak; cities and aiyl aimaks hold the local councils."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # oblast | city | aiyl_aimak
+    code: str = Field(unique=True)
+    name_ru: str
+    name_ky: str
+    name_en: str
+    parent_id: Optional[int] = Field(default=None, foreign_key="territory.id", index=True)
+
+
+class Election(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str  # city_kenesh | aiyl_kenesh
+    territory_id: int = Field(foreign_key="territory.id", index=True)
+    election_day: dt.date
+    application_deadline: dt.date  # inclusive, in `timezone`
+    timezone: str = "Asia/Bishkek"
+    is_demo: bool = False
+
+
+class Precinct(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # home | remote
+    number: str = Field(unique=True)
+    territory_id: int = Field(foreign_key="territory.id", index=True)
+    city_ru: str = ""
+    city_ky: str = ""
+    city_en: str = ""
+    district_ru: str = ""
+    district_ky: str = ""
+    district_en: str = ""
+    place_ru: str
+    place_ky: str
+    place_en: str
+    address_ru: str
+    address_ky: str
+    address_en: str
+    latitude: Optional[float] = None
+    longitude: Optional[float] = None
+    location_precision: str = "approximate"  # exact | approximate
+    active: bool = True
+
+
+class Voter(SQLModel, table=True):
+    """One entry of the voter register (synthetic in the demo)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    pin: str = Field(unique=True, max_length=14)
+    document_number: str = Field(max_length=9, index=True)
+    last_name: str
+    first_name: str
+    patronymic: str = ""
+    birth_date: dt.date
+    address: str
+    territory_id: int = Field(foreign_key="territory.id", index=True)
+    home_precinct_id: int = Field(foreign_key="precinct.id")
+    phone: str
+
+
+class Application(SQLModel, table=True):
+    __table_args__ = (
+        # One active application per voter and election, even under concurrent submits.
+        sa.Index(
+            "uq_application_active_voter_election",
+            "voter_id",
+            "election_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'submitted'"),
+            postgresql_where=sa.text("status = 'submitted'"),
+        ),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    reference: str = Field(unique=True, max_length=12)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    election_id: int = Field(foreign_key="election.id", index=True)
+    remote_precinct_id: int = Field(foreign_key="precinct.id", index=True)
+    email: str
+    phone: str
+    consent_at: dt.datetime
+    consent_version: str
+    channel: str = "online"  # online | in_person
+    status: str = Field(default="submitted", index=True)  # submitted | withdrawn
+    change_count: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    changed_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class LoginCode(SQLModel, table=True):
+    """A one-time login code; only its keyed hash is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    challenge: str = Field(unique=True, max_length=64)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    code_hash: str
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    last_sent_at: dt.datetime = Field(default_factory=utcnow)
+    sends: int = 1
+    attempts: int = 0
+    used_at: Optional[dt.datetime] = None
+
+
+class OutboxMessage(SQLModel, table=True):
+    id: Optional[int] = Field(default=None, primary_key=True)
+    channel: str  # sms | email
+    recipient: str
+    subject: str = ""
+    body: str
+    status: str = "queued"  # queued | sent | failed
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class AuditEvent(SQLModel, table=True):
+    """Append-only: the migration adds triggers that refuse UPDATE and DELETE."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str  # voter:<id> | staff:<id> | system
+    action: str
+    entity: str
+    entity_id: str = Field(index=True)
+    details: str = ""  # JSON, never with PIN / document numbers

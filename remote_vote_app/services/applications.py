@@ -1,0 +1,242 @@
+"""Applications to vote at a remote precinct: submit, change, withdraw, read.
+
+Every function takes the voter's id from the caller's server-side session; a reference number
+from the browser is only ever looked up among that voter's own applications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, replace
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from remote_vote_app.i18n import t
+from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
+from remote_vote_app.services import audit, elections, precincts
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
+from remote_vote_app.services.notifications import Sender
+from remote_vote_app.services.validation import normalize_email, normalize_phone
+
+CONSENT_VERSION = "2024-10-v1"
+# No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes.
+REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
+REFERENCE_LENGTH = 8
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return f"{body[:4]}-{body[4:]}"
+
+
+def normalize_reference(raw: str) -> str:
+    text = "".join(ch for ch in (raw or "").upper() if ch.isalnum())
+    return f"{text[:4]}-{text[4:]}" if len(text) == REFERENCE_LENGTH else text
+
+
+@dataclass(frozen=True)
+class Draft:
+    election_id: int | None
+    precinct_id: int | None
+    email: str
+    phone: str
+    consent: bool
+
+
+def _actor(voter_id: int, staff_actor: str | None) -> str:
+    return staff_actor or f"voter:{voter_id}"
+
+
+def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None) -> Draft:
+    """The draft with normalized contacts, or FieldErrors naming every wrong field."""
+    voter = session.get(Voter, voter_id)
+    errors: dict[str, ServiceError] = {}
+    election = session.get(Election, draft.election_id) if draft.election_id else None
+    if election is None or election.territory_id != voter.territory_id:
+        errors["election"] = ServiceError("error.election_required", field="election")
+    elif not elections.is_open(election, now):
+        errors["election"] = ServiceError("error.deadline_passed", field="election")
+    email, phone = draft.email, draft.phone
+    try:
+        precincts.get_active_remote(session, draft.precinct_id)
+    except ServiceError as exc:
+        errors["precinct"] = exc
+    try:
+        email = normalize_email(draft.email)
+    except ServiceError as exc:
+        errors["email"] = exc
+    try:
+        phone = normalize_phone(draft.phone)
+    except ServiceError as exc:
+        errors["phone"] = exc
+    if not draft.consent:
+        errors["consent"] = ServiceError("error.consent_required", field="consent")
+    if errors:
+        raise FieldErrors(errors)
+    return replace(draft, email=email, phone=phone)
+
+
+def _active(session: Session, voter_id: int, election_id: int) -> Application | None:
+    return session.exec(
+        select(Application).where(
+            Application.voter_id == voter_id,
+            Application.election_id == election_id,
+            Application.status == "submitted",
+        )
+    ).first()
+
+
+def submit(
+    session: Session, voter_id: int, draft: Draft, sender: Sender, lang: str, *,
+    channel: str = "online", staff_actor: str | None = None, now: dt.datetime | None = None,
+) -> Application:
+    now = now or now_utc()
+    draft = validate(session, voter_id, draft, now)
+    existing = _active(session, voter_id, draft.election_id)
+    if existing is not None:
+        raise ServiceError("error.already_applied", reference=existing.reference)
+    application = Application(
+        reference=new_reference(),
+        voter_id=voter_id,
+        election_id=draft.election_id,
+        remote_precinct_id=draft.precinct_id,
+        email=draft.email,
+        phone=draft.phone,
+        consent_at=now,
+        consent_version=CONSENT_VERSION,
+        channel=channel,
+        created_at=now,
+        changed_at=now,
+    )
+    session.add(application)
+    try:
+        session.flush()
+    except IntegrityError:
+        # A concurrent submit won the race (the partial unique index decided).
+        session.rollback()
+        raise ServiceError("error.already_applied", reference="") from None
+    audit.record(
+        session, _actor(voter_id, staff_actor), "application.submitted", "application", application.reference,
+        election_id=draft.election_id, precinct_id=draft.precinct_id, channel=channel,
+    )
+    _notify(session, application, sender, lang, "submitted")
+    return application
+
+
+def own(session: Session, voter_id: int, reference: str) -> Application:
+    """The voter's own application; another voter's reference looks exactly like a missing one."""
+    application = session.exec(
+        select(Application).where(Application.reference == normalize_reference(reference))
+    ).first()
+    if application is None or application.voter_id != voter_id:
+        raise NotFound("error.application_not_found")
+    return application
+
+
+def _ensure_changeable(session: Session, application: Application, now: dt.datetime) -> Election:
+    if application.status != "submitted":
+        raise ServiceError("error.application_withdrawn")
+    election = session.get(Election, application.election_id)
+    elections.ensure_open(election, now)
+    return election
+
+
+def change(
+    session: Session, voter_id: int, reference: str, draft: Draft, sender: Sender, lang: str, *,
+    staff_actor: str | None = None, now: dt.datetime | None = None,
+) -> Application:
+    """Change precinct and contacts (not the election) until the deadline."""
+    now = now or now_utc()
+    application = own(session, voter_id, reference)
+    _ensure_changeable(session, application, now)
+    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now)
+    changed = {
+        field: (getattr(application, attr), value)
+        for field, attr, value in (
+            ("precinct_id", "remote_precinct_id", draft.precinct_id),
+            ("email", "email", draft.email),
+            ("phone", "phone", draft.phone),
+        )
+        if getattr(application, attr) != value
+    }
+    if not changed:
+        return application
+    application.remote_precinct_id = draft.precinct_id
+    application.email = draft.email
+    application.phone = draft.phone
+    application.consent_at = now
+    application.consent_version = CONSENT_VERSION
+    application.change_count += 1
+    application.changed_at = now
+    session.add(application)
+    # Contacts are personal data: the audit names the changed fields, precinct ids in full.
+    details = {"fields": sorted(changed)}
+    if "precinct_id" in changed:
+        details["precinct_from"], details["precinct_to"] = changed["precinct_id"]
+    audit.record(session, _actor(voter_id, staff_actor), "application.changed", "application", application.reference, **details)
+    _notify(session, application, sender, lang, "changed")
+    return application
+
+
+def withdraw(
+    session: Session, voter_id: int, reference: str, sender: Sender, lang: str, *,
+    staff_actor: str | None = None, now: dt.datetime | None = None,
+) -> Application:
+    now = now or now_utc()
+    application = own(session, voter_id, reference)
+    _ensure_changeable(session, application, now)
+    application.status = "withdrawn"
+    application.changed_at = now
+    session.add(application)
+    audit.record(session, _actor(voter_id, staff_actor), "application.withdrawn", "application", application.reference)
+    _notify(session, application, sender, lang, "withdrawn")
+    return application
+
+
+def election_name(election: Election, territory: Territory, lang: str) -> str:
+    name = getattr(territory, f"name_{lang}", territory.name_ru)
+    text = t(lang, f"election.name.{election.kind}", territory=name)
+    return f"{t(lang, 'election.demo_prefix')} {text}" if election.is_demo else text
+
+
+def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None) -> dict:
+    """Everything the voter needs to read about one application, as strings in their language."""
+    election = session.get(Election, application.election_id)
+    territory = session.get(Territory, election.territory_id)
+    precinct = precincts.localized(session.get(Precinct, application.remote_precinct_id), lang)
+    return {
+        "reference": application.reference,
+        "election": election_name(election, territory, lang),
+        "election_day": election.election_day.strftime("%d.%m.%Y"),
+        "deadline": election.application_deadline.strftime("%d.%m.%Y"),
+        "precinct_id": str(precinct["id"]),
+        "precinct": f"{precinct['number']} — {precinct['place']}",
+        "address": f"{precinct['city']}, {precinct['address']}",
+        "email": application.email,
+        "phone": application.phone,
+        "status": application.status,
+        "status_text": t(lang, f"status.{application.status}"),
+        "channel_text": t(lang, f"channel.{application.channel}"),
+        "can_change": application.status == "submitted" and elections.is_open(election, now),
+        "submitted_at": application.created_at.strftime("%d.%m.%Y"),
+    }
+
+
+def list_for_voter(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> list[dict]:
+    rows = session.exec(
+        select(Application).where(Application.voter_id == voter_id).order_by(Application.created_at.desc(), Application.id.desc())
+    ).all()
+    return [summary(session, row, lang, now) for row in rows]
+
+
+def _notify(session: Session, application: Application, sender: Sender, lang: str, event: str) -> None:
+    info = summary(session, application, lang)
+    params = {k: info[k] for k in ("reference", "election", "election_day", "precinct", "address")}
+    sender.send(session, "sms", application.phone, t(lang, f"sms.application_{event}", **params))
+    sender.send(
+        session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
+        subject=t(lang, f"email.application_{event}.subject", **params),
+    )

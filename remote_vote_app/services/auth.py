@@ -1,0 +1,166 @@
+"""Voter login by ID card data and a one-time SMS code.
+
+Codes come from a CSPRNG, are stored as a keyed hash, are single use, expire, allow a few wrong
+tries, and resends are limited. Repeated attempts per PIN and per client are rate limited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import math
+import secrets
+import time
+from dataclasses import dataclass
+
+from limits import parse
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlmodel import Session, select
+
+from remote_vote_app.i18n import t
+from remote_vote_app.models import LoginCode, Voter
+from remote_vote_app.services import register
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.notifications import Sender
+from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
+from remote_vote_app.settings import settings
+
+# Rate limits: (limit, scope). Keys are hashed so no PIN sits in the limiter's storage.
+START_PER_PIN = parse("5/15 minutes")
+START_PER_CLIENT = parse("30/hour")
+FAILURES_PER_PIN = parse("10/hour")
+FAILURES_PER_CLIENT = parse("30/hour")
+
+_limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
+
+
+def reset_rate_limits() -> None:
+    """For tests: forget every counted attempt."""
+    _limiter.storage.reset()
+
+
+def _key(value: str) -> str:
+    return hmac.new(settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _ensure_allowed(item, scope: str, key: str) -> None:
+    if not _limiter.test(item, scope, key):
+        reset_at, _remaining = _limiter.get_window_stats(item, scope, key)
+        minutes = max(1, math.ceil((reset_at - time.time()) / 60))
+        raise ServiceError("error.too_many_attempts", minutes=minutes)
+
+
+def _hash_code(challenge: str, code: str) -> str:
+    return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Challenge:
+    token: str
+    masked_phone: str
+    resend_after: dt.datetime  # UTC
+
+
+def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    login.code_hash = _hash_code(login.challenge, code)
+    login.expires_at = now + dt.timedelta(seconds=settings.code_ttl_seconds)
+    login.last_sent_at = now
+    login.attempts = 0
+    session.add(login)
+    minutes = settings.code_ttl_seconds // 60
+    sender.send(session, "sms", voter.phone, t(lang, "sms.login_code", code=code, minutes=minutes))
+
+
+def _challenge(login: LoginCode, voter: Voter) -> Challenge:
+    return Challenge(
+        token=login.challenge,
+        masked_phone=mask_phone(voter.phone),
+        resend_after=login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds),
+    )
+
+
+def start_login(
+    session: Session, pin_raw: str, document_raw: str, client: str, sender: Sender, lang: str,
+    now: dt.datetime | None = None,
+) -> Challenge:
+    now = now or now_utc()
+    pin = normalize_pin(pin_raw, today=now.date())
+    document = normalize_document(document_raw)
+    pin_key, client_key = _key(pin), _key(client)
+    _ensure_allowed(START_PER_CLIENT, "start-client", client_key)
+    _ensure_allowed(START_PER_PIN, "start-pin", pin_key)
+    _ensure_allowed(FAILURES_PER_PIN, "fail-pin", pin_key)
+    _limiter.hit(START_PER_CLIENT, "start-client", client_key)
+    _limiter.hit(START_PER_PIN, "start-pin", pin_key)
+    voter = register.find(session, pin, document)
+    if voter is None:
+        # Same answer for an unknown PIN and a wrong document.
+        raise ServiceError("error.login_not_found")
+    # A new code makes every older one of this voter useless.
+    for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.used_at == None)):  # noqa: E711
+        old.used_at = now
+        session.add(old)
+    login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, code_hash="", expires_at=now, created_at=now)
+    _issue_code(session, login, voter, sender, lang, now)
+    return _challenge(login, voter)
+
+
+def _open_login(session: Session, token: str, now: dt.datetime) -> LoginCode:
+    login = session.exec(select(LoginCode).where(LoginCode.challenge == (token or ""))).first() if token else None
+    if login is None or login.used_at is not None or login.expires_at <= now:
+        raise ServiceError("error.code_expired")
+    return login
+
+
+def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt.datetime | None = None) -> Challenge:
+    now = now or now_utc()
+    login = _open_login(session, token, now)
+    voter = session.get(Voter, login.voter_id)
+    if login.sends > settings.code_max_resends:
+        raise ServiceError("error.resend_limit")
+    wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
+    if wait > 0:
+        raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
+    login.sends += 1
+    _issue_code(session, login, voter, sender, lang, now)
+    return _challenge(login, voter)
+
+
+def verify_code(session: Session, token: str, code: str, client: str, now: dt.datetime | None = None) -> int:
+    """The voter id when the code is right; otherwise an error, with the failure counted and saved."""
+    now = now or now_utc()
+    code = "".join(ch for ch in (code or "") if not ch.isspace())
+    if not (len(code) == 6 and code.isdigit()):
+        raise ServiceError("error.code_format", field="code")
+    client_key = _key(client)
+    _ensure_allowed(FAILURES_PER_CLIENT, "fail-client", client_key)
+    login = _open_login(session, token, now)
+    voter = session.get(Voter, login.voter_id)
+    pin_key = _key(voter.pin)
+    _ensure_allowed(FAILURES_PER_PIN, "fail-pin", pin_key)
+    if login.attempts >= settings.code_max_attempts:
+        raise ServiceError("error.code_attempts")
+    if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
+        login.attempts += 1
+        left = settings.code_max_attempts - login.attempts
+        if left <= 0:
+            login.used_at = now
+        session.add(login)
+        session.commit()  # the failed try must count even though we raise
+        _limiter.hit(FAILURES_PER_PIN, "fail-pin", pin_key)
+        _limiter.hit(FAILURES_PER_CLIENT, "fail-client", client_key)
+        if left <= 0:
+            raise ServiceError("error.code_attempts")
+        raise ServiceError("error.code_wrong", field="code", left=left)
+    login.used_at = now
+    session.add(login)
+    return voter.id
+
+
+def session_expired(last_seen: float, now: float | None = None) -> bool:
+    """Voter and staff sessions end after a period without any action."""
+    return (now if now is not None else time.time()) - last_seen > settings.session_idle_minutes * 60

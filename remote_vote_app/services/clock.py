@@ -1,0 +1,21 @@
+"""Time in one place, so tests can pin it and deadlines are decided in the election's zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+
+def now_utc() -> dt.datetime:
+    """Naive UTC, as stored in the database."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def to_zone(moment_utc: dt.datetime, zone: str) -> dt.datetime:
+    return moment_utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone))
+
+
+def end_of_day_utc(day: dt.date, zone: str) -> dt.datetime:
+    """The first instant after `day` ends in `zone`, as naive UTC."""
+    start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=ZoneInfo(zone))
+    return start_next.astimezone(dt.timezone.utc).replace(tzinfo=None)

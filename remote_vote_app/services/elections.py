@@ -1,0 +1,98 @@
+"""Elections and their application deadline, decided in the election's own time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Election, Territory
+from remote_vote_app.services.clock import end_of_day_utc, now_utc
+from remote_vote_app.services.errors import ServiceError
+
+
+def closes_at_utc(election: Election) -> dt.datetime:
+    """Applications are accepted up to and including the deadline day, local time."""
+    return end_of_day_utc(election.application_deadline, election.timezone)
+
+
+def is_open(election: Election, now: dt.datetime | None = None) -> bool:
+    return (now or now_utc()) < closes_at_utc(election)
+
+
+def ensure_open(election: Election, now: dt.datetime | None = None) -> None:
+    if not is_open(election, now):
+        raise ServiceError("error.deadline_passed", deadline=election.application_deadline.isoformat())
+
+
+@dataclass(frozen=True)
+class ElectionView:
+    id: int
+    kind: str
+    territory: dict[str, str]  # lang -> name
+    election_day: dt.date
+    deadline: dt.date
+    closes_at_utc: dt.datetime
+    is_open: bool
+    is_demo: bool
+
+    def seconds_left(self, now: dt.datetime | None = None) -> int:
+        return max(0, int((self.closes_at_utc - (now or now_utc())).total_seconds()))
+
+
+def _view(election: Election, territory: Territory, now: dt.datetime) -> ElectionView:
+    return ElectionView(
+        id=election.id,
+        kind=election.kind,
+        territory={"ru": territory.name_ru, "ky": territory.name_ky, "en": territory.name_en},
+        election_day=election.election_day,
+        deadline=election.application_deadline,
+        closes_at_utc=closes_at_utc(election),
+        is_open=is_open(election, now),
+        is_demo=election.is_demo,
+    )
+
+
+def election_days(session: Session, now: dt.datetime | None = None) -> list[dict]:
+    """Election days with their deadline and how many councils vote, newest first (for the landing page)."""
+    now = now or now_utc()
+    rows = session.exec(select(Election)).all()
+    days: dict[tuple[dt.date, dt.date, bool, str], int] = {}
+    for election in rows:
+        key = (election.election_day, election.application_deadline, election.is_demo, election.timezone)
+        days[key] = days.get(key, 0) + 1
+    result = []
+    for (day, deadline, demo, zone), count in sorted(days.items(), key=lambda item: item[0][0], reverse=True):
+        closes = end_of_day_utc(deadline, zone)
+        result.append(
+            {
+                "election_day": day,
+                "deadline": deadline,
+                "is_demo": demo,
+                "councils": count,
+                "is_open": now < closes,
+                "seconds_left": max(0, int((closes - now).total_seconds())),
+            }
+        )
+    return result
+
+
+def for_territory(session: Session, territory_id: int, now: dt.datetime | None = None) -> list[ElectionView]:
+    """All elections of a territory, open first, then newest."""
+    now = now or now_utc()
+    rows = session.exec(
+        select(Election, Territory)
+        .join(Territory, Territory.id == Election.territory_id)
+        .where(Election.territory_id == territory_id)
+        .order_by(Election.election_day.desc())
+    ).all()
+    views = [_view(e, t, now) for e, t in rows]
+    return sorted(views, key=lambda v: not v.is_open)
+
+
+def get(session: Session, election_id: int) -> Election:
+    election = session.get(Election, election_id)
+    if election is None:
+        raise ServiceError("error.election_required", field="election")
+    return election

@@ -1,0 +1,27 @@
+"""Errors that carry an i18n message key, so the UI can say what went wrong in the user's language."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    def __init__(self, code: str, field: str = "", **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.params = params
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class Forbidden(ServiceError):
+    pass
+
+
+class FieldErrors(ServiceError):
+    """Several fields of one form are wrong at once; `errors` maps field -> error."""
+
+    def __init__(self, errors: dict[str, ServiceError]) -> None:
+        super().__init__("error.form_invalid")
+        self.errors = errors

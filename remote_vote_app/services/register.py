@@ -1,0 +1,47 @@
+"""Look-ups in the voter register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Precinct, Territory, Voter
+
+
+def find(session: Session, pin: str, document: str) -> Voter | None:
+    """The voter only if both PIN and document match; callers must not tell which one failed."""
+    voter = session.exec(select(Voter).where(Voter.pin == pin)).first()
+    if voter is None or voter.document_number != document:
+        return None
+    return voter
+
+
+@dataclass(frozen=True)
+class VoterProfile:
+    """What the voter sees of their own register entry (read-only on the form)."""
+
+    full_name: str
+    pin: str
+    document: str
+    birth_date: str
+    address: str
+    territory: dict[str, str]
+    home_precinct: str
+    phone: str
+
+
+def profile(session: Session, voter_id: int) -> VoterProfile:
+    voter = session.get(Voter, voter_id)
+    territory = session.get(Territory, voter.territory_id)
+    home = session.get(Precinct, voter.home_precinct_id)
+    return VoterProfile(
+        full_name=" ".join(p for p in (voter.last_name, voter.first_name, voter.patronymic) if p),
+        pin=voter.pin,
+        document=voter.document_number,
+        birth_date=voter.birth_date.strftime("%d.%m.%Y"),
+        address=voter.address,
+        territory={"ru": territory.name_ru, "ky": territory.name_ky, "en": territory.name_en},
+        home_precinct=home.number,
+        phone=voter.phone,
+    )

@@ -1,0 +1,68 @@
+"""Runtime configuration, read once from the environment (no Reflex import: services use it too)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _flag(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    return int(raw) if raw.strip() else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+    demo_mode: bool
+    secret_key: str
+    sms_gateway_url: str
+    email_gateway_url: str
+    gateway_token: str
+    rate_limit_storage: str
+    session_idle_minutes: int
+    code_ttl_seconds: int
+    code_max_attempts: int
+    code_max_resends: int
+    code_resend_interval_seconds: int
+    election_timezone: str
+
+
+def load() -> Settings:
+    demo = _flag("DEMO_MODE", False)
+    secret = os.environ.get("SECRET_KEY", "")
+    if not secret:
+        if not demo:
+            # A fixed fallback would make code hashes predictable across installations.
+            secret = secrets.token_hex(32)
+        else:
+            secret = "demo-only-secret-key"
+    return Settings(
+        db_url=os.environ.get("REFLEX_DB_URL") or f"sqlite:///{ROOT / 'remote_vote.db'}",
+        demo_mode=demo,
+        secret_key=secret,
+        sms_gateway_url=os.environ.get("SMS_GATEWAY_URL", ""),
+        email_gateway_url=os.environ.get("EMAIL_GATEWAY_URL", ""),
+        gateway_token=os.environ.get("GATEWAY_TOKEN", ""),
+        rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://"),
+        session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
+        code_ttl_seconds=_int("CODE_TTL_SECONDS", 300),
+        code_max_attempts=_int("CODE_MAX_ATTEMPTS", 5),
+        code_max_resends=_int("CODE_MAX_RESENDS", 3),
+        code_resend_interval_seconds=_int("CODE_RESEND_INTERVAL_SECONDS", 60),
+        election_timezone="Asia/Bishkek",
+    )
+
+
+settings = load()
