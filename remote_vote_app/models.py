@@ -1,4 +1,4 @@
-"""Database tables (plain SQLModel). Times are stored in UTC; deadlines are dates in the election's zone."""
+"""Database tables (plain SQLModel). Times are aware UTC; deadlines are dates in the election's zone."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.timezone.utc)
 
 
 class Territory(SQLModel, table=True):

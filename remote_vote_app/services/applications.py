@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import t
+from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, precincts
 from remote_vote_app.services.clock import now_utc
@@ -196,12 +196,6 @@ def withdraw(
     return application
 
 
-def election_name(election: Election, territory: Territory, lang: str) -> str:
-    name = getattr(territory, f"name_{lang}", territory.name_ru)
-    text = t(lang, f"election.name.{election.kind}", territory=name)
-    return f"{t(lang, 'election.demo_prefix')} {text}" if election.is_demo else text
-
-
 def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None) -> dict:
     """Everything the voter needs to read about one application, as strings in their language."""
     election = session.get(Election, application.election_id)
@@ -209,7 +203,7 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
     precinct = precincts.localized(session.get(Precinct, application.remote_precinct_id), lang)
     return {
         "reference": application.reference,
-        "election": election_name(election, territory, lang),
+        "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
         "election_day": election.election_day.strftime("%d.%m.%Y"),
         "deadline": election.application_deadline.strftime("%d.%m.%Y"),
         "precinct_id": str(precinct["id"]),
@@ -240,3 +234,54 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
         session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
         subject=t(lang, f"email.application_{event}.subject", **params),
     )
+
+
+def _active_by_election(session: Session, voter_id: int) -> dict[int, str]:
+    rows = session.exec(select(Application).where(Application.voter_id == voter_id, Application.status == "submitted"))
+    return {row.election_id: row.reference for row in rows}
+
+
+def form_options(session: Session, voter_id: int, now: dt.datetime | None = None) -> dict[str, dict]:
+    """Per language: the voter's open elections (with any existing application) and the remote precincts."""
+    voter = session.get(Voter, voter_id)
+    views = [v for v in elections.for_territory(session, voter.territory_id, now) if v.is_open]
+    existing = _active_by_election(session, voter_id)
+    result = {}
+    for lang in LANGS:
+        result[lang] = {
+            "elections": [
+                {
+                    "id": str(v.id),
+                    "label": t(lang, "election.option", name=v.title(lang), day=f"{v.election_day:%d.%m.%Y}",
+                               deadline=f"{v.deadline:%d.%m.%Y}"),
+                    "existing": existing.get(v.id, ""),
+                }
+                for v in views
+            ],
+            "precinct_groups": precincts.grouped_by_city(session, lang),
+        }
+    return result
+
+
+def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:
+    """Per language: a validated draft as the voter reads it on the check-your-answers page."""
+    election = session.get(Election, draft.election_id)
+    territory = session.get(Territory, election.territory_id)
+    precinct = session.get(Precinct, draft.precinct_id)
+    result = {}
+    for lang in LANGS:
+        place = precincts.localized(precinct, lang)
+        result[lang] = {
+            "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
+            "election_day": f"{election.election_day:%d.%m.%Y}",
+            "precinct": f"{place['number']} — {place['place']}",
+            "address": f"{place['city']}, {place['address']}",
+            "email": draft.email,
+            "phone": draft.phone,
+        }
+    return result
+
+
+def draft_from(application: Application) -> Draft:
+    return Draft(election_id=application.election_id, precinct_id=application.remote_precinct_id,
+                 email=application.email, phone=application.phone, consent=True)

@@ -7,15 +7,11 @@ from zoneinfo import ZoneInfo
 
 
 def now_utc() -> dt.datetime:
-    """Naive UTC, as stored in the database."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
-def to_zone(moment_utc: dt.datetime, zone: str) -> dt.datetime:
-    return moment_utc.replace(tzinfo=dt.timezone.utc).astimezone(ZoneInfo(zone))
+    """Aware UTC, as the database stores and returns it."""
+    return dt.datetime.now(dt.timezone.utc)
 
 
 def end_of_day_utc(day: dt.date, zone: str) -> dt.datetime:
-    """The first instant after `day` ends in `zone`, as naive UTC."""
+    """The first instant after `day` ends in `zone`, in UTC."""
     start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=ZoneInfo(zone))
-    return start_next.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return start_next.astimezone(dt.timezone.utc)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from remote_vote_app.i18n import t
 from remote_vote_app.models import Election, Territory
 from remote_vote_app.services.clock import end_of_day_utc, now_utc
 from remote_vote_app.services.errors import ServiceError
@@ -39,6 +40,15 @@ class ElectionView:
 
     def seconds_left(self, now: dt.datetime | None = None) -> int:
         return max(0, int((self.closes_at_utc - (now or now_utc())).total_seconds()))
+
+    def title(self, lang: str) -> str:
+        return title(self.kind, self.territory.get(lang) or self.territory["ru"], self.is_demo, lang)
+
+
+def title(kind: str, territory_name: str, is_demo: bool, lang: str) -> str:
+    """The election's name in the voter's language, marked when it is a demo election."""
+    text = t(lang, f"election.name.{kind}", territory=territory_name)
+    return f"{t(lang, 'election.demo_prefix')} {text}" if is_demo else text
 
 
 def _view(election: Election, territory: Territory, now: dt.datetime) -> ElectionView:

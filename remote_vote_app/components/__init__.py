@@ -1,0 +1,1 @@
+"""Reusable UI pieces (render only; no rules)."""

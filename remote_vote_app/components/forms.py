@@ -1,0 +1,68 @@
+"""Form pieces with visible labels, hints and errors tied to their inputs."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.state.app import AppState
+
+tr = AppState.tr
+
+
+def _described_by(name: str, hint_key: str | None) -> rx.Var:
+    hint = f"{name}-hint " if hint_key else ""
+    return rx.cond(AppState.errors.contains(name), f"{hint}{name}-error", hint.strip() or f"{name}-error")
+
+
+def field_error(name: str) -> rx.Component:
+    return rx.cond(
+        AppState.errors.contains(name),
+        rx.el.p(AppState.errors[name], id=f"{name}-error", class_name="field-error"),
+    )
+
+
+def text_field(name: str, label_key: str, hint_key: str | None = None, **props) -> rx.Component:
+    return rx.el.div(
+        rx.el.label(tr[label_key], html_for=name, class_name="label"),
+        rx.el.p(tr[hint_key], id=f"{name}-hint", class_name="hint") if hint_key else rx.fragment(),
+        field_error(name),
+        rx.el.input(
+            id=name,
+            name=name,
+            aria_describedby=_described_by(name, hint_key),
+            aria_invalid=rx.cond(AppState.errors.contains(name), "true", "false"),
+            class_name="input",
+            **props,
+        ),
+        class_name=rx.cond(AppState.errors.contains(name), "field field-invalid", "field"),
+    )
+
+
+def error_summary() -> rx.Component:
+    """Lists every error with a link to its field; focused after a failed submit."""
+    return rx.cond(
+        AppState.has_errors,
+        rx.el.div(
+            rx.el.h2(tr["apply.errors_title"], class_name="error-summary-title"),
+            rx.el.ul(
+                rx.foreach(
+                    AppState.errors,
+                    lambda item: rx.el.li(
+                        rx.cond(item[0] == "form", rx.el.span(item[1]), rx.el.a(item[1], href="#" + item[0].to(str)))
+                    ),
+                ),
+            ),
+            id="error-summary",
+            role="alert",
+            tab_index=-1,
+            class_name="error-summary",
+        ),
+    )
+
+
+def notice() -> rx.Component:
+    return rx.cond(AppState.notice != "", rx.el.p(AppState.notice, role="status", id="notice", class_name="notice"))
+
+
+def submit_button(label_key: str, **props) -> rx.Component:
+    return rx.el.button(tr[label_key], type="submit", class_name="button", **props)

@@ -1,0 +1,86 @@
+"""Page shell: skip link, header with navigation and language switch, main, footer."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.i18n import LANG_NAMES, LANGS
+from remote_vote_app.settings import settings
+from remote_vote_app.state.app import AppState
+
+tr = AppState.tr
+
+
+def language_switch() -> rx.Component:
+    return rx.el.nav(
+        rx.el.ul(
+            *[
+                rx.el.li(
+                    rx.el.button(
+                        LANG_NAMES[code],
+                        lang=code,
+                        type="button",
+                        id=f"lang-{code}",
+                        aria_pressed=rx.cond(AppState.current_lang == code, "true", "false"),
+                        on_click=AppState.set_lang(code),
+                        class_name="lang-button",
+                    )
+                )
+                for code in LANGS
+            ],
+            class_name="lang-list",
+        ),
+        aria_label=tr["lang.label"],
+        class_name="lang-switch",
+    )
+
+
+def header() -> rx.Component:
+    return rx.el.header(
+        rx.el.div(
+            rx.el.a(
+                rx.el.span(tr["site.title"], class_name="brand-title"),
+                rx.el.span(tr["site.org"], class_name="brand-org"),
+                href="/",
+                class_name="brand",
+            ),
+            language_switch(),
+            class_name="header-top container",
+        ),
+        rx.el.nav(
+            rx.el.ul(
+                rx.el.li(rx.el.a(tr["nav.home"], href="/")),
+                rx.el.li(rx.el.a(tr["nav.cabinet"], href="/cabinet")),
+                rx.cond(
+                    AppState.logged_in,
+                    rx.el.li(rx.el.button(tr["nav.logout"], type="button", on_click=AppState.logout, class_name="link-button")),
+                ),
+                class_name="nav-list container",
+            ),
+            aria_label=tr["nav.main"],
+            class_name="main-nav",
+        ),
+        class_name="site-header",
+    )
+
+
+def footer() -> rx.Component:
+    return rx.el.footer(
+        rx.el.div(
+            rx.el.p(tr["footer.text"]),
+            rx.el.p(tr["footer.demo"], rx.el.a(tr["footer.outbox"], href="/dev/outbox"), class_name="demo-note")
+            if settings.demo_mode
+            else rx.fragment(),
+            class_name="container",
+        ),
+        class_name="site-footer",
+    )
+
+
+def page(*children: rx.Component) -> rx.Component:
+    return rx.fragment(
+        rx.el.a(tr["nav.skip"], href="#main", class_name="skip-link"),
+        header(),
+        rx.el.main(*children, id="main", tab_index=-1, class_name="container main"),
+        footer(),
+    )

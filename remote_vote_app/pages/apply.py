@@ -1,0 +1,224 @@
+"""/apply, /apply/check and /confirmation."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.components.forms import error_summary, field_error, notice, submit_button, text_field
+from remote_vote_app.components.layout import page, tr
+from remote_vote_app.state.apply import ApplyState
+
+
+def _row(label_key: str, value: rx.Var) -> rx.Component:
+    return rx.el.div(rx.el.dt(tr[label_key]), rx.el.dd(value), class_name="summary-row")
+
+
+def _profile() -> rx.Component:
+    p = ApplyState.profile
+    return rx.el.section(
+        rx.el.h2(tr["apply.profile_title"], id="profile-title"),
+        rx.el.p(tr["apply.profile_note"], class_name="hint"),
+        rx.el.dl(
+            _row("apply.full_name", p["full_name"]),
+            _row("apply.pin", p["pin"]),
+            _row("apply.document", p["document"]),
+            _row("apply.birth_date", p["birth_date"]),
+            _row("apply.address", p["address"]),
+            _row("apply.territory", p["territory"]),
+            _row("apply.home_precinct", p["home_precinct"]),
+            class_name="summary",
+        ),
+        aria_labelledby="profile-title",
+        class_name="card",
+    )
+
+
+def _election_choice() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend(tr["apply.election"], class_name="label"),
+        field_error("election"),
+        rx.foreach(
+            ApplyState.election_options,
+            lambda option: rx.el.div(
+                rx.el.input(
+                    type="radio", name="election", value=option["id"], id="election-" + option["id"].to(str),
+                    default_checked=ApplyState.election_id == option["id"],
+                    disabled=ApplyState.editing_reference != "",
+                    class_name="radio",
+                ),
+                rx.el.label(option["label"], html_for="election-" + option["id"].to(str)),
+                class_name="choice",
+            ),
+        ),
+        id="election",
+        tab_index=-1,
+        class_name="field",
+    )
+
+
+def _precinct_choice() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend(tr["apply.precinct"], class_name="label"),
+        rx.el.p(tr["apply.precinct_hint"], class_name="hint"),
+        field_error("precinct"),
+        rx.foreach(
+            ApplyState.precinct_cities,
+            lambda city: rx.el.fieldset(
+                rx.el.legend(city, class_name="group-legend"),
+                rx.foreach(
+                    ApplyState.precincts_by_city[city],
+                    lambda p: rx.el.div(
+                        rx.el.input(
+                            type="radio", name="precinct", value=p["id"], id="precinct-" + p["id"].to(str),
+                            default_checked=ApplyState.precinct_id == p["id"], class_name="radio",
+                        ),
+                        rx.el.label(
+                            rx.el.strong(p["number"], " — ", p["place"]),
+                            rx.el.span(
+                                rx.cond(p["district"] != "", p["district"].to(str) + ", ", ""), p["address"],
+                                class_name="address",
+                            ),
+                            html_for="precinct-" + p["id"].to(str),
+                        ),
+                        class_name="choice",
+                    ),
+                ),
+                class_name="group",
+            ),
+        ),
+        id="precinct",
+        tab_index=-1,
+        class_name="field",
+    )
+
+
+def _consent() -> rx.Component:
+    return rx.el.fieldset(
+        rx.el.legend(tr["apply.consent_title"], class_name="label"),
+        rx.el.div(tr["consent.text"], id="consent-text", class_name="consent-text", tab_index=0,
+                  role="region", aria_label=tr["apply.consent_title"]),
+        field_error("consent"),
+        rx.el.div(
+            rx.el.input(type="checkbox", name="consent", id="consent", default_checked=ApplyState.consent,
+                        aria_describedby="consent-text", class_name="checkbox"),
+            rx.el.label(tr["apply.consent_label"], html_for="consent"),
+            class_name="choice",
+        ),
+        class_name="field",
+    )
+
+
+def _form() -> rx.Component:
+    return rx.el.form(
+        rx.cond(ApplyState.editing_reference != "",
+                rx.el.input(type="hidden", name="election", value=ApplyState.election_id)),
+        _election_choice(),
+        _precinct_choice(),
+        text_field("email", "apply.email", "apply.email_hint", type="email", auto_complete="email",
+                   default_value=ApplyState.email, max_length=254),
+        text_field("phone", "apply.phone", "apply.phone_hint", type="tel", auto_complete="tel",
+                   default_value=ApplyState.phone, max_length=20),
+        _consent(),
+        submit_button("apply.continue", id="continue"),
+        on_submit=ApplyState.review_answers,
+        reset_on_submit=False,
+        no_validate=True,
+    )
+
+
+def apply_page() -> rx.Component:
+    return page(
+        rx.el.h1(rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"])),
+        notice(),
+        error_summary(),
+        rx.cond(
+            ApplyState.loaded,
+            rx.fragment(
+                _profile(),
+                rx.cond(
+                    ApplyState.existing_reference != "",
+                    rx.el.p(tr["error.already_applied"], " ", rx.el.a(ApplyState.existing_reference, href="/cabinet"),
+                            role="status", class_name="notice"),
+                ),
+                rx.cond(
+                    ApplyState.election_options.length() > 0,
+                    _form(),
+                    rx.el.p(tr["apply.no_open_elections"], id="no-elections", class_name="notice"),
+                ),
+            ),
+            rx.el.p(tr["common.loading"], role="status"),
+        ),
+    )
+
+
+def _check_row(label_key: str, value: rx.Var, anchor: str | None) -> rx.Component:
+    return rx.el.div(
+        rx.el.dt(tr[label_key]),
+        rx.el.dd(value),
+        rx.el.dd(
+            rx.el.a(tr["check.change"], rx.el.span(" — ", tr[label_key], class_name="visually-hidden"), href=f"/apply#{anchor}")
+            if anchor
+            else rx.fragment(),
+            class_name="summary-action",
+        ),
+        class_name="summary-row",
+    )
+
+
+def check_page() -> rx.Component:
+    r = ApplyState.review
+    return page(
+        rx.el.h1(tr["check.title"]),
+        error_summary(),
+        rx.el.p(tr["check.lead"]),
+        rx.el.dl(
+            _check_row("apply.election", r["election"], None),
+            _check_row("confirm.election_day", r["election_day"], None),
+            _check_row("apply.precinct", r["precinct"], "precinct"),
+            _check_row("confirm.address", r["address"], None),
+            _check_row("apply.email", r["email"], "email"),
+            _check_row("apply.phone", r["phone"], "phone"),
+            _check_row("apply.consent_title", tr["check.consent_given"], "consent"),
+            class_name="summary check",
+        ),
+        rx.el.div(
+            rx.el.button(tr["check.confirm"], type="button", on_click=ApplyState.confirm, id="confirm",
+                         class_name="button"),
+            rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
+            class_name="button-row",
+        ),
+    )
+
+
+def confirmation_page() -> rx.Component:
+    c = ApplyState.confirmation
+    return page(
+        rx.cond(
+            c.contains("reference"),
+            rx.fragment(
+                rx.el.div(
+                    rx.el.h1(rx.cond(c["kind"] == "changed", tr["confirm.changed_title"], tr["confirm.title"])),
+                    rx.el.p(tr["confirm.reference"]),
+                    rx.el.p(c["reference"], id="reference", class_name="reference"),
+                    class_name="panel-success",
+                ),
+                rx.el.dl(
+                    _row("confirm.election", c["election"]),
+                    _row("confirm.precinct", c["precinct"]),
+                    _row("confirm.address", c["address"]),
+                    _row("confirm.election_day", c["election_day"]),
+                    class_name="summary",
+                ),
+                rx.el.p(rx.el.strong(tr["confirm.remote_notice"]), class_name="notice important", id="remote-notice"),
+                rx.el.h2(tr["confirm.bring_title"]),
+                rx.el.p(tr["confirm.bring_text"]),
+                rx.el.p(tr["confirm.messages_sent"], class_name="hint"),
+                rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button"),
+            ),
+            rx.fragment(
+                rx.el.h1(tr["check.title"]),
+                rx.el.p(tr["check.nothing"]),
+                rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button"),
+            ),
+        ),
+    )

@@ -1,0 +1,86 @@
+"""/cabinet : the voter's applications, change and withdraw."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.components.forms import error_summary, notice
+from remote_vote_app.components.layout import page, tr
+from remote_vote_app.state.apply import ApplyState
+from remote_vote_app.state.cabinet import CabinetState
+
+
+def _item(label_key: str, value: rx.Var) -> rx.Component:
+    return rx.el.div(rx.el.dt(tr[label_key]), rx.el.dd(value), class_name="summary-row")
+
+
+def _withdraw_confirm(app: rx.Var) -> rx.Component:
+    return rx.el.div(
+        rx.el.h4(tr["cabinet.withdraw_title"], id="withdraw-confirm-heading", tab_index=-1),
+        rx.el.p(tr["cabinet.withdraw_text"]),
+        rx.el.div(
+            rx.el.button(tr["cabinet.withdraw_yes"], type="button", id="withdraw-yes",
+                         on_click=CabinetState.withdraw(app["reference"]), class_name="button danger"),
+            rx.el.button(tr["cabinet.cancel"], type="button", on_click=CabinetState.cancel_withdraw,
+                         class_name="button secondary"),
+            class_name="button-row",
+        ),
+        role="group",
+        aria_labelledby="withdraw-confirm-heading",
+        class_name="confirm-panel",
+    )
+
+
+def _application(app: rx.Var) -> rx.Component:
+    return rx.el.article(
+        rx.el.h3(app["election"]),
+        rx.el.dl(
+            _item("confirm.reference", app["reference"]),
+            _item("cabinet.status", rx.el.span(app["status_text"], class_name="badge")),
+            _item("confirm.precinct", app["precinct"]),
+            _item("confirm.address", app["address"]),
+            _item("confirm.election_day", app["election_day"]),
+            _item("cabinet.channel", app["channel_text"]),
+            _item("cabinet.submitted_on", app["submitted_at"]),
+            class_name="summary",
+        ),
+        rx.cond(
+            app["can_change"] != "",
+            rx.cond(
+                CabinetState.confirming_withdraw == app["reference"],
+                _withdraw_confirm(app),
+                rx.el.div(
+                    rx.el.button(tr["cabinet.change"], rx.el.span(" ", app["reference"], class_name="visually-hidden"),
+                                 type="button", on_click=ApplyState.start_change(app["reference"]), class_name="button"),
+                    rx.el.button(tr["cabinet.withdraw"], rx.el.span(" ", app["reference"], class_name="visually-hidden"),
+                                 type="button", on_click=CabinetState.ask_withdraw(app["reference"]),
+                                 class_name="button secondary"),
+                    class_name="button-row",
+                ),
+            ),
+            rx.cond(app["status"] == "submitted", rx.el.p(tr["cabinet.closed_note"], class_name="hint")),
+        ),
+        class_name="card",
+        aria_label=app["reference"],
+    )
+
+
+def cabinet() -> rx.Component:
+    return page(
+        rx.el.h1(tr["cabinet.title"]),
+        rx.el.p(CabinetState.voter_name, class_name="lead", id="voter-name"),
+        notice(),
+        error_summary(),
+        rx.cond(
+            CabinetState.withdrawn_reference != "",
+            rx.el.p(tr["status.withdrawn"], ": ", CabinetState.withdrawn_reference, role="status", class_name="notice",
+                    id="withdrawn-notice"),
+        ),
+        rx.el.button(tr["cabinet.new"], type="button", on_click=ApplyState.start_new, class_name="button", id="new-application"),
+        rx.el.h2(tr["cabinet.applications"]),
+        rx.cond(
+            CabinetState.applications.length() > 0,
+            rx.el.div(rx.foreach(CabinetState.applications, _application), class_name="stack"),
+            rx.el.p(tr["cabinet.none"], id="no-applications"),
+        ),
+    )

@@ -1,0 +1,28 @@
+"""Builds the Reflex app and registers the pages; nothing else."""
+
+import reflex as rx
+
+from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
+from remote_vote_app.pages.cabinet import cabinet
+from remote_vote_app.pages.landing import landing
+from remote_vote_app.pages.login import login
+from remote_vote_app.pages.outbox import outbox
+from remote_vote_app.state.apply import ApplyState
+from remote_vote_app.state.cabinet import CabinetState
+from remote_vote_app.state.login import LoginState
+from remote_vote_app.state.public import LandingState, OutboxState
+
+TITLE = "Дистанционное голосование · Алыстан добуш берүү"
+
+app = rx.App(
+    stylesheets=["/styles.css"],
+    html_lang="ru",
+    head_components=[rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз")],
+)
+app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
+app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginState.on_load)
+app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}", on_load=ApplyState.load)
+app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITLE}", on_load=ApplyState.load_check)
+app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
+app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
+app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)

@@ -1,0 +1,131 @@
+"""Language and the voter's server-side session, shared by every page state."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from typing import Any, Callable
+
+import reflex as rx
+
+from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
+from remote_vote_app.services import auth
+from remote_vote_app.services.errors import FieldErrors, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
+    """A service error as {field: {key, **params}}; form-level errors use the field 'form'."""
+    if isinstance(exc, FieldErrors):
+        return {field: {"key": err.code, **{k: str(v) for k, v in err.params.items()}} for field, err in exc.errors.items()}
+    return {exc.field or "form": {"key": exc.code, **{k: str(v) for k, v in exc.params.items()}}}
+
+
+class AppState(rx.State):
+    """Base of every page state: the language, the logged-in voter and messages."""
+
+    lang: str = rx.Cookie(DEFAULT_LANG, name="lang", max_age=365 * 24 * 3600)
+    # Server-side only (underscore): the browser never sees or sets these.
+    _voter_id: int = 0
+    _last_seen: float = 0.0
+    voter_name: str = ""
+    # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
+    error_entries: dict[str, dict[str, str]] = {}
+    notice_key: str = ""
+
+    @rx.var
+    def tr(self) -> dict[str, str]:
+        return catalog(normalize_lang(self.lang))
+
+    @rx.var
+    def errors(self) -> dict[str, str]:
+        lang = normalize_lang(self.lang)
+        return {field: t(lang, e["key"], **{k: v for k, v in e.items() if k != "key"}) for field, e in self.error_entries.items()}
+
+    @rx.var
+    def has_errors(self) -> bool:
+        return bool(self.error_entries)
+
+    @rx.var
+    def notice(self) -> str:
+        return t(normalize_lang(self.lang), self.notice_key) if self.notice_key else ""
+
+    @rx.var
+    def logged_in(self) -> bool:
+        return self._voter_id > 0
+
+    @rx.var
+    def current_lang(self) -> str:
+        return normalize_lang(self.lang)
+
+    # --- helpers for subclasses (not callable from the browser: underscore) ---
+
+    def _lang(self) -> str:
+        return normalize_lang(self.lang)
+
+    def _client(self) -> str:
+        return self.router.session.client_ip or "unknown"
+
+    def _show(self, exc: ServiceError) -> None:
+        self.error_entries = error_entries(exc)
+
+    def _clear_messages(self) -> None:
+        self.error_entries = {}
+        self.notice_key = ""
+
+    def _start_session(self, voter_id: int, name: str) -> None:
+        self._voter_id = voter_id
+        self._last_seen = time.time()
+        self.voter_name = name
+
+    def _end_session(self) -> None:
+        self._voter_id = 0
+        self._last_seen = 0.0
+        self.voter_name = ""
+
+    def _current_voter(self) -> int:
+        """The logged-in voter's id, or 0 (also when the session has been idle too long)."""
+        if not self._voter_id:
+            return 0
+        if auth.session_expired(self._last_seen):
+            self._end_session()
+            self.notice_key = "login.session_expired"
+            return 0
+        self._last_seen = time.time()
+        return self._voter_id
+
+    # --- events ---
+
+    @rx.event
+    def set_lang(self, lang: str):
+        if lang in LANGS:
+            self.lang = lang
+        return self.sync_html_lang
+
+    @rx.event
+    def sync_html_lang(self):
+        """Keeps <html lang> in step with the chosen language (screen readers use it)."""
+        return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[self._lang()]}'")
+
+    @rx.event
+    def logout(self):
+        self._end_session()
+        self._clear_messages()
+        self.notice_key = "login.logged_out"
+        return rx.redirect("/login")
+
+
+def voter_required(handler: Callable) -> Callable:
+    """Runs the handler only for a logged-in voter; otherwise sends the browser to /login."""
+
+    @functools.wraps(handler)
+    def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        if not self._current_voter():
+            if not self.notice_key:
+                self.notice_key = "login.required"
+            return rx.redirect("/login")
+        return handler(self, *args, **kwargs)
+
+    return wrapper

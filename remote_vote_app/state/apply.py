@@ -1,0 +1,193 @@
+"""Application form, check-your-answers and confirmation (new applications and changes)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import reflex as rx
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.services import applications, register
+from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.state.app import AppState, voter_required
+
+
+def _int_or_none(value: object) -> int | None:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else None
+
+
+class ApplyState(AppState):
+    loaded: bool = False
+    editing_reference: str = ""
+    # The form's current answers (strings, as the inputs hold them).
+    election_id: str = ""
+    precinct_id: str = ""
+    email: str = ""
+    phone: str = ""
+    consent: bool = False
+    reviewed: bool = False
+    confirmation: dict[str, str] = {}
+    # Per-language data loaded once per visit; computed vars pick the current language.
+    _options: dict[str, dict] = {}
+    _profile: dict[str, str] = {}
+    _territory: dict[str, str] = {}
+    _review: dict[str, dict[str, str]] = {}
+    _draft: Draft | None = None
+
+    @rx.var
+    def profile(self) -> dict[str, str]:
+        return {**self._profile, "territory": self._territory.get(self._lang(), "")}
+
+    @rx.var
+    def election_options(self) -> list[dict[str, str]]:
+        return self._options.get(self._lang(), {}).get("elections", [])
+
+    @rx.var
+    def precinct_cities(self) -> list[str]:
+        return [group["city"] for group in self._options.get(self._lang(), {}).get("precinct_groups", [])]
+
+    @rx.var
+    def precincts_by_city(self) -> dict[str, list[dict[str, str]]]:
+        return {
+            group["city"]: [{k: str(v) for k, v in p.items()} for p in group["precincts"]]
+            for group in self._options.get(self._lang(), {}).get("precinct_groups", [])
+        }
+
+    @rx.var
+    def review(self) -> dict[str, str]:
+        return self._review.get(self._lang(), {})
+
+    @rx.var
+    def existing_reference(self) -> str:
+        """An application the voter already has for the chosen (or only) election."""
+        if self.editing_reference:
+            return ""
+        for option in self.election_options:
+            if option["existing"] and (option["id"] == self.election_id or len(self.election_options) == 1):
+                return option["existing"]
+        return ""
+
+    def _reset_form(self) -> None:
+        self.editing_reference = ""
+        self.election_id = self.precinct_id = self.email = ""
+        self.phone = self._profile.get("phone", "")
+        self.consent = False
+        self.reviewed = False
+        self._draft = None
+        self._review = {}
+
+    @rx.event
+    @voter_required
+    def load(self):
+        """/apply: register data, the voter's open elections and the precincts."""
+        self.error_entries = {}
+        voter_id = self._current_voter()
+        with session_scope() as session:
+            profile = register.profile(session, voter_id)
+            self._options = applications.form_options(session, voter_id)
+        self._profile = {
+            "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
+            "birth_date": profile.birth_date, "address": profile.address, "home_precinct": profile.home_precinct,
+            "phone": profile.phone,
+        }
+        self._territory = profile.territory
+        if not self.editing_reference and not self.reviewed and not self.phone:
+            self.phone = profile.phone
+        ids = [option["id"] for option in self.election_options]
+        if self.election_id not in ids:
+            self.election_id = ids[0] if len(ids) == 1 else ""
+        self.loaded = True
+        return AppState.sync_html_lang
+
+    @rx.event
+    @voter_required
+    def start_new(self):
+        self._clear_messages()
+        self._reset_form()
+        return rx.redirect("/apply")
+
+    @rx.event
+    @voter_required
+    def start_change(self, reference: str):
+        """Open one of the voter's own applications in the form; anyone else's is 'not found'."""
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                application = applications.own(session, self._current_voter(), str(reference))
+                if not applications.summary(session, application, self._lang())["can_change"]:
+                    raise ServiceError("error.deadline_passed")
+                draft = applications.draft_from(application)
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self._reset_form()
+        self.editing_reference = application.reference
+        self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
+        self.email, self.phone, self.consent = draft.email, draft.phone, False
+        return rx.redirect("/apply")
+
+    @rx.event
+    @voter_required
+    def review_answers(self, form_data: dict):
+        """Validate the form on the server and go to check-your-answers."""
+        self._clear_messages()
+        self.election_id = str(form_data.get("election", self.election_id) or "")
+        self.precinct_id = str(form_data.get("precinct", "") or "")
+        self.email = str(form_data.get("email", "") or "").strip()
+        self.phone = str(form_data.get("phone", "") or "").strip()
+        self.consent = bool(form_data.get("consent"))
+        draft = Draft(_int_or_none(self.election_id), _int_or_none(self.precinct_id), self.email, self.phone, self.consent)
+        voter_id = self._current_voter()
+        try:
+            with session_scope() as session:
+                if self.editing_reference:
+                    application = applications.own(session, voter_id, self.editing_reference)
+                    draft = dataclasses.replace(draft, election_id=application.election_id)
+                draft = applications.validate(session, voter_id, draft)
+                self._review = applications.describe(session, draft)
+        except ServiceError as exc:
+            self._show(exc)
+            return rx.set_focus("error-summary")
+        self._draft = draft
+        self.email, self.phone = draft.email, draft.phone
+        self.reviewed = True
+        return rx.redirect("/apply/check")
+
+    @rx.event
+    @voter_required
+    def load_check(self):
+        if not self.reviewed or self._draft is None:
+            return rx.redirect("/apply")
+        return AppState.sync_html_lang
+
+    @rx.event
+    @voter_required
+    def confirm(self):
+        """Submit (or save the change); the service decides deadline, ownership and uniqueness again."""
+        self._clear_messages()
+        if self._draft is None:
+            return rx.redirect("/apply")
+        voter_id = self._current_voter()
+        try:
+            with session_scope() as session:
+                if self.editing_reference:
+                    application = applications.change(
+                        session, voter_id, self.editing_reference, self._draft, default_sender(), self._lang()
+                    )
+                else:
+                    application = applications.submit(session, voter_id, self._draft, default_sender(), self._lang())
+                summary = applications.summary(session, application, self._lang())
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self.confirmation = {**summary, "kind": "changed" if self.editing_reference else "submitted"}
+        self._reset_form()
+        return rx.redirect("/confirmation")
+
+    @rx.event
+    @voter_required
+    def load_confirmation(self):
+        return AppState.sync_html_lang

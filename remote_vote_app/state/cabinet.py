@@ -1,0 +1,61 @@
+"""The voter's cabinet: their applications, change and withdraw."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.services import applications
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.state.app import AppState, voter_required
+
+
+class CabinetState(AppState):
+    applications: list[dict[str, str]] = []
+    confirming_withdraw: str = ""
+    withdrawn_reference: str = ""
+
+    def _reload(self) -> None:
+        with session_scope() as session:
+            rows = applications.list_for_voter(session, self._current_voter(), self._lang())
+        self.applications = [{k: str(v) if not isinstance(v, bool) else ("1" if v else "") for k, v in row.items()} for row in rows]
+
+    @rx.event
+    @voter_required
+    def load(self):
+        self.error_entries = {}
+        self.confirming_withdraw = ""
+        self._reload()
+        return AppState.sync_html_lang
+
+    @rx.event
+    @voter_required
+    def ask_withdraw(self, reference: str):
+        self._clear_messages()
+        self.withdrawn_reference = ""
+        self.confirming_withdraw = str(reference)
+        return rx.set_focus("withdraw-confirm-heading")
+
+    @rx.event
+    @voter_required
+    def cancel_withdraw(self):
+        self.confirming_withdraw = ""
+
+    @rx.event
+    @voter_required
+    def withdraw(self, reference: str):
+        """Withdraw one of the voter's own applications (the service checks whose it is)."""
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                application = applications.withdraw(
+                    session, self._current_voter(), str(reference), default_sender(), self._lang()
+                )
+        except ServiceError as exc:
+            self._show(exc)
+            self.confirming_withdraw = ""
+            return
+        self.confirming_withdraw = ""
+        self.withdrawn_reference = application.reference
+        self._reload()

@@ -1,0 +1,80 @@
+"""Cabinet login by ID card data and an SMS code."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.i18n import t
+from remote_vote_app.services import auth, register
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.state.app import AppState
+
+
+class LoginState(AppState):
+    step: str = "id"  # id | code
+    masked_phone: str = ""
+    _challenge: str = ""
+
+    @rx.var
+    def code_sent_text(self) -> str:
+        return t(self._lang(), "login.code_sent", phone=self.masked_phone)
+
+    @rx.event
+    def on_load(self):
+        self.error_entries = {}
+        if self._current_voter():
+            return rx.redirect("/cabinet")
+        return AppState.sync_html_lang
+
+    @rx.event
+    def start(self, form_data: dict):
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                challenge = auth.start_login(
+                    session, str(form_data.get("pin", "")), str(form_data.get("document", "")),
+                    self._client(), default_sender(), self._lang(),
+                )
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self._challenge = challenge.token
+        self.masked_phone = challenge.masked_phone
+        self.step = "code"
+
+    @rx.event
+    def resend(self):
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                challenge = auth.resend_code(session, self._challenge, default_sender(), self._lang())
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self._challenge = challenge.token
+        self.notice_key = "login.resent"
+
+    @rx.event
+    def verify(self, form_data: dict):
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                voter_id = auth.verify_code(session, self._challenge, str(form_data.get("code", "")), self._client())
+                name = register.profile(session, voter_id).full_name
+        except ServiceError as exc:
+            self._show(exc)
+            if exc.code in {"error.code_expired", "error.code_attempts"}:
+                self.step = "id"
+            return
+        self._challenge = ""
+        self.step = "id"
+        self._start_session(voter_id, name)
+        return rx.redirect("/cabinet")
+
+    @rx.event
+    def restart(self):
+        self._clear_messages()
+        self._challenge = ""
+        self.step = "id"

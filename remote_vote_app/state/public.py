@@ -1,0 +1,67 @@
+"""Public pages: the landing page and the demo outbox."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.i18n import LANGS, duration, t
+from remote_vote_app.services import elections, notifications, precincts
+from remote_vote_app.settings import settings
+from remote_vote_app.state.app import AppState
+
+
+class LandingState(AppState):
+    _data: dict[str, dict] = {}
+
+    @rx.var
+    def election_days(self) -> list[dict[str, str]]:
+        return self._data.get(self._lang(), {}).get("days", [])
+
+    @rx.var
+    def precinct_list(self) -> list[dict[str, str]]:
+        return self._data.get(self._lang(), {}).get("precincts", [])
+
+    @rx.event
+    def load(self):
+        with session_scope() as session:
+            days = elections.election_days(session)
+            remote = precincts.active_remote(session)
+            self._data = {
+                lang: {
+                    "days": [
+                        {
+                            "day": t(lang, "landing.election_day", day=f"{d['election_day']:%d.%m.%Y}"),
+                            "deadline": t(lang, "landing.deadline", deadline=f"{d['deadline']:%d.%m.%Y}"),
+                            "left": t(lang, "landing.time_left", left=duration(lang, d["seconds_left"])) if d["is_open"] else "",
+                            "councils": t(lang, "landing.councils", count=d["councils"]),
+                            "open": "1" if d["is_open"] else "",
+                            "demo": "1" if d["is_demo"] else "",
+                        }
+                        for d in days
+                    ],
+                    "precincts": [{k: str(v) for k, v in precincts.localized(p, lang).items()} for p in remote],
+                }
+                for lang in LANGS
+            }
+        return AppState.sync_html_lang
+
+
+class OutboxState(AppState):
+    messages: list[dict[str, str]] = []
+    enabled: bool = False
+
+    @rx.event
+    def load(self):
+        """Only in demo mode: the outbox holds login codes."""
+        self.enabled = settings.demo_mode
+        if not self.enabled:
+            self.messages = []
+            return AppState.sync_html_lang
+        with session_scope() as session:
+            self.messages = [
+                {"id": str(m.id), "channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
+                 "at": f"{m.created_at:%Y-%m-%d %H:%M:%S}"}
+                for m in notifications.latest(session, 50)
+            ]
+        return AppState.sync_html_lang

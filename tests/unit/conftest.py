@@ -1,0 +1,80 @@
+"""One migrated, seeded SQLite file for the unit tests; mutable tables are emptied before each test."""
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+_DB_DIR = tempfile.mkdtemp(prefix="rv-unit-")
+os.environ["REFLEX_DB_URL"] = f"sqlite:///{Path(_DB_DIR) / 'unit.db'}"
+os.environ.setdefault("SECRET_KEY", "unit-test-secret")
+
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+from sqlmodel import Session, select  # noqa: E402
+
+from remote_vote_app import cli  # noqa: E402
+from remote_vote_app.db import get_engine  # noqa: E402
+from remote_vote_app.models import Election, OutboxMessage, Voter  # noqa: E402
+from remote_vote_app.services import auth  # noqa: E402
+from remote_vote_app.services.notifications import OutboxSender  # noqa: E402
+from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
+
+SEED_DAY = dt.date(2026, 11, 1)  # demo election: day 2026-12-01, deadline 2026-11-15
+
+
+@pytest.fixture(scope="session", autouse=True)
+def database():
+    cli.migrate()
+    from remote_vote_app.db import session_scope
+    from remote_vote_app.services.seed import seed
+
+    with session_scope() as session:
+        seed(session, today=SEED_DAY, voters=300)
+    yield
+
+
+@pytest.fixture(autouse=True)
+def clean_tables(database):
+    with get_engine().begin() as conn:
+        for table in ("application", "logincode", "outboxmessage"):
+            conn.execute(text(f"DELETE FROM {table}"))
+    auth.reset_rate_limits()
+    yield
+
+
+@pytest.fixture
+def session():
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+        s.commit()
+
+
+@pytest.fixture
+def sender():
+    return OutboxSender()
+
+
+@pytest.fixture
+def demo_voters(session):
+    """The README's demo voters, as database rows."""
+    return [session.exec(select(Voter).where(Voter.pin == row[0])).one() for row in DEMO_VOTERS]
+
+
+def demo_election(session: Session, voter: Voter) -> Election:
+    return session.exec(select(Election).where(Election.territory_id == voter.territory_id, Election.is_demo == True)).one()  # noqa: E712
+
+
+def closed_election(session: Session, voter: Voter) -> Election:
+    return session.exec(select(Election).where(Election.territory_id == voter.territory_id, Election.is_demo == False)).one()  # noqa: E712
+
+
+def bishkek(hour: int, minute: int = 0, second: int = 0, day: dt.date = dt.date(2026, 11, 10)) -> dt.datetime:
+    """An instant given in Bishkek local time, as aware UTC."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(day, dt.time(hour, minute, second), tzinfo=ZoneInfo("Asia/Bishkek")).astimezone(dt.timezone.utc)
+
+
+def outbox(session: Session) -> list[OutboxMessage]:
+    return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))

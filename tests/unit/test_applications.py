@@ -1,0 +1,228 @@
+import datetime as dt
+import json
+import re
+import threading
+
+import pytest
+from sqlalchemy.exc import DatabaseError
+from sqlmodel import Session, select
+
+from remote_vote_app.db import get_engine
+from remote_vote_app.models import Application, AuditEvent, Precinct
+from remote_vote_app.services import applications, audit
+from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
+from remote_vote_app.services.notifications import OutboxSender
+from tests.unit.conftest import bishkek, closed_election, demo_election, outbox
+
+OPEN = bishkek(12, day=dt.date(2026, 11, 10))  # demo deadline is 15.11.2026
+
+
+def _precinct(session, number="ДГ-05") -> Precinct:
+    return session.exec(select(Precinct).where(Precinct.number == number)).one()
+
+
+def _draft(session, voter, **changes) -> Draft:
+    values = dict(election_id=demo_election(session, voter).id, precinct_id=_precinct(session).id,
+                  email="voter@example.kg", phone="+996 700 123 456", consent=True)
+    values.update(changes)
+    return Draft(**values)
+
+
+def _submit(session, voter, sender, now=OPEN, **changes) -> Application:
+    application = applications.submit(session, voter.id, _draft(session, voter, **changes), sender, "ru", now=now)
+    session.commit()
+    return application
+
+
+def test_submit_records_application_audit_and_notifications(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    assert re.fullmatch(r"[ACDEFHJKMNPQRTUVWXY3479]{4}-[ACDEFHJKMNPQRTUVWXY3479]{4}", application.reference)
+    assert application.status == "submitted" and application.channel == "online"
+    assert application.phone == "+996700123456" and application.consent_version == applications.CONSENT_VERSION
+    events = audit.history(session, "application", application.reference)
+    assert [e.action for e in events] == ["application.submitted"] and events[0].actor == f"voter:{voter.id}"
+    assert voter.pin not in events[0].details
+    sms, email = outbox(session)
+    assert sms.channel == "sms" and application.reference in sms.body and "Масалиева, 37" in sms.body
+    assert email.channel == "email" and email.recipient == "voter@example.kg" and application.reference in email.subject
+
+
+def test_every_wrong_field_is_reported_at_once(session, sender, demo_voters):
+    with pytest.raises(FieldErrors) as info:
+        applications.submit(session, demo_voters[0].id,
+                            _draft(session, demo_voters[0], precinct_id=None, email="bad@", phone="123", consent=False),
+                            sender, "ru", now=OPEN)
+    assert {k: v.code for k, v in info.value.errors.items()} == {
+        "precinct": "error.precinct_required", "email": "error.email_format", "phone": "error.phone_format",
+        "consent": "error.consent_required"}
+    session.rollback()
+    assert session.exec(select(Application)).all() == [] and outbox(session) == []
+
+
+def test_home_precinct_is_not_a_remote_precinct(session, sender, demo_voters):
+    home = session.exec(select(Precinct).where(Precinct.kind == "home")).first()
+    with pytest.raises(FieldErrors) as info:
+        applications.validate(session, demo_voters[0].id, _draft(session, demo_voters[0], precinct_id=home.id), OPEN)
+    assert set(info.value.errors) == {"precinct"}
+
+
+def test_election_of_another_territory_is_refused(session, demo_voters):
+    other = demo_election(session, demo_voters[1])
+    with pytest.raises(FieldErrors) as info:
+        applications.validate(session, demo_voters[0].id, _draft(session, demo_voters[0], election_id=other.id), OPEN)
+    assert info.value.errors["election"].code == "error.election_required"
+
+
+def test_closed_election_is_refused(session, sender, demo_voters):
+    voter = demo_voters[0]
+    with pytest.raises(FieldErrors) as info:
+        _submit(session, voter, sender, election_id=closed_election(session, voter).id)
+    assert info.value.errors["election"].code == "error.deadline_passed"
+
+
+def test_page_opened_before_deadline_submitted_after_it_is_refused(session, sender, demo_voters):
+    voter = demo_voters[0]
+    draft = applications.validate(session, voter.id, _draft(session, voter), bishkek(23, 59, 0, day=dt.date(2026, 11, 15)))
+    assert applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(23, 59, 59, day=dt.date(2026, 11, 15)))
+    session.rollback()
+    with pytest.raises(FieldErrors) as info:
+        applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(0, 0, 0, day=dt.date(2026, 11, 16)))
+    assert info.value.errors["election"].code == "error.deadline_passed"
+
+
+def test_one_active_application_per_voter_and_election(session, sender, demo_voters):
+    voter = demo_voters[0]
+    first = _submit(session, voter, sender)
+    with pytest.raises(ServiceError) as info:
+        _submit(session, voter, sender)
+    assert info.value.code == "error.already_applied" and info.value.params["reference"] == first.reference
+
+
+def test_two_concurrent_submits_give_one_application(demo_voters):
+    voter_id = demo_voters[2].id
+    barrier = threading.Barrier(2)
+    results: list[str] = []
+
+    def worker():
+        with Session(get_engine()) as s:
+            voter = s.get(type(demo_voters[2]), voter_id)
+            draft = _draft(s, voter)
+            # Both pass the "already applied?" read before either writes.
+            barrier.wait()
+            try:
+                applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN)
+                s.commit()
+                results.append("ok")
+            except ServiceError as exc:
+                s.rollback()
+                results.append(exc.code)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["error.already_applied", "ok"]
+    with Session(get_engine()) as s:
+        assert len(s.exec(select(Application).where(Application.voter_id == voter_id)).all()) == 1
+
+
+def test_database_refuses_a_second_active_application_directly(session, sender, demo_voters):
+    first = _submit(session, demo_voters[0], sender)
+    twin = Application(**{**first.model_dump(exclude={"id"}), "reference": "AAAA-AAAA"})
+    session.add(twin)
+    with pytest.raises(DatabaseError):
+        session.flush()
+    session.rollback()
+
+
+def test_change_precinct_and_contacts_is_audited_and_notified(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    new_precinct = _precinct(session, "ДГ-01")
+    changed = applications.change(session, voter.id, application.reference.lower().replace("-", ""),
+                                  _draft(session, voter, precinct_id=new_precinct.id, email="new@example.kg"),
+                                  sender, "en", now=OPEN)
+    session.commit()
+    assert changed.remote_precinct_id == new_precinct.id and changed.email == "new@example.kg" and changed.change_count == 1
+    event = audit.history(session, "application", application.reference)[-1]
+    details = json.loads(event.details)
+    assert event.action == "application.changed" and details["fields"] == ["email", "precinct_id"]
+    assert details["precinct_to"] == new_precinct.id and "new@example.kg" not in event.details
+    assert outbox(session)[-2].body.startswith("Application") and "changed" in outbox(session)[-1].subject
+
+
+def test_change_cannot_move_to_another_election(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    closed = closed_election(session, voter)
+    changed = applications.change(session, voter.id, application.reference,
+                                  _draft(session, voter, election_id=closed.id, email="x@example.kg"), sender, "ru", now=OPEN)
+    assert changed.election_id == application.election_id
+
+
+def test_no_change_or_withdraw_after_the_deadline(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    late = bishkek(0, 0, 1, day=dt.date(2026, 11, 16))
+    for call in (lambda: applications.change(session, voter.id, application.reference, _draft(session, voter), sender, "ru", now=late),
+                 lambda: applications.withdraw(session, voter.id, application.reference, sender, "ru", now=late)):
+        with pytest.raises(ServiceError) as info:
+            call()
+        assert info.value.code == "error.deadline_passed"
+
+
+def test_withdraw_then_apply_again(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    applications.withdraw(session, voter.id, application.reference, sender, "ky", now=OPEN)
+    session.commit()
+    assert session.get(Application, application.id).status == "withdrawn"
+    assert audit.history(session, "application", application.reference)[-1].action == "application.withdrawn"
+    with pytest.raises(ServiceError) as info:
+        applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    assert info.value.code == "error.application_withdrawn"
+    again = _submit(session, voter, sender)
+    assert again.reference != application.reference
+
+
+def test_another_voters_application_is_not_found(session, sender, demo_voters):
+    owner, intruder = demo_voters[0], demo_voters[1]
+    application = _submit(session, owner, sender)
+    for call in (lambda: applications.own(session, intruder.id, application.reference),
+                 lambda: applications.change(session, intruder.id, application.reference, _draft(session, intruder), sender, "ru", now=OPEN),
+                 lambda: applications.withdraw(session, intruder.id, application.reference, sender, "ru", now=OPEN)):
+        with pytest.raises(NotFound):
+            call()
+    assert session.get(Application, application.id).status == "submitted"
+
+
+def test_list_and_summary_in_three_languages(session, sender, demo_voters):
+    voter = demo_voters[0]
+    _submit(session, voter, sender)
+    assert applications.list_for_voter(session, voter.id, "ru", now=OPEN)[0]["can_change"] is True
+    assert "[ДЕМО]" in applications.list_for_voter(session, voter.id, "ky", now=OPEN)[0]["election"]
+    row = applications.list_for_voter(session, voter.id, "en", now=OPEN)[0]
+    assert row["status_text"] == "Accepted" and row["address"] == "Osh, 37 Masaliev St"
+
+
+def test_form_options_show_only_open_elections_of_the_voters_territory(session, sender, demo_voters):
+    voter = demo_voters[0]
+    options = applications.form_options(session, voter.id, now=OPEN)
+    assert [o["existing"] for o in options["ru"]["elections"]] == [""]
+    assert len(options["ru"]["elections"]) == 1 and "Бишкек" in options["ru"]["elections"][0]["label"]
+    assert sum(len(g["precincts"]) for g in options["en"]["precinct_groups"]) == 10
+    application = _submit(session, voter, sender)
+    assert applications.form_options(session, voter.id, now=OPEN)["ru"]["elections"][0]["existing"] == application.reference
+
+
+def test_audit_is_append_only(session, sender, demo_voters):
+    _submit(session, demo_voters[0], sender)
+    event = session.exec(select(AuditEvent)).first()
+    event.action = "tampered"
+    session.add(event)
+    with pytest.raises(DatabaseError):
+        session.commit()
+    session.rollback()

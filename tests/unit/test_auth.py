@@ -1,0 +1,138 @@
+import datetime as dt
+import re
+
+import pytest
+from sqlmodel import select
+
+from remote_vote_app.models import LoginCode
+from remote_vote_app.services import auth
+from remote_vote_app.services.errors import ServiceError
+from tests.unit.conftest import outbox
+
+NOW = dt.datetime(2026, 11, 10, 6, 0, tzinfo=dt.timezone.utc)
+PIN, DOC = "11503199000123", "ID1234567"
+
+
+def _start(session, sender, pin=PIN, doc=DOC, client="198.51.100.1", now=NOW):
+    challenge = auth.start_login(session, pin, doc, client, sender, "ru", now=now)
+    session.commit()
+    return challenge
+
+
+def _last_code(session) -> str:
+    return re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+
+
+def _error(fn, *args, **kwargs) -> ServiceError:
+    with pytest.raises(ServiceError) as info:
+        fn(*args, **kwargs)
+    return info.value
+
+
+def test_code_sent_to_phone_on_file_and_stored_hashed(session, sender):
+    challenge = _start(session, sender)
+    assert challenge.masked_phone == "+996 *** *** 456"
+    message = outbox(session)[-1]
+    assert message.channel == "sms" and message.recipient == "+996700123456"
+    code = _last_code(session)
+    row = session.exec(select(LoginCode).where(LoginCode.challenge == challenge.token)).one()
+    assert code not in row.code_hash and len(row.code_hash) == 64
+    assert row.expires_at == NOW + dt.timedelta(minutes=5)
+
+
+def test_unknown_pin_and_wrong_document_give_the_same_answer(session, sender):
+    unknown = _error(_start, session, sender, pin="20101199000001")
+    wrong_doc = _error(_start, session, sender, doc="ID7654321")
+    assert unknown.code == wrong_doc.code == "error.login_not_found"
+    assert unknown.params == wrong_doc.params == {}
+    assert outbox(session) == []
+
+
+def test_right_code_logs_in_once(session, sender, demo_voters):
+    challenge = _start(session, sender)
+    code = _last_code(session)
+    assert auth.verify_code(session, challenge.token, code, "c", now=NOW + dt.timedelta(minutes=1)) == demo_voters[0].id
+    session.commit()
+    assert _error(auth.verify_code, session, challenge.token, code, "c", now=NOW + dt.timedelta(minutes=1)).code == "error.code_expired"
+
+
+def test_code_expires_after_five_minutes(session, sender):
+    challenge = _start(session, sender)
+    code = _last_code(session)
+    late = NOW + dt.timedelta(minutes=5, seconds=1)
+    assert _error(auth.verify_code, session, challenge.token, code, "c", now=late).code == "error.code_expired"
+
+
+def test_five_wrong_tries_burn_the_code(session, sender):
+    challenge = _start(session, sender)
+    code = _last_code(session)
+    wrong = "000000" if code != "000000" else "111111"
+    lefts = []
+    for _ in range(4):
+        err = _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW)
+        lefts.append(err.params["left"])
+    assert lefts == [4, 3, 2, 1]
+    assert _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW).code == "error.code_attempts"
+    # Even the right code no longer works: the failures were saved although each call raised.
+    assert _error(auth.verify_code, session, challenge.token, code, "c", now=NOW).code == "error.code_expired"
+
+
+def test_a_new_code_invalidates_the_previous_one(session, sender):
+    first = _start(session, sender)
+    first_code = _last_code(session)
+    _start(session, sender, now=NOW + dt.timedelta(seconds=30))
+    assert _error(auth.verify_code, session, first.token, first_code, "c", now=NOW + dt.timedelta(seconds=40)).code == "error.code_expired"
+
+
+def test_resend_waits_and_is_limited(session, sender):
+    challenge = _start(session, sender)
+    err = _error(auth.resend_code, session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=10))
+    assert err.code == "error.resend_wait" and err.params["seconds"] == 50
+    moment = NOW
+    for _ in range(3):
+        moment += dt.timedelta(seconds=61)
+        auth.resend_code(session, challenge.token, sender, "ru", now=moment)
+        session.commit()
+    new_code = _last_code(session)
+    assert _error(auth.resend_code, session, challenge.token, sender, "ru", now=moment + dt.timedelta(seconds=61)).code == "error.resend_limit"
+    assert auth.verify_code(session, challenge.token, new_code, "c", now=moment + dt.timedelta(seconds=62))
+
+
+def test_codes_are_random(session, sender):
+    codes = set()
+    for i in range(5):
+        _start(session, sender, client=f"10.0.0.{i}", now=NOW + dt.timedelta(seconds=i))
+        codes.add(_last_code(session))
+    assert len(codes) >= 4
+
+
+def test_login_attempts_per_pin_are_rate_limited(session, sender):
+    for i in range(5):
+        _start(session, sender, client=f"10.0.1.{i}")
+    err = _error(_start, session, sender, client="10.0.1.99")
+    assert err.code == "error.too_many_attempts" and err.params["minutes"] >= 1
+
+
+def test_unknown_pins_count_against_the_client(session, sender):
+    for i in range(30):
+        _error(_start, session, sender, pin=f"2010119900{i:04d}", client="203.0.113.7")
+    assert _error(_start, session, sender, client="203.0.113.7").code == "error.too_many_attempts"
+
+
+def test_wrong_codes_across_challenges_lock_the_pin(session, sender):
+    for i in range(2):
+        challenge = _start(session, sender, client=f"10.0.2.{i}", now=NOW + dt.timedelta(seconds=i))
+        for _ in range(5):
+            _error(auth.verify_code, session, challenge.token, "999999" if _last_code(session) != "999999" else "888888",
+                   f"10.0.2.{i}", now=NOW + dt.timedelta(seconds=i))
+    # Ten failures in the hour: new logins for this PIN are refused for a while.
+    assert _error(_start, session, sender, client="10.0.2.50").code == "error.too_many_attempts"
+
+
+def test_code_format_checked_before_lookup(session):
+    assert _error(auth.verify_code, session, "x", "12ab", "c").code == "error.code_format"
+
+
+def test_idle_session_expiry():
+    assert not auth.session_expired(last_seen=1000.0, now=1000.0 + 14 * 60)
+    assert auth.session_expired(last_seen=1000.0, now=1000.0 + 15 * 60 + 1)

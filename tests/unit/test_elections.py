@@ -1,0 +1,32 @@
+import datetime as dt
+
+from remote_vote_app.models import Election
+from remote_vote_app.services import elections
+from tests.unit.conftest import bishkek
+
+ELECTION_2024 = Election(kind="city_kenesh", territory_id=1, election_day=dt.date(2024, 11, 17),
+                         application_deadline=dt.date(2024, 11, 1))
+
+
+def test_deadline_day_is_inclusive_until_2359_59_bishkek():
+    assert elections.is_open(ELECTION_2024, bishkek(23, 59, 59, day=dt.date(2024, 11, 1)))
+
+
+def test_closed_at_midnight_bishkek_even_though_utc_is_still_the_deadline_day():
+    moment = bishkek(0, 0, 0, day=dt.date(2024, 11, 2))
+    assert moment.astimezone(dt.timezone.utc).date() == dt.date(2024, 11, 1)  # 18:00 UTC on 1 November
+    assert not elections.is_open(ELECTION_2024, moment)
+
+
+def test_closes_at_is_18_utc_on_the_deadline_day():
+    assert elections.closes_at_utc(ELECTION_2024) == dt.datetime(2024, 11, 1, 18, 0, tzinfo=dt.timezone.utc)
+
+
+def test_election_days_on_landing(session):
+    days = elections.election_days(session, now=bishkek(12, day=dt.date(2026, 11, 10)))
+    assert [d["is_demo"] for d in days] == [True, False]
+    demo, real = days
+    assert demo["is_open"] and demo["deadline"] == dt.date(2026, 11, 15)
+    assert demo["seconds_left"] == int((elections.end_of_day_utc(dt.date(2026, 11, 15), "Asia/Bishkek")
+                                        - bishkek(12, day=dt.date(2026, 11, 10))).total_seconds())
+    assert not real["is_open"] and real["deadline"] == dt.date(2024, 11, 1) and real["seconds_left"] == 0
