@@ -20,7 +20,9 @@ from remote_vote_app.services import auth  # noqa: E402
 from remote_vote_app.services.notifications import OutboxSender  # noqa: E402
 from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
 
-SEED_DAY = dt.date(2026, 11, 1)  # demo election: day 2026-12-01, deadline 2026-11-15
+# The demo election is seeded relative to today, so State handlers (which use the real clock) see it open.
+SEED_DAY = dt.date.today()
+DEMO_DEADLINE = SEED_DAY + dt.timedelta(days=14)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -69,7 +71,7 @@ def closed_election(session: Session, voter: Voter) -> Election:
     return session.exec(select(Election).where(Election.territory_id == voter.territory_id, Election.is_demo == False)).one()  # noqa: E712
 
 
-def bishkek(hour: int, minute: int = 0, second: int = 0, day: dt.date = dt.date(2026, 11, 10)) -> dt.datetime:
+def bishkek(hour: int, minute: int = 0, second: int = 0, day: dt.date = SEED_DAY) -> dt.datetime:
     """An instant given in Bishkek local time, as aware UTC."""
     from zoneinfo import ZoneInfo
 

@@ -13,9 +13,10 @@ from remote_vote_app.services import applications, audit
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import OutboxSender
-from tests.unit.conftest import bishkek, closed_election, demo_election, outbox
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, closed_election, demo_election, outbox
 
-OPEN = bishkek(12, day=dt.date(2026, 11, 10))  # demo deadline is 15.11.2026
+OPEN = bishkek(12)
+AFTER = DEMO_DEADLINE + dt.timedelta(days=1)
 
 
 def _precinct(session, number="ДГ-05") -> Precinct:
@@ -84,11 +85,11 @@ def test_closed_election_is_refused(session, sender, demo_voters):
 
 def test_page_opened_before_deadline_submitted_after_it_is_refused(session, sender, demo_voters):
     voter = demo_voters[0]
-    draft = applications.validate(session, voter.id, _draft(session, voter), bishkek(23, 59, 0, day=dt.date(2026, 11, 15)))
-    assert applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(23, 59, 59, day=dt.date(2026, 11, 15)))
+    draft = applications.validate(session, voter.id, _draft(session, voter), bishkek(23, 59, 0, day=DEMO_DEADLINE))
+    assert applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(23, 59, 59, day=DEMO_DEADLINE))
     session.rollback()
     with pytest.raises(FieldErrors) as info:
-        applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(0, 0, 0, day=dt.date(2026, 11, 16)))
+        applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(0, 0, 0, day=AFTER))
     assert info.value.errors["election"].code == "error.deadline_passed"
 
 
@@ -166,7 +167,7 @@ def test_change_cannot_move_to_another_election(session, sender, demo_voters):
 def test_no_change_or_withdraw_after_the_deadline(session, sender, demo_voters):
     voter = demo_voters[0]
     application = _submit(session, voter, sender)
-    late = bishkek(0, 0, 1, day=dt.date(2026, 11, 16))
+    late = bishkek(0, 0, 1, day=AFTER)
     for call in (lambda: applications.change(session, voter.id, application.reference, _draft(session, voter), sender, "ru", now=late),
                  lambda: applications.withdraw(session, voter.id, application.reference, sender, "ru", now=late)):
         with pytest.raises(ServiceError) as info:

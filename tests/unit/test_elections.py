@@ -2,7 +2,7 @@ import datetime as dt
 
 from remote_vote_app.models import Election
 from remote_vote_app.services import elections
-from tests.unit.conftest import bishkek
+from tests.unit.conftest import DEMO_DEADLINE, SEED_DAY, bishkek
 
 ELECTION_2024 = Election(kind="city_kenesh", territory_id=1, election_day=dt.date(2024, 11, 17),
                          application_deadline=dt.date(2024, 11, 1))
@@ -23,10 +23,10 @@ def test_closes_at_is_18_utc_on_the_deadline_day():
 
 
 def test_election_days_on_landing(session):
-    days = elections.election_days(session, now=bishkek(12, day=dt.date(2026, 11, 10)))
+    now = bishkek(12, day=SEED_DAY + dt.timedelta(days=3))
+    days = elections.election_days(session, now=now)
     assert [d["is_demo"] for d in days] == [True, False]
     demo, real = days
-    assert demo["is_open"] and demo["deadline"] == dt.date(2026, 11, 15)
-    assert demo["seconds_left"] == int((elections.end_of_day_utc(dt.date(2026, 11, 15), "Asia/Bishkek")
-                                        - bishkek(12, day=dt.date(2026, 11, 10))).total_seconds())
+    assert demo["is_open"] and demo["deadline"] == DEMO_DEADLINE
+    assert demo["seconds_left"] == 11 * 86400 + 12 * 3600
     assert not real["is_open"] and real["deadline"] == dt.date(2024, 11, 1) and real["seconds_left"] == 0

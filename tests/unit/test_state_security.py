@@ -1,0 +1,157 @@
+"""Drive the voter State handlers as the browser would, with any arguments, outside the browser.
+
+Each test builds independent Reflex sessions (root states); handler functions are called exactly as
+the event processor calls them. A session must never read, change or withdraw another voter's
+application, and an anonymous session gets nothing but a redirect to /login.
+"""
+
+import inspect
+import re
+
+import pytest
+from reflex.state import State
+from sqlmodel import select
+
+from remote_vote_app.models import Application, Precinct
+from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.state.app import AppState
+from remote_vote_app.state.apply import ApplyState
+from remote_vote_app.state.cabinet import CabinetState
+from remote_vote_app.state.login import LoginState
+from tests.unit.conftest import outbox
+
+VOTER_STATES = [ApplyState, CabinetState]
+PUBLIC_HANDLERS = {"set_lang", "sync_html_lang", "logout"}
+
+
+class Browser:
+    """One browser tab: its own root state and substates."""
+
+    def __init__(self) -> None:
+        self.root = State(_reflex_internal_init=True)
+
+    def state(self, cls):
+        return self.root.get_substate(cls.get_full_name().split(".")[1:])
+
+    def call(self, cls, name, *args):
+        return getattr(cls, name).fn(self.state(cls), *args)
+
+
+def _redirect_target(result) -> str:
+    text = repr(result)
+    match = re.search(r"/login|/cabinet|/apply/check|/apply|/confirmation", text)
+    return match.group(0) if match else ""
+
+
+def login(session, browser: Browser, demo_index: int) -> None:
+    pin, doc, *_ = DEMO_VOTERS[demo_index]
+    browser.call(LoginState, "start", {"pin": pin, "document": doc})
+    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    result = browser.call(LoginState, "verify", {"code": code})
+    assert _redirect_target(result) == "/cabinet"
+
+
+def apply(session, browser: Browser) -> str:
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-03")).one()
+    browser.call(ApplyState, "load")
+    election_id = browser.state(ApplyState).election_id
+    result = browser.call(ApplyState, "review_answers", {"election": election_id, "precinct": str(precinct.id),
+                                                         "email": "a@example.kg", "phone": "0700123456", "consent": "on"})
+    assert _redirect_target(result) == "/apply/check", browser.state(ApplyState).error_entries
+    assert _redirect_target(browser.call(ApplyState, "confirm")) == "/confirmation"
+    return browser.state(ApplyState).confirmation["reference"]
+
+
+@pytest.fixture
+def two_voters(session):
+    alice, bob = Browser(), Browser()
+    login(session, alice, 0)
+    login(session, bob, 1)
+    reference = apply(session, alice)
+    session.expire_all()
+    return alice, bob, reference
+
+
+def _status(session, reference):
+    session.expire_all()
+    return session.exec(select(Application).where(Application.reference == reference)).one()
+
+
+def test_voter_sees_only_own_applications(session, two_voters):
+    alice, bob, reference = two_voters
+    alice.call(CabinetState, "load")
+    bob.call(CabinetState, "load")
+    assert [a["reference"] for a in alice.state(CabinetState).applications] == [reference]
+    assert bob.state(CabinetState).applications == []
+
+
+@pytest.mark.parametrize("argument", ["{ref}", "{ref_lower}", "{ref_bare}"])
+def test_other_session_cannot_withdraw_or_open_for_change(session, two_voters, argument):
+    alice, bob, reference = two_voters
+    arg = argument.format(ref=reference, ref_lower=reference.lower(), ref_bare=reference.replace("-", ""))
+    bob.call(CabinetState, "withdraw", arg)
+    assert bob.state(CabinetState).error_entries["form"]["key"] == "error.application_not_found"
+    assert _redirect_target(bob.call(ApplyState, "start_change", arg)) == ""
+    assert bob.state(ApplyState).editing_reference == ""
+    assert _status(session, reference).status == "submitted"
+
+
+def test_other_session_cannot_change_by_forging_form_fields(session, two_voters):
+    alice, bob, reference = two_voters
+    alice_voter_id = _status(session, reference).voter_id
+    # Bob's tab claims to edit Alice's application and sends her ids: the server ignores them.
+    bob.state(ApplyState).editing_reference = reference
+    bob.call(ApplyState, "review_answers", {"election": "1", "precinct": "1", "email": "evil@example.kg",
+                                            "phone": "0700000000", "consent": "on", "voter_id": str(alice_voter_id)})
+    assert bob.state(ApplyState).error_entries["form"]["key"] == "error.application_not_found"
+    application = _status(session, reference)
+    assert application.email == "a@example.kg" and application.change_count == 0
+
+
+@pytest.mark.parametrize("weird", [None, 0, 12345, "", {"reference": "x"}, ["x"], "' OR 1=1 --"])
+def test_garbage_arguments_change_nothing(session, two_voters, weird):
+    alice, bob, reference = two_voters
+    bob.call(CabinetState, "withdraw", weird)
+    bob.call(ApplyState, "start_change", weird)
+    assert _status(session, reference).status == "submitted"
+
+
+def test_owner_can_withdraw(session, two_voters):
+    alice, bob, reference = two_voters
+    alice.call(CabinetState, "withdraw", reference)
+    assert _status(session, reference).status == "withdrawn"
+
+
+def _voter_handlers():
+    for cls in VOTER_STATES:
+        for name, handler in cls.event_handlers.items():
+            if name in PUBLIC_HANDLERS or name == "setvar":
+                continue
+            yield cls, name, handler
+
+
+@pytest.mark.parametrize("cls, name, handler", list(_voter_handlers()), ids=lambda v: getattr(v, "__name__", str(v)))
+def test_anonymous_session_is_sent_to_login_by_every_voter_handler(session, cls, name, handler):
+    params = [p for p in inspect.signature(handler.fn).parameters.values() if p.name != "self"]
+    args = [{"reference": "x"} if "form" in p.name else "ANY-REF" for p in params]
+    browser = Browser()
+    before = session.exec(select(Application)).all()
+    assert _redirect_target(handler.fn(browser.state(cls), *args)) == "/login"
+    assert session.exec(select(Application)).all() == before
+
+
+@pytest.mark.parametrize("var", ["_voter_id", "voter_id", "logged_in", "editing_reference", "_draft"])
+def test_generic_setvar_cannot_log_a_session_in_or_set_state(session, var):
+    """Reflex adds `setvar` to every state; with no auto-setters it reaches nothing that matters."""
+    browser = Browser()
+    for cls in VOTER_STATES:
+        with pytest.raises(AttributeError):
+            cls.setvar.fn(browser.state(cls), var, 1)
+    assert browser.state(AppState)._voter_id == 0
+    assert _redirect_target(browser.call(CabinetState, "load")) == "/login"
+
+
+def test_logout_ends_the_session(session, two_voters):
+    alice, bob, reference = two_voters
+    alice.call(AppState, "logout")
+    assert _redirect_target(alice.call(CabinetState, "load")) == "/login"
