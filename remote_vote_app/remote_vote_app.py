@@ -17,7 +17,10 @@ TITLE = "Дистанционное голосование · Алыстан д�
 app = rx.App(
     stylesheets=["/styles.css"],
     html_lang="ru",
-    head_components=[rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз")],
+    head_components=[
+        rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз"),
+        rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
+    ],
 )
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
 app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginState.on_load)

@@ -28,11 +28,11 @@ from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
 
-# Rate limits: (limit, scope). Keys are hashed so no PIN sits in the limiter's storage.
-START_PER_PIN = parse("5/15 minutes")
-START_PER_CLIENT = parse("30/hour")
+# Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
+START_PER_PIN = parse(settings.login_limit_per_pin)
+START_PER_CLIENT = parse(settings.login_limit_per_client)
 FAILURES_PER_PIN = parse("10/hour")
-FAILURES_PER_CLIENT = parse("30/hour")
+FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 
 _limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 

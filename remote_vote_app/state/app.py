@@ -102,12 +102,15 @@ class AppState(rx.State):
     def set_lang(self, lang: str):
         if lang in LANGS:
             self.lang = lang
-        return self.sync_html_lang
+        return self._html_lang_script()
+
+    def _html_lang_script(self):
+        """Keeps <html lang> in step with the chosen language (screen readers use it)."""
+        return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[self._lang()]}'")
 
     @rx.event
     def sync_html_lang(self):
-        """Keeps <html lang> in step with the chosen language (screen readers use it)."""
-        return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[self._lang()]}'")
+        return self._html_lang_script()
 
     @rx.event
     def logout(self):

@@ -1,0 +1,47 @@
+"""Extra data for the browser tests: a voter whose only election has closed, with an old application.
+
+Run as `python -m tests.e2e.fixtures` against the e2e database after the demo seed.
+"""
+
+import datetime as dt
+
+from sqlmodel import select
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
+from remote_vote_app.services.applications import CONSENT_VERSION
+
+CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
+CLOSED_REFERENCE = "KCDE-FHJK"
+
+
+def main() -> None:
+    with session_scope() as session:
+        if session.exec(select(Territory).where(Territory.code == "E2E_CLOSED")).first():
+            return
+        chuy = session.exec(select(Territory).where(Territory.code == "CHUY")).one()
+        territory = Territory(kind="aiyl_aimak", code="E2E_CLOSED", parent_id=chuy.id, name_ru="Кара-Джыгачский айыл аймак",
+                              name_ky="Кара-Жыгач айыл аймагы", name_en="Kara-Dzhygach aiyl aimak")
+        session.add(territory)
+        session.flush()
+        election = Election(kind="aiyl_kenesh", territory_id=territory.id, election_day=dt.date(2024, 11, 17),
+                            application_deadline=dt.date(2024, 11, 1))
+        home = Precinct(kind="home", number="УИК №9999", territory_id=territory.id, place_ru="Школа", place_ky="Мектеп",
+                        place_en="School", address_ru="ул. Ленина, 1", address_ky="Ленин көч., 1", address_en="1 Lenin St")
+        session.add_all([election, home])
+        session.flush()
+        pin, doc, phone = CLOSED_VOTER
+        voter = Voter(pin=pin, document_number=doc, last_name="Бакиев", first_name="Тилек", patronymic="Сапарович",
+                      birth_date=dt.date(1980, 1, 10), address="с. Кара-Джыгач, ул. Ленина, 3", territory_id=territory.id,
+                      home_precinct_id=home.id, phone=phone)
+        session.add(voter)
+        session.flush()
+        remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
+        moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
+        session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,
+                                remote_precinct_id=remote.id, email="tilek@example.kg", phone=phone, consent_at=moment,
+                                consent_version=CONSENT_VERSION, created_at=moment, changed_at=moment))
+
+
+if __name__ == "__main__":
+    main()
