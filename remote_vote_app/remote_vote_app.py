@@ -2,20 +2,24 @@
 
 import reflex as rx
 
+from remote_vote_app.api import api
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
 from remote_vote_app.pages.landing import landing
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
+from remote_vote_app.pages.precincts import precincts_page
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
+from remote_vote_app.state.precincts import PrecinctsState
 from remote_vote_app.state.public import LandingState, OutboxState
 
 TITLE = "Дистанционное голосование · Алыстан добуш берүү"
 
 app = rx.App(
     stylesheets=["/styles.css"],
+    api_transformer=api,
     html_lang="ru",
     head_components=[
         rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз"),
@@ -28,4 +32,5 @@ app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}",
 app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITLE}", on_load=ApplyState.load_check)
 app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
 app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
+app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
 app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)

@@ -38,6 +38,8 @@ class Settings:
     code_resend_interval_seconds: int
     election_timezone: str
     login_limit_per_client: str
+    map_tile_url: str
+    map_tile_attribution: str
     login_limit_per_pin: str
 
 
@@ -67,6 +69,11 @@ def load() -> Settings:
         # `limits` notation; one shared office or NAT may need a higher per-client figure.
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
         login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),
+        # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
+        map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        map_tile_attribution=os.environ.get(
+            "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+        ),
     )
 
 

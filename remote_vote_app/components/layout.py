@@ -50,6 +50,7 @@ def header() -> rx.Component:
         rx.el.nav(
             rx.el.ul(
                 rx.el.li(rx.el.a(tr["nav.home"], href="/")),
+                rx.el.li(rx.el.a(tr["nav.precincts"], href="/precincts")),
                 rx.el.li(rx.el.a(tr["nav.cabinet"], href="/cabinet")),
                 rx.cond(
                     AppState.logged_in,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, field_error, notice, submit_button, text_field
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.state.apply import ApplyState
 
 
@@ -61,6 +62,13 @@ def _precinct_choice() -> rx.Component:
         rx.el.legend(tr["apply.precinct"], class_name="label"),
         rx.el.p(tr["apply.precinct_hint"], class_name="hint"),
         field_error("precinct"),
+        precinct_map(
+            ApplyState.precinct_items,
+            {"map": tr["map.map_label"], "choose": tr["map.choose"], "selected": tr["map.selected"]},
+            selected=ApplyState.precinct_id,
+            on_choose=ApplyState.choose_precinct,
+            height="360px",
+        ),
         rx.foreach(
             ApplyState.precinct_cities,
             lambda city: rx.el.fieldset(
@@ -70,7 +78,8 @@ def _precinct_choice() -> rx.Component:
                     lambda p: rx.el.div(
                         rx.el.input(
                             type="radio", name="precinct", value=p["id"], id="precinct-" + p["id"].to(str),
-                            default_checked=ApplyState.precinct_id == p["id"], class_name="radio",
+                            checked=ApplyState.precinct_id == p["id"], on_change=ApplyState.choose_precinct(p["id"]),
+                            class_name="radio",
                         ),
                         rx.el.label(
                             rx.el.strong(p["number"], " — ", p["place"]),

@@ -70,6 +70,7 @@ def landing() -> rx.Component:
         ),
         rx.el.section(
             rx.el.h2(tr["landing.precincts_title"], id="precincts-title"),
+            rx.el.p(rx.el.a(tr["nav.precincts"], href="/precincts")),
             rx.el.ul(rx.foreach(LandingState.precinct_list, _precinct), class_name="grid plain-list", id="precinct-list"),
             aria_labelledby="precincts-title",
         ),

@@ -241,26 +241,23 @@ def _active_by_election(session: Session, voter_id: int) -> dict[int, str]:
     return {row.election_id: row.reference for row in rows}
 
 
-def form_options(session: Session, voter_id: int, now: dt.datetime | None = None) -> dict[str, dict]:
-    """Per language: the voter's open elections (with any existing application) and the remote precincts."""
+def form_options(session: Session, voter_id: int, now: dt.datetime | None = None) -> dict[str, list[dict[str, str]]]:
+    """Per language: the voter's open elections, each with the voter's existing application if any."""
     voter = session.get(Voter, voter_id)
     views = [v for v in elections.for_territory(session, voter.territory_id, now) if v.is_open]
     existing = _active_by_election(session, voter_id)
-    result = {}
-    for lang in LANGS:
-        result[lang] = {
-            "elections": [
-                {
-                    "id": str(v.id),
-                    "label": t(lang, "election.option", name=v.title(lang), day=f"{v.election_day:%d.%m.%Y}",
-                               deadline=f"{v.deadline:%d.%m.%Y}"),
-                    "existing": existing.get(v.id, ""),
-                }
-                for v in views
-            ],
-            "precinct_groups": precincts.grouped_by_city(session, lang),
-        }
-    return result
+    return {
+        lang: [
+            {
+                "id": str(v.id),
+                "label": t(lang, "election.option", name=v.title(lang), day=f"{v.election_day:%d.%m.%Y}",
+                           deadline=f"{v.deadline:%d.%m.%Y}"),
+                "existing": existing.get(v.id, ""),
+            }
+            for v in views
+        ]
+        for lang in LANGS
+    }
 
 
 def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:

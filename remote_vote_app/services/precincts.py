@@ -1,15 +1,40 @@
-"""Remote precincts (УИК ДГ)."""
+"""Remote precincts (УИК ДГ): listing, distances, open data, and staff corrections of a point."""
 
 from __future__ import annotations
 
+import csv
+import io
+import math
+
 from sqlmodel import Session, select
 
-from remote_vote_app.models import Precinct
+from remote_vote_app.i18n import LANGS, t
+from remote_vote_app.models import Precinct, Territory
+from remote_vote_app.services import audit
 from remote_vote_app.services.errors import ServiceError
+
+# Towns a voter can measure from when the browser's location is not available (approximate centres).
+TOWNS = {
+    "bishkek": ("Бишкек", "Бишкек", "Bishkek", 42.8746, 74.5698),
+    "osh": ("Ош", "Ош", "Osh", 40.5283, 72.7985),
+    "jalalabad": ("Джалал-Абад", "Жалал-Абад", "Jalal-Abad", 40.9333, 73.0000),
+    "karakol": ("Каракол", "Каракол", "Karakol", 42.4907, 78.3936),
+    "tokmok": ("Токмок", "Токмок", "Tokmok", 42.8419, 75.3015),
+    "karabalta": ("Кара-Балта", "Кара-Балта", "Kara-Balta", 42.8144, 73.8489),
+    "balykchy": ("Балыкчы", "Балыкчы", "Balykchy", 42.4604, 76.1870),
+    "cholponata": ("Чолпон-Ата", "Чолпон-Ата", "Cholpon-Ata", 42.6497, 77.0822),
+    "naryn": ("Нарын", "Нарын", "Naryn", 41.4287, 75.9911),
+    "talas": ("Талас", "Талас", "Talas", 42.5228, 72.2427),
+    "batken": ("Баткен", "Баткен", "Batken", 40.0625, 70.8194),
+    "kyzylkiya": ("Кызыл-Кия", "Кызыл-Кыя", "Kyzyl-Kiya", 40.2566, 72.1279),
+    "uzgen": ("Узген", "Өзгөн", "Uzgen", 40.7699, 73.3007),
+    "kochkorata": ("Кочкор-Ата", "Кочкор-Ата", "Kochkor-Ata", 41.0330, 72.4790),
+    "tashkomur": ("Таш-Кумыр", "Таш-Көмүр", "Tash-Kumyr", 41.3464, 72.2170),
+}
 
 
 def localized(precinct: Precinct, lang: str) -> dict:
-    """A precinct as plain strings in one language (for the UI and messages)."""
+    """A precinct as plain values in one language (for the UI and messages)."""
     pick = lambda name: getattr(precinct, f"{name}_{lang}", "") or getattr(precinct, f"{name}_ru")  # noqa: E731
     return {
         "id": precinct.id,
@@ -21,6 +46,7 @@ def localized(precinct: Precinct, lang: str) -> dict:
         "latitude": precinct.latitude,
         "longitude": precinct.longitude,
         "precision": precinct.location_precision,
+        "precision_text": t(lang, f"map.precision.{precinct.location_precision}"),
     }
 
 
@@ -39,10 +65,124 @@ def get_active_remote(session: Session, precinct_id: int | None) -> Precinct:
     return precinct
 
 
-def grouped_by_city(session: Session, lang: str) -> list[dict]:
-    """[{city, precincts: [...]}] in the order of the seed (Bishkek first)."""
-    groups: dict[str, list[dict]] = {}
-    for precinct in active_remote(session):
-        item = localized(precinct, lang)
+def public_list(session: Session) -> dict[str, list[dict[str, str]]]:
+    """Per language: every active remote precinct as strings, in the order of the announcement."""
+    remote = active_remote(session)
+    return {lang: [{k: "" if v is None else str(v) for k, v in localized(p, lang).items()} for p in remote] for lang in LANGS}
+
+
+def group_by_city(items: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    groups: dict[str, list[dict[str, str]]] = {}
+    for item in items:
         groups.setdefault(item["city"], []).append(item)
-    return [{"city": city, "precincts": items} for city, items in groups.items()]
+    return groups
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance (haversine), good to well under 1% at these scales."""
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def valid_point(lat: object, lon: object) -> tuple[float, float]:
+    try:
+        la, lo = float(lat), float(lon)
+    except (TypeError, ValueError):
+        raise ServiceError("error.point_invalid") from None
+    if not (-90 <= la <= 90 and -180 <= lo <= 180) or math.isnan(la) or math.isnan(lo):
+        raise ServiceError("error.point_invalid")
+    return la, lo
+
+
+def by_distance(items: list[dict[str, str]], lat: float, lon: float) -> list[dict[str, str]]:
+    """The items nearest first, each with its distance in km (as text, one decimal under 10 km)."""
+    measured = []
+    for item in items:
+        km = distance_km(lat, lon, float(item["latitude"]), float(item["longitude"]))
+        measured.append((km, {**item, "distance_km": f"{km:.1f}" if km < 10 else f"{km:.0f}"}))
+    return [item for _, item in sorted(measured, key=lambda pair: pair[0])]
+
+
+def town(code: str) -> tuple[float, float]:
+    if code not in TOWNS:
+        raise ServiceError("error.point_invalid")
+    return TOWNS[code][3], TOWNS[code][4]
+
+
+def town_options(lang: str) -> list[dict[str, str]]:
+    index = LANGS.index(lang) if lang in LANGS else 1
+    return sorted(({"code": code, "name": row[index]} for code, row in TOWNS.items()), key=lambda o: o["name"])
+
+
+# --- open data ---
+
+
+def _regions(session: Session) -> dict[int, Territory]:
+    """Each territory's top-level region (oblast or city of republican significance)."""
+    territories = {t.id: t for t in session.exec(select(Territory))}
+    top = {}
+    for tid, territory in territories.items():
+        while territory.parent_id:
+            territory = territories[territory.parent_id]
+        top[tid] = territory
+    return top
+
+
+def geojson(session: Session) -> dict:
+    """Active remote precincts as a GeoJSON FeatureCollection (no personal data)."""
+    regions = _regions(session)
+    features = []
+    for p in active_remote(session):
+        if p.latitude is None or p.longitude is None:
+            continue
+        features.append({
+            "type": "Feature",
+            "id": p.number,
+            "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
+            "properties": {
+                "number": p.number, "region": regions[p.territory_id].name_ru, "city": p.city_ru,
+                "district": p.district_ru, "place": p.place_ru, "address": p.address_ru,
+                "place_ky": p.place_ky, "address_ky": p.address_ky, "place_en": p.place_en, "address_en": p.address_en,
+                "location_precision": p.location_precision,
+            },
+        })
+    return {"type": "FeatureCollection", "features": features}
+
+
+CSV_COLUMNS = ["number", "region", "city", "district", "place", "address", "latitude", "longitude", "location_precision"]
+
+
+def csv_text(session: Session) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for feature in geojson(session)["features"]:
+        props = feature["properties"]
+        lon, lat = feature["geometry"]["coordinates"]
+        writer.writerow([props["number"], props["region"], props["city"], props["district"], props["place"],
+                         props["address"], lat, lon, props["location_precision"]])
+    return out.getvalue()
+
+
+# --- staff ---
+
+
+def move_point(session: Session, precinct_id: int, lat: object, lon: object, actor: str) -> Precinct:
+    """Staff correct a precinct's point on the map; the point becomes exact; audited."""
+    precinct = session.get(Precinct, precinct_id)
+    if precinct is None or precinct.kind != "remote":
+        raise ServiceError("error.precinct_required")
+    la, lo = valid_point(lat, lon)
+    # A point outside Kyrgyzstan's bounding box is a slip of the hand, not a precinct.
+    if not (39.1 <= la <= 43.3 and 69.2 <= lo <= 80.3):
+        raise ServiceError("error.point_outside")
+    before = (precinct.latitude, precinct.longitude, precinct.location_precision)
+    precinct.latitude, precinct.longitude, precinct.location_precision = round(la, 6), round(lo, 6), "exact"
+    session.add(precinct)
+    audit.record(session, actor, "precinct.moved", "precinct", precinct.number,
+                 before={"lat": before[0], "lon": before[1], "precision": before[2]},
+                 after={"lat": precinct.latitude, "lon": precinct.longitude, "precision": "exact"})
+    return precinct

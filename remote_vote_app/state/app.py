@@ -34,6 +34,9 @@ class AppState(rx.State):
     # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
     error_entries: dict[str, dict[str, str]] = {}
     notice_key: str = ""
+    # A precinct picked on the map before the form is open; where to go after login.
+    chosen_precinct: str = ""
+    _next: str = ""
 
     @rx.var
     def tr(self) -> dict[str, str]:

@@ -7,7 +7,7 @@ import dataclasses
 import reflex as rx
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import applications, register
+from remote_vote_app.services import applications, precincts, register
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
@@ -31,7 +31,8 @@ class ApplyState(AppState):
     reviewed: bool = False
     confirmation: dict[str, str] = {}
     # Per-language data loaded once per visit; computed vars pick the current language.
-    _options: dict[str, dict] = {}
+    _elections: dict[str, list[dict[str, str]]] = {}
+    _precincts: dict[str, list[dict[str, str]]] = {}
     _profile: dict[str, str] = {}
     _territory: dict[str, str] = {}
     _review: dict[str, dict[str, str]] = {}
@@ -43,18 +44,19 @@ class ApplyState(AppState):
 
     @rx.var
     def election_options(self) -> list[dict[str, str]]:
-        return self._options.get(self._lang(), {}).get("elections", [])
+        return self._elections.get(self._lang(), [])
+
+    @rx.var
+    def precinct_items(self) -> list[dict[str, str]]:
+        return self._precincts.get(self._lang(), [])
 
     @rx.var
     def precinct_cities(self) -> list[str]:
-        return [group["city"] for group in self._options.get(self._lang(), {}).get("precinct_groups", [])]
+        return list(precincts.group_by_city(self.precinct_items))
 
     @rx.var
     def precincts_by_city(self) -> dict[str, list[dict[str, str]]]:
-        return {
-            group["city"]: [{k: str(v) for k, v in p.items()} for p in group["precincts"]]
-            for group in self._options.get(self._lang(), {}).get("precinct_groups", [])
-        }
+        return precincts.group_by_city(self.precinct_items)
 
     @rx.var
     def review(self) -> dict[str, str]:
@@ -87,7 +89,8 @@ class ApplyState(AppState):
         voter_id = self._current_voter()
         with session_scope() as session:
             profile = register.profile(session, voter_id)
-            self._options = applications.form_options(session, voter_id)
+            self._elections = applications.form_options(session, voter_id)
+            self._precincts = precincts.public_list(session)
         self._profile = {
             "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
             "birth_date": profile.birth_date, "address": profile.address, "home_precinct": profile.home_precinct,
@@ -96,11 +99,20 @@ class ApplyState(AppState):
         self._territory = profile.territory
         if not self.editing_reference and not self.reviewed and not self.phone:
             self.phone = profile.phone
+        if self.chosen_precinct and not self.editing_reference:
+            self.precinct_id, self.chosen_precinct = self.chosen_precinct, ""
         ids = [option["id"] for option in self.election_options]
         if self.election_id not in ids:
             self.election_id = ids[0] if len(ids) == 1 else ""
         self.loaded = True
         return AppState.sync_html_lang
+
+    @rx.event
+    @voter_required
+    def choose_precinct(self, precinct_id: str):
+        """From the list or the map popup: both set the same answer."""
+        if str(precinct_id) in {item["id"] for item in self.precinct_items}:
+            self.precinct_id = str(precinct_id)
 
     @rx.event
     @voter_required

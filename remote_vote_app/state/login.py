@@ -71,7 +71,9 @@ class LoginState(AppState):
         self._challenge = ""
         self.step = "id"
         self._start_session(voter_id, name)
-        return rx.redirect("/cabinet")
+        target = self._next if self._next in {"/apply", "/cabinet"} else "/cabinet"
+        self._next = ""
+        return rx.redirect(target)
 
     @rx.event
     def restart(self):

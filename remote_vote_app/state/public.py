@@ -26,7 +26,7 @@ class LandingState(AppState):
     def load(self):
         with session_scope() as session:
             days = elections.election_days(session)
-            remote = precincts.active_remote(session)
+            places = precincts.public_list(session)
             self._data = {
                 lang: {
                     "days": [
@@ -40,7 +40,7 @@ class LandingState(AppState):
                         }
                         for d in days
                     ],
-                    "precincts": [{k: str(v) for k, v in precincts.localized(p, lang).items()} for p in remote],
+                    "precincts": places[lang],
                 }
                 for lang in LANGS
             }

@@ -43,6 +43,7 @@ def server_env(tmp_path_factory) -> dict[str, str]:
         "DEMO_MODE": "1",
         "SECRET_KEY": "e2e-secret",
         "LOGIN_LIMIT_PER_CLIENT": "1000/hour",  # every test logs in from 127.0.0.1
+        "MAP_TILE_URL": "",  # tiles off: no request may leave localhost
         "REFLEX_USE_SYSTEM_BUN": "1",
         "REFLEX_TELEMETRY_ENABLED": "false",
         "REFLEX_CHECK_LATEST_VERSION": "false",

@@ -1,0 +1,64 @@
+// The precinct map: react-leaflet with our own marker icon (Leaflet's default icon does not load
+// under Vite), the outline of Kyrgyzstan so the map means something without tiles, and a popup
+// whose button reports the chosen precinct back to Reflex.
+import { useEffect, useState } from "react";
+import { GeoJSON, MapContainer, Marker, Popup, TileLayer } from "react-leaflet";
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+
+const CENTER = [41.3, 74.7];
+const OUTLINE_STYLE = { color: "#4a5360", weight: 1.5, fillColor: "#f3ead7", fillOpacity: 0.7 };
+
+function markerIcon(selected) {
+  return L.divIcon({
+    className: selected ? "precinct-marker precinct-marker-selected" : "precinct-marker",
+    iconSize: selected ? [30, 30] : [22, 22],
+    iconAnchor: selected ? [15, 15] : [11, 11],
+    popupAnchor: [0, -12],
+    html: "",
+  });
+}
+
+export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, outlineUrl, labels, onChoose, height }) {
+  const [outline, setOutline] = useState(null);
+  useEffect(() => {
+    let live = true;
+    fetch(outlineUrl)
+      .then((r) => (r.ok ? r.json() : null))
+      .then((data) => live && setOutline(data))
+      .catch(() => {});
+    return () => { live = false; };
+  }, [outlineUrl]);
+  return (
+    <div role="region" aria-label={labels.map} id="precinct-map" className="precinct-map">
+      <MapContainer center={CENTER} zoom={6} minZoom={5} maxZoom={18} scrollWheelZoom={false}
+                    style={{ height: height || "420px", width: "100%" }}>
+        {tileUrl ? <TileLayer url={tileUrl} attribution={tileAttribution} /> : null}
+        {outline ? <GeoJSON data={outline} style={OUTLINE_STYLE} interactive={false} /> : null}
+        {(precincts || []).map((p) => {
+          const isSelected = String(p.id) === String(selected);
+          const name = `${p.number} — ${p.place}`;
+          return (
+            <Marker key={`${p.id}-${isSelected}`} position={[parseFloat(p.latitude), parseFloat(p.longitude)]}
+                    icon={markerIcon(isSelected)} title={isSelected ? `${name} (${labels.selected})` : name}
+                    keyboard={true} zIndexOffset={isSelected ? 1000 : 0}>
+              <Popup>
+                <div className="popup">
+                  <strong>{name}</strong>
+                  <div>{p.city}{p.district ? `, ${p.district}` : ""}</div>
+                  <div>{p.address}</div>
+                  <div className="popup-precision">{p.precision_text}</div>
+                  {onChoose ? (
+                    <button type="button" className="button popup-button" onClick={() => onChoose(String(p.id))}>
+                      {labels.choose}
+                    </button>
+                  ) : null}
+                </div>
+              </Popup>
+            </Marker>
+          );
+        })}
+      </MapContainer>
+    </div>
+  );
+}

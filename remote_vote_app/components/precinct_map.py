@@ -1,0 +1,39 @@
+"""The interactive precinct map (react-leaflet), imported only by the pages that show a map."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.settings import settings
+
+
+class PrecinctMap(rx.NoSSRComponent):
+    """Wraps precinct_map.jsx; Leaflet loads lazily, in the chunk of the pages that use it."""
+
+    library = "$/public" + rx.asset("precinct_map.jsx", shared=True)
+    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+    tag = "PrecinctMap"
+
+    precincts: rx.Var[list[dict[str, str]]]
+    selected: rx.Var[str]
+    tile_url: rx.Var[str]
+    tile_attribution: rx.Var[str]
+    outline_url: rx.Var[str]
+    labels: rx.Var[dict[str, str]]
+    height: rx.Var[str]
+    on_choose: rx.EventHandler[lambda precinct_id: [precinct_id]]
+
+
+def precinct_map(precincts, labels, selected="", on_choose=None, height="420px") -> rx.Component:
+    props = dict(
+        precincts=precincts,
+        selected=selected,
+        tile_url=settings.map_tile_url,
+        tile_attribution=settings.map_tile_attribution,
+        outline_url="/kyrgyzstan.geojson",
+        labels=labels,
+        height=height,
+    )
+    if on_choose is not None:
+        props["on_choose"] = on_choose
+    return PrecinctMap.create(**props)
