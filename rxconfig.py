@@ -18,4 +18,5 @@ config = rx.Config(
     # Only the app's own origin may open the event socket (Reflex's default is any origin).
     cors_allowed_origins=[o for o in os.environ.get("CORS_ALLOWED_ORIGINS", _own_origins).split(",") if o],
     disable_plugins=[SitemapPlugin],
+    trusted_proxy_hops=settings.trusted_proxy_hops,
 )

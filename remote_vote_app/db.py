@@ -25,7 +25,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def get_engine(url: str | None = None) -> sa.engine.Engine:
     url = url or settings.db_url
     if url not in _engines:
-        kwargs: dict = {}
+        # Bound parameters (PINs, phones, e-mails) must never appear in error messages or logs.
+        kwargs: dict = {"hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
         engine = sa.create_engine(url, **kwargs)

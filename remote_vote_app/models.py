@@ -99,6 +99,8 @@ class Application(SQLModel, table=True):
     channel: str = "online"  # online | in_person
     status: str = Field(default="submitted", index=True)  # submitted | withdrawn
     change_count: int = 0
+    # Bumped by every change or withdrawal; an update names the version it read (optimistic lock).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: dt.datetime = Field(default_factory=utcnow)
     changed_at: dt.datetime = Field(default_factory=utcnow)
 

@@ -1,6 +1,10 @@
 """Builds the Reflex app and registers the pages; nothing else."""
 
+import logging
+import traceback
+
 import reflex as rx
+from reflex.event import EventSpec
 
 from remote_vote_app.api import api
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
@@ -13,13 +17,25 @@ from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.precincts import PrecinctsState
+from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
 
 TITLE = "Дистанционное голосование · Алыстан добуш берүү"
+log = logging.getLogger("remote_vote_app")
+
+
+def on_backend_error(exception: Exception) -> EventSpec:
+    """Log where it failed, never the message or arguments (they may carry a PIN or a phone)."""
+    frame = traceback.extract_tb(exception.__traceback__)[-1] if exception.__traceback__ else None
+    log.error("event handler failed: %s at %s:%s", type(exception).__name__,
+              frame.filename if frame else "?", frame.lineno if frame else "?")
+    return rx.toast.error("Ошибка. Попробуйте ещё раз. · Ката кетти. Кайра аракет кылыңыз. · Something went wrong, please try again.")
+
 
 app = rx.App(
     stylesheets=["/styles.css"],
     api_transformer=api,
+    backend_exception_handler=on_backend_error,
     html_lang="ru",
     head_components=[
         rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз"),
@@ -33,4 +49,5 @@ app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITL
 app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
 app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
 app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
-app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)
+if settings.demo_mode:  # the outbox holds login codes: it exists only in a demo installation
+    app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +39,7 @@ class Settings:
     login_limit_per_client: str
     map_tile_url: str
     map_tile_attribution: str
+    trusted_proxy_hops: int
     login_limit_per_pin: str
 
 
@@ -48,10 +48,9 @@ def load() -> Settings:
     secret = os.environ.get("SECRET_KEY", "")
     if not secret:
         if not demo:
-            # A fixed fallback would make code hashes predictable across installations.
-            secret = secrets.token_hex(32)
-        else:
-            secret = "demo-only-secret-key"
+            # No default in production: a fixed one is guessable, a random one differs per worker.
+            raise RuntimeError("SECRET_KEY must be set when DEMO_MODE is off")
+        secret = "demo-only-secret-key"
     return Settings(
         db_url=os.environ.get("REFLEX_DB_URL") or f"sqlite:///{ROOT / 'remote_vote.db'}",
         demo_mode=demo,
@@ -70,6 +69,8 @@ def load() -> Settings:
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
         login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),
         # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
+        # Behind a reverse proxy, the client address for rate limits comes from X-Forwarded-For.
+        trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
         map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         map_tile_attribution=os.environ.get(
             "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

@@ -78,7 +78,11 @@ def _precinct_choice() -> rx.Component:
                     lambda p: rx.el.div(
                         rx.el.input(
                             type="radio", name="precinct", value=p["id"], id="precinct-" + p["id"].to(str),
-                            checked=ApplyState.precinct_id == p["id"], on_change=ApplyState.choose_precinct(p["id"]),
+                            # Uncontrolled, so a click checks it at once; the key re-mounts it when the
+                            # map changes the answer.
+                            default_checked=ApplyState.precinct_id == p["id"],
+                            key=p["id"].to(str) + "-" + ApplyState.precinct_id,
+                            on_change=ApplyState.choose_precinct(p["id"]),
                             class_name="radio",
                         ),
                         rx.el.label(

@@ -11,12 +11,12 @@ import secrets
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, precincts
-from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.clock import local_text, now_utc
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import normalize_email, normalize_phone
@@ -98,32 +98,46 @@ def submit(
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
         raise ServiceError("error.already_applied", reference=existing.reference)
-    application = Application(
-        reference=new_reference(),
-        voter_id=voter_id,
-        election_id=draft.election_id,
-        remote_precinct_id=draft.precinct_id,
-        email=draft.email,
-        phone=draft.phone,
-        consent_at=now,
-        consent_version=CONSENT_VERSION,
-        channel=channel,
-        created_at=now,
-        changed_at=now,
-    )
-    session.add(application)
-    try:
-        session.flush()
-    except IntegrityError:
-        # A concurrent submit won the race (the partial unique index decided).
-        session.rollback()
-        raise ServiceError("error.already_applied", reference="") from None
+    application = _insert(session, voter_id, draft, channel, now)
     audit.record(
         session, _actor(voter_id, staff_actor), "application.submitted", "application", application.reference,
         election_id=draft.election_id, precinct_id=draft.precinct_id, channel=channel,
     )
     _notify(session, application, sender, lang, "submitted")
     return application
+
+
+def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime) -> Application:
+    """Insert in a savepoint: a concurrent submit (unique index) or a reference collision undoes only this."""
+    for _ in range(5):
+        application = Application(
+            reference=new_reference(), voter_id=voter_id, election_id=draft.election_id,
+            remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone, consent_at=now,
+            consent_version=CONSENT_VERSION, channel=channel, created_at=now, changed_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(application)
+        except IntegrityError:
+            existing = _active(session, voter_id, draft.election_id)
+            if existing is not None:
+                raise ServiceError("error.already_applied", reference=existing.reference) from None
+            continue  # the random reference was taken: draw another
+        return application
+    raise ServiceError("error.unexpected")
+
+
+def _save(session: Session, application: Application, **values: object) -> None:
+    """Update only if nobody changed or withdrew the application since we read it."""
+    result = session.execute(
+        update(Application)
+        .where(Application.id == application.id, Application.version == application.version,
+               Application.status == "submitted")
+        .values(version=application.version + 1, **values)
+    )
+    if result.rowcount != 1:
+        raise ServiceError("error.application_conflict")
+    session.refresh(application)
 
 
 def own(session: Session, voter_id: int, reference: str) -> Application:
@@ -164,14 +178,8 @@ def change(
     }
     if not changed:
         return application
-    application.remote_precinct_id = draft.precinct_id
-    application.email = draft.email
-    application.phone = draft.phone
-    application.consent_at = now
-    application.consent_version = CONSENT_VERSION
-    application.change_count += 1
-    application.changed_at = now
-    session.add(application)
+    _save(session, application, remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone,
+          consent_at=now, consent_version=CONSENT_VERSION, change_count=application.change_count + 1, changed_at=now)
     # Contacts are personal data: the audit names the changed fields, precinct ids in full.
     details = {"fields": sorted(changed)}
     if "precinct_id" in changed:
@@ -188,34 +196,39 @@ def withdraw(
     now = now or now_utc()
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now)
-    application.status = "withdrawn"
-    application.changed_at = now
-    session.add(application)
+    _save(session, application, status="withdrawn", changed_at=now)
     audit.record(session, _actor(voter_id, staff_actor), "application.withdrawn", "application", application.reference)
     _notify(session, application, sender, lang, "withdrawn")
     return application
 
 
+def _texts(session: Session, election: Election, precinct_id: int, lang: str) -> dict[str, str]:
+    """Election and precinct as the voter reads them, in one language."""
+    territory = session.get(Territory, election.territory_id)
+    place = precincts.localized(session.get(Precinct, precinct_id), lang)
+    return {
+        "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
+        "election_day": election.election_day.strftime("%d.%m.%Y"),
+        "precinct": f"{place['number']} — {place['place']}",
+        "address": f"{place['city']}, {place['address']}",
+    }
+
+
 def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None) -> dict:
     """Everything the voter needs to read about one application, as strings in their language."""
     election = session.get(Election, application.election_id)
-    territory = session.get(Territory, election.territory_id)
-    precinct = precincts.localized(session.get(Precinct, application.remote_precinct_id), lang)
     return {
+        **_texts(session, election, application.remote_precinct_id, lang),
         "reference": application.reference,
-        "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
-        "election_day": election.election_day.strftime("%d.%m.%Y"),
         "deadline": election.application_deadline.strftime("%d.%m.%Y"),
-        "precinct_id": str(precinct["id"]),
-        "precinct": f"{precinct['number']} — {precinct['place']}",
-        "address": f"{precinct['city']}, {precinct['address']}",
+        "precinct_id": str(application.remote_precinct_id),
         "email": application.email,
         "phone": application.phone,
         "status": application.status,
         "status_text": t(lang, f"status.{application.status}"),
         "channel_text": t(lang, f"channel.{application.channel}"),
         "can_change": application.status == "submitted" and elections.is_open(election, now),
-        "submitted_at": application.created_at.strftime("%d.%m.%Y"),
+        "submitted_at": local_text(application.created_at),
     }
 
 
@@ -263,20 +276,10 @@ def form_options(session: Session, voter_id: int, now: dt.datetime | None = None
 def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:
     """Per language: a validated draft as the voter reads it on the check-your-answers page."""
     election = session.get(Election, draft.election_id)
-    territory = session.get(Territory, election.territory_id)
-    precinct = session.get(Precinct, draft.precinct_id)
-    result = {}
-    for lang in LANGS:
-        place = precincts.localized(precinct, lang)
-        result[lang] = {
-            "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
-            "election_day": f"{election.election_day:%d.%m.%Y}",
-            "precinct": f"{place['number']} — {place['place']}",
-            "address": f"{place['city']}, {place['address']}",
-            "email": draft.email,
-            "phone": draft.phone,
-        }
-    return result
+    return {
+        lang: {**_texts(session, election, draft.precinct_id, lang), "email": draft.email, "phone": draft.phone}
+        for lang in LANGS
+    }
 
 
 def draft_from(application: Application) -> Draft:

@@ -22,16 +22,18 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
 from remote_vote_app.services import register
-from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.clock import local_date, now_utc
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
 
 # Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
-START_PER_PIN = parse(settings.login_limit_per_pin)
+SENDS_PER_PIN = parse(settings.login_limit_per_pin)  # codes sent to one voter's phone
 START_PER_CLIENT = parse(settings.login_limit_per_client)
-FAILURES_PER_PIN = parse("10/hour")
+# Wrong documents count per PIN *and* client, so a stranger who knows a PIN cannot lock its owner out.
+MISMATCH_PER_PIN_CLIENT = parse("5/15 minutes")
+FAILURES_PER_PIN = parse("10/hour")  # wrong codes
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 
 _limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
@@ -46,11 +48,20 @@ def _key(value: str) -> str:
     return hmac.new(settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+def _refuse(item, scope: str, key: str) -> ServiceError:
+    reset_at, _remaining = _limiter.get_window_stats(item, scope, key)
+    return ServiceError("error.too_many_attempts", minutes=max(1, math.ceil((reset_at - time.time()) / 60)))
+
+
 def _ensure_allowed(item, scope: str, key: str) -> None:
     if not _limiter.test(item, scope, key):
-        reset_at, _remaining = _limiter.get_window_stats(item, scope, key)
-        minutes = max(1, math.ceil((reset_at - time.time()) / 60))
-        raise ServiceError("error.too_many_attempts", minutes=minutes)
+        raise _refuse(item, scope, key)
+
+
+def _count(item, scope: str, key: str) -> None:
+    """Count one attempt, refusing it if the limit is reached (check and count are one step)."""
+    if not _limiter.hit(item, scope, key):
+        raise _refuse(item, scope, key)
 
 
 def _hash_code(challenge: str, code: str) -> str:
@@ -69,10 +80,9 @@ def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender
     login.code_hash = _hash_code(login.challenge, code)
     login.expires_at = now + dt.timedelta(seconds=settings.code_ttl_seconds)
     login.last_sent_at = now
-    login.attempts = 0
     session.add(login)
     minutes = settings.code_ttl_seconds // 60
-    sender.send(session, "sms", voter.phone, t(lang, "sms.login_code", code=code, minutes=minutes))
+    sender.send(session, "sms", voter.phone, t(lang, "sms.login_code", code=code, minutes=minutes), sensitive=True)
 
 
 def _challenge(login: LoginCode, voter: Voter) -> Challenge:
@@ -88,23 +98,25 @@ def start_login(
     now: dt.datetime | None = None,
 ) -> Challenge:
     now = now or now_utc()
-    pin = normalize_pin(pin_raw, today=now.date())
+    pin = normalize_pin(pin_raw, today=local_date(now))
     document = normalize_document(document_raw)
     pin_key, client_key = _key(pin), _key(client)
-    _ensure_allowed(START_PER_CLIENT, "start-client", client_key)
-    _ensure_allowed(START_PER_PIN, "start-pin", pin_key)
+    pin_client_key = _key(f"{pin}|{client}")
+    _count(START_PER_CLIENT, "start-client", client_key)
+    _ensure_allowed(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
     _ensure_allowed(FAILURES_PER_PIN, "fail-pin", pin_key)
-    _limiter.hit(START_PER_CLIENT, "start-client", client_key)
-    _limiter.hit(START_PER_PIN, "start-pin", pin_key)
     voter = register.find(session, pin, document)
     if voter is None:
+        _limiter.hit(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
         # Same answer for an unknown PIN and a wrong document.
         raise ServiceError("error.login_not_found")
+    _count(SENDS_PER_PIN, "sends-pin", pin_key)
     # A new code makes every older one of this voter useless.
     for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.used_at == None)):  # noqa: E711
         old.used_at = now
         session.add(old)
-    login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, code_hash="", expires_at=now, created_at=now)
+    login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, code_hash="", expires_at=now,
+                      created_at=now, attempts=0)
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
 
@@ -125,13 +137,17 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
+    _count(SENDS_PER_PIN, "sends-pin", _key(voter.pin))
     login.sends += 1
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
 
 
 def verify_code(session: Session, token: str, code: str, client: str, now: dt.datetime | None = None) -> int:
-    """The voter id when the code is right; otherwise an error, with the failure counted and saved."""
+    """The voter id when the code is right; otherwise an error, with the failure counted and saved.
+
+    Wrong tries count per login, across resends: a new SMS does not buy new guesses.
+    """
     now = now or now_utc()
     code = "".join(ch for ch in (code or "") if not ch.isspace())
     if not (len(code) == 6 and code.isdigit()):

@@ -5,10 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+BISHKEK = ZoneInfo("Asia/Bishkek")
+
 
 def now_utc() -> dt.datetime:
     """Aware UTC, as the database stores and returns it."""
     return dt.datetime.now(dt.timezone.utc)
+
+
+def local_date(moment: dt.datetime | None = None) -> dt.date:
+    """The calendar date in Kyrgyzstan (what a voter calls 'today')."""
+    return (moment or now_utc()).astimezone(BISHKEK).date()
+
+
+def local_text(moment: dt.datetime, fmt: str = "%d.%m.%Y") -> str:
+    return moment.astimezone(BISHKEK).strftime(fmt)
 
 
 def end_of_day_utc(day: dt.date, zone: str) -> dt.datetime:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Precinct, Territory, Voter
+from remote_vote_app.services.validation import mask_document, mask_pin
 
 
 def find(session: Session, pin: str, document: str) -> Voter | None:
@@ -37,8 +38,9 @@ def profile(session: Session, voter_id: int) -> VoterProfile:
     home = session.get(Precinct, voter.home_precinct_id)
     return VoterProfile(
         full_name=" ".join(p for p in (voter.last_name, voter.first_name, voter.patronymic) if p),
-        pin=voter.pin,
-        document=voter.document_number,
+        # Masked: the voter recognises them, a passer-by cannot copy them off the screen.
+        pin=mask_pin(voter.pin),
+        document=mask_document(voter.document_number),
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
         address=voter.address,
         territory={"ru": territory.name_ru, "ky": territory.name_ky, "en": territory.name_en},

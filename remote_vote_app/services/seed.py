@@ -12,6 +12,7 @@ import phonenumbers
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Election, Precinct, Territory, Voter
+from remote_vote_app.services.clock import local_date
 
 # Regions: code, kind, ru, ky, en
 REGIONS = [
@@ -163,7 +164,7 @@ def is_seeded(session: Session) -> bool:
 
 def seed(session: Session, today: dt.date | None = None, voters: int = 5000) -> None:
     """Fill an empty database with the demo data set."""
-    today = today or dt.date.today()
+    today = today or local_date()
     rng = random.Random(20241117)
     territories: dict[str, Territory] = {}
     for code, kind, ru, ky, en in REGIONS:

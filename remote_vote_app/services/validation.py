@@ -8,6 +8,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from remote_vote_app.services.clock import local_date
 from remote_vote_app.services.errors import ServiceError
 
 _PIN_RE = re.compile(r"^[12]\d{13}$")
@@ -29,10 +30,16 @@ def normalize_pin(raw: str, today: dt.date | None = None) -> str:
     if not _PIN_RE.match(pin):
         raise ServiceError("error.pin_format", field="pin")
     born = pin_birth_date(pin)
-    today = today or dt.date.today()
+    today = today or local_date()
     if born is None or born > today or born.year < 1900:
         raise ServiceError("error.pin_date", field="pin")
     return pin
+
+
+def parse_id(value: object) -> int | None:
+    """A database id from a form value, or None for anything that is not a small positive integer."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
 def normalize_document(raw: str) -> str:

@@ -12,6 +12,7 @@ import reflex as rx
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
 from remote_vote_app.services import auth
 from remote_vote_app.services.errors import FieldErrors, ServiceError
+from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +89,15 @@ class AppState(rx.State):
         self._last_seen = 0.0
         self.voter_name = ""
 
+    async def _forget_voter_data(self) -> None:
+        """Drop every page state's copy of voter data (on login and logout), so nothing of one
+        voter stays in the tab, on the server or in the browser, for the next."""
+        for cls in AppState.get_substates():
+            (await self.get_state(cls)).reset()
+
     def _current_voter(self) -> int:
-        """The logged-in voter's id, or 0 (also when the session has been idle too long)."""
-        if not self._voter_id:
-            return 0
-        if auth.session_expired(self._last_seen):
-            self._end_session()
-            self.notice_key = "login.session_expired"
+        """The logged-in voter's id, or 0 when nobody is logged in or the session has been idle too long."""
+        if not self._voter_id or auth.session_expired(self._last_seen):
             return 0
         self._last_seen = time.time()
         return self._voter_id
@@ -111,25 +114,42 @@ class AppState(rx.State):
         """Keeps <html lang> in step with the chosen language (screen readers use it)."""
         return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[self._lang()]}'")
 
-    @rx.event
-    def sync_html_lang(self):
-        return self._html_lang_script()
+    def _page_script(self):
+        """<html lang>, plus an idle timer: after the idle limit without input the page reloads, so the
+        server ends the session and the previous voter's data leaves the screen of a shared device."""
+        idle_ms = (settings.session_idle_minutes * 60 + 5) * 1000
+        return rx.call_script(
+            f"document.documentElement.lang = '{HTML_LANG[self._lang()]}';"
+            "if (!window.__rvIdle) { window.__rvIdle = true; let timer;"
+            f" const arm = () => {{ clearTimeout(timer); timer = setTimeout(() => window.location.reload(), {idle_ms}); }};"
+            " ['keydown', 'pointerdown', 'scroll'].forEach((e) => window.addEventListener(e, arm, {passive: true})); arm(); }"
+        )
 
     @rx.event
-    def logout(self):
+    def page_ready(self):
+        return self._page_script()
+
+    @rx.event
+    async def logout(self):
         self._end_session()
+        await self._forget_voter_data()
         self._clear_messages()
         self.notice_key = "login.logged_out"
         return rx.redirect("/login")
 
 
 def voter_required(handler: Callable) -> Callable:
-    """Runs the handler only for a logged-in voter; otherwise sends the browser to /login."""
+    """Runs the handler only for a logged-in voter; otherwise ends any idle session, forgets its
+    data and sends the browser to /login."""
 
     @functools.wraps(handler)
-    def wrapper(self: AppState, *args: Any, **kwargs: Any):
+    async def wrapper(self: AppState, *args: Any, **kwargs: Any):
         if not self._current_voter():
-            if not self.notice_key:
+            if self._voter_id:
+                self._end_session()
+                await self._forget_voter_data()
+                self.notice_key = "login.session_expired"
+            elif not self.notice_key:
                 self.notice_key = "login.required"
             return rx.redirect("/login")
         return handler(self, *args, **kwargs)

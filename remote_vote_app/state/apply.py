@@ -11,12 +11,8 @@ from remote_vote_app.services import applications, precincts, register
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import AppState, voter_required
-
-
-def _int_or_none(value: object) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
 
 
 class ApplyState(AppState):
@@ -105,7 +101,7 @@ class ApplyState(AppState):
         if self.election_id not in ids:
             self.election_id = ids[0] if len(ids) == 1 else ""
         self.loaded = True
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
     @rx.event
     @voter_required
@@ -151,7 +147,7 @@ class ApplyState(AppState):
         self.email = str(form_data.get("email", "") or "").strip()
         self.phone = str(form_data.get("phone", "") or "").strip()
         self.consent = bool(form_data.get("consent"))
-        draft = Draft(_int_or_none(self.election_id), _int_or_none(self.precinct_id), self.email, self.phone, self.consent)
+        draft = Draft(parse_id(self.election_id), parse_id(self.precinct_id), self.email, self.phone, self.consent)
         voter_id = self._current_voter()
         try:
             with session_scope() as session:
@@ -173,7 +169,7 @@ class ApplyState(AppState):
     def load_check(self):
         if not self.reviewed or self._draft is None:
             return rx.redirect("/apply")
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
     @rx.event
     @voter_required
@@ -202,4 +198,4 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def load_confirmation(self):
-        return AppState.sync_html_lang
+        return AppState.page_ready

@@ -27,7 +27,7 @@ class CabinetState(AppState):
         self.error_entries = {}
         self.confirming_withdraw = ""
         self._reload()
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
     @rx.event
     @voter_required

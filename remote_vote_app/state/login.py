@@ -26,7 +26,7 @@ class LoginState(AppState):
         self.error_entries = {}
         if self._current_voter():
             return rx.redirect("/cabinet")
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
     @rx.event
     def start(self, form_data: dict):
@@ -57,7 +57,7 @@ class LoginState(AppState):
         self.notice_key = "login.resent"
 
     @rx.event
-    def verify(self, form_data: dict):
+    async def verify(self, form_data: dict):
         self._clear_messages()
         try:
             with session_scope() as session:
@@ -68,10 +68,9 @@ class LoginState(AppState):
             if exc.code in {"error.code_expired", "error.code_attempts"}:
                 self.step = "id"
             return
-        self._challenge = ""
-        self.step = "id"
-        self._start_session(voter_id, name)
         target = self._next if self._next in {"/apply", "/cabinet"} else "/cabinet"
+        await self._forget_voter_data()  # also resets this state
+        self._start_session(voter_id, name)
         self._next = ""
         return rx.redirect(target)
 

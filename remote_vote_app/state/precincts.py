@@ -60,7 +60,7 @@ class PrecinctsState(AppState):
     def load(self):
         with session_scope() as session:
             self._items = precincts.public_list(session)
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
     @rx.event
     def set_region(self, value: str):

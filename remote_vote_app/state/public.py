@@ -44,7 +44,7 @@ class LandingState(AppState):
                 }
                 for lang in LANGS
             }
-        return AppState.sync_html_lang
+        return AppState.page_ready
 
 
 class OutboxState(AppState):
@@ -57,11 +57,11 @@ class OutboxState(AppState):
         self.enabled = settings.demo_mode
         if not self.enabled:
             self.messages = []
-            return AppState.sync_html_lang
+            return AppState.page_ready
         with session_scope() as session:
             self.messages = [
                 {"id": str(m.id), "channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
                  "at": f"{m.created_at:%Y-%m-%d %H:%M:%S}"}
                 for m in notifications.latest(session, 50)
             ]
-        return AppState.sync_html_lang
+        return AppState.page_ready

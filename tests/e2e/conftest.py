@@ -17,10 +17,13 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
-import pytest
-from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page, expect
+# The test process imports app modules (demo voters, fixtures); the server gets its own env below.
+os.environ.setdefault("DEMO_MODE", "1")
+
+import httpx  # noqa: E402
+import pytest  # noqa: E402
+from axe_playwright_python.sync_playwright import Axe  # noqa: E402
+from playwright.sync_api import Page, expect  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONE = {"width": 390, "height": 844}

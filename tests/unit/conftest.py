@@ -8,6 +8,7 @@ from pathlib import Path
 _DB_DIR = tempfile.mkdtemp(prefix="rv-unit-")
 os.environ["REFLEX_DB_URL"] = f"sqlite:///{Path(_DB_DIR) / 'unit.db'}"
 os.environ.setdefault("SECRET_KEY", "unit-test-secret")
+os.environ.setdefault("DEMO_MODE", "1")  # codes are readable in the outbox, as on /dev/outbox
 
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402

@@ -227,3 +227,38 @@ def test_audit_is_append_only(session, sender, demo_voters):
     with pytest.raises(DatabaseError):
         session.commit()
     session.rollback()
+
+
+def test_change_after_a_withdrawal_in_another_tab_is_refused(sender, demo_voters):
+    voter_id = demo_voters[0].id
+    with Session(get_engine(), expire_on_commit=False) as tab_a, Session(get_engine(), expire_on_commit=False) as tab_b:
+        voter = tab_a.get(type(demo_voters[0]), voter_id)
+        application = _submit(tab_a, voter, sender)
+        reference = application.reference
+        stale = applications.own(tab_a, voter_id, reference)  # tab A has read it
+        draft = _draft(tab_a, voter, email="late@example.kg")
+        applications.withdraw(tab_b, voter_id, reference, sender, "ru", now=OPEN)
+        tab_b.commit()
+        with pytest.raises(ServiceError) as info:
+            applications._save(tab_a, stale, email=draft.email)
+        assert info.value.code == "error.application_conflict"
+        tab_a.rollback()
+    with Session(get_engine()) as s:
+        row = s.exec(select(Application).where(Application.reference == reference)).one()
+        assert row.status == "withdrawn" and row.email == "voter@example.kg"
+        assert [e.action for e in audit.history(s, "application", reference)] == [
+            "application.submitted", "application.withdrawn"]
+
+
+def test_reference_collision_draws_a_new_reference(session, sender, demo_voters, monkeypatch):
+    first = _submit(session, demo_voters[0], sender)
+    draws = iter([first.reference, "TTTT-TTTT"])
+    monkeypatch.setattr(applications, "new_reference", lambda: next(draws))
+    assert _submit(session, demo_voters[1], sender).reference == "TTTT-TTTT"
+
+
+@pytest.mark.parametrize("raw, expected", [("12", 12), ("²", None), ("9" * 30, None), ("-1", None), ("", None), (None, None)])
+def test_form_ids_are_parsed_strictly(raw, expected):
+    from remote_vote_app.services.validation import parse_id
+
+    assert parse_id(raw) == expected

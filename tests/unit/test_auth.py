@@ -106,11 +106,31 @@ def test_codes_are_random(session, sender):
     assert len(codes) >= 4
 
 
-def test_login_attempts_per_pin_are_rate_limited(session, sender):
-    for i in range(5):
-        _start(session, sender, client=f"10.0.1.{i}")
-    err = _error(_start, session, sender, client="10.0.1.99")
+def test_codes_sent_per_pin_are_rate_limited(session, sender):
+    for i in range(4):
+        _start(session, sender, client=f"10.0.1.{i}", now=NOW + dt.timedelta(seconds=i))
+    challenge = _start(session, sender, client="10.0.1.4", now=NOW + dt.timedelta(seconds=5))
+    # Resends count too: the voter's phone gets at most five codes in 15 minutes.
+    err = _error(auth.resend_code, session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=70))
     assert err.code == "error.too_many_attempts" and err.params["minutes"] >= 1
+    assert _error(_start, session, sender, client="10.0.1.99").code == "error.too_many_attempts"
+
+
+def test_a_stranger_with_wrong_documents_cannot_lock_the_owner_out(session, sender):
+    for _ in range(5):
+        assert _error(_start, session, sender, doc="ID0000000", client="203.0.113.9").code == "error.login_not_found"
+    assert _error(_start, session, sender, client="203.0.113.9").code == "error.too_many_attempts"
+    assert _start(session, sender, client="198.51.100.20").masked_phone  # the owner, elsewhere, gets in
+
+
+def test_resend_does_not_reset_wrong_tries(session, sender):
+    challenge = _start(session, sender)
+    for _ in range(3):
+        _error(auth.verify_code, session, challenge.token, "999999" if _last_code(session) != "999999" else "888888", "c", now=NOW)
+    auth.resend_code(session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=61))
+    session.commit()
+    wrong = "999999" if _last_code(session) != "999999" else "888888"
+    assert _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW + dt.timedelta(seconds=62)).params["left"] == 1
 
 
 def test_unknown_pins_count_against_the_client(session, sender):

@@ -5,6 +5,7 @@ the event processor calls them. A session must never read, change or withdraw an
 application, and an anonymous session gets nothing but a redirect to /login.
 """
 
+import asyncio
 import inspect
 import re
 
@@ -34,7 +35,11 @@ class Browser:
         return self.root.get_substate(cls.get_full_name().split(".")[1:])
 
     def call(self, cls, name, *args):
-        return getattr(cls, name).fn(self.state(cls), *args)
+        return _run(getattr(cls, name).fn(self.state(cls), *args))
+
+
+def _run(result):
+    return asyncio.run(result) if inspect.iscoroutine(result) else result
 
 
 def _redirect_target(result) -> str:
@@ -136,7 +141,7 @@ def test_anonymous_session_is_sent_to_login_by_every_voter_handler(session, cls,
     args = [{"reference": "x"} if "form" in p.name else "ANY-REF" for p in params]
     browser = Browser()
     before = session.exec(select(Application)).all()
-    assert _redirect_target(handler.fn(browser.state(cls), *args)) == "/login"
+    assert _redirect_target(_run(handler.fn(browser.state(cls), *args))) == "/login"
     assert session.exec(select(Application)).all() == before
 
 
@@ -151,7 +156,32 @@ def test_generic_setvar_cannot_log_a_session_in_or_set_state(session, var):
     assert _redirect_target(browser.call(CabinetState, "load")) == "/login"
 
 
-def test_logout_ends_the_session(session, two_voters):
+def test_logout_ends_the_session_and_forgets_the_voter(session, two_voters):
     alice, bob, reference = two_voters
+    alice.call(CabinetState, "load")
+    assert alice.state(ApplyState).confirmation and alice.state(CabinetState).applications
     alice.call(AppState, "logout")
     assert _redirect_target(alice.call(CabinetState, "load")) == "/login"
+    apply_state = alice.state(ApplyState)
+    assert apply_state.confirmation == {} and apply_state.profile.get("full_name") is None
+    assert apply_state._draft is None and alice.state(CabinetState).applications == []
+
+
+def test_next_voter_in_the_same_tab_sees_nothing_of_the_previous_one(session, two_voters):
+    alice, bob, reference = two_voters
+    apply_state = alice.state(ApplyState)
+    apply_state.loaded = True  # Alice left a filled form and a confirmation behind, without logging out
+    login(session, alice, 2)  # someone else logs in in the same tab
+    assert apply_state.confirmation == {} and apply_state._draft is None and not apply_state.loaded
+    assert _redirect_target(alice.call(ApplyState, "confirm")) == "/apply"
+    assert session.exec(select(Application).where(Application.voter_id != _status(session, reference).voter_id)).all() == []
+
+
+def test_idle_session_is_ended_and_forgotten(session, two_voters):
+    alice, bob, reference = two_voters
+    alice.state(AppState)._last_seen -= 16 * 60  # 16 minutes without any action
+    assert _redirect_target(alice.call(CabinetState, "load")) == "/login"
+    assert alice.state(AppState)._voter_id == 0 and alice.state(AppState).notice_key == "login.session_expired"
+    assert alice.state(ApplyState).confirmation == {}
+    bob.call(CabinetState, "load")  # the other session is untouched
+    assert bob.state(AppState)._voter_id != 0
