@@ -66,8 +66,9 @@ migrate: deps
 seed: deps
 	DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed
 
-bench: test-deps bun chromium
-	$(BIN)/python benchmarks/handler_latency.py
+bench: test-deps bun chromium ## page weight (cold cache) and handler latency; not part of make test
+	$(BIN)/python -m benchmarks.page_weight
+	$(BIN)/python -m benchmarks.handler_latency
 
 clean:
 	rm -rf .web .states remote_vote.db*

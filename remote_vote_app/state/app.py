@@ -24,6 +24,11 @@ def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
     return {exc.field or "form": {"key": exc.code, **{k: str(v) for k, v in exc.params.items()}}}
 
 
+def as_strings(row: dict) -> dict[str, str]:
+    """A service dict as UI strings (booleans as "1" / ""), matching the typed State vars."""
+    return {k: ("1" if v else "") if isinstance(v, bool) else str(v) for k, v in row.items()}
+
+
 class AppState(rx.State):
     """Base of every page state: the language, the logged-in voter and messages."""
 

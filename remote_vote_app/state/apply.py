@@ -12,7 +12,7 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.state.app import AppState, voter_required
+from remote_vote_app.state.app import AppState, as_strings, voter_required
 
 
 class ApplyState(AppState):
@@ -191,7 +191,7 @@ class ApplyState(AppState):
         except ServiceError as exc:
             self._show(exc)
             return
-        self.confirmation = {**summary, "kind": "changed" if self.editing_reference else "submitted"}
+        self.confirmation = as_strings({**summary, "kind": "changed" if self.editing_reference else "submitted"})
         self._reset_form()
         return rx.redirect("/confirmation")
 

@@ -8,7 +8,7 @@ from remote_vote_app.db import session_scope
 from remote_vote_app.services import applications
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
-from remote_vote_app.state.app import AppState, voter_required
+from remote_vote_app.state.app import AppState, as_strings, voter_required
 
 
 class CabinetState(AppState):
@@ -19,7 +19,7 @@ class CabinetState(AppState):
     def _reload(self) -> None:
         with session_scope() as session:
             rows = applications.list_for_voter(session, self._current_voter(), self._lang())
-        self.applications = [{k: str(v) if not isinstance(v, bool) else ("1" if v else "") for k, v in row.items()} for row in rows]
+        self.applications = [as_strings(row) for row in rows]
 
     @rx.event
     @voter_required

@@ -9,85 +9,36 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 # The test process imports app modules (demo voters, fixtures); the server gets its own env below.
 os.environ.setdefault("DEMO_MODE", "1")
 
-import httpx  # noqa: E402
 import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.server import ROOT, app_env, prepare_database, running_app  # noqa: E402
+
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 expect.set_options(timeout=15_000)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def server_env(tmp_path_factory) -> dict[str, str]:
-    db = tmp_path_factory.mktemp("e2e") / "e2e.db"
-    return {
-        **os.environ,
-        "REFLEX_DB_URL": f"sqlite:///{db}",
-        "DEMO_MODE": "1",
-        "SECRET_KEY": "e2e-secret",
-        "LOGIN_LIMIT_PER_CLIENT": "1000/hour",  # every test logs in from 127.0.0.1
-        "MAP_TILE_URL": "",  # tiles off: no request may leave localhost
-        "REFLEX_USE_SYSTEM_BUN": "1",
-        "REFLEX_TELEMETRY_ENABLED": "false",
-        "REFLEX_CHECK_LATEST_VERSION": "false",
-        "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{os.environ.get('PATH', '')}",
-    }
+    # Every test logs in from 127.0.0.1, so the per-client login limit is raised here.
+    return app_env(tmp_path_factory.mktemp("e2e") / "e2e.db", LOGIN_LIMIT_PER_CLIENT="1000/hour")
 
 
 @pytest.fixture(scope="session")
 def base_url(server_env) -> str:
-    """Migrate, seed and serve the app; stop it at the end of the session."""
-    python = sys.executable
-    for args in (["migrate"], ["seed", "--voters", "600"]):
-        subprocess.run([python, "-m", "remote_vote_app.cli", *args], cwd=ROOT, env=server_env, check=True)
-    subprocess.run([python, "-m", "tests.e2e.fixtures"], cwd=ROOT, env=server_env, check=True)
-    port = _free_port()
-    log = open(Path(tempfile.gettempdir()) / f"rv-e2e-{port}.log", "w")
-    reflex = str(Path(python).with_name("reflex"))
-    env = {**server_env, "PORT": str(port)}
-    proc = subprocess.Popen(
-        [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--loglevel", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    url = f"http://localhost:{port}"
-    deadline = time.time() + 600
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"app exited early; see {log.name}")
-        try:
-            if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(url, timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    else:
-        raise RuntimeError(f"app did not start; see {log.name}")
-    yield url
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
+    """Migrate, seed and serve the app for the whole session."""
+    prepare_database(server_env, voters=600)
+    subprocess.run([sys.executable, "-m", "tests.e2e.fixtures"], cwd=ROOT, env=server_env, check=True)
+    with running_app(server_env) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,12 +5,10 @@ the event processor calls them. A session must never read, change or withdraw an
 application, and an anonymous session gets nothing but a redirect to /login.
 """
 
-import asyncio
 import inspect
 import re
 
 import pytest
-from reflex.state import State
 from sqlmodel import select
 
 from remote_vote_app.models import Application, Precinct
@@ -19,27 +17,11 @@ from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
+from tests.support.states import Browser, run as _run
 from tests.unit.conftest import outbox
 
 VOTER_STATES = [ApplyState, CabinetState]
 PUBLIC_HANDLERS = {"set_lang", "sync_html_lang", "logout"}
-
-
-class Browser:
-    """One browser tab: its own root state and substates."""
-
-    def __init__(self) -> None:
-        self.root = State(_reflex_internal_init=True)
-
-    def state(self, cls):
-        return self.root.get_substate(cls.get_full_name().split(".")[1:])
-
-    def call(self, cls, name, *args):
-        return _run(getattr(cls, name).fn(self.state(cls), *args))
-
-
-def _run(result):
-    return asyncio.run(result) if inspect.iscoroutine(result) else result
 
 
 def _redirect_target(result) -> str:

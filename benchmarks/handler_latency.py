@@ -1,0 +1,74 @@
+"""Latency of the voter handlers (State handler -> service -> SQLite), on a register of 5,000 voters.
+
+    .venv/bin/python -m benchmarks.handler_latency [--rounds 200]
+
+Each round logs a different demo-register voter in, opens the form, submits an application and
+reads the cabinet, calling the State handlers as the event processor does. Prints p50 / p95 / max.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+_DB = Path(tempfile.mkdtemp(prefix="rv-latency-")) / "latency.db"
+os.environ["REFLEX_DB_URL"] = f"sqlite:///{_DB}"
+os.environ.setdefault("DEMO_MODE", "1")
+os.environ["LOGIN_LIMIT_PER_CLIENT"] = "100000/hour"
+
+from sqlmodel import Session, select  # noqa: E402
+
+from remote_vote_app import cli  # noqa: E402
+from remote_vote_app.db import get_engine  # noqa: E402
+from remote_vote_app.models import OutboxMessage, Precinct, Voter  # noqa: E402
+from remote_vote_app.state.apply import ApplyState  # noqa: E402
+from remote_vote_app.state.cabinet import CabinetState  # noqa: E402
+from remote_vote_app.state.login import LoginState  # noqa: E402
+from tests.support.states import Browser  # noqa: E402
+
+
+def timed(samples: dict[str, list[float]], name: str, fn, *args):
+    start = time.perf_counter()
+    result = fn(*args)
+    samples.setdefault(name, []).append((time.perf_counter() - start) * 1000)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    cli.migrate()
+    cli.seed(voters=5000)
+    with Session(get_engine()) as session:
+        voters = session.exec(select(Voter).offset(100).limit(args.rounds)).all()
+        precinct_id = str(session.exec(select(Precinct).where(Precinct.kind == "remote")).first().id)
+    samples: dict[str, list[float]] = {}
+    for voter in voters:
+        tab = Browser()
+        timed(samples, "login.start", tab.call, LoginState, "start", {"pin": voter.pin, "document": voter.document_number})
+        with Session(get_engine()) as session:
+            body = session.exec(select(OutboxMessage).order_by(OutboxMessage.id.desc())).first().body
+        code = re.search(r"\b(\d{6})\b", body).group(1)
+        timed(samples, "login.verify", tab.call, LoginState, "verify", {"code": code})
+        timed(samples, "apply.load", tab.call, ApplyState, "load")
+        form = {"election": tab.state(ApplyState).election_id, "precinct": precinct_id, "email": "bench@example.kg",
+                "phone": voter.phone, "consent": "on"}
+        timed(samples, "apply.review_answers", tab.call, ApplyState, "review_answers", form)
+        timed(samples, "apply.confirm", tab.call, ApplyState, "confirm")
+        timed(samples, "cabinet.load", tab.call, CabinetState, "load")
+        assert tab.state(CabinetState).applications, "the application was not filed"
+    print(f"{'handler':<24}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}   ({len(voters)} rounds, 5,000 voters, SQLite)")
+    for name, values in samples.items():
+        ordered = sorted(values)
+        p95 = ordered[int(0.95 * (len(ordered) - 1))]
+        print(f"{name:<24}{statistics.median(ordered):>9.1f}{p95:>9.1f}{ordered[-1]:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()

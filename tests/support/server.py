@@ -1,0 +1,79 @@
+"""Serve the production build on a free port with its own SQLite file (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def app_env(db_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "REFLEX_DB_URL": f"sqlite:///{db_path}",
+        "DEMO_MODE": "1",
+        "SECRET_KEY": "local-test-secret",
+        "MAP_TILE_URL": "",  # tiles off: nothing may leave localhost
+        "REFLEX_USE_SYSTEM_BUN": "1",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "PATH": f"{ROOT / '.tools/node_modules/.bin'}:{os.environ.get('PATH', '')}",
+        **extra,
+    }
+
+
+def prepare_database(env: dict[str, str], voters: int) -> None:
+    for args in (["migrate"], ["seed", "--voters", str(voters)]):
+        subprocess.run([sys.executable, "-m", "remote_vote_app.cli", *args], cwd=ROOT, env=env, check=True)
+
+
+@contextmanager
+def running_app(env: dict[str, str], timeout: float = 600) -> Iterator[str]:
+    """Start `reflex run --env prod` as `make run` does; yield its URL; stop it afterwards."""
+    port = _free_port()
+    env = {**env, "PORT": str(port)}
+    log = open(Path(tempfile.gettempdir()) / f"rv-app-{port}.log", "w")
+    reflex = str(Path(sys.executable).with_name("reflex"))
+    proc = subprocess.Popen(
+        [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--loglevel", "warning"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    url = f"http://localhost:{port}"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"app exited early; see {log.name}")
+            try:
+                if httpx.get(f"{url}/ping", timeout=2).status_code == 200 and httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                raise RuntimeError(f"app did not start; see {log.name}")
+            time.sleep(1)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
