@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from alembic import command
@@ -27,16 +28,43 @@ def seed(url: str | None = None, voters: int = 5000) -> bool:
         return seed_if_empty(session, voters=voters)
 
 
+def create_staff(args: argparse.Namespace) -> int:
+    from remote_vote_app.i18n import t
+    from remote_vote_app.services.errors import ServiceError
+    from remote_vote_app.services.staff import create_account
+
+    # No password on the command line: it would stay in the shell history and the process list.
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    try:
+        with session_scope() as session:
+            account = create_account(session, args.username, args.full_name, password, args.role,
+                                     territory_code=args.territory, precinct_number=args.precinct, actor="system:cli")
+            print(f"created {account.username} ({account.role})")
+    except ServiceError as exc:
+        print(t("en", exc.code, **exc.params), file=sys.stderr)
+        return 2
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="remote_vote_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
     seed_parser = sub.add_parser("seed", help="load demo data into an empty database")
     seed_parser.add_argument("--voters", type=int, default=5000)
+    staff = sub.add_parser("create-staff", help="create a commission staff account")
+    staff.add_argument("--username", required=True)
+    staff.add_argument("--full-name", required=True)
+    staff.add_argument("--role", required=True, choices=["cec_admin", "tec_operator", "precinct_member", "observer"])
+    staff.add_argument("--territory", help="territory code, for tec_operator (e.g. BISHKEK)")
+    staff.add_argument("--precinct", help="remote precinct number, for precinct_member (e.g. ДГ-05)")
+    staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
         print("database is at the latest migration")
+    elif args.command == "create-staff":
+        return create_staff(args)
     elif args.command == "seed":
         if not settings.demo_mode:
             print("refusing to seed demo data: DEMO_MODE is off", file=sys.stderr)

@@ -74,6 +74,20 @@ class Voter(SQLModel, table=True):
     phone: str
 
 
+class StaffAccount(SQLModel, table=True):
+    """A commission staff member. Roles: cec_admin, tec_operator, precinct_member, observer."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    full_name: str
+    password_hash: str  # argon2id
+    role: str = Field(index=True)
+    territory_id: Optional[int] = Field(default=None, foreign_key="territory.id")  # tec_operator's territory
+    precinct_id: Optional[int] = Field(default=None, foreign_key="precinct.id")  # precinct_member's precinct
+    active: bool = True
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class Application(SQLModel, table=True):
     __table_args__ = (
         # One active application per voter and election, even under concurrent submits.
@@ -96,12 +110,15 @@ class Application(SQLModel, table=True):
     phone: str
     consent_at: dt.datetime
     consent_version: str
-    channel: str = "online"  # online | in_person
+    channel: str = Field(default="online", index=True)  # online | in_person
+    # In person: the staff member who filed it and their commission.
+    filed_by_staff_id: Optional[int] = Field(default=None, foreign_key="staffaccount.id")
+    commission: str = Field(default="", sa_column_kwargs={"server_default": ""})
     status: str = Field(default="submitted", index=True)  # submitted | withdrawn
     change_count: int = 0
     # Bumped by every change or withdrawal; an update names the version it read (optimistic lock).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
-    created_at: dt.datetime = Field(default_factory=utcnow)
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
     changed_at: dt.datetime = Field(default_factory=utcnow)
 
 

@@ -40,6 +40,8 @@ class Settings:
     map_tile_url: str
     map_tile_attribution: str
     trusted_proxy_hops: int
+    anomaly_contact_limit: int
+    anomaly_change_limit: int
     login_limit_per_pin: str
 
 
@@ -71,6 +73,9 @@ def load() -> Settings:
         # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
         # Behind a reverse proxy, the client address for rate limits comes from X-Forwarded-For.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
+        # Flag a phone or e-mail on more active applications than this, and more changes than this.
+        anomaly_contact_limit=_int("ANOMALY_CONTACT_LIMIT", 3),
+        anomaly_change_limit=_int("ANOMALY_CHANGE_LIMIT", 3),
         map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         map_tile_attribution=os.environ.get(
             "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'

@@ -91,14 +91,15 @@ def _active(session: Session, voter_id: int, election_id: int) -> Application | 
 
 def submit(
     session: Session, voter_id: int, draft: Draft, sender: Sender, lang: str, *,
-    channel: str = "online", staff_actor: str | None = None, now: dt.datetime | None = None,
+    channel: str = "online", staff_actor: str | None = None, commission: str = "", now: dt.datetime | None = None,
 ) -> Application:
+    """File an application: online by the voter, or in person by commission staff (same rules)."""
     now = now or now_utc()
     draft = validate(session, voter_id, draft, now)
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
         raise ServiceError("error.already_applied", reference=existing.reference)
-    application = _insert(session, voter_id, draft, channel, now)
+    application = _insert(session, voter_id, draft, channel, now, staff_actor, commission)
     audit.record(
         session, _actor(voter_id, staff_actor), "application.submitted", "application", application.reference,
         election_id=draft.election_id, precinct_id=draft.precinct_id, channel=channel,
@@ -107,13 +108,16 @@ def submit(
     return application
 
 
-def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime) -> Application:
+def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime,
+            staff_actor: str | None, commission: str) -> Application:
     """Insert in a savepoint: a concurrent submit (unique index) or a reference collision undoes only this."""
     for _ in range(5):
         application = Application(
             reference=new_reference(), voter_id=voter_id, election_id=draft.election_id,
             remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone, consent_at=now,
-            consent_version=CONSENT_VERSION, channel=channel, created_at=now, changed_at=now,
+            consent_version=CONSENT_VERSION if channel == "online" else f"paper:{CONSENT_VERSION}",
+            channel=channel, created_at=now, changed_at=now, commission=commission,
+            filed_by_staff_id=int(staff_actor.split(":")[1]) if staff_actor else None,
         )
         try:
             with session.begin_nested():

@@ -14,14 +14,12 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from limits import parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
-from remote_vote_app.services import register
+from remote_vote_app.services import ratelimit, register
+from remote_vote_app.services.ratelimit import parse
 from remote_vote_app.services.clock import local_date, now_utc
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import Sender
@@ -36,32 +34,8 @@ MISMATCH_PER_PIN_CLIENT = parse("5/15 minutes")
 FAILURES_PER_PIN = parse("10/hour")  # wrong codes
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 
-_limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
-
-
 def reset_rate_limits() -> None:
-    """For tests: forget every counted attempt."""
-    _limiter.storage.reset()
-
-
-def _key(value: str) -> str:
-    return hmac.new(settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
-
-
-def _refuse(item, scope: str, key: str) -> ServiceError:
-    reset_at, _remaining = _limiter.get_window_stats(item, scope, key)
-    return ServiceError("error.too_many_attempts", minutes=max(1, math.ceil((reset_at - time.time()) / 60)))
-
-
-def _ensure_allowed(item, scope: str, key: str) -> None:
-    if not _limiter.test(item, scope, key):
-        raise _refuse(item, scope, key)
-
-
-def _count(item, scope: str, key: str) -> None:
-    """Count one attempt, refusing it if the limit is reached (check and count are one step)."""
-    if not _limiter.hit(item, scope, key):
-        raise _refuse(item, scope, key)
+    ratelimit.reset()
 
 
 def _hash_code(challenge: str, code: str) -> str:
@@ -100,17 +74,17 @@ def start_login(
     now = now or now_utc()
     pin = normalize_pin(pin_raw, today=local_date(now))
     document = normalize_document(document_raw)
-    pin_key, client_key = _key(pin), _key(client)
-    pin_client_key = _key(f"{pin}|{client}")
-    _count(START_PER_CLIENT, "start-client", client_key)
-    _ensure_allowed(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
-    _ensure_allowed(FAILURES_PER_PIN, "fail-pin", pin_key)
+    pin_key, client_key = ratelimit.key(pin), ratelimit.key(client)
+    pin_client_key = ratelimit.key(f"{pin}|{client}")
+    ratelimit.count(START_PER_CLIENT, "start-client", client_key)
+    ratelimit.check(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
+    ratelimit.check(FAILURES_PER_PIN, "fail-pin", pin_key)
     voter = register.find(session, pin, document)
     if voter is None:
-        _limiter.hit(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
+        ratelimit.record(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
         # Same answer for an unknown PIN and a wrong document.
         raise ServiceError("error.login_not_found")
-    _count(SENDS_PER_PIN, "sends-pin", pin_key)
+    ratelimit.count(SENDS_PER_PIN, "sends-pin", pin_key)
     # A new code makes every older one of this voter useless.
     for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.used_at == None)):  # noqa: E711
         old.used_at = now
@@ -137,7 +111,7 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
-    _count(SENDS_PER_PIN, "sends-pin", _key(voter.pin))
+    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
     login.sends += 1
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
@@ -152,12 +126,12 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     code = "".join(ch for ch in (code or "") if not ch.isspace())
     if not (len(code) == 6 and code.isdigit()):
         raise ServiceError("error.code_format", field="code")
-    client_key = _key(client)
-    _ensure_allowed(FAILURES_PER_CLIENT, "fail-client", client_key)
+    client_key = ratelimit.key(client)
+    ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
     login = _open_login(session, token, now)
     voter = session.get(Voter, login.voter_id)
-    pin_key = _key(voter.pin)
-    _ensure_allowed(FAILURES_PER_PIN, "fail-pin", pin_key)
+    pin_key = ratelimit.key(voter.pin)
+    ratelimit.check(FAILURES_PER_PIN, "fail-pin", pin_key)
     if login.attempts >= settings.code_max_attempts:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
@@ -167,8 +141,8 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
             login.used_at = now
         session.add(login)
         session.commit()  # the failed try must count even though we raise
-        _limiter.hit(FAILURES_PER_PIN, "fail-pin", pin_key)
-        _limiter.hit(FAILURES_PER_CLIENT, "fail-client", client_key)
+        ratelimit.record(FAILURES_PER_PIN, "fail-pin", pin_key)
+        ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
         if left <= 0:
             raise ServiceError("error.code_attempts")
         raise ServiceError("error.code_wrong", field="code", left=left)

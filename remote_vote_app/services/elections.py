@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.i18n import t
 from remote_vote_app.models import Election, Territory
+from remote_vote_app.services import audit
 from remote_vote_app.services.clock import end_of_day_utc, now_utc
 from remote_vote_app.services.errors import ServiceError
 
@@ -105,4 +106,22 @@ def get(session: Session, election_id: int) -> Election:
     election = session.get(Election, election_id)
     if election is None:
         raise ServiceError("error.election_required", field="election")
+    return election
+
+
+def update_dates(session: Session, election_id: int, election_day: object, deadline: object, actor: str) -> Election:
+    """Staff set an election's day and application deadline (inclusive, local time); audited."""
+    election = get(session, election_id)
+    try:
+        day = dt.date.fromisoformat(str(election_day))
+        last = dt.date.fromisoformat(str(deadline))
+    except ValueError:
+        raise ServiceError("error.date_invalid") from None
+    if last > day:
+        raise ServiceError("error.deadline_after_election")
+    before = {"election_day": election.election_day.isoformat(), "deadline": election.application_deadline.isoformat()}
+    election.election_day, election.application_deadline = day, last
+    session.add(election)
+    audit.record(session, actor, "election.dates_changed", "election", election.id, before=before,
+                 after={"election_day": day.isoformat(), "deadline": last.isoformat()})
     return election

@@ -186,3 +186,58 @@ def move_point(session: Session, precinct_id: int, lat: object, lon: object, act
                  before={"lat": before[0], "lon": before[1], "precision": before[2]},
                  after={"lat": precinct.latitude, "lon": precinct.longitude, "precision": "exact"})
     return precinct
+
+
+TEXT_FIELDS = ("city_ru", "city_ky", "city_en", "district_ru", "district_ky", "district_en", "place_ru", "place_ky",
+               "place_en", "address_ru", "address_ky", "address_en")
+
+
+def save_remote(session: Session, precinct_id: int | None, values: dict, actor: str) -> Precinct:
+    """Add a remote precinct (precinct_id None) or edit one; names and addresses in three languages."""
+    cleaned = {name: str(values.get(name, "") or "").strip()[:300] for name in TEXT_FIELDS}
+    for required in ("city_ru", "place_ru", "address_ru"):
+        if not cleaned[required]:
+            raise ServiceError("error.field_required", field=required)
+    for lang in ("ky", "en"):  # fall back to Russian rather than show an empty line
+        for name in ("city", "place", "address"):
+            cleaned[f"{name}_{lang}"] = cleaned[f"{name}_{lang}"] or cleaned[f"{name}_ru"]
+    if precinct_id is None:
+        number = str(values.get("number", "") or "").strip()
+        territory = session.exec(select(Territory).where(Territory.code == str(values.get("territory", "")))).first()
+        if not number or session.exec(select(Precinct).where(Precinct.number == number)).first():
+            raise ServiceError("error.precinct_number", field="number")
+        if territory is None:
+            raise ServiceError("error.staff_territory", field="territory")
+        la, lo = valid_point(values.get("latitude"), values.get("longitude"))
+        precinct = Precinct(kind="remote", number=number, territory_id=territory.id, latitude=la, longitude=lo,
+                            location_precision="approximate", **cleaned)
+        session.add(precinct)
+        session.flush()
+        audit.record(session, actor, "precinct.created", "precinct", precinct.number)
+        return precinct
+    precinct = session.get(Precinct, precinct_id)
+    if precinct is None or precinct.kind != "remote":
+        raise ServiceError("error.precinct_required")
+    changed = sorted(name for name in TEXT_FIELDS if getattr(precinct, name) != cleaned[name])
+    for name in changed:
+        setattr(precinct, name, cleaned[name])
+    session.add(precinct)
+    if changed:
+        audit.record(session, actor, "precinct.edited", "precinct", precinct.number, fields=changed)
+    return precinct
+
+
+def set_active(session: Session, precinct_id: int, active: bool, actor: str) -> Precinct:
+    """Deactivate (or reactivate) a remote precinct; existing applications keep it, new ones cannot pick it."""
+    precinct = session.get(Precinct, precinct_id)
+    if precinct is None or precinct.kind != "remote":
+        raise ServiceError("error.precinct_required")
+    if precinct.active != active:
+        precinct.active = active
+        session.add(precinct)
+        audit.record(session, actor, "precinct.activated" if active else "precinct.deactivated", "precinct", precinct.number)
+    return precinct
+
+
+def all_remote(session: Session) -> list[Precinct]:
+    return list(session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)))

@@ -158,6 +158,15 @@ def _address(rng: random.Random, territory: Territory) -> str:
     return f"{territory.name_ru}, с. {village}, ул. {rng.choice(STREETS)}, {rng.randrange(1, 150)}"
 
 
+# Demo staff, listed in README; only ever created by the demo seed (never in production).
+DEMO_STAFF = [
+    ("cec.admin", "Администратор ЦИК", "demo-admin-2024", "cec_admin", None, None),
+    ("tec.bishkek", "Оператор ТИК Бишкек", "demo-tec-2024!", "tec_operator", "BISHKEK", None),
+    ("uik.dg05", "Член УИК ДГ-05 (Ош)", "demo-uik-2024!", "precinct_member", None, "ДГ-05"),
+    ("observer", "Наблюдатель", "demo-observer-2024", "observer", None, None),
+]
+
+
 def is_seeded(session: Session) -> bool:
     return session.exec(select(Territory.id).limit(1)).first() is not None
 
@@ -242,6 +251,11 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000) -> 
         ))
     session.add_all(rows)
     session.flush()
+    from remote_vote_app.services.staff import create_account
+
+    for username, name, password, role, territory, precinct in DEMO_STAFF:
+        create_account(session, username, name, password, role, territory_code=territory, precinct_number=precinct,
+                       actor="system:demo-seed")
 
 
 def seed_if_empty(session: Session, today: dt.date | None = None, voters: int = 5000) -> bool:

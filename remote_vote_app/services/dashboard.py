@@ -1,0 +1,100 @@
+"""Live statistics for commissions, and anomalies worth a second look."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
+from remote_vote_app.services import elections
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.settings import settings
+
+
+def election_days(session: Session) -> list[dt.date]:
+    return sorted({row for row in session.exec(select(Election.election_day).distinct())}, reverse=True)
+
+
+def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | None:
+    """The election day staff most likely care about: the one still open, else the latest."""
+    days = elections.election_days(session, now)
+    open_days = [d["election_day"] for d in days if d["is_open"]]
+    return (open_days or [d["election_day"] for d in days] or [None])[0]
+
+
+
+
+def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
+    """Counts of active applications for all councils voting on one election day."""
+    now = now or now_utc()
+    base = (
+        select(Application)
+        .join(Election, Election.id == Application.election_id)
+        .where(Election.election_day == election_day, Application.status == "submitted")
+        .subquery()
+    )
+    total = session.exec(select(func.count()).select_from(base)).one()
+    withdrawn = session.exec(
+        select(func.count()).select_from(Application).join(Election, Election.id == Application.election_id)
+        .where(Election.election_day == election_day, Application.status == "withdrawn")
+    ).one()
+    per_precinct_rows = session.exec(
+        select(Precinct.number, Precinct.place_ru, Precinct.city_ru, func.count(base.c.id))
+        .select_from(Precinct).join(base, base.c.remote_precinct_id == Precinct.id, isouter=True)
+        .where(Precinct.kind == "remote").group_by(Precinct.id).order_by(Precinct.id)
+    ).all()
+    territories = {t.id: t for t in session.exec(select(Territory))}
+
+    def region(tid: int) -> Territory:
+        territory = territories[tid]
+        while territory.parent_id:
+            territory = territories[territory.parent_id]
+        return territory
+
+    per_region: dict[str, int] = {}
+    for territory_id, count in session.exec(
+        select(Voter.territory_id, func.count()).select_from(base).join(Voter, Voter.id == base.c.voter_id)
+        .group_by(Voter.territory_id)
+    ).all():
+        name = region(territory_id).name_ru
+        per_region[name] = per_region.get(name, 0) + count
+    day_col = (func.date(base.c.created_at, "+6 hours") if session.get_bind().dialect.name != "postgresql"
+               else func.date(func.timezone("Asia/Bishkek", base.c.created_at)))
+    per_day = session.exec(select(day_col, func.count()).select_from(base).group_by(day_col).order_by(day_col)).all()
+    by_channel = dict(session.exec(select(base.c.channel, func.count()).select_from(base).group_by(base.c.channel)).all())
+    deadlines = session.exec(select(Election.application_deadline, Election.timezone)
+                             .where(Election.election_day == election_day)).first()
+    closes = elections.end_of_day_utc(*deadlines) if deadlines else now
+    return {
+        "election_day": election_day,
+        "deadline": deadlines[0] if deadlines else None,
+        "seconds_left": max(0, int((closes - now).total_seconds())),
+        "total": total,
+        "withdrawn": withdrawn,
+        "per_precinct": [{"number": n, "place": p, "city": c, "count": k} for n, p, c, k in per_precinct_rows],
+        "per_region": sorted(({"region": k, "count": v} for k, v in per_region.items()), key=lambda r: -r["count"]),
+        "per_day": [{"day": str(d), "count": k} for d, k in per_day],
+        "by_channel": {"online": by_channel.get("online", 0), "in_person": by_channel.get("in_person", 0)},
+    }
+
+
+def anomalies(session: Session, contact_limit: int | None = None, change_limit: int | None = None) -> dict:
+    """Contacts shared by more active applications than expected, and voters who keep changing theirs."""
+    contact_limit = contact_limit or settings.anomaly_contact_limit
+    change_limit = change_limit or settings.anomaly_change_limit
+    active = Application.status == "submitted"
+    phones = session.exec(select(Application.phone, func.count()).where(active).group_by(Application.phone)
+                          .having(func.count() > contact_limit).order_by(func.count().desc())).all()
+    emails = session.exec(select(Application.email, func.count()).where(active).group_by(Application.email)
+                          .having(func.count() > contact_limit).order_by(func.count().desc())).all()
+    changers = session.exec(select(Application.reference, Application.change_count)
+                            .where(Application.change_count > change_limit).order_by(Application.change_count.desc())).all()
+    return {
+        "contact_limit": contact_limit,
+        "change_limit": change_limit,
+        "phones": [{"value": v, "count": c} for v, c in phones],
+        "emails": [{"value": v, "count": c} for v, c in emails],
+        "changers": [{"reference": r, "count": c} for r, c in changers],
+    }

@@ -1,0 +1,223 @@
+"""What commission staff read: application search and detail, voter lists per remote precinct, audit log.
+
+Every function takes the StaffUser from the caller's server-side session and applies that user's
+scope: a territorial commission sees its territory, a remote precinct commission its own list.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
+from remote_vote_app.services import elections
+from remote_vote_app.services.applications import normalize_reference
+from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
+from remote_vote_app.services.errors import NotFound
+from remote_vote_app.services.staff import StaffUser, require, territory_ids
+from remote_vote_app.services.validation import mask_document, mask_pin
+
+SORTS = {
+    "created_desc": Application.created_at.desc(),
+    "created_asc": Application.created_at.asc(),
+    "reference": Application.reference.asc(),
+    "precinct": Precinct.number.asc(),
+    "status": Application.status.asc(),
+}
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str = ""
+    election_day: dt.date | None = None
+    precinct_id: int | None = None
+    status: str = ""
+    channel: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "created_desc"
+    page: int = 1
+    page_size: int = 25
+
+
+def _scoped(session: Session, user: StaffUser, stmt):
+    if user.role == "tec_operator":
+        stmt = stmt.where(Voter.territory_id.in_(territory_ids(session, user.territory_id or 0)))
+    return stmt
+
+
+def _local_midnight_utc(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=BISHKEK).astimezone(dt.timezone.utc)
+
+
+def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, str]], int]:
+    """One page of matching applications, sorted on the server, and the total count."""
+    require(user, "applications.view")
+    stmt = (select(Application, Voter, Precinct, Election)
+            .join(Voter, Voter.id == Application.voter_id)
+            .join(Precinct, Precinct.id == Application.remote_precinct_id)
+            .join(Election, Election.id == Application.election_id))
+    stmt = _scoped(session, user, stmt)
+    text = (q.text or "").strip()
+    if text:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        stmt = stmt.where(Voter.pin == digits) if len(digits) == 14 and len(digits) == len(text.replace(" ", "")) \
+            else stmt.where(Application.reference == normalize_reference(text))
+    if q.election_day:
+        stmt = stmt.where(Election.election_day == q.election_day)
+    if q.precinct_id:
+        stmt = stmt.where(Application.remote_precinct_id == q.precinct_id)
+    if q.status in ("submitted", "withdrawn"):
+        stmt = stmt.where(Application.status == q.status)
+    if q.channel in ("online", "in_person"):
+        stmt = stmt.where(Application.channel == q.channel)
+    if q.date_from:
+        stmt = stmt.where(Application.created_at >= _local_midnight_utc(q.date_from))
+    if q.date_to:
+        stmt = stmt.where(Application.created_at < _local_midnight_utc(q.date_to + dt.timedelta(days=1)))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    size = q.page_size if q.page_size in PAGE_SIZES else PAGE_SIZES[0]
+    page = max(1, q.page)
+    rows = session.exec(stmt.order_by(SORTS.get(q.sort, SORTS["created_desc"]), Application.id.desc())
+                        .offset((page - 1) * size).limit(size)).all()
+    return [
+        {
+            "reference": a.reference,
+            "name": f"{v.last_name} {v.first_name}",
+            "pin": mask_pin(v.pin),
+            "precinct": p.number,
+            "election_day": e.election_day.strftime("%d.%m.%Y"),
+            "status": a.status,
+            "channel": a.channel,
+            "created": local_text(a.created_at, "%d.%m.%Y %H:%M"),
+        }
+        for a, v, p, e in rows
+    ], total
+
+
+def detail(session: Session, user: StaffUser, reference: str) -> dict:
+    """One application with the voter's register data and its full history from the audit log."""
+    require(user, "applications.view")
+    stmt = _scoped(session, user, select(Application, Voter).join(Voter, Voter.id == Application.voter_id)
+                   .where(Application.reference == normalize_reference(reference)))
+    row = session.exec(stmt).first()
+    if row is None:
+        raise NotFound("error.application_not_found")
+    application, voter = row
+    precinct = session.get(Precinct, application.remote_precinct_id)
+    election = session.get(Election, application.election_id)
+    territory = session.get(Territory, voter.territory_id)
+    full = user.can("pii.full")
+    events = session.exec(select(AuditEvent).where(AuditEvent.entity == "application",
+                                                   AuditEvent.entity_id == application.reference)
+                          .order_by(AuditEvent.at, AuditEvent.id)).all()
+    return {
+        "reference": application.reference,
+        "status": application.status,
+        "channel": application.channel,
+        "commission": application.commission,
+        "name": " ".join(x for x in (voter.last_name, voter.first_name, voter.patronymic) if x),
+        "pin": voter.pin if full else mask_pin(voter.pin),
+        "document": mask_document(voter.document_number),
+        "birth_date": voter.birth_date.strftime("%d.%m.%Y"),
+        "home": f"{territory.name_ru}, {voter.address}",
+        "precinct": f"{precinct.number} — {precinct.place_ru}",
+        "election": elections.title(election.kind, territory.name_ru, election.is_demo, "ru"),
+        "email": application.email,
+        "phone": application.phone,
+        "changes": str(application.change_count),
+        "history": [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "action": e.action,
+                     "details": e.details} for e in events],
+    }
+
+
+# --- voter lists ---
+
+LIST_COLUMNS = ["reference", "full_name", "pin", "birth_date", "home_address", "home_territory", "election"]
+
+
+def voter_list(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
+               now: dt.datetime | None = None) -> dict:
+    """The voters who chose a remote precinct; 'preliminary' while applications are still open."""
+    require(user, "voter_list.view")
+    if user.role == "precinct_member":
+        precinct_id = user.precinct_id  # a precinct commission sees only its own list, whatever it asks
+    precinct = session.get(Precinct, precinct_id) if precinct_id else None
+    if precinct is None or precinct.kind != "remote":
+        raise NotFound("error.precinct_required")
+    stmt = (select(Application, Voter, Election, Territory)
+            .join(Voter, Voter.id == Application.voter_id)
+            .join(Election, Election.id == Application.election_id)
+            .join(Territory, Territory.id == Voter.territory_id)
+            .where(Application.remote_precinct_id == precinct.id, Application.status == "submitted"))
+    if election_day:
+        stmt = stmt.where(Election.election_day == election_day)
+    rows = session.exec(stmt.order_by(Voter.last_name, Voter.first_name, Application.reference)).all()
+    open_any = any(elections.is_open(e, now or now_utc()) for _, _, e, _ in rows) or (
+        election_day is not None and any(elections.is_open(e, now or now_utc()) for e in
+                                         session.exec(select(Election).where(Election.election_day == election_day))))
+    return {
+        "precinct": f"{precinct.number} — {precinct.place_ru}",
+        "precinct_number": precinct.number,
+        "preliminary": open_any,
+        "rows": [
+            {
+                "reference": a.reference,
+                "full_name": " ".join(x for x in (v.last_name, v.first_name, v.patronymic) if x),
+                "pin": v.pin,
+                "birth_date": v.birth_date.strftime("%d.%m.%Y"),
+                "home_address": v.address,
+                "home_territory": t.name_ru,
+                "election": elections.title(e.kind, t.name_ru, e.is_demo, "ru"),
+            }
+            for a, v, e, t in rows
+        ],
+    }
+
+
+def voter_list_csv(data: dict) -> str:
+    """UTF-8 with BOM and CRLF, so Excel opens Cyrillic correctly."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if data["preliminary"]:
+        writer.writerow(["ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений ещё идёт"])
+    writer.writerow(["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы"])
+    for row in data["rows"]:
+        writer.writerow([row[c] for c in LIST_COLUMNS])
+    return "\ufeff" + out.getvalue()
+
+
+# --- audit log ---
+
+
+def audit_log(session: Session, user: StaffUser, entity: str = "", action: str = "", actor: str = "",
+              entity_id: str = "", page: int = 1, page_size: int = 50) -> tuple[list[dict[str, str]], int]:
+    require(user, "audit.view")
+    stmt = select(AuditEvent)
+    if entity:
+        stmt = stmt.where(AuditEvent.entity == entity)
+    if action:
+        stmt = stmt.where(AuditEvent.action.startswith(action))
+    if actor:
+        stmt = stmt.where(AuditEvent.actor == actor)
+    if entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == entity_id.strip())
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    rows = session.exec(stmt.order_by(AuditEvent.id.desc()).offset((max(1, page) - 1) * page_size).limit(page_size)).all()
+    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "action": e.action, "entity": e.entity,
+             "entity_id": e.entity_id, "details": _short(e.details)} for e in rows], total
+
+
+def _short(details: str) -> str:
+    try:
+        data = json.loads(details or "{}")
+    except ValueError:
+        return details
+    return ", ".join(f"{k}={v}" for k, v in data.items())

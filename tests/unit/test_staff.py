@@ -1,0 +1,210 @@
+import datetime as dt
+import io
+import json
+import sys
+
+import pytest
+from sqlmodel import select
+
+from remote_vote_app import cli
+from remote_vote_app.models import Application, Precinct, StaffAccount
+from remote_vote_app.services import applications, audit, dashboard, elections, precincts, staff, staff_records
+from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
+from remote_vote_app.services.seed import DEMO_STAFF
+from tests.unit.conftest import SEED_DAY, bishkek, demo_election
+
+OPEN = bishkek(12)
+
+
+def _login(session, username):
+    password = next(row[2] for row in DEMO_STAFF if row[0] == username)
+    return staff.authenticate(session, username, password, "10.1.1.1")
+
+
+@pytest.fixture
+def users(session):
+    return {name: _login(session, name) for name in ("cec.admin", "tec.bishkek", "uik.dg05", "observer")}
+
+
+def _apply(session, sender, voter, number="ДГ-05", **kw):
+    precinct = session.exec(select(Precinct).where(Precinct.number == number)).one()
+    draft = Draft(demo_election(session, voter).id, precinct.id, "v@example.kg", voter.phone, True)
+    application = applications.submit(session, voter.id, draft, sender, "ru", now=OPEN, **kw)
+    session.commit()
+    return application
+
+
+def test_passwords_are_argon2_and_login_is_generic(session):
+    account = session.exec(select(StaffAccount).where(StaffAccount.username == "cec.admin")).one()
+    assert account.password_hash.startswith("$argon2id$") and "demo-admin-2024" not in account.password_hash
+    wrong_password = pytest.raises(ServiceError, staff.authenticate, session, "cec.admin", "nope", "c").value
+    unknown_user = pytest.raises(ServiceError, staff.authenticate, session, "ghost", "nope", "c").value
+    assert wrong_password.code == unknown_user.code == "error.staff_login"
+
+
+def test_staff_login_is_rate_limited_per_user(session):
+    for _ in range(5):
+        with pytest.raises(ServiceError):
+            staff.authenticate(session, "observer", "wrong-password", "10.9.9.9")
+    with pytest.raises(ServiceError) as info:
+        staff.authenticate(session, "observer", next(r[2] for r in DEMO_STAFF if r[0] == "observer"), "10.9.9.8")
+    assert info.value.code == "error.too_many_attempts"
+
+
+def test_deactivated_account_cannot_log_in_or_keep_its_session(session):
+    user = _login(session, "observer")
+    account = session.get(StaffAccount, user.id)
+    account.active = False
+    session.add(account)
+    session.flush()
+    try:
+        assert staff.reload(session, user.id) is None
+        with pytest.raises(ServiceError):
+            _login(session, "observer")
+    finally:
+        account.active = True
+        session.add(account)
+        session.commit()
+
+
+def test_create_account_rules(session):
+    with pytest.raises(ServiceError, match="error.staff_password"):
+        staff.create_account(session, "short", "S", "short", "observer")
+    with pytest.raises(ServiceError, match="error.staff_role"):
+        staff.create_account(session, "x", "X", "long-enough-password", "superuser")
+    with pytest.raises(ServiceError, match="error.staff_username"):
+        staff.create_account(session, "CEC.Admin", "X", "long-enough-password", "observer")
+    with pytest.raises(ServiceError, match="error.staff_territory"):
+        staff.create_account(session, "tec.x", "X", "long-enough-password", "tec_operator", territory_code="NOWHERE")
+    session.rollback()
+
+
+def test_cli_create_staff_reads_the_password_from_stdin(monkeypatch, session, capsys):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("a-very-long-password\n"))
+    assert cli.main(["create-staff", "--username", "tec.osh", "--full-name", "Оператор ТИК Ош", "--role",
+                     "tec_operator", "--territory", "OSH", "--password-stdin"]) == 0
+    assert "created tec.osh" in capsys.readouterr().out
+    assert staff.authenticate(session, "tec.osh", "a-very-long-password", "c").role == "tec_operator"
+    monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
+    assert cli.main(["create-staff", "--username", "x", "--full-name", "X", "--role", "observer", "--password-stdin"]) == 2
+
+
+def test_role_matrix(users):
+    admin, tec, member, observer = users["cec.admin"], users["tec.bishkek"], users["uik.dg05"], users["observer"]
+    assert all(admin.can(p) for p in staff.PERMISSIONS)
+    assert tec.can("applications.create") and not tec.can("voter_list.view") and not tec.can("audit.view")
+    assert member.can("voter_list.view") and not member.can("applications.view")
+    assert observer.can("stats.view") and [p for p in staff.PERMISSIONS if observer.can(p)] == ["stats.view"]
+    with pytest.raises(Forbidden):
+        staff.require(observer, "applications.view")
+    with pytest.raises(Forbidden):
+        staff.require(None, "stats.view")
+
+
+def test_in_person_application_uses_the_same_rules_and_records_the_commission(session, sender, demo_voters, users):
+    tec = users["tec.bishkek"]
+    application = _apply(session, sender, demo_voters[0], channel="in_person", staff_actor=f"staff:{tec.id}",
+                         commission="ТИК Бишкек")
+    assert application.channel == "in_person" and application.filed_by_staff_id == tec.id
+    assert application.consent_version.startswith("paper:") and application.commission == "ТИК Бишкек"
+    assert audit.history(session, "application", application.reference)[0].actor == f"staff:{tec.id}"
+    with pytest.raises(ServiceError, match="error.already_applied"):
+        _apply(session, sender, demo_voters[0], channel="in_person", staff_actor=f"staff:{tec.id}")
+
+
+def test_search_scope_masking_pagination_and_sorting(session, sender, demo_voters, users):
+    bishkek_app = _apply(session, sender, demo_voters[0])
+    osh_app = _apply(session, sender, demo_voters[1], number="ДГ-01")
+    admin, tec = users["cec.admin"], users["tec.bishkek"]
+    rows, total = staff_records.search(session, admin, staff_records.Query())
+    assert total == 2 and {r["reference"] for r in rows} == {bishkek_app.reference, osh_app.reference}
+    assert all("*" in r["pin"] for r in rows)
+    rows, total = staff_records.search(session, tec, staff_records.Query())
+    assert total == 1 and rows[0]["reference"] == bishkek_app.reference  # a Bishkek commission sees Bishkek voters
+    by_pin, _ = staff_records.search(session, admin, staff_records.Query(text=demo_voters[1].pin))
+    assert [r["reference"] for r in by_pin] == [osh_app.reference]
+    by_ref, _ = staff_records.search(session, admin, staff_records.Query(text=bishkek_app.reference.lower().replace("-", "")))
+    assert [r["reference"] for r in by_ref] == [bishkek_app.reference]
+    page2, total = staff_records.search(session, admin, staff_records.Query(page=2, page_size=25))
+    assert page2 == [] and total == 2
+    sorted_rows, _ = staff_records.search(session, admin, staff_records.Query(sort="precinct"))
+    assert [r["precinct"] for r in sorted_rows] == ["ДГ-01", "ДГ-05"]
+    filtered, total = staff_records.search(session, admin, staff_records.Query(
+        precinct_id=osh_app.remote_precinct_id, status="submitted", channel="online",
+        date_from=SEED_DAY, date_to=SEED_DAY))
+    assert total == 1
+    none, total = staff_records.search(session, admin, staff_records.Query(date_from=SEED_DAY + dt.timedelta(days=1)))
+    assert total == 0
+    with pytest.raises(Forbidden):
+        staff_records.search(session, users["observer"], staff_records.Query())
+
+
+def test_detail_has_history_and_respects_scope(session, sender, demo_voters, users):
+    osh_app = _apply(session, sender, demo_voters[1])
+    applications.withdraw(session, demo_voters[1].id, osh_app.reference, sender, "ru", now=OPEN)
+    session.commit()
+    info = staff_records.detail(session, users["cec.admin"], osh_app.reference)
+    assert info["pin"] == demo_voters[1].pin and "*" in info["document"]
+    assert [h["action"] for h in info["history"]] == ["application.submitted", "application.withdrawn"]
+    with pytest.raises(NotFound):
+        staff_records.detail(session, users["tec.bishkek"], osh_app.reference)
+
+
+def test_voter_list_only_own_precinct_and_csv(session, sender, demo_voters, users):
+    _apply(session, sender, demo_voters[0], number="ДГ-05")
+    _apply(session, sender, demo_voters[1], number="ДГ-01")
+    member = users["uik.dg05"]
+    other = session.exec(select(Precinct).where(Precinct.number == "ДГ-01")).one()
+    data = staff_records.voter_list(session, member, other.id, None, now=OPEN)  # asks for ДГ-01, gets ДГ-05
+    assert data["precinct_number"] == "ДГ-05" and [r["pin"] for r in data["rows"]] == [demo_voters[0].pin]
+    assert data["preliminary"] is True
+    text = staff_records.voter_list_csv(data)
+    assert text.startswith("\ufeff") and "\r\n" in text and demo_voters[0].last_name in text
+    assert "ПРЕДВАРИТЕЛЬНЫЙ" in text.splitlines()[0]
+    after = staff_records.voter_list(session, member, None, None, now=bishkek(12, day=SEED_DAY + dt.timedelta(days=20)))
+    assert after["preliminary"] is False
+    with pytest.raises(Forbidden):
+        staff_records.voter_list(session, users["tec.bishkek"], other.id, None)
+
+
+def test_statistics_count_by_precinct_region_day_and_channel(session, sender, demo_voters, users):
+    _apply(session, sender, demo_voters[0], number="ДГ-05")
+    _apply(session, sender, demo_voters[1], number="ДГ-05", channel="in_person", staff_actor=f"staff:{users['cec.admin'].id}")
+    stats = dashboard.statistics(session, demo_election(session, demo_voters[0]).election_day, now=OPEN)
+    assert stats["total"] == 2 and stats["by_channel"] == {"online": 1, "in_person": 1}
+    assert {r["number"]: r["count"] for r in stats["per_precinct"]}["ДГ-05"] == 2
+    assert {r["region"]: r["count"] for r in stats["per_region"]} == {"Бишкек": 1, "Ош": 1}
+    assert sum(d["count"] for d in stats["per_day"]) == 2 and stats["seconds_left"] > 0
+    assert dashboard.default_day(session, now=OPEN) == demo_election(session, demo_voters[0]).election_day
+
+
+def test_anomalies_flag_shared_contacts_and_frequent_changes(session, sender, demo_voters):
+    for voter in demo_voters[:3]:
+        precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-05")).one()
+        applications.submit(session, voter.id, Draft(demo_election(session, voter).id, precinct.id, "same@example.kg",
+                                                     "+996700000001", True), sender, "ru", now=OPEN)
+    session.commit()
+    found = dashboard.anomalies(session, contact_limit=2, change_limit=0)
+    assert found["emails"] == [{"value": "same@example.kg", "count": 3}] and found["phones"][0]["count"] == 3
+    assert dashboard.anomalies(session, contact_limit=3)["emails"] == []
+
+
+def test_admin_edits_are_audited(session, demo_voters):
+    election = demo_election(session, demo_voters[0])
+    with pytest.raises(ServiceError, match="error.deadline_after_election"):
+        elections.update_dates(session, election.id, "2026-12-01", "2026-12-02", "staff:1")
+    elections.update_dates(session, election.id, election.election_day.isoformat(),
+                           election.application_deadline.isoformat(), "staff:1")
+    assert audit.history(session, "election", election.id)[-1].action == "election.dates_changed"
+    created = precincts.save_remote(session, None, {"number": "ДГ-11", "territory": "TOKMOK", "city_ru": "Токмок",
+                                                    "place_ru": "Школа №1", "address_ru": "ул. Ленина, 1",
+                                                    "latitude": "42.84", "longitude": "75.30"}, "staff:1")
+    assert created.place_en == "Школа №1" and created.location_precision == "approximate"
+    precincts.save_remote(session, created.id, {**{f: getattr(created, f) for f in precincts.TEXT_FIELDS},
+                                                "place_en": "School No. 1"}, "staff:1")
+    precincts.set_active(session, created.id, False, "staff:1")
+    actions = [e.action for e in audit.history(session, "precinct", "ДГ-11")]
+    assert actions == ["precinct.created", "precinct.edited", "precinct.deactivated"]
+    assert json.loads(audit.history(session, "precinct", "ДГ-11")[1].details)["fields"] == ["place_en"]
+    session.rollback()
