@@ -13,12 +13,14 @@ from remote_vote_app.pages.landing import landing
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
 from remote_vote_app.pages.precincts import precincts_page
+from remote_vote_app.pages import staff as staff_pages
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.precincts import PrecinctsState
 from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
+from remote_vote_app.state import staff as staff_states
 
 TITLE = "Дистанционное голосование · Алыстан добуш берүү"
 log = logging.getLogger("remote_vote_app")
@@ -49,5 +51,18 @@ app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITL
 app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
 app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
 app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
+STAFF_TITLE = f"Комиссия · {TITLE}"
+for route, render, state in (
+    ("/staff/login", staff_pages.staff_login, staff_states.StaffLoginState.on_load),
+    ("/staff", staff_pages.dashboard, staff_states.DashboardState.load),
+    ("/staff/applications", staff_pages.applications_page, staff_states.SearchState.load),
+    ("/staff/applications/new", staff_pages.in_person, staff_states.InPersonState.load),
+    ("/staff/lists", staff_pages.voter_lists, staff_states.VoterListState.load),
+    ("/staff/precincts", staff_pages.precinct_admin, staff_states.PrecinctAdminState.load),
+    ("/staff/elections", staff_pages.election_admin, staff_states.ElectionAdminState.load),
+    ("/staff/audit", staff_pages.audit_page, staff_states.AuditState.load),
+):
+    app.add_page(render, route=route, title=STAFF_TITLE, on_load=state)
+
 if settings.demo_mode:  # the outbox holds login codes: it exists only in a demo installation
     app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)

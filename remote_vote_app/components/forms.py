@@ -21,9 +21,9 @@ def field_error(name: str) -> rx.Component:
     )
 
 
-def text_field(name: str, label_key: str, hint_key: str | None = None, **props) -> rx.Component:
+def text_field(name: str, label_key: str, hint_key: str | None = None, suffix: str = "", **props) -> rx.Component:
     return rx.el.div(
-        rx.el.label(tr[label_key], html_for=name, class_name="label"),
+        rx.el.label(tr[label_key], suffix, html_for=name, class_name="label"),
         rx.el.p(tr[hint_key], id=f"{name}-hint", class_name="hint") if hint_key else rx.fragment(),
         field_error(name),
         rx.el.input(

@@ -2,7 +2,7 @@
 // under Vite), the outline of Kyrgyzstan so the map means something without tiles, and a popup
 // whose button reports the chosen precinct back to Reflex.
 import { useEffect, useState } from "react";
-import { GeoJSON, MapContainer, Marker, Popup, TileLayer } from "react-leaflet";
+import { CircleMarker, GeoJSON, MapContainer, Marker, Popup, TileLayer, useMapEvents } from "react-leaflet";
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 
@@ -19,7 +19,14 @@ function markerIcon(selected) {
   });
 }
 
-export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, outlineUrl, labels, onChoose, height }) {
+// Staff: a click on the map proposes a new point for the precinct being edited.
+function PickOnClick({ onPick }) {
+  useMapEvents({ click: (e) => onPick(e.latlng.lat, e.latlng.lng) });
+  return null;
+}
+
+export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, outlineUrl, labels, onChoose, onPick,
+                              picked, height }) {
   const [outline, setOutline] = useState(null);
   useEffect(() => {
     let live = true;
@@ -35,6 +42,11 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
                     style={{ height: height || "420px", width: "100%" }}>
         {tileUrl ? <TileLayer url={tileUrl} attribution={tileAttribution} /> : null}
         {outline ? <GeoJSON data={outline} style={OUTLINE_STYLE} interactive={false} /> : null}
+        {onPick ? <PickOnClick onPick={onPick} /> : null}
+        {picked && picked[0] && picked[1] ? (
+          <CircleMarker center={[parseFloat(picked[0]), parseFloat(picked[1])]} radius={9}
+                        pathOptions={{ color: "#1b1f24", weight: 3, fillColor: "#ffbf47", fillOpacity: 1 }} />
+        ) : null}
         {(precincts || []).map((p) => {
           const isSelected = String(p.id) === String(selected);
           const name = `${p.number} — ${p.place}`;

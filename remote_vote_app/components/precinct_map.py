@@ -21,10 +21,12 @@ class PrecinctMap(rx.NoSSRComponent):
     outline_url: rx.Var[str]
     labels: rx.Var[dict[str, str]]
     height: rx.Var[str]
+    picked: rx.Var[list[str]]
     on_choose: rx.EventHandler[lambda precinct_id: [precinct_id]]
+    on_pick: rx.EventHandler[lambda lat, lon: [lat, lon]]
 
 
-def precinct_map(precincts, labels, selected="", on_choose=None, height="420px") -> rx.Component:
+def precinct_map(precincts, labels, selected="", on_choose=None, height="420px", on_pick=None, picked=None) -> rx.Component:
     props = dict(
         precincts=precincts,
         selected=selected,
@@ -36,4 +38,7 @@ def precinct_map(precincts, labels, selected="", on_choose=None, height="420px")
     )
     if on_choose is not None:
         props["on_choose"] = on_choose
+    if on_pick is not None:
+        props["on_pick"] = on_pick
+        props["picked"] = picked
     return PrecinctMap.create(**props)

@@ -125,3 +125,12 @@ def update_dates(session: Session, election_id: int, election_day: object, deadl
     audit.record(session, actor, "election.dates_changed", "election", election.id, before=before,
                  after={"election_day": day.isoformat(), "deadline": last.isoformat()})
     return election
+
+
+def admin_list(session: Session) -> list[dict[str, str]]:
+    """Every election with its dates, for the staff page that sets them."""
+    rows = session.exec(select(Election, Territory).join(Territory, Territory.id == Election.territory_id)
+                        .order_by(Election.election_day.desc(), Territory.name_ru)).all()
+    return [{"id": str(e.id), "title": title(e.kind, t_.name_ru, e.is_demo, "ru"),
+             "election_day": e.election_day.isoformat(), "deadline": e.application_deadline.isoformat(),
+             "open": "1" if is_open(e) else ""} for e, t_ in rows]

@@ -47,3 +47,14 @@ def profile(session: Session, voter_id: int) -> VoterProfile:
         home_precinct=home.number,
         phone=voter.phone,
     )
+
+
+def lookup_for_staff(session: Session, pin_raw: str, document_raw: str) -> Voter:
+    """A commission looks a voter up by PIN and document, as the voter does at login."""
+    from remote_vote_app.services.errors import ServiceError
+    from remote_vote_app.services.validation import normalize_document, normalize_pin
+
+    voter = find(session, normalize_pin(pin_raw), normalize_document(document_raw))
+    if voter is None:
+        raise ServiceError("error.login_not_found")
+    return voter

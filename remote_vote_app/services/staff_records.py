@@ -12,7 +12,7 @@ import io
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
@@ -48,8 +48,10 @@ class Query:
 
 
 def _scoped(session: Session, user: StaffUser, stmt):
+    """A territorial commission sees its territory's voters and whatever it filed itself."""
     if user.role == "tec_operator":
-        stmt = stmt.where(Voter.territory_id.in_(territory_ids(session, user.territory_id or 0)))
+        stmt = stmt.where(or_(Voter.territory_id.in_(territory_ids(session, user.territory_id or 0)),
+                              Application.filed_by_staff_id == user.id))
     return stmt
 
 
