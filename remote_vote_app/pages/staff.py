@@ -133,6 +133,7 @@ def dashboard() -> rx.Component:
                 data=DashboardState.per_day,
                 width="100%",
                 height=240,
+                custom_attrs={"accessibilityLayer": False},  # not focusable: the table below carries the figures
             ),
             aria_hidden="true",  # the same figures are in the table below
             class_name="chart",

@@ -1,0 +1,142 @@
+"""Staff journeys per role (desktop): statistics that move live, in-person filing, voter lists, precincts, audit."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from remote_vote_app.services.seed import DEMO_STAFF, DEMO_VOTERS
+from tests.e2e.conftest import DESKTOP, check_a11y, log_in
+
+PASSWORDS = {row[0]: row[2] for row in DEMO_STAFF}
+
+
+@pytest.fixture
+def viewport():
+    return DESKTOP  # staff work at desks; the voter journeys cover phones
+
+
+def staff_login(page: Page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(PASSWORDS[username])
+    page.get_by_role("button", name="Войти").click()
+    expect(page.locator("#staff-who")).to_be_visible()
+
+
+def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: Page, base_url: str, browser, console):
+    staff_login(page, base_url, "cec.admin")
+    expect(page.get_by_role("heading", name="Статистика заявлений")).to_be_visible()
+    total = page.locator("#stat-total")
+    expect(total).to_have_text(re.compile(r"^\d+$"))
+    before = int(total.inner_text())
+    check_a11y(page)
+
+    # A voter applies in another browser; the open dashboard shows it without a reload.
+    voter_context = browser.new_context(viewport=DESKTOP)
+    voter = console.watch(voter_context.new_page())
+    pin, doc, *_ = DEMO_VOTERS[4]
+    log_in(voter, base_url, pin, doc)
+    voter.get_by_role("button", name="Подать заявление").click()
+    voter.get_by_label("ДГ-09 — Аппарат полномочного представителя Президента КР в Нарынской области").check()
+    voter.get_by_label("Электронная почта").fill("live@example.kg")
+    voter.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    voter.get_by_role("button", name="Далее").click()
+    voter.get_by_role("button", name="Подтвердить").click()
+    expect(voter.locator("#reference")).to_be_visible()
+    voter_context.close()
+    expect(total).to_have_text(str(before + 1), timeout=20_000)
+
+    # In person: the same rules, the channel and commission recorded.
+    page.get_by_role("link", name="Заявление в комиссии").click()
+    pin, doc, *_ = DEMO_VOTERS[3]
+    page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
+    page.get_by_label("Номер ID-карты или паспорта").fill(doc)
+    page.get_by_role("button", name="Найти в реестре").click()
+    expect(page.locator("#register-data")).to_contain_text("Сыдыков Бекзат")
+    page.locator("#election").get_by_role("radio").first.check()
+    page.get_by_label("Дистанционный УИК (УИК ДГ)").select_option(label="ДГ-05 — Средняя школа им. А. Навои, Ош")
+    page.get_by_label("Электронная почта").fill("inperson@example.kg")
+    page.get_by_role("button", name="Зарегистрировать заявление").click()
+    expect(page.get_by_role("alert")).to_contain_text("подписал согласие")
+    page.get_by_label("Избиратель подписал согласие на обработку персональных данных на бумаге").check()
+    page.get_by_role("button", name="Зарегистрировать заявление").click()
+    done = page.locator("#done")
+    expect(done).to_contain_text("Заявление зарегистрировано")
+    reference = re.search(r"([A-Z0-9]{4}-[A-Z0-9]{4})", done.inner_text()).group(1)
+    check_a11y(page)
+
+    # Find it, open it: the history shows who filed it.
+    page.get_by_role("link", name="Заявления", exact=True).click()
+    page.get_by_label("Номер заявления или ПИН").fill(reference)
+    page.get_by_role("button", name="Найти").click()
+    expect(page.locator("#found")).to_contain_text("Найдено: 1.")
+    page.get_by_role("button", name=f"Открыть {reference}").click()
+    expect(page.locator("#history")).to_contain_text("application.submitted")
+    expect(page.locator("#results")).to_contain_text("in_person")
+    check_a11y(page)
+
+    # Move a precinct's point; the audit log shows it.
+    page.get_by_role("link", name="Участки", exact=True).click()
+    page.get_by_role("button", name="Изменить ДГ-04").click()
+    expect(page.get_by_role("heading", name="ДГ-04")).to_be_visible()
+    page.get_by_label("Широта").fill("42.87561")
+    page.get_by_label("Долгота").fill("74.61038")
+    page.get_by_role("button", name="Сохранить точку (точная)").click()
+    expect(page.locator("#precinct-table")).to_contain_text("exact")
+    check_a11y(page)
+    page.get_by_role("link", name="Журнал аудита").click()
+    page.get_by_label("Идентификатор записи").fill("ДГ-04")
+    page.get_by_role("button", name="Найти").click()
+    expect(page.locator("#audit-table")).to_contain_text("precinct.moved")
+    check_a11y(page)
+    page.get_by_role("link", name="Выборы", exact=True).click()
+    expect(page.get_by_role("heading", name="Даты выборов")).to_be_visible()
+    check_a11y(page)
+
+
+def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
+    staff_login(page, base_url, "uik.dg05")
+    expect(page).to_have_url(re.compile(r"/staff/lists/?$"))
+    expect(page.locator("#list-heading")).to_contain_text("ДГ-05")
+    expect(page.locator("#preliminary")).to_be_visible()
+    expect(page.get_by_label("Участок")).to_have_count(1)
+    expect(page.get_by_label("Участок").locator("option")).to_have_count(1)
+    check_a11y(page)
+    rows = page.locator("#voter-list tbody tr")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Скачать CSV").click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    lines = [line for line in text.splitlines() if line]
+    assert lines[0].startswith("ПРЕДВАРИТЕЛЬНЫЙ СПИСОК") and lines[1].startswith("Номер заявления,ФИО,ПИН")
+    assert len(lines) - 2 == rows.count()
+    page.goto(f"{base_url}/staff/applications")
+    expect(page).to_have_url(re.compile(r"/staff/?$"))
+    expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")
+
+
+def test_tec_operator_files_in_person_but_cannot_read_the_audit(page: Page, base_url: str):
+    staff_login(page, base_url, "tec.bishkek")
+    expect(page.get_by_role("link", name="Журнал аудита")).to_have_count(0)
+    page.goto(f"{base_url}/staff/audit")
+    expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")
+    expect(page.locator("#audit-table")).to_have_count(0)
+    page.goto(f"{base_url}/staff/applications/new")
+    page.get_by_label("ПИН (персональный идентификационный номер)").fill("12345")
+    page.get_by_role("button", name="Найти в реестре").click()
+    expect(page.get_by_role("alert")).to_contain_text("ПИН должен состоять из 14 цифр")
+    check_a11y(page)
+
+
+def test_observer_sees_statistics_only(page: Page, base_url: str):
+    staff_login(page, base_url, "observer")
+    expect(page.locator("#stat-total")).to_be_visible()
+    expect(page.locator("#anomalies")).to_have_count(0)
+    expect(page.get_by_role("navigation", name="Меню сотрудника").get_by_role("link")).to_have_count(1)
+    page.goto(f"{base_url}/staff/lists")
+    expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")
+    page.get_by_role("button", name="Выйти").click()
+    expect(page).to_have_url(re.compile(r"/staff/login/?$"))
+    page.goto(f"{base_url}/staff")
+    expect(page).to_have_url(re.compile(r"/staff/login/?$"))
+    check_a11y(page)

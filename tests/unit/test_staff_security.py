@@ -1,0 +1,103 @@
+"""Every event handler of every staff State class, found programmatically, checks the role on the server.
+
+A new handler that forgets `@staff_required` fails `test_every_staff_handler_declares_a_permission`.
+"""
+
+import inspect
+
+import pytest
+from sqlmodel import select
+
+from remote_vote_app.models import Application
+from remote_vote_app.services import staff
+from remote_vote_app.services.seed import DEMO_STAFF, DEMO_VOTERS
+from remote_vote_app.state import staff as staff_states
+from remote_vote_app.state.app import AppState
+from remote_vote_app.state.staff import StaffState
+from tests.support.states import Browser
+from tests.unit.test_state_security import _redirect_target, login as voter_login
+
+# Handlers that need no staff role, each for a reason.
+OPEN_HANDLERS = {
+    "setvar",  # Reflex's generic setter: with no auto-setters it reaches nothing (see test_state_security)
+    "set_lang", "page_ready", "logout",  # AppState: language and the voter's own logout
+    "staff_logout",  # ends one's own staff session
+    "on_load", "login",  # StaffLoginState: the way in
+    "follow",  # background refresh: re-checks the account and stats.view on every tick
+}
+STAFF_CLASSES = [StaffState, *sorted(StaffState.get_substates(), key=lambda c: c.__name__)]
+
+
+def _handlers():
+    for cls in STAFF_CLASSES:
+        for name, handler in cls.event_handlers.items():
+            yield cls, name, handler
+
+
+def _args(fn) -> list:
+    params = [p for p in inspect.signature(fn).parameters.values() if p.name != "self"]
+    return [{} if "form" in p.name else "1" for p in params]
+
+
+def _staff_browser(username: str) -> Browser:
+    browser = Browser()
+    password = next(row[2] for row in DEMO_STAFF if row[0] == username)
+    result = browser.call(staff_states.StaffLoginState, "login", {"username": username, "password": password})
+    assert "/staff" in repr(result), browser.state(staff_states.StaffLoginState).error_entries
+    return browser
+
+
+def test_every_staff_handler_declares_a_permission():
+    missing = [f"{cls.__name__}.{name}" for cls, name, handler in _handlers()
+               if name not in OPEN_HANDLERS and not hasattr(handler.fn, "staff_permission")]
+    assert missing == []
+    assert {getattr(h.fn, "staff_permission", None) for _, _, h in _handlers()} - {None} <= set(staff.PERMISSIONS)
+
+
+GUARDED = [(cls, name, h) for cls, name, h in _handlers() if hasattr(h.fn, "staff_permission")]
+
+
+@pytest.mark.parametrize("cls, name, handler", GUARDED, ids=[f"{c.__name__}.{n}" for c, n, _ in GUARDED])
+def test_anonymous_and_voter_sessions_are_refused(session, cls, name, handler):
+    anonymous = Browser()
+    assert _redirect_target_staff(anonymous.call(cls, name, *_args(handler.fn))) == "/staff/login"
+    voter = Browser()
+    voter_login(session, voter, 0)
+    before = session.exec(select(Application)).all()
+    assert _redirect_target_staff(voter.call(cls, name, *_args(handler.fn))) == "/staff/login"
+    assert session.exec(select(Application)).all() == before
+
+
+@pytest.mark.parametrize("username", [row[0] for row in DEMO_STAFF])
+def test_each_role_reaches_only_what_it_may(session, username):
+    browser = _staff_browser(username)
+    role = next(row[3] for row in DEMO_STAFF if row[0] == username)
+    for cls, name, handler in GUARDED:
+        state = browser.state(cls)
+        state.error_entries = {}
+        result = browser.call(cls, name, *_args(handler.fn))
+        refused = state.error_entries.get("form", {}).get("key") == "error.forbidden"
+        allowed = role in staff.PERMISSIONS[handler.fn.staff_permission]
+        assert _redirect_target_staff(result) != "/staff/login", f"{cls.__name__}.{name} logged {username} out"
+        assert refused != allowed, f"{cls.__name__}.{name}: {username} allowed={allowed} refused={refused}"
+
+
+def test_staff_and_voter_sessions_are_separate(session):
+    browser = _staff_browser("cec.admin")
+    assert browser.state(AppState)._voter_id == 0
+    voter = Browser()
+    voter_login(session, voter, 0)
+    assert voter.state(StaffState)._staff_id == 0
+
+
+def test_precinct_member_gets_only_their_own_list_whatever_they_ask(session):
+    browser = _staff_browser("uik.dg05")
+    state = browser.state(staff_states.VoterListState)
+    browser.call(staff_states.VoterListState, "choose", {"precinct": "1", "day": ""})
+    assert state.title.startswith("ДГ-05")
+    assert [o["label"][:5] for o in state.precinct_options] in ([], ["ДГ-05"])
+
+
+def _redirect_target_staff(result) -> str:
+    text = repr(result)
+    return "/staff/login" if "/staff/login" in text else _redirect_target(result)
