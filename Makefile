@@ -69,6 +69,7 @@ seed: deps
 bench: test-deps bun chromium ## page weight (cold cache) and handler latency; not part of make test
 	$(BIN)/python -m benchmarks.page_weight
 	$(BIN)/python -m benchmarks.handler_latency
+	$(BIN)/python -m benchmarks.staff_search
 
 clean:
 	rm -rf .web .states remote_vote.db*

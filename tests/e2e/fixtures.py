@@ -13,6 +13,9 @@ from remote_vote_app.services.applications import CONSENT_VERSION
 
 CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
 CLOSED_REFERENCE = "KCDE-FHJK"
+# Voters reserved for the staff journeys, so no voter journey meets their applications.
+STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
+                        ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
 
 def main() -> None:
@@ -36,6 +39,13 @@ def main() -> None:
                       home_precinct_id=home.id, phone=phone)
         session.add(voter)
         session.flush()
+        bishkek = session.exec(select(Territory).where(Territory.code == "BISHKEK")).one()
+        bishkek_home = session.exec(select(Precinct).where(Precinct.territory_id == bishkek.id)).first()
+        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS:
+            session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
+                              birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
+                              address="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,
+                              home_precinct_id=bishkek_home.id))
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

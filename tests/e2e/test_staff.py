@@ -5,8 +5,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from remote_vote_app.services.seed import DEMO_STAFF, DEMO_VOTERS
+from remote_vote_app.services.seed import DEMO_STAFF
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in
+from tests.e2e.fixtures import STAFF_JOURNEY_VOTERS
 
 PASSWORDS = {row[0]: row[2] for row in DEMO_STAFF}
 
@@ -35,7 +36,7 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
     # A voter applies in another browser; the open dashboard shows it without a reload.
     voter_context = browser.new_context(viewport=DESKTOP)
     voter = console.watch(voter_context.new_page())
-    pin, doc, *_ = DEMO_VOTERS[4]
+    pin, doc, *_ = STAFF_JOURNEY_VOTERS[0]
     log_in(voter, base_url, pin, doc)
     voter.get_by_role("button", name="Подать заявление").click()
     voter.get_by_label("ДГ-09 — Аппарат полномочного представителя Президента КР в Нарынской области").check()
@@ -49,11 +50,11 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
 
     # In person: the same rules, the channel and commission recorded.
     page.get_by_role("link", name="Заявление в комиссии").click()
-    pin, doc, *_ = DEMO_VOTERS[3]
+    pin, doc, *_ = STAFF_JOURNEY_VOTERS[1]
     page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
     page.get_by_label("Номер ID-карты или паспорта").fill(doc)
     page.get_by_role("button", name="Найти в реестре").click()
-    expect(page.locator("#register-data")).to_contain_text("Сыдыков Бекзат")
+    expect(page.locator("#register-data")).to_contain_text("Алымкулова Айзада")
     page.locator("#election").get_by_role("radio").first.check()
     page.get_by_label("Дистанционный УИК (УИК ДГ)").select_option(label="ДГ-05 — Средняя школа им. А. Навои, Ош")
     page.get_by_label("Электронная почта").fill("inperson@example.kg")
