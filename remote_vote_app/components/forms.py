@@ -66,3 +66,18 @@ def notice() -> rx.Component:
 
 def submit_button(label_key: str, **props) -> rx.Component:
     return rx.el.button(tr[label_key], type="submit", class_name="button", **props)
+
+
+def choice(kind: str, name: str, value: rx.Var | str, input_id: rx.Var | str, *label: rx.Component | rx.Var | str,
+           **props) -> rx.Component:
+    """A radio button or checkbox with its visible label beside it."""
+    return rx.el.div(
+        rx.el.input(type=kind, name=name, value=value, id=input_id, class_name=kind, **props),
+        rx.el.label(*label, html_for=input_id),
+        class_name="choice",
+    )
+
+
+def summary_row(label: rx.Var | str, value: rx.Var | rx.Component) -> rx.Component:
+    """One 'term: value' line of a description list."""
+    return rx.el.div(rx.el.dt(label), rx.el.dd(value), class_name="summary-row")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, field_error, notice, submit_button, text_field
+from remote_vote_app.components.forms import (
+    choice, error_summary, field_error, notice, submit_button, summary_row, text_field,
+)
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.state.apply import ApplyState
 
 
 def _row(label_key: str, value: rx.Var) -> rx.Component:
-    return rx.el.div(rx.el.dt(tr[label_key]), rx.el.dd(value), class_name="summary-row")
+    return summary_row(tr[label_key], value)
 
 
 def _profile() -> rx.Component:
@@ -40,15 +42,9 @@ def _election_choice() -> rx.Component:
         field_error("election"),
         rx.foreach(
             ApplyState.election_options,
-            lambda option: rx.el.div(
-                rx.el.input(
-                    type="radio", name="election", value=option["id"], id="election-" + option["id"].to(str),
-                    default_checked=ApplyState.election_id == option["id"],
-                    disabled=ApplyState.editing_reference != "",
-                    class_name="radio",
-                ),
-                rx.el.label(option["label"], html_for="election-" + option["id"].to(str)),
-                class_name="choice",
+            lambda option: choice(
+                "radio", "election", option["id"], "election-" + option["id"].to(str), option["label"],
+                default_checked=ApplyState.election_id == option["id"], disabled=ApplyState.editing_reference != "",
             ),
         ),
         id="election",
@@ -75,25 +71,16 @@ def _precinct_choice() -> rx.Component:
                 rx.el.legend(city, class_name="group-legend"),
                 rx.foreach(
                     ApplyState.precincts_by_city[city],
-                    lambda p: rx.el.div(
-                        rx.el.input(
-                            type="radio", name="precinct", value=p["id"], id="precinct-" + p["id"].to(str),
-                            # Uncontrolled, so a click checks it at once; the key re-mounts it when the
-                            # map changes the answer.
-                            default_checked=ApplyState.precinct_id == p["id"],
-                            key=p["id"].to(str) + "-" + ApplyState.precinct_id,
-                            on_change=ApplyState.choose_precinct(p["id"]),
-                            class_name="radio",
-                        ),
-                        rx.el.label(
-                            rx.el.strong(p["number"], " — ", p["place"]),
-                            rx.el.span(
-                                rx.cond(p["district"] != "", p["district"].to(str) + ", ", ""), p["address"],
-                                class_name="address",
-                            ),
-                            html_for="precinct-" + p["id"].to(str),
-                        ),
-                        class_name="choice",
+                    lambda p: choice(
+                        "radio", "precinct", p["id"], "precinct-" + p["id"].to(str),
+                        rx.el.strong(p["number"], " — ", p["place"]),
+                        rx.el.span(rx.cond(p["district"] != "", p["district"].to(str) + ", ", ""), p["address"],
+                                   class_name="address"),
+                        # Uncontrolled, so a click checks it at once; the key re-mounts it when the map changes
+                        # the answer.
+                        default_checked=ApplyState.precinct_id == p["id"],
+                        key=p["id"].to(str) + "-" + ApplyState.precinct_id,
+                        on_change=ApplyState.choose_precinct(p["id"]),
                     ),
                 ),
                 class_name="group",
@@ -111,12 +98,8 @@ def _consent() -> rx.Component:
         rx.el.div(tr["consent.text"], id="consent-text", class_name="consent-text", tab_index=0,
                   role="region", aria_label=tr["apply.consent_title"]),
         field_error("consent"),
-        rx.el.div(
-            rx.el.input(type="checkbox", name="consent", id="consent", default_checked=ApplyState.consent,
-                        aria_describedby="consent-text", class_name="checkbox"),
-            rx.el.label(tr["apply.consent_label"], html_for="consent"),
-            class_name="choice",
-        ),
+        choice("checkbox", "consent", "on", "consent", tr["apply.consent_label"], default_checked=ApplyState.consent,
+               aria_describedby="consent-text"),
         class_name="field",
     )
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice
+from remote_vote_app.components.forms import error_summary, notice, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 
 
 def _item(label_key: str, value: rx.Var) -> rx.Component:
-    return rx.el.div(rx.el.dt(tr[label_key]), rx.el.dd(value), class_name="summary-row")
+    return summary_row(tr[label_key], value)
 
 
 def _withdraw_confirm(app: rx.Var) -> rx.Component:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, field_error, notice, submit_button, text_field
+from remote_vote_app.components.forms import (
+    choice, error_summary, field_error, notice, submit_button, summary_row, text_field,
+)
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.services.precincts import TEXT_FIELDS
@@ -186,7 +188,7 @@ def _detail() -> rx.Component:
         d.contains("reference"),
         rx.el.section(
             rx.el.h2(tr["search.open"], ": ", d["reference"], id="detail-heading", tab_index=-1),
-            rx.el.dl(*[rx.el.div(rx.el.dt(tr[k]), rx.el.dd(d[f]), class_name="summary-row") for k, f in rows],
+            rx.el.dl(*[summary_row(tr[k], d[f]) for k, f in rows],
                      class_name="summary"),
             rx.el.h3(tr["detail.history"]),
             _table(tr["detail.history"], [tr["detail.when"], tr["detail.actor"], tr["detail.action"], tr["detail.details"]],
@@ -255,7 +257,7 @@ def in_person() -> rx.Component:
         rx.match(
             InPersonState.step,
             ("form", rx.fragment(
-                rx.el.dl(*[rx.el.div(rx.el.dt(tr[k]), rx.el.dd(v[f]), class_name="summary-row") for k, f in
+                rx.el.dl(*[summary_row(tr[k], v[f]) for k, f in
                            (("apply.full_name", "full_name"), ("apply.pin", "pin"), ("apply.document", "document"),
                             ("apply.birth_date", "birth_date"), ("apply.address", "address"),
                             ("apply.territory", "territory"))], class_name="summary card", id="register-data"),
@@ -263,10 +265,8 @@ def in_person() -> rx.Component:
                     rx.el.fieldset(
                         rx.el.legend(tr["apply.election"], class_name="label"),
                         field_error("election"),
-                        rx.foreach(InPersonState.election_options, lambda o: rx.el.div(
-                            rx.el.input(type="radio", name="election", value=o["id"], id="election-" + o["id"].to(str),
-                                        class_name="radio"),
-                            rx.el.label(o["label"], html_for="election-" + o["id"].to(str)), class_name="choice")),
+                        rx.foreach(InPersonState.election_options,
+                                   lambda o: choice("radio", "election", o["id"], "election-" + o["id"].to(str), o["label"])),
                         id="election", class_name="field",
                     ),
                     rx.el.div(
@@ -282,8 +282,7 @@ def in_person() -> rx.Component:
                     text_field("phone", "apply.phone", "apply.phone_hint", type="tel", default_value=v["phone"], max_length=20),
                     rx.el.div(
                         field_error("paper_consent"),
-                        rx.el.div(rx.el.input(type="checkbox", name="paper_consent", id="paper_consent", class_name="checkbox"),
-                                  rx.el.label(tr["inperson.paper_consent"], html_for="paper_consent"), class_name="choice"),
+                        choice("checkbox", "paper_consent", "on", "paper_consent", tr["inperson.paper_consent"]),
                         class_name="field",
                     ),
                     submit_button("inperson.submit", id="register-application"),

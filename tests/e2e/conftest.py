@@ -132,3 +132,18 @@ def log_in(page: Page, base_url: str, pin: str, document: str, check: bool = Fal
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
     expect(page.get_by_role("heading", name="Кабинет избирателя", level=1)).to_be_visible()
+
+
+def keyboard_log_in(page: Page, base_url: str, pin: str, document: str) -> None:
+    """Log in on an open /login page with the keyboard only (Tab between fields, Enter to submit)."""
+    page.get_by_label("ПИН (персональный идентификационный номер)").focus()
+    page.keyboard.type(pin)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Номер ID-карты или паспорта")).to_be_focused()
+    page.keyboard.type(document)
+    page.keyboard.press("Enter")
+    code_input = page.get_by_label("Код из 6 цифр")
+    expect(code_input).to_be_visible()
+    code_input.focus()
+    page.keyboard.type(read_code(page, base_url))
+    page.keyboard.press("Enter")

@@ -9,7 +9,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from remote_vote_app.services.seed import DEMO_VOTERS
-from tests.e2e.conftest import DESKTOP, check_a11y, log_in, read_code
+from tests.e2e.conftest import DESKTOP, check_a11y, keyboard_log_in, log_in
 
 OSH = {"latitude": 40.5300, "longitude": 72.8000}
 
@@ -92,17 +92,7 @@ def test_keyboard_only_choice_from_the_list(page: Page, base_url: str, viewport)
     expect(target).to_be_focused()
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/login/?$"))
-    page.keyboard.press("Tab")
-    page.get_by_label("ПИН (персональный идентификационный номер)").focus()
-    page.keyboard.type(pin)
-    page.keyboard.press("Tab")
-    page.keyboard.type(doc)
-    page.keyboard.press("Enter")
-    code = page.get_by_label("Код из 6 цифр")
-    expect(code).to_be_visible()
-    code.focus()
-    page.keyboard.type(read_code(page, base_url))
-    page.keyboard.press("Enter")
+    keyboard_log_in(page, base_url, pin, doc)
     expect(page).to_have_url(re.compile(r"/apply/?$"))
     expect(page.get_by_label("ДГ-03 — Республиканская библиотека для детей и юношества им. К. Баялинова")).to_be_checked()
 

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from remote_vote_app.services.seed import DEMO_VOTERS
-from tests.e2e.conftest import DESKTOP, check_a11y, log_in, outbox_text, read_code
+from tests.e2e.conftest import DESKTOP, check_a11y, keyboard_log_in, log_in, outbox_text, read_code
 from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER
 
 REFERENCE = re.compile(r"^[ACDEFHJKMNPQRTUVWXY3479]{4}-[ACDEFHJKMNPQRTUVWXY3479]{4}$")
@@ -193,17 +193,7 @@ def test_keyboard_only_login(page: Page, base_url: str, viewport):
     page.goto(f"{base_url}/login")
     page.keyboard.press("Tab")
     expect(page.get_by_role("link", name="Перейти к содержанию")).to_be_focused()
-    page.get_by_label("ПИН (персональный идентификационный номер)").focus()
-    page.keyboard.type(pin)
-    page.keyboard.press("Tab")
-    expect(page.get_by_label("Номер ID-карты или паспорта")).to_be_focused()
-    page.keyboard.type(doc)
-    page.keyboard.press("Enter")
-    code_input = page.get_by_label("Код из 6 цифр")
-    expect(code_input).to_be_visible()
-    code_input.focus()
-    page.keyboard.type(read_code(page, base_url))
-    page.keyboard.press("Enter")
+    keyboard_log_in(page, base_url, pin, doc)
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
 
 
