@@ -21,11 +21,11 @@ def migrate(url: str | None = None) -> None:
         command.upgrade(config, "head")
 
 
-def seed(url: str | None = None, voters: int = 5000) -> bool:
+def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> bool:
     from remote_vote_app.services.seed import seed_if_empty
 
     with session_scope(url) as session:
-        return seed_if_empty(session, voters=voters)
+        return seed_if_empty(session, voters=voters, applications=applications)
 
 
 def create_staff(args: argparse.Namespace) -> int:
@@ -52,6 +52,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="apply database migrations")
     seed_parser = sub.add_parser("seed", help="load demo data into an empty database")
     seed_parser.add_argument("--voters", type=int, default=5000)
+    seed_parser.add_argument("--applications", type=int, default=300,
+                             help="demo applications to the demo election, for the staff dashboard")
     staff = sub.add_parser("create-staff", help="create a commission staff account")
     staff.add_argument("--username", required=True)
     staff.add_argument("--full-name", required=True)
@@ -69,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         if not settings.demo_mode:
             print("refusing to seed demo data: DEMO_MODE is off", file=sys.stderr)
             return 2
-        print("demo data loaded" if seed(voters=args.voters) else "database already has data; seed skipped")
+        loaded = seed(voters=args.voters, applications=args.applications)
+        print("demo data loaded" if loaded else "database already has data; seed skipped")
     return 0
 
 

@@ -171,7 +171,33 @@ def is_seeded(session: Session) -> bool:
     return session.exec(select(Territory.id).limit(1)).first() is not None
 
 
-def seed(session: Session, today: dt.date | None = None, voters: int = 5000) -> None:
+def _demo_applications(session: Session, rng: random.Random, count: int) -> None:
+    """Some applications to the demo election (never for the README's demo voters), so the staff
+    dashboard has something to show; written directly, without notifications."""
+    from remote_vote_app.models import Application
+    from remote_vote_app.services import audit
+    from remote_vote_app.services.applications import CONSENT_VERSION, new_reference
+    from remote_vote_app.services.clock import now_utc
+
+    fixed = {row[0] for row in DEMO_VOTERS}
+    demo_by_territory = {e.territory_id: e for e in session.exec(select(Election).where(Election.is_demo == True))}  # noqa: E712
+    remote = session.exec(select(Precinct).where(Precinct.kind == "remote")).all()
+    candidates = [v for v in session.exec(select(Voter).order_by(Voter.id)) if v.pin not in fixed]
+    now = now_utc()
+    for voter in rng.sample(candidates, min(count, len(candidates))):
+        created = now - dt.timedelta(minutes=rng.randrange(1, 60 * 24 * 7))
+        channel = "online" if rng.random() < 0.75 else "in_person"
+        application = Application(
+            reference=new_reference(), voter_id=voter.id, election_id=demo_by_territory[voter.territory_id].id,
+            remote_precinct_id=rng.choice(remote).id, email=f"voter{voter.id}@example.kg", phone=voter.phone,
+            consent_at=created, consent_version=CONSENT_VERSION if channel == "online" else f"paper:{CONSENT_VERSION}",
+            channel=channel, commission="" if channel == "online" else "ТИК (демо)", created_at=created, changed_at=created,
+        )
+        session.add(application)
+        audit.record(session, "system:demo-seed", "application.submitted", "application", application.reference)
+
+
+def seed(session: Session, today: dt.date | None = None, voters: int = 5000, applications: int = 0) -> None:
     """Fill an empty database with the demo data set."""
     today = today or local_date()
     rng = random.Random(20241117)
@@ -256,10 +282,11 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000) -> 
     for username, name, password, role, territory, precinct in DEMO_STAFF:
         create_account(session, username, name, password, role, territory_code=territory, precinct_number=precinct,
                        actor="system:demo-seed")
+    _demo_applications(session, rng, applications)
 
 
-def seed_if_empty(session: Session, today: dt.date | None = None, voters: int = 5000) -> bool:
+def seed_if_empty(session: Session, today: dt.date | None = None, voters: int = 5000, applications: int = 0) -> bool:
     if is_seeded(session):
         return False
-    seed(session, today, voters)
+    seed(session, today, voters, applications)
     return True

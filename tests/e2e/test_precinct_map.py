@@ -122,3 +122,17 @@ def test_landing_does_not_download_leaflet(page: Page, base_url: str, viewport):
     assert scripts and not any("leaflet" in r.text().lower() and "L.Map" in r.text() for r in scripts
                                if r.request.resource_type == "script")
     assert not any("precinct_map" in r.url for r in scripts)
+
+
+def test_public_pages_fit_a_360_px_phone(browser, base_url: str, console):
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = console.watch(context.new_page())
+    for path in ("/", "/precincts", "/login", "/staff/login"):
+        page.goto(f"{base_url}{path}")
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        if path == "/precincts":
+            expect(_markers(page)).to_have_count(10)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{path} is {overflow}px wider than a 360 px phone"
+    context.close()
+    assert console.errors == []
