@@ -1,5 +1,6 @@
 # Two commands for a newcomer: `make run` and `make test` (see README).
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,17 +32,26 @@ test-unit: test-deps
 test-e2e: test-deps bun chromium
 	$(BIN)/pytest tests/e2e
 
-deps: $(VENV)/.deps
-$(VENV)/.deps: requirements.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
-	@touch $@
+# Stamps named by the requirements' content, not their mtime (Reflex rewrites requirements.txt
+# unchanged on a first build, which must not trigger a reinstall).
+REQ_HASH := $(shell cat requirements.txt | sha1sum | cut -c1-12)
+DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# This machine's pip configuration lists local mirrors that may not exist; their warnings are noise.
+PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-test-deps: $(VENV)/.test-deps
-$(VENV)/.test-deps: requirements-dev.txt $(VENV)/.deps
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	@touch $@
+deps: $(VENV)/.deps-$(REQ_HASH)
+$(VENV)/.deps-$(REQ_HASH):
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python requirements into $(VENV)"
+	$(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
+	$(BIN)/python -m pip install --quiet -r requirements.txt $(PIP_QUIET)
+	@rm -f $(VENV)/.deps-*; touch $@
+
+test-deps: $(VENV)/.test-deps-$(DEV_HASH)
+$(VENV)/.test-deps-$(DEV_HASH): $(VENV)/.deps-$(REQ_HASH)
+	@echo "Installing test requirements into $(VENV)"
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(PIP_QUIET)
+	@rm -f $(VENV)/.test-deps-*; touch $@
 
 bun: $(TOOLS)/node_modules/.bin/bun
 $(TOOLS)/node_modules/.bin/bun:

@@ -213,6 +213,7 @@ def applications_page() -> rx.Component:
         rx.el.form(
             rx.el.div(
                 text_field("text", "search.text", None, default_value=f["text"], max_length=40),
+                _select("day", "stats.election_day", SearchState.election_days, "", lambda d: d, f["day"]),
                 _select("precinct", "search.precinct", SearchState.precinct_options, "id", lambda o: o["label"], f["precinct"]),
                 _select("status", "search.status", statuses, "v", lambda o: tr[o["l"].to(str)], f["status"]),
                 _select("channel", "search.channel", channels, "v", lambda o: tr[o["l"].to(str)], f["channel"]),

@@ -215,6 +215,7 @@ class SearchState(StaffState):
     filters: dict[str, str] = {"text": "", "precinct": "", "status": "", "channel": "", "from": "", "to": "",
                                "sort": "created_desc", "day": ""}
     precinct_options: list[dict[str, str]] = []
+    election_days: list[str] = []
     detail: dict[str, str] = {}
     history: list[dict[str, str]] = []
 
@@ -243,6 +244,7 @@ class SearchState(StaffState):
         with session_scope() as session:
             self.precinct_options = [{"id": str(p.id), "label": f"{p.number} — {p.city_ru}"}
                                      for p in precincts.all_remote(session)]
+            self.election_days = [d.isoformat() for d in dashboard.election_days(session)]
         self._run()
         return AppState.page_ready
 
