@@ -291,7 +291,7 @@ class InPersonState(StaffState):
     election_options: list[dict[str, str]] = []
     precinct_options: list[dict[str, str]] = []
     done_reference: str = ""
-    _voter_id: int = 0  # the voter being served, found by PIN + document on the server
+    _serving_voter_id: int = 0  # the voter at the desk, found by PIN + document on the server
 
     @rx.event
     @staff_required("applications.create")
@@ -312,7 +312,7 @@ class InPersonState(StaffState):
         except ServiceError as exc:
             self._show(exc)
             return
-        self._voter_id = voter.id
+        self._serving_voter_id = voter.id
         self.voter = {"full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
                       "birth_date": profile.birth_date, "address": profile.address,
                       "territory": profile.territory["ru"], "phone": profile.phone}
@@ -324,7 +324,7 @@ class InPersonState(StaffState):
     @staff_required("applications.create")
     def submit(self, form_data: dict):
         self._clear_messages()
-        if not self._voter_id:
+        if not self._serving_voter_id:
             self.step = "find"
             return
         if not form_data.get("paper_consent"):
@@ -336,7 +336,7 @@ class InPersonState(StaffState):
         try:
             with session_scope() as session:
                 application = applications.submit(
-                    session, self._voter_id, draft, default_sender(), self._lang(), channel="in_person",
+                    session, self._serving_voter_id, draft, default_sender(), self._lang(), channel="in_person",
                     staff_actor=self._actor(), commission=user.full_name,
                 )
                 reference = application.reference
@@ -345,14 +345,14 @@ class InPersonState(StaffState):
             return
         self.done_reference = reference
         self.step = "done"
-        self._voter_id = 0
+        self._serving_voter_id = 0
         self.voter = {}
 
     @rx.event
     @staff_required("applications.create")
     def next_voter(self):
         self._clear_messages()
-        self.step, self.voter, self._voter_id, self.done_reference = "find", {}, 0, ""
+        self.step, self.voter, self._serving_voter_id, self.done_reference = "find", {}, 0, ""
 
 
 class VoterListState(StaffState):
