@@ -15,14 +15,19 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test test-unit test-e2e deps test-deps bun chromium migrate seed bench clean
+.PHONY: run test test-unit test-e2e deps test-deps bun chromium oidc migrate seed bench clean
 
 run: deps bun ## install what is missing, migrate, seed demo data, serve on :3000
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli migrate
 	@if [ "$${DEMO_MODE:-1}" = 1 ]; then DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed; fi
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --loglevel warning
 
-test: test-deps bun chromium ## unit tests, then browser tests
+oidc: tests/oidc/node_modules/.package-lock.json
+tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
+	@echo "Installing the OpenID Connect provider the eID tests run against (npm oidc-provider)"
+	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+
+test: test-deps bun chromium oidc ## unit tests, then browser tests
 	$(BIN)/pytest tests/unit
 	$(BIN)/pytest tests/e2e
 
@@ -45,6 +50,7 @@ $(VENV)/.deps-$(REQ_HASH):
 	@echo "Installing Python requirements into $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
 	$(BIN)/python -m pip install --quiet -r requirements.txt $(PIP_QUIET)
+	$(BIN)/python -m pip install --quiet --no-deps face-recognition==1.3.0 $(PIP_QUIET)
 	@rm -f $(VENV)/.deps-*; touch $@
 
 test-deps: $(VENV)/.test-deps-$(DEV_HASH)

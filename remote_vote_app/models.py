@@ -137,6 +137,16 @@ class LoginCode(SQLModel, table=True):
     used_at: Optional[dt.datetime] = None
 
 
+class VoterFace(SQLModel, table=True):
+    """A voter's reference face for FaceID login: only the encoding, never the photo."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voter_id: int = Field(foreign_key="voter.id", unique=True)
+    encoding: str  # JSON list of 128 floats (face_recognition)
+    source: str  # commission | register
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
 class OutboxMessage(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
     channel: str  # sms | email
@@ -157,3 +167,17 @@ class AuditEvent(SQLModel, table=True):
     entity: str
     entity_id: str = Field(index=True)
     details: str = ""  # JSON, never with PIN / document numbers
+
+
+class QrLogin(SQLModel, table=True):
+    """A one-time cross-device login link shown as a QR code; only its hash is stored."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    browser: str = ""  # the desktop browser, shown to the voter on the phone
+    status: str = "pending"  # pending | confirmed | refused | used
+    voter_id: Optional[int] = Field(default=None, foreign_key="voter.id")
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    decided_at: Optional[dt.datetime] = None
+    used_at: Optional[dt.datetime] = None

@@ -13,11 +13,16 @@ from remote_vote_app.pages.landing import landing
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
 from remote_vote_app.pages.precincts import precincts_page
+from remote_vote_app.pages.eid import eid_callback
+from remote_vote_app.pages.face import face_login
+from remote_vote_app.pages.qr import phone_page as qr_phone_page
 from remote_vote_app.pages import staff as staff_pages
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.precincts import PrecinctsState
+from remote_vote_app.state.face import FaceLoginState
+from remote_vote_app.state.qr import QrPhoneState
 from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
 from remote_vote_app.state import staff as staff_states
@@ -49,6 +54,9 @@ app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginS
 app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}", on_load=ApplyState.load)
 app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITLE}", on_load=ApplyState.load_check)
 app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
+app.add_page(eid_callback, route="/login/eid", title=f"eID · {TITLE}", on_load=LoginState.eid_callback)
+app.add_page(face_login, route="/login/face", title=f"FaceID · {TITLE}", on_load=FaceLoginState.load)
+app.add_page(qr_phone_page, route="/qr", title=f"QR · {TITLE}", on_load=QrPhoneState.load)
 app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
 app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
 STAFF_TITLE = f"Комиссия · {TITLE}"

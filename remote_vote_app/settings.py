@@ -21,6 +21,11 @@ def _int(name: str, default: int) -> int:
     return int(raw) if raw.strip() else default
 
 
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name, "")
+    return float(raw) if raw.strip() else default
+
+
 @dataclass(frozen=True)
 class Settings:
     db_url: str
@@ -43,6 +48,7 @@ class Settings:
     anomaly_contact_limit: int
     anomaly_change_limit: int
     login_limit_per_pin: str
+    face_match_threshold: float
 
 
 def load() -> Settings:
@@ -70,6 +76,8 @@ def load() -> Settings:
         # `limits` notation; one shared office or NAT may need a higher per-client figure.
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
         login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),
+        # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
+        face_match_threshold=_float("FACE_MATCH_THRESHOLD", 0.6),
         # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
         # Behind a reverse proxy, the client address for rate limits comes from X-Forwarded-For.
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),

@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice, submit_button, text_field
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.pages.qr import desktop_panel
 from remote_vote_app.state.login import LoginState
 
 
@@ -42,11 +43,34 @@ def _code_form() -> rx.Component:
     )
 
 
+def eid_entry() -> rx.Component:
+    return rx.cond(
+        LoginState.eid_available,
+        rx.el.button(tr["login.eid"], type="button", on_click=LoginState.start_eid, class_name="button secondary",
+                     id="eid-start"),
+        rx.el.p(tr["login.eid"], ": ", tr["error.eid_unavailable"], class_name="hint", id="eid-unavailable"),
+    )
+
+
 def login() -> rx.Component:
     return page(
         rx.el.h1(tr["login.title"]),
         notice(),
         error_summary(),
         rx.cond(LoginState.step == "code", _code_form(), rx.fragment(rx.el.p(tr["login.lead"]), _id_form())),
-        rx.el.p(tr["login.other_methods"], class_name="hint other-methods"),
+        rx.cond(
+            LoginState.step == "id",
+            rx.fragment(
+                desktop_panel(),
+                rx.el.section(
+                    rx.el.h2(tr["login.methods"], id="methods-title"),
+                    rx.el.ul(
+                        rx.el.li(rx.el.a(tr["login.face"], href="/login/face")),
+                        rx.el.li(eid_entry()),
+                        class_name="stack",
+                    ),
+                    aria_labelledby="methods-title",
+                ),
+            ),
+        ),
     )

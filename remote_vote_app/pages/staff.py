@@ -7,6 +7,7 @@ import reflex as rx
 from remote_vote_app.components.forms import (
     choice, error_summary, field_error, notice, submit_button, summary_row, text_field,
 )
+from remote_vote_app.components.camera import camera_capture
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.services.precincts import TEXT_FIELDS
@@ -290,6 +291,13 @@ def in_person() -> rx.Component:
                     on_submit=InPersonState.submit,
                     reset_on_submit=False,
                     no_validate=True,
+                ),
+                rx.el.section(
+                    rx.el.h2(tr["face.reference_title"], id="reference-title"),
+                    rx.el.p(tr["face.reference_lead"], class_name="hint"),
+                    camera_capture(InPersonState.set_reference_photo),
+                    aria_labelledby="reference-title",
+                    class_name="card",
                 ),
             )),
             ("done", rx.fragment(

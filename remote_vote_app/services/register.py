@@ -58,3 +58,13 @@ def lookup_for_staff(session: Session, pin_raw: str, document_raw: str) -> Voter
     if voter is None:
         raise ServiceError("error.login_not_found")
     return voter
+
+
+def by_pin(session: Session, pin: str) -> Voter:
+    """The voter an identity provider vouched for (it has checked the person; we check the register)."""
+    from remote_vote_app.services.errors import ServiceError
+
+    voter = session.exec(select(Voter).where(Voter.pin == (pin or ""))).first()
+    if voter is None:
+        raise ServiceError("error.login_not_found")
+    return voter

@@ -43,6 +43,8 @@ class AppState(rx.State):
     # A precinct picked on the map before the form is open; where to go after login.
     chosen_precinct: str = ""
     _next: str = ""
+    _qr_pending: str = ""  # a QR login link opened on this phone, kept across the login here
+    _eid_pending: Any = None  # eid.Pending between the redirect to the eID provider and its callback
 
     @rx.var
     def tr(self) -> dict[str, str]:
@@ -99,6 +101,14 @@ class AppState(rx.State):
         voter stays in the tab, on the server or in the browser, for the next."""
         for cls in AppState.get_substates():
             (await self.get_state(cls)).reset()
+
+    async def _log_in(self, voter_id: int, name: str):
+        """Every login method ends here: a clean tab, a new session, then where the voter was going."""
+        target = self._next if self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
+        await self._forget_voter_data()
+        self._start_session(voter_id, name)
+        self._next = ""
+        return rx.redirect(target)
 
     def _current_voter(self) -> int:
         """The logged-in voter's id, or 0 when nobody is logged in or the session has been idle too long."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import t
-from remote_vote_app.services import auth, register
+from remote_vote_app.services import auth, eid, register
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state.app import AppState
@@ -15,6 +17,7 @@ from remote_vote_app.state.app import AppState
 class LoginState(AppState):
     step: str = "id"  # id | code
     masked_phone: str = ""
+    eid_available: bool = False
     _challenge: str = ""
 
     @rx.var
@@ -24,6 +27,7 @@ class LoginState(AppState):
     @rx.event
     def on_load(self):
         self.error_entries = {}
+        self.eid_available = eid.available(eid.EidConfig.from_env())
         if self._current_voter():
             return rx.redirect("/cabinet")
         return AppState.page_ready
@@ -68,11 +72,34 @@ class LoginState(AppState):
             if exc.code in {"error.code_expired", "error.code_attempts"}:
                 self.step = "id"
             return
-        target = self._next if self._next in {"/apply", "/cabinet"} else "/cabinet"
-        await self._forget_voter_data()  # also resets this state
-        self._start_session(voter_id, name)
-        self._next = ""
-        return rx.redirect(target)
+        return await self._log_in(voter_id, name)
+
+    @rx.event
+    def start_eid(self):
+        """Send the browser to the national eID provider; the PKCE verifier and nonce stay here."""
+        self._clear_messages()
+        try:
+            pending = eid.begin(eid.EidConfig.from_env())
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self._eid_pending = pending
+        return rx.call_script(f"window.location.assign({json.dumps(pending.authorization_url)})")
+
+    @rx.event
+    async def eid_callback(self):
+        """/login/eid: the provider sent the browser back; any failure leaves the voter logged out."""
+        self._clear_messages()
+        pending, self._eid_pending = self._eid_pending, None
+        try:
+            pin = eid.finish(eid.EidConfig.from_env(), pending, dict(self.router.url.query_parameters))
+            with session_scope() as session:
+                voter = register.by_pin(session, pin)
+                name = register.profile(session, voter.id).full_name
+        except ServiceError as exc:
+            self._show(exc)
+            return AppState.page_ready
+        return await self._log_in(voter.id, name)
 
     @rx.event
     def restart(self):

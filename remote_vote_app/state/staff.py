@@ -13,7 +13,7 @@ import reflex as rx
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import duration, t
-from remote_vote_app.services import applications, audit, auth, dashboard, elections, precincts, register, staff
+from remote_vote_app.services import applications, audit, auth, dashboard, elections, faceid, precincts, register, staff
 from remote_vote_app.services import staff_records
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
@@ -21,6 +21,7 @@ from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import AppState, as_strings
+from remote_vote_app.state.face import photo_bytes
 
 LIVE_INTERVAL_SECONDS = 3
 STAFF_PAGES = ("dashboard", "applications", "new", "lists", "precincts", "elections", "audit")
@@ -347,6 +348,22 @@ class InPersonState(StaffState):
         self.step = "done"
         self._serving_voter_id = 0
         self.voter = {}
+
+    @rx.event
+    @staff_required("applications.create")
+    def set_reference_photo(self, data_url: str):
+        """The commission takes the voter's FaceID reference; only the face encoding is kept."""
+        self._clear_messages()
+        if not self._serving_voter_id:
+            self.step = "find"
+            return
+        try:
+            with session_scope() as session:
+                faceid.set_reference(session, self._serving_voter_id, photo_bytes(data_url), "commission", self._actor())
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self.notice_key = "face.reference_saved"
 
     @rx.event
     @staff_required("applications.create")

@@ -18,7 +18,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -45,9 +45,9 @@ def prepare_database(env: dict[str, str], voters: int) -> None:
 
 
 @contextmanager
-def running_app(env: dict[str, str], timeout: float = 600) -> Iterator[str]:
+def running_app(env: dict[str, str], timeout: float = 600, port: int | None = None) -> Iterator[str]:
     """Start `reflex run --env prod` as `make run` does; yield its URL; stop it afterwards."""
-    port = _free_port()
+    port = port or free_port()
     env = {**env, "PORT": str(port)}
     log = open(Path(tempfile.gettempdir()) / f"rv-app-{port}.log", "w")
     reflex = str(Path(sys.executable).with_name("reflex"))

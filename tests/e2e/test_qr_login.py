@@ -1,0 +1,62 @@
+"""QR login across two devices: a desktop shows the code, a phone where the voter logs in confirms it."""
+
+import re
+
+from playwright.sync_api import expect
+
+from remote_vote_app.services.seed import DEMO_VOTERS
+from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in
+
+
+def _devices(browser, console):
+    desktop_ctx = browser.new_context(viewport=DESKTOP)
+    phone_ctx = browser.new_context(viewport=PHONE, user_agent="Mozilla/5.0 (Linux; Android 14) Mobile")
+    return console.watch(desktop_ctx.new_page()), console.watch(phone_ctx.new_page()), (desktop_ctx, phone_ctx)
+
+
+def test_phone_confirms_and_desktop_is_logged_in(browser, base_url, console):
+    desktop, phone, contexts = _devices(browser, console)
+    desktop.goto(f"{base_url}/login")
+    desktop.get_by_role("button", name="Показать QR-код").click()
+    expect(desktop.get_by_role("img", name="QR-код для входа с телефона")).to_be_visible()
+    check_a11y(desktop)
+    link = desktop.locator("#qr-link").get_attribute("href")
+    assert re.match(rf"^{re.escape(base_url)}/qr\?t=[\w-]{{20,}}$", link)
+
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/login/?$"))
+    expect(phone.get_by_role("status")).to_contain_text("войдите на этом телефоне")
+    pin, doc, *_ = DEMO_VOTERS[5]
+    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+    expect(phone.locator("#qr-browser")).to_have_text("Chrome on Linux")
+    check_a11y(phone)
+    phone.get_by_role("button", name="Разрешить вход").click()
+    expect(phone.locator("#qr-outcome")).to_contain_text("Вход на другом устройстве разрешён")
+
+    expect(desktop).to_have_url(re.compile(r"/cabinet/?$"), timeout=3_000)  # polled every second
+    expect(desktop.get_by_role("heading", name="Кабинет избирателя", level=1)).to_be_visible()
+
+    # The link is spent: opening it again says so.
+    phone.goto(link)
+    expect(phone.get_by_role("alert")).to_contain_text("Ссылка для входа устарела или уже использована")
+    for context in contexts:
+        context.close()
+    assert console.errors == []
+
+
+def test_refusal_is_shown_on_both_devices(browser, base_url, console):
+    desktop, phone, contexts = _devices(browser, console)
+    desktop.goto(f"{base_url}/login")
+    desktop.get_by_role("button", name="Показать QR-код").click()
+    link = desktop.locator("#qr-link").get_attribute("href")
+    pin, doc, *_ = DEMO_VOTERS[5]
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/login/?$"))  # sent to log in here first
+    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+    phone.get_by_role("button", name="Отклонить").click()
+    expect(phone.locator("#qr-outcome")).to_contain_text("Вход отклонён")
+    expect(desktop.get_by_role("alert")).to_contain_text("Вход по QR-коду отклонён на телефоне")
+    expect(desktop).to_have_url(re.compile(r"/login/?$"))
+    for context in contexts:
+        context.close()
+    assert console.errors == []
