@@ -46,6 +46,7 @@ class Settings:
     map_tile_attribution: str
     trusted_proxy_hops: int
     anomaly_contact_limit: int
+    qr_ttl_seconds: int
     anomaly_change_limit: int
     login_limit_per_pin: str
     face_match_threshold: float
@@ -83,6 +84,7 @@ def load() -> Settings:
         trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
         # Flag a phone or e-mail on more active applications than this, and more changes than this.
         anomaly_contact_limit=_int("ANOMALY_CONTACT_LIMIT", 3),
+        qr_ttl_seconds=_int("QR_TTL_SECONDS", 120),
         anomaly_change_limit=_int("ANOMALY_CHANGE_LIMIT", 3),
         map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
         map_tile_attribution=os.environ.get(

@@ -19,8 +19,9 @@ from remote_vote_app.models import QrLogin
 from remote_vote_app.services import audit
 from remote_vote_app.services.clock import local_text, now_utc
 from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.settings import settings
 
-TTL = dt.timedelta(minutes=2)
+TTL = dt.timedelta(seconds=settings.qr_ttl_seconds)  # 2 minutes unless configured
 
 
 def _hash(token: str) -> str:

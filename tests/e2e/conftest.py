@@ -44,6 +44,7 @@ def server_env(tmp_path_factory, eid_provider, app_port) -> dict[str, str]:
     # Every test logs in from 127.0.0.1, so the per-client login limit is raised here.
     return app_env(
         tmp_path_factory.mktemp("e2e") / "e2e.db", LOGIN_LIMIT_PER_CLIENT="1000/hour",
+        QR_TTL_SECONDS="20",  # short enough to watch a QR link expire
         EID_ISSUER=eid_provider, EID_CLIENT_ID="remote-vote", EID_CLIENT_SECRET="remote-vote-secret",
         EID_REDIRECT_URI=f"http://localhost:{app_port}/login/eid",
     )

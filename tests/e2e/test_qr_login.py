@@ -60,3 +60,21 @@ def test_refusal_is_shown_on_both_devices(browser, base_url, console):
     for context in contexts:
         context.close()
     assert console.errors == []
+
+
+def test_expired_link_says_so_on_both_devices(browser, base_url, console):
+    desktop, phone, contexts = _devices(browser, console)
+    desktop.goto(f"{base_url}/login")
+    desktop.get_by_role("button", name="Показать QR-код").click()
+    link = desktop.locator("#qr-link").get_attribute("href")
+    # The e2e server gives links 20 seconds (QR_TTL_SECONDS); the desktop notices by itself.
+    expect(desktop.get_by_role("alert")).to_contain_text("Ссылка для входа устарела", timeout=30_000)
+    pin, doc, *_ = DEMO_VOTERS[5]
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/login/?$"))
+    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+    expect(phone.get_by_role("alert")).to_contain_text("Ссылка для входа устарела или уже использована")
+    expect(phone.get_by_role("button", name="Разрешить вход")).to_have_count(0)
+    for context in contexts:
+        context.close()
+    assert console.errors == []
