@@ -73,3 +73,24 @@ def test_eid_cancel_and_replay_leave_the_voter_logged_out(page: Page, base_url: 
     page.goto(f"{base_url}/cabinet")
     expect(page).to_have_url(re.compile(r"/login/?$"))
     check_a11y(page)
+
+
+def test_eid_cancelled_at_the_provider_says_so(page: Page, base_url: str):
+    page.goto(f"{base_url}/login")
+    page.get_by_role("button", name="Электронная подпись / eID").click()
+    page.locator("a[href$='/abort']").click()  # the provider's own "cancel" link
+    expect(page).to_have_url(re.compile(r"/login/eid"))
+    expect(page.get_by_role("alert")).to_contain_text("отклон", ignore_case=True)
+    page.goto(f"{base_url}/cabinet")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+
+
+def test_eid_unknown_to_the_register_is_refused(page: Page, base_url: str):
+    page.goto(f"{base_url}/login")
+    page.get_by_role("button", name="Электронная подпись / eID").click()
+    _provider_login(page, account="nopin")  # the provider vouches for someone without a PIN claim
+    page.locator("button[type=submit]").click()
+    expect(page).to_have_url(re.compile(r"/login/eid"))
+    expect(page.get_by_role("alert")).to_be_visible()
+    page.goto(f"{base_url}/cabinet")
+    expect(page).to_have_url(re.compile(r"/login/?$"))
