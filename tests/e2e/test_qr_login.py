@@ -8,6 +8,20 @@ from remote_vote_app.services.seed import DEMO_VOTERS
 from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in
 
 
+def _show_qr(desktop, base_url) -> str:
+    desktop.goto(f"{base_url}/login")
+    desktop.get_by_role("button", name="Показать QR-код").click()
+    return desktop.locator("#qr-link").get_attribute("href")
+
+
+def _open_on_phone(phone, base_url, link) -> None:
+    """The phone opens the link, is sent to log in there first, and comes back to confirm."""
+    phone.goto(link)
+    expect(phone).to_have_url(re.compile(r"/login/?$"))
+    pin, doc, *_ = DEMO_VOTERS[5]
+    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+
+
 def _devices(browser, console):
     desktop_ctx = browser.new_context(viewport=DESKTOP)
     phone_ctx = browser.new_context(viewport=PHONE, user_agent="Mozilla/5.0 (Linux; Android 14) Mobile")
@@ -46,13 +60,8 @@ def test_phone_confirms_and_desktop_is_logged_in(browser, base_url, console):
 
 def test_refusal_is_shown_on_both_devices(browser, base_url, console):
     desktop, phone, contexts = _devices(browser, console)
-    desktop.goto(f"{base_url}/login")
-    desktop.get_by_role("button", name="Показать QR-код").click()
-    link = desktop.locator("#qr-link").get_attribute("href")
-    pin, doc, *_ = DEMO_VOTERS[5]
-    phone.goto(link)
-    expect(phone).to_have_url(re.compile(r"/login/?$"))  # sent to log in here first
-    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+    link = _show_qr(desktop, base_url)
+    _open_on_phone(phone, base_url, link)
     phone.get_by_role("button", name="Отклонить").click()
     expect(phone.locator("#qr-outcome")).to_contain_text("Вход отклонён")
     expect(desktop.get_by_role("alert")).to_contain_text("Вход по QR-коду отклонён на телефоне")
@@ -64,15 +73,10 @@ def test_refusal_is_shown_on_both_devices(browser, base_url, console):
 
 def test_expired_link_says_so_on_both_devices(browser, base_url, console):
     desktop, phone, contexts = _devices(browser, console)
-    desktop.goto(f"{base_url}/login")
-    desktop.get_by_role("button", name="Показать QR-код").click()
-    link = desktop.locator("#qr-link").get_attribute("href")
+    link = _show_qr(desktop, base_url)
     # The e2e server gives links 20 seconds (QR_TTL_SECONDS); the desktop notices by itself.
     expect(desktop.get_by_role("alert")).to_contain_text("Ссылка для входа устарела", timeout=30_000)
-    pin, doc, *_ = DEMO_VOTERS[5]
-    phone.goto(link)
-    expect(phone).to_have_url(re.compile(r"/login/?$"))
-    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+    _open_on_phone(phone, base_url, link)
     expect(phone.get_by_role("alert")).to_contain_text("Ссылка для входа устарела или уже использована")
     expect(phone.get_by_role("button", name="Разрешить вход")).to_have_count(0)
     for context in contexts:
