@@ -16,7 +16,7 @@ import segno
 from sqlmodel import Session, select
 
 from remote_vote_app.models import QrLogin
-from remote_vote_app.services import audit
+from remote_vote_app.services import audit, ratelimit
 from remote_vote_app.services.clock import local_text, now_utc
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.settings import settings
@@ -39,9 +39,13 @@ def browser_label(user_agent: str) -> str:
     return f"{browser} on {system}" if system else browser
 
 
-def create(session: Session, user_agent: str, now: dt.datetime | None = None) -> tuple[str, dt.datetime]:
+CREATE_PER_CLIENT = ratelimit.parse("20/10 minutes")
+
+
+def create(session: Session, user_agent: str, now: dt.datetime | None = None, client: str = "") -> tuple[str, dt.datetime]:
     """A new one-time link token for the desktop (kept server-side by the caller)."""
     now = now or now_utc()
+    ratelimit.count(CREATE_PER_CLIENT, "qr-create", ratelimit.key(client or "unknown"))
     token = secrets.token_urlsafe(24)
     session.add(QrLogin(token_hash=_hash(token), created_at=now, expires_at=now + TTL,
                         browser=browser_label(user_agent)[:80]))

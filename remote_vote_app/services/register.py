@@ -68,3 +68,8 @@ def by_pin(session: Session, pin: str) -> Voter:
     if voter is None:
         raise ServiceError("error.login_not_found")
     return voter
+
+
+def phone_of(session: Session, voter_id: int) -> str:
+    """The phone on file, for notices about the voter's own account."""
+    return session.get(Voter, voter_id).phone

@@ -24,6 +24,9 @@ def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
     return {exc.field or "form": {"key": exc.code, **{k: str(v) for k, v in exc.params.items()}}}
 
 
+NEXT_MAX_AGE_SECONDS = 600
+
+
 def as_strings(row: dict) -> dict[str, str]:
     """A service dict as UI strings (booleans as "1" / ""), matching the typed State vars."""
     return {k: ("1" if v else "") if isinstance(v, bool) else str(v) for k, v in row.items()}
@@ -43,6 +46,7 @@ class AppState(rx.State):
     # A precinct picked on the map before the form is open; where to go after login.
     chosen_precinct: str = ""
     _next: str = ""
+    _next_at: float = 0.0  # a 'go on to' older than a few minutes is not followed (shared devices)
     _qr_pending: str = ""  # a QR login link opened on this phone, kept across the login here
     _eid_pending: Any = None  # eid.Pending between the redirect to the eID provider and its callback
 
@@ -104,7 +108,8 @@ class AppState(rx.State):
 
     async def _log_in(self, voter_id: int, name: str):
         """Every login method ends here: a clean tab, a new session, then where the voter was going."""
-        target = self._next if self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
+        fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
+        target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
         await self._forget_voter_data()
         self._start_session(voter_id, name)
         self._next = ""
@@ -144,8 +149,13 @@ class AppState(rx.State):
     def page_ready(self):
         return self._page_script()
 
+    def _go_on_to(self, path: str) -> None:
+        """Where to go after a login the voter is about to do."""
+        self._next, self._next_at = path, time.time()
+
     @rx.event
     async def logout(self):
+        self._next, self._qr_pending, self._eid_pending = "", "", None
         self._end_session()
         await self._forget_voter_data()
         self._clear_messages()

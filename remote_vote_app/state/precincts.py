@@ -99,5 +99,5 @@ class PrecinctsState(AppState):
         if str(precinct_id) not in {item["id"] for item in self._items.get(self._lang(), [])}:
             return
         self.chosen_precinct = str(precinct_id)
-        self._next = "/apply"
+        self._go_on_to("/apply")
         return rx.redirect("/apply")

@@ -24,8 +24,12 @@ class QrDesktopState(AppState):
     @rx.event
     def start_qr(self):
         """Show a fresh one-time code (only on request, so visitors do not mint links)."""
-        with session_scope() as session:
-            token, _expires = qrlogin.create(session, self.router.headers.user_agent)
+        try:
+            with session_scope() as session:
+                token, _expires = qrlogin.create(session, self.router.headers.user_agent, client=self._client())
+        except ServiceError as exc:
+            self._show(exc)
+            return
         origin = self.router.headers.origin or f"http://{self.router.headers.host}"
         self._qr_token = token
         self.qr_link = f"{origin}/qr?t={token}"
@@ -74,7 +78,7 @@ class QrPhoneState(AppState):
             self._qr_pending = token
             self.outcome = ""
         if not self._current_voter():
-            self._next = "/qr"
+            self._go_on_to("/qr")
             self.notice_key = "qr.login_first"
             return rx.redirect("/login")
         self._clear_messages()

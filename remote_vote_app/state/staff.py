@@ -360,6 +360,9 @@ class InPersonState(StaffState):
         try:
             with session_scope() as session:
                 faceid.set_reference(session, self._serving_voter_id, photo_bytes(data_url), "commission", self._actor())
+                # The voter hears of it at once: a reference set by someone else would be a takeover.
+                phone = register.phone_of(session, self._serving_voter_id)
+                default_sender().send(session, "sms", phone, t(self._lang(), "sms.face_reference_set"))
         except ServiceError as exc:
             self._show(exc)
             return

@@ -167,3 +167,25 @@ def test_idle_session_is_ended_and_forgotten(session, two_voters):
     assert alice.state(ApplyState).confirmation == {}
     bob.call(CabinetState, "load")  # the other session is untouched
     assert bob.state(AppState)._voter_id != 0
+
+
+def test_a_stale_go_on_to_is_not_followed_after_someone_else_logs_in(session):
+    from remote_vote_app.state.qr import QrPhoneState
+
+    tab = Browser()
+    assert _redirect_target(tab.call(QrPhoneState, "load")) == "/login"  # someone opened a QR link, left
+    assert tab.state(AppState)._next == "/qr"
+    tab.state(AppState)._next_at -= 11 * 60
+    pin, doc, *_ = DEMO_VOTERS[3]
+    tab.call(LoginState, "start", {"pin": pin, "document": doc})
+    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    assert _redirect_target(tab.call(LoginState, "verify", {"code": code})) == "/cabinet"
+    assert tab.state(AppState)._next == ""
+
+
+def test_logout_drops_pending_logins(session, two_voters):
+    alice, bob, reference = two_voters
+    alice.state(AppState)._go_on_to("/qr")
+    alice.state(AppState)._qr_pending = "token"
+    alice.call(AppState, "logout")
+    assert (alice.state(AppState)._next, alice.state(AppState)._qr_pending) == ("", "")
