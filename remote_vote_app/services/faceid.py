@@ -149,7 +149,8 @@ def get_reference(session: Session, voter_id: int) -> list[float] | None:
 def login_by_face(session: Session, pin_raw: str, image_bytes: bytes, client: str) -> int:
     """The voter id when the photo shows the voter with this PIN; otherwise an error.
 
-    An unknown PIN and a voter without a reference face get the same answer, after the same work.
+    An unknown PIN, a voter without a reference face and a wrong face get the same answer after
+    the same work (and count alike), so nobody learns who has a FaceID reference.
     """
     _require_engine()
     ratelimit.count(TRIES_PER_CLIENT, "face-client", ratelimit.key(client))
@@ -160,6 +161,7 @@ def login_by_face(session: Session, pin_raw: str, image_bytes: bytes, client: st
     voter = session.exec(select(Voter).where(Voter.pin == pin)).first()
     reference = get_reference(session, voter.id) if voter is not None else None
     if voter is None or reference is None:
-        raise ServiceError("error.face_unavailable_for_voter")
+        ratelimit.record(FAILURES_PER_VOTER, "face-fail-pin", pin_key)
+        raise ServiceError("error.face_mismatch")
     _compare(reference, probe, pin_key, None)
     return voter.id

@@ -151,13 +151,13 @@ def test_login_by_face(session, demo_voters):
     assert _error(faceid.login_by_face, session, "123", ASTRONAUT_PNG, "198.51.100.1").code == "error.pin_format"
 
 
-def test_unknown_pin_and_no_reference_look_the_same(session, demo_voters):
+def test_unknown_pin_no_reference_and_wrong_face_look_the_same(session, demo_voters):
     other = demo_voters[1]
     assert session.exec(select(Voter).where(Voter.pin == UNKNOWN_PIN)).first() is None
     assert faceid.get_reference(session, other.id) is None
     unknown = _error(faceid.login_by_face, session, UNKNOWN_PIN, ASTRONAUT_PNG, "198.51.100.1")
     no_ref = _error(faceid.login_by_face, session, other.pin, ASTRONAUT_PNG, "198.51.100.1")
-    assert unknown.code == no_ref.code == "error.face_unavailable_for_voter"
+    assert unknown.code == no_ref.code == "error.face_mismatch"  # the same as a wrong face
     assert unknown.params == no_ref.params and unknown.field == no_ref.field
 
 
