@@ -40,7 +40,6 @@ class Settings:
     code_max_attempts: int
     code_max_resends: int
     code_resend_interval_seconds: int
-    election_timezone: str
     login_limit_per_client: str
     map_tile_url: str
     map_tile_attribution: str
@@ -73,7 +72,6 @@ def load() -> Settings:
         code_max_attempts=_int("CODE_MAX_ATTEMPTS", 5),
         code_max_resends=_int("CODE_MAX_RESENDS", 3),
         code_resend_interval_seconds=_int("CODE_RESEND_INTERVAL_SECONDS", 60),
-        election_timezone="Asia/Bishkek",
         # `limits` notation; one shared office or NAT may need a higher per-client figure.
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
         login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),

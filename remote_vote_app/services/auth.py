@@ -34,10 +34,6 @@ MISMATCH_PER_PIN_CLIENT = parse("5/15 minutes")
 FAILURES_PER_PIN = parse("10/hour")  # wrong codes
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 
-def reset_rate_limits() -> None:
-    ratelimit.reset()
-
-
 def _hash_code(challenge: str, code: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -46,7 +42,6 @@ def _hash_code(challenge: str, code: str) -> str:
 class Challenge:
     token: str
     masked_phone: str
-    resend_after: dt.datetime  # UTC
 
 
 def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
@@ -63,7 +58,6 @@ def _challenge(login: LoginCode, voter: Voter) -> Challenge:
     return Challenge(
         token=login.challenge,
         masked_phone=mask_phone(voter.phone),
-        resend_after=login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds),
     )
 
 

@@ -39,9 +39,6 @@ class ElectionView:
     is_open: bool
     is_demo: bool
 
-    def seconds_left(self, now: dt.datetime | None = None) -> int:
-        return max(0, int((self.closes_at_utc - (now or now_utc())).total_seconds()))
-
     def title(self, lang: str) -> str:
         return title(self.kind, self.territory.get(lang) or self.territory["ru"], self.is_demo, lang)
 

@@ -17,7 +17,7 @@ from sqlmodel import Session, select  # noqa: E402
 from remote_vote_app import cli  # noqa: E402
 from remote_vote_app.db import get_engine  # noqa: E402
 from remote_vote_app.models import Election, OutboxMessage, Voter  # noqa: E402
-from remote_vote_app.services import auth  # noqa: E402
+from remote_vote_app.services import ratelimit  # noqa: E402
 from remote_vote_app.services.notifications import OutboxSender  # noqa: E402
 from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
 
@@ -42,7 +42,7 @@ def clean_tables(database):
     with get_engine().begin() as conn:
         for table in ("application", "logincode", "outboxmessage"):
             conn.execute(text(f"DELETE FROM {table}"))
-    auth.reset_rate_limits()
+    ratelimit.reset()
     yield
 
 
