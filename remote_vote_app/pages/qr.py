@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice
+from remote_vote_app.components.forms import error_summary, notice, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 
@@ -49,8 +49,8 @@ def phone_page() -> rx.Component:
                 rx.fragment(
                     rx.el.p(tr["qr.confirm_text"]),
                     rx.el.dl(
-                        rx.el.div(rx.el.dt(tr["qr.browser"]), rx.el.dd(r["browser"], id="qr-browser"), class_name="summary-row"),
-                        rx.el.div(rx.el.dt(tr["qr.time"]), rx.el.dd(r["time"]), class_name="summary-row"),
+                        summary_row(tr["qr.browser"], rx.el.span(r["browser"], id="qr-browser")),
+                        summary_row(tr["qr.time"], r["time"]),
                         class_name="summary",
                     ),
                     rx.el.p(tr["qr.warning"], class_name="notice important"),

@@ -162,9 +162,11 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
     if election_day:
         stmt = stmt.where(Election.election_day == election_day)
     rows = session.exec(stmt.order_by(Voter.last_name, Voter.first_name, Application.reference)).all()
-    open_any = any(elections.is_open(e, now or now_utc()) for _, _, e, _ in rows) or (
-        election_day is not None and any(elections.is_open(e, now or now_utc()) for e in
-                                         session.exec(select(Election).where(Election.election_day == election_day))))
+    # Preliminary while any election on the list (or, for an empty list, of the chosen day) still takes applications.
+    listed = {e.id: e for _, _, e, _ in rows}
+    if election_day is not None:
+        listed |= {e.id: e for e in session.exec(select(Election).where(Election.election_day == election_day))}
+    open_any = any(elections.is_open(e, now or now_utc()) for e in listed.values())
     return {
         "precinct": f"{precinct.number} — {precinct.place_ru}",
         "precinct_number": precinct.number,

@@ -451,7 +451,8 @@ class PrecinctAdminState(StaffState):
     @rx.var
     def map_items(self) -> list[dict[str, str]]:
         return [{**i, "place": i["place_ru"], "city": i["city_ru"], "district": i["district_ru"],
-                 "address": i["address_ru"], "precision_text": i["precision"]} for i in self.items if i["active"]]
+                 "address": i["address_ru"], "precision_text": t(self._lang(), f"map.precision.{i['precision']}")}
+                for i in self.items if i["active"]]
 
     @rx.event
     @staff_required("precincts.manage")

@@ -2,6 +2,7 @@
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from remote_vote_app.services.seed import DEMO_VOTERS
@@ -11,6 +12,7 @@ from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in
 def _show_qr(desktop, base_url) -> str:
     desktop.goto(f"{base_url}/login")
     desktop.get_by_role("button", name="Показать QR-код").click()
+    expect(desktop.get_by_role("img", name="QR-код для входа с телефона")).to_be_visible()
     return desktop.locator("#qr-link").get_attribute("href")
 
 
@@ -18,30 +20,29 @@ def _open_on_phone(phone, base_url, link) -> None:
     """The phone opens the link, is sent to log in there first, and comes back to confirm."""
     phone.goto(link)
     expect(phone).to_have_url(re.compile(r"/login/?$"))
-    pin, doc, *_ = DEMO_VOTERS[5]
-    log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
-
-
-def _devices(browser, console):
-    desktop_ctx = browser.new_context(viewport=DESKTOP)
-    phone_ctx = browser.new_context(viewport=PHONE, user_agent="Mozilla/5.0 (Linux; Android 14) Mobile")
-    return console.watch(desktop_ctx.new_page()), console.watch(phone_ctx.new_page()), (desktop_ctx, phone_ctx)
-
-
-def test_phone_confirms_and_desktop_is_logged_in(browser, base_url, console):
-    desktop, phone, contexts = _devices(browser, console)
-    desktop.goto(f"{base_url}/login")
-    desktop.get_by_role("button", name="Показать QR-код").click()
-    expect(desktop.get_by_role("img", name="QR-код для входа с телефона")).to_be_visible()
-    check_a11y(desktop)
-    link = desktop.locator("#qr-link").get_attribute("href")
-    assert re.match(rf"^{re.escape(base_url)}/qr\?t=[\w-]{{20,}}$", link)
-
-    phone.goto(link)
-    expect(phone).to_have_url(re.compile(r"/login/?$"))
     expect(phone.get_by_role("status")).to_contain_text("войдите на этом телефоне")
     pin, doc, *_ = DEMO_VOTERS[5]
     log_in(phone, base_url, pin, doc, expect_url=r"/qr/?$")
+
+
+@pytest.fixture
+def devices(browser, console):
+    """A desktop and a phone, each in its own browser context; console errors fail the test."""
+    desktop_ctx = browser.new_context(viewport=DESKTOP)
+    phone_ctx = browser.new_context(viewport=PHONE, user_agent="Mozilla/5.0 (Linux; Android 14) Mobile")
+    yield console.watch(desktop_ctx.new_page()), console.watch(phone_ctx.new_page())
+    desktop_ctx.close()
+    phone_ctx.close()
+    assert console.errors == []
+
+
+def test_phone_confirms_and_desktop_is_logged_in(devices, base_url):
+    desktop, phone = devices
+    link = _show_qr(desktop, base_url)
+    check_a11y(desktop)
+    assert re.match(rf"^{re.escape(base_url)}/qr\?t=[\w-]{{20,}}$", link)
+
+    _open_on_phone(phone, base_url, link)
     expect(phone.locator("#qr-browser")).to_have_text("Chrome on Linux")
     check_a11y(phone)
     phone.get_by_role("button", name="Разрешить вход").click()
@@ -53,32 +54,23 @@ def test_phone_confirms_and_desktop_is_logged_in(browser, base_url, console):
     # The link is spent: opening it again says so.
     phone.goto(link)
     expect(phone.get_by_role("alert")).to_contain_text("Ссылка для входа устарела или уже использована")
-    for context in contexts:
-        context.close()
-    assert console.errors == []
 
 
-def test_refusal_is_shown_on_both_devices(browser, base_url, console):
-    desktop, phone, contexts = _devices(browser, console)
+def test_refusal_is_shown_on_both_devices(devices, base_url):
+    desktop, phone = devices
     link = _show_qr(desktop, base_url)
     _open_on_phone(phone, base_url, link)
     phone.get_by_role("button", name="Отклонить").click()
     expect(phone.locator("#qr-outcome")).to_contain_text("Вход отклонён")
     expect(desktop.get_by_role("alert")).to_contain_text("Вход по QR-коду отклонён на телефоне")
     expect(desktop).to_have_url(re.compile(r"/login/?$"))
-    for context in contexts:
-        context.close()
-    assert console.errors == []
 
 
-def test_expired_link_says_so_on_both_devices(browser, base_url, console):
-    desktop, phone, contexts = _devices(browser, console)
+def test_expired_link_says_so_on_both_devices(devices, base_url):
+    desktop, phone = devices
     link = _show_qr(desktop, base_url)
     # The e2e server gives links 20 seconds (QR_TTL_SECONDS); the desktop notices by itself.
     expect(desktop.get_by_role("alert")).to_contain_text("Ссылка для входа устарела", timeout=30_000)
     _open_on_phone(phone, base_url, link)
     expect(phone.get_by_role("alert")).to_contain_text("Ссылка для входа устарела или уже использована")
     expect(phone.get_by_role("button", name="Разрешить вход")).to_have_count(0)
-    for context in contexts:
-        context.close()
-    assert console.errors == []
