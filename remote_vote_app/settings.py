@@ -49,6 +49,8 @@ class Settings:
     anomaly_change_limit: int
     login_limit_per_pin: str
     face_match_threshold: float
+    login_throttle_tiers: str
+    login_throttle_ceiling: str
 
 
 def load() -> Settings:
@@ -75,6 +77,9 @@ def load() -> Settings:
         # `limits` notation; one shared office or NAT may need a higher per-client figure.
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
         login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),
+        # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
+        login_throttle_tiers=os.environ.get("LOGIN_THROTTLE_TIERS", "5/minute, 10/15 minutes, 20/hour, 40/day"),
+        login_throttle_ceiling=os.environ.get("LOGIN_THROTTLE_CEILING", "200/day"),
         # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
         face_match_threshold=_float("FACE_MATCH_THRESHOLD", 0.6),
         # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.

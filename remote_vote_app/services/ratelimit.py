@@ -1,4 +1,8 @@
-"""Rate limits (the `limits` library); keys are keyed hashes, so no PIN or address sits in storage."""
+"""Rate limits (the `limits` library); keys are keyed hashes, so no PIN or address sits in storage.
+
+The storage is shared by every worker when RATE_LIMIT_STORAGE_URI names Redis (the production
+profile); the embedded default keeps it in process memory.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import hashlib
 import hmac
 import math
 import time
+from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -16,7 +21,7 @@ from remote_vote_app.settings import settings
 
 _limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 
-__all__ = ["parse", "key", "check", "count", "record", "reset"]
+__all__ = ["parse", "key", "check", "count", "record", "reset", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -48,3 +53,56 @@ def record(item: RateLimitItem, scope: str, k: str) -> None:
 def reset() -> None:
     """For tests: forget every counted attempt."""
     _limiter.storage.reset()
+
+
+def _items(spec: str) -> tuple[RateLimitItem, ...]:
+    return tuple(parse(part.strip()) for part in spec.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class LoginThrottle:
+    """Throttles the attacker, not the victim.
+
+    Failures count per (identifier, client) in tiers of growing windows (5 a minute, then 10 in
+    15 minutes, ...), so each further burst waits longer; the same identifier tried from another
+    client starts afresh. A high ceiling per identifier across all clients stops a distributed
+    guess; reaching it locks the identifier for everyone, which is why it is set far above what
+    one person mistyping could reach.
+    """
+
+    scope: str
+    pair_tiers: tuple[RateLimitItem, ...] = _items(settings.login_throttle_tiers)
+    ceiling: RateLimitItem = parse(settings.login_throttle_ceiling)
+
+    def _pair(self, identifier: str, client: str) -> str:
+        return key(f"{self.scope}|{identifier}|{client}")
+
+    def locked(self, identifier: str, client: str) -> ServiceError | None:
+        """The refusal to show if this identifier may not be tried from this client now."""
+        pair = self._pair(identifier, client)
+        for item in self.pair_tiers:
+            if not _limiter.test(item, f"{self.scope}-pair", pair):
+                return _refused(item, f"{self.scope}-pair", pair)
+        ident = key(f"{self.scope}|{identifier}")
+        if not _limiter.test(self.ceiling, f"{self.scope}-ceiling", ident):
+            return _refused(self.ceiling, f"{self.scope}-ceiling", ident)
+        return None
+
+    def check(self, identifier: str, client: str) -> None:
+        refusal = self.locked(identifier, client)
+        if refusal is not None:
+            raise refusal
+
+    def failure(self, identifier: str, client: str) -> bool:
+        """Count one failure; True when this failure starts a lockout (for the audit)."""
+        pair = self._pair(identifier, client)
+        for item in self.pair_tiers:
+            _limiter.hit(item, f"{self.scope}-pair", pair)
+        _limiter.hit(self.ceiling, f"{self.scope}-ceiling", key(f"{self.scope}|{identifier}"))
+        return self.locked(identifier, client) is not None
+
+    def success(self, identifier: str, client: str) -> None:
+        """A right answer clears this client's tiers (not the ceiling, so a guesser gains nothing)."""
+        pair = self._pair(identifier, client)
+        for item in self.pair_tiers:
+            _limiter.clear(item, f"{self.scope}-pair", pair)
