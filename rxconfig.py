@@ -2,10 +2,14 @@
 
 import os
 
-import reflex as rx
-from reflex.plugins.sitemap import SitemapPlugin
+from remote_vote_app import logsafe
 
-from remote_vote_app.settings import settings
+logsafe.install()  # every process (CLI, server, each worker) redacts its logs from the start
+
+import reflex as rx  # noqa: E402
+from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
+
+from remote_vote_app.settings import settings  # noqa: E402
 
 _port = os.environ.get("PORT", "3000")
 _own_origins = f"http://localhost:{_port},http://127.0.0.1:{_port}"

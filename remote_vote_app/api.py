@@ -1,4 +1,4 @@
-"""Open data over HTTP: the remote precincts as GeoJSON and CSV (no personal data)."""
+"""HTTP routes beside the Reflex app, and the middleware around all of it."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import precincts
+from remote_vote_app.web import session_routes
+from remote_vote_app.web.headers import SecurityHeaders
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 
 
-async def precincts_geojson(_request: Request) -> Response:
+# Plain `def`: Starlette runs these in its thread pool, so the database work is off the event loop.
+def precincts_geojson(_request: Request) -> Response:
     with session_scope() as session:
         data = precincts.geojson(session)
     return JSONResponse(data, media_type="application/geo+json", headers=CACHE)
 
 
-async def precincts_csv(_request: Request) -> Response:
+def precincts_csv(_request: Request) -> Response:
     with session_scope() as session:
         text = precincts.csv_text(session)
     return Response(
@@ -31,11 +34,16 @@ async def precincts_csv(_request: Request) -> Response:
     )
 
 
-api = Starlette(
+# Open data: any origin may read it, without credentials; nothing else gets CORS `*`.
+open_data = Starlette(
     routes=[
-        Route("/api/precincts.geojson", precincts_geojson, methods=["GET"]),
-        Route("/api/precincts.csv", precincts_csv, methods=["GET"]),
+        Route("/precincts.geojson", precincts_geojson, methods=["GET"]),
+        Route("/precincts.csv", precincts_csv, methods=["GET"]),
     ],
-    # Open data: any origin may read it; nothing here depends on cookies.
-    middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"])],
+    middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
+
+api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes])
+
+# Applied after `api` has the Reflex app mounted inside it: headers reach every response.
+transformers = [api, SecurityHeaders]

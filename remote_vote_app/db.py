@@ -9,17 +9,32 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
+from remote_vote_app.services.errors import Refusal
 from remote_vote_app.settings import settings
 
 _engines: dict[str, sa.engine.Engine] = {}
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # we open transactions ourselves, below
     cur = dbapi_connection.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")  # readers do not block the single writer
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
+
+
+def _sqlite_begin_before_write(conn, _cursor, statement: str, *_args) -> None:
+    """pysqlite starts no transaction before a SAVEPOINT, so its RELEASE used to commit an
+    application before its audit row and messages. Here the first write of a unit of work opens
+    one explicitly (IMMEDIATE: it waits for the write lock instead of failing on a stale read);
+    reads before it run as pysqlite always ran them."""
+    dbapi = conn.connection.dbapi_connection
+    if not dbapi.in_transaction and statement.lstrip()[:6].upper() in _WRITES:
+        dbapi.execute("BEGIN IMMEDIATE")
 
 
 def get_engine(url: str | None = None) -> sa.engine.Engine:
@@ -29,20 +44,28 @@ def get_engine(url: str | None = None) -> sa.engine.Engine:
         kwargs: dict = {"hide_parameters": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
+        else:
+            # Dead connections (a restarted PostgreSQL) are replaced instead of failing a request.
+            kwargs.update(pool_pre_ping=True, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size)
         engine = sa.create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(engine, "connect", _sqlite_pragmas)
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "before_cursor_execute", _sqlite_begin_before_write)
         _engines[url] = engine
     return _engines[url]
 
 
 @contextmanager
 def session_scope(url: str | None = None) -> Iterator[Session]:
-    """A session committed on success and rolled back on any error: nothing half-written."""
+    """A session committed on success and rolled back on any error: nothing half-written.
+    A `Refusal` (a wrong code, counted and audited) keeps what it recorded."""
     with Session(get_engine(url), expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
+        except Refusal:
+            session.commit()
+            raise
         except BaseException:
             session.rollback()
             raise

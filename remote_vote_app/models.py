@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Optional
 
 import sqlalchemy as sa
@@ -148,13 +149,25 @@ class VoterFace(SQLModel, table=True):
 
 
 class OutboxMessage(SQLModel, table=True):
+    """A message written in the transaction that caused it, delivered later by the outbox worker."""
+
     id: Optional[int] = Field(default=None, primary_key=True)
     channel: str  # sms | email
     recipient: str
     subject: str = ""
-    body: str
-    status: str = "queued"  # queued | sent | failed
+    body: str  # as shown on /dev/outbox; a one-time code is masked here outside demo mode
+    # The text to deliver when `body` is masked, sealed (AES-GCM) and wiped once delivered.
+    sealed_body: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    # queued | sending | sent | failed (retried at next_attempt_at) | dead (gave up)
+    status: str = Field(default="queued", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    # The gateway's idempotency key: a retry after a lost answer is not a second SMS.
+    delivery_id: str = Field(default_factory=lambda: uuid.uuid4().hex, max_length=32)
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: Optional[dt.datetime] = None
+    claimed_at: Optional[dt.datetime] = None
+    sent_at: Optional[dt.datetime] = None
+    last_error: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class AuditEvent(SQLModel, table=True):
@@ -181,3 +194,26 @@ class QrLogin(SQLModel, table=True):
     expires_at: dt.datetime
     decided_at: Optional[dt.datetime] = None
     used_at: Optional[dt.datetime] = None
+
+
+class UserSession(SQLModel, table=True):
+    """A voter's or staff member's login: the authority behind a browser's HttpOnly cookie.
+
+    The browser gets the session id once, at the ticket exchange; only its hash is kept. The
+    Reflex client token alone carries no authority: a tab acts for a session only while its
+    request carries the cookie of the session the tab is bound to.
+    """
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(index=True)  # voter | staff
+    subject_id: int = Field(index=True)  # voter.id or staffaccount.id
+    method: str  # sms | eid | qr | face | password_totp
+    sid_hash: Optional[str] = Field(default=None, unique=True, max_length=64)
+    ticket_hash: Optional[str] = Field(default=None, unique=True, max_length=64)
+    ticket_expires_at: Optional[dt.datetime] = None
+    client: str = ""
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    last_seen_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime  # absolute end, whatever the activity
+    ended_at: Optional[dt.datetime] = None
+    end_reason: str = ""  # logout | idle | absolute | replaced

@@ -3,10 +3,15 @@
 import logging
 import traceback
 
-import reflex as rx
+from remote_vote_app import logsafe
+
+logsafe.install()  # before Reflex logs anything: no token, PIN or payload in any log line
+
+import reflex as rx  # noqa: E402
 from reflex.event import EventSpec
 
-from remote_vote_app.api import api
+from remote_vote_app import worker
+from remote_vote_app.api import transformers
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
 from remote_vote_app.pages.landing import landing
@@ -41,7 +46,7 @@ def on_backend_error(exception: Exception) -> EventSpec:
 
 app = rx.App(
     stylesheets=["/styles.css"],
-    api_transformer=api,
+    api_transformer=transformers,
     backend_exception_handler=on_backend_error,
     html_lang="ru",
     head_components=[
@@ -49,6 +54,8 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
+app.register_lifespan_task(worker.deliver_outbox)
+app.register_lifespan_task(worker.purge_sessions)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
 app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginState.on_load)
 app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}", on_load=ApplyState.load)

@@ -50,6 +50,10 @@ class Settings:
     login_limit_per_pin: str
     face_match_threshold: float
     login_throttle_tiers: str
+    voter_session_hours: float
+    staff_session_hours: float
+    cookie_secure: bool
+    db_pool_size: int
     login_throttle_ceiling: str
 
 
@@ -70,6 +74,12 @@ def load() -> Settings:
         gateway_token=os.environ.get("GATEWAY_TOKEN", ""),
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://"),
         session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
+        # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
+        voter_session_hours=_float("VOTER_SESSION_HOURS", 8),
+        staff_session_hours=_float("STAFF_SESSION_HOURS", 12),
+        # Browsers accept Secure cookies over plain HTTP on localhost only; off only for a test LAN.
+        cookie_secure=_flag("COOKIE_SECURE", True),
+        db_pool_size=_int("DB_POOL_SIZE", 5),  # per worker process
         code_ttl_seconds=_int("CODE_TTL_SECONDS", 300),
         code_max_attempts=_int("CODE_MAX_ATTEMPTS", 5),
         code_max_resends=_int("CODE_MAX_RESENDS", 3),

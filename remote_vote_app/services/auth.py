@@ -11,28 +11,33 @@ import hashlib
 import hmac
 import math
 import secrets
-import time
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
-from remote_vote_app.services import ratelimit, register
-from remote_vote_app.services.ratelimit import parse
+from remote_vote_app.services import audit, ratelimit, register
+from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.services.clock import local_date, now_utc
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.errors import Refusal, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
 
 # Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
-SENDS_PER_PIN = parse(settings.login_limit_per_pin)  # codes sent to one voter's phone
+SENDS_PER_PIN = parse(settings.login_limit_per_pin)  # codes sent to one voter's phone (SMS bombing)
 START_PER_CLIENT = parse(settings.login_limit_per_client)
-# Wrong documents count per PIN *and* client, so a stranger who knows a PIN cannot lock its owner out.
-MISMATCH_PER_PIN_CLIENT = parse("5/15 minutes")
-FAILURES_PER_PIN = parse("10/hour")  # wrong codes
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
+# Wrong documents and wrong codes throttle per (PIN, client): a stranger who knows a PIN slows
+# down himself, not its owner on another connection.
+DOCUMENT_THROTTLE = LoginThrottle("sms-document")
+CODE_THROTTLE = LoginThrottle("sms-code")
+
+
+def _subject(pin: str) -> str:
+    """Names a tried PIN in the audit without the PIN itself."""
+    return "pin:" + ratelimit.key(pin)[:16]
 
 def _hash_code(challenge: str, code: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
@@ -68,16 +73,17 @@ def start_login(
     now = now or now_utc()
     pin = normalize_pin(pin_raw, today=local_date(now))
     document = normalize_document(document_raw)
-    pin_key, client_key = ratelimit.key(pin), ratelimit.key(client)
-    pin_client_key = ratelimit.key(f"{pin}|{client}")
-    ratelimit.count(START_PER_CLIENT, "start-client", client_key)
-    ratelimit.check(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
-    ratelimit.check(FAILURES_PER_PIN, "fail-pin", pin_key)
+    pin_key = ratelimit.key(pin)
+    ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.key(client))
+    DOCUMENT_THROTTLE.check(pin, client)
     voter = register.find(session, pin, document)
     if voter is None:
-        ratelimit.record(MISMATCH_PER_PIN_CLIENT, "mismatch", pin_client_key)
+        locked = DOCUMENT_THROTTLE.failure(pin, client)
+        audit.auth_event(session, "auth.sms.failure", subject=_subject(pin), client=client, reason="not_found")
+        if locked:
+            audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
-        raise ServiceError("error.login_not_found")
+        raise Refusal("error.login_not_found")
     ratelimit.count(SENDS_PER_PIN, "sends-pin", pin_key)
     # A new code makes every older one of this voter useless.
     for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.used_at == None)):  # noqa: E711
@@ -86,6 +92,7 @@ def start_login(
     login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, code_hash="", expires_at=now,
                       created_at=now, attempts=0)
     _issue_code(session, login, voter, sender, lang, now)
+    audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
     return _challenge(login, voter)
 
 
@@ -124,27 +131,29 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
     login = _open_login(session, token, now)
     voter = session.get(Voter, login.voter_id)
-    pin_key = ratelimit.key(voter.pin)
-    ratelimit.check(FAILURES_PER_PIN, "fail-pin", pin_key)
+    subject = f"voter:{voter.id}"
+    CODE_THROTTLE.check(voter.pin, client)
     if login.attempts >= settings.code_max_attempts:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
-        login.attempts += 1
+        # Counted in SQL, so two wrong codes sent at once both count.
+        session.execute(update(LoginCode).where(LoginCode.id == login.id).values(attempts=LoginCode.attempts + 1))
+        session.refresh(login)
         left = settings.code_max_attempts - login.attempts
         if left <= 0:
             login.used_at = now
-        session.add(login)
-        session.commit()  # the failed try must count even though we raise
-        ratelimit.record(FAILURES_PER_PIN, "fail-pin", pin_key)
+            session.add(login)
         ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
+        locked = CODE_THROTTLE.failure(voter.pin, client)
+        audit.auth_event(session, "auth.sms.failure", subject=subject, client=client, reason="wrong_code")
+        if locked or left <= 0:
+            audit.auth_event(session, "auth.sms.lockout", subject=subject, client=client, step="code")
+        # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
         if left <= 0:
-            raise ServiceError("error.code_attempts")
-        raise ServiceError("error.code_wrong", field="code", left=left)
+            raise Refusal("error.code_attempts")
+        raise Refusal("error.code_wrong", field="code", left=left)
     login.used_at = now
     session.add(login)
+    CODE_THROTTLE.success(voter.pin, client)
+    audit.auth_event(session, "auth.sms.success", actor=subject, subject=subject, client=client)
     return voter.id
-
-
-def session_expired(last_seen: float, now: float | None = None) -> bool:
-    """Voter and staff sessions end after a period without any action."""
-    return (now if now is not None else time.time()) - last_seen > settings.session_idle_minutes * 60

@@ -25,3 +25,8 @@ class FieldErrors(ServiceError):
     def __init__(self, errors: dict[str, ServiceError]) -> None:
         super().__init__("error.form_invalid")
         self.errors = errors
+
+
+class Refusal(ServiceError):
+    """A refusal whose bookkeeping must be kept (a counted failure, its audit row): the session
+    scope commits the caller's transaction before passing the error on, instead of rolling back."""

@@ -78,15 +78,16 @@ class LoginThrottle:
         return key(f"{self.scope}|{identifier}|{client}")
 
     def locked(self, identifier: str, client: str) -> ServiceError | None:
-        """The refusal to show if this identifier may not be tried from this client now."""
-        pair = self._pair(identifier, client)
-        for item in self.pair_tiers:
-            if not _limiter.test(item, f"{self.scope}-pair", pair):
-                return _refused(item, f"{self.scope}-pair", pair)
-        ident = key(f"{self.scope}|{identifier}")
+        """The refusal to show if this identifier may not be tried from this client now; it names
+        the longest wait among the windows that are full."""
+        pair, ident = self._pair(identifier, client), key(f"{self.scope}|{identifier}")
+        full = [(item, f"{self.scope}-pair", pair) for item in self.pair_tiers
+                if not _limiter.test(item, f"{self.scope}-pair", pair)]
         if not _limiter.test(self.ceiling, f"{self.scope}-ceiling", ident):
-            return _refused(self.ceiling, f"{self.scope}-ceiling", ident)
-        return None
+            full.append((self.ceiling, f"{self.scope}-ceiling", ident))
+        if not full:
+            return None
+        return max((_refused(*args) for args in full), key=lambda err: err.params["minutes"])
 
     def check(self, identifier: str, client: str) -> None:
         refusal = self.locked(identifier, client)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import time
 from typing import Any, Callable
@@ -10,7 +11,8 @@ from typing import Any, Callable
 import reflex as rx
 
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
-from remote_vote_app.services import auth
+from remote_vote_app.db import session_scope
+from remote_vote_app.services import sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
 from remote_vote_app.settings import settings
 
@@ -37,8 +39,11 @@ class AppState(rx.State):
 
     lang: str = rx.Cookie(DEFAULT_LANG, name="lang", max_age=365 * 24 * 3600)
     # Server-side only (underscore): the browser never sees or sets these.
+    # The server-side session this tab is bound to, and its voter (authority: the cookie, checked per event).
+    _session_id: int = 0
     _voter_id: int = 0
-    _last_seen: float = 0.0
+    _method: str = ""
+    _expired: bool = False
     voter_name: str = ""
     # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
     error_entries: dict[str, dict[str, str]] = {}
@@ -69,7 +74,7 @@ class AppState(rx.State):
 
     @rx.var
     def logged_in(self) -> bool:
-        return self._voter_id > 0
+        return self._session_id > 0
 
     @rx.var
     def current_lang(self) -> str:
@@ -90,36 +95,51 @@ class AppState(rx.State):
         self.error_entries = {}
         self.notice_key = ""
 
-    def _start_session(self, voter_id: int, name: str) -> None:
-        self._voter_id = voter_id
-        self._last_seen = time.time()
+    def _cookie_sid(self, kind: str) -> str:
+        """The session id in this request's HttpOnly cookie (read from the websocket handshake)."""
+        return sessions.cookie_value(self.router.headers.cookie, kind)
+
+    def _bind_session(self, started: sessions.Started, voter_id: int, name: str, method: str) -> None:
+        self._session_id, self._voter_id, self._method = started.row_id, voter_id, method
         self.voter_name = name
 
     def _end_session(self) -> None:
-        self._voter_id = 0
-        self._last_seen = 0.0
+        self._session_id, self._voter_id, self._method = 0, 0, ""
         self.voter_name = ""
 
     async def _forget_voter_data(self) -> None:
-        """Drop every page state's copy of voter data (on login and logout), so nothing of one
-        voter stays in the tab, on the server or in the browser, for the next."""
+        """Drop every page state's copy of voter data, so nothing of one voter stays in the tab,
+        on the server or in the browser, for the next."""
         for cls in AppState.get_substates():
             (await self.get_state(cls)).reset()
 
-    async def _log_in(self, voter_id: int, name: str):
-        """Every login method ends here: a clean tab, a new session, then where the voter was going."""
+    async def _log_in(self, voter_id: int, name: str, method: str = "sms"):
+        """Every login method ends here: a new server-side session, the browser sent to swap its
+        one-time ticket for the HttpOnly cookie, then on to where the voter was going."""
         fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
         target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
-        await self._forget_voter_data()
-        self._start_session(voter_id, name)
+        if self._voter_id and self._voter_id != voter_id:
+            await self._forget_voter_data()  # another voter was bound to this tab
+        with session_scope() as session:
+            started = sessions.start(session, "voter", voter_id, method, self._client())
+        self._bind_session(started, voter_id, name, method)
         self._next = ""
-        return rx.redirect(target)
+        return ticket_exchange("voter", started.ticket, target)
+
+    def _session_method(self) -> str:
+        """How the voter logged in (sms | eid | qr | face): some changes ask more after a FaceID login."""
+        return self._method if self._current_voter() else ""
 
     def _current_voter(self) -> int:
-        """The logged-in voter's id, or 0 when nobody is logged in or the session has been idle too long."""
-        if not self._voter_id or auth.session_expired(self._last_seen):
+        """The logged-in voter's id, or 0: nobody logged in, an idle or outlived session, or a
+        request without this tab's session cookie (a replayed client token, another browser)."""
+        if not self._session_id:
             return 0
-        self._last_seen = time.time()
+        with session_scope() as session:
+            found = sessions.current(session, "voter", self._cookie_sid("voter"), self._session_id)
+        if found is None or found.expired or found.subject_id != self._voter_id:
+            self._expired = self._expired or bool(found and found.expired)
+            return 0
         return self._voter_id
 
     # --- events ---
@@ -156,11 +176,25 @@ class AppState(rx.State):
     @rx.event
     async def logout(self):
         self._next, self._qr_pending, self._eid_pending = "", "", None
+        if self._session_id:
+            with session_scope() as session:
+                sessions.end(session, self._session_id)
         self._end_session()
         await self._forget_voter_data()
         self._clear_messages()
         self.notice_key = "login.logged_out"
-        return rx.redirect("/login")
+        return leave("voter")
+
+
+def ticket_exchange(kind: str, ticket: str, target: str):
+    """A full-page visit (the cookie must reach the next websocket handshake), replacing history."""
+    url = f"/auth/session?kind={kind}&ticket={ticket}&next={target}"
+    return rx.call_script(f"window.location.replace({json.dumps(url)})")
+
+
+def leave(kind: str):
+    """Clear the cookie over HTTP and land on the login page."""
+    return rx.call_script(f"window.location.replace('/auth/logout?kind={kind}')")
 
 
 def voter_required(handler: Callable) -> Callable:
@@ -170,12 +204,13 @@ def voter_required(handler: Callable) -> Callable:
     @functools.wraps(handler)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
         if not self._current_voter():
-            if self._voter_id:
+            if self._session_id:
                 self._end_session()
                 await self._forget_voter_data()
-                self.notice_key = "login.session_expired"
+                self.notice_key = "login.session_expired" if self._expired else "login.required"
             elif not self.notice_key:
                 self.notice_key = "login.required"
+            self._expired = False
             return rx.redirect("/login")
         return handler(self, *args, **kwargs)
 

@@ -67,7 +67,7 @@ class FaceLoginState(AppState):
             return
         finally:
             data_url = image = None  # noqa: F841  (drop the photo now, not at garbage collection)
-        return await self._log_in(voter_id, name)
+        return await self._log_in(voter_id, name, method="face")
 
     @rx.event
     def restart(self):

@@ -6,21 +6,20 @@ import asyncio
 import datetime as dt
 import functools
 import math
-import time
 from typing import Any, Callable
 
 import reflex as rx
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import duration, t
-from remote_vote_app.services import applications, audit, auth, dashboard, elections, faceid, precincts, register, staff
-from remote_vote_app.services import staff_records
+from remote_vote_app.services import applications, audit, dashboard, elections, faceid, precincts, register, staff
+from remote_vote_app.services import sessions, staff_records
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.state.app import AppState, as_strings
+from remote_vote_app.state.app import AppState, leave, ticket_exchange, as_strings
 from remote_vote_app.state.face import photo_bytes
 
 LIVE_INTERVAL_SECONDS = 3
@@ -40,14 +39,15 @@ def _date(value: object) -> dt.date | None:
 class StaffState(AppState):
     """The staff member's server-side session; separate from any voter session in the same tab."""
 
+    _staff_session_id: int = 0  # the server-side session this tab is bound to (authority: its cookie)
     _staff_id: int = 0
-    _staff_seen: float = 0.0
+    _staff_expired: bool = False
     staff_name: str = ""
     staff_role: str = ""
 
     @rx.var
     def staff_logged_in(self) -> bool:
-        return self._staff_id > 0
+        return self._staff_session_id > 0
 
     @rx.var
     def staff_nav(self) -> list[dict[str, str]]:
@@ -62,31 +62,48 @@ class StaffState(AppState):
         return t(self._lang(), f"staff.role.{self.staff_role}") if self.staff_role else ""
 
     def _staff_user(self, touch: bool = True) -> StaffUser | None:
-        """The account behind this session, re-read every time (a deactivated account stops at once)."""
-        if not self._staff_id or auth.session_expired(self._staff_seen):
+        """The account behind this tab's session cookie, re-read every time (a deactivated account
+        stops at once). `touch=False` (live polling) reads without counting as activity."""
+        if not self._staff_session_id:
             return None
         with session_scope() as session:
-            user = staff.reload(session, self._staff_id)
-        if user is not None and touch:
-            self._staff_seen = time.time()
+            found = sessions.current(session, "staff", self._cookie_sid("staff"), self._staff_session_id,
+                                     touch=touch)
+            user = staff.reload(session, self._staff_id) if found and not found.expired else None
+        if found is None or found.expired or found.subject_id != self._staff_id:
+            self._staff_expired = self._staff_expired or bool(found and found.expired)
+            return None
         return user
 
     def _actor(self) -> str:
         return f"staff:{self._staff_id}"
 
     def _end_staff_session(self) -> None:
-        self._staff_id, self._staff_seen, self.staff_name, self.staff_role = 0, 0.0, "", ""
+        self._staff_session_id, self._staff_id, self.staff_name, self.staff_role = 0, 0, "", ""
 
     async def _forget_staff_data(self) -> None:
         for cls in StaffState.get_substates():
             (await self.get_state(cls)).reset()
 
+    async def _start_staff_session(self, user: StaffUser, method: str = "password"):
+        """A fully authenticated staff member: a new server-side session, then the cookie exchange."""
+        if self._staff_id and self._staff_id != user.id:
+            await self._forget_staff_data()
+        with session_scope() as session:
+            started = sessions.start(session, "staff", user.id, method, self._client())
+        self._staff_session_id, self._staff_id = started.row_id, user.id
+        self.staff_name, self.staff_role = user.full_name, user.role
+        return ticket_exchange("staff", started.ticket, "/staff" if user.role != "precinct_member" else "/staff/lists")
+
     @rx.event
     async def staff_logout(self):
+        if self._staff_session_id:
+            with session_scope() as session:
+                sessions.end(session, self._staff_session_id)
         self._end_staff_session()
         await self._forget_staff_data()
         self.notice_key = "staff.logged_out"
-        return rx.redirect("/staff/login")
+        return leave("staff")
 
 
 def staff_required(permission: str) -> Callable:
@@ -97,12 +114,13 @@ def staff_required(permission: str) -> Callable:
         async def wrapper(self: StaffState, *args: Any, **kwargs: Any):
             user = self._staff_user()
             if user is None:
-                if self._staff_id:
+                if self._staff_session_id:
                     self._end_staff_session()
                     await self._forget_staff_data()
-                    self.notice_key = "login.session_expired"
+                    self.notice_key = "login.session_expired" if self._staff_expired else "staff.required"
                 else:
                     self.notice_key = "staff.required"
+                self._staff_expired = False
                 return rx.redirect("/staff/login")
             if not user.can(permission):
                 self.error_entries = {"form": {"key": "error.forbidden"}}
@@ -133,10 +151,7 @@ class StaffLoginState(StaffState):
         except ServiceError as exc:
             self._show(exc)
             return
-        await self._forget_staff_data()
-        self._staff_id, self._staff_seen = user.id, time.time()
-        self.staff_name, self.staff_role = user.full_name, user.role
-        return rx.redirect("/staff" if user.role != "precinct_member" else "/staff/lists")
+        return await self._start_staff_session(user)
 
 
 class DashboardState(StaffState):

@@ -4,21 +4,51 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 
+from reflex.istate.data import RouterData
 from reflex.state import State
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.services import sessions
+
+_EXCHANGE = re.compile(r"/auth/session\?kind=(\w+)&ticket=([\w-]+)")
 
 
 class Browser:
-    """One browser tab: its own root state and substates."""
+    """One browser tab with its cookie jar: its own root state and substates.
 
-    def __init__(self) -> None:
+    A login's full-page visit to /auth/session is followed as the browser would: the ticket is
+    swapped for the session cookie, which every later event carries (as the websocket handshake does).
+    """
+
+    def __init__(self, client_ip: str = "127.0.0.1") -> None:
         self.root = State(_reflex_internal_init=True)
+        self.cookies: dict[str, str] = {}
+        self.client_ip = client_ip
 
     def state(self, cls):
         return self.root.get_substate(cls.get_full_name().split(".")[1:])
 
+    def _sync_router(self) -> None:
+        cookie = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        self.root.router = RouterData.from_router_data(
+            {"headers": {"cookie": cookie, "host": "localhost"}, "ip": self.client_ip, "pathname": "/"})
+
     def call(self, cls, name, *args):
-        return run(getattr(cls, name).fn(self.state(cls), *args))
+        self._sync_router()
+        result = run(getattr(cls, name).fn(self.state(cls), *args))
+        self.follow(result)
+        return result
+
+    def follow(self, result) -> None:
+        found = _EXCHANGE.search(repr(result))
+        if found:
+            with session_scope() as session:
+                done = sessions.exchange(session, found.group(2),
+                                         old_sid=self.cookies.get(sessions.COOKIE[found.group(1)], ""))
+            if done is not None:
+                self.cookies[sessions.COOKIE[done.kind]] = done.sid
 
 
 def run(result):

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app import cli
-from remote_vote_app.models import Application, Precinct, StaffAccount
+from remote_vote_app.models import Precinct, StaffAccount
 from remote_vote_app.services import applications, audit, dashboard, elections, precincts, staff, staff_records
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError

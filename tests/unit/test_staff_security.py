@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from remote_vote_app.models import Application
 from remote_vote_app.services import staff
-from remote_vote_app.services.seed import DEMO_STAFF, DEMO_VOTERS
+from remote_vote_app.services.seed import DEMO_STAFF
 from remote_vote_app.state import staff as staff_states
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.staff import StaffState

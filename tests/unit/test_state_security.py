@@ -5,13 +5,14 @@ the event processor calls them. A session must never read, change or withdraw an
 application, and an anonymous session gets nothing but a redirect to /login.
 """
 
+import datetime as dt
 import inspect
 import re
 
 import pytest
 from sqlmodel import select
 
-from remote_vote_app.models import Application, Precinct
+from remote_vote_app.models import Application, Precinct, UserSession
 from remote_vote_app.services.seed import DEMO_VOTERS
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
@@ -159,14 +160,48 @@ def test_next_voter_in_the_same_tab_sees_nothing_of_the_previous_one(session, tw
     assert session.exec(select(Application).where(Application.voter_id != _status(session, reference).voter_id)).all() == []
 
 
+def _age_session(session, browser: Browser, **delta) -> None:
+    row = session.get(UserSession, browser.state(AppState)._session_id)
+    row.last_seen_at -= dt.timedelta(**delta)
+    session.add(row)
+    session.commit()
+
+
 def test_idle_session_is_ended_and_forgotten(session, two_voters):
     alice, bob, reference = two_voters
-    alice.state(AppState)._last_seen -= 16 * 60  # 16 minutes without any action
+    _age_session(session, alice, minutes=16)  # 16 minutes without any action
     assert _redirect_target(alice.call(CabinetState, "load")) == "/login"
     assert alice.state(AppState)._voter_id == 0 and alice.state(AppState).notice_key == "login.session_expired"
     assert alice.state(ApplyState).confirmation == {}
     bob.call(CabinetState, "load")  # the other session is untouched
     assert bob.state(AppState)._voter_id != 0
+
+
+def test_a_replayed_client_token_carries_no_authority(session, two_voters):
+    """The attack: Alice's Reflex token, read from a log, used from another browser (no cookie,
+    or the attacker's own session cookie). Before the fix the token alone was the session."""
+    alice, bob, reference = two_voters
+    attacker = Browser(client_ip="203.0.113.9")
+    attacker.root = alice.root  # the same client token means the same server-side state
+    assert _redirect_target(attacker.call(CabinetState, "load")) == "/login"
+    assert attacker.state(CabinetState).applications == []
+
+    alice2 = Browser()
+    login(session, alice2, 0)
+    mallory = Browser()
+    login(session, mallory, 4)
+    mallory.root = alice2.root  # Mallory's own valid cookie with Alice's token
+    assert _redirect_target(mallory.call(CabinetState, "load")) == "/login"
+
+
+def test_the_cookie_changes_at_every_login(session):
+    tab = Browser()
+    login(session, tab, 0)
+    first = dict(tab.cookies)
+    login(session, tab, 0)
+    assert tab.cookies["rv_voter"] != first["rv_voter"]
+    tab.cookies = first  # the old cookie is dead
+    assert _redirect_target(tab.call(CabinetState, "load")) == "/login"
 
 
 def test_a_stale_go_on_to_is_not_followed_after_someone_else_logs_in(session):

@@ -1,0 +1,166 @@
+"""Server-side login sessions, carried by an HttpOnly cookie.
+
+A login (any method) creates a session row and a one-time ticket. The browser takes the ticket
+to an HTTP route, which swaps it for the session id in an `HttpOnly; Secure; SameSite=Strict`
+cookie: a new id at every login, never readable by scripts, never in a URL that stays valid. The
+Reflex tab that logged in is bound to the row; every event checks that its request still carries
+that row's cookie and that the row has neither idled out nor passed its absolute lifetime.
+Only hashes of the id and the ticket are stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from http.cookies import CookieError, SimpleCookie
+
+from sqlmodel import Session, select
+
+from remote_vote_app.models import UserSession
+from remote_vote_app.services import audit
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.settings import settings
+
+KINDS = ("voter", "staff")
+COOKIE = {"voter": "rv_voter", "staff": "rv_staff"}
+TICKET_TTL = dt.timedelta(seconds=60)
+# Activity is written at most this often: an event per keypress must not be a write per keypress.
+TOUCH_EVERY = dt.timedelta(seconds=30)
+
+
+def lifetime(kind: str) -> dt.timedelta:
+    return dt.timedelta(hours=settings.voter_session_hours if kind == "voter" else settings.staff_session_hours)
+
+
+def idle_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=settings.session_idle_minutes)
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def cookie_value(cookie_header: str, kind: str) -> str:
+    """The session id of `kind` in a Cookie request header, or ""."""
+    jar = SimpleCookie()
+    try:
+        jar.load(cookie_header or "")
+    except CookieError:
+        return ""
+    morsel = jar.get(COOKIE[kind])
+    return morsel.value if morsel is not None else ""
+
+
+@dataclass(frozen=True)
+class Started:
+    row_id: int
+    ticket: str
+
+
+def start(session: Session, kind: str, subject_id: int, method: str, client: str,
+          now: dt.datetime | None = None) -> Started:
+    """A new session for a subject who has just proved who they are; audited with the caller's work."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    now = now or now_utc()
+    ticket = secrets.token_urlsafe(32)
+    row = UserSession(kind=kind, subject_id=subject_id, method=method, ticket_hash=_hash(ticket),
+                      ticket_expires_at=now + TICKET_TTL, client=client[:64], created_at=now, last_seen_at=now,
+                      expires_at=now + lifetime(kind))
+    session.add(row)
+    session.flush()
+    audit.auth_event(session, f"auth.{kind}.session_started", actor=f"{kind}:{subject_id}",
+                     subject=f"{kind}:{subject_id}", client=client, method=method, session_row=row.id)
+    return Started(row.id, ticket)
+
+
+@dataclass(frozen=True)
+class Exchanged:
+    kind: str
+    sid: str
+    max_age: int
+
+
+def exchange(session: Session, ticket: str, old_sid: str = "", now: dt.datetime | None = None) -> Exchanged | None:
+    """Swap a fresh ticket (once) for a new session id; the browser's previous session of the
+    same kind ends. None for an unknown, used or expired ticket."""
+    now = now or now_utc()
+    row = session.exec(select(UserSession).where(UserSession.ticket_hash == _hash(ticket))).first() if ticket else None
+    if row is None or row.ended_at is not None or row.ticket_expires_at is None or row.ticket_expires_at <= now:
+        return None
+    if old_sid:
+        old = _by_sid(session, old_sid)
+        if old is not None and old.kind == row.kind and old.id != row.id and old.ended_at is None:
+            _end(session, old, "replaced", now)
+    sid = secrets.token_urlsafe(32)
+    row.sid_hash, row.ticket_hash, row.ticket_expires_at, row.last_seen_at = _hash(sid), None, None, now
+    session.add(row)
+    return Exchanged(row.kind, sid, int((row.expires_at - now).total_seconds()))
+
+
+def _by_sid(session: Session, sid: str) -> UserSession | None:
+    return session.exec(select(UserSession).where(UserSession.sid_hash == _hash(sid))).first() if sid else None
+
+
+def _end(session: Session, row: UserSession, reason: str, now: dt.datetime) -> None:
+    row.ended_at, row.end_reason = now, reason
+    session.add(row)
+    audit.auth_event(session, f"auth.{row.kind}.session_ended", actor=f"{row.kind}:{row.subject_id}",
+                     subject=f"{row.kind}:{row.subject_id}", client=row.client, reason=reason, session_row=row.id)
+
+
+@dataclass(frozen=True)
+class Current:
+    subject_id: int
+    method: str
+    expired: bool = False  # the row existed for this tab but has just ended (idle or absolute)
+
+
+def current(session: Session, kind: str, sid: str, row_id: int, now: dt.datetime | None = None,
+            touch: bool = True) -> Current | None:
+    """Who acts in a tab bound to session `row_id`, if its request carries that session's cookie.
+
+    An idle or outlived session ends here (audited) and comes back as `expired`. `touch=False`
+    reads without counting as activity (a dashboard polling on its own).
+    """
+    if not sid or not row_id:
+        return None
+    now = now or now_utc()
+    row = _by_sid(session, sid)
+    if row is None or row.id != row_id or row.kind != kind or row.ended_at is not None:
+        return None
+    if now - row.last_seen_at > idle_limit() or now >= row.expires_at:
+        _end(session, row, "idle" if now < row.expires_at else "absolute", now)
+        return Current(row.subject_id, row.method, expired=True)
+    if touch and now - row.last_seen_at > TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+    return Current(row.subject_id, row.method)
+
+
+def end(session: Session, row_id: int, reason: str = "logout", now: dt.datetime | None = None) -> None:
+    """End a session (logout); ending one that has already ended does nothing."""
+    row = session.get(UserSession, row_id) if row_id else None
+    if row is not None and row.ended_at is None:
+        _end(session, row, reason, now or now_utc())
+
+
+def end_by_sid(session: Session, sid: str, reason: str = "logout", now: dt.datetime | None = None) -> str | None:
+    """End the session a cookie names; its kind, or None."""
+    row = _by_sid(session, sid)
+    if row is None:
+        return None
+    if row.ended_at is None:
+        _end(session, row, reason, now or now_utc())
+    return row.kind
+
+
+def purge(session: Session, now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> int:
+    """Delete rows that ended (or whose ticket was never used) over a day ago; the audit keeps the trace."""
+    now = now or now_utc()
+    old = session.exec(select(UserSession).where(UserSession.expires_at < now - keep)).all()
+    for row in old:
+        session.delete(row)
+    return len(old)

@@ -1,0 +1,128 @@
+"""Security headers on every HTTP response: pages, assets, API routes and 404s.
+
+The Content-Security-Policy allows no inline script: the built pages' own inline scripts are
+allowed by their SHA-256 hashes, computed from each HTML response as it goes out. Reflex runs
+`call_script` through `eval`, hence 'unsafe-eval' (docs/security.md states this limit).
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import re
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from remote_vote_app.settings import settings
+
+_INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
+
+PERMISSIONS_POLICY = ("camera=(self), geolocation=(self), microphone=(), payment=(), usb=(), "
+                      "interest-cohort=()")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def script_hashes(html: bytes, encoding: bytes = b"") -> list[str]:
+    if encoding.strip().lower() == b"gzip":  # Reflex serves its pages precompressed
+        html = gzip.decompress(html)
+    return ["'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode() + "'"
+            for body in _INLINE_SCRIPT.findall(html) if body.strip()]
+
+
+def content_security_policy(host: str, hashes: Iterable[str] = ()) -> str:
+    tiles = _origin(settings.map_tile_url.replace("{s}", "a"))
+    sockets = f"ws://{host} wss://{host}" if host else ""
+    return "; ".join([
+        "default-src 'self'",
+        " ".join(["script-src 'self' 'unsafe-eval'", *hashes]),
+        "style-src 'self' 'unsafe-inline'",  # React and Radix set style attributes
+        " ".join(filter(None, ["img-src 'self' data: blob:", tiles])),
+        "font-src 'self' data:",
+        " ".join(filter(None, ["connect-src 'self'", sockets])),
+        "media-src 'self' blob: mediastream:",
+        "worker-src 'self' blob:",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ])
+
+
+def _is_https(scope: Scope, headers: dict[bytes, bytes]) -> bool:
+    if scope.get("scheme") == "https":
+        return True
+    # Behind a trusted TLS-terminating proxy only: a client could send the header itself.
+    return settings.trusted_proxy_hops > 0 and headers.get(b"x-forwarded-proto", b"").split(b",")[0].strip() == b"https"
+
+
+class SecurityHeaders:
+    """ASGI middleware; websocket traffic passes through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_headers = dict(scope.get("headers") or [])
+        host = request_headers.get(b"host", b"").decode("latin-1")
+        https = _is_https(scope, request_headers)
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        def finish(message: Message, hashes: Iterable[str]) -> Message:
+            headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SET]
+            headers += [
+                (b"content-security-policy", content_security_policy(host, hashes).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"x-frame-options", b"DENY"),
+                (b"referrer-policy", b"no-referrer"),
+                (b"permissions-policy", PERMISSIONS_POLICY.encode()),
+                (b"cross-origin-opener-policy", b"same-origin"),
+            ]
+            if https:
+                headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))
+            return {**message, "headers": headers}
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                content_type = dict(message.get("headers", [])).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    start = message  # hold it until the body is known: the CSP names its scripts
+                    return
+                await send(finish(message, ()))
+                return
+            if start is not None and message["type"] == "http.response.pathsend":
+                # The server sends the file itself (Granian): hash the scripts of the file it names.
+                with open(message["path"], "rb") as page:
+                    await send(finish(start, script_hashes(page.read(), _encoding(start))))
+                await send(message)
+                return
+            if start is not None and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = b"".join(chunks)
+                await send(finish(start, script_hashes(body, _encoding(start))))
+                await send({"type": "http.response.body", "body": body})
+                return
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _encoding(start: Message) -> bytes:
+    return dict(start.get("headers", [])).get(b"content-encoding", b"")
+
+
+_SET = {b"content-security-policy", b"x-content-type-options", b"x-frame-options", b"referrer-policy",
+        b"permissions-policy", b"cross-origin-opener-policy", b"strict-transport-security"}
