@@ -13,6 +13,7 @@ import reflex as rx
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import duration, t
+from remote_vote_app.i18n.messages import MESSAGES
 from remote_vote_app.services import applications, audit, auth, dashboard, elections, faceid, precincts, register, staff
 from remote_vote_app.services import staff_records
 from remote_vote_app.services.applications import Draft
@@ -35,6 +36,12 @@ def _date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value or "").strip()) if value else None
     except ValueError:
         return None
+
+
+def _action_text(lang: str, action: str) -> str:
+    """A readable name for an audited action (or an authentication filter), else the action itself."""
+    key = {"auth.": "audit.auth.all", "auth.staff.": "audit.auth.staff"}.get(action, f"audit.action.{action}")
+    return t(lang, key) if key in MESSAGES else action
 
 
 class StaffState(AppState):
@@ -73,6 +80,11 @@ class StaffState(AppState):
 
     def _actor(self) -> str:
         return f"staff:{self._staff_id}"
+
+    def _start_staff_session(self, user: StaffUser) -> None:
+        """The one place a staff session begins (after both factors)."""
+        self._staff_id, self._staff_seen = user.id, time.time()
+        self.staff_name, self.staff_role = user.full_name, user.role
 
     def _end_staff_session(self) -> None:
         self._staff_id, self._staff_seen, self.staff_name, self.staff_role = 0, 0.0, "", ""
@@ -116,9 +128,40 @@ def staff_required(permission: str) -> Callable:
 
 
 class StaffLoginState(StaffState):
+    """Password, then the TOTP code (or enrolment at first login). Between the two steps only the
+    account id and a deadline are kept, server-side; never the password."""
+
+    step: str = "password"  # password | code | enrol | recovery_codes
+    enrol_qr: str = ""  # shown once during enrolment, then cleared
+    enrol_secret: str = ""
+    recovery_codes: list[str] = []
+    _pending_staff_id: int = 0
+    _pending_until: float = 0.0
+
+    def _restart(self) -> None:
+        self.step, self.enrol_qr, self.enrol_secret, self.recovery_codes = "password", "", "", []
+        self._pending_staff_id, self._pending_until = 0, 0.0
+
+    def _pending(self) -> int:
+        """The account that gave a right password, if that was recent enough."""
+        if self._pending_staff_id and time.time() < self._pending_until:
+            return self._pending_staff_id
+        self._restart()
+        self.error_entries = {"form": {"key": "error.staff_step_expired"}}
+        return 0
+
+    def _home(self):
+        return rx.redirect("/staff" if self.staff_role != "precinct_member" else "/staff/lists")
+
+    async def _finish(self, user: StaffUser):
+        await self._forget_staff_data()
+        self._restart()  # nothing of the login steps stays
+        self._start_staff_session(user)
+
     @rx.event
     def on_load(self):
         self.error_entries = {}
+        self._restart()
         if self._staff_user(touch=False):
             return rx.redirect("/staff")
         return AppState.page_ready
@@ -126,17 +169,70 @@ class StaffLoginState(StaffState):
     @rx.event
     async def login(self, form_data: dict):
         self._clear_messages()
+        self._restart()
         try:
             with session_scope() as session:
-                user = staff.authenticate(session, str(form_data.get("username", "")),
+                step = staff.authenticate(session, str(form_data.get("username", "")),
                                           str(form_data.get("password", "")), self._client())
+                enrolment = None if step.enrolled else staff.start_enrolment(session, step.staff_id)
         except ServiceError as exc:
             self._show(exc)
             return
-        await self._forget_staff_data()
-        self._staff_id, self._staff_seen = user.id, time.time()
-        self.staff_name, self.staff_role = user.full_name, user.role
-        return rx.redirect("/staff" if user.role != "precinct_member" else "/staff/lists")
+        self._pending_staff_id, self._pending_until = step.staff_id, time.time() + staff.SECOND_STEP_SECONDS
+        if enrolment is not None:
+            self.step, self.enrol_qr, self.enrol_secret = "enrol", enrolment.qr, enrolment.secret
+        else:
+            self.step = "code"  # the code field takes the focus as it appears (autofocus)
+
+    @rx.event
+    async def submit_code(self, form_data: dict):
+        self._clear_messages()
+        staff_id = self._pending()
+        if not staff_id or self.step != "code":
+            return
+        try:
+            with session_scope() as session:
+                user = staff.second_factor(session, staff_id, str(form_data.get("code", "")), self._client())
+        except ServiceError as exc:
+            self._show_code_error(exc)
+            return
+        await self._finish(user)
+        return self._home()
+
+    @rx.event
+    async def confirm_enrolment(self, form_data: dict):
+        self._clear_messages()
+        staff_id = self._pending()
+        if not staff_id or self.step != "enrol":
+            return
+        try:
+            with session_scope() as session:
+                user, codes = staff.confirm_enrolment(session, staff_id, str(form_data.get("code", "")), self._client())
+        except ServiceError as exc:
+            self._show_code_error(exc)
+            return
+        await self._finish(user)
+        self.step, self.recovery_codes = "recovery_codes", codes  # shown once, cleared on "continue"
+        return rx.set_focus("recovery-heading")
+
+    def _show_code_error(self, exc: ServiceError) -> None:
+        if exc.code == "error.staff_code":
+            self.error_entries = {"code": {"key": exc.code}}
+        else:  # throttled or expired: start again from the password
+            self._restart()
+            self._show(exc)
+
+    @rx.event
+    def finish(self):
+        """Recovery codes noted down: clear them and go to work."""
+        self._restart()
+        return self._home() if self._staff_user(touch=False) else None
+
+    @rx.event
+    def start_over(self):
+        self._clear_messages()
+        self._restart()
+        return rx.set_focus("username")
 
 
 class DashboardState(StaffState):
@@ -557,11 +653,16 @@ class AuditState(StaffState):
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
-    filters: dict[str, str] = {"entity": "", "action": "", "actor": "", "entity_id": ""}
+    filters: dict[str, str] = {"entity": "", "action": "", "actor": "", "entity_id": "", "auth": ""}
+
+    @rx.var
+    def auth_options(self) -> list[dict[str, str]]:
+        return [{"value": value, "label": _action_text(self._lang(), value)} for value in staff_records.AUTH_FILTERS]
 
     def _run(self) -> None:
         with session_scope() as session:
-            self.rows, self.total = staff_records.audit_log(session, self._staff_user(), page=self.page, **self.filters)
+            rows, self.total = staff_records.audit_log(session, self._staff_user(), page=self.page, **self.filters)
+        self.rows = [{**row, "action_text": _action_text(self._lang(), row["action"])} for row in rows]
 
     @rx.event
     @staff_required("audit.view")
