@@ -175,13 +175,13 @@ def _take_counter(session: Session, account: StaffAccount, counter: int) -> bool
 
 
 def _use_recovery_code(session: Session, account: StaffAccount, code: str) -> bool:
-    result = session.exec(
-        sa.update(StaffRecoveryCode)
-        .where(StaffRecoveryCode.staff_id == account.id, StaffRecoveryCode.used_at.is_(None),
-               StaffRecoveryCode.code_hash == totp.recovery_hash(account.id, code))
-        .values(used_at=now_utc())
-    )
-    return result.rowcount == 1
+    """Spend an unused recovery code; a miss writes nothing, and of two requests with one code, one wins."""
+    code_hash = totp.recovery_hash(account.id, code)
+    unused = (StaffRecoveryCode.staff_id == account.id, StaffRecoveryCode.used_at.is_(None),
+              StaffRecoveryCode.code_hash == code_hash)
+    if session.exec(select(StaffRecoveryCode.id).where(*unused)).first() is None:
+        return False
+    return session.exec(sa.update(StaffRecoveryCode).where(*unused).values(used_at=now_utc())).rowcount == 1
 
 
 def _succeed(session: Session, account: StaffAccount, client: str, **details) -> StaffUser:
@@ -202,7 +202,8 @@ def second_factor(session: Session, staff_id: int, code: str, client: str) -> St
         counter = totp.matching_counter(secret, code, account.totp_last_counter)
         if counter is not None and _take_counter(session, account, counter):
             return _succeed(session, account, client, factor="totp")
-        session.rollback()  # nothing written: the audit below commits on its own
+        if counter is not None:
+            session.rollback()  # lost a race for this step: drop the empty UPDATE before auditing apart
         raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code")
     if _use_recovery_code(session, account, code):
         left = session.exec(select(sa.func.count()).select_from(StaffRecoveryCode).where(
@@ -210,7 +211,7 @@ def second_factor(session: Session, staff_id: int, code: str, client: str) -> St
         audit.auth_event(session, "auth.staff.recovery_code_used", actor=f"staff:{account.id}",
                          subject=f"staff:{account.id}", client=client, left=left)
         return _succeed(session, account, client, factor="recovery_code")
-    session.rollback()
+    session.rollback()  # as above: only a lost race wrote anything
     raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="recovery")
 
 
