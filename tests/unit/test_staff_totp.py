@@ -65,8 +65,8 @@ def test_totp_right_wrong_reused_and_one_step_either_side():
 
 
 def test_a_code_is_taken_once_even_within_its_step(session):
+    code = fresh_code("observer")  # before this session reads the account
     step = staff.authenticate(session, "observer", PASSWORDS["observer"], "10.2.0.1")
-    code = fresh_code("observer")
     assert staff.second_factor(session, step.staff_id, code, "10.2.0.1").role == "observer"
     session.commit()
     with pytest.raises(ServiceError, match="error.staff_code"):
@@ -177,8 +177,10 @@ def test_attacker_client_is_throttled_while_the_real_user_logs_in_from_another(s
     with pytest.raises(ServiceError, match="error.too_many_attempts"):  # even the right password, from there
         staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], attacker)
 
+    code = fresh_code("tec.bishkek")
+    session.expire_all()  # the account row was reset in another session
     step = staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], office)
-    assert staff.second_factor(session, step.staff_id, fresh_code("tec.bishkek"), office).username == "tec.bishkek"
+    assert staff.second_factor(session, step.staff_id, code, office).username == "tec.bishkek"
     session.commit()
 
     rows = _audit_since(session, since)
@@ -192,8 +194,8 @@ def test_attacker_client_is_throttled_while_the_real_user_logs_in_from_another(s
 
 def test_wrong_codes_count_too(session):
     client = "203.0.113.10"
-    step = staff.authenticate(session, "observer", PASSWORDS["observer"], client)
     right = fresh_code("observer")
+    step = staff.authenticate(session, "observer", PASSWORDS["observer"], client)
     wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
     since = _last_audit_id(session)
     for _ in range(5):
@@ -237,9 +239,9 @@ def test_unknown_user_and_wrong_password_one_answer_same_work_audited_without_na
 
 
 def test_audit_filter_shows_authentication_events_with_readable_names(session):
-    staff.authenticate(session, "observer", PASSWORDS["observer"], "10.4.0.1")
+    code = fresh_code("observer")
     staff.second_factor(session, staff.authenticate(session, "observer", PASSWORDS["observer"], "10.4.0.1").staff_id,
-                        fresh_code("observer"), "10.4.0.1")
+                        code, "10.4.0.1")
     session.commit()
     admin = staff.reload(session, session.exec(select(StaffAccount.id).where(StaffAccount.username == "cec.admin")).one())
     rows, total = staff_records.audit_log(session, admin, auth="auth.staff.")
