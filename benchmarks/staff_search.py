@@ -73,7 +73,7 @@ def main() -> None:
     build(args.applications)
     print(f"built {args.applications:,} applications in {time.perf_counter() - started:.1f} s")
     with Session(get_engine()) as session:
-        users = {name: staff.authenticate(session, name, password, "bench")
+        users = {name: staff.reload(session, staff.authenticate(session, name, password, "bench").staff_id)
                  for name, _, password, *_ in DEMO_STAFF if name in ("cec.admin", "tec.bishkek")}
         sample = session.exec(select(Application, Voter).join(Voter, Voter.id == Application.voter_id).limit(1)).one()
         total = session.exec(select(Application)).all().__len__()

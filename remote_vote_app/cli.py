@@ -1,4 +1,4 @@
-"""Command line: `python -m remote_vote_app.cli migrate | seed | setup`."""
+"""Command line: `python -m remote_vote_app.cli migrate | seed | create-staff | reset-totp`."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> b
 def create_staff(args: argparse.Namespace) -> int:
     from remote_vote_app.i18n import t
     from remote_vote_app.services.errors import ServiceError
-    from remote_vote_app.services.staff import create_account
+    from remote_vote_app.services.staff import create_account, enrol
 
     # No password on the command line: it would stay in the shell history and the process list.
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
@@ -40,6 +40,35 @@ def create_staff(args: argparse.Namespace) -> int:
             account = create_account(session, args.username, args.full_name, password, args.role,
                                      territory_code=args.territory, precinct_number=args.precinct, actor="system:cli")
             print(f"created {account.username} ({account.role})")
+            if args.enrol_at_login:
+                print("two-factor login: the account enrols its authenticator app at first login")
+            else:
+                _print_enrolment(*enrol(session, account, "system:cli"))
+    except ServiceError as exc:
+        print(t("en", exc.code, **exc.params), file=sys.stderr)
+        return 2
+    return 0
+
+
+def _print_enrolment(enrolment, codes: list[str]) -> None:
+    """Shown once, to hand to the staff member in person; nothing of it is logged or kept in clear."""
+    print("Authenticator app (TOTP): scan or paste this URI, or type the secret by hand")
+    print(f"  URI:    {enrolment.uri}")
+    print(f"  secret: {enrolment.secret}")
+    print("One-time recovery codes (each works once, in place of a code from the app):")
+    for code in codes:
+        print(f"  {code}")
+
+
+def reset_totp(args: argparse.Namespace) -> int:
+    from remote_vote_app.i18n import t
+    from remote_vote_app.services.errors import ServiceError
+    from remote_vote_app.services.staff import reset_totp as reset
+
+    try:
+        with session_scope() as session:
+            account = reset(session, args.username, actor="system:cli")
+            print(f"{account.username}: second factor and recovery codes removed; the account enrols again at next login")
     except ServiceError as exc:
         print(t("en", exc.code, **exc.params), file=sys.stderr)
         return 2
@@ -61,12 +90,18 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--territory", help="territory code, for tec_operator (e.g. BISHKEK)")
     staff.add_argument("--precinct", help="remote precinct number, for precinct_member (e.g. ДГ-05)")
     staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    staff.add_argument("--enrol-at-login", action="store_true",
+                       help="do not print a TOTP secret now; the staff member enrols at first login (QR code)")
+    reset = sub.add_parser("reset-totp", help="remove a staff account's TOTP and recovery codes (lost phone)")
+    reset.add_argument("username")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
         print("database is at the latest migration")
     elif args.command == "create-staff":
         return create_staff(args)
+    elif args.command == "reset-totp":
+        return reset_totp(args)
     elif args.command == "seed":
         if not settings.demo_mode:
             print("refusing to seed demo data: DEMO_MODE is off", file=sys.stderr)

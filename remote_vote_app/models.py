@@ -87,6 +87,21 @@ class StaffAccount(SQLModel, table=True):
     precinct_id: Optional[int] = Field(default=None, foreign_key="precinct.id")  # precinct_member's precinct
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # Second factor: the TOTP secret encrypted with a key derived from SECRET_KEY; an account with a
+    # secret but no `totp_enrolled_at` is mid-enrolment and cannot log in until it confirms a code.
+    totp_secret: Optional[str] = None
+    totp_enrolled_at: Optional[dt.datetime] = None
+    totp_last_counter: Optional[int] = None  # the last accepted 30 s step: a code is never taken twice
+
+
+class StaffRecoveryCode(SQLModel, table=True):
+    """A one-time recovery code of a staff account, stored as a keyed hash; used once, then kept used."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staffaccount.id", index=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    used_at: Optional[dt.datetime] = None
 
 
 class Application(SQLModel, table=True):

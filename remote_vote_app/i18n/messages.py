@@ -549,4 +549,67 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "login.eid": ("Электрондук кол тамга / eID", "Электронная подпись / eID", "Electronic signature / eID"),
     # Not found
     "notfound.title": ("Барак табылган жок", "Страница не найдена", "Page not found"),
+    # Staff two-factor login
+    "staff.totp_title": ("Тиркемедеги код", "Код из приложения", "Code from the app"),
+    "staff.totp_lead": ("Аутентификатор тиркемесин ачып, ал азыр көрсөтүп турган кодду киргизиңиз.",
+                        "Откройте приложение-аутентификатор и введите код, который оно сейчас показывает.",
+                        "Open your authenticator app and enter the code it shows now."),
+    "staff.totp_code": ("Аутентификатор тиркемесиндеги код", "Код из приложения-аутентификатора",
+                        "Code from the authenticator app"),
+    "staff.totp_code_hint": ("6 сан. Телефонуңуз жаныңызда жок болсо, запастагы коддордун бирин киргизиңиз.",
+                             "6 цифр. Если телефона нет под рукой, введите один из резервных кодов.",
+                             "6 digits. If you do not have your phone, enter one of your recovery codes."),
+    "staff.totp_submit": ("Кирүүнү ырастоо", "Подтвердить вход", "Confirm the login"),
+    "staff.totp_start_over": ("Кайрадан баштоо", "Начать заново", "Start again"),
+    "staff.enrol_title": ("Аутентификатор тиркемесин туташтырыңыз", "Подключите приложение-аутентификатор",
+                          "Set up your authenticator app"),
+    "staff.enrol_lead": ("Комиссиянын кызматкерлери сырсөз жана тиркемедеги код менен кирет. QR-кодду аутентификатор "
+                         "тиркемеси (мисалы, Google Authenticator, FreeOTP же Aegis) менен сканерлеп, ал көрсөткөн "
+                         "кодду киргизиңиз.",
+                         "Сотрудники комиссий входят с паролем и кодом из приложения. Отсканируйте QR-код "
+                         "приложением-аутентификатором (например, Google Authenticator, FreeOTP или Aegis) и введите "
+                         "код, который оно покажет.",
+                         "Commission staff log in with a password and a code from an app. Scan the QR code with an "
+                         "authenticator app (for example Google Authenticator, FreeOTP or Aegis) and enter the code it "
+                         "shows."),
+    "staff.enrol_qr_alt": ("Аутентификатор тиркемеси үчүн QR-код", "QR-код для приложения-аутентификатора",
+                           "QR code for the authenticator app"),
+    "staff.enrol_secret": ("Сканерлей албай жатасызбы? Ачкычты кол менен киргизиңиз:",
+                           "Не получается отсканировать? Введите ключ вручную:", "Cannot scan it? Type in this key:"),
+    "staff.enrol_once": ("QR-код жана ачкыч ушул жолу гана көрсөтүлөт. Аларды эч кимге бербеңиз.",
+                         "QR-код и ключ показываются только сейчас. Никому их не передавайте.",
+                         "The QR code and the key are shown only now. Do not share them with anyone."),
+    "staff.enrol_confirm": ("Ырастоо жана кирүү", "Подтвердить и войти", "Confirm and log in"),
+    "staff.recovery_title": ("Запастагы коддор", "Резервные коды", "Recovery codes"),
+    "staff.recovery_lead": ("Бул коддорду ишенимдүү жерде сактаңыз. Телефон жоголсо, ар бир код тиркемедеги коддун "
+                            "ордуна бир жолу гана иштейт. Алар мындан кийин көрсөтүлбөйт.",
+                            "Сохраните эти коды в надёжном месте. Если телефон потеряется, каждый код один раз "
+                            "заменит код из приложения. Больше они показаны не будут.",
+                            "Keep these codes somewhere safe. If you lose your phone, each code works once in place "
+                            "of a code from the app. They will not be shown again."),
+    "staff.recovery_done": ("Коддорду сактадым, улантуу", "Я сохранил(а) коды, продолжить", "I have saved the codes, continue"),
+    "error.staff_code": ("Код туура эмес. Тиркеме азыр көрсөтүп турган кодду же колдонула элек запастагы кодду киргизиңиз.",
+                         "Неверный код. Введите код, который сейчас показывает приложение, или неиспользованный "
+                         "резервный код.",
+                         "Wrong code. Enter the code the app shows now, or a recovery code you have not used."),
+    "error.staff_step_expired": ("Кодду киргизүү убактысы бүттү. Колдонуучунун аты жана сырсөз менен кайра кириңиз.",
+                                 "Время для ввода кода истекло. Войдите снова: имя пользователя и пароль.",
+                                 "The time to enter the code has run out. Log in again with your username and password."),
+    "error.staff_unknown": ("Мындай кызматкердин эсеби жок.", "Такой учётной записи сотрудника нет.",
+                            "There is no staff account with that username."),
+    "audit.auth_filter": ("Кирүү окуялары", "События входа", "Login events"),
+    "audit.auth.all": ("Бардык кирүү окуялары", "Все события входа", "All login events"),
+    "audit.auth.staff": ("Кызматкерлердин бардык кирүүлөрү", "Все входы сотрудников", "All staff logins"),
+    "audit.action.auth.staff.success": ("Кызматкер кирди", "Сотрудник вошёл", "Staff member logged in"),
+    "audit.action.auth.staff.password_failure": ("Кызматкер: сырсөз туура эмес", "Сотрудник: неверный пароль",
+                                                 "Staff: wrong password"),
+    "audit.action.auth.staff.totp_failure": ("Кызматкер: код туура эмес", "Сотрудник: неверный код", "Staff: wrong code"),
+    "audit.action.auth.staff.lockout": ("Кызматкер: кирүү убактылуу токтотулду", "Сотрудник: вход временно заблокирован",
+                                        "Staff: login temporarily locked"),
+    "audit.action.auth.staff.recovery_code_used": ("Кызматкер: запастагы код колдонулду",
+                                                   "Сотрудник: использован резервный код", "Staff: recovery code used"),
+    "audit.action.auth.staff.totp_enrolled": ("Кызматкер: аутентификатор туташтырылды",
+                                              "Сотрудник: подключён аутентификатор", "Staff: authenticator set up"),
+    "audit.action.staff.totp_reset": ("Кызматкердин аутентификатору өчүрүлдү", "Аутентификатор сотрудника сброшен",
+                                      "Staff authenticator reset"),
 }

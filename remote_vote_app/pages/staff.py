@@ -71,19 +71,80 @@ def _select(name: str, label_key: str, options: rx.Var, value_key: str, label_of
 # --- login ---
 
 
+def _code_form(on_submit, button_key: str, button_id: str) -> rx.Component:
+    return rx.el.form(
+        text_field("code", "staff.totp_code", "staff.totp_code_hint", input_mode="numeric",
+                   auto_complete="one-time-code", max_length=16, auto_focus=True),
+        submit_button(button_key, id=button_id),
+        on_submit=on_submit,
+        reset_on_submit=True,
+        no_validate=True,
+    )
+
+
+def _start_over() -> rx.Component:
+    return rx.el.p(rx.el.button(tr["staff.totp_start_over"], type="button", on_click=StaffLoginState.start_over,
+                                class_name="link-button"))
+
+
+def _password_step() -> rx.Component:
+    return rx.el.form(
+        text_field("username", "staff.username", None, auto_complete="username", max_length=64),
+        text_field("password", "staff.password", None, type="password", auto_complete="current-password",
+                   max_length=200),
+        submit_button("staff.login", id="staff-login"),
+        on_submit=StaffLoginState.login,
+        reset_on_submit=False,
+        no_validate=True,
+    )
+
+
+def _code_step() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(tr["staff.totp_title"], id="step-heading"),
+        rx.el.p(tr["staff.totp_lead"]),
+        _code_form(StaffLoginState.submit_code, "staff.totp_submit", "staff-code"),
+        _start_over(),
+        aria_labelledby="step-heading",
+    )
+
+
+def _enrol_step() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(tr["staff.enrol_title"], id="step-heading"),
+        rx.el.p(tr["staff.enrol_lead"]),
+        rx.el.img(src=StaffLoginState.enrol_qr, alt=tr["staff.enrol_qr_alt"], id="enrol-qr", width="220",
+                  height="220"),
+        rx.el.p(tr["staff.enrol_secret"], " ", rx.el.code(StaffLoginState.enrol_secret, id="enrol-secret")),
+        rx.el.p(tr["staff.enrol_once"], class_name="hint"),
+        _code_form(StaffLoginState.confirm_enrolment, "staff.enrol_confirm", "staff-enrol-confirm"),
+        _start_over(),
+        aria_labelledby="step-heading",
+    )
+
+
+def _recovery_step() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(tr["staff.recovery_title"], id="recovery-heading", tab_index=-1),
+        rx.el.p(tr["staff.recovery_lead"]),
+        rx.el.ul(rx.foreach(StaffLoginState.recovery_codes, lambda c: rx.el.li(rx.el.code(c))), id="recovery-codes"),
+        rx.el.button(tr["staff.recovery_done"], type="button", on_click=StaffLoginState.finish, class_name="button",
+                     id="recovery-done"),
+        aria_labelledby="recovery-heading",
+    )
+
+
 def staff_login() -> rx.Component:
     return page(
         rx.el.h1(tr["staff.login_title"]),
         notice(),
         error_summary(),
-        rx.el.form(
-            text_field("username", "staff.username", None, auto_complete="username", max_length=64),
-            text_field("password", "staff.password", None, type="password", auto_complete="current-password",
-                       max_length=200),
-            submit_button("staff.login", id="staff-login"),
-            on_submit=StaffLoginState.login,
-            reset_on_submit=False,
-            no_validate=True,
+        rx.match(
+            StaffLoginState.step,
+            ("code", _code_step()),
+            ("enrol", _enrol_step()),
+            ("recovery_codes", _recovery_step()),
+            _password_step(),
         ),
     )
 
@@ -468,6 +529,8 @@ def audit_page() -> rx.Component:
                 text_field("entity_id", "audit.entity_id", None, default_value=f["entity_id"], max_length=60),
                 text_field("action", "audit.action", None, default_value=f["action"], max_length=60),
                 text_field("actor", "audit.actor", None, default_value=f["actor"], max_length=60),
+                _select("auth", "audit.auth_filter", AuditState.auth_options, "value", lambda o: o["label"],
+                        value=f["auth"]),
                 class_name="filters",
             ),
             submit_button("search.submit", id="audit-search"),
@@ -478,7 +541,10 @@ def audit_page() -> rx.Component:
         _table(tr["audit.title"], [tr["detail.when"], tr["detail.actor"], tr["detail.action"], tr["audit.entity"],
                                    tr["audit.entity_id"], tr["detail.details"]],
                AuditState.rows,
-               lambda r: [rx.el.td(r["at"]), rx.el.td(r["actor"]), rx.el.td(r["action"]), rx.el.td(r["entity"]),
+               lambda r: [rx.el.td(r["at"]), rx.el.td(r["actor"]),
+                          rx.el.td(r["action_text"], rx.cond(r["action_text"] != r["action"],
+                                                              rx.el.span(" (", rx.el.code(r["action"]), ")"))),
+                          rx.el.td(r["entity"]),
                           rx.el.td(r["entity_id"]), rx.el.td(r["details"], class_name="pre")],
                "audit-table"),
         rx.el.div(

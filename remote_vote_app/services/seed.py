@@ -165,6 +165,14 @@ DEMO_STAFF = [
     ("uik.dg05", "Член УИК ДГ-05 (Ош)", "demo-uik-2024!", "precinct_member", None, "ДГ-05"),
     ("observer", "Наблюдатель", "demo-observer-2024", "observer", None, None),
 ]
+# Demo accounts' TOTP secrets, published in the README (demo only): add one to an authenticator app,
+# or compute codes with `pyotp.TOTP(secret).now()`.
+DEMO_STAFF_TOTP = {
+    "cec.admin": "HJTY3GJSKFMUEBXMOVFRMI446YTTGPQW",
+    "tec.bishkek": "6VHQLFJWBJBVI6LA2S3CMOGGBQUUTV5L",
+    "uik.dg05": "SEJVXG4752375Y4RY7MODQAFQKPJ3M7X",
+    "observer": "I3LHUXUUDEGJAQRIJNQHB5EAEWO7L7S6",
+}
 
 
 def is_seeded(session: Session) -> bool:
@@ -277,11 +285,12 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
         ))
     session.add_all(rows)
     session.flush()
-    from remote_vote_app.services.staff import create_account
+    from remote_vote_app.services.staff import create_account, enrol
 
     for username, name, password, role, territory, precinct in DEMO_STAFF:
-        create_account(session, username, name, password, role, territory_code=territory, precinct_number=precinct,
-                       actor="system:demo-seed")
+        account = create_account(session, username, name, password, role, territory_code=territory,
+                                 precinct_number=precinct, actor="system:demo-seed")
+        enrol(session, account, "system:demo-seed", DEMO_STAFF_TOTP[username])
     _demo_applications(session, rng, applications)
 
 

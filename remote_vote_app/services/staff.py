@@ -1,17 +1,20 @@
-"""Commission staff: accounts, password login, roles and what each role may do and see."""
+"""Commission staff: accounts, two-factor login (password, then TOTP), roles and what each role may do and see."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from remote_vote_app.models import Precinct, StaffAccount, Territory
-from remote_vote_app.services import audit, ratelimit
-from remote_vote_app.services.ratelimit import parse
+from remote_vote_app.models import Precinct, StaffAccount, StaffRecoveryCode, Territory
+from remote_vote_app.services import audit, ratelimit, totp
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.ratelimit import LoginThrottle, parse
+from remote_vote_app.settings import settings
 from remote_vote_app.services.errors import Forbidden, ServiceError
 
 ROLES = ("cec_admin", "tec_operator", "precinct_member", "observer")
@@ -32,8 +35,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
 # A hash to verify against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-LOGIN_PER_USER = parse("5/15 minutes")
-LOGIN_PER_CLIENT = parse("30/hour")
+# Wrong passwords and codes count per (username, client), so an attacker cannot lock a real user
+# out from elsewhere; every attempt from one client also counts against a per-client limit.
+throttle = LoginThrottle(scope="staff")
+LOGIN_PER_CLIENT = parse(settings.login_limit_per_client)
+SECOND_STEP_SECONDS = 300  # between a right password and its code
 MIN_PASSWORD = 12
 
 
@@ -94,26 +100,179 @@ def create_account(
     return account
 
 
-def authenticate(session: Session, username: str, password: str, client: str) -> StaffUser:
-    """The user for a right username and password; the same error for any wrong pair."""
-    username = (username or "").strip().lower()
-    user_key, client_key = ratelimit.key(f"staff:{username}"), ratelimit.key(client)
-    ratelimit.count(LOGIN_PER_CLIENT, "staff-client", client_key)
-    ratelimit.check(LOGIN_PER_USER, "staff-user", user_key)
+@dataclass(frozen=True)
+class PasswordStep:
+    """A right password: the account must now give a TOTP code, or enrol first."""
+
+    staff_id: int
+    enrolled: bool
+
+
+def _subject(account: StaffAccount | None, username: str) -> str:
+    return f"staff:{account.id}" if account is not None else ratelimit.key("staff:" + username)[:16]
+
+
+def _refuse(action: str, account: StaffAccount | None, username: str, client: str, code: str, **details) -> ServiceError:
+    """Count and audit a wrong answer; a failure that starts a lockout is audited as one too.
+
+    Called only on paths whose session holds no uncommitted writes (the audit commits on its own)."""
+    subject = _subject(account, username)
+    audit.auth_event(None, action, subject=subject, client=client, **details)
+    if throttle.failure(username, client):
+        audit.auth_event(None, "auth.staff.lockout", subject=subject, client=client)
+    return ServiceError(code)
+
+
+def _checked(action: str, account: StaffAccount | None, username: str, client: str) -> None:
+    """Refuse (and audit) an attempt from a client that this identifier is throttled for."""
+    refusal = throttle.locked(username, client)
+    if refusal is not None:
+        audit.auth_event(None, action, subject=_subject(account, username), client=client, reason="throttled")
+        raise refusal
+
+
+def authenticate(session: Session, username: str, password: str, client: str) -> PasswordStep:
+    """The first factor. Any wrong pair (unknown username included) gives one answer in the same time."""
+    username = (username or "").strip().lower()[:64]
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
+    try:
+        ratelimit.count(LOGIN_PER_CLIENT, "staff-client", ratelimit.key(client))
+    except ServiceError:
+        audit.auth_event(None, "auth.staff.password_failure", subject=_subject(account, username), client=client,
+                         reason="client_limit")
+        raise
+    _checked("auth.staff.password_failure", account, username, client)
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
         ok = account is not None and account.active
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        ratelimit.record(LOGIN_PER_USER, "staff-user", user_key)
-        raise ServiceError("error.staff_login")
+        raise _refuse("auth.staff.password_failure", account, username, client, "error.staff_login",
+                      reason="inactive" if account is not None and not account.active else "password")
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
         session.add(account)
-    audit.record(session, f"staff:{account.id}", "staff.login", "staff", account.username)
+    return PasswordStep(account.id, account.totp_enrolled_at is not None and account.totp_secret is not None)
+
+
+def _account(session: Session, staff_id: int) -> StaffAccount:
+    account = session.get(StaffAccount, staff_id) if staff_id else None
+    if account is None or not account.active:
+        raise ServiceError("error.staff_step_expired")
+    return account
+
+
+def _take_counter(session: Session, account: StaffAccount, counter: int) -> bool:
+    """Record the step as used, atomically: of two requests with the same code, one wins."""
+    result = session.exec(
+        sa.update(StaffAccount)
+        .where(StaffAccount.id == account.id,
+               sa.or_(StaffAccount.totp_last_counter.is_(None), StaffAccount.totp_last_counter < counter))
+        .values(totp_last_counter=counter)
+    )
+    return result.rowcount == 1
+
+
+def _use_recovery_code(session: Session, account: StaffAccount, code: str) -> bool:
+    """Spend an unused recovery code; a miss writes nothing, and of two requests with one code, one wins."""
+    code_hash = totp.recovery_hash(account.id, code)
+    unused = (StaffRecoveryCode.staff_id == account.id, StaffRecoveryCode.used_at.is_(None),
+              StaffRecoveryCode.code_hash == code_hash)
+    if session.exec(select(StaffRecoveryCode.id).where(*unused)).first() is None:
+        return False
+    return session.exec(sa.update(StaffRecoveryCode).where(*unused).values(used_at=now_utc())).rowcount == 1
+
+
+def _succeed(session: Session, account: StaffAccount, client: str, **details) -> StaffUser:
+    throttle.success(account.username, client)
+    audit.auth_event(session, "auth.staff.success", actor=f"staff:{account.id}", subject=f"staff:{account.id}",
+                     client=client, **details)
     return _user(account)
+
+
+def second_factor(session: Session, staff_id: int, code: str, client: str) -> StaffUser:
+    """The second factor of an enrolled account: a TOTP code, or else one unused recovery code."""
+    account = _account(session, staff_id)
+    _checked("auth.staff.totp_failure", account, account.username, client)
+    secret = totp.decrypt(account.totp_secret or "") if account.totp_enrolled_at else None
+    if secret is None:
+        raise ServiceError("error.staff_step_expired")
+    if totp.looks_like_totp(code):
+        counter = totp.matching_counter(secret, code, account.totp_last_counter)
+        if counter is not None and _take_counter(session, account, counter):
+            return _succeed(session, account, client, factor="totp")
+        if counter is not None:
+            session.rollback()  # lost a race for this step: drop the empty UPDATE before auditing apart
+        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code")
+    if _use_recovery_code(session, account, code):
+        left = session.exec(select(sa.func.count()).select_from(StaffRecoveryCode).where(
+            StaffRecoveryCode.staff_id == account.id, StaffRecoveryCode.used_at.is_(None))).one()
+        audit.auth_event(session, "auth.staff.recovery_code_used", actor=f"staff:{account.id}",
+                         subject=f"staff:{account.id}", client=client, left=left)
+        return _succeed(session, account, client, factor="recovery_code")
+    session.rollback()  # as above: only a lost race wrote anything
+    raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="recovery")
+
+
+def _issue_recovery_codes(session: Session, account: StaffAccount) -> list[str]:
+    """Fresh recovery codes replacing any earlier ones; the plain codes are returned once, never stored."""
+    session.exec(sa.delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == account.id))
+    codes = totp.new_recovery_codes()
+    session.add_all(StaffRecoveryCode(staff_id=account.id, code_hash=totp.recovery_hash(account.id, c)) for c in codes)
+    return codes
+
+
+def start_enrolment(session: Session, staff_id: int) -> totp.Enrolment:
+    """A new secret for an account that has none confirmed yet (shown once; a reload draws another)."""
+    account = _account(session, staff_id)
+    if account.totp_enrolled_at is not None:
+        raise Forbidden("error.forbidden")
+    secret = totp.new_secret()
+    account.totp_secret, account.totp_last_counter = totp.encrypt(secret), None
+    session.add(account)
+    return totp.enrolment(secret, account.username)
+
+
+def confirm_enrolment(session: Session, staff_id: int, code: str, client: str) -> tuple[StaffUser, list[str]]:
+    """The first right code from the app completes enrolment and the login; returns the recovery codes."""
+    account = _account(session, staff_id)
+    _checked("auth.staff.totp_failure", account, account.username, client)
+    secret = totp.decrypt(account.totp_secret or "") if account.totp_enrolled_at is None else None
+    if secret is None:
+        raise ServiceError("error.staff_step_expired")
+    counter = totp.matching_counter(secret, code, None)
+    if counter is None:
+        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="enrolment")
+    account.totp_enrolled_at, account.totp_last_counter = now_utc(), counter
+    session.add(account)
+    codes = _issue_recovery_codes(session, account)
+    audit.auth_event(session, "auth.staff.totp_enrolled", actor=f"staff:{account.id}", subject=f"staff:{account.id}",
+                     client=client, via="login")
+    return _succeed(session, account, client, factor="totp"), codes
+
+
+def enrol(session: Session, account: StaffAccount, actor: str, secret: str | None = None) -> tuple[totp.Enrolment, list[str]]:
+    """Enrol without a confirming code (the CLI, the demo seed): the caller hands the secret over."""
+    secret = secret or totp.new_secret()
+    account.totp_secret, account.totp_enrolled_at, account.totp_last_counter = totp.encrypt(secret), now_utc(), None
+    session.add(account)
+    session.flush()
+    codes = _issue_recovery_codes(session, account)
+    audit.auth_event(session, "auth.staff.totp_enrolled", actor=actor, subject=f"staff:{account.id}", via=actor)
+    return totp.enrolment(secret, account.username), codes
+
+
+def reset_totp(session: Session, username: str, actor: str) -> StaffAccount:
+    """Forget the second factor (lost phone): the account enrols again at its next login."""
+    account = session.exec(select(StaffAccount).where(StaffAccount.username == username.strip().lower())).first()
+    if account is None:
+        raise ServiceError("error.staff_unknown")
+    account.totp_secret = account.totp_enrolled_at = account.totp_last_counter = None
+    session.add(account)
+    session.exec(sa.delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == account.id))
+    audit.record(session, actor, "staff.totp_reset", "staff", account.username)
+    return account
 
 
 def reload(session: Session, staff_id: int) -> StaffUser | None:

@@ -201,10 +201,17 @@ def voter_list_csv(data: dict) -> str:
 # --- audit log ---
 
 
+# The authentication filter: a prefix (every login event, every staff login) or one staff action.
+AUTH_FILTERS = ("auth.", "auth.staff.", "auth.staff.success", "auth.staff.password_failure", "auth.staff.totp_failure",
+                "auth.staff.lockout", "auth.staff.recovery_code_used", "auth.staff.totp_enrolled")
+
+
 def audit_log(session: Session, user: StaffUser, entity: str = "", action: str = "", actor: str = "",
-              entity_id: str = "", page: int = 1, page_size: int = 50) -> tuple[list[dict[str, str]], int]:
+              entity_id: str = "", page: int = 1, page_size: int = 50, auth: str = "") -> tuple[list[dict[str, str]], int]:
     require(user, "audit.view")
     stmt = select(AuditEvent)
+    if auth in AUTH_FILTERS:
+        stmt = stmt.where(AuditEvent.entity == "auth", AuditEvent.action.startswith(auth))
     if entity:
         stmt = stmt.where(AuditEvent.entity == entity)
     if action:

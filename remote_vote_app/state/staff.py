@@ -6,12 +6,14 @@ import asyncio
 import datetime as dt
 import functools
 import math
+import time
 from typing import Any, Callable
 
 import reflex as rx
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import duration, t
+from remote_vote_app.i18n.messages import MESSAGES
 from remote_vote_app.services import applications, audit, dashboard, elections, faceid, precincts, register, staff
 from remote_vote_app.services import sessions, staff_records
 from remote_vote_app.services.applications import Draft
@@ -34,6 +36,12 @@ def _date(value: object) -> dt.date | None:
         return dt.date.fromisoformat(str(value or "").strip()) if value else None
     except ValueError:
         return None
+
+
+def _action_text(lang: str, action: str) -> str:
+    """A readable name for an audited action (or an authentication filter), else the action itself."""
+    key = {"auth.": "audit.auth.all", "auth.staff.": "audit.auth.staff"}.get(action, f"audit.action.{action}")
+    return t(lang, key) if key in MESSAGES else action
 
 
 class StaffState(AppState):
@@ -85,8 +93,9 @@ class StaffState(AppState):
         for cls in StaffState.get_substates():
             (await self.get_state(cls)).reset()
 
-    async def _start_staff_session(self, user: StaffUser, method: str = "password"):
-        """A fully authenticated staff member: a new server-side session, then the cookie exchange."""
+    async def _start_staff_session(self, user: StaffUser, method: str = "password_totp"):
+        """The one place a staff session begins (after both factors): a new server-side session,
+        then the cookie exchange."""
         if self._staff_id and self._staff_id != user.id:
             await self._forget_staff_data()
         with session_scope() as session:
@@ -134,9 +143,36 @@ def staff_required(permission: str) -> Callable:
 
 
 class StaffLoginState(StaffState):
+    """Password, then the TOTP code (or enrolment at first login). Between the two steps only the
+    account id and a deadline are kept, server-side; never the password."""
+
+    step: str = "password"  # password | code | enrol | recovery_codes
+    enrol_qr: str = ""  # shown once during enrolment, then cleared
+    enrol_secret: str = ""
+    recovery_codes: list[str] = []
+    _pending_staff_id: int = 0
+    _pending_until: float = 0.0
+
+    def _restart(self) -> None:
+        self.step, self.enrol_qr, self.enrol_secret, self.recovery_codes = "password", "", "", []
+        self._pending_staff_id, self._pending_until = 0, 0.0
+
+    def _pending(self) -> int:
+        """The account that gave a right password, if that was recent enough."""
+        if self._pending_staff_id and time.time() < self._pending_until:
+            return self._pending_staff_id
+        self._restart()
+        self.error_entries = {"form": {"key": "error.staff_step_expired"}}
+        return 0
+
+    async def _finish(self, user: StaffUser):
+        self._restart()  # nothing of the login steps stays
+        return await self._start_staff_session(user)
+
     @rx.event
     def on_load(self):
         self.error_entries = {}
+        self._restart()
         if self._staff_user(touch=False):
             return rx.redirect("/staff")
         return AppState.page_ready
@@ -144,14 +180,74 @@ class StaffLoginState(StaffState):
     @rx.event
     async def login(self, form_data: dict):
         self._clear_messages()
+        self._restart()
         try:
             with session_scope() as session:
-                user = staff.authenticate(session, str(form_data.get("username", "")),
+                step = staff.authenticate(session, str(form_data.get("username", "")),
                                           str(form_data.get("password", "")), self._client())
+                enrolment = None if step.enrolled else staff.start_enrolment(session, step.staff_id)
         except ServiceError as exc:
             self._show(exc)
             return
-        return await self._start_staff_session(user)
+        self._pending_staff_id, self._pending_until = step.staff_id, time.time() + staff.SECOND_STEP_SECONDS
+        if enrolment is not None:
+            self.step, self.enrol_qr, self.enrol_secret = "enrol", enrolment.qr, enrolment.secret
+        else:
+            self.step = "code"  # the code field takes the focus as it appears (autofocus)
+
+    @rx.event
+    async def submit_code(self, form_data: dict):
+        self._clear_messages()
+        staff_id = self._pending()
+        if not staff_id or self.step != "code":
+            return
+        try:
+            with session_scope() as session:
+                user = staff.second_factor(session, staff_id, str(form_data.get("code", "")), self._client())
+        except ServiceError as exc:
+            self._show_code_error(exc)
+            return
+        return await self._finish(user)
+
+    @rx.event
+    async def confirm_enrolment(self, form_data: dict):
+        self._clear_messages()
+        staff_id = self._pending()
+        if not staff_id or self.step != "enrol":
+            return
+        try:
+            with session_scope() as session:
+                _user, codes = staff.confirm_enrolment(session, staff_id, str(form_data.get("code", "")), self._client())
+        except ServiceError as exc:
+            self._show_code_error(exc)
+            return
+        # The session starts once the codes are noted down ("continue"); until then only the id waits.
+        self._pending_until = time.time() + staff.SECOND_STEP_SECONDS
+        self.step, self.enrol_qr, self.enrol_secret, self.recovery_codes = "recovery_codes", "", "", codes
+        return rx.set_focus("recovery-heading")
+
+    def _show_code_error(self, exc: ServiceError) -> None:
+        if exc.code == "error.staff_code":
+            self.error_entries = {"code": {"key": exc.code}}
+        else:  # throttled or expired: start again from the password
+            self._restart()
+            self._show(exc)
+
+    @rx.event
+    async def finish(self):
+        """Recovery codes noted down: clear them and go to work."""
+        staff_id = self._pending() if self.step == "recovery_codes" else 0
+        if not staff_id:
+            return None
+        with session_scope() as session:
+            user = staff.reload(session, staff_id)
+        return await self._finish(user) if user is not None else None
+
+    @rx.event
+    def start_over(self):
+        self._clear_messages()
+        self._restart()
+        return rx.set_focus("username")
 
 
 class DashboardState(StaffState):
@@ -572,11 +668,16 @@ class AuditState(StaffState):
     rows: list[dict[str, str]] = []
     total: int = 0
     page: int = 1
-    filters: dict[str, str] = {"entity": "", "action": "", "actor": "", "entity_id": ""}
+    filters: dict[str, str] = {"entity": "", "action": "", "actor": "", "entity_id": "", "auth": ""}
+
+    @rx.var
+    def auth_options(self) -> list[dict[str, str]]:
+        return [{"value": value, "label": _action_text(self._lang(), value)} for value in staff_records.AUTH_FILTERS]
 
     def _run(self) -> None:
         with session_scope() as session:
-            self.rows, self.total = staff_records.audit_log(session, self._staff_user(), page=self.page, **self.filters)
+            rows, self.total = staff_records.audit_log(session, self._staff_user(), page=self.page, **self.filters)
+        self.rows = [{**row, "action_text": _action_text(self._lang(), row["action"])} for row in rows]
 
     @rx.event
     @staff_required("audit.view")

@@ -11,10 +11,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 # The test process imports app modules (demo voters, fixtures); the server gets its own env below.
 os.environ.setdefault("DEMO_MODE", "1")
 
+import pyotp  # noqa: E402
 import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -174,3 +176,34 @@ def keyboard_log_in(page: Page, base_url: str, pin: str, document: str) -> None:
     code_input.focus()
     page.keyboard.type(read_code(page, base_url))
     page.keyboard.press("Enter")
+
+
+_staff_steps: dict[str, int] = {}
+
+
+def staff_code(username: str) -> str:
+    """The demo account's current TOTP code, as the app shows it; a code is taken once per 30 s step,
+    so a second login of the same account waits for the next step."""
+    from remote_vote_app.services.seed import DEMO_STAFF_TOTP
+
+    while int(time.time() // 30) <= _staff_steps.get(username, -1):
+        time.sleep(0.5)
+    step = _staff_steps[username] = int(time.time() // 30)
+    return pyotp.TOTP(DEMO_STAFF_TOTP[username]).at(step * 30)
+
+
+def staff_log_in(page: Page, base_url: str, username: str, check: bool = False) -> None:
+    """Log a demo staff member in: password, then the code from the authenticator app (focus moves to it)."""
+    from remote_vote_app.services.seed import DEMO_STAFF
+
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(next(row[2] for row in DEMO_STAFF if row[0] == username))
+    page.get_by_role("button", name="Войти").click()
+    code = page.get_by_label("Код из приложения-аутентификатора")
+    expect(code).to_be_focused()
+    if check:
+        check_a11y(page)
+    code.fill(staff_code(username))
+    page.get_by_role("button", name="Подтвердить вход").click()
+    expect(page.locator("#staff-who")).to_be_visible()

@@ -1,15 +1,14 @@
-"""Staff journeys per role (desktop): statistics that move live, in-person filing, voter lists, precincts, audit."""
+"""Staff journeys per role (desktop): two-factor login and enrolment, statistics that move live, in-person filing,
+voter lists, precincts, audit."""
 
 import re
 
+import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
-from remote_vote_app.services.seed import DEMO_STAFF
-from tests.e2e.conftest import DESKTOP, check_a11y, log_in
-from tests.e2e.fixtures import STAFF_JOURNEY_VOTERS
-
-PASSWORDS = {row[0]: row[2] for row in DEMO_STAFF}
+from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
+from tests.e2e.fixtures import ENROL_STAFF, STAFF_JOURNEY_VOTERS
 
 
 @pytest.fixture
@@ -17,16 +16,8 @@ def viewport():
     return DESKTOP  # staff work at desks; the voter journeys cover phones
 
 
-def staff_login(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/staff/login")
-    page.get_by_label("Имя пользователя").fill(username)
-    page.get_by_label("Пароль").fill(PASSWORDS[username])
-    page.get_by_role("button", name="Войти").click()
-    expect(page.locator("#staff-who")).to_be_visible()
-
-
 def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: Page, base_url: str, browser, console):
-    staff_login(page, base_url, "cec.admin")
+    staff_log_in(page, base_url, "cec.admin", check=True)  # axe on the code step too
     expect(page.get_by_role("heading", name="Статистика заявлений")).to_be_visible()
     total = page.locator("#stat-total")
     expect(total).to_have_text(re.compile(r"^\d+$"))
@@ -91,13 +82,19 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
     page.get_by_role("button", name="Найти").click()
     expect(page.locator("#audit-table")).to_contain_text("precinct.moved")
     check_a11y(page)
+    # Authentication events, under readable names: this admin's own login is there.
+    page.get_by_label("Идентификатор записи").fill("")
+    page.get_by_label("События входа").select_option(label="Сотрудник вошёл")
+    page.get_by_role("button", name="Найти").click()
+    expect(page.locator("#audit-table tbody tr").first).to_contain_text("Сотрудник вошёл")
+    expect(page.locator("#audit-table")).not_to_contain_text("precinct.moved")
     page.get_by_role("link", name="Выборы", exact=True).click()
     expect(page.get_by_role("heading", name="Даты выборов")).to_be_visible()
     check_a11y(page)
 
 
 def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
-    staff_login(page, base_url, "uik.dg05")
+    staff_log_in(page, base_url, "uik.dg05")
     expect(page).to_have_url(re.compile(r"/staff/lists/?$"))
     expect(page.locator("#list-heading")).to_contain_text("ДГ-05")
     expect(page.locator("#preliminary")).to_be_visible()
@@ -117,7 +114,7 @@ def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
 
 
 def test_tec_operator_files_in_person_but_cannot_read_the_audit(page: Page, base_url: str):
-    staff_login(page, base_url, "tec.bishkek")
+    staff_log_in(page, base_url, "tec.bishkek")
     expect(page.get_by_role("link", name="Журнал аудита")).to_have_count(0)
     page.goto(f"{base_url}/staff/audit")
     expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")
@@ -130,7 +127,7 @@ def test_tec_operator_files_in_person_but_cannot_read_the_audit(page: Page, base
 
 
 def test_observer_sees_statistics_only(page: Page, base_url: str):
-    staff_login(page, base_url, "observer")
+    staff_log_in(page, base_url, "observer")
     expect(page.locator("#stat-total")).to_be_visible()
     expect(page.locator("#anomalies")).to_have_count(0)
     expect(page.get_by_role("navigation", name="Меню сотрудника").get_by_role("link")).to_have_count(1)
@@ -141,3 +138,32 @@ def test_observer_sees_statistics_only(page: Page, base_url: str):
     page.goto(f"{base_url}/staff")
     expect(page).to_have_url(re.compile(r"/staff/login/?$"))
     check_a11y(page)
+
+
+def test_first_login_enrols_the_authenticator_app_and_shows_recovery_codes_once(page: Page, base_url: str):
+    username, password = ENROL_STAFF
+    page.goto(f"{base_url}/staff/login")
+    page.get_by_label("Имя пользователя").fill(username)
+    page.get_by_label("Пароль").fill(password)
+    page.get_by_role("button", name="Войти").click()
+    expect(page.get_by_role("heading", name="Подключите приложение-аутентификатор")).to_be_visible()
+    qr = page.get_by_role("img", name="QR-код для приложения-аутентификатора")
+    expect(qr).to_be_visible()
+    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    secret = page.locator("#enrol-secret").inner_text().replace(" ", "")
+    code = page.get_by_label("Код из приложения-аутентификатора")
+    expect(code).to_be_focused()
+    check_a11y(page)
+
+    right = pyotp.TOTP(secret).now()
+    code.fill(f"{(int(right) + 500_000) % 1_000_000:06d}")
+    page.get_by_role("button", name="Подтвердить и войти").click()
+    expect(page.get_by_role("alert")).to_contain_text("Неверный код")
+    page.get_by_label("Код из приложения-аутентификатора").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Подтвердить и войти").click()
+    expect(page.get_by_role("heading", name="Резервные коды")).to_be_visible()
+    expect(page.locator("#recovery-codes").get_by_role("listitem")).to_have_count(10)
+    check_a11y(page)
+    page.get_by_role("button", name="Я сохранил(а) коды, продолжить").click()
+    expect(page.locator("#staff-who")).to_be_visible()
+    expect(page.locator("#recovery-codes")).to_have_count(0)

@@ -14,6 +14,7 @@ from remote_vote_app.services.seed import DEMO_STAFF
 from remote_vote_app.state import staff as staff_states
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.staff import StaffState
+from tests.support.staff import PASSWORDS, fresh_code
 from tests.support.states import Browser
 from tests.unit.test_state_security import _redirect_target, login as voter_login
 
@@ -23,6 +24,8 @@ OPEN_HANDLERS = {
     "set_lang", "page_ready", "logout",  # AppState: language and the voter's own logout
     "staff_logout",  # ends one's own staff session
     "on_load", "login",  # StaffLoginState: the way in
+    # ... and its later steps: each acts only on the account id the right password left server-side
+    "submit_code", "confirm_enrolment", "finish", "start_over",
     "follow",  # background refresh: re-checks the account and stats.view on every tick
 }
 STAFF_CLASSES = [StaffState, *sorted(StaffState.get_substates(), key=lambda c: c.__name__)]
@@ -41,8 +44,8 @@ def _args(fn) -> list:
 
 def _staff_browser(username: str) -> Browser:
     browser = Browser()
-    password = next(row[2] for row in DEMO_STAFF if row[0] == username)
-    result = browser.call(staff_states.StaffLoginState, "login", {"username": username, "password": password})
+    browser.call(staff_states.StaffLoginState, "login", {"username": username, "password": PASSWORDS[username]})
+    result = browser.call(staff_states.StaffLoginState, "submit_code", {"code": fresh_code(username)})
     assert "/staff" in repr(result), browser.state(staff_states.StaffLoginState).error_entries
     return browser
 

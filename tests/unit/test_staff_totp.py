@@ -1,0 +1,262 @@
+"""Staff two-factor login: TOTP codes, recovery codes, enrolment, throttling that spares the victim, audit."""
+
+import logging
+import pickle
+import time
+import uuid
+
+import pyotp
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from remote_vote_app import cli
+from remote_vote_app.db import session_scope
+from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode
+from remote_vote_app.services import ratelimit, staff, staff_records, totp
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.state import staff as staff_states
+from remote_vote_app.state.staff import StaffLoginState, StaffState
+from tests.support.staff import PASSWORDS, fresh_code
+from tests.support.states import Browser
+
+PASSWORD = "a-very-long-password"
+
+
+def _last_audit_id(session) -> int:
+    return session.exec(select(func.max(AuditEvent.id))).one() or 0
+
+
+def _audit_since(session, since: int) -> list[AuditEvent]:
+    session.expire_all()
+    return list(session.exec(select(AuditEvent).where(AuditEvent.id > since).order_by(AuditEvent.id)))
+
+
+def _new_account(enrolled: bool = False) -> tuple[str, int, str | None, list[str]]:
+    """A fresh observer account: (username, id, TOTP secret or None, recovery codes)."""
+    username = f"t.{uuid.uuid4().hex[:8]}"
+    with session_scope() as session:
+        account = staff.create_account(session, username, "Test", PASSWORD, "observer")
+        secret, codes = None, []
+        if enrolled:
+            enrolment, codes = staff.enrol(session, account, "system:test")
+            secret = enrolment.secret.replace(" ", "")
+        return username, account.id, secret, codes
+
+
+# --- codes ---
+
+
+def test_totp_right_wrong_reused_and_one_step_either_side():
+    secret = totp.new_secret()
+    app = pyotp.TOTP(secret)
+    now = 1_800_000_015.0
+    step = int(now // 30)
+    assert totp.matching_counter(secret, app.at(now), None, at=now) == step
+    assert totp.matching_counter(secret, app.at(now), step, at=now) is None  # reused within its step
+    assert totp.matching_counter(secret, app.at(now - 30), None, at=now) == step - 1  # clock a step behind
+    assert totp.matching_counter(secret, app.at(now + 30), None, at=now) == step + 1  # a step ahead
+    assert totp.matching_counter(secret, app.at(now - 60), None, at=now) is None
+    assert totp.matching_counter(secret, app.at(now + 60), None, at=now) is None
+    wrong = f"{(int(app.at(now)) + 1) % 1_000_000:06d}"
+    assert totp.matching_counter(secret, wrong, None, at=now) is None
+    assert totp.matching_counter(secret, "12345", None, at=now) is None
+    assert totp.matching_counter(secret, f" {app.at(now)[:3]} {app.at(now)[3:]} ", None, at=now) == step  # spaces ok
+
+
+def test_a_code_is_taken_once_even_within_its_step(session):
+    code = fresh_code("observer")  # before this session reads the account
+    step = staff.authenticate(session, "observer", PASSWORDS["observer"], "10.2.0.1")
+    assert staff.second_factor(session, step.staff_id, code, "10.2.0.1").role == "observer"
+    session.commit()
+    with pytest.raises(ServiceError, match="error.staff_code"):
+        staff.second_factor(session, step.staff_id, code, "10.2.0.1")
+
+
+def test_recovery_codes_are_hashed_work_once_and_are_audited(session):
+    username, staff_id, _secret, codes = _new_account(enrolled=True)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    stored = {row.code_hash for row in session.exec(select(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff_id))}
+    assert len(stored) == 10 and not stored & ({c.replace("-", "") for c in codes} | set(codes))
+    since = _last_audit_id(session)
+    assert staff.second_factor(session, staff_id, codes[3].lower(), "10.2.0.2").username == username
+    session.commit()
+    with pytest.raises(ServiceError, match="error.staff_code"):
+        staff.second_factor(session, staff_id, codes[3], "10.2.0.2")
+    rows = _audit_since(session, since)
+    assert [r.action for r in rows] == ["auth.staff.recovery_code_used", "auth.staff.success", "auth.staff.totp_failure"]
+    assert all(r.entity == "auth" and r.entity_id == f"staff:{staff_id}" for r in rows)
+    assert '"left": 9' in rows[0].details and '"client": "10.2.0.2"' in rows[0].details
+
+
+# --- enrolment ---
+
+
+def test_first_login_enrols_with_a_qr_code_shown_once_and_a_confirming_code(session, caplog):
+    username, staff_id, _, _ = _new_account()
+    browser = Browser()
+    login = browser.state(StaffLoginState)
+    caplog.set_level(logging.DEBUG)
+    since = _last_audit_id(session)
+    browser.call(StaffLoginState, "login", {"username": username, "password": PASSWORD})
+    assert login.step == "enrol" and login.enrol_qr.startswith("data:image/svg+xml")
+    secret = login.enrol_secret.replace(" ", "")
+    stored = session.get(StaffAccount, staff_id)
+    assert stored.totp_secret and secret not in stored.totp_secret and stored.totp_enrolled_at is None
+    assert browser.state(StaffState)._staff_id == 0  # not usable before a code confirms the app
+    assert browser.call(StaffLoginState, "submit_code", {"code": pyotp.TOTP(secret).now()}) is None  # wrong step
+
+    browser.call(StaffLoginState, "confirm_enrolment", {"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    assert login.error_entries["code"]["key"] == "error.staff_code" and browser.state(StaffState)._staff_id == 0
+
+    browser.call(StaffLoginState, "confirm_enrolment", {"code": pyotp.TOTP(secret).now()})
+    assert login.step == "recovery_codes" and len(login.recovery_codes) == 10
+    assert login.enrol_qr == login.enrol_secret == ""
+    assert browser.state(StaffState)._staff_id == 0  # the session starts once the codes are noted down
+    result = browser.call(StaffLoginState, "finish")
+    assert "/staff" in repr(result) and login.recovery_codes == [] and login._pending_staff_id == 0
+    assert browser.state(StaffState)._staff_id == staff_id and "rv_staff" in browser.cookies
+
+    actions = [r.action for r in _audit_since(session, since)]
+    assert actions == ["auth.staff.totp_failure", "auth.staff.totp_enrolled", "auth.staff.success",
+                       "auth.staff.session_started"]
+    assert secret not in caplog.text and PASSWORD not in caplog.text
+    # The next login asks for a code, not a new QR code.
+    browser2 = Browser()
+    browser2.call(StaffLoginState, "login", {"username": username, "password": PASSWORD})
+    assert browser2.state(StaffLoginState).step == "code" and browser2.state(StaffLoginState).enrol_qr == ""
+
+
+def test_enrolment_uri_names_the_issuer_and_the_account():
+    enrolment = totp.enrolment(totp.new_secret(), "tec.osh")
+    assert enrolment.uri.startswith("otpauth://totp/CEC%20KR%20remote%20voting:tec.osh?")
+    assert "issuer=CEC%20KR%20remote%20voting" in enrolment.uri and enrolment.qr.startswith("data:image/svg+xml")
+
+
+def test_the_login_state_keeps_no_password_or_secret(session):
+    browser = Browser()
+    browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"]})
+    login = browser.state(StaffLoginState)
+    assert login.step == "code" and login._pending_staff_id > 0 and login._pending_until > time.time()
+    assert PASSWORDS["cec.admin"].encode() not in pickle.dumps(browser.root)  # what a state manager would store
+    browser.call(StaffLoginState, "submit_code", {"code": fresh_code("cec.admin")})
+    assert browser.state(StaffState)._staff_id > 0
+    assert login.step == "password" and login._pending_staff_id == 0 and login._pending_until == 0.0
+
+
+def test_the_code_step_expires(session):
+    browser = Browser()
+    browser.call(StaffLoginState, "login", {"username": "observer", "password": PASSWORDS["observer"]})
+    browser.state(StaffLoginState)._pending_until = time.time() - 1
+    browser.call(StaffLoginState, "submit_code", {"code": fresh_code("observer")})
+    login = browser.state(StaffLoginState)
+    assert login.error_entries["form"]["key"] == "error.staff_step_expired" and login.step == "password"
+    assert browser.state(StaffState)._staff_id == 0
+
+
+def test_cli_reset_totp_makes_the_account_enrol_again(session, capsys):
+    username, staff_id, _, _ = _new_account(enrolled=True)
+    assert cli.main(["reset-totp", username]) == 0
+    assert "enrols again" in capsys.readouterr().out
+    session.expire_all()
+    assert not staff.authenticate(session, username, PASSWORD, "10.2.0.3").enrolled
+    assert session.exec(select(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff_id)).all() == []
+    assert cli.main(["reset-totp", "nobody.here"]) == 2
+
+
+# --- throttling: the attacker, not the victim ---
+
+
+def test_attacker_client_is_throttled_while_the_real_user_logs_in_from_another(session):
+    attacker, office = "203.0.113.9", "10.20.30.40"
+    since = _last_audit_id(session)
+    refusals = []
+    for _ in range(6):
+        with pytest.raises(ServiceError) as info:
+            staff.authenticate(session, "tec.bishkek", "guess-guess-guess", attacker)
+        refusals.append(info.value.code)
+    assert refusals == ["error.staff_login"] * 5 + ["error.too_many_attempts"]
+    with pytest.raises(ServiceError, match="error.too_many_attempts"):  # even the right password, from there
+        staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], attacker)
+
+    code = fresh_code("tec.bishkek")
+    session.expire_all()  # the account row was reset in another session
+    step = staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], office)
+    assert staff.second_factor(session, step.staff_id, code, office).username == "tec.bishkek"
+    session.commit()
+
+    rows = _audit_since(session, since)
+    assert [r.action for r in rows].count("auth.staff.lockout") == 1
+    failures = [r for r in rows if r.action == "auth.staff.password_failure"]
+    assert len(failures) == 7 and all(r.entity_id == f"staff:{step.staff_id}" for r in failures)
+    assert all(f'"client": "{attacker}"' in r.details for r in failures)
+    assert '"reason": "throttled"' in failures[-1].details
+    assert rows[-1].action == "auth.staff.success" and f'"client": "{office}"' in rows[-1].details
+
+
+def test_wrong_codes_count_too(session):
+    client = "203.0.113.10"
+    right = fresh_code("observer")
+    step = staff.authenticate(session, "observer", PASSWORDS["observer"], client)
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    since = _last_audit_id(session)
+    for _ in range(5):
+        with pytest.raises(ServiceError, match="error.staff_code"):
+            staff.second_factor(session, step.staff_id, wrong, client)
+    with pytest.raises(ServiceError, match="error.too_many_attempts"):
+        staff.second_factor(session, step.staff_id, right, client)
+    actions = [r.action for r in _audit_since(session, since)]
+    assert actions.count("auth.staff.totp_failure") == 6 and actions.count("auth.staff.lockout") == 1
+
+
+def test_unknown_user_and_wrong_password_one_answer_same_work_audited_without_names(session, monkeypatch):
+    verified = []
+
+    class CountingHasher:
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        def verify(self, hashed, password):
+            verified.append(hashed)
+            return real.verify(hashed, password)
+
+    real = staff._hasher
+    monkeypatch.setattr(staff, "_hasher", CountingHasher())
+    since = _last_audit_id(session)
+    wrong = pytest.raises(ServiceError, staff.authenticate, session, "cec.admin", "secret-guess-1", "10.3.0.1").value
+    unknown = pytest.raises(ServiceError, staff.authenticate, session, "Ghost.User", "secret-guess-2", "10.3.0.1").value
+    assert wrong.code == unknown.code == "error.staff_login" and len(verified) == 2  # argon2 ran both times
+    admin_id = session.exec(select(StaffAccount.id).where(StaffAccount.username == "cec.admin")).one()
+    rows = _audit_since(session, since)
+    assert [(r.action, r.entity_id) for r in rows] == [
+        ("auth.staff.password_failure", f"staff:{admin_id}"),
+        ("auth.staff.password_failure", ratelimit.key("staff:ghost.user")[:16]),
+    ]
+    for row in rows:
+        text = f"{row.actor} {row.entity_id} {row.details}"
+        assert "ghost" not in text.lower() and "cec.admin" not in text and "secret-guess" not in text
+
+
+# --- the audit page ---
+
+
+def test_audit_filter_shows_authentication_events_with_readable_names(session):
+    code = fresh_code("observer")
+    staff.second_factor(session, staff.authenticate(session, "observer", PASSWORDS["observer"], "10.4.0.1").staff_id,
+                        code, "10.4.0.1")
+    session.commit()
+    admin = staff.reload(session, session.exec(select(StaffAccount.id).where(StaffAccount.username == "cec.admin")).one())
+    rows, total = staff_records.audit_log(session, admin, auth="auth.staff.")
+    assert total > 0 and all(r["action"].startswith("auth.staff.") and r["entity"] == "auth" for r in rows)
+    rows, _ = staff_records.audit_log(session, admin, auth="auth.staff.success")
+    assert {r["action"] for r in rows} == {"auth.staff.success"}
+    _, everything = staff_records.audit_log(session, admin)
+    assert staff_records.audit_log(session, admin, auth="not-a-filter")[1] == everything
+
+    browser = Browser()
+    browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"]})
+    browser.call(StaffLoginState, "submit_code", {"code": fresh_code("cec.admin")})
+    browser.call(staff_states.AuditState, "search", {"auth": "auth.staff.success"})
+    audit_state = browser.state(staff_states.AuditState)
+    assert audit_state.rows and {r["action_text"] for r in audit_state.rows} == {"Сотрудник вошёл"}
+    assert {o["value"] for o in audit_state.auth_options} == set(staff_records.AUTH_FILTERS)
