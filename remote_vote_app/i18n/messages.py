@@ -549,4 +549,19 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "login.eid": ("Электрондук кол тамга / eID", "Электронная подпись / eID", "Electronic signature / eID"),
     # Not found
     "notfound.title": ("Барак табылган жок", "Страница не найдена", "Page not found"),
+    # QR number matching and contact-change notices
+    "sms.contacts_changed": ("{reference} арызыңыздагы байланыш маалыматтары өзгөртүлдү, билдирүүлөр мындан ары жаңы дарекке барат. Эгер муну сиз кылбасаңыз, шайлоочунун кабинетине кирип текшериңиз же шайлоо комиссиясына кайрылыңыз.",
+                             "В заявлении {reference} изменены контактные данные, уведомления теперь приходят на новые. Если это были не вы, войдите в кабинет избирателя и проверьте заявление или обратитесь в избирательную комиссию.",
+                             "The contact details of application {reference} were changed; notices now go to the new ones. If it wasn't you, log in to the voter's cabinet and check the application, or contact an election commission."),
+    "email.contacts_changed.subject": ("{reference} арызынын байланыш маалыматтары өзгөртүлдү", "Изменены контакты в заявлении {reference}",
+                                       "Contact details of application {reference} changed"),
+    "email.contacts_changed.body": ("Алыстан добуш берүүгө {reference} арызыңыздагы телефон же электрондук почта өзгөртүлдү. Мындан ары билдирүүлөр жаңы байланыштарга жөнөтүлөт, бул дарекке эмес.\nЭгер муну сиз кылбасаңыз, шайлоочунун кабинетине кирип арызды текшериңиз же шайлоо комиссиясына кайрылыңыз.",
+                                    "В вашем заявлении {reference} на дистанционное голосование изменены телефон или электронная почта. Дальнейшие уведомления будут приходить на новые контакты, а не на этот адрес.\nЕсли это были не вы, войдите в кабинет избирателя и проверьте заявление или обратитесь в избирательную комиссию.",
+                                    "The phone or e-mail of your remote voting application {reference} was changed. Further notices will go to the new contacts, not to this address.\nIf it wasn't you, log in to the voter's cabinet and check the application, or contact an election commission."),
+    "error.eid_acr": ("Электрондук кол тамга кызматы кирүүнү электрондук кол тамга менен ырастаган жок. Кайра кириңиз же башка жол менен кириңиз.",
+                      "Служба электронной подписи не подтвердила вход именно электронной подписью. Войдите снова или другим способом.",
+                      "The e-signature service did not confirm the login with an electronic signature. Log in again or another way."),
+    "error.eid_algorithms": ("Электрондук кол тамга кызматынын жообун биз ишенген жол менен текшерүү мүмкүн эмес, ошондуктан бул жол азыр өчүрүлгөн. ID-картанын маалыматтары менен кириңиз.",
+                             "Ответ службы электронной подписи нельзя проверить надёжным для нас способом, поэтому этот вход сейчас отключён. Войдите по данным ID-карты.",
+                             "The e-signature service's answers cannot be checked in a way we trust, so this login is off for now. Log in with your ID card data."),
 }
