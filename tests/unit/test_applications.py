@@ -152,7 +152,8 @@ def test_change_precinct_and_contacts_is_audited_and_notified(session, sender, d
     details = json.loads(event.details)
     assert event.action == "application.changed" and details["fields"] == ["email", "precinct_id"]
     assert details["precinct_to"] == new_precinct.id and "new@example.kg" not in event.details
-    assert outbox(session)[-2].body.startswith("Application") and "changed" in outbox(session)[-1].subject
+    sms = _sent_to(session, "+996700123456")[-1]
+    assert sms.body.startswith("Application") and "changed" in _sent_to(session, "new@example.kg")[-1].subject
 
 
 def test_change_cannot_move_to_another_election(session, sender, demo_voters):
@@ -262,3 +263,49 @@ def test_form_ids_are_parsed_strictly(raw, expected):
     from remote_vote_app.services.validation import parse_id
 
     assert parse_id(raw) == expected
+
+
+def _sent_to(session, recipient: str) -> list:
+    return [m for m in outbox(session) if m.recipient == recipient]
+
+
+def test_changed_contacts_are_also_told_to_the_previous_phone_and_email(session, sender, demo_voters):
+    """A taken-over cabinet cannot move the notices away silently."""
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    applications.change(session, voter.id, application.reference,
+                        _draft(session, voter, phone="+996 555 765 432", email="thief@example.kg"), sender, "ru", now=OPEN)
+    session.commit()
+    sms = _sent_to(session, "+996700123456")[-1]
+    email = _sent_to(session, "voter@example.kg")[-1]
+    assert sms.channel == "sms" and application.reference in sms.body and "не вы" in sms.body
+    assert email.channel == "email" and application.reference in email.subject and "не вы" in email.body
+    # The previous contacts are not told the new ones; the new ones get the usual change notice.
+    assert "765" not in sms.body and "thief" not in email.body
+    assert [m.channel for m in _sent_to(session, "+996555765432")] == ["sms"]
+    assert [m.channel for m in _sent_to(session, "thief@example.kg")] == ["email"]
+
+
+def test_only_the_changed_contact_is_warned(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    before = len(outbox(session))
+    applications.change(session, voter.id, application.reference, _draft(session, voter, email="new@example.kg"),
+                        sender, "en", now=OPEN)
+    session.commit()
+    new = outbox(session)[before:]
+    assert sorted((m.channel, m.recipient) for m in new) == [
+        ("email", "new@example.kg"), ("email", "voter@example.kg"), ("sms", "+996700123456")]
+    warning = next(m for m in new if m.recipient == "voter@example.kg")
+    assert warning.subject == f"Contact details of application {application.reference} changed"
+
+
+def test_warning_to_the_previous_contacts_is_in_the_same_transaction(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    before = len(outbox(session))
+    applications.change(session, voter.id, application.reference, _draft(session, voter, phone="+996 555 765 432"),
+                        sender, "ru", now=OPEN)
+    session.rollback()  # the change fails later in the same transaction: no warning goes out either
+    assert len(outbox(session)) == before
+    assert session.get(Application, application.id).phone == "+996700123456"
