@@ -93,7 +93,7 @@ class QrPhoneState(AppState):
             self._show(exc)
         else:
             self.choices = [str(n) for n in info.pop("choices")]
-            self.request = as_strings(info)
+            self.request, self.outcome = as_strings(info), ""
         return AppState.page_ready
 
     def _forget_request(self) -> None:
