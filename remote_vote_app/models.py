@@ -202,7 +202,10 @@ class QrLogin(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
-    browser: str = ""  # the desktop browser, shown to the voter on the phone
+    browser: str = ""  # the desktop browser as its User-Agent claims (self-declared, shown as such)
+    client: str = Field(default="", max_length=64)  # the desktop's client address, shown on the phone
+    number: int = 0  # the 2-digit number the desktop shows; the phone must pick it
+    choices: str = Field(default="", max_length=16)  # the three numbers the phone offers, "47,12,83"
     status: str = "pending"  # pending | confirmed | refused | used
     voter_id: Optional[int] = Field(default=None, foreign_key="voter.id")
     created_at: dt.datetime = Field(default_factory=utcnow)

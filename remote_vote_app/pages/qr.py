@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice, summary_row
+from remote_vote_app.components.forms import choice, error_summary, field_error, notice, submit_button, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 
@@ -18,6 +18,7 @@ def desktop_panel() -> rx.Component:
             s.qr_status,
             ("pending", rx.el.div(
                 rx.el.img(src=s.qr_image, alt=tr["qr.image_alt"], width="220", height="220", id="qr-image"),
+                rx.el.p(tr["qr.number_lead"], " ", rx.el.strong(s.qr_number, id="qr-number", class_name="qr-number")),
                 rx.el.p(tr["qr.waiting"], role="status", id="qr-status"),
                 rx.el.p(tr["qr.link_label"], " ", rx.el.a(s.qr_link, href=s.qr_link, id="qr-link", class_name="break"),
                         class_name="hint"),
@@ -34,8 +35,52 @@ def desktop_panel() -> rx.Component:
     )
 
 
-def phone_page() -> rx.Component:
+def _number_choice() -> rx.Component:
+    """The three numbers; only the desktop the voter is logging in on shows which one is right."""
+    return rx.el.fieldset(
+        rx.el.legend(tr["qr.pick_number"], class_name="label"),
+        rx.el.p(tr["qr.pick_hint"], id="number-hint", class_name="hint"),
+        field_error("number"),
+        rx.el.div(
+            rx.foreach(QrPhoneState.choices, lambda n: choice("radio", "number", n, "number-" + n, n)),
+            class_name="number-choices",
+        ),
+        id="number",
+        tab_index=-1,
+        aria_describedby="number-hint",
+        class_name="field",
+    )
+
+
+def _request() -> rx.Component:
     r = QrPhoneState.request
+    return rx.fragment(
+        rx.el.p(tr["qr.request_text"]),
+        rx.el.dl(
+            summary_row(tr["qr.address"], rx.el.span(r["client"], id="qr-client")),
+            summary_row(tr["qr.network"], rx.el.span(
+                rx.cond(r["same_network"] == "1", tr["qr.network_same"], tr["qr.network_other"]), id="qr-network")),
+            summary_row(tr["qr.time"], r["time"]),
+            summary_row(tr["qr.browser_claimed"], rx.el.span(r["browser"], id="qr-browser")),
+            class_name="summary",
+        ),
+        rx.el.p(tr["qr.warning"], class_name="notice important"),
+        rx.el.form(
+            _number_choice(),
+            rx.el.div(
+                submit_button("qr.allow", id="qr-allow"),
+                rx.el.button(tr["qr.deny"], type="button", on_click=QrPhoneState.refuse, class_name="button secondary",
+                             id="qr-deny"),
+                class_name="button-row",
+            ),
+            on_submit=QrPhoneState.confirm,
+            reset_on_submit=False,
+            no_validate=True,
+        ),
+    )
+
+
+def phone_page() -> rx.Component:
     return page(
         rx.el.h1(tr["qr.confirm_title"]),
         notice(),
@@ -44,24 +89,7 @@ def phone_page() -> rx.Component:
             QrPhoneState.outcome,
             ("confirmed", rx.el.p(tr["qr.confirmed"], role="status", class_name="notice", id="qr-outcome")),
             ("refused", rx.el.p(tr["qr.refused_here"], role="status", class_name="notice", id="qr-outcome")),
-            rx.cond(
-                r.contains("browser"),
-                rx.fragment(
-                    rx.el.p(tr["qr.confirm_text"]),
-                    rx.el.dl(
-                        summary_row(tr["qr.browser"], rx.el.span(r["browser"], id="qr-browser")),
-                        summary_row(tr["qr.time"], r["time"]),
-                        class_name="summary",
-                    ),
-                    rx.el.p(tr["qr.warning"], class_name="notice important"),
-                    rx.el.div(
-                        rx.el.button(tr["qr.allow"], type="button", on_click=QrPhoneState.decide(True), class_name="button",
-                                     id="qr-allow"),
-                        rx.el.button(tr["qr.deny"], type="button", on_click=QrPhoneState.decide(False),
-                                     class_name="button secondary", id="qr-deny"),
-                        class_name="button-row",
-                    ),
-                ),
-            ),
+            ("wrong_number", rx.el.p(tr["qr.wrong_number"], role="alert", class_name="notice important", id="qr-outcome")),
+            rx.cond(QrPhoneState.request.contains("client"), _request()),
         ),
     )

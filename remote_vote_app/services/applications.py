@@ -190,6 +190,7 @@ def change(
         details["precinct_from"], details["precinct_to"] = changed["precinct_id"]
     audit.record(session, _actor(voter_id, staff_actor), "application.changed", "application", application.reference, **details)
     _notify(session, application, sender, lang, "changed")
+    _notify_previous_contacts(session, application, changed, sender, lang)
     return application
 
 
@@ -251,6 +252,19 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
         session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
         subject=t(lang, f"email.application_{event}.subject", **params),
     )
+
+
+def _notify_previous_contacts(session: Session, application: Application, changed: dict[str, tuple], sender: Sender,
+                              lang: str) -> None:
+    """Whoever takes over a cabinet cannot redirect notices silently: the previous phone / e-mail is
+    told too (without the new contact, which may belong to someone else by now)."""
+    params = {"reference": application.reference}
+    old_phone, old_email = changed.get("phone", ("",))[0], changed.get("email", ("",))[0]
+    if old_phone:
+        sender.send(session, "sms", old_phone, t(lang, "sms.contacts_changed", **params))
+    if old_email:
+        sender.send(session, "email", old_email, t(lang, "email.contacts_changed.body", **params),
+                    subject=t(lang, "email.contacts_changed.subject", **params))
 
 
 def _active_by_election(session: Session, voter_id: int) -> dict[int, str]:

@@ -6,7 +6,11 @@ Authorization code flow with PKCE (S256), `state` and `nonce`:
    (never in the browser) until the provider redirects back.
 2. `finish(config, pending, callback_params)` checks the callback, exchanges the code (with the PKCE
    verifier and the client secret) and validates the ID token: signature against the provider's JWKS,
-   `iss`, `aud`/`azp`, `exp`/`iat`, `nonce`. It returns the voter's PIN from the ID token.
+   `iss`, `aud`/`azp`, `exp`/`iat`, `nonce`, and `acr` (the login level we asked for: a provider that
+   signed the voter in by a weaker means is refused). It returns the voter's PIN from the ID token.
+
+Signature algorithms are those the provider advertises AND we allow (asymmetric only); when the two
+share nothing the login is refused (`error.eid_algorithms`), never run with a library default list.
 
 A state can be finished once only. Discovery documents and JWKS are cached per issuer; an unknown
 `kid` makes us fetch the JWKS again once (the provider may have rotated its keys).
@@ -19,6 +23,7 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -35,6 +40,8 @@ from joserfc.jwt import JWTClaimsRegistry
 
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
 
 PENDING_TTL = dt.timedelta(minutes=10)  # from begin() to the provider's redirect back
 LEEWAY_SECONDS = 60  # clock skew allowed on exp/iat
@@ -186,6 +193,18 @@ def _keys(config: EidConfig, http: httpx.Client | None, refresh: bool = False) -
     return keys
 
 
+def _algorithms(config: EidConfig, meta: dict[str, Any]) -> list[str]:
+    """The ID token algorithms to accept: offered by the provider and allowed here, never empty
+    (joserfc takes an empty list as "its recommended ones", HS256 among them)."""
+    offered = meta.get("id_token_signing_alg_values_supported") or ["RS256"]  # RS256 is the spec's default
+    algorithms = [a for a in offered if a in ALLOWED_ALGS] if isinstance(offered, list) else []
+    if not algorithms:
+        log.error("eID provider %s offers no ID token algorithm we accept (offers %r, we accept %s)",
+                  config.issuer, offered, ", ".join(ALLOWED_ALGS))
+        raise ServiceError("error.eid_algorithms")
+    return algorithms
+
+
 def _has_kid(keys: KeySet, kid: object) -> bool:
     return kid is None or any(k.kid == kid for k in keys.keys)
 
@@ -201,6 +220,7 @@ def begin(config: EidConfig, now: dt.datetime | None = None, http: httpx.Client 
     if not available(config):
         raise ServiceError("error.eid_unavailable")
     meta = discover(config, http)
+    _algorithms(config, meta)  # refuse before the voter is sent to a provider we could not verify
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     verifier = secrets.token_urlsafe(64)  # 86 characters, within RFC 7636's 43..128
     challenge = _b64url(hashlib.sha256(verifier.encode("ascii")).digest())
@@ -256,9 +276,7 @@ def validate_id_token(
     config: EidConfig, id_token: str, nonce: str, now: dt.datetime | None = None, http: httpx.Client | None = None,
 ) -> dict[str, Any]:
     """The ID token's claims, once its signature, issuer, audience, times and nonce are right."""
-    meta = discover(config, http)
-    offered = meta.get("id_token_signing_alg_values_supported") or ["RS256"]
-    algorithms = [a for a in offered if a in ALLOWED_ALGS]
+    algorithms = _algorithms(config, discover(config, http))
     try:
         kid = jws.extract_compact(id_token.encode("ascii")).headers().get("kid")
     except (JoseError, ValueError, TypeError, UnicodeError) as error:
@@ -295,6 +313,9 @@ def validate_id_token(
         raise ServiceError("error.eid_token")
     if not (isinstance(claims["nonce"], str) and hmac.compare_digest(claims["nonce"].encode(), nonce.encode())):
         raise ServiceError("error.eid_token")
+    # We asked for this level (acr_values); a provider may sign in by other means and say so here.
+    if claims.get("acr") != config.acr:
+        raise ServiceError("error.eid_acr")
     return claims
 
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Precinct, Territory
-from remote_vote_app.services import audit
+from remote_vote_app.services import audit, exports
 from remote_vote_app.services.errors import ServiceError
 
 # Towns a voter can measure from when the browser's location is not available (approximate centres).
@@ -156,15 +154,13 @@ CSV_COLUMNS = ["number", "region", "city", "district", "place", "address", "lati
 
 
 def csv_text(session: Session) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    rows = [CSV_COLUMNS]
     for feature in geojson(session)["features"]:
         props = feature["properties"]
         lon, lat = feature["geometry"]["coordinates"]
-        writer.writerow([props["number"], props["region"], props["city"], props["district"], props["place"],
-                         props["address"], lat, lon, props["location_precision"]])
-    return out.getvalue()
+        rows.append([props["number"], props["region"], props["city"], props["district"], props["place"],
+                     props["address"], lat, lon, props["location_precision"]])
+    return exports.csv_text(rows)
 
 
 # --- staff ---

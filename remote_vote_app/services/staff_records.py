@@ -6,9 +6,7 @@ scope: a territorial commission sees its territory, a remote precinct commission
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass
 
@@ -16,7 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
-from remote_vote_app.services import elections
+from remote_vote_app.services import elections, exports
 from remote_vote_app.services.applications import normalize_reference
 from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
 from remote_vote_app.services.errors import NotFound
@@ -188,14 +186,10 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
 
 def voter_list_csv(data: dict) -> str:
     """UTF-8 with BOM and CRLF, so Excel opens Cyrillic correctly."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    if data["preliminary"]:
-        writer.writerow(["ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений ещё идёт"])
-    writer.writerow(["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы"])
-    for row in data["rows"]:
-        writer.writerow([row[c] for c in LIST_COLUMNS])
-    return "\ufeff" + out.getvalue()
+    rows: list[list[object]] = [["ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений ещё идёт"]] if data["preliminary"] else []
+    rows.append(["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы"])
+    rows += [[row[c] for c in LIST_COLUMNS] for row in data["rows"]]
+    return exports.csv_text(rows, bom=True)
 
 
 # --- audit log ---

@@ -2,6 +2,8 @@
 // Usage: node tests/oidc/provider.mjs <port>   (or PORT=<port>); listens on 127.0.0.1 only.
 // Development interactions are on: any login/password signs in, and the login is the account id.
 // Account "nopin" has no PIN claim; every other account has the PIN below.
+// The login is at the level (acr) the relying party asked for, except for account "password-only",
+// which always signs in at "urn:kg:eid:password" (an eID that ignores what was asked).
 import { generateKeyPairSync } from 'node:crypto';
 
 import Provider from 'oidc-provider';
@@ -51,6 +53,17 @@ const provider = new Provider(issuer, {
     };
   },
 });
+
+// Dev interactions record no acr: add it to every finished login.
+const finish = provider.interactionFinished.bind(provider);
+provider.interactionFinished = async (req, res, result, options) => {
+  if (result.login) {
+    const { params } = await provider.interactionDetails(req, res);
+    const asked = String(params.acr_values || '').split(' ')[0] || 'urn:kg:eid:esignature';
+    result.login.acr = result.login.accountId === 'password-only' ? 'urn:kg:eid:password' : asked;
+  }
+  return finish(req, res, result, options);
+};
 
 const server = provider.listen(port, '127.0.0.1', () => {
   console.log(`oidc-provider listening on ${issuer}`);

@@ -4,6 +4,7 @@ import re
 import threading
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
@@ -101,17 +102,30 @@ def test_one_active_application_per_voter_and_election(session, sender, demo_vot
     assert info.value.code == "error.already_applied" and info.value.params["reference"] == first.reference
 
 
-def test_two_concurrent_submits_give_one_application(demo_voters):
+def test_two_concurrent_submits_give_one_application(demo_voters, monkeypatch):
+    """Both submits read "no application yet" before either writes: the unique index must refuse the second."""
     voter_id = demo_voters[2].id
-    barrier = threading.Barrier(2)
+    barrier = threading.Barrier(2, timeout=10)
+    checked = threading.local()
+    real_active = applications._active
+
+    calls: list[bool] = []
+
+    def active_then_wait(session, *args):
+        found = real_active(session, *args)
+        calls.append(found is not None)
+        if not getattr(checked, "done", False):  # the first check of each submit; not its retry after the refusal
+            checked.done = True
+            assert found is None
+            barrier.wait()  # neither writes before both have read
+        return found
+
+    monkeypatch.setattr(applications, "_active", active_then_wait)
     results: list[str] = []
 
     def worker():
         with Session(get_engine()) as s:
-            voter = s.get(type(demo_voters[2]), voter_id)
-            draft = _draft(s, voter)
-            # Both pass the "already applied?" read before either writes.
-            barrier.wait()
+            draft = _draft(s, s.get(type(demo_voters[2]), voter_id))
             try:
                 applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN)
                 s.commit()
@@ -125,7 +139,10 @@ def test_two_concurrent_submits_give_one_application(demo_voters):
         t.start()
     for t in threads:
         t.join()
+    assert not barrier.broken
     assert sorted(results) == ["error.already_applied", "ok"]
+    # Two checks that found nothing, then the loser's look-up after the unique index refused its insert.
+    assert calls == [False, False, True]
     with Session(get_engine()) as s:
         assert len(s.exec(select(Application).where(Application.voter_id == voter_id)).all()) == 1
 
@@ -152,7 +169,8 @@ def test_change_precinct_and_contacts_is_audited_and_notified(session, sender, d
     details = json.loads(event.details)
     assert event.action == "application.changed" and details["fields"] == ["email", "precinct_id"]
     assert details["precinct_to"] == new_precinct.id and "new@example.kg" not in event.details
-    assert outbox(session)[-2].body.startswith("Application") and "changed" in outbox(session)[-1].subject
+    sms = _sent_to(session, "+996700123456")[-1]
+    assert sms.body.startswith("Application") and "changed" in _sent_to(session, "new@example.kg")[-1].subject
 
 
 def test_change_cannot_move_to_another_election(session, sender, demo_voters):
@@ -219,14 +237,66 @@ def test_form_options_show_only_open_elections_of_the_voters_territory(session, 
     assert applications.form_options(session, voter.id, now=OPEN)["ru"][0]["existing"] == application.reference
 
 
-def test_audit_is_append_only(session, sender, demo_voters):
+def _one_event(session, sender, demo_voters) -> AuditEvent:
     _submit(session, demo_voters[0], sender)
-    event = session.exec(select(AuditEvent)).first()
+    return session.exec(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+
+
+def _unchanged(event: AuditEvent) -> bool:
+    with Session(get_engine()) as s:
+        row = s.get(AuditEvent, event.id)
+        return row is not None and (row.action, row.details) == (event.action, event.details)
+
+
+def test_audit_is_append_only_through_the_orm(session, sender, demo_voters):
+    event = _one_event(session, sender, demo_voters)
+    original = AuditEvent(**event.model_dump())
     event.action = "tampered"
     session.add(event)
     with pytest.raises(DatabaseError):
         session.commit()
     session.rollback()
+    assert _unchanged(original)
+
+
+# Raw SQL, as someone with the application's database account would type it: the database itself
+# refuses (SQLite triggers, or the PostgreSQL trigger function, whichever REFLEX_DB_URL points to).
+@pytest.mark.parametrize("statement", [
+    "UPDATE auditevent SET action = 'tampered' WHERE id = :id",
+    "UPDATE auditevent SET details = '{}'",
+    "DELETE FROM auditevent WHERE id = :id",
+    "DELETE FROM auditevent",
+])
+def test_audit_refuses_raw_update_and_delete(session, sender, demo_voters, statement):
+    event = _one_event(session, sender, demo_voters)
+    with pytest.raises(DatabaseError, match="append-only"):
+        with get_engine().begin() as conn:
+            conn.execute(text(statement), {"id": event.id})
+    assert _unchanged(event)
+
+
+def test_audit_triggers_are_installed_for_this_database():
+    engine = get_engine()
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'auditevent'"))
+            assert set(names.scalars()) >= {"auditevent_no_update", "auditevent_no_delete"}
+        elif engine.dialect.name == "postgresql":
+            names = conn.execute(text("SELECT tgname FROM pg_trigger WHERE tgrelid = 'auditevent'::regclass"))
+            assert set(names.scalars()) >= {"auditevent_append_only", "auditevent_no_truncate"}
+        else:
+            pytest.fail(f"no append-only audit triggers for {engine.dialect.name}")
+
+
+def test_audit_refuses_truncate_on_postgresql(session, sender, demo_voters):
+    """TRUNCATE skips row triggers; a statement trigger refuses it."""
+    if get_engine().dialect.name != "postgresql":
+        pytest.skip("TRUNCATE exists on PostgreSQL only")
+    event = _one_event(session, sender, demo_voters)
+    with pytest.raises(DatabaseError, match="append-only"):
+        with get_engine().begin() as conn:
+            conn.execute(text("TRUNCATE auditevent"))
+    assert _unchanged(event)
 
 
 def test_change_after_a_withdrawal_in_another_tab_is_refused(sender, demo_voters):
@@ -262,3 +332,49 @@ def test_form_ids_are_parsed_strictly(raw, expected):
     from remote_vote_app.services.validation import parse_id
 
     assert parse_id(raw) == expected
+
+
+def _sent_to(session, recipient: str) -> list:
+    return [m for m in outbox(session) if m.recipient == recipient]
+
+
+def test_changed_contacts_are_also_told_to_the_previous_phone_and_email(session, sender, demo_voters):
+    """A taken-over cabinet cannot move the notices away silently."""
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    applications.change(session, voter.id, application.reference,
+                        _draft(session, voter, phone="+996 555 765 432", email="thief@example.kg"), sender, "ru", now=OPEN)
+    session.commit()
+    sms = _sent_to(session, "+996700123456")[-1]
+    email = _sent_to(session, "voter@example.kg")[-1]
+    assert sms.channel == "sms" and application.reference in sms.body and "не вы" in sms.body
+    assert email.channel == "email" and application.reference in email.subject and "не вы" in email.body
+    # The previous contacts are not told the new ones; the new ones get the usual change notice.
+    assert "765" not in sms.body and "thief" not in email.body
+    assert [m.channel for m in _sent_to(session, "+996555765432")] == ["sms"]
+    assert [m.channel for m in _sent_to(session, "thief@example.kg")] == ["email"]
+
+
+def test_only_the_changed_contact_is_warned(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    before = len(outbox(session))
+    applications.change(session, voter.id, application.reference, _draft(session, voter, email="new@example.kg"),
+                        sender, "en", now=OPEN)
+    session.commit()
+    new = outbox(session)[before:]
+    assert sorted((m.channel, m.recipient) for m in new) == [
+        ("email", "new@example.kg"), ("email", "voter@example.kg"), ("sms", "+996700123456")]
+    warning = next(m for m in new if m.recipient == "voter@example.kg")
+    assert warning.subject == f"Contact details of application {application.reference} changed"
+
+
+def test_warning_to_the_previous_contacts_is_in_the_same_transaction(session, sender, demo_voters):
+    voter = demo_voters[0]
+    application = _submit(session, voter, sender)
+    before = len(outbox(session))
+    applications.change(session, voter.id, application.reference, _draft(session, voter, phone="+996 555 765 432"),
+                        sender, "ru", now=OPEN)
+    session.rollback()  # the change fails later in the same transaction: no warning goes out either
+    assert len(outbox(session)) == before
+    assert session.get(Application, application.id).phone == "+996700123456"

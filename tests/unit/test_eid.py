@@ -295,7 +295,7 @@ def test_claims_of_tokens_signed_by_a_published_key(config):
     key = RSAKey.generate_key(2048, parameters={"kid": "k1", "use": "sig", "alg": "RS256"})
     now = int(time.time())
     good = {"iss": config.issuer, "aud": "remote-vote", "sub": "voter", "iat": now, "exp": now + 300,
-            "nonce": "n-1", "pin": PIN}
+            "nonce": "n-1", "pin": PIN, "acr": config.acr}
 
     # A symmetric key in the set must still not be usable: only asymmetric algorithms are accepted.
     secret = OctKey.import_key(config.client_secret, parameters={"kid": "k2"})
@@ -318,7 +318,37 @@ def test_claims_of_tokens_signed_by_a_published_key(config):
         assert check(sign({k: v for k, v in good.items() if k != "iat"})) == "error.eid_token"
         assert check(sign({**good, "iat": now - 3600, "exp": now + 3600})) == "error.eid_token"  # too old for a login
         assert check(sign({**good, "iat": now + 3600, "exp": now + 7200})) == "error.eid_token"  # from the future
+        assert check(sign({k: v for k, v in good.items() if k != "acr"})) == "error.eid_acr"
+        assert check(sign({**good, "acr": "urn:kg:eid:password"})) == "error.eid_acr"
+        assert check(sign({**good, "acr": [config.acr]})) == "error.eid_acr"
         assert check(sign(good, "HS256", secret)) == "error.eid_token"
+
+
+def test_login_at_a_lower_level_than_asked_is_refused(config):
+    """We ask for the electronic signature (acr_values); an eID that signs in by password instead is refused."""
+    pending = eid.begin(config)
+    assert "acr_values=urn%3Akg%3Aeid%3Aesignature" in pending.authorization_url
+    callback = browse(pending.authorization_url, account="password-only")
+    assert error_code(lambda: eid.finish(config, pending, callback)) == "error.eid_acr"
+
+
+def test_no_fallback_to_hs256_when_the_provider_offers_nothing_we_accept(config):
+    """A provider (or whoever answers for it) advertising only HS256 must not make us accept HS256 tokens
+    signed with the client secret: joserfc's default list, used for an empty list, holds HS256."""
+    secret = OctKey.import_key(config.client_secret, parameters={"kid": "k2"})
+    now = int(time.time())
+    claims = {"iss": config.issuer, "aud": "remote-vote", "sub": "voter", "iat": now, "exp": now + 300,
+              "nonce": "n-1", "pin": PIN, "acr": config.acr}
+    token = jwt.encode({"alg": "HS256", "kid": "k2"}, claims, secret)
+
+    def only_hs256(meta: dict) -> dict:
+        return {**meta, "id_token_signing_alg_values_supported": ["HS256"]}
+
+    with httpx.Client(transport=Rewrite("/.well-known/openid-configuration", only_hs256)) as http:
+        eid.discover(config, http=http)
+    with httpx.Client(transport=Rewrite("/jwks", lambda _: {"keys": [secret.as_dict()]})) as http:
+        assert error_code(lambda: eid.validate_id_token(config, token, "n-1", http=http)) == "error.eid_algorithms"
+        assert error_code(lambda: eid.begin(config, http=http)) == "error.eid_algorithms"  # before the voter leaves
 
 
 def test_garbage_token_is_refused(config):

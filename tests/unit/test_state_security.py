@@ -12,12 +12,15 @@ import re
 import pytest
 from sqlmodel import select
 
-from remote_vote_app.models import Application, Precinct, UserSession
+from remote_vote_app.models import Application, Precinct, QrLogin, UserSession
+from remote_vote_app.services import qrlogin
 from remote_vote_app.services.seed import DEMO_VOTERS
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
+from remote_vote_app.state.qr import QrPhoneState
+from remote_vote_app.state.staff import StaffState
 from tests.support.states import Browser, run as _run
 from tests.unit.conftest import outbox
 
@@ -205,8 +208,6 @@ def test_the_cookie_changes_at_every_login(session):
 
 
 def test_a_stale_go_on_to_is_not_followed_after_someone_else_logs_in(session):
-    from remote_vote_app.state.qr import QrPhoneState
-
     tab = Browser()
     assert _redirect_target(tab.call(QrPhoneState, "load")) == "/login"  # someone opened a QR link, left
     assert tab.state(AppState)._next == "/qr"
@@ -224,3 +225,86 @@ def test_logout_drops_pending_logins(session, two_voters):
     alice.state(AppState)._qr_pending = "token"
     alice.call(AppState, "logout")
     assert (alice.state(AppState)._next, alice.state(AppState)._qr_pending) == ("", "")
+
+
+def _all_page_states(cls=AppState):
+    for sub in sorted(cls.get_substates(), key=lambda c: c.__name__):
+        yield sub
+        yield from _all_page_states(sub)
+
+
+def _is_voter_only(fn) -> bool:
+    """Wrapped by `voter_required` (functools.wraps keeps the wrapper's own code name)."""
+    return getattr(fn, "__code__", None) is not None and fn.__code__.co_qualname == "voter_required.<locals>.wrapper"
+
+
+VOTER_ONLY = sorted(((cls, name, handler) for cls in _all_page_states() for name, handler in cls.event_handlers.items()
+                     if _is_voter_only(handler.fn)), key=lambda item: f"{item[0].__name__}.{item[1]}")
+
+
+# Voter-side handlers that run for a tab nobody is logged in to, each for a reason.
+OPEN_VOTER_HANDLERS = {
+    "LoginState": {"on_load", "start", "verify", "resend", "restart", "start_eid", "eid_callback"},  # the ways in
+    "FaceLoginState": {"load", "set_pin", "check_photo", "restart"},
+    "QrDesktopState": {"start_qr", "wait_for_phone"},  # the desktop that is not logged in yet
+    "QrPhoneState": {"load"},  # keeps the link, then sends an anonymous phone to /login itself
+}
+
+
+def test_the_sweep_finds_the_voter_only_handlers_of_every_state():
+    names = {f"{cls.__name__}.{name}" for cls, name, _ in VOTER_ONLY}
+    assert {"ApplyState.confirm", "CabinetState.withdraw", "QrPhoneState.confirm", "QrPhoneState.refuse"} <= names
+    # A new voter-side handler without @voter_required fails here until it is given one or a reason.
+    unguarded = {f"{cls.__name__}.{name}" for cls in _all_page_states() if not issubclass(cls, StaffState)
+                 for name, handler in cls.event_handlers.items()
+                 if name != "setvar" and not _is_voter_only(handler.fn) and name not in OPEN_VOTER_HANDLERS.get(cls.__name__, ())}
+    assert unguarded == set()
+
+
+def _snapshot(session):
+    session.expire_all()
+    return ([(a.reference, a.status, a.email, a.phone, a.version) for a in session.exec(select(Application))],
+            [(q.id, q.status, q.voter_id) for q in session.exec(select(QrLogin))],
+            len(outbox(session)))
+
+
+@pytest.mark.parametrize("cls, name, handler", VOTER_ONLY, ids=[f"{c.__name__}.{n}" for c, n, _ in VOTER_ONLY])
+def test_anonymous_tab_is_refused_by_every_voter_only_handler(session, two_voters, cls, name, handler):
+    """A tab nobody logged in to, holding a live QR link and another voter's reference, gets a redirect."""
+    alice, bob, reference = two_voters
+    link = qrlogin.create(session, "", client="203.0.113.7")
+    session.commit()
+    tab = Browser()
+    tab.state(AppState)._qr_pending = link.token
+    params = [p for p in inspect.signature(handler.fn).parameters.values() if p.name != "self"]
+    args = [{"reference": reference, "number": str(link.number)} if "form" in p.name else reference for p in params]
+    before = _snapshot(session)
+    assert _redirect_target(_run(handler.fn(tab.state(cls), *args))) == "/login"
+    assert _snapshot(session) == before
+    assert tab.state(AppState)._voter_id == 0
+
+
+def test_phished_qr_confirmation_with_a_wrong_number_stays_refused(session, two_voters):
+    """From the phone's tab: a wrong pick refuses the link, and that refusal is committed."""
+    alice, bob, reference = two_voters
+    link = qrlogin.create(session, "", client="203.0.113.7")
+    session.commit()
+    alice.state(AppState)._qr_pending = link.token
+    alice.call(QrPhoneState, "load")
+    phone = alice.state(QrPhoneState)
+    assert phone.request["client"] == "203.0.113.7" and str(link.number) in phone.choices
+    wrong = next(n for n in phone.choices if n != str(link.number))
+    alice.call(QrPhoneState, "confirm", {"number": wrong})
+    assert phone.outcome == "wrong_number" and phone.request == {} and phone.choices == []
+    session.expire_all()
+    row = session.exec(select(QrLogin).where(QrLogin.token_hash == qrlogin._hash(link.token))).one()
+    assert row.status == "refused" and row.voter_id is None
+    # Without a pick nothing is decided yet.
+    other = qrlogin.create(session, "", client="203.0.113.7")
+    session.commit()
+    alice.state(AppState)._qr_pending = other.token
+    alice.call(QrPhoneState, "load")
+    alice.call(QrPhoneState, "confirm", {})
+    assert phone.error_entries["number"]["key"] == "error.qr_number_required" and phone.outcome == ""
+    alice.call(QrPhoneState, "confirm", {"number": str(other.number)})
+    assert phone.outcome == "confirmed"
