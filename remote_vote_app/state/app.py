@@ -38,6 +38,7 @@ class AppState(rx.State):
     lang: str = rx.Cookie(DEFAULT_LANG, name="lang", max_age=365 * 24 * 3600)
     # Server-side only (underscore): the browser never sees or sets these.
     _voter_id: int = 0
+    _login_method: str = ""  # sms | face | eid | qr: FaceID sessions need an SMS code for some changes
     _last_seen: float = 0.0
     voter_name: str = ""
     # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
@@ -95,8 +96,12 @@ class AppState(rx.State):
         self._last_seen = time.time()
         self.voter_name = name
 
+    def _session_method(self) -> str:
+        return self._login_method
+
     def _end_session(self) -> None:
         self._voter_id = 0
+        self._login_method = ""
         self._last_seen = 0.0
         self.voter_name = ""
 
@@ -106,12 +111,13 @@ class AppState(rx.State):
         for cls in AppState.get_substates():
             (await self.get_state(cls)).reset()
 
-    async def _log_in(self, voter_id: int, name: str):
+    async def _log_in(self, voter_id: int, name: str, method: str = "sms"):
         """Every login method ends here: a clean tab, a new session, then where the voter was going."""
         fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
         target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
         await self._forget_voter_data()
         self._start_session(voter_id, name)
+        self._login_method = method
         self._next = ""
         return rx.redirect(target)
 

@@ -99,7 +99,7 @@ class LoginState(AppState):
         except ServiceError as exc:
             self._show(exc)
             return AppState.page_ready
-        return await self._log_in(voter.id, name)
+        return await self._log_in(voter.id, name, method="eid")
 
     @rx.event
     def restart(self):

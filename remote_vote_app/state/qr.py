@@ -59,7 +59,7 @@ class QrDesktopState(AppState):
                         return
                     if voter_id:
                         self._qr_token, self.qr_status, self.qr_image, self.qr_link = "", "", "", ""
-                        yield await self._log_in(voter_id, name)
+                        yield await self._log_in(voter_id, name, method="qr")
                         return
         finally:
             async with self:
