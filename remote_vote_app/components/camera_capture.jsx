@@ -5,7 +5,7 @@
 import { useEffect, useRef, useState } from "react";
 
 const MAX_SIDE = 480;
-const FRAMES_PER_MOVE = 6;
+const FRAMES_PER_MOVE = 5;
 const INTERVAL_MS = 300;
 const SETTLE_MS = 400;
 

@@ -246,7 +246,10 @@ def analyse(frames: list[bytes]) -> list[Frame]:
     facts = []
     for data in frames:
         pixels = _decode(data, MAX_FRAME_BYTES, MAX_FRAME_PIXELS)
-        box = _one_face(engine, pixels, 0)
+        try:
+            box = _one_face(engine, pixels, 0)
+        except ServiceError:  # a turned or distant face: look again at twice the size (slower)
+            box = _one_face(engine, pixels, 1)
         (landmarks,) = engine.face_landmarks(pixels, [box])
         (encoding,) = engine.face_encodings(pixels, known_face_locations=[box])
         facts.append(Frame(hashlib.sha256(pixels.tobytes()).hexdigest(), _yaw(landmarks),
