@@ -14,19 +14,12 @@ from remote_vote_app.services.applications import CONSENT_VERSION
 CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
 CLOSED_REFERENCE = "KCDE-FHJK"
 # Voters reserved for the staff journeys, so no voter journey meets their applications.
-FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: has a FaceID reference (astronaut.png)
+FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: the seed gives it a FaceID reference (astronaut.png)
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
 
 def main() -> None:
-    from remote_vote_app.services import faceid
-    from tests.support.faces import astronaut
-
-    with session_scope() as session:
-        voter = session.exec(select(Voter).where(Voter.pin == FACE_VOTER)).one()
-        if faceid.get_reference(session, voter.id) is None:
-            faceid.set_reference(session, voter.id, astronaut(), "register", "system:e2e")
     with session_scope() as session:
         if session.exec(select(Territory).where(Territory.code == "E2E_CLOSED")).first():
             return

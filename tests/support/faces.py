@@ -115,16 +115,21 @@ def capture(nonce: str, frames: list[Image.Image]) -> dict:
 FPS = 10
 
 
-def write_y4m(path: Path, frames: list[Image.Image], fps: int = FPS) -> Path:
-    """A Y4M (4:2:0) video of the frames, each shown for 1/fps s, at SIDE x SIDE pixels."""
+VIDEO = (640, 480)  # the size a camera gives getUserMedia by default
+ASTRONAUT_SHOT = (60, 16, 390, 264)  # head and shoulders, 4:3, out of the 512 px photo
+
+
+def write_y4m(path: Path, frames: list[Image.Image], fps: int = FPS, shot=ASTRONAUT_SHOT) -> Path:
+    """A 640 x 480 Y4M (4:2:0) video of the frames (cropped to `shot`), each shown for 1/fps s."""
+    width, height = VIDEO
     with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{SIDE} H{SIDE} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for frame in frames:
-            yuv = np.asarray(ImageOps.fit(frame, (SIDE, SIDE)).convert("YCbCr"))
+            yuv = np.asarray(frame.crop(shot).resize(VIDEO).convert("YCbCr"))
             out.write(b"FRAME\n")
             out.write(yuv[:, :, 0].tobytes())
             for channel in (1, 2):
-                plane = yuv[:, :, channel].reshape(SIDE // 2, 2, SIDE // 2, 2).mean(axis=(1, 3))
+                plane = yuv[:, :, channel].reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
                 out.write(plane.round().astype(np.uint8).tobytes())
     return path
 

@@ -264,3 +264,31 @@ def test_demo_voter_has_the_astronaut_reference(astronaut_ref):
 
 def test_threshold_setting():
     assert settings.face_match_threshold == 0.6
+
+
+def test_reference_only_in_the_operators_territory(session, demo_voters):
+    from remote_vote_app.services.errors import Forbidden
+    from remote_vote_app.services.staff import StaffUser, territory_ids
+
+    voter = demo_voters[0]
+    other = next(v for v in demo_voters if v.territory_id not in territory_ids(session, voter.territory_id))
+    operator = StaffUser(1, "op", "Op", "tec_operator", voter.territory_id, None)
+    faceid.ensure_may_set_reference(session, operator, voter.id)
+    with pytest.raises(Forbidden):
+        faceid.ensure_may_set_reference(session, operator, other.id)
+    faceid.ensure_may_set_reference(session, StaffUser(2, "cec", "CEC", "cec_admin", None, None), other.id)
+
+
+def test_consent_and_step_up_codes_never_log_in(session, demo_voters, sender):
+    import re
+
+    from remote_vote_app.services import auth
+    from tests.unit.conftest import outbox
+
+    voter = demo_voters[0]
+    for purpose in ("face_reference", "step_up"):
+        sent = auth.send_code(session, voter.id, purpose, sender, "ru")
+        session.commit()
+        code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+        assert _refused(auth.verify_code, session, sent.token, code, "198.51.100.9").code == "error.code_expired"
+        assert auth.verify_code(session, sent.token, code, "198.51.100.9", purpose=purpose, voter_id=voter.id) == voter.id
