@@ -139,10 +139,11 @@ class Application(SQLModel, table=True):
 
 
 class LoginCode(SQLModel, table=True):
-    """A one-time login code; only its keyed hash is stored."""
+    """A one-time code sent by SMS; only its keyed hash is stored. A code serves one purpose only."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     challenge: str = Field(unique=True, max_length=64)
+    purpose: str = Field(default="login", max_length=16, sa_column_kwargs={"server_default": "login"})  # auth.PURPOSES
     voter_id: int = Field(foreign_key="voter.id", index=True)
     code_hash: str
     created_at: dt.datetime = Field(default_factory=utcnow)

@@ -1,4 +1,4 @@
-"""Camera capture with a file fallback (for FaceID), imported only by the pages that take a photo."""
+"""Live camera capture for FaceID (no file upload), imported only by the pages that take a face."""
 
 from __future__ import annotations
 
@@ -12,9 +12,13 @@ class CameraCapture(rx.NoSSRComponent):
     tag = "CameraCapture"
 
     labels: rx.Var[dict[str, str]]
-    on_capture: rx.EventHandler[lambda data_url: [data_url]]
+    nonce: rx.Var[str]
+    instructions: rx.Var[list[str]]
+    on_capture: rx.EventHandler[lambda capture: [capture]]
 
 
-def camera_capture(on_capture) -> rx.Component:
-    labels = {key: tr[f"face.{key}"] for key in ("camera", "take", "file", "preview", "no_camera", "bad_file")}
-    return CameraCapture.create(labels=labels, on_capture=on_capture)
+def camera_capture(state) -> rx.Component:
+    """The capture for `state`'s challenge (its `nonce`, `instructions` and `check_capture`)."""
+    labels = {key: tr[f"face.{key}"] for key in ("start", "preview", "no_camera", "checking")}
+    return CameraCapture.create(labels=labels, nonce=state.nonce, instructions=state.instructions,
+                                on_capture=state.check_capture)

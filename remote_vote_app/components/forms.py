@@ -81,3 +81,17 @@ def choice(kind: str, name: str, value: rx.Var | str, input_id: rx.Var | str, *l
 def summary_row(label: rx.Var | str, value: rx.Var | rx.Component) -> rx.Component:
     """One 'term: value' line of a description list."""
     return rx.el.div(rx.el.dt(label), rx.el.dd(value), class_name="summary-row")
+
+
+def step_up_form(phone: rx.Var, on_submit, submit_id: str) -> rx.Component:
+    """The SMS code asked for after a FaceID login before changing contacts or withdrawing."""
+    return rx.el.form(
+        rx.el.h3(tr["stepup.title"], id="step-up-heading", tab_index=-1),
+        rx.el.p(tr["stepup.lead"].replace("{phone}", phone)),
+        text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6),
+        submit_button("stepup.confirm", id=submit_id),
+        on_submit=on_submit,
+        reset_on_submit=True,
+        no_validate=True,
+        aria_labelledby="step-up-heading",
+    )

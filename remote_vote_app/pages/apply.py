@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.forms import (
-    choice, error_summary, field_error, notice, submit_button, summary_row, text_field,
+    choice, error_summary, field_error, notice, step_up_form, submit_button, summary_row, text_field,
 )
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
@@ -177,11 +177,15 @@ def check_page() -> rx.Component:
             _check_row("apply.consent_title", tr["check.consent_given"], "consent"),
             class_name="summary check",
         ),
-        rx.el.div(
-            rx.el.button(tr["check.confirm"], type="button", on_click=ApplyState.confirm, id="confirm",
-                         class_name="button"),
-            rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
-            class_name="button-row",
+        rx.cond(
+            ApplyState.step_up_phone != "",
+            step_up_form(ApplyState.step_up_phone, ApplyState.confirm_with_code, "confirm-code"),
+            rx.el.div(
+                rx.el.button(tr["check.confirm"], type="button", on_click=ApplyState.confirm, id="confirm",
+                             class_name="button"),
+                rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
+                class_name="button-row",
+            ),
         ),
     )
 

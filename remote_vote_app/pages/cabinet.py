@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice, summary_row
+from remote_vote_app.components.forms import error_summary, notice, step_up_form, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
@@ -18,9 +18,12 @@ def _withdraw_confirm(app: rx.Var) -> rx.Component:
     return rx.el.div(
         rx.el.h4(tr["cabinet.withdraw_title"], id="withdraw-confirm-heading", tab_index=-1),
         rx.el.p(tr["cabinet.withdraw_text"]),
+        rx.cond(CabinetState.step_up_phone != "",
+                step_up_form(CabinetState.step_up_phone, CabinetState.withdraw_with_code, "withdraw-code-confirm")),
         rx.el.div(
-            rx.el.button(tr["cabinet.withdraw_yes"], type="button", id="withdraw-yes",
-                         on_click=CabinetState.withdraw(app["reference"]), class_name="button danger"),
+            rx.cond(CabinetState.step_up_phone == "",
+                    rx.el.button(tr["cabinet.withdraw_yes"], type="button", id="withdraw-yes",
+                                 on_click=CabinetState.withdraw(app["reference"]), class_name="button danger")),
             rx.el.button(tr["cabinet.cancel"], type="button", on_click=CabinetState.cancel_withdraw,
                          class_name="button secondary"),
             class_name="button-row",

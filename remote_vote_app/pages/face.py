@@ -1,4 +1,4 @@
-"""/login/face : FaceID, as the announcement describes it: the PIN, then a photo."""
+"""/login/face : FaceID, as the announcement describes it: the PIN, then the face, live."""
 
 from __future__ import annotations
 
@@ -18,10 +18,11 @@ def face_login() -> rx.Component:
         rx.cond(
             FaceLoginState.available,
             rx.cond(
-                FaceLoginState.step == "photo",
+                FaceLoginState.step == "capture",
                 rx.fragment(
                     rx.el.p(tr["face.photo_lead"]),
-                    camera_capture(FaceLoginState.check_photo),
+                    rx.el.p(FaceLoginState.challenge_text, id="face-challenge", class_name="notice"),
+                    camera_capture(FaceLoginState),
                     rx.el.button(tr["login.restart"], type="button", on_click=FaceLoginState.restart,
                                  class_name="button secondary"),
                 ),

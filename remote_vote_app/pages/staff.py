@@ -356,7 +356,25 @@ def in_person() -> rx.Component:
                 rx.el.section(
                     rx.el.h2(tr["face.reference_title"], id="reference-title"),
                     rx.el.p(tr["face.reference_lead"], class_name="hint"),
-                    camera_capture(InPersonState.set_reference_photo),
+                    rx.match(
+                        InPersonState.reference_step,
+                        ("code", rx.el.form(
+                            rx.el.p(tr["login.code_sent"].replace("{phone}", InPersonState.reference_phone)),
+                            text_field("code", "face.reference_code", None, input_mode="numeric", auto_complete="off",
+                                       max_length=6),
+                            submit_button("face.reference_code_check", id="reference-code-check"),
+                            on_submit=InPersonState.check_reference_code,
+                            reset_on_submit=True,
+                            no_validate=True,
+                        )),
+                        ("capture", camera_capture(InPersonState)),
+                        ("saved", rx.el.p(tr["face.reference_saved"], role="status", id="reference-saved")),
+                        rx.fragment(
+                            rx.el.p(tr["face.reference_code_lead"]),
+                            rx.el.button(tr["face.reference_code_send"], type="button", id="reference-code-send",
+                                         on_click=InPersonState.send_reference_code, class_name="button secondary"),
+                        ),
+                    ),
                     aria_labelledby="reference-title",
                     class_name="card",
                 ),

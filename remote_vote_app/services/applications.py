@@ -194,6 +194,12 @@ def change(
     return application
 
 
+def changes_contacts(session: Session, voter_id: int, reference: str, draft: Draft) -> bool:
+    """Whether saving `draft` over the voter's application changes its phone or e-mail."""
+    application = own(session, voter_id, reference)
+    return (application.phone, application.email) != (draft.phone, draft.email)
+
+
 def withdraw(
     session: Session, voter_id: int, reference: str, sender: Sender, lang: str, *,
     staff_actor: str | None = None, now: dt.datetime | None = None,

@@ -1,4 +1,6 @@
-"""Voter login by ID card data and a one-time SMS code.
+"""Voter login by ID card data and a one-time SMS code, and the same codes for other purposes:
+a step-up after a FaceID login (changing contacts, withdrawing) and the voter's consent to a
+commission taking their FaceID reference.
 
 Codes come from a CSPRNG, are stored as a keyed hash, are single use, expire, allow a few wrong
 tries, and resends are limited. Repeated attempts per PIN and per client are rate limited.
@@ -39,6 +41,10 @@ def _subject(pin: str) -> str:
     """Names a tried PIN in the audit without the PIN itself."""
     return "pin:" + ratelimit.key(pin)[:16]
 
+# purpose -> the SMS that carries its code; a code is accepted only for the purpose it was sent for.
+PURPOSES = {"login": "sms.login_code", "step_up": "sms.step_up_code", "face_reference": "sms.face_reference_code"}
+
+
 def _hash_code(challenge: str, code: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
 
@@ -56,7 +62,37 @@ def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender
     login.last_sent_at = now
     session.add(login)
     minutes = settings.code_ttl_seconds // 60
-    sender.send(session, "sms", voter.phone, t(lang, "sms.login_code", code=code, minutes=minutes), sensitive=True)
+    text = t(lang, PURPOSES[login.purpose], code=code, minutes=minutes)
+    sender.send(session, "sms", voter.phone, text, sensitive=True)
+
+
+def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime) -> Challenge:
+    """A fresh code for `purpose`; it makes every older open code of this voter for it useless."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown code purpose {purpose!r}")
+    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
+    for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.purpose == purpose,
+                                                    LoginCode.used_at == None)):  # noqa: E711
+        old.used_at = now
+        session.add(old)
+    login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, purpose=purpose, code_hash="",
+                      expires_at=now, created_at=now, attempts=0)
+    _issue_code(session, login, voter, sender, lang, now)
+    return _challenge(login, voter)
+
+
+def send_code(session: Session, voter_id: int, purpose: str, sender: Sender, lang: str,
+              now: dt.datetime | None = None) -> Challenge:
+    """A one-time code to the phone on file of a voter the caller already knows (not a login)."""
+    voter = session.get(Voter, voter_id)
+    if voter is None:
+        raise ServiceError("error.code_expired")
+    return _new_code(session, voter, purpose, sender, lang, now or now_utc())
+
+
+def step_up_needed(login_method: str) -> bool:
+    """After a FaceID login, changing contacts or withdrawing also needs a code sent to the phone on file."""
+    return login_method == "face"
 
 
 def _challenge(login: LoginCode, voter: Voter) -> Challenge:
@@ -73,7 +109,6 @@ def start_login(
     now = now or now_utc()
     pin = normalize_pin(pin_raw, today=local_date(now))
     document = normalize_document(document_raw)
-    pin_key = ratelimit.key(pin)
     ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.key(client))
     DOCUMENT_THROTTLE.check(pin, client)
     voter = register.find(session, pin, document)
@@ -84,21 +119,16 @@ def start_login(
             audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
         raise Refusal("error.login_not_found")
-    ratelimit.count(SENDS_PER_PIN, "sends-pin", pin_key)
-    # A new code makes every older one of this voter useless.
-    for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.used_at == None)):  # noqa: E711
-        old.used_at = now
-        session.add(old)
-    login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, code_hash="", expires_at=now,
-                      created_at=now, attempts=0)
-    _issue_code(session, login, voter, sender, lang, now)
+    challenge = _new_code(session, voter, "login", sender, lang, now)
     audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
-    return _challenge(login, voter)
+    return challenge
 
 
-def _open_login(session: Session, token: str, now: dt.datetime) -> LoginCode:
+def _open_login(session: Session, token: str, now: dt.datetime, purpose: str = "login",
+                voter_id: int | None = None) -> LoginCode:
     login = session.exec(select(LoginCode).where(LoginCode.challenge == (token or ""))).first() if token else None
-    if login is None or login.used_at is not None or login.expires_at <= now:
+    if (login is None or login.used_at is not None or login.expires_at <= now or login.purpose != purpose
+            or (voter_id is not None and login.voter_id != voter_id)):
         raise ServiceError("error.code_expired")
     return login
 
@@ -118,10 +148,12 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     return _challenge(login, voter)
 
 
-def verify_code(session: Session, token: str, code: str, client: str, now: dt.datetime | None = None) -> int:
+def verify_code(session: Session, token: str, code: str, client: str, now: dt.datetime | None = None, *,
+                purpose: str = "login", voter_id: int | None = None) -> int:
     """The voter id when the code is right; otherwise an error, with the failure counted and saved.
 
-    Wrong tries count per login, across resends: a new SMS does not buy new guesses.
+    Wrong tries count per login, across resends: a new SMS does not buy new guesses. A code sent
+    for another purpose, or (with `voter_id`) to another voter, is an expired code.
     """
     now = now or now_utc()
     code = "".join(ch for ch in (code or "") if not ch.isspace())
@@ -129,9 +161,10 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
         raise ServiceError("error.code_format", field="code")
     client_key = ratelimit.key(client)
     ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
-    login = _open_login(session, token, now)
+    login = _open_login(session, token, now, purpose, voter_id)
     voter = session.get(Voter, login.voter_id)
     subject = f"voter:{voter.id}"
+    kind = "auth.sms" if purpose == "login" else f"auth.code_{purpose}"  # a step-up is not a login
     CODE_THROTTLE.check(voter.pin, client)
     if login.attempts >= settings.code_max_attempts:
         raise ServiceError("error.code_attempts")
@@ -145,9 +178,9 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
             session.add(login)
         ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
         locked = CODE_THROTTLE.failure(voter.pin, client)
-        audit.auth_event(session, "auth.sms.failure", subject=subject, client=client, reason="wrong_code")
+        audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code")
         if locked or left <= 0:
-            audit.auth_event(session, "auth.sms.lockout", subject=subject, client=client, step="code")
+            audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client, step="code")
         # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
         if left <= 0:
             raise Refusal("error.code_attempts")
@@ -155,5 +188,5 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     login.used_at = now
     session.add(login)
     CODE_THROTTLE.success(voter.pin, client)
-    audit.auth_event(session, "auth.sms.success", actor=subject, subject=subject, client=client)
+    audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client)
     return voter.id

@@ -6,7 +6,9 @@ Deterministic (fixed random seed), so the demo voters listed in README always ex
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from pathlib import Path
 
 import phonenumbers
 from sqlmodel import Session, select
@@ -291,7 +293,20 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
         account = create_account(session, username, name, password, role, territory_code=territory,
                                  precinct_number=precinct, actor="system:demo-seed")
         enrol(session, account, "system:demo-seed", DEMO_STAFF_TOTP[username])
+    _demo_face(session)
     _demo_applications(session, rng, applications)
+
+
+DEMO_FACE_PIN = "21412199500678"
+DEMO_FACE = Path(__file__).with_name("demo_face.json")  # the encoding of skimage's astronaut.png
+
+
+def _demo_face(session: Session) -> None:
+    """Demo voter 6 logs in by FaceID as the astronaut (the encoding ships, so no engine is needed)."""
+    from remote_vote_app.services import faceid
+
+    voter = session.exec(select(Voter).where(Voter.pin == DEMO_FACE_PIN)).one()
+    faceid.set_reference(session, voter.id, json.loads(DEMO_FACE.read_text()), "register", "system:demo-seed")
 
 
 def seed_if_empty(session: Session, today: dt.date | None = None, voters: int = 5000, applications: int = 0) -> bool:

@@ -12,6 +12,7 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
+from remote_vote_app.state import stepup
 from remote_vote_app.state.app import AppState, as_strings, voter_required
 
 
@@ -26,6 +27,8 @@ class ApplyState(AppState):
     consent: bool = False
     reviewed: bool = False
     confirmation: dict[str, str] = {}
+    step_up_phone: str = ""  # set while a step-up code for a contact change is awaited
+    _step_up_token: str = ""
     # Per-language data loaded once per visit; computed vars pick the current language.
     _elections: dict[str, list[dict[str, str]]] = {}
     _precincts: dict[str, list[dict[str, str]]] = {}
@@ -76,6 +79,7 @@ class ApplyState(AppState):
         self.reviewed = False
         self._draft = None
         self._review = {}
+        self.step_up_phone, self._step_up_token = "", ""
 
     @rx.event
     @voter_required
@@ -160,6 +164,7 @@ class ApplyState(AppState):
             self._show(exc)
             return rx.set_focus("error-summary")
         self._draft = draft
+        self.step_up_phone, self._step_up_token = "", ""  # a code asked for other answers does not carry over
         self.email, self.phone = draft.email, draft.phone
         self.reviewed = True
         return rx.redirect("/apply/check")
@@ -174,10 +179,37 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def confirm(self):
-        """Submit (or save the change); the service decides deadline, ownership and uniqueness again."""
+        """Submit (or save the change); the service decides deadline, ownership and uniqueness again.
+        After a FaceID login a change of phone or e-mail first needs the SMS code to the phone on file."""
         self._clear_messages()
         if self._draft is None:
             return rx.redirect("/apply")
+        voter_id = self._current_voter()
+        try:
+            if self.editing_reference:
+                with session_scope() as session:
+                    contacts = applications.changes_contacts(session, voter_id, self.editing_reference, self._draft)
+                sent = stepup.send(self, voter_id) if contacts else None
+                if sent is not None:
+                    self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
+                    return rx.set_focus("code")
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        return self._save()
+
+    @rx.event
+    @voter_required
+    def confirm_with_code(self, form_data: dict):
+        self._clear_messages()
+        if self._draft is None or not self._step_up_token:
+            return rx.redirect("/apply")
+        if not stepup.verified(self, self._step_up_token, form_data.get("code"), self._current_voter()):
+            return
+        self.step_up_phone, self._step_up_token = "", ""
+        return self._save()
+
+    def _save(self):
         voter_id = self._current_voter()
         try:
             with session_scope() as session:

@@ -1,36 +1,43 @@
-"""FaceID login (PIN + photo) and the commission's reference photo. Photos are never kept."""
+"""FaceID login: the PIN, then a live capture answering a random challenge. Frames are never kept."""
 
 from __future__ import annotations
 
-import base64
-import binascii
+from typing import Any
 
 import reflex as rx
 
 from remote_vote_app.db import session_scope
+from remote_vote_app.i18n import t
 from remote_vote_app.services import faceid, register
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.validation import normalize_pin
 from remote_vote_app.state.app import AppState
 
-MAX_DATA_URL = 8 * 1024 * 1024
 
-
-def photo_bytes(data_url: object) -> bytes:
-    """The image inside a data URL from the camera component."""
-    text = str(data_url or "")
-    if len(text) > MAX_DATA_URL or not text.startswith("data:image/") or "," not in text:
-        raise ServiceError("error.face_image")
-    try:
-        return base64.b64decode(text.split(",", 1)[1], validate=True)
-    except (binascii.Error, ValueError):
-        raise ServiceError("error.face_image") from None
+def face_instructions(lang: str, moves: list[str]) -> list[str]:
+    """What the camera component shows during each move of a challenge."""
+    return [t(lang, f"face.move_{move}") for move in moves]
 
 
 class FaceLoginState(AppState):
     available: bool = False
-    step: str = "pin"  # pin | photo
-    _pin: str = ""
+    step: str = "pin"  # pin | capture
+    nonce: str = ""  # the client hands it back with its frames
+    moves: list[str] = []
+    # The attempt (faceid.Challenge): voter id or 0 and a keyed hash, never the PIN.
+    _challenge: Any = None
+
+    @rx.var
+    def instructions(self) -> list[str]:
+        return face_instructions(self._lang(), self.moves)
+
+    @rx.var
+    def challenge_text(self) -> str:
+        return t(self._lang(), f"face.challenge_{'_'.join(self.moves)}") if self.moves else ""
+
+    def _offer(self, challenge: faceid.Challenge) -> None:
+        self._challenge = challenge
+        self.nonce, self.moves = challenge.nonce, list(challenge.moves)
+        self.step = "capture"
 
     @rx.event
     def load(self):
@@ -44,32 +51,34 @@ class FaceLoginState(AppState):
     def set_pin(self, form_data: dict):
         self._clear_messages()
         try:
-            self._pin = normalize_pin(str(form_data.get("pin", "")))
+            with session_scope() as session:
+                challenge = faceid.login_challenge(session, str(form_data.get("pin", "")))
         except ServiceError as exc:
             self._show(exc)
             return
-        self.step = "photo"
+        self._offer(challenge)
 
     @rx.event
-    async def check_photo(self, data_url: str):
-        """Compare the photo with the voter's reference; the photo lives only for this call."""
+    async def check_capture(self, capture: dict):
+        """Check a live capture against the challenge; the challenge is used up whatever the outcome."""
         self._clear_messages()
-        if not self.available or not self._pin:
-            self.step = "pin"
+        challenge, self._challenge = self._challenge, None
+        if not self.available or challenge is None:
+            self.step, self.nonce, self.moves = "pin", "", []
             return
         try:
-            image = photo_bytes(data_url)
+            voter_id = await faceid.login_by_face(challenge, capture, self._client())
             with session_scope() as session:
-                voter_id = faceid.login_by_face(session, self._pin, image, self._client())
                 name = register.profile(session, voter_id).full_name
         except ServiceError as exc:
             self._show(exc)
+            self._offer(faceid.renew(challenge))  # a fresh challenge for the next try
             return
         finally:
-            data_url = image = None  # noqa: F841  (drop the photo now, not at garbage collection)
+            capture = None  # noqa: F841  (drop the frames now, not at garbage collection)
         return await self._log_in(voter_id, name, method="face")
 
     @rx.event
     def restart(self):
         self._clear_messages()
-        self.step, self._pin = "pin", ""
+        self.step, self.nonce, self.moves, self._challenge = "pin", "", [], None

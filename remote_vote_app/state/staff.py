@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import inspect
 import math
 import time
 from typing import Any, Callable
@@ -14,7 +15,7 @@ import reflex as rx
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import duration, t
 from remote_vote_app.i18n.messages import MESSAGES
-from remote_vote_app.services import applications, audit, dashboard, elections, faceid, precincts, register, staff
+from remote_vote_app.services import applications, audit, auth, dashboard, elections, faceid, precincts, register, staff
 from remote_vote_app.services import sessions, staff_records
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
@@ -22,7 +23,7 @@ from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import AppState, leave, ticket_exchange, as_strings
-from remote_vote_app.state.face import photo_bytes
+from remote_vote_app.state.face import face_instructions
 
 LIVE_INTERVAL_SECONDS = 3
 STAFF_PAGES = ("dashboard", "applications", "new", "lists", "precincts", "elections", "audit")
@@ -134,7 +135,8 @@ def staff_required(permission: str) -> Callable:
             if not user.can(permission):
                 self.error_entries = {"form": {"key": "error.forbidden"}}
                 return rx.redirect("/staff") if permission != "stats.view" else None
-            return handler(self, *args, **kwargs)
+            result = handler(self, *args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
 
         wrapper.staff_permission = permission
         return wrapper
@@ -404,6 +406,21 @@ class InPersonState(StaffState):
     precinct_options: list[dict[str, str]] = []
     done_reference: str = ""
     _serving_voter_id: int = 0  # the voter at the desk, found by PIN + document on the server
+    # FaceID reference: the voter's consent code, then a live capture answering a challenge.
+    reference_step: str = "consent"  # consent | code | capture | saved
+    reference_phone: str = ""
+    nonce: str = ""
+    moves: list[str] = []
+    _consent_token: str = ""
+    _face_challenge: Any = None
+
+    @rx.var
+    def instructions(self) -> list[str]:
+        return face_instructions(self._lang(), self.moves)
+
+    def _reset_reference(self) -> None:
+        self.reference_step, self.reference_phone, self.nonce, self.moves = "consent", "", "", []
+        self._consent_token, self._face_challenge = "", None
 
     @rx.event
     @staff_required("applications.create")
@@ -425,6 +442,7 @@ class InPersonState(StaffState):
             self._show(exc)
             return
         self._serving_voter_id = voter.id
+        self._reset_reference()
         self.voter = {"full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
                       "birth_date": profile.birth_date, "address": profile.address,
                       "territory": profile.territory["ru"], "phone": profile.phone}
@@ -462,21 +480,65 @@ class InPersonState(StaffState):
 
     @rx.event
     @staff_required("applications.create")
-    def set_reference_photo(self, data_url: str):
-        """The commission takes the voter's FaceID reference; only the face encoding is kept."""
+    def send_reference_code(self):
+        """Text the voter a consent code; only the operator's own territory (the CEC: anyone)."""
         self._clear_messages()
         if not self._serving_voter_id:
             self.step = "find"
             return
         try:
             with session_scope() as session:
-                faceid.set_reference(session, self._serving_voter_id, photo_bytes(data_url), "commission", self._actor())
+                faceid.ensure_may_set_reference(session, self._staff_user(), self._serving_voter_id)
+                sent = auth.send_code(session, self._serving_voter_id, "face_reference", default_sender(), self._lang())
+        except ServiceError as exc:
+            self._show(exc)
+            return
+        self._consent_token, self.reference_phone, self.reference_step = sent.token, sent.masked_phone, "code"
+
+    @rx.event
+    @staff_required("applications.create")
+    def check_reference_code(self, form_data: dict):
+        """The code the voter reads out; then the camera, with a challenge bound to this voter."""
+        self._clear_messages()
+        try:
+            with session_scope() as session:
+                auth.verify_code(session, self._consent_token, str(form_data.get("code", "")), self._client(),
+                                 purpose="face_reference", voter_id=self._serving_voter_id)
+        except ServiceError as exc:
+            self._show(exc)
+            if exc.code in {"error.code_expired", "error.code_attempts"}:
+                self._reset_reference()
+            return
+        challenge = faceid.reference_challenge(self._serving_voter_id)
+        self._consent_token, self._face_challenge = "", challenge
+        self.nonce, self.moves, self.reference_step = challenge.nonce, list(challenge.moves), "capture"
+
+    @rx.event
+    @staff_required("applications.create")
+    async def check_capture(self, capture: dict):
+        """Store the reference from a live capture; only the face encoding is kept."""
+        self._clear_messages()
+        challenge, self._face_challenge = self._face_challenge, None
+        if not self._serving_voter_id or challenge is None or challenge.voter_id != self._serving_voter_id:
+            self._reset_reference()
+            return
+        try:
+            frames = await faceid.live_frames(challenge, capture)
+            with session_scope() as session:
+                faceid.ensure_may_set_reference(session, self._staff_user(), self._serving_voter_id)
+                faceid.set_reference(session, self._serving_voter_id, faceid.reference_encoding(frames), "commission",
+                                     self._actor(), self._client())
                 # The voter hears of it at once: a reference set by someone else would be a takeover.
                 phone = register.phone_of(session, self._serving_voter_id)
                 default_sender().send(session, "sms", phone, t(self._lang(), "sms.face_reference_set"))
         except ServiceError as exc:
             self._show(exc)
+            challenge = faceid.renew(challenge)
+            self._face_challenge, self.nonce, self.moves = challenge, challenge.nonce, list(challenge.moves)
             return
+        finally:
+            capture = None  # noqa: F841
+        self.reference_step = "saved"
         self.notice_key = "face.reference_saved"
 
     @rx.event
@@ -484,6 +546,7 @@ class InPersonState(StaffState):
     def next_voter(self):
         self._clear_messages()
         self.step, self.voter, self._serving_voter_id, self.done_reference = "find", {}, 0, ""
+        self._reset_reference()
 
 
 class VoterListState(StaffState):

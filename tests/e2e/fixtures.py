@@ -14,7 +14,7 @@ from remote_vote_app.services.applications import CONSENT_VERSION
 CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
 CLOSED_REFERENCE = "KCDE-FHJK"
 # Voters reserved for the staff journeys, so no voter journey meets their applications.
-FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: has a FaceID reference (astronaut.png)
+FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: the seed gives it a FaceID reference (astronaut.png)
 # A staff account without a second factor yet: it enrols its authenticator app at first login.
 ENROL_STAFF = ("e2e.enrol", "e2e-enrol-password")
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
@@ -23,17 +23,12 @@ STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Кер
 
 def main() -> None:
     from remote_vote_app.models import StaffAccount
-    from remote_vote_app.services import faceid, staff
-    from tests.support.faces import astronaut
+    from remote_vote_app.services import staff
 
     with session_scope() as session:
         if not session.exec(select(StaffAccount).where(StaffAccount.username == ENROL_STAFF[0])).first():
             staff.create_account(session, ENROL_STAFF[0], "Наблюдатель (e2e)", ENROL_STAFF[1], "observer",
                                  actor="system:e2e")
-    with session_scope() as session:
-        voter = session.exec(select(Voter).where(Voter.pin == FACE_VOTER)).one()
-        if faceid.get_reference(session, voter.id) is None:
-            faceid.set_reference(session, voter.id, astronaut(), "register", "system:e2e")
     with session_scope() as session:
         if session.exec(select(Territory).where(Territory.code == "E2E_CLOSED")).first():
             return

@@ -1,4 +1,4 @@
-"""FaceID (PIN + photo) and the national eID (OpenID Connect) logins, in the browser."""
+"""FaceID (PIN + a live capture from Chromium's fake camera) and the national eID (OpenID Connect) logins, in the browser."""
 
 import re
 
@@ -15,28 +15,55 @@ def viewport():
     return DESKTOP
 
 
-def _face_login(page: Page, base_url: str, photo, tmp_path) -> None:
+@pytest.fixture
+def camera(browser_type, browser_type_launch_args, tmp_path):
+    """Chromium with its fake camera reading `camera.video` (a Y4M file the test writes)."""
+    video = faces.still_photo_video(tmp_path / "camera.y4m")  # the same size as what the test writes later
+    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    yield browser, video
+    browser.close()
+
+
+@pytest.fixture
+def face_page(camera, console, browser_context_args):
+    browser, _video = camera
+    context = browser.new_context(**browser_context_args)
+    context.grant_permissions(["camera"])
+    page = console.watch(context.new_page())
+    yield page
+    context.close()
+    assert console.errors == [], "browser console errors:\n" + "\n".join(console.errors)
+
+
+def _face_login(page: Page, base_url: str, video, write_video) -> None:
+    """PIN, read the challenge, put the matching video in front of the fake camera, start."""
     page.goto(f"{base_url}/login")
     page.get_by_role("link", name="FaceID (фото и ПИН)").click()
     expect(page.get_by_role("heading", name="Вход по FaceID")).to_be_visible()
     page.get_by_label("ПИН (персональный идентификационный номер)").fill(FACE_VOTER)
     page.get_by_role("button", name="Далее").click()
-    expect(page.get_by_role("button", name="Включить камеру")).to_be_visible()
+    start = page.get_by_role("button", name="Включить камеру и начать")
+    expect(start).to_be_visible()
     check_a11y(page)
-    page.get_by_label("Или выберите файл с фото (JPEG, PNG)").set_input_files(faces.write(tmp_path, "face.png", photo))
+    challenge = page.locator("#face-challenge").inner_text()
+    moves = ("left", "right") if "сначала влево" in challenge else ("right", "left")
+    write_video(video, moves)
+    start.click()
 
 
-def test_face_match_logs_in(page: Page, base_url: str, tmp_path):
-    _face_login(page, base_url, faces.astronaut_mirrored(), tmp_path)
-    expect(page).to_have_url(re.compile(r"/cabinet/?$"), timeout=20_000)
+def test_face_turning_head_logs_in(face_page: Page, base_url: str, camera):
+    _face_login(face_page, base_url, camera[1], lambda video, moves: faces.turning_head_video(video, moves))
+    expect(face_page).to_have_url(re.compile(r"/cabinet/?$"), timeout=40_000)
 
 
-def test_face_mismatch_is_refused_and_says_why(page: Page, base_url: str, tmp_path):
-    _face_login(page, base_url, faces.grace_hopper(), tmp_path)
-    expect(page.get_by_role("alert")).to_contain_text("Лицо не совпало с образцом избирателя", timeout=20_000)
-    expect(page).to_have_url(re.compile(r"/login/face/?$"))
-    page.goto(f"{base_url}/cabinet")
-    expect(page).to_have_url(re.compile(r"/login/?$"))  # still logged out
+def test_face_still_photo_is_refused_and_says_why(face_page: Page, base_url: str, camera):
+    _face_login(face_page, base_url, camera[1], lambda video, moves: faces.still_photo_video(video))
+    expect(face_page.get_by_role("alert")).to_contain_text("живой человек", timeout=40_000)
+    expect(face_page).to_have_url(re.compile(r"/login/face/?$"))
+    face_page.goto(f"{base_url}/cabinet")
+    expect(face_page).to_have_url(re.compile(r"/login/?$"))  # still logged out
 
 
 def _provider_login(page: Page, account: str = "voter") -> None:

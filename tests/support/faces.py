@@ -1,17 +1,30 @@
-"""Real face photos that ship inside registry packages (nothing is downloaded):
+"""Real face photos that ship inside registry packages (nothing is downloaded), and camera captures
+and fake-camera videos made from them:
 
 - scikit-image: skimage/data/astronaut.png (Eileen Collins, NASA, public domain);
 - matplotlib: mpl-data/sample_data/grace_hopper.jpg (Grace Hopper, US Navy, public domain).
+
+A head turn is simulated by wrapping the face round a vertical cylinder and rotating it (the nose
+moves across the face, the far cheek narrows), which moves the landmarks as a real turn does;
+shifting or scaling a flat photo does not.
 """
 
 from __future__ import annotations
 
+import base64
 import io
+import math
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import skimage.data
 from matplotlib import cbook
 from PIL import Image, ImageOps
+
+SIDE = 480  # what the browser sends at most
+# Where the astronaut's face is in the 512 px photo (centre column and rows; head radius).
+ASTRONAUT_HEAD = (225, 130, 70, 120)
 
 
 def _png(image: Image.Image) -> bytes:
@@ -20,17 +33,124 @@ def _png(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
+def astronaut_image() -> Image.Image:
+    return Image.fromarray(skimage.data.astronaut())
+
+
+def hopper_image() -> Image.Image:
+    return Image.open(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).convert("RGB")
+
+
 def astronaut() -> bytes:
-    return _png(Image.fromarray(skimage.data.astronaut()))
+    return _png(astronaut_image())
 
 
 def astronaut_mirrored() -> bytes:
     """The same person, a different picture (mirrored), as a login photo would be."""
-    return _png(ImageOps.mirror(Image.fromarray(skimage.data.astronaut())))
+    return _png(ImageOps.mirror(astronaut_image()))
 
 
 def grace_hopper() -> bytes:
     return Path(cbook.get_sample_data("grace_hopper.jpg", asfileobj=False)).read_bytes()
+
+
+def turned(image: Image.Image, degrees: float, head=ASTRONAUT_HEAD) -> Image.Image:
+    """The face turned by `degrees` (positive: to the person's own left, i.e. the image's right)."""
+    from skimage.transform import warp
+
+    cx, cy, radius, half_height = head
+    phi = math.radians(degrees)
+
+    def to_source(coords):  # (not named "inverse": skimage takes that for a transform method)
+        x, y = coords[:, 0], coords[:, 1]
+        u = np.clip((x - cx) / radius, -1, 1)
+        source = cx + radius * np.sin(np.clip(np.arcsin(u) - phi, -np.pi / 2, np.pi / 2))
+        v = (y - cy) / half_height
+        weight = np.clip((1 - np.abs(u)) / 0.3, 0, 1) * np.where(np.abs(v) < 1, (1 + np.cos(np.pi * v)) / 2, 0)
+        out = coords.copy()
+        out[:, 0] = x + (source - x) * weight
+        return out
+
+    return Image.fromarray(warp(np.asarray(image), to_source, order=1, preserve_range=True).astype(np.uint8))
+
+
+def head_turn(image: Image.Image, moves=("left", "right"), frames_per_move: int = 5, degrees: float = 28,
+              head=ASTRONAUT_HEAD) -> list[Image.Image]:
+    """A face looking straight, then turning each way in `moves`, then back, as camera frames."""
+    frames = [image]
+    for move in moves:
+        sign = 1 if move == "left" else -1
+        ramp = [degrees * sign * (0.6 + 0.4 * i / max(frames_per_move - 1, 1)) for i in range(frames_per_move)]
+        frames += [turned(image, angle, head) for angle in ramp]
+    return frames
+
+
+def shifted(image: Image.Image, count: int) -> list[Image.Image]:
+    """A flat photo moved and scaled in front of the camera (what holding up a print does)."""
+    out = []
+    for i in range(count):
+        scale = 1 + 0.03 * math.sin(i)
+        moved = image.resize((round(image.width * scale), round(image.height * scale)))
+        canvas = Image.new("RGB", image.size, "gray")
+        canvas.paste(moved, (round(12 * math.sin(i * 0.9)), round(8 * math.cos(i * 0.7))))
+        out.append(canvas)
+    return out
+
+
+def data_url(image: Image.Image) -> str:
+    """A frame as the browser component sends it: at most 480 px a side, JPEG 0.8."""
+    image = image.copy()
+    image.thumbnail((SIDE, SIDE))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=80)
+    return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def capture(nonce: str, frames: list[Image.Image]) -> dict:
+    return {"nonce": nonce, "frames": [data_url(frame) for frame in frames]}
+
+
+# --- videos for Chromium's fake camera (--use-file-for-fake-video-capture) ---
+
+FPS = 10
+
+
+VIDEO = (640, 480)  # the size a camera gives getUserMedia by default
+ASTRONAUT_SHOT = (60, 16, 390, 264)  # head and shoulders, 4:3, out of the 512 px photo
+
+
+def write_y4m(path: Path, frames: list[Image.Image], fps: int = FPS, shot=ASTRONAUT_SHOT) -> Path:
+    """A 640 x 480 Y4M (4:2:0) video of the frames (cropped to `shot`), each shown for 1/fps s."""
+    width, height = VIDEO
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420jpeg\n".encode())
+        for frame in frames:
+            yuv = np.asarray(frame.crop(shot).resize(VIDEO).convert("YCbCr"))
+            out.write(b"FRAME\n")
+            out.write(yuv[:, :, 0].tobytes())
+            for channel in (1, 2):
+                plane = yuv[:, :, channel].reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+                out.write(plane.round().astype(np.uint8).tobytes())
+    return path
+
+
+@cache
+def _turn_frames(moves: tuple[str, ...]) -> tuple[Image.Image, ...]:
+    """~6 s: straight 0.5 s, a turn one way held ~2 s, then the other way held ~3 s; the head never
+    stops quite still (a live head does not), so no two frames are the same."""
+    image = astronaut_image()
+    first, second = (28 if move == "left" else -28 for move in moves)
+    timeline = ([1.5 * math.sin(i) for i in range(5)] + [first * min(1, i / 3) + 2 * math.sin(i) for i in range(1, 21)]
+                + [second * min(1, i / 3) + 2 * math.sin(i) for i in range(1, 31)])
+    return tuple(turned(image, angle) for angle in timeline)
+
+
+def turning_head_video(path: Path, moves=("left", "right")) -> Path:
+    return write_y4m(path, list(_turn_frames(tuple(moves))))
+
+
+def still_photo_video(path: Path, image: Image.Image | None = None) -> Path:
+    return write_y4m(path, [image or astronaut_image()] * 60)
 
 
 def write(tmp_dir: Path, name: str, data: bytes) -> Path:
