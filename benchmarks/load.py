@@ -8,7 +8,7 @@ Each simulated voter is one asyncio task; each journey is a new tab (token, webs
 register voter: / -> /login -> start (PIN + document) -> the SMS code read from the outbox table ->
 verify -> (cabinet -> start_new) -> /apply -> choose_precinct -> review_answers -> /apply/check ->
 confirm -> /confirmation with a reference. The frames are those a real browser sends (recorded with
-Chromium over CDP). Then a trivial-event run (`set_lang`) gives the ratio of journey events/s to
+Chromium over CDP). Then a trivial-event run (`page_ready`) gives the ratio of journey events/s to
 trivial events/s. Server CPU and RSS come from /proc for the process tree listening on the port.
 
 Exits with status 1 on any error, or when the new applications in the database are not exactly the
@@ -55,6 +55,9 @@ ON_LOAD = f"{BASE}.reflex___state____on_load_internal_state.on_load_internal"
 NAMESPACE = "/_event"
 LOCATION_SCRIPT = re.compile(r"window\.location(?:\.href\s*=\s*|\.(?:assign|replace)\(\s*)[\"']([^\"']+)")
 CODE = re.compile(r"\b(\d{6})\b")
+# Cheap AppState handlers, both answered with a _call_script: page_ready changes nothing; set_lang
+# (same language) also resends every var that depends on the language.
+TRIVIAL = {"page_ready": None, "set_lang": {"lang": "ru"}}
 
 
 class JourneyError(Exception):
@@ -561,8 +564,8 @@ class Run:
                     pass
 
 
-async def trivial(base: str, bundle: Bundle, clients: int, seconds: float, timeout: float) -> Stats:
-    """Each client opens / once, then, all together, sends set_lang (same language) back to back."""
+async def trivial(base: str, bundle: Bundle, handler: str, clients: int, seconds: float, timeout: float) -> Stats:
+    """Each client opens / once, then, all together, sends the trivial event back to back."""
     stats, warm = Stats(), Stats()  # the page loads are not part of the trivial rate
     opened, go = asyncio.Semaphore(0), asyncio.Event()
     end = 0.0
@@ -577,7 +580,7 @@ async def trivial(base: str, bundle: Bundle, clients: int, seconds: float, timeo
             await go.wait()
             tab.stats = stats
             while time.monotonic() < end:
-                await tab.call(APP, "set_lang", {"lang": "ru"}, lambda r: any(e.get("name") == "_call_script" for e in r.events))
+                await tab.call(APP, handler, TRIVIAL[handler], lambda r: any(e.get("name") == "_call_script" for e in r.events))
         except Exception as exc:
             stats.error(type(exc).__name__, str(exc))
         finally:
@@ -607,10 +610,11 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
     voters = db.eligible_voters(wanted)
     if len(voters) < (args.journeys or args.voters):
         raise SystemExit(f"only {len(voters)} register voters can still apply; seed more (--seed-voters) or use a fresh DB")
-    run = Run(base, bundle, db, voters, parse_range(args.think), args.timeout, limit=args.journeys)
+    run = Run(base, bundle, db, voters, parse_range(args.think), args.timeout, limit=args.journeys or None)
     mode = f"{args.journeys} journeys" if args.journeys else f"{args.duration:.0f} s"
     print(f"load: {args.voters} voters, {mode}, think {args.think} s, ramp {args.ramp:.0f} s, {base}, "
-          f"db {db.engine.url.get_backend_name()}, {len(voters)} register voters available")
+          f"db {db.engine.url.get_backend_name()}, {len(voters)} register voters available; "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
 
     applications_before = db.application_count()
     states = server.states_dir() if server else None
@@ -653,14 +657,15 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
 
     if args.trivial > 0:
         cpu0, _ = server.sample() if server else (0.0, 0)
+        client0 = time.process_time()
         t0 = time.monotonic()
-        small = await trivial(base, bundle, args.voters, args.trivial, args.timeout)
+        small = await trivial(base, bundle, args.trivial_event, args.voters, args.trivial, args.timeout)
         t_elapsed = time.monotonic() - t0
         cpu1, _ = server.sample() if server else (0.0, 0)
         rate = small.events / args.trivial
-        print(f"trivial: {small.events} set_lang events from {args.voters} clients in {args.trivial:.0f} s = {rate:.0f} events/s"
+        print(f"trivial: {small.events} {args.trivial_event} events from {args.voters} clients in {args.trivial:.0f} s = {rate:.0f} events/s"
               + (f", server CPU {(cpu1 - cpu0) / max(small.events, 1) * 1000:.2f} ms/event (incl. {args.voters} page loads)"
-                 if server else "") + f" [{t_elapsed:.0f} s]")
+                 if server else "") + f"; client CPU {time.process_time() - client0:.1f} s [{t_elapsed:.0f} s]")
         print_latency(small)
         for sample in small.error_samples:
             print(f"  error: {sample}")
@@ -682,6 +687,7 @@ def main() -> None:
     parser.add_argument("--think", default="0", help="MIN-MAX seconds between a voter's steps (default 0)")
     parser.add_argument("--ramp", type=float, default=0, help="seconds over which the voters start")
     parser.add_argument("--trivial", type=float, default=10, help="seconds of the trivial-event run (0: none)")
+    parser.add_argument("--trivial-event", choices=sorted(TRIVIAL), default="page_ready", help="the trivial handler")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for one event's answer")
     parser.add_argument("--url", default="http://localhost:3000", help="a running server")
     parser.add_argument("--db-url", default=os.environ.get("REFLEX_DB_URL") or f"sqlite:///{ROOT / 'remote_vote.db'}",
