@@ -23,6 +23,7 @@ import datetime as dt
 import importlib.metadata
 import itertools
 import json
+import math
 import os
 import random
 import re
@@ -118,8 +119,9 @@ class Stats:
 
 
 def percentile(values: list[float], q: float) -> float:
+    """Nearest rank."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
 
 
 def print_latency(stats: Stats) -> None:
@@ -448,10 +450,10 @@ class Tab:
     async def _http_hop(self, path: str) -> str:
         """GET an HTTP login route, keep its cookies, follow its redirects to the page to load."""
         start = time.perf_counter()
-        async with httpx.AsyncClient(base_url=self.base, timeout=self.timeout) as client:
+        async with httpx.AsyncClient(base_url=self.base, cookies=self.cookies, timeout=self.timeout) as client:
             for _ in range(5):
-                response = await client.get(path, cookies=self.cookies)
-                self.cookies.update(dict(response.cookies))
+                response = await client.get(path)
+                self.cookies = {cookie.name: cookie.value for cookie in client.cookies.jar}
                 if not response.is_redirect:
                     raise JourneyError(f"{urlsplit(path).path}: HTTP {response.status_code}, expected a redirect")
                 target = urlsplit(urljoin(self.base + path, response.headers["location"]))
@@ -644,8 +646,8 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
               f"client CPU {client_cpu:.1f} s")
         tabs = finished + stats.abandoned + sum(stats.errors.values())
         print(f"server RSS: {mb(rss0)} before, {mb(rss1)} after ({(rss1 - rss0) / 1024 / max(tabs, 1):+.0f} KB per closed tab, "
-              f"{tabs} tabs); {states}: {mb(disk0)} before, {mb(disk1)} after "
-              f"({(disk1 - disk0) / 1024 / max(tabs, 1):+.0f} KB per closed tab)")
+              f"{tabs} tabs)" + (f"; {states}: {mb(disk0)} before, {mb(disk1)} after "
+                                 f"({(disk1 - disk0) / 1024 / max(tabs, 1):+.0f} KB per closed tab)" if states.is_dir() else ""))
     elif not server:
         print("server CPU / RSS: no local process listens on that port (use --server-pid)")
     for sample in stats.error_samples:
@@ -706,6 +708,8 @@ def main() -> None:
         args.db_url = env["REFLEX_DB_URL"]
         server_cm = running_app(env)
     else:
+        if args.db_url.startswith("sqlite") and not Path(sa.engine.make_url(args.db_url).database or "").is_file():
+            raise SystemExit(f"{args.db_url}: no such database file (give the server's --db-url)")
         server_cm = nullcontext(args.url.rstrip("/"))
     with server_cm as base:
         server = ServerProcesses.find(urlsplit(base).port or 80, args.server_pid)
