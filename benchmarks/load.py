@@ -111,7 +111,7 @@ class Stats:
     def error(self, kind: str, detail: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
         if len(self.error_samples) < 10:
-            self.error_samples.append(f"{kind}: {detail}")
+            self.error_samples.append(detail)
 
     @property
     def events(self) -> int:
@@ -408,11 +408,11 @@ class Tab:
     async def _timed(self, name: str, coro) -> Reply:
         start = time.perf_counter()
         try:
-            return await coro
+            reply = await coro
         except TimeoutError:
-            raise JourneyError(f"{name}: no answer in {self.timeout:.0f} s") from None
-        finally:
-            self.stats.timed(name, time.perf_counter() - start)
+            raise JourneyError(f"{name}: no answer in {self.timeout:g} s") from None
+        self.stats.timed(name, time.perf_counter() - start)  # answered events only
+        return reply
 
     # what a voter does
 
