@@ -31,7 +31,7 @@ import sys
 import tempfile
 import time
 import uuid
-from contextlib import nullcontext
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -350,7 +350,7 @@ class Tab:
                     await ws.send("3")
                 elif frame.startswith(f"42{NAMESPACE},"):
                     queue.put_nowait(json.loads(frame[len(NAMESPACE) + 3:])[1])
-                elif frame.startswith(f"44{NAMESPACE},") or frame.startswith(f"41{NAMESPACE}"):
+                elif frame.startswith((f"44{NAMESPACE},", f"41{NAMESPACE}")):  # refused, disconnected
                     queue.put_nowait({"refused": frame})
         except Exception as exc:  # the journey sees the closed socket
             queue.put_nowait({"closed": repr(exc)})
@@ -560,10 +560,8 @@ class Run:
                 self.stats.voter_ids.append(voter.id)
                 self.stats.error(type(exc).__name__, str(exc))
             finally:
-                try:
+                with suppress(Exception):
                     await tab.close()
-                except Exception:
-                    pass
 
 
 async def trivial(base: str, bundle: Bundle, handler: str, clients: int, seconds: float, timeout: float) -> Stats:
@@ -665,7 +663,8 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
         t_elapsed = time.monotonic() - t0
         cpu1, _ = server.sample() if server else (0.0, 0)
         rate = small.events / args.trivial
-        print(f"trivial: {small.events} {args.trivial_event} events from {args.voters} clients in {args.trivial:.0f} s = {rate:.0f} events/s"
+        print(f"trivial: {small.events} {args.trivial_event} events from {args.voters} clients in {args.trivial:.0f} s "
+              f"= {rate:.0f} events/s"
               + (f", server CPU {(cpu1 - cpu0) / max(small.events, 1) * 1000:.2f} ms/event (incl. {args.voters} page loads)"
                  if server else "") + f"; client CPU {time.process_time() - client0:.1f} s [{t_elapsed:.0f} s]")
         print_latency(small)
@@ -699,21 +698,23 @@ def main() -> None:
     parser.add_argument("--seed-voters", type=int, default=5000, help="register size for --start")
     args = parser.parse_args()
 
-    if args.start:
-        db_path = Path(tempfile.mkdtemp(prefix="rv-load-")) / "load.db"
-        env = app_env(db_path, LOGIN_LIMIT_PER_CLIENT="1000000/hour", LOGIN_LIMIT_PER_PIN="1000/minute",
-                      LOGIN_THROTTLE_TIERS="1000/minute", LOGIN_THROTTLE_CEILING="1000000/day")
-        print(f"starting the embedded server on {db_path} ({args.seed_voters} voters)", flush=True)
-        prepare_database(env, voters=args.seed_voters)
-        args.db_url = env["REFLEX_DB_URL"]
-        server_cm = running_app(env)
-    else:
-        if args.db_url.startswith("sqlite") and not Path(sa.engine.make_url(args.db_url).database or "").is_file():
-            raise SystemExit(f"{args.db_url}: no such database file (give the server's --db-url)")
-        server_cm = nullcontext(args.url.rstrip("/"))
-    with server_cm as base:
+    with ExitStack() as stack:
+        if args.start:
+            db_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rv-load-"))) / "load.db"
+            # Every simulated voter comes from 127.0.0.1: the per-client login limits would refuse them.
+            env = app_env(db_path, LOGIN_LIMIT_PER_CLIENT="1000000/hour", LOGIN_LIMIT_PER_PIN="1000/minute",
+                          LOGIN_THROTTLE_TIERS="1000/minute", LOGIN_THROTTLE_CEILING="1000000/day")
+            print(f"starting the embedded server on {db_path} ({args.seed_voters} voters)", flush=True)
+            prepare_database(env, voters=args.seed_voters)
+            args.db_url = env["REFLEX_DB_URL"]
+            base = stack.enter_context(running_app(env))
+        else:
+            if args.db_url.startswith("sqlite") and not Path(sa.engine.make_url(args.db_url).database or "").is_file():
+                raise SystemExit(f"{args.db_url}: no such database file (give the server's --db-url)")
+            base = args.url.rstrip("/")
         server = ServerProcesses.find(urlsplit(base).port or 80, args.server_pid)
-        sys.exit(asyncio.run(measure(args, base, Database(args.db_url), server)))
+        status = asyncio.run(measure(args, base, Database(args.db_url), server))
+    sys.exit(status)
 
 
 if __name__ == "__main__":
