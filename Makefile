@@ -82,10 +82,11 @@ migrate: deps
 seed: deps
 	DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed
 
-bench: test-deps bun chromium ## page weight (cold cache) and handler latency; not part of make test
+bench: test-deps bun chromium ## page weight, handler latency, voter-journey load; not part of make test
 	$(BIN)/python -m benchmarks.page_weight
 	$(BIN)/python -m benchmarks.handler_latency
 	$(BIN)/python -m benchmarks.staff_search
+	$(BIN)/python -m benchmarks.load --start $(LOAD_ARGS)
 
 clean:
 	rm -rf .web .states remote_vote.db*

@@ -1,0 +1,74 @@
+"""The load benchmark's client decisions (no server): redirects, the /auth/* cookie hop, the database check."""
+
+import asyncio
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+from benchmarks.load import BASE, Bundle, Database, Reply, Stats, Tab
+from remote_vote_app.services.seed import DEMO_VOTERS
+
+
+def _tab(base: str = "http://localhost:1") -> Tab:
+    return Tab(base, Bundle([], "", "0"), Stats(), timeout=5)
+
+
+def _script(code: str) -> dict:
+    return {"events": [{"name": "_call_script", "payload": {"javascript_code": code}}]}
+
+
+def test_a_location_script_is_a_redirect_and_the_page_script_ends_a_page_load():
+    tab, reply = _tab(), Reply()
+    tab._take(_script("window.location.assign(\"/auth/session?ticket=t&next=/apply\")"), reply)
+    assert reply.redirect == ("/auth/session?ticket=t&next=/apply", True)
+
+    reply = Reply()
+    tab._take(_script("document.documentElement.lang = 'ru'; window.location.reload()"), reply)
+    assert not reply.script_after_hydrate and reply.redirect is None  # not hydrated yet: not this page's
+    tab._take({"delta": {BASE: {"is_hydrated_rx_state_": True}}}, reply)
+    tab._take(_script("document.documentElement.lang = 'ru'"), reply)
+    assert reply.script_after_hydrate and reply.redirect is None
+
+
+def test_an_auth_redirect_goes_over_http_then_reconnects_with_its_cookie():
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(303)
+            self.send_header("Set-Cookie", "rv_voter=opaque; HttpOnly; Path=/; SameSite=Lax")
+            self.send_header("Location", "/apply")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tab = _tab(f"http://127.0.0.1:{server.server_port}")
+    opened, navigated = [], []
+
+    async def open_(path):
+        opened.append((path, dict(tab.cookies), tab.token))
+
+    async def navigate(path):
+        navigated.append(path)
+
+    tab.open, tab.navigate = open_, navigate
+    token = tab.token
+    try:
+        asyncio.run(tab.follow(Reply(redirect=("/auth/session?ticket=t&next=/apply", False))))
+        asyncio.run(tab.follow(Reply(redirect=("/cabinet", False))))  # today's login: same socket
+    finally:
+        server.shutdown()
+    assert opened == [("/apply", {"rv_voter": "opaque"}, token)]
+    assert navigated == ["/cabinet"]
+
+
+def test_the_database_check_finds_a_lost_application():
+    db = Database(os.environ["REFLEX_DB_URL"])
+    voters = db.eligible_voters(50)
+    assert len(voters) == 50 and len({v.phone for v in voters}) == 50
+    assert not {v.pin for v in voters} & {row[0] for row in DEMO_VOTERS}
+    stats = Stats(references=["XXXX-XXXX"], voter_ids=[voters[0].id])
+    problems = db.check(db.application_count(), stats)
+    assert any("0 new applications for 1 finished" in p for p in problems)
+    assert any("not in the database" in p for p in problems)
