@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -13,6 +14,7 @@ from remote_vote_app.services.errors import Refusal
 from remote_vote_app.settings import settings
 
 _engines: dict[str, sa.engine.Engine] = {}
+T = TypeVar("T")
 
 
 def _sqlite_connect(dbapi_connection, _record) -> None:
@@ -69,3 +71,15 @@ def session_scope(url: str | None = None) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def in_transaction(work: Callable[[Session], T]) -> T:
+    """`work(session)` in one transaction (session_scope's rules)."""
+    with session_scope() as session:
+        return work(session)
+
+
+async def run_in_transaction(work: Callable[[Session], T]) -> T:
+    """The same, in a worker thread: database time never blocks the event loop (and, on
+    PostgreSQL, the network round trips overlap across users)."""
+    return await asyncio.to_thread(in_transaction, work)

@@ -11,7 +11,9 @@ from typing import Any, Callable
 import reflex as rx
 
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
-from remote_vote_app.db import session_scope
+from sqlmodel import Session
+
+from remote_vote_app.db import run_in_transaction, session_scope
 from remote_vote_app.services import sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
 from remote_vote_app.settings import settings
@@ -27,6 +29,7 @@ def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
 
 
 NEXT_MAX_AGE_SECONDS = 600
+FAILED = object()  # what AppState._run returns after showing a service error
 
 
 def as_strings(row: dict) -> dict[str, str]:
@@ -90,6 +93,16 @@ class AppState(rx.State):
 
     def _show(self, exc: ServiceError) -> None:
         self.error_entries = error_entries(exc)
+
+    async def _run(self, work: Callable[[Session], Any]) -> Any:
+        """The one way a handler reaches the services: `work(session)` runs in a worker thread in
+        one transaction; a ServiceError is shown on the page and FAILED comes back. `work` gets
+        plain values captured before the call, never `self` (the state stays on the event loop)."""
+        try:
+            return await run_in_transaction(work)
+        except ServiceError as exc:
+            self._show(exc)
+            return FAILED
 
     def _clear_messages(self) -> None:
         self.error_entries = {}
