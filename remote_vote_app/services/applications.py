@@ -154,7 +154,12 @@ def own(session: Session, voter_id: int, reference: str) -> Application:
     return application
 
 
-def _ensure_changeable(session: Session, application: Application, now: dt.datetime) -> Election:
+def _ensure_changeable(session: Session, application: Application, now: dt.datetime,
+                       expected_version: int | None = None) -> Election:
+    """Open for change; with `expected_version` (what the voter's page showed), a change made
+    elsewhere since then (another tab, a commission) refuses this one instead of overwriting it."""
+    if expected_version is not None and application.version != expected_version:
+        raise ServiceError("error.application_conflict")
     if application.status != "submitted":
         raise ServiceError("error.application_withdrawn")
     election = session.get(Election, application.election_id)
@@ -164,12 +169,12 @@ def _ensure_changeable(session: Session, application: Application, now: dt.datet
 
 def change(
     session: Session, voter_id: int, reference: str, draft: Draft, sender: Sender, lang: str, *,
-    staff_actor: str | None = None, now: dt.datetime | None = None,
+    staff_actor: str | None = None, now: dt.datetime | None = None, expected_version: int | None = None,
 ) -> Application:
     """Change precinct and contacts (not the election) until the deadline."""
     now = now or now_utc()
     application = own(session, voter_id, reference)
-    _ensure_changeable(session, application, now)
+    _ensure_changeable(session, application, now, expected_version)
     draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now)
     changed = {
         field: (getattr(application, attr), value)
@@ -202,11 +207,11 @@ def changes_contacts(session: Session, voter_id: int, reference: str, draft: Dra
 
 def withdraw(
     session: Session, voter_id: int, reference: str, sender: Sender, lang: str, *,
-    staff_actor: str | None = None, now: dt.datetime | None = None,
+    staff_actor: str | None = None, now: dt.datetime | None = None, expected_version: int | None = None,
 ) -> Application:
     now = now or now_utc()
     application = own(session, voter_id, reference)
-    _ensure_changeable(session, application, now)
+    _ensure_changeable(session, application, now, expected_version)
     _save(session, application, status="withdrawn", changed_at=now)
     audit.record(session, _actor(voter_id, staff_actor), "application.withdrawn", "application", application.reference)
     _notify(session, application, sender, lang, "withdrawn")
@@ -231,6 +236,7 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
     return {
         **_texts(session, election, application.remote_precinct_id, lang),
         "reference": application.reference,
+        "version": str(application.version),
         "deadline": election.application_deadline.strftime("%d.%m.%Y"),
         "precinct_id": str(application.remote_precinct_id),
         "email": application.email,

@@ -27,6 +27,7 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
+from remote_vote_app.services import ratelimit
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import ServiceError
 
@@ -98,18 +100,11 @@ class StateStore(Protocol):
 # --- used states (replay protection) -------------------------------------------------------------
 
 _used_lock = threading.Lock()
-_used_states: dict[str, dt.datetime] = {}  # state -> when it was used; forgotten after PENDING_TTL
 
 
 def _claim_default(state: str, now: dt.datetime) -> bool:
-    with _used_lock:
-        for old, at in list(_used_states.items()):
-            if now - at > PENDING_TTL:  # such a Pending is refused as expired anyway
-                del _used_states[old]
-        if state in _used_states:
-            return False
-        _used_states[state] = now
-        return True
+    """Spent states live in the rate limiter's storage: shared by every worker (Redis in production)."""
+    return ratelimit.claim_once("eid-state", state, int(PENDING_TTL.total_seconds()) + 60)
 
 
 def _claim(state: str, used_states: StateStore | Callable[[str], bool] | None, now: dt.datetime) -> bool:
@@ -128,8 +123,13 @@ def _claim(state: str, used_states: StateStore | Callable[[str], bool] | None, n
 # --- discovery and keys --------------------------------------------------------------------------
 
 _cache_lock = threading.Lock()
-_discovery: dict[str, dict[str, Any]] = {}
-_jwks: dict[str, KeySet] = {}
+CACHE_TTL_SECONDS = 3600  # a rotated key set or moved endpoint is picked up within the hour
+_discovery: dict[str, tuple[float, dict[str, Any]]] = {}
+_jwks: dict[str, tuple[float, KeySet]] = {}
+
+
+def _fresh(entry: tuple[float, Any] | None) -> Any:
+    return entry[1] if entry is not None and time.monotonic() - entry[0] < CACHE_TTL_SECONDS else None
 
 
 def reset_caches() -> None:
@@ -137,8 +137,6 @@ def reset_caches() -> None:
     with _cache_lock:
         _discovery.clear()
         _jwks.clear()
-    with _used_lock:
-        _used_states.clear()
 
 
 def _client(http: httpx.Client | None) -> httpx.Client:
@@ -164,7 +162,7 @@ def _get_json(http: httpx.Client | None, url: str) -> dict[str, Any]:
 def discover(config: EidConfig, http: httpx.Client | None = None) -> dict[str, Any]:
     """The provider's metadata from {issuer}/.well-known/openid-configuration (cached per issuer)."""
     with _cache_lock:
-        cached = _discovery.get(config.issuer)
+        cached = _fresh(_discovery.get(config.issuer))
     if cached is not None:
         return cached
     meta = _get_json(http, f"{config.issuer}/.well-known/openid-configuration")
@@ -174,13 +172,13 @@ def discover(config: EidConfig, http: httpx.Client | None = None) -> dict[str, A
     ):
         raise ServiceError("error.eid_unavailable")
     with _cache_lock:
-        _discovery[config.issuer] = meta
+        _discovery[config.issuer] = (time.monotonic(), meta)
     return meta
 
 
 def _keys(config: EidConfig, http: httpx.Client | None, refresh: bool = False) -> KeySet:
     with _cache_lock:
-        cached = None if refresh else _jwks.get(config.issuer)
+        cached = None if refresh else _fresh(_jwks.get(config.issuer))
     if cached is not None:
         return cached
     data = _get_json(http, discover(config, http)["jwks_uri"])
@@ -189,7 +187,7 @@ def _keys(config: EidConfig, http: httpx.Client | None, refresh: bool = False) -
     except (JoseError, ValueError, TypeError, KeyError) as error:
         raise ServiceError("error.eid_unavailable") from error
     with _cache_lock:
-        _jwks[config.issuer] = keys
+        _jwks[config.issuer] = (time.monotonic(), keys)
     return keys
 
 

@@ -35,7 +35,7 @@ from types import ModuleType
 
 from sqlmodel import Session, select
 
-from remote_vote_app.db import session_scope
+from remote_vote_app.db import run_in_transaction
 from remote_vote_app.models import Voter, VoterFace
 from remote_vote_app.services import audit, ratelimit
 from remote_vote_app.services.clock import now_utc
@@ -195,10 +195,8 @@ def _spend(challenge: Challenge | None, nonce: object) -> Challenge:
         raise ServiceError("error.face_challenge")
     if not hmac.compare_digest(str(nonce or "").encode(), challenge.nonce.encode()):
         raise ServiceError("error.face_challenge")
-    try:
-        ratelimit.count(parse(f"1/{CHALLENGE_TTL_SECONDS + 60} seconds"), "face-challenge", ratelimit.key(challenge.nonce))
-    except ServiceError:
-        raise ServiceError("error.face_challenge") from None
+    if not ratelimit.claim_once("face-challenge", challenge.nonce, CHALLENGE_TTL_SECONDS + 60):
+        raise ServiceError("error.face_challenge")
     return challenge
 
 
@@ -323,14 +321,17 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
     try:
         THROTTLE.check(challenge.identifier, client)
         frames = await live_frames(challenge, capture)
-        with session_scope() as session:
+
+        def compare(session: Session) -> None:
             reference = get_reference(session, challenge.voter_id) if challenge.voter_id else None
             if reference is None or not _matches(reference, frames, threshold):
                 raise ServiceError("error.face_mismatch")
             audit.auth_event(session, "auth.face.success", actor=challenge.subject, subject=challenge.subject,
                              client=client)
+
+        await run_in_transaction(compare)  # database and numpy work off the event loop
     except ServiceError as exc:
-        _fail(challenge, client, exc)
+        await asyncio.to_thread(_fail, challenge, client, exc)
         raise
     THROTTLE.success(challenge.identifier, client)
     return challenge.voter_id

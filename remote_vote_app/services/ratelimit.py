@@ -21,7 +21,7 @@ from remote_vote_app.settings import settings
 
 _limiter = MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage))
 
-__all__ = ["parse", "key", "check", "count", "record", "reset", "LoginThrottle"]
+__all__ = ["parse", "key", "check", "count", "record", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -48,6 +48,12 @@ def count(item: RateLimitItem, scope: str, k: str) -> None:
 def record(item: RateLimitItem, scope: str, k: str) -> None:
     """Count a failure after the fact."""
     _limiter.hit(item, scope, k)
+
+
+def claim_once(scope: str, value: str, seconds: int) -> bool:
+    """True the first time `value` is claimed in `scope` within `seconds` (a spent OIDC state, a
+    used liveness challenge); atomic across every worker sharing the storage (Redis in production)."""
+    return _limiter.hit(parse(f"1/{seconds} seconds"), scope, key(value))
 
 
 def reset() -> None:

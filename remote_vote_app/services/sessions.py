@@ -113,31 +113,34 @@ def _end(session: Session, row: UserSession, reason: str, now: dt.datetime) -> N
 
 @dataclass(frozen=True)
 class Current:
+    row_id: int
     subject_id: int
     method: str
     expired: bool = False  # the row existed for this tab but has just ended (idle or absolute)
 
 
-def current(session: Session, kind: str, sid: str, row_id: int, now: dt.datetime | None = None,
+def current(session: Session, kind: str, sid: str, row_id: int | None, now: dt.datetime | None = None,
             touch: bool = True) -> Current | None:
-    """Who acts in a tab bound to session `row_id`, if its request carries that session's cookie.
+    """Who acts with this cookie: in a tab bound to session `row_id`, only that session's cookie
+    counts; `row_id=None` (a tab of this browser whose state is new: another tab, a restarted
+    server) takes whichever live session the cookie names.
 
     An idle or outlived session ends here (audited) and comes back as `expired`. `touch=False`
     reads without counting as activity (a dashboard polling on its own).
     """
-    if not sid or not row_id:
+    if not sid:
         return None
     now = now or now_utc()
     row = _by_sid(session, sid)
-    if row is None or row.id != row_id or row.kind != kind or row.ended_at is not None:
+    if row is None or (row_id is not None and row.id != row_id) or row.kind != kind or row.ended_at is not None:
         return None
     if now - row.last_seen_at > idle_limit() or now >= row.expires_at:
         _end(session, row, "idle" if now < row.expires_at else "absolute", now)
-        return Current(row.subject_id, row.method, expired=True)
+        return Current(row.id, row.subject_id, row.method, expired=True)
     if touch and now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
         session.add(row)
-    return Current(row.subject_id, row.method)
+    return Current(row.id, row.subject_id, row.method)
 
 
 def end(session: Session, row_id: int, reason: str = "logout", now: dt.datetime | None = None) -> None:

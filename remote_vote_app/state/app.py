@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import logging
 import time
@@ -13,8 +14,8 @@ import reflex as rx
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
 from sqlmodel import Session
 
-from remote_vote_app.db import run_in_transaction, session_scope
-from remote_vote_app.services import sessions
+from remote_vote_app.db import run_in_transaction
+from remote_vote_app.services import register, sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
 from remote_vote_app.settings import settings
 
@@ -133,27 +134,37 @@ class AppState(rx.State):
         target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
         if self._voter_id and self._voter_id != voter_id:
             await self._forget_voter_data()  # another voter was bound to this tab
-        with session_scope() as session:
-            started = sessions.start(session, "voter", voter_id, method, self._client())
+        client = self._client()
+        started = await run_in_transaction(lambda s: sessions.start(s, "voter", voter_id, method, client))
         self._bind_session(started, voter_id, name, method)
         self._next = ""
         return ticket_exchange("voter", started.ticket, target)
 
     def _session_method(self) -> str:
-        """How the voter logged in (sms | eid | qr | face): some changes ask more after a FaceID login."""
-        return self._method if self._current_voter() else ""
+        """How the voter logged in (sms | eid | qr | face): some changes ask more after a FaceID
+        login. Valid inside a @voter_required handler."""
+        return self._method
 
-    def _current_voter(self) -> int:
+    async def _voter(self) -> int:
         """The logged-in voter's id, or 0: nobody logged in, an idle or outlived session, or a
-        request without this tab's session cookie (a replayed client token, another browser)."""
-        if not self._session_id:
-            return 0
-        with session_scope() as session:
-            found = sessions.current(session, "voter", self._cookie_sid("voter"), self._session_id)
-        if found is None or found.expired or found.subject_id != self._voter_id:
+        request without this tab's session cookie (a replayed client token, another browser).
+        A tab with no session yet takes the one its browser's cookie names (another tab of the
+        same browser, or the state lost in a restart), so a restart asks nobody to log in again."""
+        sid, bound = self._cookie_sid("voter"), self._session_id or None
+
+        def check(session: Session) -> tuple[sessions.Current | None, str]:
+            found = sessions.current(session, "voter", sid, bound)
+            adopt = found is not None and not found.expired and bound is None
+            return found, register.profile(session, found.subject_id).full_name if adopt else ""
+
+        found, name = await run_in_transaction(check) if sid else (None, "")
+        if found is None or found.expired:
             self._expired = self._expired or bool(found and found.expired)
             return 0
-        return self._voter_id
+        if bound is None:
+            self._session_id, self._voter_id, self._method, self.voter_name = (
+                found.row_id, found.subject_id, found.method, name)
+        return self._voter_id if found.subject_id == self._voter_id else 0
 
     # --- events ---
 
@@ -190,8 +201,8 @@ class AppState(rx.State):
     async def logout(self):
         self._next, self._qr_pending, self._eid_pending = "", "", None
         if self._session_id:
-            with session_scope() as session:
-                sessions.end(session, self._session_id)
+            row_id = self._session_id
+            await run_in_transaction(lambda s: sessions.end(s, row_id))
         self._end_session()
         await self._forget_voter_data()
         self._clear_messages()
@@ -216,15 +227,14 @@ def voter_required(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
-        if not self._current_voter():
+        if not await self._voter():
             if self._session_id:
                 self._end_session()
                 await self._forget_voter_data()
-                self.notice_key = "login.session_expired" if self._expired else "login.required"
-            elif not self.notice_key:
-                self.notice_key = "login.required"
+            self.notice_key = "login.session_expired" if self._expired else (self.notice_key or "login.required")
             self._expired = False
             return rx.redirect("/login")
-        return handler(self, *args, **kwargs)
+        result = handler(self, *args, **kwargs)
+        return await result if inspect.isawaitable(result) else result
 
     return wrapper

@@ -6,14 +6,13 @@ import dataclasses
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.services import applications, precincts, register
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state import stepup
-from remote_vote_app.state.app import AppState, as_strings, voter_required
+from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
 
 
 class ApplyState(AppState):
@@ -36,6 +35,7 @@ class ApplyState(AppState):
     _territory: dict[str, str] = {}
     _review: dict[str, dict[str, str]] = {}
     _draft: Draft | None = None
+    _editing_version: int = 0  # the version the voter opened for change (optimistic lock)
 
     @rx.var
     def profile(self) -> dict[str, str]:
@@ -80,17 +80,19 @@ class ApplyState(AppState):
         self._draft = None
         self._review = {}
         self.step_up_phone, self._step_up_token = "", ""
+        self._editing_version = 0
 
     @rx.event
     @voter_required
-    def load(self):
+    async def load(self):
         """/apply: register data, the voter's open elections and the precincts."""
         self.error_entries = {}
-        voter_id = self._current_voter()
-        with session_scope() as session:
-            profile = register.profile(session, voter_id)
-            self._elections = applications.form_options(session, voter_id)
-            self._precincts = precincts.public_list(session)
+        voter_id = self._voter_id
+        loaded = await self._run(lambda s: (register.profile(s, voter_id), applications.form_options(s, voter_id),
+                                            precincts.public_list(s)))
+        if loaded is FAILED:
+            return
+        profile, self._elections, self._precincts = loaded
         self._profile = {
             "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
             "birth_date": profile.birth_date, "address": profile.address, "home_precinct": profile.home_precinct,
@@ -123,27 +125,29 @@ class ApplyState(AppState):
 
     @rx.event
     @voter_required
-    def start_change(self, reference: str):
+    async def start_change(self, reference: str):
         """Open one of the voter's own applications in the form; anyone else's is 'not found'."""
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                application = applications.own(session, self._current_voter(), str(reference))
-                if not applications.summary(session, application, self._lang())["can_change"]:
-                    raise ServiceError("error.deadline_passed")
-                draft = applications.draft_from(application)
-        except ServiceError as exc:
-            self._show(exc)
+        voter_id, lang = self._voter_id, self._lang()
+
+        def open_for_change(session):
+            application = applications.own(session, voter_id, str(reference))
+            if not applications.summary(session, application, lang)["can_change"]:
+                raise ServiceError("error.deadline_passed")
+            return application.reference, application.version, applications.draft_from(application)
+
+        opened = await self._run(open_for_change)
+        if opened is FAILED:
             return
         self._reset_form()
-        self.editing_reference = application.reference
+        self.editing_reference, self._editing_version, draft = opened
         self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
         self.email, self.phone, self.consent = draft.email, draft.phone, False
         return rx.redirect("/apply")
 
     @rx.event
     @voter_required
-    def review_answers(self, form_data: dict):
+    async def review_answers(self, form_data: dict):
         """Validate the form on the server and go to check-your-answers."""
         self._clear_messages()
         self.election_id = str(form_data.get("election", self.election_id) or "")
@@ -152,20 +156,21 @@ class ApplyState(AppState):
         self.phone = str(form_data.get("phone", "") or "").strip()
         self.consent = bool(form_data.get("consent"))
         draft = Draft(parse_id(self.election_id), parse_id(self.precinct_id), self.email, self.phone, self.consent)
-        voter_id = self._current_voter()
-        try:
-            with session_scope() as session:
-                if self.editing_reference:
-                    application = applications.own(session, voter_id, self.editing_reference)
-                    draft = dataclasses.replace(draft, election_id=application.election_id)
-                draft = applications.validate(session, voter_id, draft)
-                self._review = applications.describe(session, draft)
-        except ServiceError as exc:
-            self._show(exc)
+        voter_id, editing = self._voter_id, self.editing_reference
+
+        def check(session):
+            valid = draft
+            if editing:
+                valid = dataclasses.replace(valid, election_id=applications.own(session, voter_id, editing).election_id)
+            valid = applications.validate(session, voter_id, valid)
+            return valid, applications.describe(session, valid)
+
+        checked = await self._run(check)
+        if checked is FAILED:
             return rx.set_focus("error-summary")
-        self._draft = draft
+        self._draft, self._review = checked
         self.step_up_phone, self._step_up_token = "", ""  # a code asked for other answers does not carry over
-        self.email, self.phone = draft.email, draft.phone
+        self.email, self.phone = self._draft.email, self._draft.phone
         self.reviewed = True
         return rx.redirect("/apply/check")
 
@@ -178,52 +183,52 @@ class ApplyState(AppState):
 
     @rx.event
     @voter_required
-    def confirm(self):
+    async def confirm(self):
         """Submit (or save the change); the service decides deadline, ownership and uniqueness again.
         After a FaceID login a change of phone or e-mail first needs the SMS code to the phone on file."""
         self._clear_messages()
         if self._draft is None:
             return rx.redirect("/apply")
-        voter_id = self._current_voter()
-        try:
-            if self.editing_reference:
-                with session_scope() as session:
-                    contacts = applications.changes_contacts(session, voter_id, self.editing_reference, self._draft)
-                sent = stepup.send(self, voter_id) if contacts else None
-                if sent is not None:
-                    self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
-                    return rx.set_focus("code")
-        except ServiceError as exc:
-            self._show(exc)
-            return
-        return self._save()
+        if self.editing_reference:
+            voter_id, editing, draft = self._voter_id, self.editing_reference, self._draft
+            contacts = await self._run(lambda s: applications.changes_contacts(s, voter_id, editing, draft))
+            if contacts is FAILED:
+                return
+            sent = await stepup.send(self, voter_id) if contacts else None
+            if sent is FAILED:
+                return
+            if sent is not None:
+                self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
+                return rx.set_focus("code")
+        return await self._save()
 
     @rx.event
     @voter_required
-    def confirm_with_code(self, form_data: dict):
+    async def confirm_with_code(self, form_data: dict):
         self._clear_messages()
         if self._draft is None or not self._step_up_token:
             return rx.redirect("/apply")
-        if not stepup.verified(self, self._step_up_token, form_data.get("code"), self._current_voter()):
+        if not await stepup.verified(self, self._step_up_token, form_data.get("code"), self._voter_id):
             return
         self.step_up_phone, self._step_up_token = "", ""
-        return self._save()
+        return await self._save()
 
-    def _save(self):
-        voter_id = self._current_voter()
-        try:
-            with session_scope() as session:
-                if self.editing_reference:
-                    application = applications.change(
-                        session, voter_id, self.editing_reference, self._draft, default_sender(), self._lang()
-                    )
-                else:
-                    application = applications.submit(session, voter_id, self._draft, default_sender(), self._lang())
-                summary = applications.summary(session, application, self._lang())
-        except ServiceError as exc:
-            self._show(exc)
+    async def _save(self):
+        voter_id, lang, draft = self._voter_id, self._lang(), self._draft
+        editing, version = self.editing_reference, self._editing_version
+
+        def save(session):
+            if editing:
+                application = applications.change(session, voter_id, editing, draft, default_sender(), lang,
+                                                  expected_version=version)
+            else:
+                application = applications.submit(session, voter_id, draft, default_sender(), lang)
+            return applications.summary(session, application, lang)
+
+        summary = await self._run(save)
+        if summary is FAILED:
             return
-        self.confirmation = as_strings({**summary, "kind": "changed" if self.editing_reference else "submitted"})
+        self.confirmation = as_strings({**summary, "kind": "changed" if editing else "submitted"})
         self._reset_form()
         return rx.redirect("/confirmation")
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.services import applications
-from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state import stepup
-from remote_vote_app.state.app import AppState, as_strings, voter_required
+from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
 
 
 class CabinetState(AppState):
@@ -19,17 +17,18 @@ class CabinetState(AppState):
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
     _step_up_token: str = ""
 
-    def _reload(self) -> None:
-        with session_scope() as session:
-            rows = applications.list_for_voter(session, self._current_voter(), self._lang())
-        self.applications = [as_strings(row) for row in rows]
+    async def _reload(self) -> None:
+        voter_id, lang = self._voter_id, self._lang()
+        rows = await self._run(lambda s: applications.list_for_voter(s, voter_id, lang))
+        if rows is not FAILED:
+            self.applications = [as_strings(row) for row in rows]
 
     @rx.event
     @voter_required
-    def load(self):
+    async def load(self):
         self.error_entries = {}
         self.confirming_withdraw = ""
-        self._reload()
+        await self._reload()
         return AppState.page_ready
 
     @rx.event
@@ -47,40 +46,37 @@ class CabinetState(AppState):
 
     @rx.event
     @voter_required
-    def withdraw(self, reference: str):
+    async def withdraw(self, reference: str):
         """Withdraw one of the voter's own applications (the service checks whose it is); after a
         FaceID login, first the SMS code sent to the phone on file."""
         self._clear_messages()
-        try:
-            sent = stepup.send(self, self._current_voter())
-        except ServiceError as exc:
-            self._show(exc)
+        sent = await stepup.send(self, self._voter_id)
+        if sent is FAILED:
             return
         if sent is not None:
             self.confirming_withdraw, self.step_up_phone, self._step_up_token = str(reference), sent.masked_phone, sent.token
             return rx.set_focus("code")
-        self._withdraw(str(reference))
+        await self._withdraw(str(reference))
 
     @rx.event
     @voter_required
-    def withdraw_with_code(self, form_data: dict):
+    async def withdraw_with_code(self, form_data: dict):
         self._clear_messages()
-        if not self._step_up_token or not stepup.verified(self, self._step_up_token, form_data.get("code"),
-                                                          self._current_voter()):
+        if not self._step_up_token or not await stepup.verified(self, self._step_up_token, form_data.get("code"),
+                                                                self._voter_id):
             return
         self.step_up_phone, self._step_up_token = "", ""
-        self._withdraw(self.confirming_withdraw)
+        await self._withdraw(self.confirming_withdraw)
 
-    def _withdraw(self, reference: str) -> None:
-        try:
-            with session_scope() as session:
-                application = applications.withdraw(
-                    session, self._current_voter(), reference, default_sender(), self._lang()
-                )
-        except ServiceError as exc:
-            self._show(exc)
-            self.confirming_withdraw = ""
-            return
+    async def _withdraw(self, reference: str) -> None:
+        voter_id, lang = self._voter_id, self._lang()
+        # The version this page showed: a change made elsewhere since then refuses the withdrawal.
+        shown = next((int(a["version"]) for a in self.applications
+                      if a["reference"] == applications.normalize_reference(reference)), None)
+        application = await self._run(lambda s: applications.withdraw(s, voter_id, reference, default_sender(), lang,
+                                                                      expected_version=shown))
         self.confirming_withdraw = ""
+        if application is FAILED:
+            return
         self.withdrawn_reference = application.reference
-        self._reload()
+        await self._reload()

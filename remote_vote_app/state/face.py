@@ -6,11 +6,11 @@ from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
+from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
 from remote_vote_app.services import faceid, register
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state.app import AppState
+from remote_vote_app.state.app import FAILED, AppState
 
 
 def face_instructions(lang: str, moves: list[str]) -> list[str]:
@@ -40,23 +40,20 @@ class FaceLoginState(AppState):
         self.step = "capture"
 
     @rx.event
-    def load(self):
+    async def load(self):
         self.error_entries = {}
         self.available = faceid.available()
-        if self._current_voter():
+        if await self._voter():
             return rx.redirect("/cabinet")
         return AppState.page_ready
 
     @rx.event
-    def set_pin(self, form_data: dict):
+    async def set_pin(self, form_data: dict):
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                challenge = faceid.login_challenge(session, str(form_data.get("pin", "")))
-        except ServiceError as exc:
-            self._show(exc)
-            return
-        self._offer(challenge)
+        pin = str(form_data.get("pin", ""))
+        challenge = await self._run(lambda s: faceid.login_challenge(s, pin))
+        if challenge is not FAILED:
+            self._offer(challenge)
 
     @rx.event
     async def check_capture(self, capture: dict):
@@ -68,8 +65,7 @@ class FaceLoginState(AppState):
             return
         try:
             voter_id = await faceid.login_by_face(challenge, capture, self._client())
-            with session_scope() as session:
-                name = register.profile(session, voter_id).full_name
+            name = await run_in_transaction(lambda s: register.profile(s, voter_id).full_name)
         except ServiceError as exc:
             self._show(exc)
             self._offer(faceid.renew(challenge))  # a fresh challenge for the next try

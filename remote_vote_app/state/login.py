@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import t
 from remote_vote_app.services import auth, eid, register
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
-from remote_vote_app.state.app import AppState
+from remote_vote_app.state.app import FAILED, AppState
 
 
 class LoginState(AppState):
@@ -25,37 +25,31 @@ class LoginState(AppState):
         return t(self._lang(), "login.code_sent", phone=self.masked_phone)
 
     @rx.event
-    def on_load(self):
+    async def on_load(self):
         self.error_entries = {}
         self.eid_available = eid.available(eid.EidConfig.from_env())
-        if self._current_voter():
+        if await self._voter():
             return rx.redirect("/cabinet")
         return AppState.page_ready
 
     @rx.event
-    def start(self, form_data: dict):
+    async def start(self, form_data: dict):
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                challenge = auth.start_login(
-                    session, str(form_data.get("pin", "")), str(form_data.get("document", "")),
-                    self._client(), default_sender(), self._lang(),
-                )
-        except ServiceError as exc:
-            self._show(exc)
+        pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
+        client, lang = self._client(), self._lang()
+        challenge = await self._run(lambda s: auth.start_login(s, pin, document, client, default_sender(), lang))
+        if challenge is FAILED:
             return
         self._challenge = challenge.token
         self.masked_phone = challenge.masked_phone
         self.step = "code"
 
     @rx.event
-    def resend(self):
+    async def resend(self):
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                challenge = auth.resend_code(session, self._challenge, default_sender(), self._lang())
-        except ServiceError as exc:
-            self._show(exc)
+        token, lang = self._challenge, self._lang()
+        challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang))
+        if challenge is FAILED:
             return
         self._challenge = challenge.token
         self.notice_key = "login.resent"
@@ -63,23 +57,25 @@ class LoginState(AppState):
     @rx.event
     async def verify(self, form_data: dict):
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                voter_id = auth.verify_code(session, self._challenge, str(form_data.get("code", "")), self._client())
-                name = register.profile(session, voter_id).full_name
-        except ServiceError as exc:
-            self._show(exc)
-            if exc.code in {"error.code_expired", "error.code_attempts"}:
+        token, code, client = self._challenge, str(form_data.get("code", "")), self._client()
+
+        def check(session):
+            voter_id = auth.verify_code(session, token, code, client)
+            return voter_id, register.profile(session, voter_id).full_name
+
+        verified = await self._run(check)
+        if verified is FAILED:
+            if self.error_entries.get("form", {}).get("key") in {"error.code_expired", "error.code_attempts"}:
                 self.step = "id"
             return
-        return await self._log_in(voter_id, name)
+        return await self._log_in(*verified)
 
     @rx.event
-    def start_eid(self):
+    async def start_eid(self):
         """Send the browser to the national eID provider; the PKCE verifier and nonce stay here."""
         self._clear_messages()
-        try:
-            pending = eid.begin(eid.EidConfig.from_env())
+        try:  # the provider's discovery document may need an HTTP call: off the event loop
+            pending = await asyncio.to_thread(eid.begin, eid.EidConfig.from_env())
         except ServiceError as exc:
             self._show(exc)
             return
@@ -91,15 +87,21 @@ class LoginState(AppState):
         """/login/eid: the provider sent the browser back; any failure leaves the voter logged out."""
         self._clear_messages()
         pending, self._eid_pending = self._eid_pending, None
-        try:
-            pin = eid.finish(eid.EidConfig.from_env(), pending, dict(self.router.url.query_parameters))
-            with session_scope() as session:
-                voter = register.by_pin(session, pin)
-                name = register.profile(session, voter.id).full_name
+        params = dict(self.router.url.query_parameters)
+        try:  # token exchange and key fetch are HTTP calls: off the event loop
+            pin = await asyncio.to_thread(eid.finish, eid.EidConfig.from_env(), pending, params)
         except ServiceError as exc:
             self._show(exc)
             return AppState.page_ready
-        return await self._log_in(voter.id, name, method="eid")
+
+        def voter_of(session):
+            voter = register.by_pin(session, pin)
+            return voter.id, register.profile(session, voter.id).full_name
+
+        found = await self._run(voter_of)
+        if found is FAILED:
+            return AppState.page_ready
+        return await self._log_in(*found, method="eid")
 
     @rx.event
     def restart(self):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import t
 from remote_vote_app.services import precincts
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state.app import AppState
+from remote_vote_app.state.app import FAILED, AppState
 
 # Asked only on a button press; resolves with the position or the reason it failed.
 _GEOLOCATE_JS = """new Promise((resolve) => {
@@ -57,9 +56,10 @@ class PrecinctsState(AppState):
         return t(self._lang(), self.geo_error_key) if self.geo_error_key else ""
 
     @rx.event
-    def load(self):
-        with session_scope() as session:
-            self._items = precincts.public_list(session)
+    async def load(self):
+        items = await self._run(precincts.public_list)
+        if items is not FAILED:
+            self._items = items
         return AppState.page_ready
 
     @rx.event

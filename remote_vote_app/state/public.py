@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import LANGS, duration, t
 from remote_vote_app.services import elections, notifications, precincts
 from remote_vote_app.settings import settings
-from remote_vote_app.state.app import AppState
+from remote_vote_app.state.app import FAILED, AppState
 
 
 class LandingState(AppState):
@@ -23,27 +22,28 @@ class LandingState(AppState):
         return self._data.get(self._lang(), {}).get("precincts", [])
 
     @rx.event
-    def load(self):
-        with session_scope() as session:
-            days = elections.election_days(session)
-            places = precincts.public_list(session)
-            self._data = {
-                lang: {
-                    "days": [
-                        {
-                            "day": t(lang, "landing.election_day", day=f"{d['election_day']:%d.%m.%Y}"),
-                            "deadline": t(lang, "landing.deadline", deadline=f"{d['deadline']:%d.%m.%Y}"),
-                            "left": t(lang, "landing.time_left", left=duration(lang, d["seconds_left"])) if d["is_open"] else "",
-                            "councils": t(lang, "landing.councils", count=d["councils"]),
-                            "open": "1" if d["is_open"] else "",
-                            "demo": "1" if d["is_demo"] else "",
-                        }
-                        for d in days
-                    ],
-                    "precincts": places[lang],
-                }
-                for lang in LANGS
+    async def load(self):
+        loaded = await self._run(lambda s: (elections.election_days(s), precincts.public_list(s)))
+        if loaded is FAILED:
+            return AppState.page_ready
+        days, places = loaded
+        self._data = {
+            lang: {
+                "days": [
+                    {
+                        "day": t(lang, "landing.election_day", day=f"{d['election_day']:%d.%m.%Y}"),
+                        "deadline": t(lang, "landing.deadline", deadline=f"{d['deadline']:%d.%m.%Y}"),
+                        "left": t(lang, "landing.time_left", left=duration(lang, d["seconds_left"])) if d["is_open"] else "",
+                        "councils": t(lang, "landing.councils", count=d["councils"]),
+                        "open": "1" if d["is_open"] else "",
+                        "demo": "1" if d["is_demo"] else "",
+                    }
+                    for d in days
+                ],
+                "precincts": places[lang],
             }
+            for lang in LANGS
+        }
         return AppState.page_ready
 
 
@@ -52,16 +52,16 @@ class OutboxState(AppState):
     enabled: bool = False
 
     @rx.event
-    def load(self):
+    async def load(self):
         """Only in demo mode: the outbox holds login codes."""
         self.enabled = settings.demo_mode
         if not self.enabled:
             self.messages = []
             return AppState.page_ready
-        with session_scope() as session:
-            self.messages = [
-                {"id": str(m.id), "channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
-                 "at": f"{m.created_at:%Y-%m-%d %H:%M:%S}"}
-                for m in notifications.latest(session, 50)
-            ]
+        rows = await self._run(lambda s: [
+            {"id": str(m.id), "channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
+             "status": m.status, "at": f"{m.created_at:%Y-%m-%d %H:%M:%S}"}
+            for m in notifications.latest(s, 50)
+        ])
+        self.messages = [] if rows is FAILED else rows
         return AppState.page_ready

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import reflex as rx
 
-from remote_vote_app.db import session_scope
+from remote_vote_app.db import run_in_transaction
 from remote_vote_app.services import qrlogin, register
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state.app import AppState, as_strings, voter_required
+from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
 
 POLL_SECONDS = 1
+POLL_LEASE_SECONDS = 4
 
 
 class QrDesktopState(AppState):
@@ -20,16 +22,16 @@ class QrDesktopState(AppState):
     qr_status: str = ""  # "" | pending | expired | refused
     qr_number: str = ""  # the number the phone must pick
     _qr_token: str = ""
-    waiting: bool = False
+    # A lease, not a flag: a poller that died with its worker stops renewing it, and the next
+    # start_qr (on whichever worker) polls again.
+    _poll_until: float = 0.0
 
     @rx.event
-    def start_qr(self):
+    async def start_qr(self):
         """Show a fresh one-time code (only on request, so visitors do not mint links)."""
-        try:
-            with session_scope() as session:
-                link = qrlogin.create(session, self.router.headers.user_agent, client=self._client())
-        except ServiceError as exc:
-            self._show(exc)
+        user_agent, client = self.router.headers.user_agent, self._client()
+        link = await self._run(lambda s: qrlogin.create(s, user_agent, client=client))
+        if link is FAILED:
             return
         origin = self.router.headers.origin or f"http://{self.router.headers.host}"
         self._qr_token, self.qr_number = link.token, str(link.number)
@@ -41,30 +43,37 @@ class QrDesktopState(AppState):
     @rx.event(background=True)
     async def wait_for_phone(self):
         async with self:
-            if self.waiting:
-                return
-            self.waiting = True
+            if time.time() < self._poll_until:
+                return  # a live poller is on it
+            self._poll_until = time.time() + POLL_LEASE_SECONDS
         try:
             while True:
                 await asyncio.sleep(POLL_SECONDS)
                 async with self:
                     if self.qr_status != "pending" or not self._qr_token:
                         return
-                    try:
-                        with session_scope() as session:
-                            voter_id = qrlogin.poll(session, self._qr_token, client=self._client())
-                            name = register.profile(session, voter_id).full_name if voter_id else ""
-                    except ServiceError as exc:
+                    self._poll_until = time.time() + POLL_LEASE_SECONDS
+                    token, client = self._qr_token, self._client()
+
+                def poll(session):
+                    voter_id = qrlogin.poll(session, token, client=client)
+                    return voter_id, register.profile(session, voter_id).full_name if voter_id else ""
+
+                try:
+                    voter_id, name = await run_in_transaction(poll)
+                except ServiceError as exc:
+                    async with self:
                         self.qr_status = "refused" if exc.code == "error.qr_refused" else "expired"
                         self._qr_token = ""
-                        return
-                    if voter_id:
+                    return
+                if voter_id:
+                    async with self:
                         self._qr_token, self.qr_status, self.qr_image, self.qr_link, self.qr_number = "", "", "", "", ""
                         yield await self._log_in(voter_id, name, method="qr")
-                        return
+                    return
         finally:
             async with self:
-                self.waiting = False
+                self._poll_until = 0.0
 
 
 class QrPhoneState(AppState):
@@ -74,23 +83,21 @@ class QrPhoneState(AppState):
     outcome: str = ""  # "" | confirmed | refused | wrong_number
 
     @rx.event
-    def load(self):
+    async def load(self):
         """/qr?t=...: remember the link, then ask the voter to log in here if needed."""
         token = self.router.url.query_parameters.get("t", "")
         if token:
             self._qr_pending = token
             self.outcome = ""
-        if not self._current_voter():
+        if not await self._voter():
             self._go_on_to("/qr")
             self.notice_key = "qr.login_first"
             return rx.redirect("/login")
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                info = qrlogin.describe(session, self._qr_pending, self._client())
-        except ServiceError as exc:
+        pending, client = self._qr_pending, self._client()
+        info = await self._run(lambda s: qrlogin.describe(s, pending, client))
+        if info is FAILED:
             self._forget_request()
-            self._show(exc)
         else:
             self.choices = [str(n) for n in info.pop("choices")]
             self.request, self.outcome = as_strings(info), ""
@@ -106,31 +113,26 @@ class QrPhoneState(AppState):
 
     @rx.event
     @voter_required
-    def confirm(self, form_data: dict):
+    async def confirm(self, form_data: dict):
         """Allow the desktop in, with the number the voter picked among the three."""
         self._clear_messages()
         picked = form_data.get("number") if isinstance(form_data, dict) else None
         if not picked:
             self._show(ServiceError("error.qr_number_required", field="number"))
             return
-        try:
-            with session_scope() as session:
-                matched = qrlogin.confirm(session, self._qr_pending, self._current_voter(), picked, client=self._client())
-        except ServiceError as exc:
-            self._show(exc)
+        pending, voter_id, client = self._qr_pending, self._voter_id, self._client()
+        matched = await self._run(lambda s: qrlogin.confirm(s, pending, voter_id, picked, client=client))
+        if matched is FAILED:
             self._forget_request()
             return
         self._finish("confirmed" if matched else "wrong_number")
 
     @rx.event
     @voter_required
-    def refuse(self):
+    async def refuse(self):
         self._clear_messages()
-        try:
-            with session_scope() as session:
-                qrlogin.refuse(session, self._qr_pending, self._current_voter(), client=self._client())
-        except ServiceError as exc:
-            self._show(exc)
+        pending, voter_id, client = self._qr_pending, self._voter_id, self._client()
+        if await self._run(lambda s: qrlogin.refuse(s, pending, voter_id, client=client)) is FAILED:
             self._forget_request()
             return
         self._finish("refused")

@@ -282,7 +282,7 @@ def test_wrong_nonce_issuer_and_times_are_refused(config):
     assert claims["pin"] == PIN and claims["aud"] == "remote-vote"
     assert error_code(lambda: eid.validate_id_token(config, token, "another-nonce")) == "error.eid_token"
     moved = eid.EidConfig(**{**config.__dict__, "issuer": config.issuer.replace("127.0.0.1", "localhost")})
-    eid._discovery[moved.issuer] = {**eid.discover(config), "issuer": moved.issuer}  # same keys, other name
+    eid._discovery[moved.issuer] = (time.monotonic(), {**eid.discover(config), "issuer": moved.issuer})  # same keys, other name
     assert error_code(lambda: eid.validate_id_token(moved, token, pending.nonce)) == "error.eid_token"
     later = dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc) + dt.timedelta(minutes=5)
     assert error_code(lambda: eid.validate_id_token(config, token, pending.nonce, now=later)) == "error.eid_token"

@@ -206,7 +206,7 @@ def test_face_matching_runs_off_the_event_loop(session, face_voter, turning, mon
 
     monkeypatch.setattr(asyncio, "to_thread", watching)
     _login(session, face_voter.pin, lambda moves: turning[moves])
-    assert calls == ["analyse"]
+    assert calls == ["analyse", "in_transaction"]  # the dlib work, then the comparison with the reference
 
 
 def test_oversized_frames_refused_before_decoding(session, face_voter):
