@@ -24,7 +24,9 @@ from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
 KINDS = ("voter", "staff")
-COOKIE = {"voter": "rv_voter", "staff": "rv_staff"}
+# __Host-: the browser keeps it only if Secure, for this host alone, path / (no subdomain can set it).
+_PREFIX = "__Host-" if settings.cookie_secure else ""
+COOKIE = {"voter": f"{_PREFIX}rv_voter", "staff": f"{_PREFIX}rv_staff"}
 TICKET_TTL = dt.timedelta(seconds=60)
 # Activity is written at most this often: an event per keypress must not be a write per keypress.
 TOUCH_EVERY = dt.timedelta(seconds=30)

@@ -78,6 +78,8 @@ def test_logout_is_final_and_audited(session):
 
 
 def test_cookie_header_parsing():
-    assert sessions.cookie_value("lang=ru; rv_voter=abc-_1; rv_staff=x", "voter") == "abc-_1"
+    voter, staff = sessions.COOKIE["voter"], sessions.COOKIE["staff"]
+    assert voter.startswith("__Host-")  # Secure cookies by default: only this host, path /
+    assert sessions.cookie_value(f"lang=ru; {voter}=abc-_1; {staff}=x", "voter") == "abc-_1"
     assert sessions.cookie_value("lang=ru", "staff") == ""
     assert sessions.cookie_value('bad"cookie', "voter") == ""

@@ -13,7 +13,7 @@ from sqlmodel import select
 from remote_vote_app import cli
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode
-from remote_vote_app.services import ratelimit, staff, staff_records, totp
+from remote_vote_app.services import ratelimit, sessions, staff, staff_records, totp
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.state import staff as staff_states
 from remote_vote_app.state.staff import StaffLoginState, StaffState
@@ -115,7 +115,7 @@ def test_first_login_enrols_with_a_qr_code_shown_once_and_a_confirming_code(sess
     assert browser.state(StaffState)._staff_id == 0  # the session starts once the codes are noted down
     result = browser.call(StaffLoginState, "finish")
     assert "/staff" in repr(result) and login.recovery_codes == [] and login._pending_staff_id == 0
-    assert browser.state(StaffState)._staff_id == staff_id and "rv_staff" in browser.cookies
+    assert browser.state(StaffState)._staff_id == staff_id and sessions.COOKIE["staff"] in browser.cookies
 
     actions = [r.action for r in _audit_since(session, since)]
     assert actions == ["auth.staff.totp_failure", "auth.staff.totp_enrolled", "auth.staff.success",

@@ -13,7 +13,7 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Application, Precinct, QrLogin, UserSession
-from remote_vote_app.services import qrlogin
+from remote_vote_app.services import qrlogin, sessions
 from remote_vote_app.services.seed import DEMO_VOTERS
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
@@ -202,7 +202,7 @@ def test_the_cookie_changes_at_every_login(session):
     login(session, tab, 0)
     first = dict(tab.cookies)
     login(session, tab, 0)
-    assert tab.cookies["rv_voter"] != first["rv_voter"]
+    assert tab.cookies[sessions.COOKIE["voter"]] != first[sessions.COOKIE["voter"]]
     tab.cookies = first  # the old cookie is dead
     assert _redirect_target(tab.call(CabinetState, "load")) == "/login"
 
