@@ -5,7 +5,8 @@ Rules (idempotent, upsert by natural key; every change audited as `system:import
 - a row missing from the database is created;
 - existing rows are updated only when a file's `version` is newer than the version last imported
   (recorded as a `reference.imported` audit event), so staff corrections made between releases
-  survive a re-import of the same files;
+  survive a re-import of the same files; a database filled before this import existed (no such
+  event) keeps its rows as they are: they count as the first version;
 - a precinct point placed by staff (an audited `precinct.moved` or `precinct.created` by a person)
   is never overwritten: the file's coordinates apply only to points the import owns.
 """
@@ -37,6 +38,11 @@ class Outcome:
     previous: int
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+
+    @property
+    def refresh(self) -> bool:
+        """Existing rows take the file's values: a newer version than one imported before."""
+        return self.previous > 0 and self.version > self.previous
 
     def __str__(self) -> str:
         stale = " (older than the database's; existing rows kept)" if self.version < self.previous else ""
@@ -88,7 +94,7 @@ def _upsert(session: Session, model: type[SQLModel], key: dict, values: dict, la
         audit.record(session, ACTOR, f"{entity}.created", entity, label)
         outcome.created.append(label)
         return row
-    if outcome.version <= outcome.previous:
+    if not outcome.refresh:
         return row
     changed = sorted(name for name, value in values.items() if getattr(row, name) != value)
     if changed:

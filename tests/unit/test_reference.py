@@ -95,6 +95,18 @@ def test_new_version_updates_address_audited_but_keeps_staff_point_and_same_vers
     assert reference.imported_version(empty, "precincts") == 2
 
 
+def test_a_database_filled_before_the_import_keeps_its_rows(empty):
+    territory = Territory(kind="city", code="BISHKEK", name_ru="Бишкек", name_ky="Бишкек", name_en="Bishkek (edited)")
+    empty.add(territory)
+    empty.flush()
+    empty.add(Precinct(kind="remote", number="ДГ-01", territory_id=territory.id, place_ru="КГНУ", place_ky="КУУ",
+                       place_en="KNU", address_ru="Фрунзе, 547", address_ky="-", address_en="-"))
+    outcome = reference.import_reference(empty)
+    assert "ДГ-01" not in outcome["precincts"].created and len(outcome["precincts"].created) == 9
+    assert _precinct(empty, "ДГ-01").place_ru == "КГНУ" and not outcome["territories"].updated
+    assert reference.imported_version(empty, "precincts") == 1
+
+
 def test_bad_precision_is_refused(tmp_path):
     folder = _data_copy(tmp_path, lambda data: data["precincts"][0]["location"].update(precision="roughly"))
     with pytest.raises(ValueError, match="precision"):
