@@ -90,7 +90,7 @@ seed: deps
 backup: deps ## make backup [TO=file]
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli backup $(if $(TO),--to "$(TO)")
 
-restore: deps ## make restore FROM=backups/file (replaces the database's whole content)
+restore: $(if $(FROM),deps) ## make restore FROM=backups/file (replaces the database's whole content)
 	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<file>" >&2; exit 2; }
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli restore --from "$(FROM)"
 
