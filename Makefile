@@ -15,11 +15,12 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test test-unit test-e2e deps test-deps bun chromium oidc migrate seed bench clean
+.PHONY: run test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench clean
 
 run: deps bun ## install what is missing, migrate, seed demo data, serve on :3000
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli migrate
-	@if [ "$${DEMO_MODE:-1}" = 1 ]; then DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed; fi
+	@if [ "$${DEMO_MODE:-1}" = 1 ]; then DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed; \
+	else $(BIN)/python -m remote_vote_app.cli import-reference; fi
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --loglevel warning
 
 oidc: tests/oidc/node_modules/.package-lock.json
@@ -79,8 +80,19 @@ chromium:
 migrate: deps
 	$(BIN)/python -m remote_vote_app.cli migrate
 
+import-reference: deps ## territories, remote precincts, elections from remote_vote_app/data/reference
+	$(BIN)/python -m remote_vote_app.cli import-reference
+
 seed: deps
 	DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed
+
+# The database of REFLEX_DB_URL (default: the SQLite file); files are mode 0600, in backups/.
+backup: deps ## make backup [TO=file]
+	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli backup $(if $(TO),--to "$(TO)")
+
+restore: $(if $(FROM),deps) ## make restore FROM=backups/file (replaces the database's whole content)
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<file>" >&2; exit 2; }
+	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli restore --from "$(FROM)"
 
 bench: test-deps bun chromium ## page weight, handler latency, voter-journey load; not part of make test
 	$(BIN)/python -m benchmarks.page_weight

@@ -1,4 +1,5 @@
-"""Command line: `python -m remote_vote_app.cli migrate | seed | create-staff | reset-totp`."""
+"""Command line: `python -m remote_vote_app.cli migrate | import-reference | seed | create-staff | reset-totp |
+backup | restore`."""
 
 from __future__ import annotations
 
@@ -26,6 +27,29 @@ def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> b
 
     with session_scope(url) as session:
         return seed_if_empty(session, voters=voters, applications=applications)
+
+
+def import_reference(url: str | None = None) -> dict:
+    """Territories, remote precincts and elections from the versioned data files (any mode)."""
+    from remote_vote_app.services.reference import import_reference as load
+
+    with session_scope(url) as session:
+        return load(session)
+
+
+def backup_restore(args: argparse.Namespace) -> int:
+    from remote_vote_app import backup
+
+    try:
+        if args.command == "backup":
+            print(f"backup written to {backup.backup(args.to)}")
+        else:
+            backup.restore(args.source)
+            print(f"database restored from {args.source}")
+    except (backup.BackupError, OSError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
 
 
 def create_staff(args: argparse.Namespace) -> int:
@@ -79,6 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="remote_vote_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("import-reference", help="load territories, remote precincts and elections (idempotent)")
+    to = sub.add_parser("backup", help="back up the database (default: backups/remote-vote-<UTC time>.*)")
+    to.add_argument("--to", help="backup file to write (must not exist)")
+    source = sub.add_parser("restore", help="replace the database's content with a backup (stop the app first)")
+    source.add_argument("--from", dest="source", required=True, help="backup file written by `backup`")
     seed_parser = sub.add_parser("seed", help="load demo data into an empty database")
     seed_parser.add_argument("--voters", type=int, default=5000)
     seed_parser.add_argument("--applications", type=int, default=300,
@@ -98,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         migrate()
         print("database is at the latest migration")
+    elif args.command == "import-reference":
+        for name, outcome in import_reference().items():
+            print(f"{name}: {outcome}")
+    elif args.command in ("backup", "restore"):
+        return backup_restore(args)
     elif args.command == "create-staff":
         return create_staff(args)
     elif args.command == "reset-totp":

@@ -26,3 +26,11 @@ def end_of_day_utc(day: dt.date, zone: str) -> dt.datetime:
     """The first instant after `day` ends in `zone`, in UTC."""
     start_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0, 0), tzinfo=ZoneInfo(zone))
     return start_next.astimezone(dt.timezone.utc)
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same calendar day `years` earlier; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)

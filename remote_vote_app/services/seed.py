@@ -1,6 +1,7 @@
-"""Demo data: territories, the ten remote precincts of the announcement, elections and a synthetic register.
+"""Demo data on top of the reference data (services.reference): home precincts, a synthetic register,
+the README's demo voters and staff, a demo election relative to today, and demo applications.
 
-Deterministic (fixed random seed), so the demo voters listed in README always exist.
+Deterministic (fixed random seed), so the demo voters listed in README always exist. Never in production.
 """
 
 from __future__ import annotations
@@ -14,86 +15,8 @@ import phonenumbers
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Election, Precinct, Territory, Voter
-from remote_vote_app.services.clock import local_date
-
-# Regions: code, kind, ru, ky, en
-REGIONS = [
-    ("BISHKEK", "city", "Бишкек", "Бишкек", "Bishkek"),
-    ("OSH", "city", "Ош", "Ош", "Osh"),
-    ("CHUY", "oblast", "Чуйская область", "Чүй облусу", "Chuy Region"),
-    ("ISSYKKUL", "oblast", "Иссык-Кульская область", "Ысык-Көл облусу", "Issyk-Kul Region"),
-    ("NARYN_O", "oblast", "Нарынская область", "Нарын облусу", "Naryn Region"),
-    ("TALAS_O", "oblast", "Таласская область", "Талас облусу", "Talas Region"),
-    ("JALALABAD_O", "oblast", "Джалал-Абадская область", "Жалал-Абад облусу", "Jalal-Abad Region"),
-    ("OSH_O", "oblast", "Ошская область", "Ош облусу", "Osh Region"),
-    ("BATKEN_O", "oblast", "Баткенская область", "Баткен облусу", "Batken Region"),
-]
-# Local-council territories inside oblasts: code, kind, parent, ru, ky, en
-LOCAL = [
-    ("TOKMOK", "city", "CHUY", "Токмок", "Токмок", "Tokmok"),
-    ("LEBEDINOVKA", "aiyl_aimak", "CHUY", "Лебединовский айыл аймак", "Лебединовка айыл аймагы", "Lebedinovka aiyl aimak"),
-    ("IVANOVKA", "aiyl_aimak", "CHUY", "Ивановский айыл аймак", "Ивановка айыл аймагы", "Ivanovka aiyl aimak"),
-    ("KARAKOL", "city", "ISSYKKUL", "Каракол", "Каракол", "Karakol"),
-    ("TEPKE", "aiyl_aimak", "ISSYKKUL", "Тепкинский айыл аймак", "Тепке айыл аймагы", "Tepke aiyl aimak"),
-    ("NARYN", "city", "NARYN_O", "Нарын", "Нарын", "Naryn"),
-    ("EMGEKCHIL", "aiyl_aimak", "NARYN_O", "Эмгекчилский айыл аймак", "Эмгекчил айыл аймагы", "Emgekchil aiyl aimak"),
-    ("TALAS", "city", "TALAS_O", "Талас", "Талас", "Talas"),
-    ("KOK_OI", "aiyl_aimak", "TALAS_O", "Кок-Ойский айыл аймак", "Көк-Ой айыл аймагы", "Kok-Oi aiyl aimak"),
-    ("JALALABAD", "city", "JALALABAD_O", "Джалал-Абад", "Жалал-Абад", "Jalal-Abad"),
-    ("BARPY", "aiyl_aimak", "JALALABAD_O", "Барпинский айыл аймак", "Барпы айыл аймагы", "Barpy aiyl aimak"),
-    ("UZGEN", "city", "OSH_O", "Узген", "Өзгөн", "Uzgen"),
-    ("TOLOIKON", "aiyl_aimak", "OSH_O", "Толойконский айыл аймак", "Толойкон айыл аймагы", "Toloikon aiyl aimak"),
-    ("BATKEN", "city", "BATKEN_O", "Баткен", "Баткен", "Batken"),
-    ("KARA_BAK", "aiyl_aimak", "BATKEN_O", "Кара-Бакский айыл аймак", "Кара-Бак айыл аймагы", "Kara-Bak aiyl aimak"),
-]
-
-# The ten remote precincts of the announcement. Coordinates are our best estimate: approximate.
-REMOTE_PRECINCTS = [
-    dict(number="ДГ-01", territory="BISHKEK", city=("Бишкек", "Бишкек", "Bishkek"),
-         district=("Ленинский район", "Ленин району", "Leninsky district"),
-         place=("Главный корпус КГНУ", "КУУнун башкы имараты", "Kyrgyz National University, main building"),
-         address=("ул. Фрунзе, 547", "Фрунзе көч., 547", "547 Frunze St"), lat=42.8781, lon=74.6166),
-    dict(number="ДГ-02", territory="BISHKEK", city=("Бишкек", "Бишкек", "Bishkek"),
-         district=("Октябрьский район", "Октябрь району", "Oktyabrsky district"),
-         place=("Здание районной администрации, зал детского музыкального театра «Таберик»",
-                "Райондук администрациянын имараты, «Таберик» балдар музыкалык театрынын залы",
-                "District administration building, hall of the Taberik children's music theatre"),
-         address=("ул. Байтика Баатыра, 17", "Байтик Баатыр көч., 17", "17 Baitik Baatyr St"), lat=42.8560, lon=74.6090),
-    dict(number="ДГ-03", territory="BISHKEK", city=("Бишкек", "Бишкек", "Bishkek"),
-         district=("Первомайский район", "Биринчи Май району", "Pervomaysky district"),
-         place=("Республиканская библиотека для детей и юношества им. К. Баялинова",
-                "К. Баялинов атындагы балдар жана өспүрүмдөр үчүн республикалык китепкана",
-                "K. Bayalinov Republican Library for Children and Youth"),
-         address=("ул. Огонбаева, 242", "Огонбаев көч., 242", "242 Ogonbaev St"), lat=42.8742, lon=74.5905),
-    dict(number="ДГ-04", territory="BISHKEK", city=("Бишкек", "Бишкек", "Bishkek"),
-         district=("Свердловский район", "Свердлов району", "Sverdlovsky district"),
-         place=("Театр оперы и балета им. А. Малдыбаева", "А. Малдыбаев атындагы опера жана балет театры",
-                "A. Maldybaev Opera and Ballet Theatre"),
-         address=("ул. Абдрахманова, 167", "Абдрахманов көч., 167", "167 Abdrakhmanov St"), lat=42.8752, lon=74.6107),
-    dict(number="ДГ-05", territory="OSH", city=("Ош", "Ош", "Osh"), district=("", "", ""),
-         place=("Средняя школа им. А. Навои", "А. Навои атындагы орто мектеп", "A. Navoi Secondary School"),
-         address=("ул. Масалиева, 37", "Масалиев көч., 37", "37 Masaliev St"), lat=40.5290, lon=72.7985),
-    dict(number="ДГ-06", territory="BATKEN", city=("Баткен", "Баткен", "Batken"), district=("", "", ""),
-         place=("Средняя школа им. Ж. Боконбаева", "Ж. Бөкөнбаев атындагы орто мектеп", "Zh. Bokonbaev Secondary School"),
-         address=("ул. Ж. Момунова, 16", "Ж. Момунов көч., 16", "16 Zh. Momunov St"), lat=40.0625, lon=70.8194),
-    dict(number="ДГ-07", territory="JALALABAD", city=("Джалал-Абад", "Жалал-Абад", "Jalal-Abad"), district=("", "", ""),
-         place=("Жалал-Абадский государственный университет им. Б. Осмонова",
-                "Б. Осмонов атындагы Жалал-Абад мамлекеттик университети", "B. Osmonov Jalal-Abad State University"),
-         address=("ул. Т. Байзакова, 25", "Т. Байзаков көч., 25", "25 T. Baizakov St"), lat=40.9333, lon=73.0017),
-    dict(number="ДГ-08", territory="KARAKOL", city=("Каракол", "Каракол", "Karakol"), district=("", "", ""),
-         place=("Государственный университет им. К. Тыныстанова", "К. Тыныстанов атындагы мамлекеттик университет",
-                "K. Tynystanov State University"),
-         address=("ул. Тыныстанова, 26", "Тыныстанов көч., 26", "26 Tynystanov St"), lat=42.4907, lon=78.3936),
-    dict(number="ДГ-09", territory="NARYN", city=("Нарын", "Нарын", "Naryn"), district=("", "", ""),
-         place=("Аппарат полномочного представителя Президента КР в Нарынской области",
-                "КР Президентинин Нарын облусундагы ыйгарым укуктуу өкүлүнүн аппараты",
-                "Office of the Presidential Envoy in Naryn Region"),
-         address=("ул. Ленина, 76", "Ленин көч., 76", "76 Lenin St"), lat=41.4287, lon=75.9911),
-    dict(number="ДГ-10", territory="TALAS", city=("Талас", "Талас", "Talas"), district=("", "", ""),
-         place=("Областная библиотека им. А. Токтогулова", "А. Токтогулов атындагы облустук китепкана",
-                "A. Toktogulov Regional Library"),
-         address=("ул. Ч. Айтматова, 353", "Ч. Айтматов көч., 353", "353 Ch. Aitmatov St"), lat=42.5228, lon=72.2427),
-]
+from remote_vote_app.services import reference
+from remote_vote_app.services.clock import local_date, years_before
 
 # Demo voters listed in README: pin, document, phone, last, first, patronymic, territory
 DEMO_VOTERS = [
@@ -178,7 +101,8 @@ DEMO_STAFF_TOTP = {
 
 
 def is_seeded(session: Session) -> bool:
-    return session.exec(select(Territory.id).limit(1)).first() is not None
+    """Demo data present (reference data alone, as in production, does not count)."""
+    return session.exec(select(Voter.id).limit(1)).first() is not None
 
 
 def _demo_applications(session: Session, rng: random.Random, count: int) -> None:
@@ -208,30 +132,13 @@ def _demo_applications(session: Session, rng: random.Random, count: int) -> None
 
 
 def seed(session: Session, today: dt.date | None = None, voters: int = 5000, applications: int = 0) -> None:
-    """Fill an empty database with the demo data set."""
+    """Fill a database without demo data: the reference data first (idempotent), then the demo set."""
     today = today or local_date()
     rng = random.Random(20241117)
-    territories: dict[str, Territory] = {}
-    for code, kind, ru, ky, en in REGIONS:
-        territories[code] = Territory(kind=kind, code=code, name_ru=ru, name_ky=ky, name_en=en)
-    session.add_all(territories.values())
-    session.flush()
-    for code, kind, parent, ru, ky, en in LOCAL:
-        territories[code] = Territory(kind=kind, code=code, name_ru=ru, name_ky=ky, name_en=en,
-                                      parent_id=territories[parent].id)
-    session.add_all(territories.values())
-    session.flush()
+    reference.import_reference(session)
+    territories = {t.code: t for t in session.exec(select(Territory).order_by(Territory.id))}
     councils = [t for t in territories.values() if t.kind in ("city", "aiyl_aimak")]
 
-    for item in REMOTE_PRECINCTS:
-        session.add(Precinct(
-            kind="remote", number=item["number"], territory_id=territories[item["territory"]].id,
-            city_ru=item["city"][0], city_ky=item["city"][1], city_en=item["city"][2],
-            district_ru=item["district"][0], district_ky=item["district"][1], district_en=item["district"][2],
-            place_ru=item["place"][0], place_ky=item["place"][1], place_en=item["place"][2],
-            address_ru=item["address"][0], address_ky=item["address"][1], address_en=item["address"][2],
-            latitude=item["lat"], longitude=item["lon"], location_precision="approximate",
-        ))
     homes: dict[int, list[Precinct]] = {}
     number = 1001
     for territory in councils:
@@ -251,9 +158,6 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
 
     for territory in councils:
         kind = "city_kenesh" if territory.kind == "city" else "aiyl_kenesh"
-        # The local council elections of 17 November 2024; applications closed on 1 November.
-        session.add(Election(kind=kind, territory_id=territory.id, election_day=dt.date(2024, 11, 17),
-                             application_deadline=dt.date(2024, 11, 1)))
         # A demo election, open for two more weeks from the day of seeding.
         day = today + dt.timedelta(days=30)
         session.add(Election(kind=kind, territory_id=territory.id, election_day=day,
@@ -271,7 +175,7 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
             birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])), address=_address(rng, territory),
             territory_id=territory.id, home_precinct_id=homes[territory.id][0].id, phone=phone,
         ))
-    adult_latest = today.replace(year=today.year - 18) - dt.timedelta(days=1)
+    adult_latest = years_before(today, 18) - dt.timedelta(days=1)
     for index in range(max(0, voters - len(rows))):
         territory = councils[index % len(councils)]
         female = rng.random() < 0.52
