@@ -15,7 +15,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench clean
+.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench clean
 
 run: deps bun ## install what is missing, migrate, seed demo data, serve on :3000
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli migrate
@@ -28,9 +28,30 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 	@echo "Installing the OpenID Connect provider the eID tests run against (npm oidc-provider)"
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 
-test: test-deps bun chromium oidc ## unit tests, then browser tests
+# Both profiles: the unit suite on SQLite and on PostgreSQL; every browser test on the embedded
+# default, and the voter, staff and fault journeys on PostgreSQL + Redis with 2 workers.
+WITH_SERVICES := $(BIN)/python -m tests.support.services --postgres --redis --
+PROD_E2E := tests/e2e/test_voter_journey.py tests/e2e/test_staff.py tests/e2e/test_faults.py
+
+test: test-deps bun chromium oidc services ## unit and browser tests, on both profiles
 	$(BIN)/pytest tests/unit
+	$(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider
 	$(BIN)/pytest tests/e2e
+	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -p no:cacheprovider
+
+run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
+	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod
+
+# Debian's PostgreSQL and Redis, for the production profile and its tests (nothing is started here).
+services:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; then \
+	  echo "PostgreSQL and Redis: installed"; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q postgresql redis-server || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q postgresql redis-server; }; \
+	else \
+	  echo "Install PostgreSQL and Redis, or set REFLEX_DB_URL and REFLEX_REDIS_URL"; exit 1; \
+	fi
 
 test-unit: test-deps
 	$(BIN)/pytest tests/unit

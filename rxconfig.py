@@ -9,7 +9,10 @@ logsafe.install()  # every process (CLI, server, each worker) redacts its logs f
 import reflex as rx  # noqa: E402
 from reflex.plugins.sitemap import SitemapPlugin  # noqa: E402
 
+from remote_vote_app.serving import respawn_failed_workers  # noqa: E402
 from remote_vote_app.settings import settings  # noqa: E402
+
+respawn_failed_workers()  # one dead worker must not stop the server
 
 _port = os.environ.get("PORT", "3000")
 _own_origins = f"http://localhost:{_port},http://127.0.0.1:{_port}"
@@ -23,4 +26,9 @@ config = rx.Config(
     cors_allowed_origins=[o for o in os.environ.get("CORS_ALLOWED_ORIGINS", _own_origins).split(",") if o],
     disable_plugins=[SitemapPlugin],
     trusted_proxy_hops=settings.trusted_proxy_hops,
+    # Tab states: in this process's memory for the embedded default (no file written per event,
+    # nothing personal on disk), in Redis for the production profile (REFLEX_REDIS_URL, several
+    # workers). A closed tab's state goes soon after its session could have idled out, not an hour later.
+    state_manager_mode="redis" if os.environ.get("REFLEX_REDIS_URL") else "memory",
+    redis_token_expiration=(settings.session_idle_minutes + 2) * 60,
 )

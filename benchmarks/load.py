@@ -696,15 +696,24 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, help="the server's root process (default: found by the port)")
     parser.add_argument("--start", action="store_true", help="start the embedded server on a free port with a fresh SQLite DB")
     parser.add_argument("--seed-voters", type=int, default=5000, help="register size for --start")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="with --start: the production profile (own PostgreSQL + Redis) with this many workers")
     args = parser.parse_args()
 
     with ExitStack() as stack:
         if args.start:
             db_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rv-load-"))) / "load.db"
+            if args.workers:
+                from tests.support import services
+
+                os.environ["TEST_DATABASE_URL"], _root = stack.enter_context(services.postgres())
+                os.environ["REFLEX_REDIS_URL"] = os.environ["RATE_LIMIT_STORAGE_URI"] = stack.enter_context(services.redis())
+                os.environ["E2E_WORKERS"] = str(args.workers)
             # Every simulated voter comes from 127.0.0.1: the per-client login limits would refuse them.
             env = app_env(db_path, LOGIN_LIMIT_PER_CLIENT="1000000/hour", LOGIN_LIMIT_PER_PIN="1000/minute",
                           LOGIN_THROTTLE_TIERS="1000/minute", LOGIN_THROTTLE_CEILING="1000000/day")
-            print(f"starting the embedded server on {db_path} ({args.seed_voters} voters)", flush=True)
+            profile = f"production profile, {args.workers} workers" if args.workers else f"embedded server on {db_path}"
+            print(f"starting the {profile} ({args.seed_voters} voters)", flush=True)
             prepare_database(env, voters=args.seed_voters)
             args.db_url = env["REFLEX_DB_URL"]
             base = stack.enter_context(running_app(env))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
 
@@ -10,9 +11,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
-from remote_vote_app.services.errors import Refusal
+from remote_vote_app.services.errors import Refusal, Unavailable
 from remote_vote_app.settings import settings
 
+log = logging.getLogger(__name__)
 _engines: dict[str, sa.engine.Engine] = {}
 T = TypeVar("T")
 
@@ -81,5 +83,10 @@ def in_transaction(work: Callable[[Session], T]) -> T:
 
 async def run_in_transaction(work: Callable[[Session], T]) -> T:
     """The same, in a worker thread: database time never blocks the event loop (and, on
-    PostgreSQL, the network round trips overlap across users)."""
-    return await asyncio.to_thread(in_transaction, work)
+    PostgreSQL, the network round trips overlap across users). A database that cannot be reached
+    becomes `Unavailable`, which the page shows in the user's language; nothing was written."""
+    try:
+        return await asyncio.to_thread(in_transaction, work)
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+        log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
+        raise Unavailable("error.unavailable") from None

@@ -25,7 +25,8 @@ _RULES = (
 def redact(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
-    return text
+    # One record, one line: a value with a line break cannot forge a log line of its own.
+    return text.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class RedactingFilter(logging.Filter):

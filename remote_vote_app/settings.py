@@ -50,6 +50,7 @@ class Settings:
     login_limit_per_pin: str
     face_match_threshold: float
     login_throttle_tiers: str
+    login_sends_ceiling: str
     voter_session_hours: float
     staff_session_hours: float
     cookie_secure: bool
@@ -72,7 +73,8 @@ def load() -> Settings:
         sms_gateway_url=os.environ.get("SMS_GATEWAY_URL", ""),
         email_gateway_url=os.environ.get("EMAIL_GATEWAY_URL", ""),
         gateway_token=os.environ.get("GATEWAY_TOKEN", ""),
-        rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI", "memory://"),
+        # Shared by every worker when Redis is there (the production profile); else this process's memory.
+        rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI") or os.environ.get("REFLEX_REDIS_URL") or "memory://",
         session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
         # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
         voter_session_hours=_float("VOTER_SESSION_HOURS", 8),
@@ -86,7 +88,8 @@ def load() -> Settings:
         code_resend_interval_seconds=_int("CODE_RESEND_INTERVAL_SECONDS", 60),
         # `limits` notation; one shared office or NAT may need a higher per-client figure.
         login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
-        login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),
+        login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),  # codes per (PIN, client)
+        login_sends_ceiling=os.environ.get("LOGIN_SENDS_CEILING", "20/hour"),  # codes per PIN, all clients
         # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
         login_throttle_tiers=os.environ.get("LOGIN_THROTTLE_TIERS", "5/minute, 10/15 minutes, 20/hour, 40/day"),
         login_throttle_ceiling=os.environ.get("LOGIN_THROTTLE_CEILING", "200/day"),

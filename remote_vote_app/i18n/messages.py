@@ -679,4 +679,8 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "face.reference_code_send": ("Шайлоочуга код жөнөтүү", "Отправить код избирателю", "Send the code to the voter"),
     "face.reference_code": ("Шайлоочу окуп берген код", "Код, названный избирателем", "Code read out by the voter"),
     "face.reference_code_check": ("Кодду текшерүү", "Проверить код", "Check the code"),
+    # Production profile
+    "error.unavailable": ("Кызмат азыр убактылуу иштебей турат. Маалыматтарыңыз сакталды, бир мүнөттөн кийин кайра аракет кылыңыз.",
+                          "Сервис временно недоступен. Ваши данные в сохранности, попробуйте ещё раз через минуту.",
+                          "The service is temporarily unavailable. Your data is safe; please try again in a minute."),
 }

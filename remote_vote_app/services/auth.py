@@ -28,7 +28,10 @@ from remote_vote_app.services.validation import mask_phone, normalize_document, 
 from remote_vote_app.settings import settings
 
 # Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
-SENDS_PER_PIN = parse(settings.login_limit_per_pin)  # codes sent to one voter's phone (SMS bombing)
+# Codes sent to one phone: per (PIN, client), so a stranger who knows PIN and document cannot use
+# up the owner's codes; plus a ceiling per PIN against flooding the phone from many addresses.
+SENDS_PER_PIN_CLIENT = parse(settings.login_limit_per_pin)
+SENDS_PER_PIN = parse(settings.login_sends_ceiling)
 START_PER_CLIENT = parse(settings.login_limit_per_client)
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 # Wrong documents and wrong codes throttle per (PIN, client): a stranger who knows a PIN slows
@@ -66,15 +69,23 @@ def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender
     sender.send(session, "sms", voter.phone, text, sensitive=True)
 
 
-def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime) -> Challenge:
-    """A fresh code for `purpose`; it makes every older open code of this voter for it useless."""
+def _count_send(voter: Voter, client: str) -> None:
+    ratelimit.count(SENDS_PER_PIN_CLIENT, "sends-pin-client", ratelimit.key(f"{voter.pin}|{client}"))
+    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
+
+
+def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime,
+              client: str = "") -> Challenge:
+    """A fresh code for `purpose`. A step-up or consent code makes older ones of its purpose useless;
+    login codes do not cancel each other, so a stranger's login attempt cannot cancel the owner's."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
-    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
-    for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.purpose == purpose,
-                                                    LoginCode.used_at == None)):  # noqa: E711
-        old.used_at = now
-        session.add(old)
+    _count_send(voter, client)
+    if purpose != "login":
+        for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.purpose == purpose,
+                                                        LoginCode.used_at == None)):  # noqa: E711
+            old.used_at = now
+            session.add(old)
     login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, purpose=purpose, code_hash="",
                       expires_at=now, created_at=now, attempts=0)
     _issue_code(session, login, voter, sender, lang, now)
@@ -91,8 +102,10 @@ def send_code(session: Session, voter_id: int, purpose: str, sender: Sender, lan
 
 
 def step_up_needed(login_method: str) -> bool:
-    """After a FaceID login, changing contacts or withdrawing also needs a code sent to the phone on file."""
-    return login_method == "face"
+    """After a FaceID login, changing contacts or withdrawing also needs a code sent to the phone on
+    file; after a QR login too, since the phone that let the desktop in may itself have logged in
+    by FaceID (the step-up would otherwise be skipped by a detour through QR)."""
+    return login_method in {"face", "qr"}
 
 
 def _challenge(login: LoginCode, voter: Voter) -> Challenge:
@@ -119,7 +132,7 @@ def start_login(
             audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
         raise Refusal("error.login_not_found")
-    challenge = _new_code(session, voter, "login", sender, lang, now)
+    challenge = _new_code(session, voter, "login", sender, lang, now, client)
     audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
     return challenge
 
@@ -133,7 +146,8 @@ def _open_login(session: Session, token: str, now: dt.datetime, purpose: str = "
     return login
 
 
-def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt.datetime | None = None) -> Challenge:
+def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt.datetime | None = None,
+                client: str = "") -> Challenge:
     now = now or now_utc()
     login = _open_login(session, token, now)
     voter = session.get(Voter, login.voter_id)
@@ -142,7 +156,7 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
-    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
+    _count_send(voter, client)
     login.sends += 1
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)

@@ -30,3 +30,7 @@ class FieldErrors(ServiceError):
 class Refusal(ServiceError):
     """A refusal whose bookkeeping must be kept (a counted failure, its audit row): the session
     scope commits the caller's transaction before passing the error on, instead of rolling back."""
+
+
+class Unavailable(ServiceError):
+    """The database (or another service the request needs) cannot be reached just now."""

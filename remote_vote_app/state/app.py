@@ -227,7 +227,12 @@ def voter_required(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
-        if not await self._voter():
+        try:
+            voter_id = await self._voter()
+        except ServiceError as exc:  # the database is down: say so, and keep the tab as it is
+            self._show(exc)
+            return None
+        if not voter_id:
             if self._session_id:
                 self._end_session()
                 await self._forget_voter_data()

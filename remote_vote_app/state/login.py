@@ -8,10 +8,11 @@ import json
 import reflex as rx
 
 from remote_vote_app.i18n import t
-from remote_vote_app.services import auth, eid, register
+from remote_vote_app.services import audit, auth, eid, register
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.qr import QrDesktopState
 
 
 class LoginState(AppState):
@@ -30,6 +31,9 @@ class LoginState(AppState):
         self.eid_available = eid.available(eid.EidConfig.from_env())
         if await self._voter():
             return rx.redirect("/cabinet")
+        if (await self.get_state(QrDesktopState)).qr_status == "pending":
+            # A QR code was showing (a reload, or the worker that waited for the phone died): wait again.
+            return [AppState.page_ready, QrDesktopState.wait_for_phone]
         return AppState.page_ready
 
     @rx.event
@@ -47,8 +51,8 @@ class LoginState(AppState):
     @rx.event
     async def resend(self):
         self._clear_messages()
-        token, lang = self._challenge, self._lang()
-        challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang))
+        token, lang, client = self._challenge, self._lang(), self._client()
+        challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang, client=client))
         if challenge is FAILED:
             return
         self._challenge = challenge.token
@@ -92,6 +96,8 @@ class LoginState(AppState):
             pin = await asyncio.to_thread(eid.finish, eid.EidConfig.from_env(), pending, params)
         except ServiceError as exc:
             self._show(exc)
+            client, reason = self._client(), exc.code.removeprefix("error.")
+            await self._run(lambda s: audit.auth_event(s, "auth.eid.failure", client=client, reason=reason))
             return AppState.page_ready
 
         def voter_of(session):

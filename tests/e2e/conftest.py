@@ -11,6 +11,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 import time
 
 # The test process imports app modules (demo voters, fixtures); the server gets its own env below.
@@ -23,6 +25,10 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 from tests.support.oidc import running_oidc_provider  # noqa: E402
 from tests.support.server import ROOT, app_env, free_port, prepare_database, running_app  # noqa: E402
+
+# The fault tests need the production profile (PostgreSQL, Redis, 2 workers): `make test` runs
+# them there (tests.support.services); the embedded run does not collect them.
+collect_ignore = [] if os.environ.get("REFLEX_REDIS_URL") else ["test_faults.py"]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
@@ -46,6 +52,7 @@ def server_env(tmp_path_factory, eid_provider, app_port) -> dict[str, str]:
     # Every test logs in from 127.0.0.1, so the per-client login limit is raised here.
     return app_env(
         tmp_path_factory.mktemp("e2e") / "e2e.db", LOGIN_LIMIT_PER_CLIENT="1000/hour",
+        LOGIN_LIMIT_PER_PIN="100/15 minutes", LOGIN_SENDS_CEILING="1000/hour",
         QR_TTL_SECONDS="20",  # short enough to watch a QR link expire
         EID_ISSUER=eid_provider, EID_CLIENT_ID="remote-vote", EID_CLIENT_SECRET="remote-vote-secret",
         EID_REDIRECT_URI=f"http://localhost:{app_port}/login/eid",
@@ -59,6 +66,22 @@ def base_url(server_env, app_port) -> str:
     subprocess.run([sys.executable, "-m", "tests.e2e.fixtures"], cwd=ROOT, env=server_env, check=True)
     with running_app(server_env, port=app_port) as url:
         yield url
+    _assert_log_is_clean(Path(tempfile.gettempdir()) / f"rv-app-{app_port}.log")
+
+
+SEEN_TOKENS: set[str] = set()  # every tab's Reflex client token, read at the end of each test
+
+
+def _assert_log_is_clean(log: Path) -> None:
+    """No client token, session cookie, PIN, document number or event payload in the server log
+    of the whole run (Reflex wrote tokens and payloads before logsafe)."""
+    from remote_vote_app.services.seed import DEMO_VOTERS
+
+    text = log.read_text(errors="replace")
+    leaks = [t for t in SEEN_TOKENS if t in text]
+    leaks += [v[0] for v in DEMO_VOTERS if v[0] in text] + [v[1] for v in DEMO_VOTERS if v[1] in text]
+    leaks += re.findall(r"Event data: (?!<redacted>).{0,40}", text)
+    assert not leaks, f"the server log holds secrets or personal data: {leaks[:5]}"
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +134,13 @@ def page(context, console):
     context.on("page", console.watch)
     page = console.watch(context.new_page())
     yield page
+    for open_page in context.pages:
+        try:
+            token = open_page.evaluate("window.sessionStorage.getItem('token')")
+        except Exception:  # noqa: BLE001 - a page on the eID provider or already closed
+            token = None
+        if token:
+            SEEN_TOKENS.add(token)
     assert console.errors == [], "browser console errors:\n" + "\n".join(console.errors)
 
 

@@ -16,6 +16,7 @@ from typing import Iterator
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+SERVERS: dict[str, subprocess.Popen] = {}  # url -> the `reflex run` process serving it (fault tests)
 
 
 def free_port() -> int:
@@ -25,9 +26,13 @@ def free_port() -> int:
 
 
 def app_env(db_path: Path, **extra: str) -> dict[str, str]:
+    """The server's environment: its own SQLite file, or the PostgreSQL (and Redis, with
+    E2E_WORKERS workers) that tests.support.services started for this run."""
+    profile = {"GRANIAN_WORKERS": os.environ.get("E2E_WORKERS", "2")} if os.environ.get("REFLEX_REDIS_URL") else {}
     return {
         **os.environ,
-        "REFLEX_DB_URL": f"sqlite:///{db_path}",
+        **profile,
+        "REFLEX_DB_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{db_path}",
         "DEMO_MODE": "1",
         "SECRET_KEY": "local-test-secret",
         "MAP_TILE_URL": "",  # tiles off: nothing may leave localhost
@@ -69,8 +74,10 @@ def running_app(env: dict[str, str], timeout: float = 600, port: int | None = No
             if time.time() > deadline:
                 raise RuntimeError(f"app did not start; see {log.name}")
             time.sleep(1)
+        SERVERS[url] = proc
         yield url
     finally:
+        SERVERS.pop(url, None)
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)

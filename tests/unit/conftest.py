@@ -6,7 +6,8 @@ import tempfile
 from pathlib import Path
 
 _DB_DIR = tempfile.mkdtemp(prefix="rv-unit-")
-os.environ["REFLEX_DB_URL"] = f"sqlite:///{Path(_DB_DIR) / 'unit.db'}"
+# TEST_DATABASE_URL runs the suite on PostgreSQL (tests.support.services --postgres sets it).
+os.environ["REFLEX_DB_URL"] = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{Path(_DB_DIR) / 'unit.db'}"
 os.environ.setdefault("SECRET_KEY", "unit-test-secret")
 os.environ.setdefault("DEMO_MODE", "1")  # codes are readable in the outbox, as on /dev/outbox
 

@@ -293,8 +293,10 @@ def test_audit_refuses_truncate_on_postgresql(session, sender, demo_voters):
     if get_engine().dialect.name != "postgresql":
         pytest.skip("TRUNCATE exists on PostgreSQL only")
     event = _one_event(session, sender, demo_voters)
+    session.commit()  # TRUNCATE waits for every reader's transaction to end
     with pytest.raises(DatabaseError, match="append-only"):
         with get_engine().begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = '10s'"))
             conn.execute(text("TRUNCATE auditevent"))
     assert _unchanged(event)
 

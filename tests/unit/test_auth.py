@@ -77,11 +77,18 @@ def test_five_wrong_tries_burn_the_code(session, sender):
     assert _error(auth.verify_code, session, challenge.token, code, "c", now=NOW).code == "error.code_expired"
 
 
-def test_a_new_code_invalidates_the_previous_one(session, sender):
-    first = _start(session, sender)
-    first_code = _last_code(session)
-    _start(session, sender, now=NOW + dt.timedelta(seconds=30))
-    assert _error(auth.verify_code, session, first.token, first_code, "c", now=NOW + dt.timedelta(seconds=40)).code == "error.code_expired"
+def test_a_strangers_login_does_not_cancel_the_owners_code(session, sender):
+    """Before the fix every new code cancelled the voter's open one, and sends counted per PIN
+    alone: whoever knew PIN and document could keep the owner out."""
+    owner = _start(session, sender, client="198.51.100.1")
+    owner_code = _last_code(session)
+    for i in range(6):  # the stranger uses up his own sends
+        try:
+            _start(session, sender, client="203.0.113.9", now=NOW + dt.timedelta(seconds=i))
+        except ServiceError as exc:
+            assert exc.code == "error.too_many_attempts"
+    assert auth.verify_code(session, owner.token, owner_code, "198.51.100.1", now=NOW + dt.timedelta(seconds=40))
+    assert _start(session, sender, client="198.51.100.1", now=NOW + dt.timedelta(seconds=50)).masked_phone
 
 
 def test_resend_waits_and_is_limited(session, sender):
@@ -106,14 +113,22 @@ def test_codes_are_random(session, sender):
     assert len(codes) >= 4
 
 
-def test_codes_sent_per_pin_are_rate_limited(session, sender):
+def test_codes_sent_per_pin_and_client_are_rate_limited(session, sender):
     for i in range(4):
-        _start(session, sender, client=f"10.0.1.{i}", now=NOW + dt.timedelta(seconds=i))
-    challenge = _start(session, sender, client="10.0.1.4", now=NOW + dt.timedelta(seconds=5))
-    # Resends count too: the voter's phone gets at most five codes in 15 minutes.
-    err = _error(auth.resend_code, session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=70))
+        _start(session, sender, client="10.0.1.1", now=NOW + dt.timedelta(seconds=i))
+    challenge = _start(session, sender, client="10.0.1.1", now=NOW + dt.timedelta(seconds=5))
+    # Resends count too: one connection gets at most five codes to this phone in 15 minutes.
+    err = _error(auth.resend_code, session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=70),
+                 client="10.0.1.1")
     assert err.code == "error.too_many_attempts" and err.params["minutes"] >= 1
-    assert _error(_start, session, sender, client="10.0.1.99").code == "error.too_many_attempts"
+    assert _error(_start, session, sender, client="10.0.1.1").code == "error.too_many_attempts"
+    assert _start(session, sender, client="10.0.1.2").masked_phone  # another connection is not stopped
+
+
+def test_codes_to_one_phone_have_a_ceiling_across_clients(session, sender):
+    for i in range(20):
+        _start(session, sender, client=f"10.0.3.{i}", now=NOW + dt.timedelta(seconds=i))
+    assert _error(_start, session, sender, client="10.0.3.99").code == "error.too_many_attempts"
 
 
 def test_a_stranger_with_wrong_documents_cannot_lock_the_owner_out(session, sender):
@@ -141,3 +156,9 @@ def test_unknown_pins_count_against_the_client(session, sender):
 
 def test_code_format_checked_before_lookup(session):
     assert _error(auth.verify_code, session, "x", "12ab", "c").code == "error.code_format"
+
+
+def test_step_up_after_face_and_after_a_qr_detour():
+    """A FaceID phone could log a desktop in by QR and so skip the SMS step-up there."""
+    assert auth.step_up_needed("face") and auth.step_up_needed("qr")
+    assert not auth.step_up_needed("sms") and not auth.step_up_needed("eid")

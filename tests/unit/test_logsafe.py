@@ -24,3 +24,7 @@ def test_reflex_lines_that_leaked_are_redacted(caplog):
 
 def test_counts_and_words_survive():
     assert logsafe.redact("count=5 amount=3 applications 1200") == "count=5 amount=3 applications 1200"
+
+
+def test_a_line_break_cannot_forge_a_log_line():
+    assert logsafe.redact("name=x\nINFO auth.staff.success actor=staff:1") == "name=x\\nINFO auth.staff.success actor=staff:1"

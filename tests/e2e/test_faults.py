@@ -1,0 +1,141 @@
+"""Faults on the production profile (PostgreSQL, Redis, 2 Granian workers), as voters meet them:
+workers killed mid-journey, Redis restarted, PostgreSQL down and back. Nothing is lost, nothing
+is written twice, and what the voter reads says what happened, in their language."""
+
+from __future__ import annotations
+
+import atexit
+import os
+import re
+import signal
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import select
+
+from remote_vote_app import localservices
+from remote_vote_app.db import session_scope
+from remote_vote_app.models import Application, Election, Voter
+from remote_vote_app.services.seed import DEMO_VOTERS
+from tests.e2e.conftest import log_in
+from tests.e2e.fixtures import STAFF_JOURNEY_VOTERS
+from tests.support.server import SERVERS
+
+pytestmark = pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
+_taken: set[str] = {v[0] for v in DEMO_VOTERS} | {v[0] for v in STAFF_JOURNEY_VOTERS}
+# A dropped socket is what these tests cause; the browser reports it, the app recovers.
+_CONNECTION_NOISE = re.compile(r"websocket|socket|ERR_CONNECTION|Failed to load resource|net::", re.I)
+
+
+def _fresh_voter() -> tuple[str, str, int]:
+    """A register voter with an open demo election whom no other journey uses."""
+    with session_scope() as session:
+        open_territories = select(Election.territory_id).where(Election.is_demo == True)  # noqa: E712
+        for voter in session.exec(select(Voter).where(Voter.territory_id.in_(open_territories)).order_by(Voter.id)):
+            if voter.pin not in _taken:
+                _taken.add(voter.pin)
+                return voter.pin, voter.document_number, voter.id
+    raise AssertionError("no free voter left in the e2e register")
+
+
+def _applications(voter_id: int) -> list[str]:
+    with session_scope() as session:
+        return [a.reference for a in session.exec(select(Application).where(Application.voter_id == voter_id))]
+
+
+def _fill_and_review(page: Page) -> None:
+    page.get_by_role("button", name="Подать заявление").click()
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    page.get_by_label("ДГ-03 — Республиканская библиотека для детей и юношества им. К. Баялинова").check()
+    page.get_by_label("Электронная почта").fill("fault@example.kg")
+    page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    page.get_by_role("button", name="Далее").click()
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
+
+
+def _workers(base_url: str) -> list[int]:
+    top = SERVERS[base_url].pid
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == top:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def _wait_until_serving(base_url: str, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base_url}/ping", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError("the server did not come back")
+
+
+def _forgive_dropped_sockets(console) -> None:
+    console.errors[:] = [e for e in console.errors if not _CONNECTION_NOISE.search(e)]
+
+
+def test_killed_workers_lose_no_application(page: Page, base_url: str, console):
+    pin, doc, voter_id = _fresh_voter()
+    log_in(page, base_url, pin, doc)
+    _fill_and_review(page)
+    workers = _workers(base_url)
+    assert len(workers) >= 2, workers
+    for pid in workers:  # every worker dies mid-journey; Granian starts new ones
+        os.kill(pid, signal.SIGKILL)
+    _wait_until_serving(base_url)
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page).to_have_url(re.compile(r"/confirmation/?$"), timeout=60_000)
+    reference = page.locator("#reference").inner_text()
+    assert _applications(voter_id) == [reference]  # filed once, not lost, not twice
+    _forgive_dropped_sockets(console)
+
+
+def test_a_redis_restart_keeps_the_voter_logged_in(page: Page, base_url: str, console, tmp_path):
+    pin, doc, voter_id = _fresh_voter()
+    log_in(page, base_url, pin, doc)
+    port = urlsplit(os.environ["REFLEX_REDIS_URL"]).port
+    subprocess.run(["redis-cli", "-p", str(port), "shutdown", "nosave"], check=False)
+    _url, redis = localservices.start_redis(tmp_path / "redis", port)  # every tab state is gone
+    atexit.register(redis.terminate)  # it serves the rest of the run
+    try:
+        page.reload()
+        expect(page).to_have_url(re.compile(r"/cabinet/?$"), timeout=30_000)
+        expect(page.get_by_text("У вас пока нет заявлений.")).to_be_visible()
+        _fill_and_review(page)  # and the journey goes on
+        page.get_by_role("button", name="Подтвердить").click()
+        expect(page).to_have_url(re.compile(r"/confirmation/?$"), timeout=30_000)
+        assert len(_applications(voter_id)) == 1
+    finally:
+        _forgive_dropped_sockets(console)
+
+
+def test_a_database_outage_is_explained_and_heals_by_itself(page: Page, base_url: str, console):
+    pin, doc, voter_id = _fresh_voter()
+    log_in(page, base_url, pin, doc)
+    _fill_and_review(page)
+    root, port = Path(os.environ["TEST_PG_ROOT"]), urlsplit(os.environ["TEST_DATABASE_URL"]).port
+    localservices.stop_postgres(root)
+    try:
+        page.get_by_role("button", name="Подтвердить").click()
+        expect(page.get_by_role("alert")).to_contain_text("Сервис временно недоступен")
+        expect(page).to_have_url(re.compile(r"/apply/check/?$"))  # the answers are still here
+    finally:
+        localservices.start_postgres(root, port, durable=False)
+    assert _applications(voter_id) == []  # nothing half-written
+    page.get_by_role("button", name="Подтвердить").click()  # the same click, once it is back
+    expect(page).to_have_url(re.compile(r"/confirmation/?$"), timeout=30_000)
+    assert len(_applications(voter_id)) == 1
+    _forgive_dropped_sockets(console)
