@@ -24,6 +24,16 @@ def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | N
     return (open_days or [d["election_day"] for d in days] or [None])[0]
 
 
+def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None) -> dict:
+    """What the staff dashboard shows: the election days, the chosen day (else the default one),
+    its figures and, for those who may see them, the anomalies."""
+    day = day or default_day(session, now)
+    return {
+        "days": election_days(session),
+        "day": day,
+        "statistics": statistics(session, day, now) if day else None,
+        "anomalies": anomalies(session) if day and with_anomalies else None,
+    }
 
 
 def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:

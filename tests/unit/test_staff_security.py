@@ -11,9 +11,11 @@ from sqlmodel import select
 from remote_vote_app.models import Application
 from remote_vote_app.services import staff
 from remote_vote_app.services.seed import DEMO_STAFF
-from remote_vote_app.state import staff as staff_states
+import remote_vote_app.state.staff  # noqa: F401  (registers every staff page state)
 from remote_vote_app.state.app import AppState
-from remote_vote_app.state.staff import StaffState
+from remote_vote_app.state.staff.login import StaffLoginState
+from remote_vote_app.state.staff.session import StaffState
+from remote_vote_app.state.staff.voter_lists import VoterListState
 from tests.support.staff import PASSWORDS, fresh_code
 from tests.support.states import Browser
 from tests.unit.test_state_security import _redirect_target, login as voter_login
@@ -44,9 +46,9 @@ def _args(fn) -> list:
 
 def _staff_browser(username: str) -> Browser:
     browser = Browser()
-    browser.call(staff_states.StaffLoginState, "login", {"username": username, "password": PASSWORDS[username]})
-    result = browser.call(staff_states.StaffLoginState, "submit_code", {"code": fresh_code(username)})
-    assert "/staff" in repr(result), browser.state(staff_states.StaffLoginState).error_entries
+    browser.call(StaffLoginState, "login", {"username": username, "password": PASSWORDS[username]})
+    result = browser.call(StaffLoginState, "submit_code", {"code": fresh_code(username)})
+    assert "/staff" in repr(result), browser.state(StaffLoginState).error_entries
     return browser
 
 
@@ -139,8 +141,8 @@ def test_staff_and_voter_sessions_are_separate(session):
 
 def test_precinct_member_gets_only_their_own_list_whatever_they_ask(session):
     browser = _staff_browser("uik.dg05")
-    state = browser.state(staff_states.VoterListState)
-    browser.call(staff_states.VoterListState, "choose", {"precinct": "1", "day": ""})
+    state = browser.state(VoterListState)
+    browser.call(VoterListState, "choose", {"precinct": "1", "day": ""})
     assert state.title.startswith("ДГ-05")
     assert [o["label"][:5] for o in state.precinct_options] in ([], ["ДГ-05"])
 
