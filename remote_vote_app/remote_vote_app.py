@@ -25,6 +25,7 @@ from remote_vote_app.pages.staff.applications import applications_page
 from remote_vote_app.pages.staff.audit import audit_page
 from remote_vote_app.pages.staff.dashboard import dashboard
 from remote_vote_app.pages.staff.elections import election_admin
+from remote_vote_app.pages.staff.exclusions import exclusions_page
 from remote_vote_app.pages.staff.in_person import in_person
 from remote_vote_app.pages.staff.login import staff_login
 from remote_vote_app.pages.staff.precincts import precinct_admin
@@ -41,6 +42,7 @@ from remote_vote_app.state.staff.applications import SearchState
 from remote_vote_app.state.staff.audit import AuditState
 from remote_vote_app.state.staff.dashboard import DashboardState
 from remote_vote_app.state.staff.elections import ElectionAdminState
+from remote_vote_app.state.staff.exclusions import ExclusionState
 from remote_vote_app.state.staff.in_person import InPersonState
 from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.precincts import PrecinctAdminState
@@ -87,6 +89,7 @@ for route, render, state in (
     ("/staff/applications", applications_page, SearchState.load),
     ("/staff/applications/new", in_person, InPersonState.load),
     ("/staff/lists", voter_lists, VoterListState.load),
+    ("/staff/exclusions", exclusions_page, ExclusionState.load),
     ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),

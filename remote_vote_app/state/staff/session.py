@@ -25,12 +25,13 @@ STAFF_PAGES: dict[str, tuple[str, str]] = {
     "applications": ("applications.view", "/staff/applications"),
     "new": ("applications.create", "/staff/applications/new"),
     "lists": ("voter_list.view", "/staff/lists"),
+    "exclusions": ("exclusions.view", "/staff/exclusions"),
     "precincts": ("precincts.manage", "/staff/precincts"),
     "elections": ("elections.manage", "/staff/elections"),
     "audit": ("audit.view", "/staff/audit"),
 }
 # Where a role starts after logging in (default: the dashboard).
-START_PAGE = {"precinct_member": "/staff/lists"}
+START_PAGE = {"precinct_member": "/staff/lists", "home_precinct_member": "/staff/exclusions"}
 
 # The account an event acts for, as `staff_required` checked it: handlers read it with `_user()`
 # instead of reading the session and the account a second time.
