@@ -43,8 +43,10 @@ def _sheet() -> rx.Component:
         rx.el.div(
             rx.el.button(tr["exclusions.print"], type="button", on_click=rx.call_script("window.print()"),
                          class_name="button", id="print-exclusions"),
+            # Reflex renders links as React Router links: `reloadDocument` lets the browser fetch
+            # the file itself (an HTTP download with the session cookie), not route to it.
             rx.el.a(tr["list.download"], href=ExclusionState.download_url, download=True,
-                    class_name="button secondary", id="download-exclusions"),
+                    custom_attrs={"reloadDocument": True}, class_name="button secondary", id="download-exclusions"),
             class_name="button-row no-print",
         ),
         table(i["precinct"], [tr[f"exclusions.col.{c}"] for c in COLUMNS], ExclusionState.rows,
