@@ -718,6 +718,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "exclusions.col.status": ("Тизменин абалы", "Статус списка", "List status"),
     "error.exclusion_precinct": ("Тизмеден участкалык шайлоо комиссиясын тандаңыз.", "Выберите УИК из списка.",
                                  "Choose a precinct from the list."),
+    "stats.issued": ("Бюллетень берилди", "Выдано бюллетеней", "Ballots issued"),
     "audit.action.exclusions.downloaded": ("Тизмеден чыгаруу тизмеси жүктөлүп алынды", "Скачан список исключения",
                                            "Exclusion list downloaded"),
 }

@@ -64,8 +64,10 @@ def dashboard() -> rx.Component:
         rx.el.div(
             rx.el.section(
                 rx.el.h2(tr["stats.per_precinct"]),
-                table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"]], DashboardState.per_precinct,
-                       lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"])], "per-precinct"),
+                table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"], tr["stats.issued"]],
+                      DashboardState.per_precinct,
+                      lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"]), rx.el.td(r["issued"])],
+                      "per-precinct"),
             ),
             rx.el.section(
                 rx.el.h2(tr["stats.per_region"]),
