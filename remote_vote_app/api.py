@@ -11,7 +11,7 @@ from starlette.routing import Mount, Route
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import precincts
-from remote_vote_app.web import session_routes
+from remote_vote_app.web import session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
 
 CACHE = {"Cache-Control": "public, max-age=300"}
@@ -43,7 +43,7 @@ open_data = Starlette(
     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
 
-api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes])
+api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders]

@@ -100,6 +100,8 @@ def reset_totp(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from remote_vote_app.services.staff import ROLES
+
     parser = argparse.ArgumentParser(prog="remote_vote_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
@@ -115,9 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     staff = sub.add_parser("create-staff", help="create a commission staff account")
     staff.add_argument("--username", required=True)
     staff.add_argument("--full-name", required=True)
-    staff.add_argument("--role", required=True, choices=["cec_admin", "tec_operator", "precinct_member", "observer"])
+    staff.add_argument("--role", required=True, choices=list(ROLES))
     staff.add_argument("--territory", help="territory code, for tec_operator (e.g. BISHKEK)")
-    staff.add_argument("--precinct", help="remote precinct number, for precinct_member (e.g. ДГ-05)")
+    staff.add_argument("--precinct", help="precinct number: the remote precinct of a precinct_member (e.g. ДГ-05), "
+                                          "the home precinct of a home_precinct_member (e.g. \"УИК №1001\")")
     staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     staff.add_argument("--enrol-at-login", action="store_true",
                        help="do not print a TOTP secret now; the staff member enrols at first login (QR code)")

@@ -76,7 +76,7 @@ class Voter(SQLModel, table=True):
 
 
 class StaffAccount(SQLModel, table=True):
-    """A commission staff member. Roles: cec_admin, tec_operator, precinct_member, observer."""
+    """A commission staff member. Roles: cec_admin, tec_operator, precinct_member, home_precinct_member, observer."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=64)
@@ -84,7 +84,8 @@ class StaffAccount(SQLModel, table=True):
     password_hash: str  # argon2id
     role: str = Field(index=True)
     territory_id: Optional[int] = Field(default=None, foreign_key="territory.id")  # tec_operator's territory
-    precinct_id: Optional[int] = Field(default=None, foreign_key="precinct.id")  # precinct_member's precinct
+    # The precinct of a precinct-scoped role: precinct_member's remote one, home_precinct_member's home one.
+    precinct_id: Optional[int] = Field(default=None, foreign_key="precinct.id")
     active: bool = True
     created_at: dt.datetime = Field(default_factory=utcnow)
     # Second factor: the TOTP secret encrypted with a key derived from SECRET_KEY; an account with a

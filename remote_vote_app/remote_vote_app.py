@@ -21,7 +21,15 @@ from remote_vote_app.pages.precincts import precincts_page
 from remote_vote_app.pages.eid import eid_callback
 from remote_vote_app.pages.face import face_login
 from remote_vote_app.pages.qr import phone_page as qr_phone_page
-from remote_vote_app.pages import staff as staff_pages
+from remote_vote_app.pages.staff.applications import applications_page
+from remote_vote_app.pages.staff.audit import audit_page
+from remote_vote_app.pages.staff.dashboard import dashboard
+from remote_vote_app.pages.staff.elections import election_admin
+from remote_vote_app.pages.staff.exclusions import exclusions_page
+from remote_vote_app.pages.staff.in_person import in_person
+from remote_vote_app.pages.staff.login import staff_login
+from remote_vote_app.pages.staff.precincts import precinct_admin
+from remote_vote_app.pages.staff.voter_lists import voter_lists
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
@@ -30,7 +38,15 @@ from remote_vote_app.state.face import FaceLoginState
 from remote_vote_app.state.qr import QrPhoneState
 from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
-from remote_vote_app.state import staff as staff_states
+from remote_vote_app.state.staff.applications import SearchState
+from remote_vote_app.state.staff.audit import AuditState
+from remote_vote_app.state.staff.dashboard import DashboardState
+from remote_vote_app.state.staff.elections import ElectionAdminState
+from remote_vote_app.state.staff.exclusions import ExclusionState
+from remote_vote_app.state.staff.in_person import InPersonState
+from remote_vote_app.state.staff.login import StaffLoginState
+from remote_vote_app.state.staff.precincts import PrecinctAdminState
+from remote_vote_app.state.staff.voter_lists import VoterListState
 
 TITLE = "Дистанционное голосование · Алыстан добуш берүү"
 log = logging.getLogger("remote_vote_app")
@@ -70,14 +86,15 @@ app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_l
 app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
 STAFF_TITLE = f"Комиссия · {TITLE}"
 for route, render, state in (
-    ("/staff/login", staff_pages.staff_login, staff_states.StaffLoginState.on_load),
-    ("/staff", staff_pages.dashboard, staff_states.DashboardState.load),
-    ("/staff/applications", staff_pages.applications_page, staff_states.SearchState.load),
-    ("/staff/applications/new", staff_pages.in_person, staff_states.InPersonState.load),
-    ("/staff/lists", staff_pages.voter_lists, staff_states.VoterListState.load),
-    ("/staff/precincts", staff_pages.precinct_admin, staff_states.PrecinctAdminState.load),
-    ("/staff/elections", staff_pages.election_admin, staff_states.ElectionAdminState.load),
-    ("/staff/audit", staff_pages.audit_page, staff_states.AuditState.load),
+    ("/staff/login", staff_login, StaffLoginState.on_load),
+    ("/staff", dashboard, DashboardState.load),
+    ("/staff/applications", applications_page, SearchState.load),
+    ("/staff/applications/new", in_person, InPersonState.load),
+    ("/staff/lists", voter_lists, VoterListState.load),
+    ("/staff/exclusions", exclusions_page, ExclusionState.load),
+    ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
+    ("/staff/elections", election_admin, ElectionAdminState.load),
+    ("/staff/audit", audit_page, AuditState.load),
 ):
     app.add_page(render, route=route, title=STAFF_TITLE, on_load=state)
 

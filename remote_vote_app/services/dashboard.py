@@ -24,6 +24,33 @@ def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | N
     return (open_days or [d["election_day"] for d in days] or [None])[0]
 
 
+def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None) -> dict:
+    """What the staff dashboard shows: the election days, the chosen day (else the default one),
+    its figures and, for those who may see them, the anomalies."""
+    day = day or default_day(session, now)
+    return {
+        "days": election_days(session),
+        "day": day,
+        "statistics": statistics(session, day, now) if day else None,
+        "anomalies": anomalies(session) if day and with_anomalies else None,
+    }
+
+
+def issued_per_precinct(session: Session, election_day: dt.date) -> dict[int, int]:
+    """Ballots issued per remote precinct id for the elections of a day, from election-day check-in.
+
+    Check-in is being built separately: it is to provide `services/checkin.py` with
+    `issued_counts(session, election_id) -> {remote_precinct_id: count}`. Until that module exists
+    no ballot has been issued through the service, so every count is 0."""
+    try:
+        from remote_vote_app.services import checkin  # noqa: PLC0415 (not there until check-in lands)
+    except ImportError:
+        return {}
+    totals: dict[int, int] = {}
+    for election_id in session.exec(select(Election.id).where(Election.election_day == election_day)):
+        for precinct_id, count in checkin.issued_counts(session, election_id).items():
+            totals[precinct_id] = totals.get(precinct_id, 0) + count
+    return totals
 
 
 def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
@@ -41,10 +68,11 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         .where(Election.election_day == election_day, Application.status == "withdrawn")
     ).one()
     per_precinct_rows = session.exec(
-        select(Precinct.number, Precinct.place_ru, Precinct.city_ru, func.count(base.c.id))
+        select(Precinct.id, Precinct.number, Precinct.place_ru, Precinct.city_ru, func.count(base.c.id))
         .select_from(Precinct).join(base, base.c.remote_precinct_id == Precinct.id, isouter=True)
         .where(Precinct.kind == "remote").group_by(Precinct.id).order_by(Precinct.id)
     ).all()
+    issued = issued_per_precinct(session, election_day)
     territories = {t.id: t for t in session.exec(select(Territory))}
 
     def region(tid: int) -> Territory:
@@ -73,7 +101,8 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         "seconds_left": max(0, int((closes - now).total_seconds())),
         "total": total,
         "withdrawn": withdrawn,
-        "per_precinct": [{"number": n, "place": p, "city": c, "count": k} for n, p, c, k in per_precinct_rows],
+        "per_precinct": [{"number": n, "place": p, "city": c, "count": k, "issued": issued.get(i, 0)}
+                         for i, n, p, c, k in per_precinct_rows],
         "per_region": sorted(({"region": k, "count": v} for k, v in per_region.items()), key=lambda r: -r["count"]),
         "per_day": [{"day": str(d), "count": k} for d, k in per_day],
         "by_channel": {"online": by_channel.get("online", 0), "in_person": by_channel.get("in_person", 0)},

@@ -21,9 +21,11 @@ def safe_cell(value: object) -> object:
     return value
 
 
-def csv_text(rows: Iterable[Sequence[object]], *, bom: bool = False) -> str:
-    """Rows as CSV with CRLF line ends; `bom` for files meant for Excel (it then reads UTF-8 Cyrillic)."""
+def csv_text(rows: Iterable[Sequence[object]], *, bom: bool = False, delimiter: str = ",") -> str:
+    """Rows as CSV with CRLF line ends; `bom` for files meant for Excel (it then reads UTF-8 Cyrillic);
+    `delimiter=";"` for spreadsheets in locales whose decimal separator is the comma (ru, ky), which
+    split a file on `;` when it is opened by double-click."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv.writer(out, lineterminator="\r\n", delimiter=delimiter)
     writer.writerows([safe_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" if bom else "") + out.getvalue()

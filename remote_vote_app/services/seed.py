@@ -88,6 +88,8 @@ DEMO_STAFF = [
     ("cec.admin", "Администратор ЦИК", "demo-admin-2024", "cec_admin", None, None),
     ("tec.bishkek", "Оператор ТИК Бишкек", "demo-tec-2024!", "tec_operator", "BISHKEK", None),
     ("uik.dg05", "Член УИК ДГ-05 (Ош)", "demo-uik-2024!", "precinct_member", None, "ДГ-05"),
+    # The home precinct of the Bishkek demo voter Асанова (the first home precinct of Бишкек).
+    ("uik.1001", "Член УИК №1001 (Бишкек)", "demo-uik1001-2024!", "home_precinct_member", None, "УИК №1001"),
     ("observer", "Наблюдатель", "demo-observer-2024", "observer", None, None),
 ]
 # Demo accounts' TOTP secrets, published in the README (demo only): add one to an authenticator app,
@@ -96,6 +98,7 @@ DEMO_STAFF_TOTP = {
     "cec.admin": "HJTY3GJSKFMUEBXMOVFRMI446YTTGPQW",
     "tec.bishkek": "6VHQLFJWBJBVI6LA2S3CMOGGBQUUTV5L",
     "uik.dg05": "SEJVXG4752375Y4RY7MODQAFQKPJ3M7X",
+    "uik.1001": "5UJ3F4HLOPFZD3HXC7W27EEN4BF33J75",
     "observer": "I3LHUXUUDEGJAQRIJNQHB5EAEWO7L7S6",
 }
 

@@ -132,9 +132,23 @@ def current(session: Session, kind: str, sid: str, row_id: int | None, now: dt.d
     """
     if not sid:
         return None
-    now = now or now_utc()
     row = _by_sid(session, sid)
-    if row is None or (row_id is not None and row.id != row_id) or row.kind != kind or row.ended_at is not None:
+    if row is None or (row_id is not None and row.id != row_id):
+        return None
+    return _live(session, row, kind, now or now_utc(), touch)
+
+
+def by_cookie(session: Session, kind: str, sid: str, now: dt.datetime | None = None) -> int | None:
+    """The subject of the live session of `kind` that a cookie names, else None: for an HTTP route,
+    which has no Reflex tab bound to a session row, so the cookie alone is the authority. The
+    request counts as activity; an idle or outlived session ends here, as in `current`."""
+    row = _by_sid(session, sid)
+    found = _live(session, row, kind, now or now_utc(), True) if row is not None else None
+    return found.subject_id if found is not None and not found.expired else None
+
+
+def _live(session: Session, row: UserSession, kind: str, now: dt.datetime, touch: bool) -> Current | None:
+    if row.kind != kind or row.ended_at is not None:
         return None
     if now - row.last_seen_at > idle_limit() or now >= row.expires_at:
         _end(session, row, "idle" if now < row.expires_at else "absolute", now)

@@ -17,7 +17,10 @@ from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.settings import settings
 from remote_vote_app.services.errors import Forbidden, ServiceError
 
-ROLES = ("cec_admin", "tec_operator", "precinct_member", "observer")
+ROLES = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "observer")
+# Roles scoped to one precinct (StaffAccount.precinct_id), and the kind of precinct each is scoped to:
+# a remote precinct's commission (УИК ДГ) or a home precinct's commission (УИК).
+PRECINCT_ROLES = {"precinct_member": "remote", "home_precinct_member": "home"}
 
 # permission -> roles that hold it; the server checks these on every staff handler.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -27,6 +30,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "voter_list.view": frozenset({"cec_admin", "precinct_member"}),
     "precincts.manage": frozenset({"cec_admin"}),
     "elections.manage": frozenset({"cec_admin"}),
+    "exclusions.view": frozenset({"cec_admin", "tec_operator", "home_precinct_member"}),
     "audit.view": frozenset({"cec_admin"}),
     "anomalies.view": frozenset({"cec_admin"}),
     "pii.full": frozenset({"cec_admin", "tec_operator", "precinct_member"}),
@@ -86,9 +90,9 @@ def create_account(
         if territory is None:
             raise ServiceError("error.staff_territory")
         territory_id = territory.id
-    if role == "precinct_member":
+    if role in PRECINCT_ROLES:
         precinct = session.exec(select(Precinct).where(Precinct.number == (precinct_number or ""),
-                                                       Precinct.kind == "remote")).first()
+                                                       Precinct.kind == PRECINCT_ROLES[role])).first()
         if precinct is None:
             raise ServiceError("error.precinct_required")
         precinct_id = precinct.id

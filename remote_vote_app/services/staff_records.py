@@ -14,7 +14,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
-from remote_vote_app.services import elections, exports
+from remote_vote_app.services import audit, elections, exports
 from remote_vote_app.services.applications import normalize_reference
 from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
 from remote_vote_app.services.errors import NotFound
@@ -141,6 +141,22 @@ def detail(session: Session, user: StaffUser, reference: str) -> dict:
 # --- voter lists ---
 
 LIST_COLUMNS = ["reference", "full_name", "pin", "birth_date", "home_address", "home_territory", "election"]
+
+
+def voter_list_precincts(session: Session, user: StaffUser) -> list[dict[str, str]]:
+    """The remote precincts whose list this user may open (a precinct commission: its own)."""
+    require(user, "voter_list.view")
+    return [{"id": str(p.id), "label": f"{p.number} — {p.place_ru}, {p.city_ru}"}
+            for p in session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id))
+            if user.role != "precinct_member" or p.id == user.precinct_id]
+
+
+def voter_list_download(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
+                        actor: str) -> tuple[str, str]:
+    """(file name, CSV text) of a voter list; the download is audited."""
+    data = voter_list(session, user, precinct_id, election_day)
+    audit.record(session, actor, "voter_list.downloaded", "precinct", data["precinct_number"], rows=len(data["rows"]))
+    return f"voters-{data['precinct_number']}.csv", voter_list_csv(data)
 
 
 def voter_list(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,

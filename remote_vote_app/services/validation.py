@@ -42,6 +42,14 @@ def parse_id(value: object) -> int | None:
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else None
 
 
+def parse_date(value: object) -> dt.date | None:
+    """An ISO date (YYYY-MM-DD) from a form value, or None for anything else."""
+    try:
+        return dt.date.fromisoformat(str(value or "").strip()) if value else None
+    except ValueError:
+        return None
+
+
 def normalize_document(raw: str) -> str:
     doc = re.sub(r"[\s\-]+", "", raw or "").upper()
     if not doc:

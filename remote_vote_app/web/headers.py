@@ -92,10 +92,11 @@ class SecurityHeaders:
         start: Message | None = None
         chunks: list[bytes] = []
 
-        def finish(message: Message, hashes: Iterable[str]) -> Message:
+        def finish(message: Message, hashes: Iterable[str], csp: bool = True) -> Message:
             headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _SET]
+            if csp:
+                headers.append((b"content-security-policy", content_security_policy(host, hashes).encode()))
             headers += [
-                (b"content-security-policy", content_security_policy(host, hashes).encode()),
                 (b"x-content-type-options", b"nosniff"),
                 (b"x-frame-options", b"DENY"),
                 (b"referrer-policy", b"no-referrer"),
@@ -108,6 +109,13 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             nonlocal start
+            if message["type"] == "http.response.start" and message.get("status") == 304:
+                # Not Modified: the browser keeps the page it has and updates its stored headers
+                # from this answer. A CSP here would name no scripts (there is no body to hash) and
+                # replace the one stored with the page, blocking its scripts; the stored one fits
+                # (same ETag, same body), so it stays.
+                await send(finish(message, (), csp=False))
+                return
             if message["type"] == "http.response.start":
                 content_type = dict(message.get("headers", [])).get(b"content-type", b"")
                 if content_type.startswith(b"text/html"):

@@ -17,6 +17,8 @@ CLOSED_REFERENCE = "KCDE-FHJK"
 FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: the seed gives it a FaceID reference (astronaut.png)
 # A staff account without a second factor yet: it enrols its authenticator app at first login.
 ENROL_STAFF = ("e2e.enrol", "e2e-enrol-password")
+# A Bishkek voter of the home precinct УИК №1001 (demo staff uik.1001): applies, then shows on its exclusion list.
+EXCLUSION_VOTER = ("20505199300031", "ID9000031", "+996700900031", "Сатыбалдиев", "Эмил")
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
@@ -56,6 +58,11 @@ def main() -> None:
                               birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
                               address="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,
                               home_precinct_id=bishkek_home.id))
+        home_1001 = session.exec(select(Precinct).where(Precinct.number == "УИК №1001")).one()
+        pin_, doc_, phone_, last, first = EXCLUSION_VOTER
+        session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, patronymic="Нурланович",
+                          phone=phone_, birth_date=dt.date(1993, 5, 5), address="г. Бишкек, ул. Токтогула, 12",
+                          territory_id=bishkek.id, home_precinct_id=home_1001.id))
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
-from tests.e2e.fixtures import ENROL_STAFF, STAFF_JOURNEY_VOTERS
+from tests.e2e.fixtures import ENROL_STAFF, EXCLUSION_VOTER, STAFF_JOURNEY_VOTERS
 
 
 @pytest.fixture
@@ -167,3 +167,60 @@ def test_first_login_enrols_the_authenticator_app_and_shows_recovery_codes_once(
     page.get_by_role("button", name="Я сохранил(а) коды, продолжить").click()
     expect(page.locator("#staff-who")).to_be_visible()
     expect(page.locator("#recovery-codes")).to_have_count(0)
+
+
+def test_home_precinct_member_sees_a_voter_who_applied_prints_and_downloads(page: Page, base_url: str, browser, console):
+    # The voter applies online, in a browser of their own.
+    voter_context = browser.new_context(viewport=DESKTOP)
+    voter = console.watch(voter_context.new_page())
+    pin, doc, _phone, last, first = EXCLUSION_VOTER
+    log_in(voter, base_url, pin, doc)
+    voter.get_by_role("button", name="Подать заявление").click()
+    voter.get_by_label("ДГ-05 — Средняя школа им. А. Навои").check()
+    voter.get_by_label("Электронная почта").fill("exclusion@example.kg")
+    voter.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    voter.get_by_role("button", name="Далее").click()
+    voter.get_by_role("button", name="Подтвердить").click()
+    reference = voter.locator("#reference").inner_text().strip()
+    voter_context.close()
+
+    # The home precinct's commission member starts on the exclusion list of their precinct.
+    staff_log_in(page, base_url, "uik.1001")
+    expect(page).to_have_url(re.compile(r"/staff/exclusions/?$"))
+    expect(page.get_by_role("heading", name="Список исключения: избиратели, голосующие дистанционно")).to_be_visible()
+    expect(page.get_by_label("Участковая избирательная комиссия (УИК)").locator("option")).to_have_count(1)
+    expect(page.locator("#exclusion-heading")).to_contain_text("УИК №1001")
+    expect(page.locator("#exclusion-status")).to_contain_text("ПРЕДВАРИТЕЛЬНЫЙ СПИСОК")
+    row = page.locator("#exclusion-list tbody tr").filter(has_text=reference)
+    expect(row).to_contain_text(f"{last} {first}")
+    expect(row).to_contain_text(f"Голосует на ДГ-05, заявление № {reference}")
+    check_a11y(page)
+
+    # The print view: the list and the signature lines, no menus, forms or buttons.
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    page.get_by_role("button", name="Распечатать").click()
+    assert page.evaluate("window.__printed === true")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Меню сотрудника")).to_be_hidden()
+    expect(page.get_by_role("button", name="Показать")).to_be_hidden()
+    expect(page.get_by_role("link", name="Скачать CSV")).to_be_hidden()
+    expect(row).to_be_visible()
+    expect(page.get_by_text("Председатель УИК")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.get_by_text("Председатель УИК")).to_be_hidden()
+
+    # The spreadsheet: ';', BOM, the header on the first line, 'preliminary' in its name and a column.
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Скачать CSV").click()
+    assert re.fullmatch(r"exclusions-uik1001-\d{4}-\d\d-\d\d-preliminary\.csv", info.value.suggested_filename)
+    raw = open(info.value.path(), "rb").read()
+    assert raw.startswith("\ufeff".encode())
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("Номер заявления;ФИО;Дата рождения;ПИН;")
+    line = next(line for line in lines if reference in line)
+    assert f"{last} {first}" in line and line.endswith(";предварительный")
+    assert len(lines) - 1 == page.locator("#exclusion-list tbody tr").count()
+
+    # Nothing else is open to this role.
+    page.goto(f"{base_url}/staff/lists")
+    expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")

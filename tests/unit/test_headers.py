@@ -53,3 +53,17 @@ def test_hsts_over_https():
     client = _app()
     client.base_url = "https://testserver"
     assert "max-age=" in client.get("https://testserver/").headers["strict-transport-security"]
+
+
+def test_not_modified_keeps_the_stored_pages_policy():
+    """A 304 has no body to hash: a CSP on it would replace the one the browser stored with the page
+    and block the page's own scripts (a second full load of a staff page stayed unhydrated)."""
+
+    async def cached(_r):
+        return Response(status_code=304, headers={"etag": '"abc"'})
+
+    client = TestClient(SecurityHeaders(Starlette(routes=[Route("/", cached)])))
+    response = client.get("/", headers={"if-none-match": '"abc"'})
+    assert response.status_code == 304
+    assert "content-security-policy" not in response.headers
+    assert response.headers["x-frame-options"] == "DENY"

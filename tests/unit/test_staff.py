@@ -179,6 +179,7 @@ def test_statistics_count_by_precinct_region_day_and_channel(session, sender, de
     stats = dashboard.statistics(session, demo_election(session, demo_voters[0]).election_day, now=OPEN)
     assert stats["total"] == 2 and stats["by_channel"] == {"online": 1, "in_person": 1}
     assert {r["number"]: r["count"] for r in stats["per_precinct"]}["ДГ-05"] == 2
+    assert {r["issued"] for r in stats["per_precinct"]} == {0}  # no check-in yet: nothing issued
     assert {r["region"]: r["count"] for r in stats["per_region"]} == {"Бишкек": 1, "Ош": 1}
     assert sum(d["count"] for d in stats["per_day"]) == 2 and stats["seconds_left"] > 0
     assert dashboard.default_day(session, now=OPEN) == demo_election(session, demo_voters[0]).election_day

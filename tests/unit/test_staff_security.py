@@ -8,12 +8,15 @@ import inspect
 import pytest
 from sqlmodel import select
 
-from remote_vote_app.models import Application
+from remote_vote_app.models import Application, Precinct
 from remote_vote_app.services import staff
 from remote_vote_app.services.seed import DEMO_STAFF
-from remote_vote_app.state import staff as staff_states
+import remote_vote_app.state.staff  # noqa: F401  (registers every staff page state)
 from remote_vote_app.state.app import AppState
-from remote_vote_app.state.staff import StaffState
+from remote_vote_app.state.staff.exclusions import ExclusionState
+from remote_vote_app.state.staff.login import StaffLoginState
+from remote_vote_app.state.staff.session import StaffState
+from remote_vote_app.state.staff.voter_lists import VoterListState
 from tests.support.staff import PASSWORDS, fresh_code
 from tests.support.states import Browser
 from tests.unit.test_state_security import _redirect_target, login as voter_login
@@ -44,9 +47,9 @@ def _args(fn) -> list:
 
 def _staff_browser(username: str) -> Browser:
     browser = Browser()
-    browser.call(staff_states.StaffLoginState, "login", {"username": username, "password": PASSWORDS[username]})
-    result = browser.call(staff_states.StaffLoginState, "submit_code", {"code": fresh_code(username)})
-    assert "/staff" in repr(result), browser.state(staff_states.StaffLoginState).error_entries
+    browser.call(StaffLoginState, "login", {"username": username, "password": PASSWORDS[username]})
+    result = browser.call(StaffLoginState, "submit_code", {"code": fresh_code(username)})
+    assert "/staff" in repr(result), browser.state(StaffLoginState).error_entries
     return browser
 
 
@@ -61,40 +64,43 @@ GUARDED = [(cls, name, h) for cls, name, h in _handlers() if hasattr(h.fn, "staf
 
 # Who may do what, written by hand from the roles' duties, NOT derived from staff.PERMISSIONS or the
 # handlers' decorators: a wrong permission in either is caught by the behaviour test below.
-# Columns: cec_admin (A), tec_operator (T, files in person), precinct_member (P, reads its voter list),
-# observer (O, figures only).
-ROLE_COLUMNS = ("cec_admin", "tec_operator", "precinct_member", "observer")
+# Columns: cec_admin (A), tec_operator (T, files in person, reads its territory's exclusion lists),
+# precinct_member (P, reads its remote precinct's voter list), home_precinct_member (H, reads its home
+# precinct's exclusion list), observer (O, figures only).
+ROLE_COLUMNS = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "observer")
 EXPECTED = {
-    #                                       A  T  P  O
-    "DashboardState.load":                 (1, 1, 1, 1),
-    "DashboardState.choose_day":           (1, 1, 1, 1),
-    "SearchState.load":                    (1, 1, 0, 0),
-    "SearchState.search":                  (1, 1, 0, 0),
-    "SearchState.go_page":                 (1, 1, 0, 0),
-    "SearchState.open_detail":             (1, 1, 0, 0),
-    "SearchState.close_detail":            (1, 1, 0, 0),
-    "InPersonState.load":                  (1, 1, 0, 0),
-    "InPersonState.find":                  (1, 1, 0, 0),
-    "InPersonState.submit":                (1, 1, 0, 0),
-    "InPersonState.send_reference_code":   (1, 1, 0, 0),
-    "InPersonState.check_reference_code":  (1, 1, 0, 0),
-    "InPersonState.check_capture":         (1, 1, 0, 0),
-    "InPersonState.next_voter":            (1, 1, 0, 0),
-    "VoterListState.load":                 (1, 0, 1, 0),
-    "VoterListState.choose":               (1, 0, 1, 0),
-    "VoterListState.download":             (1, 0, 1, 0),
-    "PrecinctAdminState.load":             (1, 0, 0, 0),
-    "PrecinctAdminState.edit":             (1, 0, 0, 0),
-    "PrecinctAdminState.new":              (1, 0, 0, 0),
-    "PrecinctAdminState.save":             (1, 0, 0, 0),
-    "PrecinctAdminState.toggle_active":    (1, 0, 0, 0),
-    "PrecinctAdminState.pick":             (1, 0, 0, 0),
-    "PrecinctAdminState.move":             (1, 0, 0, 0),
-    "ElectionAdminState.load":             (1, 0, 0, 0),
-    "ElectionAdminState.save":             (1, 0, 0, 0),
-    "AuditState.load":                     (1, 0, 0, 0),
-    "AuditState.search":                   (1, 0, 0, 0),
-    "AuditState.go_page":                  (1, 0, 0, 0),
+    #                                       A  T  P  H  O
+    "DashboardState.load":                 (1, 1, 1, 1, 1),
+    "DashboardState.choose_day":           (1, 1, 1, 1, 1),
+    "SearchState.load":                    (1, 1, 0, 0, 0),
+    "SearchState.search":                  (1, 1, 0, 0, 0),
+    "SearchState.go_page":                 (1, 1, 0, 0, 0),
+    "SearchState.open_detail":             (1, 1, 0, 0, 0),
+    "SearchState.close_detail":            (1, 1, 0, 0, 0),
+    "InPersonState.load":                  (1, 1, 0, 0, 0),
+    "InPersonState.find":                  (1, 1, 0, 0, 0),
+    "InPersonState.submit":                (1, 1, 0, 0, 0),
+    "InPersonState.send_reference_code":   (1, 1, 0, 0, 0),
+    "InPersonState.check_reference_code":  (1, 1, 0, 0, 0),
+    "InPersonState.check_capture":         (1, 1, 0, 0, 0),
+    "InPersonState.next_voter":            (1, 1, 0, 0, 0),
+    "VoterListState.load":                 (1, 0, 1, 0, 0),
+    "VoterListState.choose":               (1, 0, 1, 0, 0),
+    "VoterListState.download":             (1, 0, 1, 0, 0),
+    "ExclusionState.load":                 (1, 1, 0, 1, 0),
+    "ExclusionState.choose":               (1, 1, 0, 1, 0),
+    "PrecinctAdminState.load":             (1, 0, 0, 0, 0),
+    "PrecinctAdminState.edit":             (1, 0, 0, 0, 0),
+    "PrecinctAdminState.new":              (1, 0, 0, 0, 0),
+    "PrecinctAdminState.save":             (1, 0, 0, 0, 0),
+    "PrecinctAdminState.toggle_active":    (1, 0, 0, 0, 0),
+    "PrecinctAdminState.pick":             (1, 0, 0, 0, 0),
+    "PrecinctAdminState.move":             (1, 0, 0, 0, 0),
+    "ElectionAdminState.load":             (1, 0, 0, 0, 0),
+    "ElectionAdminState.save":             (1, 0, 0, 0, 0),
+    "AuditState.load":                     (1, 0, 0, 0, 0),
+    "AuditState.search":                   (1, 0, 0, 0, 0),
+    "AuditState.go_page":                  (1, 0, 0, 0, 0),
 }
 
 
@@ -139,10 +145,20 @@ def test_staff_and_voter_sessions_are_separate(session):
 
 def test_precinct_member_gets_only_their_own_list_whatever_they_ask(session):
     browser = _staff_browser("uik.dg05")
-    state = browser.state(staff_states.VoterListState)
-    browser.call(staff_states.VoterListState, "choose", {"precinct": "1", "day": ""})
+    state = browser.state(VoterListState)
+    browser.call(VoterListState, "choose", {"precinct": "1", "day": ""})
     assert state.title.startswith("ДГ-05")
     assert [o["label"][:5] for o in state.precinct_options] in ([], ["ДГ-05"])
+
+
+def test_home_precinct_member_gets_only_their_own_exclusion_list_whatever_they_ask(session):
+    other = session.exec(select(Precinct).where(Precinct.number == "УИК №1002")).one()
+    browser = _staff_browser("uik.1001")
+    state = browser.state(ExclusionState)
+    browser.call(ExclusionState, "choose", {"election": "", "precinct": str(other.id)})
+    assert state.info["precinct"].startswith("УИК №1001 — ")
+    assert [o["label"].split(" — ")[0] for o in state.precinct_options] == ["УИК №1001"]
+    assert state.download_url.endswith(f"precinct={state.selected_precinct}") and state.selected_precinct != str(other.id)
 
 
 def _redirect_target_staff(result) -> str:

@@ -15,8 +15,9 @@ from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode
 from remote_vote_app.services import ratelimit, sessions, staff, staff_records, totp
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state import staff as staff_states
-from remote_vote_app.state.staff import StaffLoginState, StaffState
+from remote_vote_app.state.staff.audit import AuditState
+from remote_vote_app.state.staff.login import StaffLoginState
+from remote_vote_app.state.staff.session import StaffState
 from tests.support.staff import PASSWORDS, fresh_code
 from tests.support.states import Browser
 
@@ -256,7 +257,7 @@ def test_audit_filter_shows_authentication_events_with_readable_names(session):
     browser = Browser()
     browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"]})
     browser.call(StaffLoginState, "submit_code", {"code": fresh_code("cec.admin")})
-    browser.call(staff_states.AuditState, "search", {"auth": "auth.staff.success"})
-    audit_state = browser.state(staff_states.AuditState)
+    browser.call(AuditState, "search", {"auth": "auth.staff.success"})
+    audit_state = browser.state(AuditState)
     assert audit_state.rows and {r["action_text"] for r in audit_state.rows} == {"Сотрудник вошёл"}
     assert {o["value"] for o in audit_state.auth_options} == set(staff_records.AUTH_FILTERS)

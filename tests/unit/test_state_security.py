@@ -20,7 +20,7 @@ from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.qr import QrPhoneState
-from remote_vote_app.state.staff import StaffState
+from remote_vote_app.state.staff.session import StaffState
 from tests.support.states import Browser, run as _run
 from tests.unit.conftest import outbox
 

@@ -1,0 +1,1 @@
+"""Staff pages, one module per page; `layout` holds what they share."""

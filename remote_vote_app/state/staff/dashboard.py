@@ -1,0 +1,89 @@
+"""The statistics dashboard, refreshed live while it stays open."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import reflex as rx
+
+from remote_vote_app.i18n import duration, t
+from remote_vote_app.services import dashboard
+from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.validation import parse_date
+from remote_vote_app.state.app import FAILED, AppState, as_strings
+from remote_vote_app.state.staff.session import StaffState, staff_required
+
+LIVE_INTERVAL_SECONDS = 3
+
+
+class DashboardState(StaffState):
+    stats: dict[str, str] = {}
+    per_precinct: list[dict[str, str]] = []
+    per_region: list[dict[str, str]] = []
+    per_day: list[dict[str, Any]] = []
+    anomalies: dict[str, list[dict[str, str]]] = {}
+    anomaly_limits: dict[str, str] = {}
+    election_days: list[str] = []
+    selected_day: str = ""
+    # A lease, not a flag: a poller that died with its worker stops renewing it, so the next load
+    # (on whichever worker) follows again.
+    _live_until: float = 0.0
+
+    async def _refresh(self, user: StaffUser) -> None:
+        chosen, with_anomalies = parse_date(self.selected_day), user.can("anomalies.view")
+        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies))
+        if view is FAILED:
+            return
+        self.election_days = [d.isoformat() for d in view["days"]]
+        self.selected_day = view["day"].isoformat() if view["day"] else ""
+        data, found = view["statistics"], view["anomalies"]
+        if data is None:
+            return
+        lang = self._lang()
+        self.stats = {
+            "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
+            "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
+            "left": duration(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
+            "deadline": data["deadline"].strftime("%d.%m.%Y") if data["deadline"] else "",
+        }
+        self.per_precinct = [as_strings(r) for r in data["per_precinct"]]
+        self.per_region = [as_strings(r) for r in data["per_region"]]
+        self.per_day = data["per_day"]
+        if found is not None:
+            self.anomalies = {k: [as_strings(r) for r in found[k]] for k in ("phones", "emails", "changers")}
+            self.anomaly_limits = {"contact": str(found["contact_limit"]), "change": str(found["change_limit"])}
+
+    @rx.event
+    @staff_required("stats.view")
+    async def load(self):
+        await self._refresh(self._user())
+        return [AppState.page_ready, DashboardState.follow]
+
+    @rx.event
+    @staff_required("stats.view")
+    async def choose_day(self, value: str):
+        if value in self.election_days:
+            self.selected_day = value
+            await self._refresh(self._user())
+
+    @rx.event(background=True)
+    async def follow(self):
+        """Push fresh figures while the dashboard stays open (no reload needed)."""
+        async with self:
+            if time.time() < self._live_until or await self._staff_user(touch=False) is None:
+                return
+            self._live_until = time.time() + LIVE_INTERVAL_SECONDS * 2
+        try:
+            while True:
+                await asyncio.sleep(LIVE_INTERVAL_SECONDS)
+                async with self:
+                    user = await self._staff_user(touch=False)  # polling is not activity: idle sessions still end
+                    if user is None or not user.can("stats.view") or self.router.url.path.rstrip("/") != "/staff":
+                        break
+                    self._live_until = time.time() + LIVE_INTERVAL_SECONDS * 2
+                    await self._refresh(user)
+        finally:
+            async with self:
+                self._live_until = 0.0

@@ -1,0 +1,153 @@
+"""The staff member's server-side session: the base state of every staff page, and `staff_required`.
+
+Every staff handler checks the account and its role on the server (`staff_required`); the account
+is re-read from the database at each event, in a worker thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from typing import Any, Callable
+
+import reflex as rx
+
+from remote_vote_app.db import run_in_transaction
+from remote_vote_app.i18n import t
+from remote_vote_app.services import sessions, staff
+from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.state.app import AppState, leave, ticket_exchange
+
+# The menu: page key -> (permission, path), in menu order.
+STAFF_PAGES: dict[str, tuple[str, str]] = {
+    "dashboard": ("stats.view", "/staff"),
+    "applications": ("applications.view", "/staff/applications"),
+    "new": ("applications.create", "/staff/applications/new"),
+    "lists": ("voter_list.view", "/staff/lists"),
+    "exclusions": ("exclusions.view", "/staff/exclusions"),
+    "precincts": ("precincts.manage", "/staff/precincts"),
+    "elections": ("elections.manage", "/staff/elections"),
+    "audit": ("audit.view", "/staff/audit"),
+}
+# Where a role starts after logging in (default: the dashboard).
+START_PAGE = {"precinct_member": "/staff/lists", "home_precinct_member": "/staff/exclusions"}
+
+# The account an event acts for, as `staff_required` checked it: handlers read it with `_user()`
+# instead of reading the session and the account a second time.
+_acting: contextvars.ContextVar[StaffUser | None] = contextvars.ContextVar("acting_staff", default=None)
+
+
+class StaffState(AppState):
+    """The staff member's server-side session; separate from any voter session in the same tab."""
+
+    _staff_session_id: int = 0  # the server-side session this tab is bound to (authority: its cookie)
+    _staff_id: int = 0
+    _staff_expired: bool = False
+    staff_name: str = ""
+    staff_role: str = ""
+
+    @rx.var
+    def staff_logged_in(self) -> bool:
+        return self._staff_session_id > 0
+
+    @rx.var
+    def staff_nav(self) -> list[dict[str, str]]:
+        """Only the pages this role may open (the server checks again on each page)."""
+        return [{"key": key, "label": t(self._lang(), f"staff.nav.{key}"), "href": path}
+                for key, (permission, path) in STAFF_PAGES.items() if self.staff_role in staff.PERMISSIONS[permission]]
+
+    @rx.var
+    def role_text(self) -> str:
+        return t(self._lang(), f"staff.role.{self.staff_role}") if self.staff_role else ""
+
+    async def _staff_user(self, touch: bool = True) -> StaffUser | None:
+        """The account behind this tab's session cookie, re-read every time (a deactivated account
+        stops at once). `touch=False` (live polling) reads without counting as activity."""
+        if not self._staff_session_id:
+            return None
+        sid, row_id, staff_id = self._cookie_sid("staff"), self._staff_session_id, self._staff_id
+
+        def look_up(session) -> tuple[sessions.Current | None, StaffUser | None]:
+            found = sessions.current(session, "staff", sid, row_id, touch=touch)
+            return found, (staff.reload(session, staff_id) if found and not found.expired else None)
+
+        found, user = await run_in_transaction(look_up)
+        if found is None or found.expired or found.subject_id != staff_id:
+            self._staff_expired = self._staff_expired or bool(found and found.expired)
+            return None
+        return user
+
+    def _user(self) -> StaffUser:
+        """The account the current event acts for; only inside a `staff_required` handler."""
+        user = _acting.get()
+        if user is None or user.id != self._staff_id:
+            raise RuntimeError("_user() outside a staff_required handler")
+        return user
+
+    def _error_key(self, field: str = "form") -> str:
+        """The i18n key of the error shown for `field` (after `_run` returned FAILED), or ""."""
+        return self.error_entries.get(field, {}).get("key", "")
+
+    def _actor(self) -> str:
+        return f"staff:{self._staff_id}"
+
+    def _end_staff_session(self) -> None:
+        self._staff_session_id, self._staff_id, self.staff_name, self.staff_role = 0, 0, "", ""
+
+    async def _forget_staff_data(self) -> None:
+        for cls in StaffState.get_substates():
+            (await self.get_state(cls)).reset()
+
+    async def _start_staff_session(self, user: StaffUser, method: str = "password_totp"):
+        """The one place a staff session begins (after both factors): a new server-side session,
+        then the cookie exchange."""
+        if self._staff_id and self._staff_id != user.id:
+            await self._forget_staff_data()
+        client = self._client()
+        started = await run_in_transaction(lambda s: sessions.start(s, "staff", user.id, method, client))
+        self._staff_session_id, self._staff_id = started.row_id, user.id
+        self.staff_name, self.staff_role = user.full_name, user.role
+        return ticket_exchange("staff", started.ticket, START_PAGE.get(user.role, "/staff"))
+
+    @rx.event
+    async def staff_logout(self):
+        if self._staff_session_id:
+            row_id = self._staff_session_id
+            await run_in_transaction(lambda s: sessions.end(s, row_id))
+        self._end_staff_session()
+        await self._forget_staff_data()
+        self.notice_key = "staff.logged_out"
+        return leave("staff")
+
+
+def staff_required(permission: str) -> Callable:
+    """Run the handler only for a logged-in staff member whose role holds `permission`."""
+
+    def decorate(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        async def wrapper(self: StaffState, *args: Any, **kwargs: Any):
+            user = await self._staff_user()
+            if user is None:
+                if self._staff_session_id:
+                    self._end_staff_session()
+                    await self._forget_staff_data()
+                    self.notice_key = "login.session_expired" if self._staff_expired else "staff.required"
+                else:
+                    self.notice_key = "staff.required"
+                self._staff_expired = False
+                return rx.redirect("/staff/login")
+            if not user.can(permission):
+                self.error_entries = {"form": {"key": "error.forbidden"}}
+                return rx.redirect("/staff") if permission != "stats.view" else None
+            token = _acting.set(user)
+            try:
+                result = handler(self, *args, **kwargs)
+                return await result if inspect.isawaitable(result) else result
+            finally:
+                _acting.reset(token)
+
+        wrapper.staff_permission = permission
+        return wrapper
+
+    return decorate

@@ -1,0 +1,43 @@
+"""Spreadsheet downloads for commission staff, over plain HTTP (a file, not a websocket delta).
+
+The staff session cookie (HttpOnly, SameSite=Strict) is the authority: looked up alone, as there is
+no Reflex tab here, and the account and its role re-read as for every staff event. Plain `def`:
+Starlette runs it in its thread pool, off the event loop.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from remote_vote_app.db import session_scope
+from remote_vote_app.i18n import normalize_lang
+from remote_vote_app.services import exclusions, sessions, staff
+from remote_vote_app.services.errors import Forbidden, ServiceError
+from remote_vote_app.services.validation import parse_id
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def exclusions_csv(request: Request) -> Response:
+    cookies = request.headers.get("cookie", "")
+    lang = normalize_lang(request.cookies.get("lang", ""))
+    election_id = parse_id(request.query_params.get("election"))
+    precinct_id = parse_id(request.query_params.get("precinct"))
+    try:
+        with session_scope() as session:
+            staff_id = sessions.by_cookie(session, "staff", sessions.cookie_value(cookies, "staff"))
+            user = staff.reload(session, staff_id) if staff_id else None
+            if user is None:
+                return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
+            filename, text = exclusions.download(session, user, election_id, precinct_id, lang)
+    except Forbidden:
+        return Response("Forbidden", status_code=403, media_type="text/plain", headers=NO_STORE)
+    except ServiceError:
+        return Response("Not found", status_code=404, media_type="text/plain", headers=NO_STORE)
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+routes = [Route("/exports/exclusions.csv", exclusions_csv, methods=["GET"])]
