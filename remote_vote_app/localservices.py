@@ -60,6 +60,9 @@ def stop_postgres(root: Path, mode: str = "fast") -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+KEYSPACE_EVENTS = "K$sgxe"  # what reflex.istate.manager.redis.NOTIFY_KEYSPACE_EVENTS asks for
+
+
 def start_redis(root: Path, port: int) -> tuple[str, subprocess.Popen]:
     """A Redis without persistence: tab states (with personal data) never reach a disk."""
     binary = shutil.which("redis-server")
@@ -67,8 +70,10 @@ def start_redis(root: Path, port: int) -> tuple[str, subprocess.Popen]:
         raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
     root.mkdir(parents=True, exist_ok=True)
     root.chmod(0o700)
+    # Reflex waits for a state lock's release through keyspace notifications and switches them on
+    # only when it starts; set them here too, so a Redis restarted under a running app has them.
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(root)], stdout=subprocess.DEVNULL)
+                             "--notify-keyspace-events", KEYSPACE_EVENTS, "--dir", str(root)], stdout=subprocess.DEVNULL)
     for _ in range(200):
         ping = subprocess.run(["redis-cli", "-p", str(port), "ping"], capture_output=True)
         if ping.stdout.strip() == b"PONG":

@@ -10,7 +10,7 @@ logsafe.install()  # before Reflex logs anything: no token, PIN or payload in an
 import reflex as rx  # noqa: E402
 from reflex.event import EventSpec
 
-from remote_vote_app import serving, worker
+from remote_vote_app import worker
 from remote_vote_app.api import transformers
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
@@ -70,8 +70,6 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
-serving.keep_tabs_of_dead_workers()
-app.register_lifespan_task(serving.worker_heartbeat)
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)

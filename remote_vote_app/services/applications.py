@@ -108,6 +108,20 @@ def submit(
     return application
 
 
+def submit_once(session: Session, voter_id: int, draft: Draft, sender: Sender, lang: str,
+                now: dt.datetime | None = None) -> Application:
+    """`submit`, idempotent for the voter: the same answers confirmed again (a double click, an
+    event re-sent after a lost connection) return the application already filed, once."""
+    try:
+        return submit(session, voter_id, draft, sender, lang, now=now)
+    except ServiceError as exc:
+        existing = _active(session, voter_id, draft.election_id) if exc.code == "error.already_applied" else None
+        if existing is not None and (existing.remote_precinct_id, existing.email, existing.phone) == (
+                draft.precinct_id, normalize_email(draft.email), normalize_phone(draft.phone)):
+            return existing
+        raise
+
+
 def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime,
             staff_actor: str | None, commission: str) -> Application:
     """Insert in a savepoint: a concurrent submit (unique index) or a reference collision undoes only this."""

@@ -188,7 +188,9 @@ class ApplyState(AppState):
         After a FaceID login a change of phone or e-mail first needs the SMS code to the phone on file."""
         self._clear_messages()
         if self._draft is None:
-            return rx.redirect("/apply")
+            # A confirm repeated after it succeeded (a double click, or an event re-sent after a
+            # reconnect): the voter sees the confirmation again, not an empty form.
+            return rx.redirect("/confirmation" if self.confirmation else "/apply")
         if self.editing_reference:
             voter_id, editing, draft = self._voter_id, self.editing_reference, self._draft
             contacts = await self._run(lambda s: applications.changes_contacts(s, voter_id, editing, draft))
@@ -222,7 +224,7 @@ class ApplyState(AppState):
                 application = applications.change(session, voter_id, editing, draft, default_sender(), lang,
                                                   expected_version=version)
             else:
-                application = applications.submit(session, voter_id, draft, default_sender(), lang)
+                application = applications.submit_once(session, voter_id, draft, default_sender(), lang)
             return applications.summary(session, application, lang)
 
         summary = await self._run(save)

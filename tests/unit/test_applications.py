@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -380,3 +381,17 @@ def test_warning_to_the_previous_contacts_is_in_the_same_transaction(session, se
     session.rollback()  # the change fails later in the same transaction: no warning goes out either
     assert len(outbox(session)) == before
     assert session.get(Application, application.id).phone == "+996700123456"
+
+
+def test_the_same_answers_confirmed_twice_file_one_application(session, sender, demo_voters):
+    """A double click, or a confirm re-sent after a lost connection, returns the first application."""
+    voter = demo_voters[5]
+    draft = applications.validate(session, voter.id, _draft(session, voter), OPEN)
+    first = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN)
+    session.commit()
+    again = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN)
+    assert again.reference == first.reference
+    assert len(session.exec(select(Application).where(Application.voter_id == voter.id)).all()) == 1
+    other = dataclasses.replace(draft, email="other@example.kg")
+    with pytest.raises(ServiceError, match="already_applied"):
+        applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN)
