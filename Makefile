@@ -29,7 +29,7 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
 
 # Both profiles: the unit suite on SQLite and on PostgreSQL; every browser test on the embedded
-# default, and the voter, staff and fault journeys on PostgreSQL + Redis with 2 workers.
+# default, and the voter, staff and fault journeys (desktop size) on PostgreSQL + Redis with 2 workers.
 WITH_SERVICES := $(BIN)/python -m tests.support.services --postgres --redis --
 PROD_E2E := tests/e2e/test_voter_journey.py tests/e2e/test_staff.py tests/e2e/test_faults.py
 
@@ -37,7 +37,7 @@ test: test-deps bun chromium oidc services ## unit and browser tests, on both pr
 	$(BIN)/pytest tests/unit
 	$(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider
 	$(BIN)/pytest tests/e2e
-	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -p no:cacheprovider
+	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k desktop -p no:cacheprovider
 
 run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod
