@@ -12,6 +12,7 @@ from reflex.event import EventSpec
 
 from remote_vote_app import serving, worker
 from remote_vote_app.api import transformers
+from remote_vote_app.services import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
 from remote_vote_app.pages.landing import landing
@@ -70,6 +71,7 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
+passes.check_configured()  # outside demo mode no start without PASS_SIGNING_KEY
 serving.keep_tabs_of_dead_workers()
 app.register_lifespan_task(serving.worker_heartbeat)
 app.register_lifespan_task(worker.deliver_outbox)
