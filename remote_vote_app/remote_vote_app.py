@@ -24,6 +24,7 @@ from remote_vote_app.pages.face import face_login
 from remote_vote_app.pages.qr import phone_page as qr_phone_page
 from remote_vote_app.pages.staff.applications import applications_page
 from remote_vote_app.pages.staff.audit import audit_page
+from remote_vote_app.pages.staff.checkin import checkin_page
 from remote_vote_app.pages.staff.dashboard import dashboard
 from remote_vote_app.pages.staff.elections import election_admin
 from remote_vote_app.pages.staff.exclusions import exclusions_page
@@ -41,6 +42,7 @@ from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
 from remote_vote_app.state.staff.applications import SearchState
 from remote_vote_app.state.staff.audit import AuditState
+from remote_vote_app.state.staff.checkin import CheckinState
 from remote_vote_app.state.staff.dashboard import DashboardState
 from remote_vote_app.state.staff.elections import ElectionAdminState
 from remote_vote_app.state.staff.exclusions import ExclusionState
@@ -94,6 +96,7 @@ for route, render, state in (
     ("/staff/applications/new", in_person, InPersonState.load),
     ("/staff/lists", voter_lists, VoterListState.load),
     ("/staff/exclusions", exclusions_page, ExclusionState.load),
+    ("/staff/checkin", checkin_page, CheckinState.load),
     ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),

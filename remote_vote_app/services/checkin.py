@@ -92,6 +92,11 @@ def _precinct(session: Session, user: StaffUser) -> Precinct:
     return precinct
 
 
+def desk_precinct(session: Session, user: StaffUser) -> str:
+    """The number of the remote precinct whose check-in desk this member runs (Forbidden without one)."""
+    return _precinct(session, user).number
+
+
 def checkin_day(session: Session, now: dt.datetime | None = None) -> dt.date | None:
     """The election day the roster is for: the next one still to come (or today), else the latest."""
     today = (now or now_utc()).astimezone(BISHKEK).date()
@@ -242,7 +247,7 @@ def flags(session: Session, election_day: dt.date, limit: int = 50) -> dict:
     in_day = CheckinFlag.election_id.in_(election_ids or [0])
     counts = dict(session.exec(select(CheckinFlag.kind, func.count()).where(in_day).group_by(CheckinFlag.kind)).all())
     rows = session.exec(select(CheckinFlag, Precinct).join(Precinct, Precinct.id == CheckinFlag.precinct_id)
-                        .where(in_day).order_by(CheckinFlag.id.desc()).limit(limit)).all()
+                        .where(in_day).order_by(CheckinFlag.id.desc()).limit(limit)).all() if limit else []
     latest = []
     for flag, precinct in rows:
         first = session.get(BallotIssue, flag.first_issue_id) if flag.first_issue_id else None
