@@ -2,6 +2,7 @@
 voter and election under concurrency, the roster and sync routes (scope, idempotency, conflicts)."""
 
 import base64
+import datetime as dt
 import json
 import threading
 import uuid
@@ -100,6 +101,8 @@ def test_the_voter_pages_get_a_pass_for_active_applications_only(session, sender
     row = applications.list_for_voter(session, voter.id, "ru", now=OPEN)[0]
     assert passes.verify(row["pass_token"])["ref"] == application.reference
     assert row["pass_qr"].startswith("data:image/svg+xml;utf8,")
+    after_the_day = OPEN + dt.timedelta(days=60)  # the election is over: no pass to show
+    assert applications.list_for_voter(session, voter.id, "ru", now=after_the_day)[0]["pass_token"] == ""
     applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
     session.commit()
     assert applications.list_for_voter(session, voter.id, "ru", now=OPEN)[0]["pass_token"] == ""
@@ -120,6 +123,15 @@ def test_outside_demo_mode_a_key_is_required(monkeypatch):
         assert passes.verify(passes.issue("ABCD-EFHJ", 1, "ДГ-05", 0))["ref"] == "ABCD-EFHJ"
     finally:
         passes.signing_key.cache_clear()
+
+
+def test_the_public_key_is_open_data():
+    from remote_vote_app.api import open_data
+
+    response = TestClient(open_data).get("/pass-key", headers={"origin": "https://verifier.example"})
+    assert response.status_code == 200 and response.headers["access-control-allow-origin"] == "*"
+    key = response.json()
+    assert key["kid"] == passes.key_id() and key["alg"] == "EdDSA" and "d" not in key and key["demo"] is True
 
 
 # --- check-in ---
