@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import precincts
-from remote_vote_app.web import session_routes, staff_exports
+from remote_vote_app.services import passes, precincts
+from remote_vote_app.web import checkin, session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
 
 CACHE = {"Cache-Control": "public, max-age=300"}
@@ -34,16 +34,24 @@ def precincts_csv(_request: Request) -> Response:
     )
 
 
+def pass_key(_request: Request) -> Response:
+    """The voter pass's verification key (JWK with `kid`), so anyone can verify a pass."""
+    return JSONResponse({**passes.public_jwk(), "demo": passes.is_demo_key()}, media_type="application/jwk+json",
+                        headers=CACHE)
+
+
 # Open data: any origin may read it, without credentials; nothing else gets CORS `*`.
 open_data = Starlette(
     routes=[
         Route("/precincts.geojson", precincts_geojson, methods=["GET"]),
         Route("/precincts.csv", precincts_csv, methods=["GET"]),
+        Route("/pass-key", pass_key, methods=["GET"]),
     ],
     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
 
-api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes])
+api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes,
+                                *checkin.routes])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders]

@@ -1,5 +1,5 @@
 """Command line: `python -m remote_vote_app.cli migrate | import-reference | seed | create-staff | reset-totp |
-backup | restore`."""
+backup | restore | pass-keygen`."""
 
 from __future__ import annotations
 
@@ -99,6 +99,23 @@ def reset_totp(args: argparse.Namespace) -> int:
     return 0
 
 
+def pass_keygen(args: argparse.Namespace) -> int:
+    """A new signing key on standard output only (nothing is written to disk); the public half and
+    its kid on standard error, for the record."""
+    import json
+
+    from joserfc.jwk import OKPKey
+
+    from remote_vote_app.services.passes import generate_private_jwk
+
+    private = generate_private_jwk()
+    key = OKPKey.import_key(json.loads(private))
+    print(key.as_pem(private=True).decode().strip() if args.pem else private)
+    print(f"Put this in PASS_SIGNING_KEY (keep it secret). kid={key.thumbprint()}; the public key is then served "
+          "at /api/pass-key. A new key makes every pass printed before it unverifiable.", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     from remote_vote_app.services.staff import ROLES
 
@@ -124,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     staff.add_argument("--enrol-at-login", action="store_true",
                        help="do not print a TOTP secret now; the staff member enrols at first login (QR code)")
+    keygen = sub.add_parser("pass-keygen", help="print a new Ed25519 private key for PASS_SIGNING_KEY (voter passes)")
+    keygen.add_argument("--pem", action="store_true", help="PEM (PKCS#8) instead of JWK JSON")
     reset = sub.add_parser("reset-totp", help="remove a staff account's TOTP and recovery codes (lost phone)")
     reset.add_argument("username")
     args = parser.parse_args(argv)
@@ -139,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
         return create_staff(args)
     elif args.command == "reset-totp":
         return reset_totp(args)
+    elif args.command == "pass-keygen":
+        return pass_keygen(args)
     elif args.command == "seed":
         if not settings.demo_mode:
             print("refusing to seed demo data: DEMO_MODE is off", file=sys.stderr)

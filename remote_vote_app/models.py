@@ -237,3 +237,44 @@ class UserSession(SQLModel, table=True):
     expires_at: dt.datetime  # absolute end, whatever the activity
     ended_at: Optional[dt.datetime] = None
     end_reason: str = ""  # logout | idle | absolute | replaced
+
+
+class BallotIssue(SQLModel, table=True):
+    """'Ballot issued' at a remote precinct's check-in: at most one per voter and election, whatever
+    the precinct or device (the unique constraint decides between concurrent check-ins)."""
+
+    __table_args__ = (sa.UniqueConstraint("election_id", "voter_id", name="uq_ballotissue_election_voter"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    mark_id: str = Field(unique=True, max_length=64)  # chosen by the device: a resent mark is the same mark
+    election_id: int = Field(foreign_key="election.id", index=True)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    application_id: int = Field(foreign_key="application.id")
+    precinct_id: int = Field(foreign_key="precinct.id", index=True)
+    staff_id: int = Field(foreign_key="staffaccount.id")
+    pass_version: int
+    method: str = Field(max_length=16)  # qr | reference | pin
+    offline: bool = False  # marked while the device had no connection, sent later
+    marked_at: dt.datetime  # when the commission pressed 'ballot issued' (the device's clock, bounded)
+    received_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CheckinFlag(SQLModel, table=True):
+    """A refused or conflicting check-in, for the dashboard: a second check-in of a voter (here or at
+    another precinct), a stale or foreign pass, or a ballot issued offline twice (found at sync)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    mark_id: str = Field(unique=True, max_length=64)
+    kind: str = Field(max_length=16, index=True)  # repeat | conflict | stale | other_precinct | not_listed
+    reference: str = Field(default="", max_length=12, index=True)
+    election_id: Optional[int] = Field(default=None, foreign_key="election.id", index=True)
+    voter_id: Optional[int] = Field(default=None, foreign_key="voter.id")
+    precinct_id: int = Field(foreign_key="precinct.id")  # where it was attempted
+    staff_id: int = Field(foreign_key="staffaccount.id")
+    pass_version: Optional[int] = None
+    current_version: Optional[int] = None
+    first_issue_id: Optional[int] = Field(default=None, foreign_key="ballotissue.id")  # the mark it collided with
+    ballot_issued: bool = False  # the device had issued a ballot (offline) before the server saw the conflict
+    offline: bool = False
+    marked_at: dt.datetime
+    received_at: dt.datetime = Field(default_factory=utcnow)

@@ -12,6 +12,7 @@ from reflex.event import EventSpec
 
 from remote_vote_app import worker
 from remote_vote_app.api import transformers
+from remote_vote_app.services import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
 from remote_vote_app.pages.landing import landing
@@ -23,6 +24,7 @@ from remote_vote_app.pages.face import face_login
 from remote_vote_app.pages.qr import phone_page as qr_phone_page
 from remote_vote_app.pages.staff.applications import applications_page
 from remote_vote_app.pages.staff.audit import audit_page
+from remote_vote_app.pages.staff.checkin import checkin_page
 from remote_vote_app.pages.staff.dashboard import dashboard
 from remote_vote_app.pages.staff.elections import election_admin
 from remote_vote_app.pages.staff.exclusions import exclusions_page
@@ -40,6 +42,7 @@ from remote_vote_app.settings import settings
 from remote_vote_app.state.public import LandingState, OutboxState
 from remote_vote_app.state.staff.applications import SearchState
 from remote_vote_app.state.staff.audit import AuditState
+from remote_vote_app.state.staff.checkin import CheckinState
 from remote_vote_app.state.staff.dashboard import DashboardState
 from remote_vote_app.state.staff.elections import ElectionAdminState
 from remote_vote_app.state.staff.exclusions import ExclusionState
@@ -70,6 +73,7 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
+passes.check_configured()  # outside demo mode no start without PASS_SIGNING_KEY
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
@@ -90,6 +94,7 @@ for route, render, state in (
     ("/staff/applications/new", in_person, InPersonState.load),
     ("/staff/lists", voter_lists, VoterListState.load),
     ("/staff/exclusions", exclusions_page, ExclusionState.load),
+    ("/staff/checkin", checkin_page, CheckinState.load),
     ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),

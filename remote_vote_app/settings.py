@@ -56,6 +56,7 @@ class Settings:
     cookie_secure: bool
     db_pool_size: int
     login_throttle_ceiling: str
+    pass_signing_key: str
 
 
 def load() -> Settings:
@@ -93,6 +94,9 @@ def load() -> Settings:
         # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
         login_throttle_tiers=os.environ.get("LOGIN_THROTTLE_TIERS", "5/minute, 10/15 minutes, 20/hour, 40/day"),
         login_throttle_ceiling=os.environ.get("LOGIN_THROTTLE_CEILING", "200/day"),
+        # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
+        # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
+        pass_signing_key=os.environ.get("PASS_SIGNING_KEY", "").strip(),
         # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
         face_match_threshold=_float("FACE_MATCH_THRESHOLD", 0.6),
         # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.

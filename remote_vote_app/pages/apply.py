@@ -9,6 +9,7 @@ from remote_vote_app.components.forms import (
 )
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
+from remote_vote_app.components.voter_pass import voter_pass
 from remote_vote_app.state.apply import ApplyState
 
 
@@ -209,6 +210,7 @@ def confirmation_page() -> rx.Component:
                     _row("confirm.election_day", c["election_day"]),
                     class_name="summary",
                 ),
+                voter_pass(c),
                 rx.el.p(rx.el.strong(tr["confirm.remote_notice"]), class_name="notice important", id="remote-notice"),
                 rx.el.h2(tr["confirm.bring_title"]),
                 rx.el.p(tr["confirm.bring_text"]),

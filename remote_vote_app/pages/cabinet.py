@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice, step_up_form, summary_row
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.voter_pass import voter_pass
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 
@@ -47,6 +48,7 @@ def _application(app: rx.Var) -> rx.Component:
             _item("cabinet.submitted_on", app["submitted_at"]),
             class_name="summary",
         ),
+        voter_pass(app, "pass-" + app["reference"].to(str)),
         rx.cond(
             app["can_change"] != "",
             rx.cond(

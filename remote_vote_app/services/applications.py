@@ -15,8 +15,8 @@ from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services import audit, elections, precincts
-from remote_vote_app.services.clock import local_text, now_utc
+from remote_vote_app.services import audit, elections, passes, precincts
+from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import normalize_email, normalize_phone
@@ -244,10 +244,19 @@ def _texts(session: Session, election: Election, precinct_id: int, lang: str) ->
     }
 
 
-def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None) -> dict:
-    """Everything the voter needs to read about one application, as strings in their language."""
+def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None,
+            with_pass: bool = False) -> dict:
+    """Everything the voter needs to read about one application, as strings in their language;
+    `with_pass`: plus the signed voter pass (token and QR code) of an active application whose
+    election day is today or still to come."""
     election = session.get(Election, application.election_id)
+    voter_pass = {"pass_token": "", "pass_qr": ""}
+    # A pass while the application is active and its election day has not passed.
+    if with_pass and application.status == "submitted" and election.election_day >= local_date(now):
+        number = session.get(Precinct, application.remote_precinct_id).number
+        voter_pass = passes.for_application(application.reference, application.election_id, number, application.version)
     return {
+        **voter_pass,
         **_texts(session, election, application.remote_precinct_id, lang),
         "reference": application.reference,
         "version": str(application.version),
@@ -267,7 +276,7 @@ def list_for_voter(session: Session, voter_id: int, lang: str, now: dt.datetime 
     rows = session.exec(
         select(Application).where(Application.voter_id == voter_id).order_by(Application.created_at.desc(), Application.id.desc())
     ).all()
-    return [summary(session, row, lang, now) for row in rows]
+    return [summary(session, row, lang, now, with_pass=True) for row in rows]
 
 
 def _notify(session: Session, application: Application, sender: Sender, lang: str, event: str) -> None:

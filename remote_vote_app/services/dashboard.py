@@ -8,7 +8,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services import elections
+from remote_vote_app.services import checkin, elections
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
@@ -26,26 +26,20 @@ def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | N
 
 def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None) -> dict:
     """What the staff dashboard shows: the election days, the chosen day (else the default one),
-    its figures and, for those who may see them, the anomalies."""
+    its figures, the check-in flags (counts for all; the list, like the anomalies, for those who may
+    see them) and the anomalies."""
     day = day or default_day(session, now)
     return {
         "days": election_days(session),
         "day": day,
         "statistics": statistics(session, day, now) if day else None,
         "anomalies": anomalies(session) if day and with_anomalies else None,
+        "flags": checkin.flags(session, day, limit=50 if with_anomalies else 0) if day else None,
     }
 
 
 def issued_per_precinct(session: Session, election_day: dt.date) -> dict[int, int]:
-    """Ballots issued per remote precinct id for the elections of a day, from election-day check-in.
-
-    Check-in is being built separately: it is to provide `services/checkin.py` with
-    `issued_counts(session, election_id) -> {remote_precinct_id: count}`. Until that module exists
-    no ballot has been issued through the service, so every count is 0."""
-    try:
-        from remote_vote_app.services import checkin  # noqa: PLC0415 (not there until check-in lands)
-    except ImportError:
-        return {}
+    """Ballots issued per remote precinct id for the elections of a day, from election-day check-in."""
     totals: dict[int, int] = {}
     for election_id in session.exec(select(Election.id).where(Election.election_day == election_day)):
         for precinct_id, count in checkin.issued_counts(session, election_id).items():

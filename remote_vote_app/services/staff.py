@@ -34,6 +34,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.view": frozenset({"cec_admin"}),
     "anomalies.view": frozenset({"cec_admin"}),
     "pii.full": frozenset({"cec_admin", "tec_operator", "precinct_member"}),
+    # Election-day check-in at the member's own remote precinct (an account without one is refused).
+    "checkin.mark": frozenset({"precinct_member"}),
 }
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -225,7 +225,7 @@ class ApplyState(AppState):
                                                   expected_version=version)
             else:
                 application = applications.submit_once(session, voter_id, draft, default_sender(), lang)
-            return applications.summary(session, application, lang)
+            return applications.summary(session, application, lang, with_pass=True)
 
         summary = await self._run(save)
         if summary is FAILED:

@@ -41,7 +41,7 @@ def database():
 @pytest.fixture(autouse=True)
 def clean_tables(database):
     with get_engine().begin() as conn:
-        for table in ("application", "logincode", "outboxmessage", "usersession"):
+        for table in ("checkinflag", "ballotissue", "application", "logincode", "outboxmessage", "usersession"):
             conn.execute(text(f"DELETE FROM {table}"))
     ratelimit.reset()
     yield

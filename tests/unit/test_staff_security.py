@@ -66,7 +66,7 @@ GUARDED = [(cls, name, h) for cls, name, h in _handlers() if hasattr(h.fn, "staf
 # handlers' decorators: a wrong permission in either is caught by the behaviour test below.
 # Columns: cec_admin (A), tec_operator (T, files in person, reads its territory's exclusion lists),
 # precinct_member (P, reads its remote precinct's voter list), home_precinct_member (H, reads its home
-# precinct's exclusion list), observer (O, figures only).
+# precinct's exclusion list), observer (O, figures only). Only P checks voters in on election day.
 ROLE_COLUMNS = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "observer")
 EXPECTED = {
     #                                       A  T  P  H  O
@@ -89,6 +89,8 @@ EXPECTED = {
     "VoterListState.download":             (1, 0, 1, 0, 0),
     "ExclusionState.load":                 (1, 1, 0, 1, 0),
     "ExclusionState.choose":               (1, 1, 0, 1, 0),
+    # Check-in at the member's own remote precinct only: nobody else runs a precinct's desk.
+    "CheckinState.load":                   (0, 0, 1, 0, 0),
     "PrecinctAdminState.load":             (1, 0, 0, 0, 0),
     "PrecinctAdminState.edit":             (1, 0, 0, 0, 0),
     "PrecinctAdminState.new":              (1, 0, 0, 0, 0),

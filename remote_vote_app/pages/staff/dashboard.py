@@ -76,6 +76,23 @@ def dashboard() -> rx.Component:
             ),
             class_name="grid",
         ),
+        rx.el.section(
+            rx.el.h2(tr["stats.flags_title"], id="flags-heading"),
+            rx.el.dl(rx.foreach(DashboardState.flag_counts, lambda f: rx.el.div(
+                rx.el.dt(f["label"]), rx.el.dd(f["count"], id="flag-" + f["kind"], class_name="stat-value"),
+                class_name="stat")), class_name="stats"),
+            rx.cond(
+                DashboardState.flags.length() > 0,
+                table(tr["stats.flags_title"], [tr["stats.flag_kind"], tr["confirm.reference"], tr["stats.flag_where"],
+                                                tr["stats.flag_when"], tr["stats.flag_details"]],
+                      DashboardState.flags,
+                      lambda f: [rx.el.td(f["label"]), rx.el.td(f["reference"]), rx.el.td(f["precinct"]),
+                                 rx.el.td(f["at"]), rx.el.td(f["details"])],
+                      "checkin-flags"),
+            ),
+            aria_labelledby="flags-heading",
+            id="flags",
+        ),
         rx.cond(
             DashboardState.anomalies.contains("phones"),
             rx.el.section(

@@ -25,6 +25,8 @@ class DashboardState(StaffState):
     per_day: list[dict[str, Any]] = []
     anomalies: dict[str, list[dict[str, str]]] = {}
     anomaly_limits: dict[str, str] = {}
+    flag_counts: list[dict[str, str]] = []
+    flags: list[dict[str, str]] = []
     election_days: list[str] = []
     selected_day: str = ""
     # A lease, not a flag: a poller that died with its worker stops renewing it, so the next load
@@ -51,6 +53,15 @@ class DashboardState(StaffState):
         self.per_precinct = [as_strings(r) for r in data["per_precinct"]]
         self.per_region = [as_strings(r) for r in data["per_region"]]
         self.per_day = data["per_day"]
+        if view["flags"] is not None:
+            self.flag_counts = [{"kind": kind, "label": t(lang, f"stats.flag.{kind}"), "count": str(count)}
+                                for kind, count in view["flags"]["counts"].items()]
+            self.flags = [{**as_strings(f), "label": t(lang, f"stats.flag.{f['kind']}"),
+                           "details": "; ".join(x for x in (
+                               t(lang, "stats.flag_first", precinct=f["first_precinct"]) if f["first_precinct"] else "",
+                               t(lang, "stats.flag_versions", versions=f["versions"]) if f["versions"] else "",
+                               t(lang, "checkin.offline") if f["offline"] else "") if x)}
+                          for f in view["flags"]["latest"]]
         if found is not None:
             self.anomalies = {k: [as_strings(r) for r in found[k]] for k in ("phones", "emails", "changers")}
             self.anomaly_limits = {"contact": str(found["contact_limit"]), "change": str(found["change_limit"])}

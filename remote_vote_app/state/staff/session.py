@@ -26,6 +26,7 @@ STAFF_PAGES: dict[str, tuple[str, str]] = {
     "new": ("applications.create", "/staff/applications/new"),
     "lists": ("voter_list.view", "/staff/lists"),
     "exclusions": ("exclusions.view", "/staff/exclusions"),
+    "checkin": ("checkin.mark", "/staff/checkin"),
     "precincts": ("precincts.manage", "/staff/precincts"),
     "elections": ("elections.manage", "/staff/elections"),
     "audit": ("audit.view", "/staff/audit"),

@@ -1,0 +1,43 @@
+"""The signed voter pass on the voter's pages: its QR code, the reference in large type, print and save."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.components.layout import tr
+
+
+def voter_pass(app: rx.Var, pass_id: str | rx.Var = "voter-pass") -> rx.Component:
+    """`app`: an application summary with `pass_qr`, `pass_token`, `reference`, `precinct`, `version`."""
+    heading = f"{pass_id}-heading" if isinstance(pass_id, str) else pass_id + "-heading"
+    return rx.cond(
+        app["pass_qr"] != "",
+        rx.el.section(
+            rx.el.h2(tr["pass.title"], id=heading),
+            rx.el.p(tr["pass.lead"], class_name="hint no-print"),
+            rx.el.div(
+                rx.el.img(src=app["pass_qr"], alt=tr["pass.qr_alt"].replace("{reference}", app["reference"]),
+                          class_name="pass-qr", width="260", height="260"),
+                rx.el.div(
+                    rx.el.p(tr["confirm.reference"], class_name="label"),
+                    rx.el.p(app["reference"], class_name="reference pass-reference"),
+                    rx.el.p(app["precinct"]),
+                    rx.el.p(tr["pass.version"].replace("{version}", app["version"]), class_name="hint"),
+                    class_name="pass-text",
+                ),
+                class_name="pass-body",
+            ),
+            rx.el.p(tr["pass.stale_note"], class_name="hint"),
+            rx.el.div(
+                rx.el.button(tr["pass.print"], type="button", on_click=rx.call_script("window.print()"),
+                             class_name="button secondary"),
+                rx.el.a(tr["pass.save"], href=app["pass_qr"], download="voter-pass-" + app["reference"].to(str) + ".svg",
+                        class_name="button secondary"),
+                class_name="button-row no-print",
+            ),
+            id=pass_id,
+            aria_labelledby=heading,
+            class_name="voter-pass card",
+            custom_attrs={"data-pass": app["pass_token"]},
+        ),
+    )
