@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.i18n import duration, t
+from remote_vote_app.i18n import t, time_left
 from remote_vote_app.services import dashboard
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
@@ -45,7 +45,7 @@ class DashboardState(StaffState):
         self.stats = {
             "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
             "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
-            "left": duration(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
+            "left": time_left(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
             "deadline": data["deadline"].strftime("%d.%m.%Y") if data["deadline"] else "",
         }
         self.per_precinct = [as_strings(r) for r in data["per_precinct"]]
