@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gettext
+import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, format_timedelta
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
+from babel.units import format_unit
 
 LOCALE_DIR = Path(__file__).with_name("locale")
 FIRST = ("ky", "ru", "en")  # state language, official language, then English; others alphabetically
@@ -76,12 +79,32 @@ def _template(lang: str, key: str, count: Any = None) -> str | None:
     return None
 
 
+def _settings_params(lang: str) -> dict[str, str]:
+    """Placeholders any message may use, filled from the configuration: the lifetimes of codes are
+    configurable (CODE_TTL_SECONDS, QR_TTL_SECONDS), so texts never hard-code "5 minutes"."""
+    from remote_vote_app.settings import settings
+
+    return {"code_lifetime": duration(lang, settings.code_ttl_seconds, granularity="second"),
+            "qr_lifetime": duration(lang, settings.qr_ttl_seconds, granularity="second")}
+
+
+SETTINGS_PARAMS = ("code_lifetime", "qr_lifetime")
+
+
+def _fill(lang: str, text: str, params: dict[str, object]) -> str:
+    if "{" not in text:
+        return text
+    if any("{" + name + "}" in text for name in SETTINGS_PARAMS):
+        params = {**_settings_params(lang), **params}
+    return text.format(**params) if params else text
+
+
 def t(lang: str, key: str, **params: object) -> str:
     """The message `key` in `lang` with its {placeholders} filled; a plural message picks its form by `count`."""
     text = _template(lang, key, params.get("count"))
     if text is None:
         return key
-    return text.format(**params) if params else text
+    return _fill(normalize_lang(lang), text, params)
 
 
 def has(key: str) -> bool:
@@ -94,7 +117,16 @@ def catalog(lang: str) -> dict[str, str]:
     """Every message in one language, for the UI (plural messages in their general form)."""
     lang = normalize_lang(lang)
     keys = list(_catalogue(DEFAULT_LANG).texts) + list(_catalogue(DEFAULT_LANG).plurals)
-    return {key: _template(lang, key) or key for key in keys}
+    texts = {key: _template(lang, key) or key for key in keys}
+    settings_params = _settings_params(lang)
+    # Messages whose only placeholders come from the configuration are shown filled in.
+    return {key: text.format_map(_KeepOthers(settings_params)) if any("{" + n + "}" in text for n in SETTINGS_PARAMS)
+            else text for key, text in texts.items()}
+
+
+class _KeepOthers(dict):
+    def __missing__(self, name: str) -> str:
+        return "{" + name + "}"
 
 
 def messages(lang: str) -> dict[str, str | tuple[str, ...]]:
@@ -128,8 +160,9 @@ def time_left(lang: str, seconds: float) -> str:
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         value, seconds = divmod(seconds, size)
         if value and len(parts) < 2:
-            parts.append(format_timedelta(dt.timedelta(seconds=value * size), granularity=unit, threshold=1,
-                                          locale=babel_locale(lang)))
+            # CLDR unit patterns with the language's plural rules ("21 день", "2 дня", "5 саат");
+            # format_timedelta would round 21 days to "3 недели".
+            parts.append(format_unit(value, f"duration-{unit}", length="long", locale=babel_locale(lang)))
         elif parts:
             break  # "2 days 5 minutes" would hide the hours: stop at the first gap
     return " ".join(parts)
@@ -152,13 +185,42 @@ def number(lang: str, value: float, digits: int = 1) -> str:
                           locale=babel_locale(lang))
 
 
+_CYRILLIC_TO_LATIN = str.maketrans({
+    "А": "A", "Б": "B", "В": "V", "Г": "G", "Д": "D", "Е": "E", "Ё": "Yo", "Ж": "Zh", "З": "Z", "И": "I", "Й": "Y",
+    "К": "K", "Л": "L", "М": "M", "Н": "N", "Ң": "Ng", "О": "O", "Ө": "O", "П": "P", "Р": "R", "С": "S", "Т": "T",
+    "У": "U", "Ү": "U", "Ф": "F", "Х": "Kh", "Ц": "Ts", "Ч": "Ch", "Ш": "Sh", "Щ": "Shch", "Ъ": "", "Ы": "Y",
+    "Ь": "", "Э": "E", "Ю": "Yu", "Я": "Ya",
+})
+_HOME_NUMBER = re.compile(r"^УИК №(\d+)$")
+
+
+@lru_cache(maxsize=None)
+def latin_script(lang: str) -> bool:
+    """Whether the language writes in Latin letters (from its own name in CLDR: "English", "Oʻzbek")."""
+    name = LANG_NAMES.get(normalize_lang(lang), "")
+    return bool(name) and unicodedata.name(name[0], "").startswith("LATIN")
+
+
+def precinct_code(number: str, lang: str) -> str:
+    """A precinct's code as its readers write it: a home precinct "УИК №1004" is "№1004 УШК" in
+    Kyrgyz; codes of remote precincts ("ДГ-05") are transliterated for Latin-script languages ("DG-05")."""
+    home = _HOME_NUMBER.match(number or "")
+    if home:
+        return t(lang, "precinct.home_number", number=home.group(1))
+    return (number or "").upper().translate(_CYRILLIC_TO_LATIN) if latin_script(lang) else (number or "")
+
+
 def localized(obj: Any, field: str, lang: str) -> str:
     """A per-language database column (`field`_<lang>, e.g. name_ky) in `lang`: the one place the
     app reads them. Falls back to Russian (every row has it), then to the first language that has
-    a value, so a fourth language with no data yet shows Russian rather than an empty line. English
-    gets the Latin transliteration of precinct codes such as "ДГ-05"."""
+    a value, so a fourth language with no data yet shows Russian rather than an empty line. The
+    field "number" (one column) is a precinct code, written as `precinct_code` says. `obj` may be a
+    row, any object with such attributes, or a dict with such keys."""
     lang = normalize_lang(lang)
-    value = getattr(obj, f"{field}_{lang}", None) or getattr(obj, f"{field}_{DEFAULT_LANG}", None)
+    get = obj.get if isinstance(obj, dict) else lambda name, default=None: getattr(obj, name, default)
+    if field == "number":
+        return precinct_code(str(get("number", "") or ""), lang)
+    value = get(f"{field}_{lang}", None) or get(f"{field}_{DEFAULT_LANG}", None)
     if not value:
-        value = next((getattr(obj, f"{field}_{code}", None) for code in LANGS if getattr(obj, f"{field}_{code}", None)), "")
+        value = next((get(f"{field}_{code}") for code in LANGS if get(f"{field}_{code}", None)), "")
     return value or ""

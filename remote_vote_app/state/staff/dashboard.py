@@ -32,8 +32,8 @@ class DashboardState(StaffState):
     _live_until: float = 0.0
 
     async def _refresh(self, user: StaffUser) -> None:
-        chosen, with_anomalies = parse_date(self.selected_day), user.can("anomalies.view")
-        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies))
+        chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
+        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies, lang=lang))
         if view is FAILED:
             return
         self.election_days = [d.isoformat() for d in view["days"]]

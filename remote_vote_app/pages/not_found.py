@@ -1,0 +1,15 @@
+"""The 404 page, in the site's layout and the visitor's language (Reflex serves it for unknown paths)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.components.layout import page, tr
+
+
+def not_found() -> rx.Component:
+    return page(
+        rx.el.h1(tr["notfound.title"]),
+        rx.el.p(tr["notfound.lead"]),
+        rx.el.p(rx.el.a(tr["notfound.home"], href="/", class_name="button")),
+    )
