@@ -13,6 +13,8 @@ and commit the changed .po files with the merge. With ``--base`` (the version th
 the script applies exactly what the branch did: keys it added are added to every catalogue, texts it
 changed are updated, unless this branch changed the same text too (then it is reported as a conflict
 and the catalogue keeps its text); keys it deleted are reported (the unused-message test names them).
+Keys deleted here (unused) and unchanged on the branch stay deleted; if the missing-message test
+then names one (the branch started using it), add it back with ``--only KEY`` (same arguments).
 Without ``--base`` only keys missing from the catalogues are added and differing texts are reported;
 ``--overwrite`` takes the dict's text for those. SOURCE is a file path or ``GIT_REF:path``; the
 default is remote_vote_app/i18n/messages.py in the work tree. ``--dry-run`` prints and writes nothing.
@@ -103,7 +105,13 @@ def merge(source: dict, base: dict | None, order: list[str], overwrite: bool, dr
         old = base.get(key) if base is not None else None
         for lang, text in zip(order, texts):
             current = text_of(catalogs[lang], key)
-            if current is None:
+            if current is None and base is not None and old is not None:
+                # At the base and gone from the catalogue: this side deleted it (e.g. as unused).
+                if old[order.index(lang)] != text:
+                    conflicts.append((lang, key, "(deleted here)", text))
+                elif lang == order[0]:
+                    print(f"skipped  {key}: deleted here, unchanged on the branch")
+            elif current is None:
                 catalogs[lang].add(key, text)
                 added.append((lang, key))
             elif current == text:
@@ -158,13 +166,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--base", help="the version SOURCE's branch started from (path or GIT_REF:path)")
     parser.add_argument("--order", default="ky,ru,en", help="languages of the tuple positions")
     parser.add_argument("--overwrite", action="store_true", help="without --base: take the dict's text where it differs")
+    parser.add_argument("--only", metavar="KEY,KEY", help="process only these keys (e.g. a key deleted here that the branch uses)")
     parser.add_argument("--dry-run", action="store_true")
     parser.add_argument("--init", metavar="LANG", help="start a catalogue for a new language instead")
     args = parser.parse_args(argv)
     if args.init:
         return init_language(args.init)
     base = load_messages(args.base) if args.base else None
-    return merge(load_messages(args.source), base, args.order.split(","), args.overwrite, args.dry_run)
+    source = load_messages(args.source)
+    if args.only:
+        wanted = set(args.only.split(","))
+        source = {k: v for k, v in source.items() if k in wanted}
+        base = {k: v for k, v in base.items() if k in wanted} if base is not None else None
+        if args.base:  # a key named on purpose is wanted even where this side deleted it
+            base = {k: v for k, v in base.items() if k not in wanted}
+    return merge(source, base, args.order.split(","), args.overwrite, args.dry_run)
 
 
 if __name__ == "__main__":
