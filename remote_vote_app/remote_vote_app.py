@@ -32,7 +32,6 @@ from remote_vote_app.pages.staff.in_person import in_person
 from remote_vote_app.pages.staff.login import staff_login
 from remote_vote_app.pages.staff.precincts import precinct_admin
 from remote_vote_app.pages.staff.voter_lists import voter_lists
-from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
@@ -102,7 +101,7 @@ for route, render, state in (
 ):
     app.add_page(render, route=route, title=TITLE, on_load=state)
 
-app.add_page(not_found, route="404", title=TITLE, on_load=AppState.page_not_found)
+app.add_page(not_found, route="404", title=TITLE)
 
 if settings.demo_mode:  # the outbox holds login codes: it exists only in a demo installation
     app.add_page(outbox, route="/dev/outbox", title=TITLE, on_load=OutboxState.load)
