@@ -21,7 +21,9 @@ from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import normalize_email, normalize_phone
 
-CONSENT_VERSION = "2024-10-v1"
+# The consent text the voter agrees to (message consent.text); a new wording is a new version.
+# v2: the Kyrgyz text says ЖИН (not ПИН) and reads more naturally; same content in every language.
+CONSENT_VERSION = "2024-10-v2"
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes.
 REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
 REFERENCE_LENGTH = 8
