@@ -15,7 +15,9 @@ from remote_vote_app.api import transformers
 from remote_vote_app.services import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
+from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.pages.landing import landing
+from remote_vote_app.pages.not_found import not_found
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
 from remote_vote_app.pages.precincts import precincts_page
@@ -51,7 +53,9 @@ from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.precincts import PrecinctAdminState
 from remote_vote_app.state.staff.voter_lists import VoterListState
 
-TITLE = "Дистанционное голосование · Алыстан добуш берүү"
+# The static title, before the page's script sets the title of the page in its language
+# (AppState._page_script, PAGE_TITLES): the service's name in every language, Kyrgyz first.
+TITLE = " · ".join(dict.fromkeys(t(lang, "site.title") for lang in LANGS))
 log = logging.getLogger("remote_vote_app")
 
 
@@ -60,7 +64,7 @@ def on_backend_error(exception: Exception) -> EventSpec:
     frame = traceback.extract_tb(exception.__traceback__)[-1] if exception.__traceback__ else None
     log.error("event handler failed: %s at %s:%s", type(exception).__name__,
               frame.filename if frame else "?", frame.lineno if frame else "?")
-    return rx.toast.error("Ошибка. Попробуйте ещё раз. · Ката кетти. Кайра аракет кылыңыз. · Something went wrong, please try again.")
+    return rx.toast.error(" · ".join(t(lang, "error.unexpected") for lang in LANGS))
 
 
 app = rx.App(
@@ -69,7 +73,7 @@ app = rx.App(
     backend_exception_handler=on_backend_error,
     html_lang="ru",
     head_components=[
-        rx.el.meta(name="description", content="Заявление на дистанционное голосование / Алыстан добуш берүүгө арыз"),
+        rx.el.meta(name="description", content=" / ".join(t(lang, "apply.title") for lang in LANGS)),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
@@ -77,16 +81,15 @@ passes.check_configured()  # outside demo mode no start without PASS_SIGNING_KEY
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
-app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginState.on_load)
-app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}", on_load=ApplyState.load)
-app.add_page(check_page, route="/apply/check", title=f"Проверка · {TITLE}", on_load=ApplyState.load_check)
-app.add_page(confirmation_page, route="/confirmation", title=f"Принято · {TITLE}", on_load=ApplyState.load_confirmation)
-app.add_page(eid_callback, route="/login/eid", title=f"eID · {TITLE}", on_load=LoginState.eid_callback)
-app.add_page(face_login, route="/login/face", title=f"FaceID · {TITLE}", on_load=FaceLoginState.load)
-app.add_page(qr_phone_page, route="/qr", title=f"QR · {TITLE}", on_load=QrPhoneState.load)
-app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
-app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
-STAFF_TITLE = f"Комиссия · {TITLE}"
+app.add_page(login, route="/login", title=TITLE, on_load=LoginState.on_load)
+app.add_page(apply_page, route="/apply", title=TITLE, on_load=ApplyState.load)
+app.add_page(check_page, route="/apply/check", title=TITLE, on_load=ApplyState.load_check)
+app.add_page(confirmation_page, route="/confirmation", title=TITLE, on_load=ApplyState.load_confirmation)
+app.add_page(eid_callback, route="/login/eid", title=TITLE, on_load=LoginState.eid_callback)
+app.add_page(face_login, route="/login/face", title=TITLE, on_load=FaceLoginState.load)
+app.add_page(qr_phone_page, route="/qr", title=TITLE, on_load=QrPhoneState.load)
+app.add_page(cabinet, route="/cabinet", title=TITLE, on_load=CabinetState.load)
+app.add_page(precincts_page, route="/precincts", title=TITLE, on_load=PrecinctsState.load)
 for route, render, state in (
     ("/staff/login", staff_login, StaffLoginState.on_load),
     ("/staff", dashboard, DashboardState.load),
@@ -99,7 +102,9 @@ for route, render, state in (
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),
 ):
-    app.add_page(render, route=route, title=STAFF_TITLE, on_load=state)
+    app.add_page(render, route=route, title=TITLE, on_load=state)
+
+app.add_page(not_found, route="404", title=TITLE)
 
 if settings.demo_mode:  # the outbox holds login codes: it exists only in a demo installation
-    app.add_page(outbox, route="/dev/outbox", title=f"Outbox · {TITLE}", on_load=OutboxState.load)
+    app.add_page(outbox, route="/dev/outbox", title=TITLE, on_load=OutboxState.load)

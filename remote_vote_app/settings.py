@@ -107,9 +107,9 @@ def load() -> Settings:
         qr_ttl_seconds=_int("QR_TTL_SECONDS", 120),
         anomaly_change_limit=_int("ANOMALY_CHANGE_LIMIT", 3),
         map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        map_tile_attribution=os.environ.get(
-            "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
-        ),
+        # Empty (the default): the OpenStreetMap credit in the page's language (message map.attribution);
+        # set it for another tile provider (one text for every language).
+        map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", ""),
     )
 
 

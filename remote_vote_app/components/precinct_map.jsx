@@ -40,7 +40,7 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
     <div role="region" aria-label={labels.map} id="precinct-map" className="precinct-map">
       <MapContainer center={CENTER} zoom={6} minZoom={5} maxZoom={18} scrollWheelZoom={false}
                     style={{ height: height || "420px", width: "100%" }}>
-        {tileUrl ? <TileLayer url={tileUrl} attribution={tileAttribution} /> : null}
+        {tileUrl ? <TileLayer key={tileAttribution} url={tileUrl} attribution={tileAttribution} /> : null}
         {outline ? <GeoJSON data={outline} style={OUTLINE_STYLE} interactive={false} /> : null}
         {onPick ? <PickOnClick onPick={onPick} /> : null}
         {picked && picked[0] && picked[1] ? (

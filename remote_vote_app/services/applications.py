@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
-from remote_vote_app.i18n import LANGS, t
+from remote_vote_app.i18n import LANGS, date_text, localized, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, passes, precincts
 from remote_vote_app.services.clock import local_date, local_text, now_utc
@@ -21,7 +21,9 @@ from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import normalize_email, normalize_phone
 
-CONSENT_VERSION = "2024-10-v1"
+# The consent text the voter agrees to (message consent.text); a new wording is a new version.
+# v2: the Kyrgyz text says ЖИН (not ПИН) and reads more naturally; same content in every language.
+CONSENT_VERSION = "2024-10-v2"
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes.
 REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
 REFERENCE_LENGTH = 8
@@ -237,8 +239,8 @@ def _texts(session: Session, election: Election, precinct_id: int, lang: str) ->
     territory = session.get(Territory, election.territory_id)
     place = precincts.localized(session.get(Precinct, precinct_id), lang)
     return {
-        "election": elections.title(election.kind, getattr(territory, f"name_{lang}"), election.is_demo, lang),
-        "election_day": election.election_day.strftime("%d.%m.%Y"),
+        "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
+        "election_day": date_text(lang, election.election_day),
         "precinct": f"{place['number']} — {place['place']}",
         "address": f"{place['city']}, {place['address']}",
     }
@@ -260,7 +262,7 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
         **_texts(session, election, application.remote_precinct_id, lang),
         "reference": application.reference,
         "version": str(application.version),
-        "deadline": election.application_deadline.strftime("%d.%m.%Y"),
+        "deadline": date_text(lang, election.application_deadline),
         "precinct_id": str(application.remote_precinct_id),
         "email": application.email,
         "phone": application.phone,
@@ -316,8 +318,8 @@ def form_options(session: Session, voter_id: int, now: dt.datetime | None = None
         lang: [
             {
                 "id": str(v.id),
-                "label": t(lang, "election.option", name=v.title(lang), day=f"{v.election_day:%d.%m.%Y}",
-                           deadline=f"{v.deadline:%d.%m.%Y}"),
+                "label": t(lang, "election.option", name=v.title(lang), day=date_text(lang, v.election_day),
+                           deadline=date_text(lang, v.deadline)),
                 "existing": existing.get(v.id, ""),
             }
             for v in views

@@ -198,7 +198,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
         # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
         if left <= 0:
             raise Refusal("error.code_attempts")
-        raise Refusal("error.code_wrong", field="code", left=left)
+        raise Refusal("error.code_wrong", field="code", count=left)
     login.used_at = now
     session.add(login)
     CODE_THROTTLE.success(voter.pin, client)

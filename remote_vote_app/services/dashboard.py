@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from remote_vote_app.i18n import DEFAULT_LANG, localized
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import checkin, elections
 from remote_vote_app.services.clock import now_utc
@@ -24,7 +25,8 @@ def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | N
     return (open_days or [d["election_day"] for d in days] or [None])[0]
 
 
-def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None) -> dict:
+def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None,
+             lang: str = DEFAULT_LANG) -> dict:
     """What the staff dashboard shows: the election days, the chosen day (else the default one),
     its figures, the check-in flags (counts for all; the list, like the anomalies, for those who may
     see them) and the anomalies."""
@@ -32,7 +34,7 @@ def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: d
     return {
         "days": election_days(session),
         "day": day,
-        "statistics": statistics(session, day, now) if day else None,
+        "statistics": statistics(session, day, now, lang) if day else None,
         "anomalies": anomalies(session) if day and with_anomalies else None,
         "flags": checkin.flags(session, day, limit=50 if with_anomalies else 0) if day else None,
     }
@@ -47,7 +49,7 @@ def issued_per_precinct(session: Session, election_day: dt.date) -> dict[int, in
     return totals
 
 
-def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
+def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None, lang: str = DEFAULT_LANG) -> dict:
     """Counts of active applications for all councils voting on one election day."""
     now = now or now_utc()
     base = (
@@ -62,7 +64,7 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         .where(Election.election_day == election_day, Application.status == "withdrawn")
     ).one()
     per_precinct_rows = session.exec(
-        select(Precinct.id, Precinct.number, Precinct.place_ru, Precinct.city_ru, func.count(base.c.id))
+        select(Precinct, func.count(base.c.id))
         .select_from(Precinct).join(base, base.c.remote_precinct_id == Precinct.id, isouter=True)
         .where(Precinct.kind == "remote").group_by(Precinct.id).order_by(Precinct.id)
     ).all()
@@ -80,7 +82,7 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         select(Voter.territory_id, func.count()).select_from(base).join(Voter, Voter.id == base.c.voter_id)
         .group_by(Voter.territory_id)
     ).all():
-        name = region(territory_id).name_ru
+        name = localized(region(territory_id), "name", lang)
         per_region[name] = per_region.get(name, 0) + count
     day_col = (func.date(base.c.created_at, "+6 hours") if session.get_bind().dialect.name != "postgresql"
                else func.date(func.timezone("Asia/Bishkek", base.c.created_at)))
@@ -95,8 +97,9 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         "seconds_left": max(0, int((closes - now).total_seconds())),
         "total": total,
         "withdrawn": withdrawn,
-        "per_precinct": [{"number": n, "place": p, "city": c, "count": k, "issued": issued.get(i, 0)}
-                         for i, n, p, c, k in per_precinct_rows],
+        "per_precinct": [{"number": localized(p, "number", lang), "place": localized(p, "place", lang),
+                          "city": localized(p, "city", lang), "count": k, "issued": issued.get(p.id, 0)}
+                         for p, k in per_precinct_rows],
         "per_region": sorted(({"region": k, "count": v} for k, v in per_region.items()), key=lambda r: -r["count"]),
         "per_day": [{"day": str(d), "count": k} for d, k in per_day],
         "by_channel": {"online": by_channel.get("online", 0), "in_person": by_channel.get("in_person", 0)},

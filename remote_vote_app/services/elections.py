@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import t
+from remote_vote_app.i18n import LANGS, localized, t
 from remote_vote_app.models import Election, Territory
 from remote_vote_app.services import audit
 from remote_vote_app.services.clock import end_of_day_utc, now_utc
@@ -53,7 +53,7 @@ def _view(election: Election, territory: Territory, now: dt.datetime) -> Electio
     return ElectionView(
         id=election.id,
         kind=election.kind,
-        territory={"ru": territory.name_ru, "ky": territory.name_ky, "en": territory.name_en},
+        territory={lang: localized(territory, "name", lang) for lang in LANGS},
         election_day=election.election_day,
         deadline=election.application_deadline,
         closes_at_utc=closes_at_utc(election),
@@ -124,10 +124,10 @@ def update_dates(session: Session, election_id: int, election_day: object, deadl
     return election
 
 
-def admin_list(session: Session) -> list[dict[str, str]]:
+def admin_list(session: Session, lang: str = "ru") -> list[dict[str, str]]:
     """Every election with its dates, for the staff page that sets them."""
     rows = session.exec(select(Election, Territory).join(Territory, Territory.id == Election.territory_id)
                         .order_by(Election.election_day.desc(), Territory.name_ru)).all()
-    return [{"id": str(e.id), "title": title(e.kind, t_.name_ru, e.is_demo, "ru"),
+    return [{"id": str(e.id), "title": title(e.kind, localized(t_, "name", lang), e.is_demo, lang),
              "election_day": e.election_day.isoformat(), "deadline": e.application_deadline.isoformat(),
              "open": "1" if is_open(e) else ""} for e, t_ in rows]

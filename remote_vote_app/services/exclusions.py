@@ -18,7 +18,7 @@ import re
 
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import t
+from remote_vote_app.i18n import localized, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
 from remote_vote_app.services.clock import local_text, now_utc
@@ -50,8 +50,9 @@ def _elections(session: Session, user: StaffUser) -> list[tuple[Election, Territ
                              .order_by(Election.election_day.desc(), Territory.name_ru, Election.id)).all())
 
 
-def _label(precinct: Precinct) -> str:
-    return f"{precinct.number} — {precinct.place_ru}, {precinct.address_ru}"
+def _label(precinct: Precinct, lang: str) -> str:
+    return (f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}, "
+            f"{localized(precinct, 'address', lang)}")
 
 
 def choices(session: Session, user: StaffUser, election_id: int | None, precinct_id: int | None,
@@ -69,14 +70,14 @@ def choices(session: Session, user: StaffUser, election_id: int | None, precinct
     return {
         "elections": [{"id": str(e.id), "label": f"{elections.title(e.kind, _name(where, lang), e.is_demo, lang)}, "
                                                  f"{e.election_day.strftime('%d.%m.%Y')}"} for e, where in found],
-        "precincts": [{"id": str(p.id), "label": _label(p)} for p in places],
+        "precincts": [{"id": str(p.id), "label": _label(p, lang)} for p in places],
         "election_id": chosen.id if chosen else None,
         "precinct_id": precinct.id if precinct else None,
     }
 
 
 def _name(territory: Territory, lang: str) -> str:
-    return getattr(territory, f"name_{lang}", "") or territory.name_ru
+    return localized(territory, "name", lang)
 
 
 def exclusion_list(session: Session, user: StaffUser, election_id: int | None, precinct_id: int | None,
@@ -106,7 +107,7 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
         "election": elections.title(election.kind, _name(territory, lang), election.is_demo, lang),
         "election_day": election.election_day.strftime("%d.%m.%Y"),
         "closes_at": local_text(elections.closes_at_utc(election), "%d.%m.%Y %H:%M"),
-        "precinct": _label(precinct),
+        "precinct": _label(precinct, lang),
         "precinct_number": precinct.number,
         "final": final,
         "rows": [
@@ -116,7 +117,7 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
                 "birth_date": v.birth_date.strftime("%d.%m.%Y"),
                 "pin": v.pin if full_pin else mask_pin(v.pin),
                 "home_address": v.address,
-                "remote_precinct": _label(remote),
+                "remote_precinct": _label(remote, lang),
                 "note": t(lang, "exclusions.note", precinct=remote.number, reference=a.reference),
                 "status": status,
             }

@@ -3,44 +3,57 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from remote_vote_app import i18n
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Precinct, Territory
 from remote_vote_app.services import audit, exports
 from remote_vote_app.services.errors import ServiceError
 
+
+@dataclass(frozen=True)
+class Town:
+    """A town a voter can measure from; its names are read with i18n.localized like a precinct's."""
+
+    name_ru: str
+    name_ky: str
+    name_en: str
+    latitude: float
+    longitude: float
+
+
 # Towns a voter can measure from when the browser's location is not available (approximate centres).
 TOWNS = {
-    "bishkek": ("Бишкек", "Бишкек", "Bishkek", 42.8746, 74.5698),
-    "osh": ("Ош", "Ош", "Osh", 40.5283, 72.7985),
-    "jalalabad": ("Джалал-Абад", "Жалал-Абад", "Jalal-Abad", 40.9333, 73.0000),
-    "karakol": ("Каракол", "Каракол", "Karakol", 42.4907, 78.3936),
-    "tokmok": ("Токмок", "Токмок", "Tokmok", 42.8419, 75.3015),
-    "karabalta": ("Кара-Балта", "Кара-Балта", "Kara-Balta", 42.8144, 73.8489),
-    "balykchy": ("Балыкчы", "Балыкчы", "Balykchy", 42.4604, 76.1870),
-    "cholponata": ("Чолпон-Ата", "Чолпон-Ата", "Cholpon-Ata", 42.6497, 77.0822),
-    "naryn": ("Нарын", "Нарын", "Naryn", 41.4287, 75.9911),
-    "talas": ("Талас", "Талас", "Talas", 42.5228, 72.2427),
-    "batken": ("Баткен", "Баткен", "Batken", 40.0625, 70.8194),
-    "kyzylkiya": ("Кызыл-Кия", "Кызыл-Кыя", "Kyzyl-Kiya", 40.2566, 72.1279),
-    "uzgen": ("Узген", "Өзгөн", "Uzgen", 40.7699, 73.3007),
-    "kochkorata": ("Кочкор-Ата", "Кочкор-Ата", "Kochkor-Ata", 41.0330, 72.4790),
-    "tashkomur": ("Таш-Кумыр", "Таш-Көмүр", "Tash-Kumyr", 41.3464, 72.2170),
+    "bishkek": Town("Бишкек", "Бишкек", "Bishkek", 42.8746, 74.5698),
+    "osh": Town("Ош", "Ош", "Osh", 40.5283, 72.7985),
+    "jalalabad": Town("Джалал-Абад", "Жалал-Абад", "Jalal-Abad", 40.9333, 73.0000),
+    "karakol": Town("Каракол", "Каракол", "Karakol", 42.4907, 78.3936),
+    "tokmok": Town("Токмок", "Токмок", "Tokmok", 42.8419, 75.3015),
+    "karabalta": Town("Кара-Балта", "Кара-Балта", "Kara-Balta", 42.8144, 73.8489),
+    "balykchy": Town("Балыкчы", "Балыкчы", "Balykchy", 42.4604, 76.1870),
+    "cholponata": Town("Чолпон-Ата", "Чолпон-Ата", "Cholpon-Ata", 42.6497, 77.0822),
+    "naryn": Town("Нарын", "Нарын", "Naryn", 41.4287, 75.9911),
+    "talas": Town("Талас", "Талас", "Talas", 42.5228, 72.2427),
+    "batken": Town("Баткен", "Баткен", "Batken", 40.0625, 70.8194),
+    "kyzylkiya": Town("Кызыл-Кия", "Кызыл-Кыя", "Kyzyl-Kiya", 40.2566, 72.1279),
+    "uzgen": Town("Узген", "Өзгөн", "Uzgen", 40.7699, 73.3007),
+    "kochkorata": Town("Кочкор-Ата", "Кочкор-Ата", "Kochkor-Ata", 41.0330, 72.4790),
+    "tashkomur": Town("Таш-Кумыр", "Таш-Көмүр", "Tash-Kumyr", 41.3464, 72.2170),
 }
 
 
 def localized(precinct: Precinct, lang: str) -> dict:
     """A precinct as plain values in one language (for the UI and messages)."""
-    pick = lambda name: getattr(precinct, f"{name}_{lang}", "") or getattr(precinct, f"{name}_ru")  # noqa: E731
     return {
         "id": precinct.id,
-        "number": precinct.number,
-        "city": pick("city"),
-        "district": pick("district"),
-        "place": pick("place"),
-        "address": pick("address"),
+        "number": i18n.localized(precinct, "number", lang),
+        "city": i18n.localized(precinct, "city", lang),
+        "district": i18n.localized(precinct, "district", lang),
+        "place": i18n.localized(precinct, "place", lang),
+        "address": i18n.localized(precinct, "address", lang),
         "latitude": precinct.latitude,
         "longitude": precinct.longitude,
         "precision": precinct.location_precision,
@@ -95,24 +108,29 @@ def valid_point(lat: object, lon: object) -> tuple[float, float]:
     return la, lo
 
 
-def by_distance(items: list[dict[str, str]], lat: float, lon: float) -> list[dict[str, str]]:
-    """The items nearest first, each with its distance in km (as text, one decimal under 10 km)."""
+def by_distance(items: list[dict[str, str]], lat: float, lon: float, lang: str = "ru") -> list[dict[str, str]]:
+    """The items nearest first, each with its distance in km (as text in the language's number format,
+    one decimal under 10 km: "3,5" in Kyrgyz and Russian, "3.5" in English)."""
     measured = []
     for item in items:
         km = distance_km(lat, lon, float(item["latitude"]), float(item["longitude"]))
-        measured.append((km, {**item, "distance_km": f"{km:.1f}" if km < 10 else f"{km:.0f}"}))
+        measured.append((km, {**item, "distance_km": i18n.number(lang, km, 1 if km < 10 else 0)}))
     return [item for _, item in sorted(measured, key=lambda pair: pair[0])]
 
 
 def town(code: str) -> tuple[float, float]:
     if code not in TOWNS:
         raise ServiceError("error.point_invalid")
-    return TOWNS[code][3], TOWNS[code][4]
+    return TOWNS[code].latitude, TOWNS[code].longitude
+
+
+def town_name(code: str, lang: str) -> str:
+    return i18n.localized(TOWNS[code], "name", lang) if code in TOWNS else ""
 
 
 def town_options(lang: str) -> list[dict[str, str]]:
-    index = LANGS.index(lang) if lang in LANGS else 1
-    return sorted(({"code": code, "name": row[index]} for code, row in TOWNS.items()), key=lambda o: o["name"])
+    """The towns in the page's language, in its alphabetical order."""
+    return sorted(({"code": code, "name": town_name(code, lang)} for code in TOWNS), key=lambda o: o["name"])
 
 
 # --- open data ---
@@ -141,9 +159,9 @@ def geojson(session: Session) -> dict:
             "id": p.number,
             "geometry": {"type": "Point", "coordinates": [p.longitude, p.latitude]},
             "properties": {
-                "number": p.number, "region": regions[p.territory_id].name_ru, "city": p.city_ru,
-                "district": p.district_ru, "place": p.place_ru, "address": p.address_ru,
-                "place_ky": p.place_ky, "address_ky": p.address_ky, "place_en": p.place_en, "address_en": p.address_en,
+                "number": p.number, "region": i18n.localized(regions[p.territory_id], "name", "ru"),
+                **{name: i18n.localized(p, name, "ru") for name in ("city", "district", "place", "address")},
+                **{f"{name}_{lang}": i18n.localized(p, name, lang) for name in ("place", "address") for lang in ("ky", "en")},
                 "location_precision": p.location_precision,
             },
         })

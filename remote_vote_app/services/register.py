@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from remote_vote_app.i18n import LANGS, localized
 from remote_vote_app.models import Precinct, Territory, Voter
 from remote_vote_app.services.validation import mask_document, mask_pin
 
@@ -43,7 +44,7 @@ def profile(session: Session, voter_id: int) -> VoterProfile:
         document=mask_document(voter.document_number),
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
         address=voter.address,
-        territory={"ru": territory.name_ru, "ky": territory.name_ky, "en": territory.name_en},
+        territory={lang: localized(territory, "name", lang) for lang in LANGS},
         home_precinct=home.number,
         phone=voter.phone,
     )

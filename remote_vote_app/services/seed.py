@@ -41,6 +41,11 @@ FATHERS = ["Бакыт", "Эркин", "Айбек", "Алмаз", "Толонб
            "Жолдош", "Асан", "Усен", "Самат"]
 STREETS = ["Ленина", "Токтогула", "Киевская", "Московская", "Манаса", "Чуй", "Айтматова", "Советская", "Курманжан Датка",
            "Исанова", "Ибраимова", "Гагарина", "Фрунзе", "Жибек Жолу"]
+# The same streets as Kyrgyz and English addresses name them (nominative, not the Russian genitive).
+STREETS_KY = dict(zip(STREETS, ["Ленин", "Токтогул", "Киев", "Москва", "Манас", "Чүй", "Айтматов", "Советтик",
+                                "Курманжан Датка", "Исанов", "Ибраимов", "Гагарин", "Фрунзе", "Жибек Жолу"]))
+STREETS_EN = dict(zip(STREETS, ["Lenin", "Toktogul", "Kiev", "Moscow", "Manas", "Chuy", "Aitmatov", "Sovetskaya",
+                                "Kurmanjan Datka", "Isanov", "Ibraimov", "Gagarin", "Frunze", "Jibek Jolu"]))
 PHONE_PREFIXES = ["700", "701", "702", "703", "705", "707", "709", "770", "771", "772", "773", "775", "777", "550", "551",
                   "552", "555", "557", "559", "500", "501", "502", "505", "507", "509", "220", "221", "222", "225", "227"]
 
@@ -81,6 +86,15 @@ def _address(rng: random.Random, territory: Territory) -> str:
         return f"г. {territory.name_ru}, ул. {rng.choice(STREETS)}, {rng.randrange(1, 300)}, кв. {rng.randrange(1, 120)}"
     village = territory.name_ru.split()[0].removesuffix("ский").removesuffix("ий")
     return f"{territory.name_ru}, с. {village}, ул. {rng.choice(STREETS)}, {rng.randrange(1, 150)}"
+
+
+def _home_address(rng: random.Random) -> dict[str, str]:
+    """One street and house number in each language's address form ("ул. Ленина, 12", "Ленин көч., 12",
+    "12 Lenin St"). Draws as many random numbers as it always did, so the rest of the demo data stays the same."""
+    street, house = rng.choice(STREETS), rng.randrange(1, 200)
+    rng.choice(STREETS), rng.randrange(1, 200), rng.randrange(1, 200), rng.choice(STREETS)  # the former draws
+    return {"address_ru": f"ул. {street}, {house}", "address_ky": f"{STREETS_KY[street]} көч., {house}",
+            "address_en": f"{house} {STREETS_EN[street]} St"}
 
 
 # Demo staff, listed in README; only ever created by the demo seed (never in production).
@@ -150,9 +164,7 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
                 kind="home", number=f"УИК №{number}", territory_id=territory.id,
                 city_ru=territory.name_ru, city_ky=territory.name_ky, city_en=territory.name_en,
                 place_ru=f"Школа №{number % 100 + 1}", place_ky=f"№{number % 100 + 1} мектеп", place_en=f"School No. {number % 100 + 1}",
-                address_ru=f"ул. {rng.choice(STREETS)}, {rng.randrange(1, 200)}",
-                address_ky=f"{rng.choice(STREETS)} көч., {rng.randrange(1, 200)}",
-                address_en=f"{rng.randrange(1, 200)} {rng.choice(STREETS)} St",
+                **_home_address(rng),
             )
             session.add(precinct)
             homes.setdefault(territory.id, []).append(precinct)

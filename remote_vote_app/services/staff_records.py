@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
+from remote_vote_app.i18n import DEFAULT_LANG, localized
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
 from remote_vote_app.services.applications import normalize_reference
@@ -102,7 +103,7 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
     ], total
 
 
-def detail(session: Session, user: StaffUser, reference: str) -> dict:
+def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAULT_LANG) -> dict:
     """One application with the voter's register data and its full history from the audit log."""
     require(user, "applications.view")
     stmt = _scoped(session, user, select(Application, Voter).join(Voter, Voter.id == Application.voter_id)
@@ -127,9 +128,9 @@ def detail(session: Session, user: StaffUser, reference: str) -> dict:
         "pin": voter.pin if full else mask_pin(voter.pin),
         "document": mask_document(voter.document_number),
         "birth_date": voter.birth_date.strftime("%d.%m.%Y"),
-        "home": f"{territory.name_ru}, {voter.address}",
-        "precinct": f"{precinct.number} — {precinct.place_ru}",
-        "election": elections.title(election.kind, territory.name_ru, election.is_demo, "ru"),
+        "home": f"{localized(territory, 'name', lang)}, {voter.address}",
+        "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
+        "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
         "email": application.email,
         "phone": application.phone,
         "changes": str(application.change_count),
@@ -143,10 +144,11 @@ def detail(session: Session, user: StaffUser, reference: str) -> dict:
 LIST_COLUMNS = ["reference", "full_name", "pin", "birth_date", "home_address", "home_territory", "election"]
 
 
-def voter_list_precincts(session: Session, user: StaffUser) -> list[dict[str, str]]:
+def voter_list_precincts(session: Session, user: StaffUser, lang: str = DEFAULT_LANG) -> list[dict[str, str]]:
     """The remote precincts whose list this user may open (a precinct commission: its own)."""
     require(user, "voter_list.view")
-    return [{"id": str(p.id), "label": f"{p.number} — {p.place_ru}, {p.city_ru}"}
+    return [{"id": str(p.id), "label": f"{localized(p, 'number', lang)} — {localized(p, 'place', lang)}, "
+                                       f"{localized(p, 'city', lang)}"}
             for p in session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id))
             if user.role != "precinct_member" or p.id == user.precinct_id]
 
@@ -160,7 +162,7 @@ def voter_list_download(session: Session, user: StaffUser, precinct_id: int | No
 
 
 def voter_list(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
-               now: dt.datetime | None = None) -> dict:
+               now: dt.datetime | None = None, lang: str = DEFAULT_LANG) -> dict:
     """The voters who chose a remote precinct; 'preliminary' while applications are still open."""
     require(user, "voter_list.view")
     if user.role == "precinct_member":
@@ -182,7 +184,7 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
         listed |= {e.id: e for e in session.exec(select(Election).where(Election.election_day == election_day))}
     open_any = any(elections.is_open(e, now or now_utc()) for e in listed.values())
     return {
-        "precinct": f"{precinct.number} — {precinct.place_ru}",
+        "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
         "precinct_number": precinct.number,
         "preliminary": open_any,
         "rows": [
@@ -192,8 +194,8 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
                 "pin": v.pin,
                 "birth_date": v.birth_date.strftime("%d.%m.%Y"),
                 "home_address": v.address,
-                "home_territory": t.name_ru,
-                "election": elections.title(e.kind, t.name_ru, e.is_demo, "ru"),
+                "home_territory": localized(t, "name", lang),
+                "election": elections.title(e.kind, localized(t, "name", lang), e.is_demo, lang),
             }
             for a, v, e, t in rows
         ],

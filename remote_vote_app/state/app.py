@@ -29,6 +29,31 @@ def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
     return {exc.field or "form": {"key": exc.code, **{k: str(v) for k, v in exc.params.items()}}}
 
 
+# The tab title of each page (a message key; the title is "<page> · <service>" in the page's language).
+# The 404 page sets its own (AppState.page_not_found); a route missing here gets the service's name.
+PAGE_TITLES = {
+    "/": "",
+    "/login": "login.title",
+    "/login/eid": "login.eid",
+    "/login/face": "face.title",
+    "/apply": "apply.title",
+    "/apply/check": "check.title",
+    "/confirmation": "confirm.title",
+    "/cabinet": "cabinet.title",
+    "/precincts": "map.title",
+    "/qr": "qr.confirm_title",
+    "/dev/outbox": "outbox.title",
+    "/staff/login": "staff.login_title",
+    "/staff": "stats.title",
+    "/staff/applications": "search.title",
+    "/staff/applications/new": "inperson.title",
+    "/staff/lists": "list.title",
+    "/staff/exclusions": "exclusions.title",
+    "/staff/precincts": "admin.precincts_title",
+    "/staff/elections": "admin.elections_title",
+    "/staff/audit": "audit.title",
+}
+
 NEXT_MAX_AGE_SECONDS = 600
 FAILED = object()  # what AppState._run returns after showing a service error
 
@@ -58,6 +83,7 @@ class AppState(rx.State):
     _next_at: float = 0.0  # a 'go on to' older than a few minutes is not followed (shared devices)
     _qr_pending: str = ""  # a QR login link opened on this phone, kept across the login here
     _eid_pending: Any = None  # eid.Pending between the redirect to the eID provider and its callback
+    _title_key: str = ""  # a page title not given by the route (the 404 page)
 
     @rx.var
     def tr(self) -> dict[str, str]:
@@ -174,16 +200,28 @@ class AppState(rx.State):
             self.lang = lang
         return self._html_lang_script()
 
+    def _title(self) -> str:
+        """The tab title in the page's language: the page's own name, then the service's."""
+        lang = self._lang()
+        path = (self.router.route_id or "/").split("?")[0].rstrip("/") or "/"
+        key = self._title_key or PAGE_TITLES.get(path, "")
+        site = t(lang, "site.title")
+        return f"{t(lang, key)} · {site}" if key else site
+
+    def _lang_and_title_js(self) -> str:
+        return (f"document.documentElement.lang = {json.dumps(HTML_LANG[self._lang()])};"
+                f"document.title = {json.dumps(self._title())};")
+
     def _html_lang_script(self):
-        """Keeps <html lang> in step with the chosen language (screen readers use it)."""
-        return rx.call_script(f"document.documentElement.lang = '{HTML_LANG[self._lang()]}'")
+        """Keeps <html lang> and the tab title in step with the chosen language (screen readers use both)."""
+        return rx.call_script(self._lang_and_title_js())
 
     def _page_script(self):
-        """<html lang>, plus an idle timer: after the idle limit without input the page reloads, so the
-        server ends the session and the previous voter's data leaves the screen of a shared device."""
+        """<html lang> and the title, plus an idle timer: after the idle limit without input the page reloads,
+        so the server ends the session and the previous voter's data leaves the screen of a shared device."""
         idle_ms = (settings.session_idle_minutes * 60 + 5) * 1000
         return rx.call_script(
-            f"document.documentElement.lang = '{HTML_LANG[self._lang()]}';"
+            self._lang_and_title_js() +
             "if (!window.__rvIdle) { window.__rvIdle = true; let timer;"
             f" const arm = () => {{ clearTimeout(timer); timer = setTimeout(() => window.location.reload(), {idle_ms}); }};"
             " ['keydown', 'pointerdown', 'scroll'].forEach((e) => window.addEventListener(e, arm, {passive: true})); arm(); }"
@@ -191,6 +229,13 @@ class AppState(rx.State):
 
     @rx.event
     def page_ready(self):
+        self._title_key = ""
+        return self._page_script()
+
+    @rx.event
+    def page_not_found(self):
+        """The 404 page's on_load: its title, whatever address was asked for."""
+        self._title_key = "notfound.title"
         return self._page_script()
 
     def _go_on_to(self, path: str) -> None:

@@ -38,7 +38,7 @@ class PrecinctsState(AppState):
     @rx.var
     def visible(self) -> list[dict[str, str]]:
         items = [i for i in self._items.get(self._lang(), []) if not self.region or i["city"] == self.region]
-        return precincts.by_distance(items, self.origin_lat, self.origin_lon) if self.origin else items
+        return precincts.by_distance(items, self.origin_lat, self.origin_lon, self._lang()) if self.origin else items
 
     @rx.var
     def count_text(self) -> str:

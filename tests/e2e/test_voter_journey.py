@@ -112,7 +112,7 @@ def test_wrong_code_and_wrong_details(page: Page, base_url: str, viewport):
     wrong = "000000" if code != "000000" else "111111"
     page.get_by_label("Код из 6 цифр").fill(wrong)
     page.get_by_role("button", name="Войти").click()
-    expect(page.get_by_role("alert")).to_contain_text("Неверный код. Осталось попыток: 4.")
+    expect(page.get_by_role("alert")).to_contain_text("Неверный код. Осталось 4 попытки.")
     expect(page).to_have_url(re.compile(r"/login/?$"))
     check_a11y(page)
     page.get_by_label("Код из 6 цифр").fill(code)
@@ -171,6 +171,7 @@ def test_language_switch_is_remembered(page: Page, base_url: str, viewport):
     page.get_by_role("button", name="Кыргызча").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Өзүңүзгө ыңгайлуу жерде добуш бериңиз")
     expect(page.locator("html")).to_have_attribute("lang", "ky")
+    expect(page).to_have_title("Алыстан добуш берүү")
     expect(page.get_by_text("Масалиев көч., 37")).to_be_visible()
     check_a11y(page)
     page.reload()
@@ -178,8 +179,10 @@ def test_language_switch_is_remembered(page: Page, base_url: str, viewport):
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Vote where it suits you")
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
-    page.get_by_role("link", name="Voter's cabinet").first.click()
+    expect(page).to_have_title("Remote voting")
+    page.get_by_role("link", name="Your voter account").first.click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
+    expect(page).to_have_title("Log in to your voter account · Remote voting")
     expect(page.get_by_label("PIN (personal identification number)")).to_be_visible()
     page.get_by_role("button", name="Get a code").click()
     expect(page.get_by_role("alert")).to_contain_text("Enter your PIN.")
@@ -208,3 +211,20 @@ def test_outbox_page_is_accessible(page: Page, base_url: str, viewport):
     page.goto(f"{base_url}/dev/outbox")
     expect(page.get_by_role("heading", name="Отправленные сообщения (демо)", level=1)).to_be_visible()
     check_a11y(page)
+
+
+def test_unknown_page_is_a_404_in_the_site_layout_and_language(page: Page, base_url: str, viewport, console):
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(f"{base_url}/no-such-page")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Страница не найдена")
+    expect(page).to_have_title("Страница не найдена · Дистанционное голосование")
+    expect(page.get_by_role("navigation", name="Основное меню")).to_be_visible()
+    page.get_by_role("button", name="Кыргызча").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Барак табылган жок")
+    expect(page).to_have_title("Барак табылган жок · Алыстан добуш берүү")
+    page.get_by_role("link", name="Башкы бетке өтүү").click()
+    expect(page).to_have_title("Алыстан добуш берүү")
+    # The server answers the unknown address with a real 404 status, which the browser logs as an error.
+    assert missing and all(url.split("?")[0].rstrip("/").endswith("/no-such-page") for url in missing), missing
+    console.errors[:] = [e for e in console.errors if "status of 404" not in e]

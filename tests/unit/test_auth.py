@@ -70,7 +70,7 @@ def test_five_wrong_tries_burn_the_code(session, sender):
     lefts = []
     for _ in range(4):
         err = _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW)
-        lefts.append(err.params["left"])
+        lefts.append(err.params["count"])
     assert lefts == [4, 3, 2, 1]
     assert _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW).code == "error.code_attempts"
     # Even the right code no longer works: the failures were saved although each call raised.
@@ -145,7 +145,7 @@ def test_resend_does_not_reset_wrong_tries(session, sender):
     auth.resend_code(session, challenge.token, sender, "ru", now=NOW + dt.timedelta(seconds=61))
     session.commit()
     wrong = "999999" if _last_code(session) != "999999" else "888888"
-    assert _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW + dt.timedelta(seconds=62)).params["left"] == 1
+    assert _error(auth.verify_code, session, challenge.token, wrong, "c", now=NOW + dt.timedelta(seconds=62)).params["count"] == 1
 
 
 def test_unknown_pins_count_against_the_client(session, sender):

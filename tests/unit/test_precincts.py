@@ -18,10 +18,24 @@ def test_distance_bishkek_osh_is_about_300_km():
 
 def test_nearest_from_osh_is_the_osh_precinct(session):
     items = precincts.public_list(session)["ru"]
-    ranked = precincts.by_distance(items, *precincts.town("osh"))
+    ranked = precincts.by_distance(items, *precincts.town("osh"), "en")
     assert ranked[0]["number"] == "ДГ-05" and float(ranked[0]["distance_km"]) < 1
     assert [float(i["distance_km"]) for i in ranked] == sorted(float(i["distance_km"]) for i in ranked)
     assert precincts.by_distance(items, *precincts.town("karakol"))[0]["number"] == "ДГ-08"
+
+
+def test_distances_use_the_language_decimal_separator(session):
+    items = precincts.public_list(session)["ru"]
+    near = precincts.by_distance(items, 40.53, 72.80, "ru")[0]["distance_km"]
+    assert "," in near and "." not in near
+    assert "." in precincts.by_distance(items, 40.53, 72.80, "en")[0]["distance_km"]
+
+
+def test_town_picker_speaks_the_page_language():
+    names = {lang: {o["code"]: o["name"] for o in precincts.town_options(lang)} for lang in ("ky", "ru", "en")}
+    assert (names["ky"]["uzgen"], names["ru"]["uzgen"], names["en"]["uzgen"]) == ("Өзгөн", "Узген", "Uzgen")
+    assert (names["ky"]["jalalabad"], names["ru"]["jalalabad"]) == ("Жалал-Абад", "Джалал-Абад")
+    assert names["ru"]["tashkomur"] == "Таш-Кумыр" and names["ky"]["tashkomur"] == "Таш-Көмүр"
 
 
 @pytest.mark.parametrize("lat, lon", [("x", 1), (None, None), (91, 0), (0, 181), (float("nan"), 0)])

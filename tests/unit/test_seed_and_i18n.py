@@ -1,13 +1,9 @@
 import datetime as dt
-import re
-import string
 
 import phonenumbers
 import pytest
 from sqlmodel import Session, SQLModel, create_engine, func, select
 
-from remote_vote_app.i18n import LANGS, catalog, duration, t
-from remote_vote_app.i18n.messages import MESSAGES
 from remote_vote_app.models import Election, Precinct, Territory, Voter
 from remote_vote_app.services import elections
 from remote_vote_app.services.seed import DEMO_VOTERS, seed
@@ -61,22 +57,3 @@ def test_2024_elections_closed_and_demo_open(full_seed):
     assert full_seed.exec(select(func.count()).select_from(Election).where(Election.kind == "aiyl_kenesh")).one() > 0
 
 
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
-@pytest.mark.parametrize("key", sorted(MESSAGES))
-def test_every_message_in_three_languages_with_the_same_placeholders(key):
-    texts = MESSAGES[key]
-    assert len(texts) == 3 and all(text.strip() for text in texts)
-    assert _fields(texts[0]) == _fields(texts[1]) == _fields(texts[2])
-
-
-def test_translation_helpers():
-    assert t("xx", "nav.home") == "Главная"  # unknown language falls back to Russian
-    assert catalog("ky")["nav.home"] == "Башкы бет"
-    assert duration("ru", 2 * 86400 + 5 * 3600) == "2 дня 5 часов"
-    assert duration("ru", 21 * 86400) == "21 день"
-    assert duration("en", 3600 + 60) == "1 hour 1 minute"
-    assert re.match(r"^\d+ күн", duration("ky", 5 * 86400))
-    assert set(LANGS) == {"ky", "ru", "en"}

@@ -63,8 +63,8 @@ def precinct_admin() -> rx.Component:
         rx.el.button(tr["admin.new_precinct"], type="button", on_click=PrecinctAdminState.new, class_name="button"),
         table(tr["admin.precincts_title"],
                [tr["admin.number"], tr["admin.place"], tr["admin.address"], tr["map.precision.exact"], tr["admin.active"], ""],
-               PrecinctAdminState.items,
-               lambda p: [rx.el.td(p["number"]), rx.el.td(p["place_ru"], ", ", p["city_ru"]), rx.el.td(p["address_ru"]),
+               PrecinctAdminState.rows,
+               lambda p: [rx.el.td(p["number"]), rx.el.td(p["place"], ", ", p["city"]), rx.el.td(p["address"]),
                           rx.el.td(p["precision"]),
                           rx.el.td(rx.cond(p["active"] != "", tr["admin.active"], tr["admin.inactive"])),
                           rx.el.td(rx.el.div(

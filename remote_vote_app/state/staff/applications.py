@@ -6,7 +6,7 @@ import math
 
 import reflex as rx
 
-from remote_vote_app.i18n import t
+from remote_vote_app.i18n import localized, t
 from remote_vote_app.services import dashboard, precincts, staff_records
 from remote_vote_app.services.validation import parse_date, parse_id
 from remote_vote_app.state.app import FAILED, AppState, as_strings
@@ -52,7 +52,9 @@ class SearchState(StaffState):
     @staff_required("applications.view")
     async def load(self):
         self.error_entries = {}
-        options = await self._run(lambda s: ([{"id": str(p.id), "label": f"{p.number} — {p.city_ru}"}
+        lang = self._lang()
+        options = await self._run(lambda s: ([{"id": str(p.id), "label": f"{localized(p, 'number', lang)} — "
+                                                                          f"{localized(p, 'city', lang)}"}
                                                for p in precincts.all_remote(s)],
                                               [d.isoformat() for d in dashboard.election_days(s)]))
         if options is not FAILED:
@@ -81,8 +83,8 @@ class SearchState(StaffState):
     @staff_required("applications.view")
     async def open_detail(self, reference: str):
         self.error_entries = {}
-        user, reference = self._user(), str(reference)
-        info = await self._run(lambda s: staff_records.detail(s, user, reference))
+        user, reference, lang = self._user(), str(reference), self._lang()
+        info = await self._run(lambda s: staff_records.detail(s, user, reference, lang))
         if info is FAILED:
             return
         self.history = info.pop("history")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.i18n import t
-from remote_vote_app.i18n.messages import MESSAGES
+from remote_vote_app.i18n import has, t
 from remote_vote_app.services import staff_records
 from remote_vote_app.state.app import FAILED, AppState
 from remote_vote_app.state.staff.session import StaffState, staff_required
@@ -14,7 +13,7 @@ from remote_vote_app.state.staff.session import StaffState, staff_required
 def _action_text(lang: str, action: str) -> str:
     """A readable name for an audited action (or an authentication filter), else the action itself."""
     key = {"auth.": "audit.auth.all", "auth.staff.": "audit.auth.staff"}.get(action, f"audit.action.{action}")
-    return t(lang, key) if key in MESSAGES else action
+    return t(lang, key) if has(key) else action
 
 
 class AuditState(StaffState):

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.i18n import duration, t
+from remote_vote_app.i18n import t, time_left
 from remote_vote_app.services import dashboard
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
@@ -34,8 +34,8 @@ class DashboardState(StaffState):
     _live_until: float = 0.0
 
     async def _refresh(self, user: StaffUser) -> None:
-        chosen, with_anomalies = parse_date(self.selected_day), user.can("anomalies.view")
-        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies))
+        chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
+        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies, lang=lang))
         if view is FAILED:
             return
         self.election_days = [d.isoformat() for d in view["days"]]
@@ -47,7 +47,7 @@ class DashboardState(StaffState):
         self.stats = {
             "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
             "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
-            "left": duration(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
+            "left": time_left(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
             "deadline": data["deadline"].strftime("%d.%m.%Y") if data["deadline"] else "",
         }
         self.per_precinct = [as_strings(r) for r in data["per_precinct"]]

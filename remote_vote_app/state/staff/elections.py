@@ -14,7 +14,8 @@ class ElectionAdminState(StaffState):
     items: list[dict[str, str]] = []
 
     async def _reload(self) -> None:
-        items = await self._run(elections.admin_list)
+        lang = self._lang()
+        items = await self._run(lambda s: elections.admin_list(s, lang))
         if items is not FAILED:
             self.items = items
 

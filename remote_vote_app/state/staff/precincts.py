@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.i18n import t
+from remote_vote_app.i18n import localized, t
 from remote_vote_app.services import precincts
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, AppState, as_strings
@@ -30,10 +30,17 @@ class PrecinctAdminState(StaffState):
             self.items = items
 
     @rx.var
+    def rows(self) -> list[dict[str, str]]:
+        """Every remote precinct in the page's language (the form edits all three languages)."""
+        lang = self._lang()
+        return [{**i, "place": localized(i, "place", lang), "city": localized(i, "city", lang),
+                 "district": localized(i, "district", lang), "address": localized(i, "address", lang),
+                 "precision_text": t(lang, f"map.precision.{i['precision']}")}
+                for i in self.items]
+
+    @rx.var
     def map_items(self) -> list[dict[str, str]]:
-        return [{**i, "place": i["place_ru"], "city": i["city_ru"], "district": i["district_ru"],
-                 "address": i["address_ru"], "precision_text": t(self._lang(), f"map.precision.{i['precision']}")}
-                for i in self.items if i["active"]]
+        return [i for i in self.rows if i["active"]]
 
     @rx.event
     @staff_required("precincts.manage")

@@ -21,7 +21,8 @@ class VoterListState(StaffState):
 
     async def _show_list(self) -> None:
         user, precinct_id, day = self._user(), parse_id(self.selected_precinct), parse_date(self.selected_day)
-        data = await self._run(lambda s: staff_records.voter_list(s, user, precinct_id, day))
+        lang = self._lang()
+        data = await self._run(lambda s: staff_records.voter_list(s, user, precinct_id, day, lang=lang))
         if data is not FAILED:
             self.title, self.preliminary, self.rows = data["precinct"], data["preliminary"], data["rows"]
 
@@ -29,8 +30,8 @@ class VoterListState(StaffState):
     @staff_required("voter_list.view")
     async def load(self):
         self.error_entries = {}
-        user = self._user()
-        options = await self._run(lambda s: (staff_records.voter_list_precincts(s, user),
+        user, lang = self._user(), self._lang()
+        options = await self._run(lambda s: (staff_records.voter_list_precincts(s, user, lang),
                                              [d.isoformat() for d in dashboard.election_days(s)],
                                              dashboard.default_day(s)))
         if options is FAILED:

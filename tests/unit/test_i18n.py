@@ -1,0 +1,183 @@
+"""The gettext catalogues: complete in every language, nothing missing, nothing unused, Babel formats."""
+
+import ast
+import datetime as dt
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
+                                  messages, number, t, time_left)
+from remote_vote_app.components import checkin_desk
+from remote_vote_app.services import checkin, exclusions, faceid, staff
+from remote_vote_app.services.precincts import TEXT_FIELDS
+from remote_vote_app.state.staff.session import STAFF_PAGES
+
+SOURCES = Path(__file__).resolve().parents[2] / "remote_vote_app"
+ALL = set(messages(DEFAULT_LANG))
+
+# Message keys the code builds at run time (f-strings), each family with every value it can take.
+# A new status, channel, role ... needs its entry here and its messages in every catalogue.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "status.": ("submitted", "withdrawn"),
+    "channel.": ("online", "in_person"),
+    "map.precision.": ("exact", "approximate"),
+    "election.name.": ("city_kenesh", "aiyl_kenesh"),
+    "sms.application_": ("submitted", "changed", "withdrawn"),
+    "email.application_": tuple(f"{event}.{part}" for event in ("submitted", "changed", "withdrawn")
+                                for part in ("subject", "body")),
+    "exclusions.col.": exclusions.COLUMNS,
+    "face.": ("start", "preview", "no_camera", "checking"),
+    "face.move_": faceid.MOVES,
+    "face.challenge_": tuple("_".join(moves) for moves in faceid.CHALLENGES),
+    "staff.nav.": tuple(STAFF_PAGES),
+    "staff.role.": staff.ROLES,
+    "admin.": tuple(sorted({name.rsplit("_", 1)[0] for name in TEXT_FIELDS})),
+    "search.sort.": ("created_desc", "created_asc", "reference", "precinct", "status"),
+    "checkin.": checkin_desk.LABELS,  # the desk's texts, handed to the browser component as props
+    "stats.flag.": checkin.FLAG_KINDS,
+
+}
+# audit.action.<action>: the action is a string constant somewhere in the code (audit.record's argument).
+AUDIT_PREFIX = "audit.action."
+# Keys read from the catalogue by code outside Python string literals (none today).
+EXTRA_USED: set[str] = set()
+
+
+def _code_strings() -> tuple[set[str], set[str]]:
+    """Every string constant in the app's Python code, and those in positions that must be message keys:
+    tr["…"], t(lang, "…"), has("…"), ServiceError("…") / FieldError("…"), *_key = "…", {"key": "…"}."""
+    constants, keys = set(), set()
+    for path in SOURCES.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                constants.add(node.value)
+                if re.fullmatch(r"error\.[a-z0-9_.]*[a-z0-9_]", node.value):
+                    keys.add(node.value)
+            if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                base = node.value
+                if (isinstance(base, ast.Attribute) and base.attr == "tr") or (isinstance(base, ast.Name) and base.id == "tr"):
+                    keys.add(node.slice.value)
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+                args = node.args[1:2] if name == "t" else node.args[:1] if name in {"has", "ServiceError", "FieldError"} else []
+                keys.update(a.value for a in args if isinstance(a, ast.Constant) and isinstance(a.value, str))
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+                for target in node.targets:
+                    name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+                    if name.endswith("_key") and node.value.value:
+                        keys.add(node.value.value)
+            if isinstance(node, ast.Dict):
+                for k, v in zip(node.keys, node.values):
+                    if isinstance(k, ast.Constant) and k.value == "key" and isinstance(v, ast.Constant) and isinstance(v.value, str):
+                        keys.add(v.value)
+    return constants, keys
+
+
+CONSTANTS, KEYS_IN_CODE = _code_strings()
+FAMILY_KEYS = {prefix + value for prefix, values in FAMILIES.items() for value in values}
+
+
+def test_the_languages_are_the_catalogues_present_ky_ru_en_first():
+    assert LANGS[:3] == ("ky", "ru", "en")
+    assert set(LANGS) == {p.name for p in LOCALE_DIR.iterdir() if (p / "LC_MESSAGES" / "messages.po").exists()}
+    assert LANG_NAMES == {"ky": "Кыргызча", "ru": "Русский", "en": "English", **{k: v for k, v in LANG_NAMES.items() if k not in ("ky", "ru", "en")}}
+
+
+
+
+def test_every_key_the_code_uses_is_in_every_catalogue():
+    used = KEYS_IN_CODE | FAMILY_KEYS | EXTRA_USED
+    for lang in LANGS:
+        missing = sorted(used - set(messages(lang)))
+        assert not missing, f"{lang}: missing messages {missing} (add them to locale/{lang}/LC_MESSAGES/messages.po)"
+
+
+def test_every_catalogue_message_is_used():
+    def used(key: str) -> bool:
+        if key in CONSTANTS or key in FAMILY_KEYS or key in EXTRA_USED:
+            return True
+        return key.startswith(AUDIT_PREFIX) and key[len(AUDIT_PREFIX):] in CONSTANTS
+
+    for lang in LANGS:
+        unused = sorted(key for key in messages(lang) if not used(key))
+        assert not unused, f"{lang}: messages nothing uses {unused} (delete them, or list their family in FAMILIES)"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_catalogue_parses_and_matches_russian_placeholders(lang):
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        po = read_po(handle, locale=lang, abort_invalid=True)
+    assert po.locale_identifier == lang
+
+    def fields(text: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+    reference = messages(DEFAULT_LANG)
+    for key, text in messages(lang).items():
+        forms = text if isinstance(text, tuple) else (text,)
+        ref = reference[key] if isinstance(reference[key], tuple) else (reference[key],)
+        assert all(form.strip() for form in forms), f"{lang} {key}: empty"
+        assert all(fields(form) == fields(ref[-1]) for form in forms), f"{lang} {key}: placeholders differ from ru"
+    assert set(messages(lang)) == ALL, f"{lang}: keys differ from ru: {sorted(set(messages(lang)) ^ ALL)}"
+
+
+def test_translation_helpers():
+    assert t("xx", "nav.home") == "Главная"  # unknown language falls back to Russian
+    assert catalog("ky")["nav.home"] == "Башкы бет"
+    assert t("ru", "no.such.key") == "no.such.key"
+
+
+def test_plurals_follow_cldr_rules():
+    assert [t("ru", "error.code_wrong", count=n) for n in (1, 3, 5, 21)] == [
+        "Неверный код. Осталась 1 попытка.", "Неверный код. Осталось 3 попытки.",
+        "Неверный код. Осталось 5 попыток.", "Неверный код. Осталась 21 попытка."]
+    assert t("en", "error.code_wrong", count=1) == "Wrong code. 1 attempt left."
+    assert t("en", "error.code_wrong", count=2) == "Wrong code. 2 attempts left."
+    assert t("ky", "error.code_wrong", count=2) == "Код туура эмес. Дагы 2 аракет калды."
+
+
+def test_durations_dates_and_numbers_come_from_babel():
+    assert time_left("ru", 2 * 86400 + 5 * 3600) == "2 дня 5 часов"
+    assert time_left("ru", 21 * 86400) == "21 день"
+    assert time_left("en", 3600 + 60) == "1 hour 1 minute"
+    assert time_left("ky", 5 * 86400) == "5 күн"
+    assert time_left("ru", 30) == "меньше минуты"
+    assert duration("ru", 300) == "5 минут" and duration("ky", 120) == "2 мүнөт" and duration("en", 60) == "1 minute"
+    assert date_text("ru", dt.date(2026, 12, 9)) == "09.12.2026" == date_text("ky", dt.date(2026, 12, 9))
+    assert date_text("en", dt.date(2026, 12, 9)) == "9 December 2026"
+    assert number("ru", 3.46) == "3,5" and number("ky", 3.46) == "3,5" and number("en", 3.46) == "3.5"
+    assert number("ru", 1234.0, 0) == "1\xa0234"
+
+
+class _Row:
+    name_ru, name_ky, name_en = "Ош", "Ош ш.", ""
+    number = "ДГ-05"
+
+
+def test_localized_is_the_one_reader_of_per_language_columns():
+    assert localized(_Row, "name", "ky") == "Ош ш."
+    assert localized(_Row, "name", "en") == "Ош"  # no English yet: Russian, never empty
+    assert localized(_Row, "name", "xx") == "Ош"
+    assert localized(_Row, "number", "ru") == "ДГ-05" == localized(_Row, "number", "ky")
+    assert localized(_Row, "number", "en") == "DG-05"
+
+
+def test_no_per_language_column_is_read_outside_the_helper():
+    # An instance's column (lower-case name before the dot: `territory.name_ru`), a dict key ("place_ru"] or
+    # getattr(x, f"name_{lang}"); SQL column expressions (`Territory.name_ru`) are not reads.
+    pattern = re.compile(r"""getattr\([^)]*f["']\{?\w*\}?_\{lang\}|\b[a-z_][a-z0-9_]*\.(name|city|district|place|address)_(ru|ky|en)\b"""
+                         r"""|\[["'](name|city|district|place|address)_(ru|ky|en)["']\]""")
+    allowed = {"models.py", "reference.py", "seed.py"}  # where the columns are defined and written
+    offenders = []
+    for path in SOURCES.rglob("*.py"):
+        if path.name in allowed or path.parent.name == "i18n":
+            continue
+        for number_, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line):
+                offenders.append(f"{path.relative_to(SOURCES)}:{number_}: {line.strip()}")
+    assert not offenders, "read per-language columns with i18n.localized:\n" + "\n".join(offenders)
