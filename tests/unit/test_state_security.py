@@ -308,3 +308,23 @@ def test_phished_qr_confirmation_with_a_wrong_number_stays_refused(session, two_
     assert phone.error_entries["number"]["key"] == "error.qr_number_required" and phone.outcome == ""
     alice.call(QrPhoneState, "confirm", {"number": str(other.number)})
     assert phone.outcome == "confirmed"
+
+
+def test_two_tabs_changing_one_application_the_second_is_told_it_changed_elsewhere(session):
+    """Both tabs open the change form at the same version; the first save wins, the second is
+    refused with "changed elsewhere" instead of silently overwriting it (before: last write won)."""
+    first, second = Browser(), Browser()
+    login(session, first, 0)
+    reference = apply(session, first)
+    second.cookies = dict(first.cookies)  # the same browser, another tab
+    precincts = {p.number: str(p.id) for p in session.exec(select(Precinct).where(Precinct.kind == "remote"))}
+    for tab, number in ((first, "ДГ-01"), (second, "ДГ-02")):
+        assert _redirect_target(tab.call(ApplyState, "start_change", reference)) == "/apply"
+    for tab, number in ((first, "ДГ-01"), (second, "ДГ-02")):
+        state = tab.state(ApplyState)
+        tab.call(ApplyState, "review_answers", {"election": state.election_id, "precinct": precincts[number],
+                                                "email": "a@example.kg", "phone": "0700123456", "consent": "on"})
+    assert _redirect_target(first.call(ApplyState, "confirm")) == "/confirmation"
+    second.call(ApplyState, "confirm")
+    assert second.state(ApplyState).error_entries["form"]["key"] == "error.application_conflict"
+    assert _status(session, reference).remote_precinct_id == int(precincts["ДГ-01"])
