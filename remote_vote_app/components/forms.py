@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app.components.catalog import tr
 from remote_vote_app.state.app import AppState
 
-tr = AppState.tr
 
 
 def _described_by(name: str, hint_key: str | None) -> rx.Var:

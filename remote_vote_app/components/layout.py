@@ -6,9 +6,9 @@ import reflex as rx
 
 from remote_vote_app.i18n import LANG_NAMES, LANGS
 from remote_vote_app.settings import settings
+from remote_vote_app.components.catalog import tr
 from remote_vote_app.state.app import AppState
 
-tr = AppState.tr
 
 
 def language_switch() -> rx.Component:

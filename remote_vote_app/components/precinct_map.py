@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app.components.catalog import tr
+
 from remote_vote_app.settings import settings
-from remote_vote_app.state.app import AppState
 
 
 class PrecinctMap(rx.NoSSRComponent):
@@ -32,7 +33,7 @@ def precinct_map(precincts, labels, selected="", on_choose=None, height="420px",
         precincts=precincts,
         selected=selected,
         tile_url=settings.map_tile_url,
-        tile_attribution=settings.map_tile_attribution or AppState.tr["map.attribution"],
+        tile_attribution=settings.map_tile_attribution or tr["map.attribution"],
         outline_url="/kyrgyzstan.geojson",
         labels=labels,
         height=height,

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 import reflex as rx
 
-from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, catalog, normalize_lang, t
+from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, normalize_lang, t
 from sqlmodel import Session
 
 from remote_vote_app.db import run_in_transaction
@@ -84,10 +84,6 @@ class AppState(rx.State):
     _qr_pending: str = ""  # a QR login link opened on this phone, kept across the login here
     _eid_pending: Any = None  # eid.Pending between the redirect to the eID provider and its callback
     _title_key: str = ""  # a page title not given by the route (the 404 page)
-
-    @rx.var
-    def tr(self) -> dict[str, str]:
-        return catalog(normalize_lang(self.lang))
 
     @rx.var
     def errors(self) -> dict[str, str]:
