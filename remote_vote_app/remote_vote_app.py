@@ -18,6 +18,7 @@ from remote_vote_app.pages.landing import landing
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
 from remote_vote_app.pages.precincts import precincts_page
+from remote_vote_app.pages.statistics import statistics_page
 from remote_vote_app.pages.eid import eid_callback
 from remote_vote_app.pages.face import face_login
 from remote_vote_app.pages.qr import phone_page as qr_phone_page
@@ -29,11 +30,13 @@ from remote_vote_app.pages.staff.exclusions import exclusions_page
 from remote_vote_app.pages.staff.in_person import in_person
 from remote_vote_app.pages.staff.login import staff_login
 from remote_vote_app.pages.staff.precincts import precinct_admin
+from remote_vote_app.pages.staff.reminders import reminders_page
 from remote_vote_app.pages.staff.voter_lists import voter_lists
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.precincts import PrecinctsState
+from remote_vote_app.state.statistics import StatisticsState
 from remote_vote_app.state.face import FaceLoginState
 from remote_vote_app.state.qr import QrPhoneState
 from remote_vote_app.settings import settings
@@ -46,6 +49,7 @@ from remote_vote_app.state.staff.exclusions import ExclusionState
 from remote_vote_app.state.staff.in_person import InPersonState
 from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.precincts import PrecinctAdminState
+from remote_vote_app.state.staff.reminders import RemindersState
 from remote_vote_app.state.staff.voter_lists import VoterListState
 
 TITLE = "Дистанционное голосование · Алыстан добуш берүү"
@@ -74,6 +78,7 @@ serving.keep_tabs_of_dead_workers()
 app.register_lifespan_task(serving.worker_heartbeat)
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
+app.register_lifespan_task(worker.send_reminders)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
 app.add_page(login, route="/login", title=f"Вход · {TITLE}", on_load=LoginState.on_load)
 app.add_page(apply_page, route="/apply", title=f"Заявление · {TITLE}", on_load=ApplyState.load)
@@ -84,6 +89,7 @@ app.add_page(face_login, route="/login/face", title=f"FaceID · {TITLE}", on_loa
 app.add_page(qr_phone_page, route="/qr", title=f"QR · {TITLE}", on_load=QrPhoneState.load)
 app.add_page(cabinet, route="/cabinet", title=f"Кабинет · {TITLE}", on_load=CabinetState.load)
 app.add_page(precincts_page, route="/precincts", title=f"Участки · {TITLE}", on_load=PrecinctsState.load)
+app.add_page(statistics_page, route="/statistics", title=f"Статистика · {TITLE}", on_load=StatisticsState.load)
 STAFF_TITLE = f"Комиссия · {TITLE}"
 for route, render, state in (
     ("/staff/login", staff_login, StaffLoginState.on_load),
@@ -95,6 +101,7 @@ for route, render, state in (
     ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),
+    ("/staff/reminders", reminders_page, RemindersState.load),
 ):
     app.add_page(render, route=route, title=STAFF_TITLE, on_load=state)
 

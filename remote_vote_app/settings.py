@@ -56,6 +56,7 @@ class Settings:
     cookie_secure: bool
     db_pool_size: int
     login_throttle_ceiling: str
+    public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
 
 
 def load() -> Settings:
@@ -103,6 +104,7 @@ def load() -> Settings:
         qr_ttl_seconds=_int("QR_TTL_SECONDS", 120),
         anomaly_change_limit=_int("ANOMALY_CHANGE_LIMIT", 3),
         map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+        public_url=os.environ.get("PUBLIC_URL", f"http://localhost:{os.environ.get('PORT', '3000')}").rstrip("/"),
         map_tile_attribution=os.environ.get(
             "MAP_TILE_ATTRIBUTION", '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
         ),
