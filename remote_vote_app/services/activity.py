@@ -101,7 +101,7 @@ def report(session: Session, voter_id: int, event_id: object, note: str = "") ->
     except IntegrityError:
         raise ServiceError("error.activity_reported") from None
     audit.record(session, f"voter:{voter_id}", "activity.reported", "activity_report", row.id, audit_event_id=event.id,
-                 action=event.action)
+                 event_action=event.action)
     return row
 
 
