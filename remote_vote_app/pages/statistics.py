@@ -88,7 +88,11 @@ def statistics_page() -> rx.Component:
         rx.el.section(
             rx.el.h2(tr["pubstats.rule_title"]),
             rx.el.p(tr["pubstats.rule"]),
-            rx.el.p(tr["pubstats.open_data"], ": ", rx.el.a("CSV", href=StatisticsState.csv_url, id="stats-csv"), " · ",
-                    rx.el.a("JSON", href=StatisticsState.json_url, id="stats-json"), " · ", tr["pubstats.format"]),
+            rx.el.h3(tr["pubstats.open_data"]),
+            rx.el.ul(
+                rx.el.li(rx.el.a("CSV (UTF-8)", href=StatisticsState.csv_url, id="stats-csv")),
+                rx.el.li(rx.el.a("JSON", href=StatisticsState.json_url, id="stats-json")),
+            ),
+            rx.el.p(tr["pubstats.format"], class_name="hint"),
         ),
     )

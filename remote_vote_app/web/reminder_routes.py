@@ -33,7 +33,7 @@ def _page(keys: list[str], token: str = "", status: int = 200) -> Response:
     title = " · ".join(escape(t(lang, "optout.title")) for lang in LANGS)
     html = (f'<!DOCTYPE html><html lang="ky"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{title}</title>'
-            f'<link rel="stylesheet" href="/styles.css"></head><body><main id="main" class="container main">'
+            f'<link rel="icon" href="/favicon.svg" type="image/svg+xml"></head><body><main id="main" class="container main">'
             f'<h1>{escape(t("ky", "site.title"))} · {escape(t("ru", "site.title"))} · {escape(t("en", "site.title"))}</h1>'
             f'{"".join(blocks)}{form}<p><a href="/">{" · ".join(escape(t(lang, "nav.home")) for lang in LANGS)}</a></p>'
             f'</main></body></html>')
@@ -43,7 +43,7 @@ def _page(keys: list[str], token: str = "", status: int = 200) -> Response:
 def opt_out_form(request: Request) -> Response:
     token = request.query_params.get("t", "")
     if reminders.voter_of_token(token) is None:
-        return _page(["optout.invalid"], status=400)
+        return _page(["optout.invalid"])  # a page for a person who followed a damaged link, not an API error
     return _page(["optout.ask"], token)
 
 
