@@ -21,12 +21,15 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import t
-from remote_vote_app.models import Application, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter
+from remote_vote_app.models import (
+    Application, AuditEvent, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter,
+)
 from remote_vote_app.services import audit, elections, precincts
 from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
 from remote_vote_app.services.notifications import Sender
@@ -123,6 +126,14 @@ def _done(session: Session, kind: str, election_id: int):
     return select(Reminder.voter_id).where(Reminder.kind == kind, Reminder.election_id == election_id)
 
 
+def _logged_in():
+    """The voter has logged in at some time: a session row (kept a day after it ends) or, for
+    good, the audited start of a session (`auth.voter.session_started`, subject voter:<id>)."""
+    audited = sa.exists().where(AuditEvent.entity == "auth", AuditEvent.action == "auth.voter.session_started",
+                                AuditEvent.entity_id == sa.literal("voter:") + sa.cast(Voter.id, sa.String))
+    return sa.or_(Voter.id.in_(select(UserSession.subject_id).where(UserSession.kind == "voter")), audited)
+
+
 def _eve_texts(session: Session, application: Application, election: Election) -> dict[str, str]:
     lang = application.lang
     place = precincts.localized(session.get(Precinct, application.remote_precinct_id), lang)
@@ -153,10 +164,9 @@ def _send_eve(session: Session, election: Election, sender: Sender, limit: int) 
 
 
 def _send_deadline(session: Session, election: Election, sender: Sender, limit: int) -> int:
-    logged_in = select(UserSession.subject_id).where(UserSession.kind == "voter")
     applied = select(Application.voter_id).where(Application.election_id == election.id)
     voters = session.exec(select(Voter).where(
-        Voter.territory_id == election.territory_id, Voter.id.in_(logged_in), Voter.id.not_in(applied),
+        Voter.territory_id == election.territory_id, _logged_in(), Voter.id.not_in(applied),
         Voter.id.not_in(_done(session, "deadline", election.id))).order_by(Voter.id).limit(limit)).all()
     deadline = election.application_deadline.strftime("%d.%m.%Y")
     for voter in voters:
@@ -235,7 +245,7 @@ def overview(session: Session, now: dt.datetime | None = None) -> list[dict]:
             else:
                 waiting = session.exec(select(func.count()).select_from(Voter).where(
                     Voter.territory_id == election.territory_id,
-                    Voter.id.in_(select(UserSession.subject_id).where(UserSession.kind == "voter")),
+                    _logged_in(),
                     Voter.id.not_in(select(Application.voter_id).where(Application.election_id == election.id)),
                     Voter.id.not_in(_done(session, "deadline", election.id)))).one()
             nxt = next_send(election, kind, now)

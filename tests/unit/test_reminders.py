@@ -6,7 +6,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from remote_vote_app.models import AuditEvent, OutboxMessage, Precinct, Reminder, ReminderOptOut, UserSession, Voter
-from remote_vote_app.services import applications, reminders
+from remote_vote_app.services import applications, audit, reminders
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.clock import now_utc
 from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, outbox
@@ -66,8 +66,11 @@ def test_deadline_reminder_to_voters_who_logged_in_but_did_not_apply(session, se
     applied, idle = demo_voters[0], next(v for v in session.exec(select(Voter).where(
         Voter.territory_id == demo_voters[0].territory_id, Voter.id != demo_voters[0].id)))
     election, _ = _apply(session, sender, applied)
-    for voter in (applied, idle):
-        session.add(UserSession(kind="voter", subject_id=voter.id, method="sms", expires_at=now_utc()))
+    # One logged in today (its session row still there); one long ago: only the audit remembers it.
+    session.add(UserSession(kind="voter", subject_id=applied.id, method="sms", expires_at=now_utc()))
+    audit.auth_event(session, "auth.voter.session_started", actor=f"voter:{idle.id}", subject=f"voter:{idle.id}")
+    never = session.exec(select(Voter).where(Voter.territory_id == applied.territory_id,
+                                             Voter.id.not_in([applied.id, idle.id]))).first()
     session.commit()
     day = DEMO_DEADLINE - dt.timedelta(days=3)
     assert reminders.run_due(session, sender, now=bishkek(7, 0, day=day)) == 0  # quiet hours
@@ -75,7 +78,7 @@ def test_deadline_reminder_to_voters_who_logged_in_but_did_not_apply(session, se
     reminders.run_due(session, sender, now=bishkek(8, 5, day=day))
     session.commit()
     sent = {r.voter_id for r in session.exec(select(Reminder).where(Reminder.kind == "deadline"))}
-    assert idle.id in sent and applied.id not in sent
+    assert idle.id in sent and applied.id not in sent and never.id not in sent
     sms = next(m for m in outbox(session) if m.recipient == idle.phone)
     assert DEMO_DEADLINE.strftime("%d.%m.%Y") in sms.body and " / " in sms.body  # Kyrgyz / Russian
 
