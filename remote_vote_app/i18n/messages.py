@@ -771,7 +771,7 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "capacity.election": ("Шайлоо", "Выборы", "Election"),
     "capacity.places": ("Орундар", "Мест", "Places"),
     "capacity.booked": ("Арыздар", "Заявлений", "Applications"),
-    "capacity.fill": ("Толушу", "Заполнено", "Filled"),
+    "capacity.fill": ("Толгону", "Заполнено", "Filled"),
     "capacity.save": ("Сыйымдуулукту сактоо", "Сохранить вместимость", "Save capacity"),
     "error.precinct_full": ("{precinct} участогунда орун калган жок. Бош орду бар жакын участоктор: {alternatives}.",
                             "На участке {precinct} мест больше нет. Ближайшие участки со свободными местами: {alternatives}.",

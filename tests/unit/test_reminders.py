@@ -124,3 +124,36 @@ def test_staff_overview_shows_scheduled_and_sent(session, sender, demo_voters):
     after = {(r["kind"], r["election_id"]): r for r in reminders.overview(session, now=bishkek(9, 1, day=eve))}
     assert after[("eve", election.id)]["sent"] >= 1 and after[("eve", election.id)]["waiting"] == 0
     assert reminders.recent(session)[0]["status"] == "sent"
+
+
+def test_the_worker_loop_runs_a_round_through_the_service(session, sender, demo_voters, monkeypatch):
+    """worker._remind: one transaction, the default outbox sender; the loop keeps going after a failure."""
+    import asyncio
+
+    from remote_vote_app import worker
+
+    election, _ = _apply(session, sender, demo_voters[0])
+    eve = election.election_day - dt.timedelta(days=1)
+    monkeypatch.setattr(reminders, "now_utc", lambda: bishkek(9, 0, day=eve))
+    assert worker._remind() >= 1
+    assert worker._remind() == 0  # sent once
+    calls = []
+
+    def failing():
+        calls.append(1)
+        raise RuntimeError("database restarting")
+
+    monkeypatch.setattr(worker, "_remind", failing)
+    sleeps = []
+
+    async def fake_sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) >= 2:
+            raise asyncio.CancelledError
+
+    monkeypatch.setattr(worker.asyncio, "sleep", fake_sleep)
+    try:
+        asyncio.run(worker.send_reminders())
+    except asyncio.CancelledError:
+        pass
+    assert len(calls) == 2 and sleeps == [worker.REMINDERS_EVERY_SECONDS] * 2
