@@ -10,8 +10,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import passes, precincts
-from remote_vote_app.web import checkin, session_routes, staff_exports
+from remote_vote_app.services import passes, precincts, statistics
+from remote_vote_app.web import checkin, reminder_routes, session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
 
 CACHE = {"Cache-Control": "public, max-age=300"}
@@ -40,18 +40,40 @@ def pass_key(_request: Request) -> Response:
                         headers=CACHE)
 
 
+def _statistics(request: Request) -> dict:
+    with session_scope() as session:
+        return statistics.cached(session, request.query_params.get("day"))["document"] or {}
+
+
+def statistics_json(request: Request) -> Response:
+    return JSONResponse(_statistics(request), headers={**CACHE, "X-Schema-Version": str(statistics.SCHEMA_VERSION)})
+
+
+def statistics_csv(request: Request) -> Response:
+    data = _statistics(request)
+    text = statistics.csv_text(data) if data else statistics.exports.csv_text([statistics.CSV_COLUMNS])
+    return Response(
+        text,  # open data: UTF-8 without a BOM, so the header is the first thing a parser reads
+        media_type="text/csv; charset=utf-8",
+        headers={**CACHE, "X-Schema-Version": str(statistics.SCHEMA_VERSION),
+                 "Content-Disposition": f'attachment; filename="remote-voting-statistics-{data.get("election_day", "none")}.csv"'},
+    )
+
+
 # Open data: any origin may read it, without credentials; nothing else gets CORS `*`.
 open_data = Starlette(
     routes=[
         Route("/precincts.geojson", precincts_geojson, methods=["GET"]),
         Route("/precincts.csv", precincts_csv, methods=["GET"]),
         Route("/pass-key", pass_key, methods=["GET"]),
+        Route("/statistics.json", statistics_json, methods=["GET"]),
+        Route("/statistics.csv", statistics_csv, methods=["GET"]),
     ],
     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
 
 api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes,
-                                *checkin.routes])
+                                *checkin.routes, *reminder_routes.routes])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders]

@@ -132,6 +132,8 @@ class Application(SQLModel, table=True):
     filed_by_staff_id: Optional[int] = Field(default=None, foreign_key="staffaccount.id")
     commission: str = Field(default="", sa_column_kwargs={"server_default": ""})
     status: str = Field(default="submitted", index=True)  # submitted | withdrawn
+    # The language the voter used when filing (reminders are written in it); ky | ru | en.
+    lang: str = Field(default="ru", max_length=2, sa_column_kwargs={"server_default": "ru"})
     change_count: int = 0
     # Bumped by every change or withdrawal; an update names the version it read (optimistic lock).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
@@ -278,3 +280,67 @@ class CheckinFlag(SQLModel, table=True):
     offline: bool = False
     marked_at: dt.datetime
     received_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class PrecinctCapacity(SQLModel, table=True):
+    """How many voters a remote precinct can take in one election (ballots, booths); no row: no limit.
+
+    Submits and changes lock this row before counting (SELECT ... FOR UPDATE on PostgreSQL, the
+    write lock on SQLite), so the last places cannot go twice."""
+
+    __table_args__ = (sa.UniqueConstraint("election_id", "precinct_id", name="uq_precinctcapacity_election_precinct"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="election.id", index=True)
+    precinct_id: int = Field(foreign_key="precinct.id", index=True)
+    capacity: int
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+    updated_by: str = ""
+
+
+class StatisticsSnapshot(SQLModel, table=True):
+    """The public statistics of an election day, fixed at the first request after its deadline."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_day: dt.date = Field(unique=True)
+    fixed_at: dt.datetime
+    payload: str  # the JSON document as published (no personal data)
+
+
+class Reminder(SQLModel, table=True):
+    """One reminder to one voter for one election: the unique key makes every reminder go out once."""
+
+    __table_args__ = (sa.UniqueConstraint("kind", "election_id", "voter_id", name="uq_reminder_kind_election_voter"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # eve (day before the election) | deadline (3 days before the deadline)
+    election_id: int = Field(foreign_key="election.id", index=True)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    status: str = Field(default="sent", max_length=16)  # sent | opted_out
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
+class ReminderOptOut(SQLModel, table=True):
+    """A voter who asked for no more reminders (through the signed link in a reminder)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voter_id: int = Field(foreign_key="voter.id", unique=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ActivityReport(SQLModel, table=True):
+    """"This wasn't me": a voter's report about one audit event on their own applications."""
+
+    __table_args__ = (sa.UniqueConstraint("voter_id", "audit_event_id", name="uq_activityreport_voter_event"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    # No foreign key: the append-only audit table stays free of references (TRUNCATE hits its trigger).
+    audit_event_id: int
+    territory_id: int = Field(foreign_key="territory.id", index=True)  # the voter's, for the TEC's scope
+    note: str = ""
+    status: str = Field(default="open", max_length=16, index=True)  # open | answered
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    answer: str = ""
+    answered_at: Optional[dt.datetime] = None
+    answered_by: Optional[int] = Field(default=None, foreign_key="staffaccount.id")

@@ -21,6 +21,7 @@ from remote_vote_app.pages.not_found import not_found
 from remote_vote_app.pages.login import login
 from remote_vote_app.pages.outbox import outbox
 from remote_vote_app.pages.precincts import precincts_page
+from remote_vote_app.pages.statistics import statistics_page
 from remote_vote_app.pages.eid import eid_callback
 from remote_vote_app.pages.face import face_login
 from remote_vote_app.pages.qr import phone_page as qr_phone_page
@@ -33,11 +34,13 @@ from remote_vote_app.pages.staff.exclusions import exclusions_page
 from remote_vote_app.pages.staff.in_person import in_person
 from remote_vote_app.pages.staff.login import staff_login
 from remote_vote_app.pages.staff.precincts import precinct_admin
+from remote_vote_app.pages.staff.reminders import reminders_page
 from remote_vote_app.pages.staff.voter_lists import voter_lists
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
 from remote_vote_app.state.precincts import PrecinctsState
+from remote_vote_app.state.statistics import StatisticsState
 from remote_vote_app.state.face import FaceLoginState
 from remote_vote_app.state.qr import QrPhoneState
 from remote_vote_app.settings import settings
@@ -51,6 +54,7 @@ from remote_vote_app.state.staff.exclusions import ExclusionState
 from remote_vote_app.state.staff.in_person import InPersonState
 from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.precincts import PrecinctAdminState
+from remote_vote_app.state.staff.reminders import RemindersState
 from remote_vote_app.state.staff.voter_lists import VoterListState
 
 # The static title, before the page's script sets the title of the page in its language
@@ -80,6 +84,7 @@ app = rx.App(
 passes.check_configured()  # outside demo mode no start without PASS_SIGNING_KEY
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
+app.register_lifespan_task(worker.send_reminders)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
 app.add_page(login, route="/login", title=TITLE, on_load=LoginState.on_load)
 app.add_page(apply_page, route="/apply", title=TITLE, on_load=ApplyState.load)
@@ -90,6 +95,7 @@ app.add_page(face_login, route="/login/face", title=TITLE, on_load=FaceLoginStat
 app.add_page(qr_phone_page, route="/qr", title=TITLE, on_load=QrPhoneState.load)
 app.add_page(cabinet, route="/cabinet", title=TITLE, on_load=CabinetState.load)
 app.add_page(precincts_page, route="/precincts", title=TITLE, on_load=PrecinctsState.load)
+app.add_page(statistics_page, route="/statistics", title=TITLE, on_load=StatisticsState.load)
 for route, render, state in (
     ("/staff/login", staff_login, StaffLoginState.on_load),
     ("/staff", dashboard, DashboardState.load),
@@ -101,6 +107,7 @@ for route, render, state in (
     ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
     ("/staff/elections", election_admin, ElectionAdminState.load),
     ("/staff/audit", audit_page, AuditState.load),
+    ("/staff/reminders", reminders_page, RemindersState.load),
 ):
     app.add_page(render, route=route, title=TITLE, on_load=state)
 

@@ -57,6 +57,7 @@ class Settings:
     db_pool_size: int
     login_throttle_ceiling: str
     pass_signing_key: str
+    public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
 
 
 def load() -> Settings:
@@ -110,6 +111,7 @@ def load() -> Settings:
         # Empty (the default): the OpenStreetMap credit in the page's language (message map.attribution);
         # set it for another tile provider (one text for every language).
         map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", ""),
+        public_url=os.environ.get("PUBLIC_URL", f"http://localhost:{os.environ.get('PORT', '3000')}").rstrip("/"),
     )
 
 

@@ -69,6 +69,7 @@ def footer() -> rx.Component:
     return rx.el.footer(
         rx.el.div(
             rx.el.p(tr["footer.text"]),
+            rx.el.p(rx.el.a(tr["pubstats.link"], href="/statistics", id="footer-statistics")),
             rx.el.p(tr["footer.demo"], rx.el.a(tr["footer.outbox"], href="/dev/outbox"), class_name="demo-note")
             if settings.demo_mode
             else rx.fragment(),

@@ -9,9 +9,10 @@ import "leaflet/dist/leaflet.css";
 const CENTER = [41.3, 74.7];
 const OUTLINE_STYLE = { color: "#4a5360", weight: 1.5, fillColor: "#f3ead7", fillOpacity: 0.7 };
 
-function markerIcon(selected) {
+function markerIcon(selected, fill) {
+  const level = fill === "full" || fill === "almost_full" ? ` precinct-marker-${fill}` : "";
   return L.divIcon({
-    className: selected ? "precinct-marker precinct-marker-selected" : "precinct-marker",
+    className: (selected ? "precinct-marker precinct-marker-selected" : "precinct-marker") + level,
     iconSize: selected ? [30, 30] : [22, 22],
     iconAnchor: selected ? [15, 15] : [11, 11],
     popupAnchor: [0, -12],
@@ -49,10 +50,10 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
         ) : null}
         {(precincts || []).map((p) => {
           const isSelected = String(p.id) === String(selected);
-          const name = `${p.number} — ${p.place}`;
+          const name = `${p.number} — ${p.place}${p.fill_text ? ` (${p.fill_text})` : ""}`;
           return (
-            <Marker key={`${p.id}-${isSelected}`} position={[parseFloat(p.latitude), parseFloat(p.longitude)]}
-                    icon={markerIcon(isSelected)} title={isSelected ? `${name} (${labels.selected})` : name}
+            <Marker key={`${p.id}-${isSelected}-${p.fill || ""}`} position={[parseFloat(p.latitude), parseFloat(p.longitude)]}
+                    icon={markerIcon(isSelected, p.fill)} title={isSelected ? `${name} (${labels.selected})` : name}
                     keyboard={true} zIndexOffset={isSelected ? 1000 : 0}>
               <Popup>
                 <div className="popup">
@@ -60,7 +61,8 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
                   <div>{p.city}{p.district ? `, ${p.district}` : ""}</div>
                   <div>{p.address}</div>
                   <div className="popup-precision">{p.precision_text}</div>
-                  {onChoose ? (
+                  {p.fill_text ? <div className={`popup-fill popup-fill-${p.fill}`}>{p.fill_text}</div> : null}
+                  {onChoose && p.fill !== "full" ? (
                     <button type="button" className="button popup-button" onClick={() => onChoose(String(p.id))}>
                       {labels.choose}
                     </button>

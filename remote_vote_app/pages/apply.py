@@ -77,9 +77,12 @@ def _precinct_choice() -> rx.Component:
                         rx.el.strong(p["number"], " — ", p["place"]),
                         rx.el.span(rx.cond(p["district"] != "", p["district"].to(str) + ", ", ""), p["address"],
                                    class_name="address"),
+                        rx.cond(p["fill_text"] != "",
+                                rx.el.span(p["fill_text"], class_name="badge badge-" + p["fill"].to(str))),
                         # Uncontrolled, so a click checks it at once; the key re-mounts it when the map changes
                         # the answer.
                         default_checked=ApplyState.precinct_id == p["id"],
+                        disabled=p["fill"] == "full",
                         key=p["id"].to(str) + "-" + ApplyState.precinct_id,
                         on_change=ApplyState.choose_precinct(p["id"]),
                     ),

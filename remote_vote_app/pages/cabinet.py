@@ -70,6 +70,63 @@ def _application(app: rx.Var) -> rx.Component:
     )
 
 
+def _report_form() -> rx.Component:
+    return rx.el.form(
+        rx.el.h3(tr["activity.report_title"], id="report-heading", tab_index=-1),
+        rx.el.p(tr["activity.report_text"]),
+        rx.el.div(
+            rx.el.label(tr["activity.note"], html_for="note", class_name="label"),
+            rx.el.textarea(id="note", name="note", max_length=500, rows=3, class_name="input"),
+            class_name="field",
+        ),
+        rx.el.div(
+            rx.el.button(tr["activity.send_report"], type="submit", class_name="button danger", id="send-report"),
+            rx.el.button(tr["cabinet.cancel"], type="button", on_click=CabinetState.cancel_report, class_name="button secondary"),
+            class_name="button-row",
+        ),
+        on_submit=CabinetState.send_report,
+        reset_on_submit=True,
+        aria_labelledby="report-heading",
+        class_name="confirm-panel",
+    )
+
+
+def _event(e: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.p(rx.el.strong(e["action"]), rx.cond(e["reference"] != "", rx.el.span(" · ", e["reference"]))),
+        rx.el.p(e["at"], " · ", e["channel_text"], class_name="hint"),
+        rx.cond(
+            e["reported"] != "",
+            rx.el.div(
+                rx.el.p(tr["activity.reported"], ": ", e["report_status"], class_name="badge"),
+                rx.cond(e["answer"] != "", rx.el.p(rx.el.strong(tr["activity.answer"]), ": ", e["answer"],
+                                                   class_name="report-answer")),
+            ),
+            rx.cond(
+                CabinetState.reporting == e["id"],
+                _report_form(),
+                rx.el.button(tr["activity.not_me"], rx.el.span(" ", e["action"], " ", e["at"], class_name="visually-hidden"),
+                             type="button", on_click=CabinetState.ask_report(e["id"]), class_name="button secondary small"),
+            ),
+        ),
+    )
+
+
+def _activity() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(tr["activity.title"], id="activity-title"),
+        rx.el.p(tr["activity.lead"], class_name="hint"),
+        rx.cond(CabinetState.reported_notice,
+                rx.el.p(tr["activity.report_sent"], role="status", class_name="notice", id="report-sent", tab_index=-1)),
+        rx.cond(
+            CabinetState.activity.length() > 0,
+            rx.el.ul(rx.foreach(CabinetState.activity, _event), class_name="activity-list", id="activity-log"),
+            rx.el.p(tr["activity.none"], id="no-activity"),
+        ),
+        aria_labelledby="activity-title",
+    )
+
+
 def cabinet() -> rx.Component:
     return page(
         rx.el.h1(tr["cabinet.title"]),
@@ -88,4 +145,5 @@ def cabinet() -> rx.Component:
             rx.el.div(rx.foreach(CabinetState.applications, _application), class_name="stack"),
             rx.el.p(tr["cabinet.none"], id="no-applications"),
         ),
+        _activity(),
     )

@@ -56,6 +56,7 @@ def landing() -> rx.Component:
         rx.el.section(
             rx.el.h2(tr["landing.elections_title"], id="elections-title"),
             rx.el.div(rx.foreach(LandingState.election_days, _election), class_name="grid"),
+            rx.el.p(rx.el.a(tr["pubstats.link"], href="/statistics", id="landing-statistics")),
             aria_labelledby="elections-title",
         ),
         rx.el.section(

@@ -15,7 +15,7 @@ from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import LANGS, date_text, localized, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services import audit, elections, passes, precincts
+from remote_vote_app.services import audit, capacity, elections, passes, precincts
 from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
@@ -52,8 +52,11 @@ def _actor(voter_id: int, staff_actor: str | None) -> str:
     return staff_actor or f"voter:{voter_id}"
 
 
-def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None) -> Draft:
-    """The draft with normalized contacts, or FieldErrors naming every wrong field."""
+def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None, *,
+             lang: str = "ru", keep_precinct: int | None = None) -> Draft:
+    """The draft with normalized contacts, or FieldErrors naming every wrong field. A full precinct
+    is refused here already (with the nearest ones that have room), unless it is `keep_precinct`,
+    the one the voter's application already holds a place at."""
     voter = session.get(Voter, voter_id)
     errors: dict[str, ServiceError] = {}
     election = session.get(Election, draft.election_id) if draft.election_id else None
@@ -64,6 +67,8 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     email, phone = draft.email, draft.phone
     try:
         precincts.get_active_remote(session, draft.precinct_id)
+        if "election" not in errors and draft.precinct_id != keep_precinct:
+            capacity.ensure_room(session, election.id, draft.precinct_id, lang)
     except ServiceError as exc:
         errors["precinct"] = exc
     try:
@@ -97,11 +102,13 @@ def submit(
 ) -> Application:
     """File an application: online by the voter, or in person by commission staff (same rules)."""
     now = now or now_utc()
-    draft = validate(session, voter_id, draft, now)
+    draft = validate(session, voter_id, draft, now, lang=lang)
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
         raise ServiceError("error.already_applied", reference=existing.reference)
-    application = _insert(session, voter_id, draft, channel, now, staff_actor, commission)
+    # The binding capacity check: the capacity row stays locked until this transaction commits.
+    capacity.take_place(session, draft.election_id, draft.precinct_id, lang)
+    application = _insert(session, voter_id, draft, channel, now, staff_actor, commission, lang)
     audit.record(
         session, _actor(voter_id, staff_actor), "application.submitted", "application", application.reference,
         election_id=draft.election_id, precinct_id=draft.precinct_id, channel=channel,
@@ -125,7 +132,7 @@ def submit_once(session: Session, voter_id: int, draft: Draft, sender: Sender, l
 
 
 def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime,
-            staff_actor: str | None, commission: str) -> Application:
+            staff_actor: str | None, commission: str, lang: str = "ru") -> Application:
     """Insert in a savepoint: a concurrent submit (unique index) or a reference collision undoes only this."""
     for _ in range(5):
         application = Application(
@@ -133,6 +140,7 @@ def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt
             remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone, consent_at=now,
             consent_version=CONSENT_VERSION if channel == "online" else f"paper:{CONSENT_VERSION}",
             channel=channel, created_at=now, changed_at=now, commission=commission,
+            lang=lang if lang in LANGS else "ru",
             filed_by_staff_id=int(staff_actor.split(":")[1]) if staff_actor else None,
         )
         try:
@@ -191,7 +199,8 @@ def change(
     now = now or now_utc()
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now, expected_version)
-    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now)
+    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now, lang=lang,
+                     keep_precinct=application.remote_precinct_id)
     changed = {
         field: (getattr(application, attr), value)
         for field, attr, value in (
@@ -203,6 +212,8 @@ def change(
     }
     if not changed:
         return application
+    if "precinct_id" in changed:
+        capacity.take_place(session, application.election_id, draft.precinct_id, lang, exclude_id=application.id)
     _save(session, application, remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone,
           consent_at=now, consent_version=CONSENT_VERSION, change_count=application.change_count + 1, changed_at=now)
     # Contacts are personal data: the audit names the changed fields, precinct ids in full.

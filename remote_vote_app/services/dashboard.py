@@ -49,6 +49,26 @@ def issued_per_precinct(session: Session, election_day: dt.date) -> dict[int, in
     return totals
 
 
+def fill_per_precinct(session: Session, election_day: dt.date) -> dict[int, dict[str, object]]:
+    """Per remote precinct: the places set for the elections of a day, how full they are (percent)
+    and the level (ok | almost_full | full); precincts without any limit are left out."""
+    from remote_vote_app.services import capacity  # noqa: PLC0415
+
+    election_ids = list(session.exec(select(Election.id).where(Election.election_day == election_day)))
+    totals: dict[int, list[int]] = {}
+    for levels in capacity.fills(session, election_ids).values():
+        for precinct_id, fill in levels.items():
+            if fill.capacity is not None:
+                cap_booked = totals.setdefault(precinct_id, [0, 0])
+                cap_booked[0] += fill.capacity
+                cap_booked[1] += fill.booked
+    result = {}
+    for precinct_id, (places, taken) in totals.items():
+        level = capacity.Fill(places, taken).level
+        result[precinct_id] = {"capacity": places, "fill": f"{capacity.Fill(places, taken).percent} %", "level": level}
+    return result
+
+
 def statistics(session: Session, election_day: dt.date, now: dt.datetime | None = None, lang: str = DEFAULT_LANG) -> dict:
     """Counts of active applications for all councils voting on one election day."""
     now = now or now_utc()
@@ -69,6 +89,7 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         .where(Precinct.kind == "remote").group_by(Precinct.id).order_by(Precinct.id)
     ).all()
     issued = issued_per_precinct(session, election_day)
+    fill = fill_per_precinct(session, election_day)
     territories = {t.id: t for t in session.exec(select(Territory))}
 
     def region(tid: int) -> Territory:
@@ -98,7 +119,8 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
         "total": total,
         "withdrawn": withdrawn,
         "per_precinct": [{"number": localized(p, "number", lang), "place": localized(p, "place", lang),
-                          "city": localized(p, "city", lang), "count": k, "issued": issued.get(p.id, 0)}
+                          "city": localized(p, "city", lang), "count": k, "issued": issued.get(p.id, 0),
+                          **fill.get(p.id, {"capacity": "", "fill": "", "level": ""})}
                          for p, k in per_precinct_rows],
         "per_region": sorted(({"region": k, "count": v} for k, v in per_region.items()), key=lambda r: -r["count"]),
         "per_day": [{"day": str(d), "count": k} for d, k in per_day],

@@ -33,6 +33,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "exclusions.view": frozenset({"cec_admin", "tec_operator", "home_precinct_member"}),
     "audit.view": frozenset({"cec_admin"}),
     "anomalies.view": frozenset({"cec_admin"}),
+    # "This wasn't me" reports: the TEC of the voter's territory, or the CEC.
+    "reports.review": frozenset({"cec_admin", "tec_operator"}),
+    "reminders.view": frozenset({"cec_admin"}),
     "pii.full": frozenset({"cec_admin", "tec_operator", "precinct_member"}),
     # Election-day check-in at the member's own remote precinct (an account without one is refused).
     "checkin.mark": frozenset({"precinct_member"}),

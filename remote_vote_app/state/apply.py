@@ -6,7 +6,8 @@ import dataclasses
 
 import reflex as rx
 
-from remote_vote_app.services import applications, precincts, register
+from remote_vote_app.i18n import t
+from remote_vote_app.services import applications, capacity, precincts, register
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
@@ -36,6 +37,9 @@ class ApplyState(AppState):
     _review: dict[str, dict[str, str]] = {}
     _draft: Draft | None = None
     _editing_version: int = 0  # the version the voter opened for change (optimistic lock)
+    _editing_precinct: str = ""  # where the opened application already holds a place
+    # {election id: {precinct id: "" | ok | almost_full | full}} for the voter's open elections.
+    _fills: dict[str, dict[str, str]] = {}
 
     @rx.var
     def profile(self) -> dict[str, str]:
@@ -47,7 +51,19 @@ class ApplyState(AppState):
 
     @rx.var
     def precinct_items(self) -> list[dict[str, str]]:
-        return self._precincts.get(self._lang(), [])
+        """The precincts in the current language, each with how full it is for the chosen (or only)
+        election: `fill` is "" | ok | almost_full | full; a full one cannot be chosen (the service
+        refuses it anyway), except the one the application being changed already holds."""
+        ids = [o["id"] for o in self.election_options]
+        election = self.election_id or (ids[0] if len(ids) == 1 else "")
+        levels, lang = self._fills.get(election, {}), self._lang()
+        items = []
+        for item in self._precincts.get(lang, []):
+            level = levels.get(item["id"], "")
+            if level == "full" and item["id"] == self._editing_precinct:
+                level = "almost_full"
+            items.append({**item, "fill": level, "fill_text": t(lang, f"capacity.{level}") if level in ("almost_full", "full") else ""})
+        return items
 
     @rx.var
     def precinct_cities(self) -> list[str]:
@@ -81,6 +97,7 @@ class ApplyState(AppState):
         self._review = {}
         self.step_up_phone, self._step_up_token = "", ""
         self._editing_version = 0
+        self._editing_precinct = ""
 
     @rx.event
     @voter_required
@@ -88,11 +105,18 @@ class ApplyState(AppState):
         """/apply: register data, the voter's open elections and the precincts."""
         self.error_entries = {}
         voter_id = self._voter_id
-        loaded = await self._run(lambda s: (register.profile(s, voter_id), applications.form_options(s, voter_id),
-                                            precincts.public_list(s)))
+
+        def read(session):
+            options = applications.form_options(session, voter_id)
+            election_ids = [int(o["id"]) for o in options["ru"]]
+            fills = {str(e): {str(p): f.level for p, f in levels.items()}
+                     for e, levels in capacity.fills(session, election_ids).items()}
+            return register.profile(session, voter_id), options, precincts.public_list(session), fills
+
+        loaded = await self._run(read)
         if loaded is FAILED:
             return
-        profile, self._elections, self._precincts = loaded
+        profile, self._elections, self._precincts, self._fills = loaded
         self._profile = {
             "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
             "birth_date": profile.birth_date, "address": profile.address, "home_precinct": profile.home_precinct,
@@ -112,8 +136,8 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def choose_precinct(self, precinct_id: str):
-        """From the list or the map popup: both set the same answer."""
-        if str(precinct_id) in {item["id"] for item in self.precinct_items}:
+        """From the list or the map popup: both set the same answer (a full precinct is not taken)."""
+        if str(precinct_id) in {item["id"] for item in self.precinct_items if item["fill"] != "full"}:
             self.precinct_id = str(precinct_id)
 
     @rx.event
@@ -142,6 +166,7 @@ class ApplyState(AppState):
         self._reset_form()
         self.editing_reference, self._editing_version, draft = opened
         self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
+        self._editing_precinct = str(draft.precinct_id)
         self.email, self.phone, self.consent = draft.email, draft.phone, False
         return rx.redirect("/apply")
 
@@ -156,13 +181,14 @@ class ApplyState(AppState):
         self.phone = str(form_data.get("phone", "") or "").strip()
         self.consent = bool(form_data.get("consent"))
         draft = Draft(parse_id(self.election_id), parse_id(self.precinct_id), self.email, self.phone, self.consent)
-        voter_id, editing = self._voter_id, self.editing_reference
+        voter_id, editing, lang = self._voter_id, self.editing_reference, self._lang()
 
         def check(session):
-            valid = draft
+            valid, keep = draft, None
             if editing:
-                valid = dataclasses.replace(valid, election_id=applications.own(session, voter_id, editing).election_id)
-            valid = applications.validate(session, voter_id, valid)
+                own = applications.own(session, voter_id, editing)
+                valid, keep = dataclasses.replace(valid, election_id=own.election_id), own.remote_precinct_id
+            valid = applications.validate(session, voter_id, valid, lang=lang, keep_precinct=keep)
             return valid, applications.describe(session, valid)
 
         checked = await self._run(check)

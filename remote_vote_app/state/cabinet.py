@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.services import applications
+from remote_vote_app.services import activity, applications
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state import stepup
 from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
@@ -16,18 +16,52 @@ class CabinetState(AppState):
     withdrawn_reference: str = ""
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
     _step_up_token: str = ""
+    # The activity log: every event on the voter's own applications, and "this wasn't me".
+    activity: list[dict[str, str]] = []
+    reporting: str = ""  # the id of the event whose report form is open
+    reported_notice: bool = False
 
     async def _reload(self) -> None:
         voter_id, lang = self._voter_id, self._lang()
-        rows = await self._run(lambda s: applications.list_for_voter(s, voter_id, lang))
+        rows = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang), activity.log(s, voter_id, lang)))
         if rows is not FAILED:
-            self.applications = [as_strings(row) for row in rows]
+            self.applications = [as_strings(row) for row in rows[0]]
+            self.activity = rows[1]
+
+    @rx.event
+    @voter_required
+    def ask_report(self, event_id: str):
+        self._clear_messages()
+        self.reported_notice = False
+        self.reporting = str(event_id) if any(e["id"] == str(event_id) for e in self.activity) else ""
+        return rx.set_focus("report-heading") if self.reporting else None
+
+    @rx.event
+    @voter_required
+    def cancel_report(self):
+        self.reporting = ""
+
+    @rx.event
+    @voter_required
+    async def send_report(self, form_data: dict):
+        """File "this wasn't me" about the open event; the service checks it is the voter's own."""
+        self._clear_messages()
+        voter_id, event_id, note = self._voter_id, self.reporting, str(form_data.get("note", "") or "")
+        if not event_id:
+            return
+        if await self._run(lambda s: activity.report(s, voter_id, event_id, note)) is FAILED:
+            return
+        self.reporting = ""
+        self.reported_notice = True
+        await self._reload()
+        return rx.set_focus("report-sent")
 
     @rx.event
     @voter_required
     async def load(self):
         self.error_entries = {}
         self.confirming_withdraw = ""
+        self.reporting, self.reported_notice = "", False
         await self._reload()
         return AppState.page_ready
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.i18n import t
-from remote_vote_app.services import precincts
+from remote_vote_app.services import capacity, precincts
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.state.app import FAILED, AppState
 
@@ -21,6 +21,7 @@ _GEOLOCATE_JS = """new Promise((resolve) => {
 
 class PrecinctsState(AppState):
     _items: dict[str, list[dict[str, str]]] = {}
+    _levels: dict[str, str] = {}  # precinct id -> "" | ok | almost_full | full (open elections)
     region: str = ""
     origin: str = ""  # "" | "here" | a town code
     origin_lat: float = 0.0
@@ -37,8 +38,12 @@ class PrecinctsState(AppState):
 
     @rx.var
     def visible(self) -> list[dict[str, str]]:
-        items = [i for i in self._items.get(self._lang(), []) if not self.region or i["city"] == self.region]
-        return precincts.by_distance(items, self.origin_lat, self.origin_lon, self._lang()) if self.origin else items
+        lang = self._lang()
+        items = [{**i, "fill": self._levels.get(i["id"], ""),
+                  "fill_text": t(lang, f"capacity.{self._levels[i['id']]}")
+                  if self._levels.get(i["id"]) in ("almost_full", "full") else ""}
+                 for i in self._items.get(lang, []) if not self.region or i["city"] == self.region]
+        return precincts.by_distance(items, self.origin_lat, self.origin_lon, lang) if self.origin else items
 
     @rx.var
     def count_text(self) -> str:
@@ -57,9 +62,9 @@ class PrecinctsState(AppState):
 
     @rx.event
     async def load(self):
-        items = await self._run(precincts.public_list)
-        if items is not FAILED:
-            self._items = items
+        found = await self._run(lambda s: (precincts.public_list(s), capacity.open_levels(s)))
+        if found is not FAILED:
+            self._items, self._levels = found
         return AppState.page_ready
 
     @rx.event

@@ -19,12 +19,52 @@ FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: the seed gives it
 ENROL_STAFF = ("e2e.enrol", "e2e-enrol-password")
 # A Bishkek voter of the home precinct УИК №1001 (demo staff uik.1001): applies, then shows on its exclusion list.
 EXCLUSION_VOTER = ("20505199300031", "ID9000031", "+996700900031", "Сатыбалдиев", "Эмил")
+# Issue 12: a voter of a council of its own whose election has one full and one almost full precinct
+# (capacity 0 at ДГ-10; 9 of 10 places taken at ДГ-06), and a Bishkek voter a commission files for.
+CAPACITY_VOTER = ("10606199400041", "ID9000041", "+996700900041", "Токтосунова", "Бермет")
+CAPACITY_TERRITORY = "E2E_CAPACITY"
+ACTIVITY_VOTER = ("20707199500051", "ID9000051", "+996700900051", "Орозбеков", "Нурбек")
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
 # Voters who apply at ДГ-05 and are checked in there on election day (typed reference; camera offline).
 CHECKIN_VOTERS = [("20606199400041", "ID9000041", "+996700900041", "Турдубаев", "Алмаз"),
                   ("10707199500042", "ID9000042", "+996700900042", "Эсенова", "Чолпон")]
+
+
+def capacity_fixture(session) -> None:
+    from remote_vote_app.services import capacity
+
+    chuy = session.exec(select(Territory).where(Territory.code == "CHUY")).one()
+    territory = Territory(kind="aiyl_aimak", code=CAPACITY_TERRITORY, parent_id=chuy.id, name_ru="Ак-Башатский айыл аймак",
+                          name_ky="Ак-Башат айыл аймагы", name_en="Ak-Bashat aiyl aimak")
+    session.add(territory)
+    session.flush()
+    demo = session.exec(select(Election).where(Election.is_demo == True)).first()  # noqa: E712
+    election = Election(kind="aiyl_kenesh", territory_id=territory.id, election_day=demo.election_day,
+                        application_deadline=demo.application_deadline, is_demo=True)
+    home = Precinct(kind="home", number="УИК №9998", territory_id=territory.id, place_ru="Школа", place_ky="Мектеп",
+                    place_en="School", address_ru="ул. Ленина, 2", address_ky="Ленин көч., 2", address_en="2 Lenin St")
+    session.add_all([election, home])
+    session.flush()
+    pin, doc, phone, last, first = CAPACITY_VOTER
+    session.add(Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone=phone,
+                      birth_date=dt.date(1994, 6, 6), address="с. Ак-Башат, ул. Ленина, 5", territory_id=territory.id,
+                      home_precinct_id=home.id))
+    batken = session.exec(select(Precinct).where(Precinct.number == "ДГ-06")).one()
+    talas = session.exec(select(Precinct).where(Precinct.number == "ДГ-10")).one()
+    moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
+    for index in range(9):
+        voter = Voter(pin=f"1010119900{index:04d}", document_number=f"ID91000{index:02d}", last_name="Тестова",
+                      first_name="Айжан", phone=f"+99670091000{index}", birth_date=dt.date(1990, 1, 10),
+                      address="с. Ак-Башат", territory_id=territory.id, home_precinct_id=home.id)
+        session.add(voter)
+        session.flush()
+        session.add(Application(reference=f"CAP{index}-AAAA"[:9], voter_id=voter.id, election_id=election.id,
+                                remote_precinct_id=batken.id, email="cap@example.kg", phone=voter.phone,
+                                consent_at=moment, consent_version=CONSENT_VERSION, created_at=moment, changed_at=moment))
+    capacity.set_capacity(session, election.id, batken.id, "10", "system:e2e")
+    capacity.set_capacity(session, election.id, talas.id, "0", "system:e2e")
 
 
 def main() -> None:
@@ -67,6 +107,11 @@ def main() -> None:
         session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, patronymic="Нурланович",
                           phone=phone_, birth_date=dt.date(1993, 5, 5), address="г. Бишкек, ул. Токтогула, 12",
                           territory_id=bishkek.id, home_precinct_id=home_1001.id))
+        pin_, doc_, phone_, last, first = ACTIVITY_VOTER
+        session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
+                          birth_date=dt.date(1995, 7, 7), address="г. Бишкек, ул. Ахунбаева, 7", territory_id=bishkek.id,
+                          home_precinct_id=bishkek_home.id))
+        capacity_fixture(session)
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, number, t, time_left)
 from remote_vote_app.components import checkin_desk
-from remote_vote_app.services import checkin, exclusions, faceid, staff
+from remote_vote_app.services import activity, checkin, exclusions, faceid, reminders, staff
 from remote_vote_app.services.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.session import STAFF_PAGES
 
@@ -39,6 +39,11 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "search.sort.": ("created_desc", "created_asc", "reference", "precinct", "status"),
     "checkin.": checkin_desk.LABELS,  # the desk's texts, handed to the browser component as props
     "stats.flag.": checkin.FLAG_KINDS,
+    "activity.action.": activity.ACTIONS,
+    "activity.channel.": ("online", "commission", "system"),
+    "activity.report.": ("open", "answered"),
+    "reminders.kind.": reminders.KINDS,
+    "reminders.status.": ("sent", "opted_out"),
 
 }
 # audit.action.<action>: the action is a string constant somewhere in the code (audit.record's argument).

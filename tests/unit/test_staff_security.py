@@ -103,6 +103,13 @@ EXPECTED = {
     "AuditState.load":                     (1, 0, 0, 0, 0),
     "AuditState.search":                   (1, 0, 0, 0, 0),
     "AuditState.go_page":                  (1, 0, 0, 0, 0),
+    # Issue 12: capacity is the CEC's (with the precincts); voters' "this wasn't me" reports are
+    # answered by the TEC (of the voter's territory, checked in the service) or the CEC; the
+    # reminders page is the CEC's.
+    "PrecinctAdminState.choose_capacity_election": (1, 0, 0, 0, 0),
+    "PrecinctAdminState.save_capacity":    (1, 0, 0, 0, 0),
+    "DashboardState.answer_report":        (1, 1, 0, 0, 0),
+    "RemindersState.load":                 (1, 0, 0, 0, 0),
 }
 
 

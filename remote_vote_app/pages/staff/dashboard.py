@@ -24,6 +24,32 @@ def _anomaly_list(title: rx.Var, rows: rx.Var, key: str) -> rx.Component:
     )
 
 
+def _report(r: rx.Var) -> rx.Component:
+    return rx.el.article(
+        rx.el.h3(r["action"], rx.cond(r["reference"] != "", rx.el.span(" · ", r["reference"])),
+                 rx.el.span(r["status_text"], class_name="badge")),
+        rx.el.p(tr["activity.event_at"], ": ", r["event_at"], " · ", r["channel_text"],
+                rx.cond(r["commission"] != "", rx.el.span(" · ", r["commission"])), " · ", r["actor"], class_name="hint"),
+        rx.el.p(tr["activity.filed_at"], ": ", r["filed"]),
+        rx.cond(r["note"] != "", rx.el.p(tr["activity.note"], ": ", r["note"])),
+        rx.cond(
+            r["status"] == "answered",
+            rx.el.p(rx.el.strong(tr["activity.answer"]), ": ", r["answer"]),
+            rx.el.form(
+                rx.el.input(type="hidden", name="report_id", value=r["id"]),
+                rx.el.label(tr["activity.answer"], html_for="answer-" + r["id"].to(str), class_name="label"),
+                rx.el.textarea(id="answer-" + r["id"].to(str), name="answer", rows=2, max_length=1000, class_name="input"),
+                rx.el.button(tr["activity.send_answer"], type="submit", class_name="button",
+                             id="send-answer-" + r["id"].to(str)),
+                on_submit=DashboardState.answer_report,
+                reset_on_submit=True,
+                class_name="field",
+            ),
+        ),
+        class_name="card",
+    )
+
+
 def dashboard() -> rx.Component:
     s = DashboardState.stats
     return staff_page(
@@ -64,9 +90,15 @@ def dashboard() -> rx.Component:
         rx.el.div(
             rx.el.section(
                 rx.el.h2(tr["stats.per_precinct"]),
-                table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"], tr["stats.issued"]],
+                table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"], tr["stats.issued"],
+                                                  tr["capacity.places"], tr["capacity.fill"]],
                       DashboardState.per_precinct,
-                      lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"]), rx.el.td(r["issued"])],
+                      lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"]), rx.el.td(r["issued"]),
+                                 rx.el.td(r["capacity"]),
+                                 rx.el.td(r["fill"],
+                                          rx.cond(r["level"] == "full", rx.el.span(tr["capacity.full"], class_name="badge badge-full")),
+                                          rx.cond(r["level"] == "almost_full",
+                                                  rx.el.span(tr["capacity.almost_full"], class_name="badge badge-almost_full")))],
                       "per-precinct"),
             ),
             rx.el.section(
@@ -92,6 +124,17 @@ def dashboard() -> rx.Component:
             ),
             aria_labelledby="flags-heading",
             id="flags",
+        ),
+        rx.cond(
+            DashboardState.can_review,
+            rx.el.section(
+                rx.el.h2(tr["activity.reports_title"], id="reports-title"),
+                rx.cond(DashboardState.reports.length() > 0,
+                        rx.el.div(rx.foreach(DashboardState.reports, _report), class_name="stack"),
+                        rx.el.p(tr["activity.no_reports"], class_name="hint")),
+                id="reports",
+                aria_labelledby="reports-title",
+            ),
         ),
         rx.cond(
             DashboardState.anomalies.contains("phones"),

@@ -57,6 +57,43 @@ def _precinct_form() -> rx.Component:
     )
 
 
+def _capacity() -> rx.Component:
+    s = PrecinctAdminState
+    return rx.el.section(
+        rx.el.h2(tr["capacity.title"], id="capacity-heading"),
+        rx.el.p(tr["capacity.lead"], class_name="hint"),
+        rx.el.div(
+            rx.el.label(tr["capacity.election"], html_for="capacity-election", class_name="label"),
+            rx.el.select(rx.foreach(s.capacity_elections, lambda o: rx.el.option(o["title"], " · ", o["election_day"],
+                                                                                  value=o["id"])),
+                         id="capacity-election", value=s.capacity_election, on_change=s.choose_capacity_election,
+                         class_name="input"),
+            class_name="field",
+        ),
+        rx.el.form(
+            table(tr["capacity.title"], [tr["admin.number"], tr["capacity.places"], tr["capacity.booked"], tr["capacity.fill"]],
+                  s.capacity_rows,
+                  lambda r: [rx.el.td(r["number"], " — ", r["city"]),
+                             rx.el.td(rx.el.label(tr["capacity.places"], " ", r["number"], html_for="capacity-" + r["id"].to(str),
+                                                  class_name="visually-hidden"),
+                                      rx.el.input(id="capacity-" + r["id"].to(str), name="capacity-" + r["id"].to(str),
+                                                  default_value=r["capacity"], key=s.capacity_election + "-" + r["id"].to(str),
+                                                  input_mode="numeric", max_length=6, class_name="input narrow")),
+                             rx.el.td(r["booked"]),
+                             rx.el.td(r["percent"], rx.cond(r["level"] == "full", rx.el.span(tr["capacity.full"], class_name="badge badge-full")),
+                                      rx.cond(r["level"] == "almost_full",
+                                              rx.el.span(tr["capacity.almost_full"], class_name="badge badge-almost_full")))],
+                  "capacity-table"),
+            submit_button("capacity.save", id="save-capacity"),
+            on_submit=s.save_capacity,
+            reset_on_submit=False,
+            key=s.capacity_election,
+        ),
+        aria_labelledby="capacity-heading",
+        class_name="card",
+    )
+
+
 def precinct_admin() -> rx.Component:
     return staff_page(
         rx.el.h1(tr["admin.precincts_title"]),
@@ -78,4 +115,5 @@ def precinct_admin() -> rx.Component:
                               class_name="button-row tight"))],
                "precinct-table"),
         rx.cond(PrecinctAdminState.editing.contains("id"), _precinct_form()),
+        _capacity(),
     )

@@ -5,5 +5,6 @@ logout, and the role tests find them all through `StaffState.get_substates()`).
 """
 
 from remote_vote_app.state.staff import (  # noqa: F401
-    applications, audit, checkin, dashboard, elections, exclusions, in_person, login, precincts, session, voter_lists,
+    applications, audit, checkin, dashboard, elections, exclusions, in_person, login, precincts, reminders, session,
+    voter_lists,
 )

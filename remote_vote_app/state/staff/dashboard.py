@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from remote_vote_app.i18n import t, time_left
-from remote_vote_app.services import dashboard
+from remote_vote_app.services import activity, dashboard
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
 from remote_vote_app.state.app import FAILED, AppState, as_strings
@@ -29,15 +29,21 @@ class DashboardState(StaffState):
     flags: list[dict[str, str]] = []
     election_days: list[str] = []
     selected_day: str = ""
+    # "This wasn't me" reports of voters in this account's scope (reports.review only).
+    reports: list[dict[str, str]] = []
+    can_review: bool = False
     # A lease, not a flag: a poller that died with its worker stops renewing it, so the next load
     # (on whichever worker) follows again.
     _live_until: float = 0.0
 
     async def _refresh(self, user: StaffUser) -> None:
         chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
-        view = await self._run(lambda s: dashboard.overview(s, chosen, with_anomalies, lang=lang))
+        review = user.can("reports.review")
+        view = await self._run(lambda s: {**dashboard.overview(s, chosen, with_anomalies, lang=lang),
+                                          "reports": activity.for_staff(s, user, lang) if review else []})
         if view is FAILED:
             return
+        self.can_review, self.reports = review, view["reports"]
         self.election_days = [d.isoformat() for d in view["days"]]
         self.selected_day = view["day"].isoformat() if view["day"] else ""
         data, found = view["statistics"], view["anomalies"]
@@ -78,6 +84,17 @@ class DashboardState(StaffState):
         if value in self.election_days:
             self.selected_day = value
             await self._refresh(self._user())
+
+    @rx.event
+    @staff_required("reports.review")
+    async def answer_report(self, form_data: dict):
+        """Answer a voter's report (the service checks it is in this account's territory)."""
+        self._clear_messages()
+        user, report_id, text = self._user(), form_data.get("report_id"), form_data.get("answer")
+        if await self._run(lambda s: activity.answer(s, user, report_id, text)) is FAILED:
+            return
+        self.notice_key = "activity.answered_notice"
+        await self._refresh(user)
 
     @rx.event(background=True)
     async def follow(self):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.i18n import localized, t
-from remote_vote_app.services import precincts
+from remote_vote_app.services import capacity, elections, precincts
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, AppState, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required
@@ -23,11 +23,33 @@ class PrecinctAdminState(StaffState):
     editing: dict[str, str] = {}
     pick_lat: str = ""
     pick_lon: str = ""
+    # Capacity: the election being set, the elections to choose from and each precinct's places.
+    capacity_election: str = ""
+    capacity_elections: list[dict[str, str]] = []
+    capacity_rows: list[dict[str, str]] = []
 
     async def _reload(self) -> None:
         items = await self._run(_items)
         if items is not FAILED:
             self.items = items
+        await self._reload_capacity()
+
+    async def _reload_capacity(self) -> None:
+        chosen = parse_id(self.capacity_election)
+
+        def read(session):
+            options = [o for o in elections.admin_list(session) if o["open"]] or elections.admin_list(session)
+            election_id = chosen if chosen and any(o["id"] == str(chosen) for o in options) else (
+                int(options[0]["id"]) if options else None)
+            return options, election_id, capacity.staff_table(session, election_id) if election_id else []
+
+        found = await self._run(read)
+        if found is FAILED:
+            return
+        options, election_id, rows = found
+        self.capacity_elections = options
+        self.capacity_election = str(election_id or "")
+        self.capacity_rows = [as_strings(r) for r in rows]
 
     @rx.var
     def rows(self) -> list[dict[str, str]]:
@@ -101,3 +123,28 @@ class PrecinctAdminState(StaffState):
         self.notice_key = "admin.saved"
         await self._reload()
         self.editing = next((i for i in self.items if i["id"] == self.editing.get("id")), {})
+
+    @rx.event
+    @staff_required("precincts.manage")
+    async def choose_capacity_election(self, value: str):
+        self._clear_messages()
+        self.capacity_election = str(value)
+        await self._reload_capacity()
+
+    @rx.event
+    @staff_required("precincts.manage")
+    async def save_capacity(self, form_data: dict):
+        """One form for the whole table: a field per precinct (empty: no limit)."""
+        self._clear_messages()
+        election_id, actor = parse_id(self.capacity_election) or 0, self._actor()
+        values = {parse_id(r["id"]): form_data.get(f"capacity-{r['id']}", r["capacity"]) for r in self.capacity_rows}
+
+        def save(session):
+            for precinct_id, value in values.items():
+                if precinct_id:
+                    capacity.set_capacity(session, election_id, precinct_id, value, actor)
+
+        if await self._run(save) is FAILED:
+            return
+        self.notice_key = "admin.saved"
+        await self._reload_capacity()

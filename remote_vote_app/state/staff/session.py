@@ -29,6 +29,7 @@ STAFF_PAGES: dict[str, tuple[str, str]] = {
     "checkin": ("checkin.mark", "/staff/checkin"),
     "precincts": ("precincts.manage", "/staff/precincts"),
     "elections": ("elections.manage", "/staff/elections"),
+    "reminders": ("reminders.view", "/staff/reminders"),
     "audit": ("audit.view", "/staff/audit"),
 }
 # Where a role starts after logging in (default: the dashboard).

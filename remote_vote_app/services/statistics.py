@@ -1,0 +1,226 @@
+"""Public statistics: applications per remote precinct, per day and by channel, as open data.
+
+No personal data: only counts of active applications, by the Bishkek calendar day the application
+was filed, its current remote precinct and its channel (online | in_person). The published
+document is described in docs/open-data-statistics.md (schema_version below).
+
+Small counts (the rule, also in the document):
+1. A cell (day × precinct × channel) of 1 to 4 applications is published as "<5"; 0 stays 0; 5 and
+   more are exact. Nobody can be singled out from a cell.
+2. A total (per day and precinct, per precinct, per day, per channel) is exact only when none of
+   the cells it adds up is suppressed. Otherwise it is published as the range the cells already
+   imply ("12–18": the exact cells plus 1 to 4 for each suppressed one), or "<5" when that range
+   lies within 1–4. Such a total tells nothing the cells do not: subtracting exact totals from each
+   other can never bring back a suppressed cell.
+3. The grand total is exact also when two or more cells are suppressed and their sum S lies strictly
+   between k and 4k (k suppressed cells): then every cell could still be anything from several
+   values, so no single cell follows from it. With one suppressed cell, or S == k (all 1) or
+   S == 4k (all 4), the grand total is a range like the others.
+Known limit (documented): the figures count active applications, so a withdrawal lowers the day it
+was filed; comparing two downloads in time can show that some application of a day was withdrawn.
+
+Caching: a document is computed at most once per CACHE_SECONDS per process and election day
+(concurrent requests wait for the one computation), and after the day's deadline it is computed
+once, stored in StatisticsSnapshot with the time it was fixed, and served from there forever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections import defaultdict
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot
+from remote_vote_app.i18n import LANGS, localized
+from remote_vote_app.services import exports
+from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
+from remote_vote_app.services.dashboard import default_day
+
+SCHEMA_VERSION = 1
+THRESHOLD = 5
+SUPPRESSED = "<5"
+CHANNELS = ("online", "in_person")
+CACHE_SECONDS = 300
+
+
+# --- the suppression rule ---
+
+
+def cell(count: int) -> int | str:
+    """One cell as published: 0, "<5" for 1-4, else the exact count."""
+    return SUPPRESSED if 0 < count < THRESHOLD else count
+
+
+def total(counts: list[int], grand: bool = False) -> int | str:
+    """A total of `counts` (the raw cells it adds up) as published, by rules 2 and 3 above."""
+    exact = sum(c for c in counts if not 0 < c < THRESHOLD)
+    hidden = [c for c in counts if 0 < c < THRESHOLD]
+    k, s = len(hidden), sum(hidden)
+    if k == 0 or (grand and k >= 2 and k < s < 4 * k):
+        return exact + s
+    low, high = exact + k, exact + (THRESHOLD - 1) * k
+    if high < THRESHOLD:
+        return SUPPRESSED
+    return f"{low}–{high}"
+
+
+def lower_bound(value: int | str) -> int:
+    """For the chart: a published value's smallest possible count."""
+    if isinstance(value, int):
+        return value
+    return 1 if value == SUPPRESSED else int(value.split("–")[0])
+
+
+# --- the document ---
+
+
+def _day_column(session: Session):
+    col = Application.created_at
+    if session.get_bind().dialect.name == "postgresql":
+        return func.date(func.timezone("Asia/Bishkek", col))
+    return func.date(col, "+6 hours")  # Asia/Bishkek has been UTC+6 without DST since 2005
+
+
+def compute(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
+    """The statistics document of one election day (every council voting that day)."""
+    now = now or now_utc()
+    elections = session.exec(select(Election).where(Election.election_day == election_day)).all()
+    deadline = max((e.application_deadline for e in elections), default=None)
+    closes = max((end_of_day_utc(e.application_deadline, e.timezone) for e in elections), default=now)
+    day_col = _day_column(session)
+    raw = session.exec(
+        select(day_col, Application.remote_precinct_id, Application.channel, func.count())
+        .join(Election, Election.id == Application.election_id)
+        .where(Election.election_day == election_day, Application.status == "submitted")
+        .group_by(day_col, Application.remote_precinct_id, Application.channel)
+    ).all()
+    remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).all()
+    number = {p.id: p.number for p in remote}
+    counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    for day, precinct_id, channel, n in raw:
+        counts[(str(day), number.get(precinct_id, "?"), channel if channel in CHANNELS else "online")] += n
+    days = sorted({d for d, _, _ in counts})
+    numbers = [p.number for p in remote]
+    cells = {(d, p, c): counts.get((d, p, c), 0) for d in days for p in numbers for c in CHANNELS}
+
+    def pick(day=None, precinct=None, channel=None) -> list[int]:
+        return [v for (d, p, c), v in cells.items()
+                if (day is None or d == day) and (precinct is None or p == precinct) and (channel is None or c == channel)]
+
+    rows = [{"date": d, "precinct": p, **{c: cell(cells[(d, p, c)]) for c in CHANNELS}, "total": total(pick(d, p))}
+            for d in days for p in numbers]
+    final = now >= closes
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "election_day": election_day.isoformat(),
+        "application_deadline": deadline.isoformat() if deadline else None,
+        "applications_close_at": closes.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "status": "final" if final else "preliminary",
+        "generated_at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "final_as_of": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if final else None,
+        "timezone": "Asia/Bishkek",
+        "suppression": {"threshold": THRESHOLD, "marker": SUPPRESSED,
+                        "rule": "cells of 1-4 are '<5'; a total with a suppressed cell is the range the cells imply"},
+        "precincts": [{"number": p.number, **{f"{field}_{lang}": localized(p, field, lang)
+                                              for field in ("city", "place") for lang in LANGS}} for p in remote],
+        "rows": rows,
+        "totals": {
+            "by_precinct": [{"precinct": p, **{c: total(pick(precinct=p, channel=c)) for c in CHANNELS},
+                             "total": total(pick(precinct=p))} for p in numbers],
+            "by_day": [{"date": d, **{c: total(pick(day=d, channel=c)) for c in CHANNELS}, "total": total(pick(day=d))}
+                       for d in days],
+            "by_channel": {c: total(pick(channel=c)) for c in CHANNELS},
+            "total": total(pick(), grand=True),
+        },
+    }
+
+
+CSV_COLUMNS = ["schema_version", "election_day", "status", "date", "precinct", "online", "in_person", "total"]
+
+
+def csv_text(document: dict) -> str:
+    """The cells as CSV (UTF-8, comma, header first), one row per day and precinct."""
+    head = [document["schema_version"], document["election_day"], document["status"]]
+    return exports.csv_text([CSV_COLUMNS, *([*head, r["date"], r["precinct"], r["online"], r["in_person"], r["total"]]
+                                            for r in document["rows"])])
+
+
+# --- final figures and the cache ---
+
+
+def _closes(session: Session, election_day: dt.date) -> dt.datetime | None:
+    elections = session.exec(select(Election).where(Election.election_day == election_day)).all()
+    return max((end_of_day_utc(e.application_deadline, e.timezone) for e in elections), default=None)
+
+
+def document(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
+    """The document, fixed and stored at the first request after the deadline."""
+    now = now or now_utc()
+    stored = session.exec(select(StatisticsSnapshot).where(StatisticsSnapshot.election_day == election_day)).first()
+    if stored is not None:
+        return json.loads(stored.payload)
+    data = compute(session, election_day, now)
+    if data["status"] == "final":
+        try:
+            with session.begin_nested():
+                session.add(StatisticsSnapshot(election_day=election_day, fixed_at=now,
+                                               payload=json.dumps(data, ensure_ascii=False)))
+        except IntegrityError:  # another worker fixed it first: theirs is the published one
+            stored = session.exec(select(StatisticsSnapshot).where(StatisticsSnapshot.election_day == election_day)).one()
+            return json.loads(stored.payload)
+    return data
+
+
+def available_days(session: Session) -> list[str]:
+    return sorted({d.isoformat() for d in session.exec(select(Election.election_day).distinct())}, reverse=True)
+
+
+def chosen_day(session: Session, requested: str | None) -> dt.date | None:
+    days = available_days(session)
+    if requested and requested in days:
+        return dt.date.fromisoformat(requested)
+    return default_day(session)
+
+
+_cache: dict[str, tuple[float, dict]] = {}
+_lock = threading.Lock()
+
+
+def cached(session: Session, requested: str | None = None) -> dict:
+    """{"days": [...], "document": {...}} for the requested (or default) election day; computed at
+    most once per CACHE_SECONDS per process, whatever the number of requests (a cache hit never
+    touches `session`, so no connection is taken)."""
+    with _lock:  # one computation at a time; the requests that waited read its result
+        days = _cache.get("days")
+        if not days or days[0] <= time.monotonic():
+            days = _cache["days"] = (time.monotonic() + CACHE_SECONDS, {"days": available_days(session)})
+        # Only a known election day is a key of its own: junk in ?day= cannot grow the cache.
+        key = requested if requested in days[1]["days"] else ""
+        hit = _cache.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        day = chosen_day(session, key)
+        value = {"days": days[1]["days"], "document": document(session, day) if day else None}
+        ttl = CACHE_SECONDS
+        if value["document"] and value["document"]["status"] == "preliminary":
+            # Preliminary figures are not served past the deadline: the first request after it fixes them.
+            closes = dt.datetime.fromisoformat(value["document"]["applications_close_at"])
+            ttl = max(0.0, min(ttl, (closes - now_utc()).total_seconds()))
+        _cache[key] = (time.monotonic() + ttl, value)
+        return value
+
+
+def clear_cache() -> None:
+    _cache.clear()
+
+
+def local_time_text(iso: str | None) -> str:
+    if not iso:
+        return ""
+    return dt.datetime.fromisoformat(iso).astimezone(BISHKEK).strftime("%d.%m.%Y %H:%M:%S")

@@ -1,0 +1,28 @@
+"""Reminders: what is scheduled and what went out (CEC)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from remote_vote_app.i18n import t
+from remote_vote_app.services import reminders
+from remote_vote_app.state.app import FAILED, AppState, as_strings
+from remote_vote_app.state.staff.session import StaffState, staff_required
+
+
+class RemindersState(StaffState):
+    planned: list[dict[str, str]] = []
+    recent: list[dict[str, str]] = []
+
+    @rx.event
+    @staff_required("reminders.view")
+    async def load(self):
+        self.error_entries = {}
+        found = await self._run(lambda s: (reminders.overview(s), reminders.recent(s)))
+        if found is FAILED:
+            return AppState.page_ready
+        lang = self._lang()
+        self.planned = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}")}) for r in found[0]]
+        self.recent = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}"),
+                                   "status_text": t(lang, f"reminders.status.{r['status']}")}) for r in found[1]]
+        return AppState.page_ready

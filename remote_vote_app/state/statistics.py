@@ -1,0 +1,104 @@
+"""/statistics: the public figures (the same document as /api/statistics.json, from its cache)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import reflex as rx
+
+from remote_vote_app.i18n import localized, t
+from remote_vote_app.services import statistics
+from remote_vote_app.state.app import FAILED, AppState
+
+
+def _text(value: Any) -> str:
+    return str(value)
+
+
+class StatisticsState(AppState):
+    days: list[str] = []
+    selected_day: str = ""
+    _doc: dict = {}
+
+    @rx.var
+    def has_data(self) -> bool:
+        return bool(self._doc)
+
+    @rx.var
+    def summary(self) -> dict[str, str]:
+        d, lang = self._doc, self._lang()
+        if not d:
+            return {}
+        totals = d["totals"]
+        fixed = statistics.local_time_text(d.get("final_as_of"))
+        return {
+            "total": _text(totals["total"]), "online": _text(totals["by_channel"]["online"]),
+            "in_person": _text(totals["by_channel"]["in_person"]),
+            "status": t(lang, "pubstats.final", time=fixed) if d["status"] == "final"
+            else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"]),
+                   deadline=dt_text(d.get("application_deadline"))),
+            "election_day": dt_text(d["election_day"]),
+        }
+
+    def _names(self) -> dict[str, str]:
+        lang = self._lang()
+        return {p["number"]: f"{p['number']} — {localized(p, 'city', lang)}" for p in self._doc.get("precincts", [])}
+
+    @rx.var
+    def chart(self) -> list[dict[str, Any]]:
+        """Per day, online and in person (the smallest possible count where a range is published)."""
+        return [{"day": dt_text(r["date"]), "online": statistics.lower_bound(r["online"]),
+                 "in_person": statistics.lower_bound(r["in_person"])} for r in self._doc.get("totals", {}).get("by_day", [])]
+
+    @rx.var
+    def by_precinct(self) -> list[dict[str, str]]:
+        names = self._names()
+        return [{"precinct": names.get(r["precinct"], r["precinct"]), "online": _text(r["online"]),
+                 "in_person": _text(r["in_person"]), "total": _text(r["total"])}
+                for r in self._doc.get("totals", {}).get("by_precinct", [])]
+
+    @rx.var
+    def by_day(self) -> list[dict[str, str]]:
+        return [{"day": dt_text(r["date"]), "online": _text(r["online"]), "in_person": _text(r["in_person"]),
+                 "total": _text(r["total"])} for r in self._doc.get("totals", {}).get("by_day", [])]
+
+    @rx.var
+    def cells(self) -> list[dict[str, str]]:
+        """Day × precinct rows that have any application (an empty row says nothing)."""
+        names = self._names()
+        return [{"day": dt_text(r["date"]), "precinct": names.get(r["precinct"], r["precinct"]),
+                 "online": _text(r["online"]), "in_person": _text(r["in_person"]), "total": _text(r["total"])}
+                for r in self._doc.get("rows", []) if r["total"] != 0]
+
+    @rx.var
+    def csv_url(self) -> str:
+        return f"/api/statistics.csv?day={self.selected_day}" if self.selected_day else "/api/statistics.csv"
+
+    @rx.var
+    def json_url(self) -> str:
+        return f"/api/statistics.json?day={self.selected_day}" if self.selected_day else "/api/statistics.json"
+
+    async def _refresh(self, day: str) -> None:
+        found = await self._run(lambda s: statistics.cached(s, day or None))
+        if found is FAILED:
+            return
+        self.days = found["days"]
+        self._doc = found["document"] or {}
+        self.selected_day = self._doc.get("election_day", "")
+
+    @rx.event
+    async def load(self):
+        await self._refresh(self.selected_day)
+        return AppState.page_ready
+
+    @rx.event
+    async def choose_day(self, value: str):
+        if value in self.days:
+            await self._refresh(value)
+
+
+def dt_text(iso: str | None) -> str:
+    if not iso:
+        return ""
+    year, month, day = iso[:10].split("-")
+    return f"{day}.{month}.{year}"

@@ -1,0 +1,119 @@
+"""Public statistics: small-count suppression, the totals rule, final figures, the cache, the API."""
+
+import datetime as dt
+import itertools
+import json
+
+import pytest
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from remote_vote_app.models import Application, Precinct, StatisticsSnapshot, Voter
+from remote_vote_app.services import applications, statistics
+from remote_vote_app.services.applications import Draft
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election
+
+
+def test_cells_of_one_to_four_are_suppressed_zero_stays():
+    assert [statistics.cell(n) for n in range(7)] == [0, "<5", "<5", "<5", "<5", 5, 6]
+
+
+def test_a_total_with_a_suppressed_cell_is_the_range_the_cells_imply():
+    assert statistics.total([7, 5, 0]) == 12  # nothing hidden: exact
+    assert statistics.total([7, 3]) == "8–11"  # 7 + (1..4)
+    assert statistics.total([3, 0]) == "<5"  # the range lies within 1-4
+    assert statistics.total([2, 2, 10]) == "12–18"
+
+
+def test_grand_total_is_exact_only_when_no_cell_follows_from_it():
+    assert statistics.total([10, 3], grand=True) == "11–14"  # one hidden cell: total - 10 would give it
+    assert statistics.total([10, 1, 1], grand=True) == "12–18"  # S == k: every hidden cell would be 1
+    assert statistics.total([10, 4, 4], grand=True) == "12–18"  # S == 4k: every hidden cell would be 4
+    assert statistics.total([10, 2, 3], grand=True) == 15  # k < S < 4k: exact
+
+
+@pytest.mark.parametrize("cells", list(itertools.product(range(0, 7), repeat=3)))
+def test_no_total_pins_down_a_suppressed_cell(cells):
+    """Brute force over small tables: every hidden cell still has two or more values consistent
+    with what is published (the cells and the grand total)."""
+    published = ([statistics.cell(c) for c in cells], statistics.total(list(cells), grand=True))
+    for i, c in enumerate(cells):
+        if 0 < c < 5:
+            alternatives = {alt[i] for alt in itertools.product(range(0, 7), repeat=3)
+                            if ([statistics.cell(x) for x in alt], statistics.total(list(alt), grand=True)) == published}
+            assert len(alternatives) >= 2, (cells, i)
+
+
+def _file(session, sender, voters, precinct, when, channel="online"):
+    for voter in voters:
+        election = demo_election(session, voter)
+        applications.submit(session, voter.id, Draft(election.id, precinct.id, "s@example.kg", "+996 700 123 456", True),
+                            sender, "ru", channel=channel, staff_actor="staff:1" if channel == "in_person" else None,
+                            now=when)
+        session.flush()
+        row = session.exec(select(Application).where(Application.voter_id == voter.id)).one()
+        row.created_at = when
+        session.add(row)
+    session.commit()
+
+
+def _setup(session, sender, demo_voters):
+    voters = list(session.exec(select(Voter).where(Voter.territory_id == demo_voters[0].territory_id).order_by(Voter.id).limit(9)))
+    p1 = session.exec(select(Precinct).where(Precinct.number == "ДГ-01")).one()
+    p2 = session.exec(select(Precinct).where(Precinct.number == "ДГ-02")).one()
+    _file(session, sender, voters[:6], p1, bishkek(10))  # 6 online at ДГ-01 today
+    _file(session, sender, voters[6:8], p1, bishkek(11), channel="in_person")  # 2 in person
+    _file(session, sender, voters[8:9], p2, bishkek(23, 30))  # 23:30 Bishkek is still today there
+    return demo_election(session, voters[0])
+
+
+def test_document_counts_per_day_precinct_and_channel_without_personal_data(session, sender, demo_voters):
+    election = _setup(session, sender, demo_voters)
+    doc = statistics.compute(session, election.election_day, now=bishkek(12))
+    assert doc["schema_version"] == 1 and doc["status"] == "preliminary" and doc["final_as_of"] is None
+    today = bishkek(12).astimezone(statistics.BISHKEK).date().isoformat()
+    rows = {(r["date"], r["precinct"]): r for r in doc["rows"]}
+    assert rows[(today, "ДГ-01")] == {"date": today, "precinct": "ДГ-01", "online": 6, "in_person": "<5", "total": "7–10"}
+    assert rows[(today, "ДГ-02")]["online"] == "<5" and rows[(today, "ДГ-03")]["total"] == 0
+    text = json.dumps(doc, ensure_ascii=False)
+    assert "example.kg" not in text and "+996" not in text and not any(
+        a.reference in text for a in session.exec(select(Application)))
+    csv = statistics.csv_text(doc)
+    assert csv.splitlines()[0] == "schema_version,election_day,status,date,precinct,online,in_person,total"
+    assert f"1,{election.election_day},preliminary,{today},ДГ-01,6,<5,7–10" in csv
+
+
+def test_final_figures_are_fixed_at_the_first_request_after_the_deadline(session, sender, demo_voters):
+    election = _setup(session, sender, demo_voters)
+    after = bishkek(0, 0, 5, day=DEMO_DEADLINE + dt.timedelta(days=1))
+    doc = statistics.document(session, election.election_day, now=after)
+    session.commit()
+    assert doc["status"] == "final" and doc["final_as_of"] == after.isoformat(timespec="seconds")
+    stored = session.exec(select(StatisticsSnapshot)).one()
+    assert stored.election_day == election.election_day
+    # Later requests get the stored figures, whatever happens to the data.
+    again = statistics.document(session, election.election_day, now=after + dt.timedelta(days=3))
+    assert again == doc
+
+
+def test_a_flood_of_requests_is_one_computation(session, sender, demo_voters, monkeypatch):
+    _setup(session, sender, demo_voters)
+    calls = []
+    real = statistics.document
+    monkeypatch.setattr(statistics, "document", lambda *a, **k: calls.append(1) or real(*a, **k))
+    from remote_vote_app.api import api
+
+    client = TestClient(api)
+    for _ in range(20):
+        response = client.get("/api/statistics.json", headers={"Origin": "https://observer.example"})
+        assert response.status_code == 200
+    assert len(calls) == 1
+    assert response.headers["cache-control"] == "public, max-age=300"
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert response.json()["schema_version"] == 1
+    csv = client.get("/api/statistics.csv")
+    assert csv.headers["content-type"].startswith("text/csv") and csv.text.startswith("schema_version,")
+    assert len(calls) == 1
+    # Junk in ?day= does not make a cache entry of its own.
+    client.get("/api/statistics.json?day=" + "x" * 50)
+    assert set(statistics._cache) <= {"", "days"} | set(statistics._cache["days"][1]["days"])
