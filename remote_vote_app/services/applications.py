@@ -50,8 +50,10 @@ def _actor(voter_id: int, staff_actor: str | None) -> str:
     return staff_actor or f"voter:{voter_id}"
 
 
-def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None) -> Draft:
-    """The draft with normalized contacts, or FieldErrors naming every wrong field."""
+def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None,
+             channel: str = "online") -> Draft:
+    """The draft with normalized contacts, or FieldErrors naming every wrong field. At a commission
+    (`channel="in_person"`) the e-mail is optional: the SMS to the register phone confirms."""
     voter = session.get(Voter, voter_id)
     errors: dict[str, ServiceError] = {}
     election = session.get(Election, draft.election_id) if draft.election_id else None
@@ -65,7 +67,7 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     except ServiceError as exc:
         errors["precinct"] = exc
     try:
-        email = normalize_email(draft.email)
+        email = "" if channel == "in_person" and not (draft.email or "").strip() else normalize_email(draft.email)
     except ServiceError as exc:
         errors["email"] = exc
     try:
@@ -95,7 +97,7 @@ def submit(
 ) -> Application:
     """File an application: online by the voter, or in person by commission staff (same rules)."""
     now = now or now_utc()
-    draft = validate(session, voter_id, draft, now)
+    draft = validate(session, voter_id, draft, now, channel)
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
         raise ServiceError("error.already_applied", reference=existing.reference)
@@ -175,7 +177,8 @@ def change(
     now = now or now_utc()
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now, expected_version)
-    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now)
+    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now,
+                     "in_person" if staff_actor else "online")
     changed = {
         field: (getattr(application, attr), value)
         for field, attr, value in (
@@ -260,10 +263,11 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
     info = summary(session, application, lang)
     params = {k: info[k] for k in ("reference", "election", "election_day", "precinct", "address")}
     sender.send(session, "sms", application.phone, t(lang, f"sms.application_{event}", **params))
-    sender.send(
-        session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
-        subject=t(lang, f"email.application_{event}.subject", **params),
-    )
+    if application.email:  # optional when filed at a commission
+        sender.send(
+            session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
+            subject=t(lang, f"email.application_{event}.subject", **params),
+        )
 
 
 def _notify_previous_contacts(session: Session, application: Application, changed: dict[str, tuple], sender: Sender,

@@ -380,3 +380,18 @@ def test_warning_to_the_previous_contacts_is_in_the_same_transaction(session, se
     session.rollback()  # the change fails later in the same transaction: no warning goes out either
     assert len(outbox(session)) == before
     assert session.get(Application, application.id).phone == "+996700123456"
+
+
+def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
+    """In person the SMS to the register phone confirms; online the e-mail is still required."""
+    voter = demo_voters[0]
+    with pytest.raises(ServiceError) as online:
+        applications.validate(session, voter.id, _draft(session, voter, email=""), now=OPEN)
+    assert {k: v.code for k, v in online.value.errors.items()} == {"email": "error.email_required"}
+    application = applications.submit(session, voter.id, _draft(session, voter, email=""), sender, "ru",
+                                      channel="in_person", staff_actor="staff:1", now=OPEN)
+    assert application.email == ""
+    assert [m.channel for m in outbox(session)] == ["sms"]  # no e-mail to nowhere
+    with pytest.raises(ServiceError) as bad:  # a wrong one is still wrong
+        applications.validate(session, voter.id, _draft(session, voter, email="bad@"), now=OPEN, channel="in_person")
+    assert bad.value.errors["email"].code == "error.email_format"

@@ -17,10 +17,11 @@ from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
 
-def _desk_voter(session, pin: str, document: str) -> dict:
-    """The register entry of the voter at the desk, what they may apply for, and where."""
+def _desk_voter(session, pin: str, document: str, full: bool) -> dict:
+    """The register entry of the voter at the desk (in full where the role may see it, to compare
+    with the document), what they may apply for, and where."""
     voter = register.lookup_for_staff(session, pin, document)
-    return {"id": voter.id, "profile": register.profile(session, voter.id),
+    return {"id": voter.id, "profile": register.profile(session, voter.id, full=full),
             "elections": applications.form_options(session, voter.id)["ru"],
             "places": precincts.public_list(session)["ru"]}
 
@@ -31,6 +32,7 @@ class InPersonState(StaffState):
     election_options: list[dict[str, str]] = []
     precinct_options: list[dict[str, str]] = []
     done_reference: str = ""
+    election_choice: str = ""
     _serving_voter_id: int = 0  # the voter at the desk, found by PIN + document on the server
     # FaceID reference: the voter's consent code, then a live capture answering a challenge.
     reference_step: str = "consent"  # consent | code | capture | saved
@@ -59,7 +61,8 @@ class InPersonState(StaffState):
     async def find(self, form_data: dict):
         self._clear_messages()
         pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
-        found = await self._run(lambda s: _desk_voter(s, pin, document))
+        full = self._user().can("pii.full")
+        found = await self._run(lambda s: _desk_voter(s, pin, document, full))
         if found is FAILED:
             return
         profile = found["profile"]
@@ -69,6 +72,8 @@ class InPersonState(StaffState):
                       "birth_date": profile.birth_date, "address": profile.address,
                       "territory": profile.territory["ru"], "phone": profile.phone}
         self.election_options = found["elections"]
+        # One open election: chosen already, not asked.
+        self.election_choice = self.election_options[0]["id"] if len(self.election_options) == 1 else ""
         self.precinct_options = [{"id": p["id"], "label": f"{p['number']} — {p['place']}, {p['city']}"}
                                  for p in found["places"]]
         self.step = "form"
@@ -80,17 +85,20 @@ class InPersonState(StaffState):
         if not self._serving_voter_id:
             self.step = "find"
             return
-        if not form_data.get("paper_consent"):
-            self.error_entries = {"paper_consent": {"key": "error.paper_consent"}}
-            return
         draft = Draft(parse_id(form_data.get("election")), parse_id(form_data.get("precinct")),
                       str(form_data.get("email", "")), str(form_data.get("phone", "")), True)
         voter_id, lang, actor, commission = self._serving_voter_id, self._lang(), self._actor(), self._user().full_name
+        if not form_data.get("paper_consent"):
+            # Every error at once: the form's own, and the missing paper consent.
+            checked = await self._run(lambda s: applications.validate(s, voter_id, draft, channel="in_person"))
+            self.error_entries = {**(self.error_entries if checked is FAILED else {}),
+                                  "paper_consent": {"key": "error.paper_consent"}}
+            return rx.set_focus("error-summary")
         reference = await self._run(lambda s: applications.submit(
             s, voter_id, draft, default_sender(), lang, channel="in_person", staff_actor=actor, commission=commission,
         ).reference)
         if reference is FAILED:
-            return
+            return rx.set_focus("error-summary")
         self.done_reference = reference
         self.step = "done"
         self._serving_voter_id = 0
