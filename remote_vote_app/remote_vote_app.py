@@ -70,6 +70,9 @@ app = rx.App(
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),
     ],
 )
+# Reflex's English connection toast and pulsing icon give way to the page's own banner, in the page
+# language (components/ux.jsx ConnectionStatus).
+app.app_wraps[(5, "Overlay")] = lambda stateful: None
 serving.keep_tabs_of_dead_workers()
 app.register_lifespan_task(serving.worker_heartbeat)
 app.register_lifespan_task(worker.deliver_outbox)

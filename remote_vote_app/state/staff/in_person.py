@@ -12,7 +12,7 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.app import FAILED, AppState, focus_title
 from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
@@ -77,6 +77,8 @@ class InPersonState(StaffState):
         self.precinct_options = [{"id": p["id"], "label": f"{p['number']} — {p['place']}, {p['city']}"}
                                  for p in found["places"]]
         self.step = "form"
+        return rx.call_script("setTimeout(() => { const d = document.getElementById('register-data');"
+                              " if (d) { d.setAttribute('tabindex', '-1'); d.focus(); } }, 80);")
 
     @rx.event
     @staff_required("applications.create")
@@ -93,16 +95,19 @@ class InPersonState(StaffState):
             checked = await self._run(lambda s: applications.validate(s, voter_id, draft, channel="in_person"))
             self.error_entries = {**(self.error_entries if checked is FAILED else {}),
                                   "paper_consent": {"key": "error.paper_consent"}}
-            return rx.set_focus("error-summary")
+            self.error_seq += 1
+            return
         reference = await self._run(lambda s: applications.submit(
             s, voter_id, draft, default_sender(), lang, channel="in_person", staff_actor=actor, commission=commission,
         ).reference)
         if reference is FAILED:
-            return rx.set_focus("error-summary")
+            return
         self.done_reference = reference
         self.step = "done"
         self._serving_voter_id = 0
         self.voter = {}
+        return rx.call_script("setTimeout(() => { const d = document.getElementById('done');"
+                              " if (d) { d.setAttribute('tabindex', '-1'); d.focus(); } }, 80);")
 
     @rx.event
     @staff_required("applications.create")
@@ -177,3 +182,4 @@ class InPersonState(StaffState):
         self._clear_messages()
         self.step, self.voter, self._serving_voter_id, self.done_reference = "find", {}, 0, ""
         self._reset_reference()
+        return focus_title()
