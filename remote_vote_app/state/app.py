@@ -281,6 +281,10 @@ def voter_required(handler: Callable) -> Callable:
             if self._session_id:
                 self._end_session()
                 await self._forget_voter_data()
+            # After logging in again the voter goes back to the form they were on, not to /cabinet.
+            path = str(self.router.url.path or "").rstrip("/") or "/"
+            if path in {"/apply", "/apply/check", "/cabinet"}:
+                self._go_on_to("/apply" if path.startswith("/apply") else path)
             self.notice_key = "login.session_expired" if self._expired else (self.notice_key or "login.required")
             self._expired = False
             return rx.redirect("/login")

@@ -117,6 +117,7 @@ class ApplyState(AppState):
         return AppState.page_ready
 
     @rx.event
+    @voter_required
     def toggle_map(self):
         self.show_map = not self.show_map
 

@@ -22,6 +22,12 @@ EXCLUSION_VOTER = ("20505199300031", "ID9000031", "+996700900031", "Сатыба
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
+# Voters of the GOV.UK-pattern journeys (test_ux.py): one pair per viewport.
+UX_VOTERS = [("20606199400041", "ID9000041", "+996700900041", "Жумабеков", "Азамат"),
+             ("10707199500042", "ID9000042", "+996700900042", "Осмонова", "Бермет"),
+             ("20808199600043", "ID9000043", "+996700900043", "Токтосунов", "Данияр"),
+             ("10909199700044", "ID9000044", "+996700900044", "Абдыкадырова", "Нургуль")]
+
 
 def main() -> None:
     from remote_vote_app.models import StaffAccount
@@ -53,7 +59,7 @@ def main() -> None:
         session.flush()
         bishkek = session.exec(select(Territory).where(Territory.code == "BISHKEK")).one()
         bishkek_home = session.exec(select(Precinct).where(Precinct.territory_id == bishkek.id)).first()
-        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS:
+        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + UX_VOTERS:
             session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
                               birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
                               address="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,
