@@ -88,6 +88,28 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
     if (radio) radio.checked = true;
     onChoose(id);
   };
+  const renderMarker = (p, isSelected) => {
+    const name = `${p.number} — ${p.place}`;
+    return (
+      <Marker key={`${p.id}-${isSelected}`} position={[parseFloat(p.latitude), parseFloat(p.longitude)]}
+              icon={markerIcon(isSelected)} title={isSelected ? `${name} (${labels.selected})` : name}
+              keyboard={true} zIndexOffset={isSelected ? 1000 : 0}>
+        <Popup>
+          <div className="popup">
+            <strong>{name}</strong>
+            <div>{p.city}{p.district ? `, ${p.district}` : ""}</div>
+            <div>{p.address}</div>
+            <div className="popup-precision">{p.precision_text}</div>
+            {onChoose ? (
+              <button type="button" className="button popup-button" onClick={() => choose(String(p.id))}>
+                {labels.choose}
+              </button>
+            ) : null}
+          </div>
+        </Popup>
+      </Marker>
+    );
+  };
   return (
     <div role="region" aria-label={labels.map} id="precinct-map" className="precinct-map">
       {/* On a touch screen one finger scrolls the page; two fingers move and zoom the map. */}
@@ -103,31 +125,11 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
           <CircleMarker center={[parseFloat(picked[0]), parseFloat(picked[1])]} radius={9}
                         pathOptions={{ color: "#1b1f24", weight: 3, fillColor: "#ffbf47", fillOpacity: 1 }} />
         ) : null}
-        <MarkerClusterGroup chunkedLoading={false} showCoverageOnHover={false} maxClusterRadius={40}
+        {/* The chosen precinct stays a marker of its own (never hidden in a cluster). */}
+        {list.filter((p) => String(p.id) === String(selected)).map((p) => renderMarker(p, true))}
+        <MarkerClusterGroup chunkedLoading={false} showCoverageOnHover={false} maxClusterRadius={28}
                             iconCreateFunction={clusterIcon} spiderfyOnMaxZoom={true}>
-        {list.map((p) => {
-          const isSelected = String(p.id) === String(selected);
-          const name = `${p.number} — ${p.place}`;
-          return (
-            <Marker key={`${p.id}-${isSelected}`} position={[parseFloat(p.latitude), parseFloat(p.longitude)]}
-                    icon={markerIcon(isSelected)} title={isSelected ? `${name} (${labels.selected})` : name}
-                    keyboard={true} zIndexOffset={isSelected ? 1000 : 0}>
-              <Popup>
-                <div className="popup">
-                  <strong>{name}</strong>
-                  <div>{p.city}{p.district ? `, ${p.district}` : ""}</div>
-                  <div>{p.address}</div>
-                  <div className="popup-precision">{p.precision_text}</div>
-                  {onChoose ? (
-                    <button type="button" className="button popup-button" onClick={() => choose(String(p.id))}>
-                      {labels.choose}
-                    </button>
-                  ) : null}
-                </div>
-              </Popup>
-            </Marker>
-          );
-        })}
+          {list.filter((p) => String(p.id) !== String(selected)).map((p) => renderMarker(p, false))}
         </MarkerClusterGroup>
       </MapContainer>
     </div>

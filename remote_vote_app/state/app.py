@@ -37,7 +37,10 @@ SUMMARY_TITLES = {
     "error.deadline_passed": "ux.summary_closed", "error.unavailable": "ux.summary_unavailable",
 }
 # Focus the step's success panel, else its h1 (tabindex -1), so a screen reader announces the new step.
-FOCUS_TITLE_JS = ("setTimeout(() => { const t = document.querySelector('main .panel-success')"
+# Not when the person has already moved on (typing in a field): only focus left on <body> moves.
+FOCUS_TITLE_JS = ("setTimeout(() => { const a = document.activeElement;"
+                  " if (a && a !== document.body && a.isConnected && a.id !== 'main') return;"
+                  " const t = document.querySelector('main .panel-success')"
                   " || document.querySelector('main h1'); if (t) { t.setAttribute('tabindex', '-1');"
                   " t.scrollIntoView({block: 'start'}); t.focus({preventScroll: true}); } }, 80);")
 

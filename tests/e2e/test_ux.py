@@ -124,27 +124,42 @@ def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, v
 
 
 def test_connection_lost_and_back(page: Page, base_url: str, viewport, console):
-    state = {"blocked": False, "routes": []}
+    state = {"blocked": False, "routes": [], "pending": []}
 
     def route(ws):
-        if state["blocked"]:
-            ws.close()
+        if state["blocked"]:  # closed from the test's loop below, once the page side is open
+            state["pending"].append(ws)
             return
         ws.connect_to_server()
         state["routes"].append(ws)
 
-    page.route_web_socket(re.compile(r".*/_event.*"), route)
+    page.route_web_socket(lambda url: "/_event" in url, route)
     page.goto(f"{base_url}/login")
     expect(page.get_by_role("button", name="Получить код")).to_be_enabled()
     page.wait_for_timeout(500)
+    assert state["routes"], "the event socket was not routed"
     state["blocked"] = True
     for ws in state["routes"]:
-        ws.close()
+        ws.close(code=4000, reason="blocked by the test")
     lost = page.locator("#connection-lost")
-    expect(lost).to_have_text(re.compile("Связь с сервером потеряна"))
+    for _ in range(50):  # every reconnect attempt is refused at once, as a dead server would
+        while state["pending"]:
+            state["pending"].pop().close(code=4000, reason="blocked by the test")
+        if lost.count():
+            break
+        page.wait_for_timeout(200)
+    expect(lost).to_have_text(re.compile("Связь с сервером потеряна"), timeout=30_000)
+    expect(page.get_by_role("button", name="Получить код")).to_be_visible()
     expect(page.get_by_role("status").filter(has=lost)).to_be_visible()
     state["blocked"] = False
-    expect(page.locator("#connection-back")).to_have_text("Связь восстановлена.", timeout=20_000)
+    back = page.locator("#connection-back")
+    for _ in range(100):  # attempts made while blocked are refused; the next one gets through
+        while state["pending"]:
+            state["pending"].pop().close(code=4000, reason="blocked by the test")
+        if back.count():
+            break
+        page.wait_for_timeout(200)
+    expect(back).to_have_text("Связь восстановлена.", timeout=30_000)
     expect(lost).to_have_count(0)
     # The socket's own reconnect attempts are logged by Reflex as console errors: expected here.
     console.errors[:] = [e for e in console.errors if "websocket" not in e.lower() and "socket" not in e.lower()]
@@ -154,6 +169,8 @@ def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):
     pin, doc, *_ = _voter(viewport, 0)
     page.clock.install()
     log_in(page, base_url, pin, doc)
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()  # the tab knows the voter: the timer runs
+    page.wait_for_timeout(300)
     page.clock.fast_forward("12:40")
     expect(page.locator("#timeout-warning")).to_have_count(0)
     page.clock.fast_forward("00:30")  # 13:10: less than two minutes left
