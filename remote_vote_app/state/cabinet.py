@@ -27,7 +27,9 @@ class CabinetState(AppState):
         if found is not FAILED:
             rows, options = found
             self.applications = [as_strings(row) for row in rows]
-            self.can_apply = any(not option["existing"] for option in options)
+            # Hidden only when every open election already has an application ("change" is the way);
+            # with none open, /apply explains that.
+            self.can_apply = not options or any(not option["existing"] for option in options)
 
     @rx.event
     @voter_required
