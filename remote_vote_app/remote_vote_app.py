@@ -82,6 +82,9 @@ app = rx.App(
     ],
 )
 passes.check_configured()  # outside demo mode no start without PASS_SIGNING_KEY
+# Reflex's English connection toast and pulsing icon give way to the page's own banner, in the page
+# language (components/ux.jsx ConnectionStatus).
+app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.register_lifespan_task(worker.send_reminders)

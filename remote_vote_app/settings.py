@@ -36,6 +36,7 @@ class Settings:
     gateway_token: str
     rate_limit_storage: str
     session_idle_minutes: int
+    session_idle_seconds: int  # the same limit in seconds; SESSION_IDLE_SECONDS (tests) overrides the minutes
     code_ttl_seconds: int
     code_max_attempts: int
     code_max_resends: int
@@ -78,6 +79,7 @@ def load() -> Settings:
         # Shared by every worker when Redis is there (the production profile); else this process's memory.
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI") or os.environ.get("REFLEX_REDIS_URL") or "memory://",
         session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
+        session_idle_seconds=_int("SESSION_IDLE_SECONDS", 60 * _int("SESSION_IDLE_MINUTES", 15)),
         # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
         voter_session_hours=_float("VOTER_SESSION_HOURS", 8),
         staff_session_hours=_float("STAFF_SESSION_HOURS", 12),

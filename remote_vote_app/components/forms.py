@@ -5,6 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.catalog import tr
+from remote_vote_app.components.ux import ErrorSummary
 from remote_vote_app.state.app import AppState
 
 
@@ -39,33 +40,29 @@ def text_field(name: str, label_key: str, hint_key: str | None = None, suffix: s
 
 
 def error_summary() -> rx.Component:
-    """Lists every error with a link to its field; focused after a failed submit."""
-    return rx.cond(
-        AppState.has_errors,
-        rx.el.div(
-            rx.el.h2(tr["apply.errors_title"], class_name="error-summary-title"),
-            rx.el.ul(
-                rx.foreach(
-                    AppState.errors,
-                    lambda item: rx.el.li(
-                        rx.cond(item[0] == "form", rx.el.span(item[1]), rx.el.a(item[1], href="#" + item[0].to(str)))
-                    ),
-                ),
-            ),
-            id="error-summary",
-            role="alert",
-            tab_index=-1,
-            class_name="error-summary",
-        ),
-    )
+    """Lists every error at once, each link focusing its field with the label in view; takes focus
+    and prefixes the page title with "Ошибка: " while it shows (ux.jsx)."""
+    return ErrorSummary.create(errors=AppState.errors, title=AppState.error_title, prefix=tr["ux.title_error_prefix"],
+                               seq=AppState.error_seq)
 
 
 def notice() -> rx.Component:
     return rx.cond(AppState.notice != "", rx.el.p(AppState.notice, role="status", id="notice", class_name="notice"))
 
 
-def submit_button(label_key: str, **props) -> rx.Component:
+def submit_button(label_key: str, busy: str = "", **props) -> rx.Component:
+    """With `busy` (the form's name, see `busy_chain`): disabled and "sending…" while its request runs."""
+    if busy:
+        running = AppState.busy == busy
+        return rx.el.button(rx.cond(running, tr["ux.sending"], tr[label_key]), type=props.pop("type", "submit"),
+                            class_name=rx.cond(running, "button busy", "button"), disabled=running,
+                            aria_busy=rx.cond(running, "true", "false"), **props)
     return rx.el.button(tr[label_key], type="submit", class_name="button", **props)
+
+
+def busy_chain(name: str, handler) -> list:
+    """The events of a form or button that shows it is waiting: mark busy, the handler, clear."""
+    return [AppState.begin_busy(name), handler, AppState.end_busy]
 
 
 def choice(kind: str, name: str, value: rx.Var | str, input_id: rx.Var | str, *label: rx.Component | rx.Var | str,

@@ -7,6 +7,7 @@ import reflex as rx
 from remote_vote_app.i18n import LANG_NAMES, LANGS
 from remote_vote_app.settings import settings
 from remote_vote_app.components.catalog import tr
+from remote_vote_app.components.ux import IdleWarning, SkipLink, connection_status
 from remote_vote_app.state.app import AppState
 
 
@@ -79,10 +80,35 @@ def footer() -> rx.Component:
     )
 
 
-def page(*children: rx.Component) -> rx.Component:
+TIMEOUT_WARNING_SECONDS = 120
+
+
+def idle_warning(active: rx.Var, on_continue) -> rx.Component:
+    """GOV.UK timeout warning two minutes before the idle limit (or at half a very short test limit)."""
+    idle = settings.session_idle_seconds
+    return IdleWarning.create(
+        active=active, idle_seconds=idle, warn_seconds=min(TIMEOUT_WARNING_SECONDS, idle // 2),
+        labels={"title": tr["ux.timeout_title"], "text": tr["ux.timeout_text"], "continue": tr["ux.timeout_continue"],
+                "minutes": tr["ux.minutes_short"], "seconds": tr["ux.seconds_short"]},
+        on_continue=on_continue,
+    )
+
+
+def back_link(href: str, on_click=None) -> rx.Component:
+    """GOV.UK back link at the top of a question page."""
+    if on_click is not None:
+        return rx.el.button(tr["common.back"], type="button", on_click=on_click, class_name="back-link link-button",
+                            id="back-link")
+    return rx.el.a(tr["common.back"], href=href, class_name="back-link", id="back-link")
+
+
+def page(*children: rx.Component, idle_active: rx.Var | None = None, on_continue=None) -> rx.Component:
     return rx.fragment(
-        rx.el.a(tr["nav.skip"], href="#main", class_name="skip-link"),
+        SkipLink.create(text=tr["nav.skip"]),
+        connection_status(tr),
         header(),
         rx.el.main(*children, id="main", tab_index=-1, class_name="container main"),
         footer(),
+        idle_warning(AppState.logged_in if idle_active is None else idle_active,
+                     AppState.keep_alive if on_continue is None else on_continue),
     )

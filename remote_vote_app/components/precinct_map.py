@@ -13,7 +13,8 @@ class PrecinctMap(rx.NoSSRComponent):
     """Wraps precinct_map.jsx; Leaflet loads lazily, in the chunk of the pages that use it."""
 
     library = "$/public" + rx.asset("precinct_map.jsx", shared=True)
-    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4"]
+    lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4", "react-leaflet-cluster@4.1.3",
+                                   "leaflet.markercluster@1.5.3", "@react-leaflet/core@3.0.0"]
     tag = "PrecinctMap"
 
     precincts: rx.Var[list[dict[str, str]]]

@@ -5,11 +5,12 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.forms import (
-    choice, error_summary, field_error, notice, step_up_form, submit_button, summary_row, text_field,
+    busy_chain, choice, error_summary, field_error, notice, step_up_form, submit_button, summary_row, text_field,
 )
-from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.components.voter_pass import voter_pass
+from remote_vote_app.components.ux import CopyButton, PrintButton
 from remote_vote_app.state.apply import ApplyState
 
 
@@ -38,6 +39,24 @@ def _profile() -> rx.Component:
 
 
 def _election_choice() -> rx.Component:
+    """One open election is not a question: it is named, and sent with the form."""
+    return rx.cond(
+        ApplyState.election_options.length() == 1,
+        rx.el.div(
+            rx.el.p(tr["apply.election"], class_name="label"),
+            rx.el.p(ApplyState.election_options[0]["label"], id="election-only"),
+            rx.cond(ApplyState.editing_reference == "",
+                    rx.el.input(type="hidden", name="election", value=ApplyState.election_options[0]["id"])),
+            field_error("election"),
+            id="election",
+            tab_index=-1,
+            class_name="field",
+        ),
+        _election_radios(),
+    )
+
+
+def _election_radios() -> rx.Component:
     return rx.el.fieldset(
         rx.el.legend(tr["apply.election"], class_name="label"),
         field_error("election"),
@@ -59,12 +78,23 @@ def _precinct_choice() -> rx.Component:
         rx.el.legend(tr["apply.precinct"], class_name="label"),
         rx.el.p(tr["apply.precinct_hint"], class_name="hint"),
         field_error("precinct"),
-        precinct_map(
-            ApplyState.precinct_items,
-            {"map": tr["map.map_label"], "choose": tr["map.choose"], "selected": tr["map.selected"]},
-            selected=ApplyState.precinct_id,
-            on_choose=ApplyState.choose_precinct,
-            height="360px",
+        # The list is the question; the map is there when asked for (not 15 Tab stops before the radios,
+        # nor a one-finger trap on a phone).
+        rx.el.button(rx.cond(ApplyState.show_map, tr["ux.map_hide"], tr["ux.map_show"]), type="button",
+                     id="map-toggle", aria_expanded=rx.cond(ApplyState.show_map, "true", "false"),
+                     aria_controls="precinct-map-pane", on_click=ApplyState.toggle_map, class_name="button secondary"),
+        rx.el.div(
+            rx.cond(
+                ApplyState.show_map,
+                precinct_map(
+                    ApplyState.precinct_items,
+                    {"map": tr["map.map_label"], "choose": tr["map.choose"], "selected": tr["map.selected"]},
+                    selected=ApplyState.precinct_id,
+                    on_choose=ApplyState.choose_precinct,
+                    height="360px",
+                ),
+            ),
+            id="precinct-map-pane",
         ),
         rx.foreach(
             ApplyState.precinct_cities,
@@ -79,11 +109,12 @@ def _precinct_choice() -> rx.Component:
                                    class_name="address"),
                         rx.cond(p["fill_text"] != "",
                                 rx.el.span(p["fill_text"], class_name="badge badge-" + p["fill"].to(str))),
-                        # Uncontrolled, so a click checks it at once; the key re-mounts it when the map changes
-                        # the answer.
+                        # Uncontrolled with a stable key: a click or an arrow key checks it at once and focus
+                        # stays on it (a key that changed with the answer re-created every radio and dropped
+                        # focus to <body>). The map's "choose" checks the radio on the client (precinct_map.jsx).
                         default_checked=ApplyState.precinct_id == p["id"],
                         disabled=p["fill"] == "full",
-                        key=p["id"].to(str) + "-" + ApplyState.precinct_id,
+                        key=p["id"].to(str),
                         on_change=ApplyState.choose_precinct(p["id"]),
                     ),
                 ),
@@ -119,8 +150,8 @@ def _form() -> rx.Component:
         text_field("phone", "apply.phone", "apply.phone_hint", type="tel", auto_complete="tel",
                    default_value=ApplyState.phone, max_length=20),
         _consent(),
-        submit_button("apply.continue", id="continue"),
-        on_submit=ApplyState.review_answers,
+        submit_button("apply.continue", busy="continue", id="continue"),
+        on_submit=busy_chain("continue", ApplyState.review_answers),
         reset_on_submit=False,
         no_validate=True,
     )
@@ -128,7 +159,9 @@ def _form() -> rx.Component:
 
 def apply_page() -> rx.Component:
     return page(
-        rx.el.h1(rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"])),
+        back_link("/cabinet"),
+        rx.el.h1(rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"]),
+                 id="page-title", tab_index=-1),
         notice(),
         error_summary(),
         rx.cond(
@@ -168,7 +201,8 @@ def _check_row(label_key: str, value: rx.Var, anchor: str | None) -> rx.Componen
 def check_page() -> rx.Component:
     r = ApplyState.review
     return page(
-        rx.el.h1(tr["check.title"]),
+        back_link("/apply"),
+        rx.el.h1(tr["check.title"], id="page-title", tab_index=-1),
         error_summary(),
         rx.el.p(tr["check.lead"]),
         rx.el.dl(
@@ -185,8 +219,8 @@ def check_page() -> rx.Component:
             ApplyState.step_up_phone != "",
             step_up_form(ApplyState.step_up_phone, ApplyState.confirm_with_code, "confirm-code"),
             rx.el.div(
-                rx.el.button(tr["check.confirm"], type="button", on_click=ApplyState.confirm, id="confirm",
-                             class_name="button"),
+                submit_button("check.confirm", busy="confirm", type="button", id="confirm",
+                              on_click=busy_chain("confirm", ApplyState.confirm)),
                 rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
                 class_name="button-row",
             ),
@@ -201,10 +235,14 @@ def confirmation_page() -> rx.Component:
             c.contains("reference"),
             rx.fragment(
                 rx.el.div(
-                    rx.el.h1(rx.cond(c["kind"] == "changed", tr["confirm.changed_title"], tr["confirm.title"])),
-                    rx.el.p(tr["confirm.reference"]),
-                    rx.el.p(c["reference"], id="reference", class_name="reference"),
-                    class_name="panel-success",
+                    rx.el.h1(rx.cond(c["kind"] == "changed", tr["confirm.changed_title"], tr["confirm.title"]),
+                             id="page-title"),
+                    rx.el.p(tr["confirm.reference"], id="reference-label"),
+                    rx.el.p(c["reference"], id="reference", class_name="reference", aria_describedby="reference-label"),
+                    CopyButton.create(text=c["reference"].to(str), label=tr["ux.copy"], done_label=tr["ux.copied"]),
+                    class_name="panel-success receipt",
+                    id="confirmation-panel",
+                    tab_index=-1,
                 ),
                 rx.el.dl(
                     _row("confirm.election", c["election"]),
@@ -215,13 +253,25 @@ def confirmation_page() -> rx.Component:
                 ),
                 voter_pass(c),
                 rx.el.p(rx.el.strong(tr["confirm.remote_notice"]), class_name="notice important", id="remote-notice"),
+                rx.el.h2(tr["ux.next_title"], id="next-title"),
+                rx.el.ol(
+                    rx.el.li(tr["ux.next_sms"]),
+                    rx.el.li(tr["ux.next_change"]),
+                    rx.el.li(tr["ux.next_vote"]),
+                    class_name="steps",
+                    aria_labelledby="next-title",
+                ),
                 rx.el.h2(tr["confirm.bring_title"]),
                 rx.el.p(tr["confirm.bring_text"]),
                 rx.el.p(tr["confirm.messages_sent"], class_name="hint"),
-                rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button"),
+                rx.el.div(
+                    PrintButton.create(label=tr["ux.print"]),
+                    rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button no-print"),
+                    class_name="button-row",
+                ),
             ),
             rx.fragment(
-                rx.el.h1(tr["check.title"]),
+                rx.el.h1(tr["check.title"], id="page-title", tab_index=-1),
                 rx.el.p(tr["check.nothing"]),
                 rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button"),
             ),

@@ -59,6 +59,7 @@ def _application(app: rx.Var) -> rx.Component:
                                  type="button", on_click=ApplyState.start_change(app["reference"]), class_name="button"),
                     rx.el.button(tr["cabinet.withdraw"], rx.el.span(" ", app["reference"], class_name="visually-hidden"),
                                  type="button", on_click=CabinetState.ask_withdraw(app["reference"]),
+                                 id="withdraw-" + app["reference"].to(str),
                                  class_name="button secondary"),
                     class_name="button-row",
                 ),
@@ -129,7 +130,7 @@ def _activity() -> rx.Component:
 
 def cabinet() -> rx.Component:
     return page(
-        rx.el.h1(tr["cabinet.title"]),
+        rx.el.h1(tr["cabinet.title"], id="page-title", tab_index=-1),
         rx.el.p(CabinetState.voter_name, class_name="lead", id="voter-name"),
         notice(),
         error_summary(),
@@ -138,7 +139,10 @@ def cabinet() -> rx.Component:
             rx.el.p(tr["status.withdrawn"], ": ", CabinetState.withdrawn_reference, role="status", class_name="notice",
                     id="withdrawn-notice"),
         ),
-        rx.el.button(tr["cabinet.new"], type="button", on_click=ApplyState.start_new, class_name="button", id="new-application"),
+        # With an application for every open election, "change" on its card is the way, not a new form.
+        rx.cond(CabinetState.can_apply,
+                rx.el.button(tr["cabinet.new"], type="button", on_click=ApplyState.start_new, class_name="button",
+                             id="new-application")),
         rx.el.h2(tr["cabinet.applications"]),
         rx.cond(
             CabinetState.applications.length() > 0,

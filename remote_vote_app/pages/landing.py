@@ -49,7 +49,17 @@ def landing() -> rx.Component:
             class_name="hero",
         ),
         rx.el.section(
-            rx.el.h2(tr["landing.who_title"]),
+            rx.el.h2(tr["ux.before_title"], id="before-title"),
+            rx.el.p(tr["ux.before_need"]),
+            rx.el.ul(rx.el.li(tr["ux.before_pin"]), rx.el.li(tr["ux.before_document"]), rx.el.li(tr["ux.before_phone"]),
+                     class_name="bullets"),
+            rx.el.p(tr["ux.before_time"]),
+            rx.el.p(tr["ux.before_phone_wrong"], class_name="notice", id="phone-wrong"),
+            aria_labelledby="before-title",
+            id="before-you-start",
+        ),
+        rx.el.section(
+            rx.el.h2(tr["landing.who_title"], id="who"),
             rx.el.p(tr["landing.who_text"]),
             aria_labelledby="who",
         ),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice, submit_button, text_field
-from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.forms import busy_chain, error_summary, notice, submit_button, text_field
+from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.pages.qr import desktop_panel
 from remote_vote_app.state.login import LoginState
 
@@ -16,8 +16,8 @@ def _id_form() -> rx.Component:
                    spell_check=False),
         text_field("document", "login.document", "login.document_hint", auto_complete="off", max_length=20,
                    auto_capitalize="characters", spell_check=False),
-        submit_button("login.submit", id="get-code"),
-        on_submit=LoginState.start,
+        submit_button("login.submit", busy="get-code", id="get-code"),
+        on_submit=busy_chain("get-code", LoginState.start),
         reset_on_submit=False,
         no_validate=True,
     )
@@ -25,13 +25,12 @@ def _id_form() -> rx.Component:
 
 def _code_form() -> rx.Component:
     return rx.fragment(
-        rx.el.h2(tr["login.code_title"]),
         rx.el.p(LoginState.code_sent_text, id="code-sent"),
         rx.el.form(
             text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6,
                        pattern="[0-9]*"),
-            submit_button("login.verify", id="verify-code"),
-            on_submit=LoginState.verify,
+            submit_button("login.verify", busy="verify-code", id="verify-code"),
+            on_submit=busy_chain("verify-code", LoginState.verify),
             reset_on_submit=True,
             no_validate=True,
         ),
@@ -54,7 +53,10 @@ def eid_entry() -> rx.Component:
 
 def login() -> rx.Component:
     return page(
-        rx.el.h1(tr["login.title"]),
+        rx.cond(LoginState.step == "code", back_link("/login", on_click=LoginState.restart)),
+        # Each step names itself: after "Получить код" focus moves to this heading (the new step).
+        rx.el.h1(rx.cond(LoginState.step == "code", tr["login.code_title"], tr["login.title"]), id="page-title",
+                 tab_index=-1),
         notice(),
         error_summary(),
         rx.cond(LoginState.step == "code", _code_form(), rx.fragment(rx.el.p(tr["login.lead"]), _id_form())),

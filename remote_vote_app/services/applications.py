@@ -52,11 +52,12 @@ def _actor(voter_id: int, staff_actor: str | None) -> str:
     return staff_actor or f"voter:{voter_id}"
 
 
-def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None, *,
-             lang: str = "ru", keep_precinct: int | None = None) -> Draft:
-    """The draft with normalized contacts, or FieldErrors naming every wrong field. A full precinct
-    is refused here already (with the nearest ones that have room), unless it is `keep_precinct`,
-    the one the voter's application already holds a place at."""
+def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None,
+             channel: str = "online", *, lang: str = "ru", keep_precinct: int | None = None) -> Draft:
+    """The draft with normalized contacts, or FieldErrors naming every wrong field. At a commission
+    (`channel="in_person"`) the e-mail is optional: the SMS to the register phone confirms. A full
+    precinct is refused here already (with the nearest ones that have room), unless it is
+    `keep_precinct`, the one the voter's application already holds a place at."""
     voter = session.get(Voter, voter_id)
     errors: dict[str, ServiceError] = {}
     election = session.get(Election, draft.election_id) if draft.election_id else None
@@ -72,7 +73,7 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     except ServiceError as exc:
         errors["precinct"] = exc
     try:
-        email = normalize_email(draft.email)
+        email = "" if channel == "in_person" and not (draft.email or "").strip() else normalize_email(draft.email)
     except ServiceError as exc:
         errors["email"] = exc
     try:
@@ -102,7 +103,7 @@ def submit(
 ) -> Application:
     """File an application: online by the voter, or in person by commission staff (same rules)."""
     now = now or now_utc()
-    draft = validate(session, voter_id, draft, now, lang=lang)
+    draft = validate(session, voter_id, draft, now, channel, lang=lang)
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
         raise ServiceError("error.already_applied", reference=existing.reference)
@@ -199,8 +200,8 @@ def change(
     now = now or now_utc()
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now, expected_version)
-    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now, lang=lang,
-                     keep_precinct=application.remote_precinct_id)
+    draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now,
+                     "in_person" if staff_actor else "online", lang=lang, keep_precinct=application.remote_precinct_id)
     changed = {
         field: (getattr(application, attr), value)
         for field, attr, value in (
@@ -296,10 +297,11 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
     info = summary(session, application, lang)
     params = {k: info[k] for k in ("reference", "election", "election_day", "precinct", "address")}
     sender.send(session, "sms", application.phone, t(lang, f"sms.application_{event}", **params))
-    sender.send(
-        session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
-        subject=t(lang, f"email.application_{event}.subject", **params),
-    )
+    if application.email:  # optional when filed at a commission
+        sender.send(
+            session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
+            subject=t(lang, f"email.application_{event}.subject", **params),
+        )
 
 
 def _notify_previous_contacts(session: Session, application: Application, changed: dict[str, tuple], sender: Sender,

@@ -22,7 +22,7 @@ from remote_vote_app.models import LoginCode, Voter
 from remote_vote_app.services import audit, ratelimit, register
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.services.clock import local_date, now_utc
-from remote_vote_app.services.errors import Refusal, ServiceError
+from remote_vote_app.services.errors import Refusal, ServiceError, collect
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
@@ -120,8 +120,9 @@ def start_login(
     now: dt.datetime | None = None,
 ) -> Challenge:
     now = now or now_utc()
-    pin = normalize_pin(pin_raw, today=local_date(now))
-    document = normalize_document(document_raw)
+    checked = collect(pin=lambda: normalize_pin(pin_raw, today=local_date(now)),
+                      document=lambda: normalize_document(document_raw))
+    pin, document = checked["pin"], checked["document"]
     ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.key(client))
     DOCUMENT_THROTTLE.check(pin, client)
     voter = register.find(session, pin, document)

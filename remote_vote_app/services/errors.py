@@ -27,6 +27,24 @@ class FieldErrors(ServiceError):
         self.errors = errors
 
 
+def collect(**checks) -> dict[str, object]:
+    """Runs every check (field name -> zero-argument callable) and returns their values; if any
+    fails, FieldErrors names every wrong field at once (a person fixes a form in one go, GOV.UK's
+    error summary lists them all). A single wrong field stays a plain ServiceError."""
+    values: dict[str, object] = {}
+    errors: dict[str, ServiceError] = {}
+    for field, check in checks.items():
+        try:
+            values[field] = check()
+        except ServiceError as exc:
+            errors[field] = exc if exc.field else ServiceError(exc.code, field=field, **exc.params)
+    if len(errors) == 1:
+        raise next(iter(errors.values()))
+    if errors:
+        raise FieldErrors(errors)
+    return values
+
+
 class Refusal(ServiceError):
     """A refusal whose bookkeeping must be kept (a counted failure, its audit row): the session
     scope commits the caller's transaction before passing the error on, instead of rolling back."""

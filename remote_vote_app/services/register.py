@@ -33,15 +33,17 @@ class VoterProfile:
     phone: str
 
 
-def profile(session: Session, voter_id: int) -> VoterProfile:
+def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile:
+    """`full`: PIN and document unmasked, for commission staff whose role may see them (pii.full),
+    so they can compare the register entry with the document in front of them."""
     voter = session.get(Voter, voter_id)
     territory = session.get(Territory, voter.territory_id)
     home = session.get(Precinct, voter.home_precinct_id)
     return VoterProfile(
         full_name=" ".join(p for p in (voter.last_name, voter.first_name, voter.patronymic) if p),
         # Masked: the voter recognises them, a passer-by cannot copy them off the screen.
-        pin=mask_pin(voter.pin),
-        document=mask_document(voter.document_number),
+        pin=voter.pin if full else mask_pin(voter.pin),
+        document=voter.document_number if full else mask_document(voter.document_number),
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
         address=voter.address,
         territory={lang: localized(territory, "name", lang) for lang in LANGS},
@@ -52,10 +54,11 @@ def profile(session: Session, voter_id: int) -> VoterProfile:
 
 def lookup_for_staff(session: Session, pin_raw: str, document_raw: str) -> Voter:
     """A commission looks a voter up by PIN and document, as the voter does at login."""
-    from remote_vote_app.services.errors import ServiceError
+    from remote_vote_app.services.errors import ServiceError, collect
     from remote_vote_app.services.validation import normalize_document, normalize_pin
 
-    voter = find(session, normalize_pin(pin_raw), normalize_document(document_raw))
+    checked = collect(pin=lambda: normalize_pin(pin_raw), document=lambda: normalize_document(document_raw))
+    voter = find(session, checked["pin"], checked["document"])
     if voter is None:
         raise ServiceError("error.login_not_found")
     return voter

@@ -37,7 +37,7 @@ def lifetime(kind: str) -> dt.timedelta:
 
 
 def idle_limit() -> dt.timedelta:
-    return dt.timedelta(minutes=settings.session_idle_minutes)
+    return dt.timedelta(seconds=settings.session_idle_seconds)
 
 
 def _hash(value: str) -> str:

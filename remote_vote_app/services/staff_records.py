@@ -58,6 +58,17 @@ def _local_midnight_utc(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(0, 0), tzinfo=BISHKEK).astimezone(dt.timezone.utc)
 
 
+def _surname_like(text: str) -> list:
+    """A surname's beginning, in any case (SQLite's LIKE folds only ASCII case, so the usual spellings
+    of a Cyrillic name are tried: as typed, Capitalised, lower and UPPER)."""
+    word = text.strip()
+    if len(word) < 2 or not all(ch.isalpha() or ch in " -'" for ch in word):
+        return []
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    forms = {escaped, escaped[:1].upper() + escaped[1:].lower(), escaped.lower(), escaped.upper()}
+    return [Voter.last_name.like(form + "%", escape="\\") for form in sorted(forms)]
+
+
 def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, str]], int]:
     """One page of matching applications, sorted on the server, and the total count."""
     require(user, "applications.view")
@@ -69,8 +80,10 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
     text = (q.text or "").strip()
     if text:
         digits = "".join(ch for ch in text if ch.isdigit())
-        stmt = stmt.where(Voter.pin == digits) if len(digits) == 14 and len(digits) == len(text.replace(" ", "")) \
-            else stmt.where(Application.reference == normalize_reference(text))
+        if len(digits) == 14 and len(digits) == len(text.replace(" ", "")):
+            stmt = stmt.where(Voter.pin == digits)
+        else:
+            stmt = stmt.where(or_(Application.reference == normalize_reference(text), *_surname_like(text)))
     if q.election_day:
         stmt = stmt.where(Election.election_day == q.election_day)
     if q.precinct_id:
@@ -97,6 +110,8 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
             "election_day": e.election_day.strftime("%d.%m.%Y"),
             "status": a.status,
             "channel": a.channel,
+            "status_key": f"status.{a.status}",
+            "channel_key": f"channel.{a.channel}",
             "created": local_text(a.created_at, "%d.%m.%Y %H:%M"),
         }
         for a, v, p, e in rows
@@ -123,10 +138,12 @@ def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAUL
         "reference": application.reference,
         "status": application.status,
         "channel": application.channel,
+        "status_key": f"status.{application.status}",
+        "channel_key": f"channel.{application.channel}",
         "commission": application.commission,
         "name": " ".join(x for x in (voter.last_name, voter.first_name, voter.patronymic) if x),
         "pin": voter.pin if full else mask_pin(voter.pin),
-        "document": mask_document(voter.document_number),
+        "document": voter.document_number if full else mask_document(voter.document_number),
         "birth_date": voter.birth_date.strftime("%d.%m.%Y"),
         "home": f"{localized(territory, 'name', lang)}, {voter.address}",
         "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
@@ -153,12 +170,19 @@ def voter_list_precincts(session: Session, user: StaffUser, lang: str = DEFAULT_
             if user.role != "precinct_member" or p.id == user.precinct_id]
 
 
+def voter_list_filename(data: dict, ext: str) -> str:
+    """voters-ДГ-05-preliminary.csv while applications are still open, voters-ДГ-05-final.xlsx after."""
+    return f"voters-{data['precinct_number']}-{'preliminary' if data['preliminary'] else 'final'}.{ext}"
+
+
 def voter_list_download(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
-                        actor: str) -> tuple[str, str]:
-    """(file name, CSV text) of a voter list; the download is audited."""
+                        actor: str, fmt: str = "csv") -> tuple[str, str | bytes]:
+    """(file name, CSV text or XLSX bytes) of a voter list; the download is audited."""
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
     data = voter_list(session, user, precinct_id, election_day)
-    audit.record(session, actor, "voter_list.downloaded", "precinct", data["precinct_number"], rows=len(data["rows"]))
-    return f"voters-{data['precinct_number']}.csv", voter_list_csv(data)
+    audit.record(session, actor, "voter_list.downloaded", "precinct", data["precinct_number"], rows=len(data["rows"]),
+                 format=fmt)
+    return voter_list_filename(data, fmt), voter_list_xlsx(data) if fmt == "xlsx" else voter_list_csv(data)
 
 
 def voter_list(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
@@ -202,12 +226,25 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
     }
 
 
+LIST_HEADER = ["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы",
+               "Статус списка"]
+
+
+def _list_rows(data: dict) -> list[list[object]]:
+    """The header is the first line (no title above it: Excel's filter and sort need it there); a
+    preliminary list says so on every row, in a column, so a filtered or cut copy still says it."""
+    status = "предварительный" if data["preliminary"] else "окончательный"
+    return [[row[c] for c in LIST_COLUMNS] + [status] for row in data["rows"]]
+
+
 def voter_list_csv(data: dict) -> str:
-    """UTF-8 with BOM and CRLF, so Excel opens Cyrillic correctly."""
-    rows: list[list[object]] = [["ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений ещё идёт"]] if data["preliminary"] else []
-    rows.append(["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы"])
-    rows += [[row[c] for c in LIST_COLUMNS] for row in data["rows"]]
-    return exports.csv_text(rows, bom=True)
+    """For Russian-locale Excel: UTF-8 with BOM, `;`, CRLF, the header first."""
+    return exports.excel_csv([LIST_HEADER, *_list_rows(data)])
+
+
+def voter_list_xlsx(data: dict) -> bytes:
+    return exports.xlsx_bytes(LIST_HEADER, _list_rows(data), sheet=str(data.get("precinct_number", "")) or "Список",
+                              text_columns=(0, 2, 3))
 
 
 # --- audit log ---

@@ -17,7 +17,6 @@ from sqlmodel import Session
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.services import register, sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
-from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +54,28 @@ PAGE_TITLES = {
 }
 
 NEXT_MAX_AGE_SECONDS = 600
+# The error summary's heading says what kind of problem it is: "check the form" only for field errors.
+SUMMARY_TITLES = {
+    "error.forbidden": "ux.summary_forbidden", "error.qr_expired": "ux.summary_expired",
+    "error.code_expired": "ux.summary_expired", "error.qr_refused": "ux.summary_expired",
+    "error.deadline_passed": "ux.summary_closed", "error.unavailable": "ux.summary_unavailable",
+}
+# Focus the step's success panel, else its h1 (tabindex -1), so a screen reader announces the new step.
+# Not when the person has already moved on (typing in a field): only focus left on <body> moves.
+FOCUS_TITLE_JS = ("setTimeout(() => { const a = document.activeElement;"
+                  " if (a && a !== document.body && a.isConnected && a.id !== 'main') return;"
+                  " const t = document.querySelector('main .panel-success')"
+                  " || document.querySelector('main h1'); if (t) { t.setAttribute('tabindex', '-1');"
+                  " t.scrollIntoView({block: 'start'}); t.focus({preventScroll: true}); } }, 80);")
+
+
+def focus_title():
+    return rx.call_script(FOCUS_TITLE_JS)
+
+
+def go(path: str):
+    """A step after a submission: replaces the history entry, so Back does not reopen the form."""
+    return rx.redirect(path, replace=True)
 FAILED = object()  # what AppState._run returns after showing a service error
 
 
@@ -77,6 +98,8 @@ class AppState(rx.State):
     # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
     error_entries: dict[str, dict[str, str]] = {}
     notice_key: str = ""
+    error_seq: int = 0  # counts shown errors: the summary takes focus again on a repeated failed submit
+    busy: str = ""  # the form whose request is running: its button is disabled and says "sending…"
     # A precinct picked on the map before the form is open; where to go after login.
     chosen_precinct: str = ""
     _next: str = ""
@@ -93,6 +116,14 @@ class AppState(rx.State):
     @rx.var
     def has_errors(self) -> bool:
         return bool(self.error_entries)
+
+    @rx.var
+    def error_title(self) -> str:
+        lang = normalize_lang(self.lang)
+        if any(field != "form" for field in self.error_entries):
+            return t(lang, "apply.errors_title")
+        key = self.error_entries.get("form", {}).get("key", "")
+        return t(lang, SUMMARY_TITLES.get(key, "ux.summary_problem"))
 
     @rx.var
     def notice(self) -> str:
@@ -116,6 +147,7 @@ class AppState(rx.State):
 
     def _show(self, exc: ServiceError) -> None:
         self.error_entries = error_entries(exc)
+        self.error_seq += 1
 
     async def _run(self, work: Callable[[Session], Any]) -> Any:
         """The one way a handler reaches the services: `work(session)` runs in a worker thread in
@@ -213,14 +245,15 @@ class AppState(rx.State):
         return rx.call_script(self._lang_and_title_js())
 
     def _page_script(self):
-        """<html lang> and the title, plus an idle timer: after the idle limit without input the page reloads,
-        so the server ends the session and the previous voter's data leaves the screen of a shared device."""
-        idle_ms = (settings.session_idle_minutes * 60 + 5) * 1000
+        """<html lang> and the title; on a step reached inside the service (a client-side navigation, or
+        a page the service sent the browser to, as after a login) focus moves to the step's h1 or
+        success panel. A page opened from outside keeps the browser's start: the skip link first. The
+        idle timeout (warning, then reload) is the IdleWarning component in the page shell."""
         return rx.call_script(
             self._lang_and_title_js() +
-            "if (!window.__rvIdle) { window.__rvIdle = true; let timer;"
-            f" const arm = () => {{ clearTimeout(timer); timer = setTimeout(() => window.location.reload(), {idle_ms}); }};"
-            " ['keydown', 'pointerdown', 'scroll'].forEach((e) => window.addEventListener(e, arm, {passive: true})); arm(); }"
+            "if (window.__rvSeen || (document.referrer.startsWith(window.location.origin + '/')"
+            " && document.referrer !== window.location.href)) {" + FOCUS_TITLE_JS + "}"
+            " window.__rvSeen = true;"
         )
 
     @rx.event
@@ -233,6 +266,20 @@ class AppState(rx.State):
         """The 404 page's on_load: its title, whatever address was asked for."""
         self._title_key = "notfound.title"
         return self._page_script()
+
+    @rx.event
+    def begin_busy(self, name: str):
+        self.busy = str(name)[:40]
+
+    @rx.event
+    def end_busy(self):
+        self.busy = ""
+
+    @rx.event
+    async def keep_alive(self):
+        """'Continue' in the timeout warning (and use of the page): the server session lives on."""
+        if self._session_id or self._cookie_sid("voter"):
+            await self._voter()
 
     def _go_on_to(self, path: str) -> None:
         """Where to go after a login the voter is about to do."""
@@ -277,6 +324,10 @@ def voter_required(handler: Callable) -> Callable:
             if self._session_id:
                 self._end_session()
                 await self._forget_voter_data()
+            # After logging in again the voter goes back to the form they were on, not to /cabinet.
+            path = str(self.router.url.path or "").rstrip("/") or "/"
+            if path in {"/apply", "/apply/check", "/cabinet"}:
+                self._go_on_to("/apply" if path.startswith("/apply") else path)
             self.notice_key = "login.session_expired" if self._expired else (self.notice_key or "login.required")
             self._expired = False
             return rx.redirect("/login")

@@ -13,7 +13,7 @@ from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state import stepup
-from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
+from remote_vote_app.state.app import FAILED, AppState, as_strings, go, voter_required
 
 
 class ApplyState(AppState):
@@ -26,6 +26,7 @@ class ApplyState(AppState):
     phone: str = ""
     consent: bool = False
     reviewed: bool = False
+    show_map: bool = False  # the map on /apply is shown only when asked for
     confirmation: dict[str, str] = {}
     step_up_phone: str = ""  # set while a step-up code for a contact change is awaited
     _step_up_token: str = ""
@@ -89,6 +90,7 @@ class ApplyState(AppState):
 
     def _reset_form(self) -> None:
         self.editing_reference = ""
+        self.show_map = False
         self.election_id = self.precinct_id = self.email = ""
         self.phone = self._profile.get("phone", "")
         self.consent = False
@@ -131,7 +133,17 @@ class ApplyState(AppState):
         if self.election_id not in ids:
             self.election_id = ids[0] if len(ids) == 1 else ""
         self.loaded = True
+        if not self.editing_reference and ids and all(option["existing"] for option in self.election_options):
+            # Back or a reload after submitting, or a second "apply": the application exists, so the
+            # cabinet (with "change") is the answer, not an empty form.
+            self.notice_key = "ux.has_application"
+            return go("/cabinet")
         return AppState.page_ready
+
+    @rx.event
+    @voter_required
+    def toggle_map(self):
+        self.show_map = not self.show_map
 
     @rx.event
     @voter_required
@@ -145,6 +157,7 @@ class ApplyState(AppState):
     def start_new(self):
         self._clear_messages()
         self._reset_form()
+        self.confirmation = {}
         return rx.redirect("/apply")
 
     @rx.event
@@ -164,6 +177,7 @@ class ApplyState(AppState):
         if opened is FAILED:
             return
         self._reset_form()
+        self.confirmation = {}
         self.editing_reference, self._editing_version, draft = opened
         self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
         self._editing_precinct = str(draft.precinct_id)
@@ -193,7 +207,7 @@ class ApplyState(AppState):
 
         checked = await self._run(check)
         if checked is FAILED:
-            return rx.set_focus("error-summary")
+            return
         self._draft, self._review = checked
         self.step_up_phone, self._step_up_token = "", ""  # a code asked for other answers does not carry over
         self.email, self.phone = self._draft.email, self._draft.phone
@@ -204,7 +218,8 @@ class ApplyState(AppState):
     @voter_required
     def load_check(self):
         if not self.reviewed or self._draft is None:
-            return rx.redirect("/apply")
+            # A reload or Back after submitting: the receipt, not the form again.
+            return go("/confirmation" if self.confirmation.get("reference") else "/apply")
         return AppState.page_ready
 
     @rx.event
@@ -215,8 +230,8 @@ class ApplyState(AppState):
         self._clear_messages()
         if self._draft is None:
             # A confirm repeated after it succeeded (a double click, or an event re-sent after a
-            # reconnect): the voter sees the confirmation again, not an empty form.
-            return rx.redirect("/confirmation" if self.confirmation else "/apply")
+            # reconnect): the voter sees the receipt again, not an empty form.
+            return go("/confirmation" if self.confirmation.get("reference") else "/apply")
         if self.editing_reference:
             voter_id, editing, draft = self._voter_id, self.editing_reference, self._draft
             contacts = await self._run(lambda s: applications.changes_contacts(s, voter_id, editing, draft))
@@ -258,7 +273,7 @@ class ApplyState(AppState):
             return
         self.confirmation = as_strings({**summary, "kind": "changed" if editing else "submitted"})
         self._reset_form()
-        return rx.redirect("/confirmation")
+        return go("/confirmation")
 
     @rx.event
     @voter_required

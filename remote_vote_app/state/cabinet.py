@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from remote_vote_app.services import activity, applications
@@ -14,6 +16,7 @@ class CabinetState(AppState):
     applications: list[dict[str, str]] = []
     confirming_withdraw: str = ""
     withdrawn_reference: str = ""
+    can_apply: bool = True  # an open election without an application: else the cabinet offers "change" only
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
     _step_up_token: str = ""
     # The activity log: every event on the voter's own applications, and "this wasn't me".
@@ -23,10 +26,15 @@ class CabinetState(AppState):
 
     async def _reload(self) -> None:
         voter_id, lang = self._voter_id, self._lang()
-        rows = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang), activity.log(s, voter_id, lang)))
-        if rows is not FAILED:
-            self.applications = [as_strings(row) for row in rows[0]]
-            self.activity = rows[1]
+        found = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang),
+                                           applications.form_options(s, voter_id)[lang],
+                                           activity.log(s, voter_id, lang)))
+        if found is not FAILED:
+            rows, options, self.activity = found
+            self.applications = [as_strings(row) for row in rows]
+            # Hidden only when every open election already has an application ("change" is the way);
+            # with none open, /apply explains that.
+            self.can_apply = not options or any(not option["existing"] for option in options)
 
     @rx.event
     @voter_required
@@ -76,7 +84,13 @@ class CabinetState(AppState):
     @rx.event
     @voter_required
     def cancel_withdraw(self):
+        """Back to where the voter was: focus returns to the button that opened the question."""
+        reference = self.confirming_withdraw
         self.confirming_withdraw, self.step_up_phone, self._step_up_token = "", "", ""
+        return rx.call_script(
+            "setTimeout(() => { const b = document.getElementById(" + json.dumps(f"withdraw-{reference}") + ")"
+            " || document.querySelector('main h1'); if (b) { if (b.tagName === 'H1') b.setAttribute('tabindex', '-1');"
+            " b.focus(); } }, 80);")
 
     @rx.event
     @voter_required
@@ -90,7 +104,7 @@ class CabinetState(AppState):
         if sent is not None:
             self.confirming_withdraw, self.step_up_phone, self._step_up_token = str(reference), sent.masked_phone, sent.token
             return rx.set_focus("code")
-        await self._withdraw(str(reference))
+        return await self._withdraw(str(reference))
 
     @rx.event
     @voter_required
@@ -100,9 +114,9 @@ class CabinetState(AppState):
                                                                 self._voter_id):
             return
         self.step_up_phone, self._step_up_token = "", ""
-        await self._withdraw(self.confirming_withdraw)
+        return await self._withdraw(self.confirming_withdraw)
 
-    async def _withdraw(self, reference: str) -> None:
+    async def _withdraw(self, reference: str):
         voter_id, lang = self._voter_id, self._lang()
         # The version this page showed: a change made elsewhere since then refuses the withdrawal.
         shown = next((int(a["version"]) for a in self.applications
@@ -114,3 +128,5 @@ class CabinetState(AppState):
             return
         self.withdrawn_reference = application.reference
         await self._reload()
+        return rx.call_script("setTimeout(() => { const n = document.getElementById('withdrawn-notice');"
+                              " if (n) { n.setAttribute('tabindex', '-1'); n.focus(); } }, 80);")

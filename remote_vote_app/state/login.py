@@ -11,7 +11,7 @@ from remote_vote_app.i18n import t
 from remote_vote_app.services import audit, auth, eid, register
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
-from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.app import FAILED, AppState, focus_title
 from remote_vote_app.state.qr import QrDesktopState
 
 
@@ -47,6 +47,7 @@ class LoginState(AppState):
         self._challenge = challenge.token
         self.masked_phone = challenge.masked_phone
         self.step = "code"
+        return focus_title()
 
     @rx.event
     async def resend(self):
@@ -114,3 +115,4 @@ class LoginState(AppState):
         self._clear_messages()
         self._challenge = ""
         self.step = "id"
+        return focus_title()

@@ -67,6 +67,13 @@ def capacity_fixture(session) -> None:
     capacity.set_capacity(session, election.id, talas.id, "0", "system:e2e")
 
 
+# Voters of the GOV.UK-pattern journeys (test_ux.py): one pair per viewport.
+UX_VOTERS = [("20101199800051", "ID9000051", "+996700900051", "Жумабеков", "Азамат"),
+             ("10202199800052", "ID9000052", "+996700900052", "Осмонова", "Бермет"),
+             ("20303199800053", "ID9000053", "+996700900053", "Токтосунов", "Данияр"),
+             ("10404199800054", "ID9000054", "+996700900054", "Абдыкадырова", "Нургуль")]
+
+
 def main() -> None:
     from remote_vote_app.models import StaffAccount
     from remote_vote_app.services import staff
@@ -97,7 +104,7 @@ def main() -> None:
         session.flush()
         bishkek = session.exec(select(Territory).where(Territory.code == "BISHKEK")).one()
         bishkek_home = session.exec(select(Precinct).where(Precinct.territory_id == bishkek.id)).first()
-        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + CHECKIN_VOTERS:
+        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + CHECKIN_VOTERS + UX_VOTERS:
             session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
                               birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
                               address="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,

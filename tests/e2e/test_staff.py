@@ -46,9 +46,12 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
     page.get_by_label("Номер ID-карты или паспорта").fill(doc)
     page.get_by_role("button", name="Найти в реестре").click()
     expect(page.locator("#register-data")).to_contain_text("Алымкулова Айзада")
+    expect(page.locator("#register-data")).to_contain_text(pin)  # in full, to compare with the document
+    expect(page.locator("#register-data")).to_contain_text(doc)
     page.locator("#election").get_by_role("radio").first.check()
     page.get_by_label("Дистанционный УИК (УИК ДГ)").select_option(label="ДГ-05 — Средняя школа им. А. Навои, Ош")
-    page.get_by_label("Электронная почта").fill("inperson@example.kg")
+    # No e-mail at the desk: the SMS to the register phone confirms.
+    expect(page.get_by_label("Электронная почта (необязательно)")).to_have_value("")
     page.get_by_role("button", name="Зарегистрировать заявление").click()
     expect(page.get_by_role("alert")).to_contain_text("подписал согласие")
     page.get_by_label("Избиратель подписал согласие на обработку персональных данных на бумаге").check()
@@ -60,12 +63,17 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
 
     # Find it, open it: the history shows who filed it.
     page.get_by_role("link", name="Заявления", exact=True).click()
-    page.get_by_label("Номер заявления или ПИН").fill(reference)
+    page.get_by_label("Номер заявления, ПИН или фамилия").fill(reference)
     page.get_by_role("button", name="Найти").click()
     expect(page.locator("#found")).to_contain_text("Найдено: 1.")
     page.get_by_role("button", name=f"Открыть {reference}").click()
     expect(page.locator("#history")).to_contain_text("application.submitted")
-    expect(page.locator("#results")).to_contain_text("in_person")
+    expect(page.locator("#results")).to_contain_text("В комиссии")  # translated, not the raw code
+    expect(page.locator("#results")).not_to_contain_text("in_person")
+    # By surname, as typed at the desk (lower case).
+    page.get_by_label("Номер заявления, ПИН или фамилия").fill("алымкулова")
+    page.get_by_role("button", name="Найти").click()
+    expect(page.locator("#results")).to_contain_text(reference)
     check_a11y(page)
 
     # Move a precinct's point; the audit log shows it.
@@ -102,12 +110,28 @@ def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
     expect(page.get_by_label("Участок").locator("option")).to_have_count(1)
     check_a11y(page)
     rows = page.locator("#voter-list tbody tr")
+    # CSV as Russian-locale Excel opens it: BOM, ';', the header on the first line, "preliminary" named.
     with page.expect_download() as info:
-        page.get_by_role("button", name="Скачать CSV").click()
-    text = open(info.value.path(), encoding="utf-8-sig").read()
-    lines = [line for line in text.splitlines() if line]
-    assert lines[0].startswith("ПРЕДВАРИТЕЛЬНЫЙ СПИСОК") and lines[1].startswith("Номер заявления,ФИО,ПИН")
-    assert len(lines) - 2 == rows.count()
+        page.get_by_role("button", name="Скачать CSV (для Excel)").click()
+    assert info.value.suggested_filename == "voters-ДГ-05-preliminary.csv"
+    raw = open(info.value.path(), "rb").read()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    lines = [line for line in raw.decode("utf-8-sig").splitlines() if line]
+    assert lines[0].startswith("Номер заявления;ФИО;ПИН;") and lines[0].endswith(";Статус списка")
+    assert len(lines) - 1 == rows.count() and all(line.endswith(";предварительный") for line in lines[1:])
+    # XLSX opened as a spreadsheet program opens it.
+    from openpyxl import load_workbook
+
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Скачать Excel (XLSX)").click()
+    assert info.value.suggested_filename == "voters-ДГ-05-preliminary.xlsx"
+    import io
+
+    sheet = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
+    assert [c.value for c in sheet[1]][:3] == ["Номер заявления", "ФИО", "ПИН"]
+    assert sheet.max_row - 1 == rows.count()
+    # PINs and dates never wrap in the table.
+    assert page.locator("#voter-list td.nowrap").first.evaluate("el => getComputedStyle(el).whiteSpace") == "nowrap"
     page.goto(f"{base_url}/staff/applications")
     expect(page).to_have_url(re.compile(r"/staff/?$"))
     expect(page.get_by_role("alert")).to_contain_text("У вас нет прав на это действие.")

@@ -395,3 +395,18 @@ def test_the_same_answers_confirmed_twice_file_one_application(session, sender, 
     other = dataclasses.replace(draft, email="other@example.kg")
     with pytest.raises(ServiceError, match="already_applied"):
         applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN)
+
+
+def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
+    """In person the SMS to the register phone confirms; online the e-mail is still required."""
+    voter = demo_voters[0]
+    with pytest.raises(ServiceError) as online:
+        applications.validate(session, voter.id, _draft(session, voter, email=""), now=OPEN)
+    assert {k: v.code for k, v in online.value.errors.items()} == {"email": "error.email_required"}
+    application = applications.submit(session, voter.id, _draft(session, voter, email=""), sender, "ru",
+                                      channel="in_person", staff_actor="staff:1", now=OPEN)
+    assert application.email == ""
+    assert [m.channel for m in outbox(session)] == ["sms"]  # no e-mail to nowhere
+    with pytest.raises(ServiceError) as bad:  # a wrong one is still wrong
+        applications.validate(session, voter.id, _draft(session, voter, email="bad@"), now=OPEN, channel="in_person")
+    assert bad.value.errors["email"].code == "error.email_format"

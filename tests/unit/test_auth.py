@@ -162,3 +162,15 @@ def test_step_up_after_face_and_after_a_qr_detour():
     """A FaceID phone could log a desktop in by QR and so skip the SMS step-up there."""
     assert auth.step_up_needed("face") and auth.step_up_needed("qr")
     assert not auth.step_up_needed("sms") and not auth.step_up_needed("eid")
+
+
+def test_login_names_every_wrong_field_at_once(session, sender):
+    from remote_vote_app.services.errors import FieldErrors
+
+    with pytest.raises(FieldErrors) as both:
+        auth.start_login(session, "", "x", "198.51.100.9", sender, "ru")
+    assert {k: v.code for k, v in both.value.errors.items()} == {"pin": "error.pin_required",
+                                                                   "document": "error.document_format"}
+    with pytest.raises(ServiceError) as one:
+        auth.start_login(session, "", "AN1234567", "198.51.100.9", sender, "ru")
+    assert one.value.code == "error.pin_required" and one.value.field == "pin"

@@ -41,7 +41,7 @@ def test_voter_list_csv_escapes_every_cell():
     row = {"reference": "ACDE-FHJK", "full_name": EVIL, "pin": "21412199500678", "birth_date": "14.12.1995",
            "home_address": "@cmd", "home_territory": "Ош", "election": "-x"}
     text = staff_records.voter_list_csv({"preliminary": False, "rows": [row]})
-    cells = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1]
+    cells = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))[1]
     assert cells[1] == "'" + EVIL and cells[4] == "'@cmd" and cells[6] == "'-x" and cells[0] == "ACDE-FHJK"
 
 
@@ -50,3 +50,33 @@ def test_every_csv_writer_goes_through_the_shared_helper():
     writers = [str(p.relative_to(package)) for p in package.rglob("*.py")
                if "import csv" in p.read_text(encoding="utf-8") or "csv.writer" in p.read_text(encoding="utf-8")]
     assert writers == ["services/exports.py"]
+
+
+LIST_ROW = {"reference": "ACDE-FHJK", "full_name": "Асанов Бакыт", "pin": "21412199500678", "birth_date": "14.12.1995",
+            "home_address": "ул. Фрунзе, 1; кв. 2", "home_territory": "Ош", "election": EVIL}
+
+
+def test_voter_list_csv_opens_as_russian_excel_opens_it():
+    """Excel (ru-RU) on a double-click: UTF-8 only with a BOM, `;` between cells, the header on line 1."""
+    raw = staff_records.voter_list_csv({"preliminary": True, "rows": [LIST_ROW]}).encode("utf-8")
+    assert raw.startswith(b"\xef\xbb\xbf")
+    text = raw.decode("utf-8-sig")
+    assert csv.Sniffer().sniff(text.splitlines()[0]).delimiter == ";"
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    assert rows[0] == staff_records.LIST_HEADER and rows[0][-1] == "Статус списка"
+    assert rows[1][4] == "ул. Фрунзе, 1; кв. 2"  # a `;` inside a cell is quoted, not a new column
+    assert rows[1][6] == "'" + EVIL and rows[1][-1] == "предварительный"
+    assert staff_records.voter_list_filename({"precinct_number": "ДГ-05", "preliminary": True}, "csv") == \
+        "voters-ДГ-05-preliminary.csv"
+
+
+def test_voter_list_xlsx_opens_with_the_header_first_and_no_formulas():
+    from openpyxl import load_workbook
+
+    data = staff_records.voter_list_xlsx({"preliminary": False, "precinct_number": "ДГ-05", "rows": [LIST_ROW]})
+    sheet = load_workbook(io.BytesIO(data)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == staff_records.LIST_HEADER
+    assert rows[1][2] == "21412199500678" and sheet["C2"].data_type == "s"  # a PIN stays text
+    assert rows[1][6] == EVIL and sheet["G2"].data_type == "s"  # text, never a formula
+    assert rows[1][-1] == "окончательный" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:H2"

@@ -152,7 +152,7 @@ def test_detail_has_history_and_respects_scope(session, sender, demo_voters, use
     applications.withdraw(session, demo_voters[1].id, osh_app.reference, sender, "ru", now=OPEN)
     session.commit()
     info = staff_records.detail(session, users["cec.admin"], osh_app.reference)
-    assert info["pin"] == demo_voters[1].pin and "*" in info["document"]
+    assert info["pin"] == demo_voters[1].pin and info["document"] == demo_voters[1].document_number  # pii.full: in full
     assert [h["action"] for h in info["history"]] == ["application.submitted", "application.withdrawn"]
     with pytest.raises(NotFound):
         staff_records.detail(session, users["tec.bishkek"], osh_app.reference)
@@ -168,7 +168,8 @@ def test_voter_list_only_own_precinct_and_csv(session, sender, demo_voters, user
     assert data["preliminary"] is True
     text = staff_records.voter_list_csv(data)
     assert text.startswith("\ufeff") and "\r\n" in text and demo_voters[0].last_name in text
-    assert "ПРЕДВАРИТЕЛЬНЫЙ" in text.splitlines()[0]
+    assert text.splitlines()[0].lstrip("\ufeff").startswith("Номер заявления;ФИО;ПИН")  # the header first
+    assert text.splitlines()[1].endswith(";предварительный")
     after = staff_records.voter_list(session, member, None, None, now=bishkek(12, day=SEED_DAY + dt.timedelta(days=20)))
     assert after["preliminary"] is False
     with pytest.raises(Forbidden):
@@ -216,3 +217,27 @@ def test_admin_edits_are_audited(session, demo_voters):
     assert actions == ["precinct.created", "precinct.edited", "precinct.deactivated"]
     assert json.loads(audit.history(session, "precinct", "ДГ-11")[1].details)["fields"] == ["place_en"]
     session.rollback()
+
+
+def test_search_by_surname_in_any_case_and_translated_keys(session, sender, demo_voters, users):
+    app = _apply(session, sender, demo_voters[0])
+    _apply(session, sender, demo_voters[1], number="ДГ-01")
+    admin, surname = users["cec.admin"], demo_voters[0].last_name
+    for typed in (surname, surname.lower(), surname.upper(), surname[:3]):
+        rows, total = staff_records.search(session, admin, staff_records.Query(text=typed))
+        assert app.reference in [r["reference"] for r in rows], typed
+        assert all(r["name"].startswith(surname[:3]) for r in rows)
+    assert rows[0]["status_key"] == "status.submitted" and rows[0]["channel_key"] == "channel.online"
+    assert staff_records.search(session, admin, staff_records.Query(text="Zzzz%"))[1] == 0
+
+
+def test_staff_with_full_rights_see_the_register_data_in_full(session, sender, demo_voters, users):
+    from remote_vote_app.services import register
+
+    voter = demo_voters[0]
+    app = _apply(session, sender, voter)
+    detail = staff_records.detail(session, users["cec.admin"], app.reference)
+    assert detail["pin"] == voter.pin and detail["document"] == voter.document_number
+    full = register.profile(session, voter.id, full=True)
+    assert (full.pin, full.document) == (voter.pin, voter.document_number)
+    assert "*" in register.profile(session, voter.id).pin  # the voter's own screen stays masked

@@ -21,12 +21,13 @@ def _detail() -> rx.Component:
         d.contains("reference"),
         rx.el.section(
             rx.el.h2(tr["search.open"], ": ", d["reference"], id="detail-heading", tab_index=-1),
-            rx.el.dl(*[summary_row(tr[k], d[f]) for k, f in rows],
+            rx.el.dl(*[summary_row(tr[k], tr[d[f + "_key"].to(str)] if f in ("status", "channel") else d[f])
+                       for k, f in rows],
                      class_name="summary"),
             rx.el.h3(tr["detail.history"]),
             table(tr["detail.history"], [tr["detail.when"], tr["detail.actor"], tr["detail.action"], tr["detail.details"]],
                    SearchState.history,
-                   lambda h: [rx.el.td(h["at"]), rx.el.td(h["actor"]), rx.el.td(h["action"]),
+                   lambda h: [rx.el.td(h["at"], class_name="nowrap"), rx.el.td(h["actor"], class_name="nowrap"), rx.el.td(h["action"]),
                               rx.el.td(h["details"], class_name="pre")], "history"),
             rx.el.button(tr["detail.close"], type="button", on_click=SearchState.close_detail, class_name="button secondary"),
             class_name="card",
@@ -45,7 +46,7 @@ def applications_page() -> rx.Component:
         rx.el.h1(tr["search.title"]),
         rx.el.form(
             rx.el.div(
-                text_field("text", "search.text", None, default_value=f["text"], max_length=40),
+                text_field("text", "ux.search_text", None, default_value=f["text"], max_length=40),
                 select("day", "stats.election_day", SearchState.election_days, "", lambda d: d, f["day"]),
                 select("precinct", "search.precinct", SearchState.precinct_options, "id", lambda o: o["label"], f["precinct"]),
                 select("status", "search.status", statuses, "v", lambda o: tr[o["l"].to(str)], f["status"]),
@@ -64,8 +65,10 @@ def applications_page() -> rx.Component:
                [tr["confirm.reference"], tr["search.name"], tr["apply.pin"], tr["stats.precinct"], tr["search.status"],
                 tr["search.channel"], tr["search.created"], tr["search.open"]],
                SearchState.rows,
-               lambda r: [rx.el.td(r["reference"]), rx.el.td(r["name"]), rx.el.td(r["pin"]), rx.el.td(r["precinct"]),
-                          rx.el.td(r["status"]), rx.el.td(r["channel"]), rx.el.td(r["created"]),
+               lambda r: [rx.el.td(r["reference"], class_name="nowrap code"), rx.el.td(r["name"]),
+                          rx.el.td(r["pin"], class_name="nowrap code"), rx.el.td(r["precinct"], class_name="nowrap"),
+                          rx.el.td(tr[r["status_key"].to(str)]), rx.el.td(tr[r["channel_key"].to(str)]),
+                          rx.el.td(r["created"], class_name="nowrap"),
                           rx.el.td(rx.el.button(tr["search.open"], rx.el.span(" ", r["reference"], class_name="visually-hidden"),
                                                 type="button", on_click=SearchState.open_detail(r["reference"]),
                                                 class_name="button secondary small"))],

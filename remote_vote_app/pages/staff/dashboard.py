@@ -68,6 +68,7 @@ def dashboard() -> rx.Component:
             _stat("stats.in_person", s["in_person"], "stat-in-person"),
             _stat("stats.withdrawn", s["withdrawn"], "stat-withdrawn"),
             _stat("stats.time_left", s["left"], "stat-left"),
+            _stat("ux.stats_deadline", s["deadline"], "stat-deadline"),
             class_name="stats",
         ),
         rx.el.h2(tr["stats.per_day"]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.camera import camera_capture
-from remote_vote_app.components.forms import choice, field_error, submit_button, summary_row, text_field
+from remote_vote_app.components.forms import busy_chain, choice, field_error, submit_button, summary_row, text_field
 from remote_vote_app.components.layout import tr
 from remote_vote_app.pages.staff.layout import staff_page
 from remote_vote_app.state.staff.in_person import InPersonState
@@ -14,7 +14,7 @@ from remote_vote_app.state.staff.in_person import InPersonState
 def in_person() -> rx.Component:
     v = InPersonState.voter
     return staff_page(
-        rx.el.h1(tr["inperson.title"]),
+        rx.el.h1(tr["inperson.title"], id="page-title", tab_index=-1),
         rx.match(
             InPersonState.step,
             ("form", rx.fragment(
@@ -27,7 +27,9 @@ def in_person() -> rx.Component:
                         rx.el.legend(tr["apply.election"], class_name="label"),
                         field_error("election"),
                         rx.foreach(InPersonState.election_options,
-                                   lambda o: choice("radio", "election", o["id"], "election-" + o["id"].to(str), o["label"])),
+                                   lambda o: choice("radio", "election", o["id"], "election-" + o["id"].to(str), o["label"],
+                                                    default_checked=InPersonState.election_choice == o["id"],
+                                                    key=o["id"].to(str))),
                         id="election", class_name="field",
                     ),
                     rx.el.div(
@@ -39,15 +41,16 @@ def in_person() -> rx.Component:
                                      id="precinct", name="precinct", class_name="input"),
                         class_name="field",
                     ),
-                    text_field("email", "apply.email", None, type="email", max_length=254),
+                    # Optional here: the SMS to the register phone confirms the application.
+                    text_field("email", "ux.email_optional", "ux.email_optional_hint", type="email", max_length=254),
                     text_field("phone", "apply.phone", "apply.phone_hint", type="tel", default_value=v["phone"], max_length=20),
                     rx.el.div(
                         field_error("paper_consent"),
                         choice("checkbox", "paper_consent", "on", "paper_consent", tr["inperson.paper_consent"]),
                         class_name="field",
                     ),
-                    submit_button("inperson.submit", id="register-application"),
-                    on_submit=InPersonState.submit,
+                    submit_button("inperson.submit", busy="register-application", id="register-application"),
+                    on_submit=busy_chain("register-application", InPersonState.submit),
                     reset_on_submit=False,
                     no_validate=True,
                 ),
@@ -87,8 +90,8 @@ def in_person() -> rx.Component:
                 rx.el.form(
                     text_field("pin", "login.pin", "login.pin_hint", input_mode="numeric", auto_complete="off", max_length=20),
                     text_field("document", "login.document", "login.document_hint", auto_complete="off", max_length=20),
-                    submit_button("inperson.find", id="find-voter"),
-                    on_submit=InPersonState.find,
+                    submit_button("inperson.find", busy="find-voter", id="find-voter"),
+                    on_submit=busy_chain("find-voter", InPersonState.find),
                     reset_on_submit=False,
                     no_validate=True,
                 ),

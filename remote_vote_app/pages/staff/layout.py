@@ -29,16 +29,20 @@ def staff_page(*children: rx.Component) -> rx.Component:
         notice(),
         error_summary(),
         *children,
+        idle_active=StaffState.staff_logged_in,
+        on_continue=StaffState.staff_keep_alive,
     )
 
 
 def table(caption: rx.Var | str, headers: list[rx.Var], rows: rx.Var, cells, table_id: str) -> rx.Component:
+    """Scrolls sideways on a narrow screen instead of breaking words (styles.css .data-table)."""
     return rx.el.div(
         rx.el.table(
             rx.el.caption(caption, class_name="visually-hidden"),
             rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
             rx.el.tbody(rx.foreach(rows, lambda row: rx.el.tr(*cells(row)))),
             id=table_id,
+            class_name="data-table",
         ),
         class_name="table-wrap",
         tab_index=0,

@@ -12,15 +12,16 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.app import FAILED, AppState, focus_title
 from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
 
-def _desk_voter(session, pin: str, document: str) -> dict:
-    """The register entry of the voter at the desk, what they may apply for, and where."""
+def _desk_voter(session, pin: str, document: str, full: bool) -> dict:
+    """The register entry of the voter at the desk (in full where the role may see it, to compare
+    with the document), what they may apply for, and where."""
     voter = register.lookup_for_staff(session, pin, document)
-    return {"id": voter.id, "profile": register.profile(session, voter.id),
+    return {"id": voter.id, "profile": register.profile(session, voter.id, full=full),
             "elections": applications.form_options(session, voter.id)["ru"],
             "places": precincts.public_list(session)["ru"]}
 
@@ -31,6 +32,7 @@ class InPersonState(StaffState):
     election_options: list[dict[str, str]] = []
     precinct_options: list[dict[str, str]] = []
     done_reference: str = ""
+    election_choice: str = ""
     _serving_voter_id: int = 0  # the voter at the desk, found by PIN + document on the server
     # FaceID reference: the voter's consent code, then a live capture answering a challenge.
     reference_step: str = "consent"  # consent | code | capture | saved
@@ -59,7 +61,8 @@ class InPersonState(StaffState):
     async def find(self, form_data: dict):
         self._clear_messages()
         pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
-        found = await self._run(lambda s: _desk_voter(s, pin, document))
+        full = self._user().can("pii.full")
+        found = await self._run(lambda s: _desk_voter(s, pin, document, full))
         if found is FAILED:
             return
         profile = found["profile"]
@@ -69,9 +72,13 @@ class InPersonState(StaffState):
                       "birth_date": profile.birth_date, "address": profile.address,
                       "territory": profile.territory["ru"], "phone": profile.phone}
         self.election_options = found["elections"]
+        # One open election: chosen already, not asked.
+        self.election_choice = self.election_options[0]["id"] if len(self.election_options) == 1 else ""
         self.precinct_options = [{"id": p["id"], "label": f"{p['number']} — {p['place']}, {p['city']}"}
                                  for p in found["places"]]
         self.step = "form"
+        return rx.call_script("setTimeout(() => { const d = document.getElementById('register-data');"
+                              " if (d) { d.setAttribute('tabindex', '-1'); d.focus(); } }, 80);")
 
     @rx.event
     @staff_required("applications.create")
@@ -80,12 +87,16 @@ class InPersonState(StaffState):
         if not self._serving_voter_id:
             self.step = "find"
             return
-        if not form_data.get("paper_consent"):
-            self.error_entries = {"paper_consent": {"key": "error.paper_consent"}}
-            return
         draft = Draft(parse_id(form_data.get("election")), parse_id(form_data.get("precinct")),
                       str(form_data.get("email", "")), str(form_data.get("phone", "")), True)
         voter_id, lang, actor, commission = self._serving_voter_id, self._lang(), self._actor(), self._user().full_name
+        if not form_data.get("paper_consent"):
+            # Every error at once: the form's own, and the missing paper consent.
+            checked = await self._run(lambda s: applications.validate(s, voter_id, draft, channel="in_person"))
+            self.error_entries = {**(self.error_entries if checked is FAILED else {}),
+                                  "paper_consent": {"key": "error.paper_consent"}}
+            self.error_seq += 1
+            return
         reference = await self._run(lambda s: applications.submit(
             s, voter_id, draft, default_sender(), lang, channel="in_person", staff_actor=actor, commission=commission,
         ).reference)
@@ -95,6 +106,8 @@ class InPersonState(StaffState):
         self.step = "done"
         self._serving_voter_id = 0
         self.voter = {}
+        return rx.call_script("setTimeout(() => { const d = document.getElementById('done');"
+                              " if (d) { d.setAttribute('tabindex', '-1'); d.focus(); } }, 80);")
 
     @rx.event
     @staff_required("applications.create")
@@ -169,3 +182,4 @@ class InPersonState(StaffState):
         self._clear_messages()
         self.step, self.voter, self._serving_voter_id, self.done_reference = "find", {}, 0, ""
         self._reset_reference()
+        return focus_title()

@@ -80,6 +80,11 @@ class StaffState(AppState):
             return None
         return user
 
+    @rx.event
+    async def staff_keep_alive(self):
+        """'Continue' in the timeout warning (and use of the page): the staff session lives on."""
+        await self._staff_user()
+
     def _user(self) -> StaffUser:
         """The account the current event acts for; only inside a `staff_required` handler."""
         user = _acting.get()

@@ -10,6 +10,9 @@ from remote_vote_app.state.app import FAILED, AppState
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 class VoterListState(StaffState):
     precinct_options: list[dict[str, str]] = []
     election_days: list[str] = []
@@ -52,11 +55,12 @@ class VoterListState(StaffState):
 
     @rx.event
     @staff_required("voter_list.view")
-    async def download(self):
-        user, actor = self._user(), self._actor()
+    async def download(self, fmt: str = "csv"):
+        """CSV (`;`, for Russian-locale Excel) or XLSX; both audited."""
+        user, actor, fmt = self._user(), self._actor(), "xlsx" if fmt == "xlsx" else "csv"
         precinct_id, day = parse_id(self.selected_precinct), parse_date(self.selected_day)
-        found = await self._run(lambda s: staff_records.voter_list_download(s, user, precinct_id, day, actor))
+        found = await self._run(lambda s: staff_records.voter_list_download(s, user, precinct_id, day, actor, fmt))
         if found is FAILED:
             return
-        filename, text = found
-        return rx.download(data=text, filename=filename, mime_type="text/csv;charset=utf-8")
+        filename, data = found
+        return rx.download(data=data, filename=filename, mime_type=XLSX_MIME if fmt == "xlsx" else "text/csv;charset=utf-8")

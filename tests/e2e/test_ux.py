@@ -1,0 +1,185 @@
+"""GOV.UK patterns by keyboard and screen-reader semantics, on a phone and a desktop: focus after each
+step, the skip link, the error summary, stable radios, a double confirm and Back after submitting,
+the connection banner and the timeout warning."""
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import DESKTOP, check_a11y, log_in
+from tests.e2e.fixtures import UX_VOTERS
+
+ACTIVE = "() => { const e = document.activeElement; return e ? (e.id || e.tagName) : null; }"
+
+
+def _voter(viewport: dict, index: int):
+    return UX_VOTERS[index + (2 if viewport == DESKTOP else 0)]
+
+
+def _active(page: Page):
+    return page.evaluate(ACTIVE)
+
+
+def test_skip_link_moves_focus_to_main(page: Page, base_url: str, viewport):
+    page.goto(base_url)
+    expect(page.get_by_role("heading", name="Перед началом")).to_be_visible()
+    expect(page.locator("#phone-wrong")).to_contain_text("территориальную избирательную комиссию")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Перейти к содержанию")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")  # the next stop is inside main, not the header
+    assert page.evaluate("document.querySelector('main').contains(document.activeElement)")
+
+
+def test_login_errors_at_once_focus_and_title(page: Page, base_url: str, viewport):
+    page.goto(f"{base_url}/login")
+    title = page.title()
+    page.get_by_label("Номер ID-карты или паспорта").fill("x")
+    page.get_by_role("button", name="Получить код").click()
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="Проверьте форму")).to_be_visible()
+    expect(summary.get_by_role("link")).to_have_count(2)  # both fields at once
+    expect(summary).to_be_focused()
+    expect(page).to_have_title("Ошибка: " + title)
+    check_a11y(page)
+    summary.get_by_role("link").nth(1).click()
+    expect(page.get_by_label("Номер ID-карты или паспорта")).to_be_focused()
+    box = page.locator("label[for=document]").bounding_box()
+    assert box and 0 <= box["y"] < page.viewport_size["height"], "the label scrolled out of view"
+    # Right details: the code step takes focus, named by its heading.
+    pin, doc, *_ = _voter(viewport, 0)
+    page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
+    page.get_by_label("Номер ID-карты или паспорта").fill(doc)
+    page.get_by_role("button", name="Получить код").click()
+    heading = page.get_by_role("heading", name="Введите код из SMS", level=1)
+    expect(heading).to_be_focused()
+    expect(page).to_have_title(title)  # no "Ошибка: " once the errors are gone
+    expect(page.get_by_role("button", name="Назад")).to_be_visible()
+    page.get_by_role("button", name="Назад").click()
+    expect(page.get_by_role("heading", name="Вход в кабинет", level=1).or_(page.locator("h1"))).to_be_focused()
+
+
+def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, viewport):
+    pin, doc, *_ = _voter(viewport, 1)
+    log_in(page, base_url, pin, doc)
+    page.get_by_role("button", name="Подать заявление").click()
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    expect(page.locator("h1")).to_be_focused()  # the new step is announced
+    expect(page.get_by_role("link", name="Назад")).to_have_attribute("href", "/cabinet")
+    # One open election: stated, not asked.
+    expect(page.locator("#election-only")).to_be_visible()
+    expect(page.get_by_role("radio", name=re.compile("Выборы"))).to_have_count(0)
+    check_a11y(page)
+    # Radios: choosing one with the keyboard keeps focus on it across the state update.
+    first = page.get_by_role("radio").first
+    first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    second_id = page.evaluate("document.activeElement.id")
+    assert second_id.startswith("precinct-")
+    page.wait_for_timeout(700)  # the server's answer has come back and re-rendered
+    assert _active(page) == second_id
+    expect(page.locator(f"#{second_id}")).to_be_checked()
+    page.keyboard.press("ArrowDown")
+    third_id = page.evaluate("document.activeElement.id")
+    page.wait_for_timeout(700)
+    assert _active(page) == third_id and third_id != second_id
+    # The map is skipped in the Tab order: Tab from the map toggle goes straight to the radios.
+    expect(page.locator("#precinct-map")).to_have_count(0)
+    page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    page.get_by_label("Электронная почта").fill("ux@example.kg")
+    page.get_by_role("button", name="Далее").click()
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
+    expect(page.get_by_role("heading", name="Проверьте ваши ответы", level=1)).to_be_focused()
+    check_a11y(page)
+    page.get_by_role("button", name="Подтвердить").dblclick()
+    expect(page).to_have_url(re.compile(r"/confirmation/?$"))
+    panel = page.locator("#confirmation-panel")
+    expect(panel).to_be_focused()
+    expect(panel.get_by_role("heading", name="Ваше заявление принято")).to_be_visible()
+    expect(page.get_by_role("heading", name="Что будет дальше")).to_be_visible()
+    expect(page.get_by_role("button", name="Скопировать номер")).to_be_visible()
+    reference = page.locator("#reference").inner_text()
+    check_a11y(page)
+    # Print: the receipt without menus and buttons.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Распечатать")).to_be_hidden()
+    expect(page.locator("#reference")).to_be_visible()
+    page.emulate_media(media="screen")
+    # Back after submitting: not the form again, but the cabinet (with "change").
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    expect(page.get_by_role("article", name=reference)).to_be_visible()
+    expect(page.get_by_role("button", name="Подать заявление")).to_have_count(0)
+    expect(page.get_by_role("button", name=f"Изменить {reference}")).to_be_visible()
+    # "Отмена" in the withdraw question returns focus to the button that opened it.
+    page.get_by_role("button", name=f"Отозвать {reference}").click()
+    page.get_by_role("button", name="Отмена").click()
+    expect(page.get_by_role("button", name=f"Отозвать {reference}")).to_be_focused()
+    # A reload of the check page after submitting shows the receipt.
+    page.goto(f"{base_url}/apply/check")
+    expect(page).to_have_url(re.compile(r"/(confirmation|cabinet)/?$"))
+
+
+def test_connection_lost_and_back(page: Page, base_url: str, viewport, console):
+    state = {"blocked": False, "routes": [], "pending": []}
+
+    def route(ws):
+        if state["blocked"]:  # closed from the test's loop below, once the page side is open
+            state["pending"].append(ws)
+            return
+        ws.connect_to_server()
+        state["routes"].append(ws)
+
+    page.route_web_socket(lambda url: "/_event" in url, route)
+    page.goto(f"{base_url}/login")
+    expect(page.get_by_role("button", name="Получить код")).to_be_enabled()
+    page.wait_for_timeout(500)
+    assert state["routes"], "the event socket was not routed"
+    state["blocked"] = True
+    for ws in state["routes"]:
+        ws.close(code=4000, reason="blocked by the test")
+    lost = page.locator("#connection-lost")
+    for _ in range(50):  # every reconnect attempt is refused at once, as a dead server would
+        while state["pending"]:
+            state["pending"].pop().close(code=4000, reason="blocked by the test")
+        if lost.count():
+            break
+        page.wait_for_timeout(200)
+    expect(lost).to_have_text(re.compile("Связь с сервером потеряна"), timeout=30_000)
+    expect(page.get_by_role("button", name="Получить код")).to_be_visible()
+    expect(page.get_by_role("status").filter(has=lost)).to_be_visible()
+    state["blocked"] = False
+    back = page.locator("#connection-back")
+    for _ in range(100):  # attempts made while blocked are refused; the next one gets through
+        while state["pending"]:
+            state["pending"].pop().close(code=4000, reason="blocked by the test")
+        if back.count():
+            break
+        page.wait_for_timeout(200)
+    expect(back).to_have_text("Связь восстановлена.", timeout=30_000)
+    expect(lost).to_have_count(0)
+    # The socket's own reconnect attempts are logged by Reflex as console errors: expected here.
+    console.errors[:] = [e for e in console.errors if "websocket" not in e.lower() and "socket" not in e.lower()]
+
+
+def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):
+    pin, doc, *_ = _voter(viewport, 0)
+    page.clock.install()
+    log_in(page, base_url, pin, doc)
+    expect(page.get_by_role("button", name="Выйти")).to_be_visible()  # the tab knows the voter: the timer runs
+    page.wait_for_timeout(300)
+    page.clock.fast_forward("12:40")
+    expect(page.locator("#timeout-warning")).to_have_count(0)
+    page.clock.fast_forward("00:30")  # 13:10: less than two minutes left
+    dialog = page.get_by_role("alertdialog", name="Скоро вы выйдете из кабинета")
+    expect(dialog).to_be_visible()
+    expect(page.get_by_role("button", name="Продолжить")).to_be_focused()
+    check_a11y(page)
+    page.get_by_role("button", name="Продолжить").click()
+    expect(dialog).to_have_count(0)
+    page.clock.fast_forward("05:00")
+    expect(dialog).to_have_count(0)  # the timer started again
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
