@@ -57,7 +57,8 @@ def test_picker_shows_an_almost_full_and_a_full_precinct(page: Page, base_url: s
     almost = page.get_by_label(re.compile(r"^ДГ-06 — .*Почти заполнен"))
     expect(full).to_be_disabled()
     expect(almost).to_be_enabled()
-    # The map says it too, in the marker's name.
+    # The map (behind "Показать на карте" on /apply) says it too, in the marker's name.
+    page.get_by_role("button", name="Показать на карте").click()
     markers = page.get_by_role("region", name="Карта участков дистанционного голосования")
     expect(markers.get_by_role("button", name=re.compile(r"^ДГ-10 .*\(Мест нет\)"))).to_have_count(1)
     expect(markers.get_by_role("button", name=re.compile(r"^ДГ-06 .*\(Почти заполнен\)"))).to_have_count(1)

@@ -35,7 +35,8 @@ def test_skip_link_moves_focus_to_main(page: Page, base_url: str, viewport):
 
 def test_login_errors_at_once_focus_and_title(page: Page, base_url: str, viewport):
     page.goto(f"{base_url}/login")
-    title = page.title()
+    title = "Вход в «Кабинет избирателя» · Дистанционное голосование"
+    expect(page).to_have_title(title)  # the page's own title, in its language
     page.get_by_label("Номер ID-карты или паспорта").fill("x")
     page.get_by_role("button", name="Получить код").click()
     summary = page.get_by_role("alert")
@@ -114,9 +115,9 @@ def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, v
     expect(page.get_by_role("article", name=reference)).to_be_visible()
     expect(page.get_by_role("button", name="Подать заявление")).to_have_count(0)
     expect(page.get_by_role("button", name=f"Изменить {reference}")).to_be_visible()
-    # "Отмена" in the withdraw question returns focus to the button that opened it.
+    # "Нет, оставить" in the withdraw question returns focus to the button that opened it.
     page.get_by_role("button", name=f"Отозвать {reference}").click()
-    page.get_by_role("button", name="Отмена").click()
+    page.get_by_role("button", name="Нет, оставить").click()
     expect(page.get_by_role("button", name=f"Отозвать {reference}")).to_be_focused()
     # A reload of the check page after submitting shows the receipt.
     page.goto(f"{base_url}/apply/check")

@@ -204,7 +204,7 @@ def test_pages_need_a_logged_in_voter(page: Page, base_url: str, viewport):
     for path in ("/cabinet", "/apply", "/apply/check", "/confirmation"):
         page.goto(f"{base_url}{path}")
         expect(page).to_have_url(re.compile(r"/login/?$"))
-        expect(page.get_by_role("status")).to_contain_text("Чтобы продолжить, войдите в кабинет.")
+        expect(page.locator("#notice")).to_contain_text("Чтобы продолжить, войдите в кабинет.")
 
 
 def test_outbox_page_is_accessible(page: Page, base_url: str, viewport):
