@@ -73,7 +73,7 @@ class Abandoned(Exception):
 
 @dataclass(frozen=True)
 class Bundle:
-    hashes: list[str]
+    hashes: list[str] | str
     state_schema: str
     version: str  # sent as the websocket subprotocol
 
@@ -84,11 +84,14 @@ def read_bundle(base: str) -> Bundle:
     if not asset:
         raise SystemExit(f"{base}/: no context-*.js bundle in the page")
     js = httpx.get(urljoin(base + "/", asset.group(0)), timeout=30).text
-    hashes = re.search(r"initialStateHashes=\[([^\]]*)\]", js)
+    # An array of hashes, or (a larger state tree) one dot-joined string; the client sends it as it is.
+    listed = re.search(r"initialStateHashes=\[([^\]]*)\]", js)
+    joined = re.search(r"initialStateHashes=[`'\"]([\w.]+)[`'\"]", js)
     schema = re.search(r"stateSchema=[`'\"](\w+)", js)
-    if not hashes or not schema:
+    if not (listed or joined) or not schema:
         raise SystemExit(f"{asset.group(0)}: initialStateHashes / stateSchema not found")
-    return Bundle(re.findall(r"\w+", hashes.group(1)), schema.group(1), importlib.metadata.version("reflex"))
+    hashes = re.findall(r"\w+", listed.group(1)) if listed else joined.group(1)
+    return Bundle(hashes, schema.group(1), importlib.metadata.version("reflex"))
 
 
 # --- measurements ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import inspect
 import json
 import logging
@@ -76,7 +77,10 @@ def focus_title():
 def go(path: str):
     """A step after a submission: replaces the history entry, so Back does not reopen the form."""
     return rx.redirect(path, replace=True)
-FAILED = object()  # what AppState._run returns after showing a service error
+FAILED = object()
+# A tab's session is checked in the database at most this often (every event before): a logout in
+# another tab or an idle end takes effect within these seconds.
+RECHECK_SECONDS = 5  # what AppState._run returns after showing a service error
 
 
 def as_strings(row: dict) -> dict[str, str]:
@@ -94,6 +98,9 @@ class AppState(rx.State):
     _voter_id: int = 0
     _method: str = ""
     _expired: bool = False
+    # The last session check of this tab: which cookie it saw, and until when it holds (RECHECK_SECONDS).
+    _checked_sid: str = ""
+    _checked_until: float = 0.0
     voter_name: str = ""
     # {field: {"key": i18n key, **params}}; rendered in the current language by `errors`.
     error_entries: dict[str, dict[str, str]] = {}
@@ -173,6 +180,7 @@ class AppState(rx.State):
 
     def _end_session(self) -> None:
         self._session_id, self._voter_id, self._method = 0, 0, ""
+        self._checked_sid, self._checked_until = "", 0.0
         self.voter_name = ""
 
     async def _forget_voter_data(self) -> None:
@@ -205,6 +213,9 @@ class AppState(rx.State):
         A tab with no session yet takes the one its browser's cookie names (another tab of the
         same browser, or the state lost in a restart), so a restart asks nobody to log in again."""
         sid, bound = self._cookie_sid("voter"), self._session_id or None
+        seen = hashlib.sha256(sid.encode()).hexdigest()[:16] if sid else ""
+        if bound and seen and seen == self._checked_sid and time.time() < self._checked_until:
+            return self._voter_id  # checked a moment ago with this very cookie: no database round trip
 
         def check(session: Session) -> tuple[sessions.Current | None, str]:
             found = sessions.current(session, "voter", sid, bound)
@@ -218,7 +229,10 @@ class AppState(rx.State):
         if bound is None:
             self._session_id, self._voter_id, self._method, self.voter_name = (
                 found.row_id, found.subject_id, found.method, name)
-        return self._voter_id if found.subject_id == self._voter_id else 0
+        if found.subject_id != self._voter_id:
+            return 0
+        self._checked_sid, self._checked_until = seen, time.time() + RECHECK_SECONDS
+        return self._voter_id
 
     # --- events ---
 
