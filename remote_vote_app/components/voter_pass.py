@@ -5,19 +5,20 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.layout import tr
+from remote_vote_app.components.qr_code import qr_image, qr_save_link
 
 
 def voter_pass(app: rx.Var, pass_id: str | rx.Var = "voter-pass") -> rx.Component:
-    """`app`: an application summary with `pass_qr`, `pass_token`, `reference`, `precinct`, `version`."""
+    """`app`: an application summary with `pass_token`, `reference`, `precinct`, `version`."""
     heading = f"{pass_id}-heading" if isinstance(pass_id, str) else pass_id + "-heading"
     return rx.cond(
-        app["pass_qr"] != "",
+        app["pass_token"] != "",
         rx.el.section(
             rx.el.h2(tr["pass.title"], id=heading),
             rx.el.p(tr["pass.lead"], class_name="hint no-print"),
             rx.el.div(
-                rx.el.img(src=app["pass_qr"], alt=tr["pass.qr_alt"].replace("{reference}", app["reference"]),
-                          class_name="pass-qr", width="260", height="260"),
+                qr_image(value=app["pass_token"], alt=tr["pass.qr_alt"].replace("{reference}", app["reference"]),
+                         size=260, class_name="pass-qr"),
                 rx.el.div(
                     rx.el.p(tr["confirm.reference"], class_name="label"),
                     rx.el.p(app["reference"], class_name="reference pass-reference"),
@@ -31,8 +32,8 @@ def voter_pass(app: rx.Var, pass_id: str | rx.Var = "voter-pass") -> rx.Componen
             rx.el.div(
                 rx.el.button(tr["pass.print"], type="button", on_click=rx.call_script("window.print()"),
                              class_name="button secondary"),
-                rx.el.a(tr["pass.save"], href=app["pass_qr"], download="voter-pass-" + app["reference"].to(str) + ".svg",
-                        class_name="button secondary"),
+                qr_save_link(value=app["pass_token"], text=tr["pass.save"],
+                             file_name="voter-pass-" + app["reference"].to(str) + ".svg", class_name="button secondary"),
                 class_name="button-row no-print",
             ),
             id=pass_id,

@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import choice, error_summary, field_error, notice, submit_button, summary_row
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.qr_code import qr_image
 from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 
 
@@ -17,7 +18,7 @@ def desktop_panel() -> rx.Component:
         rx.match(
             s.qr_status,
             ("pending", rx.el.div(
-                rx.el.img(src=s.qr_image, alt=tr["qr.image_alt"], width="220", height="220", id="qr-image"),
+                qr_image(value=s.qr_link, alt=tr["qr.image_alt"], size=220, id="qr-image"),
                 rx.el.p(tr["qr.number_lead"], " ", rx.el.strong(s.qr_number, id="qr-number", class_name="qr-number")),
                 rx.el.p(tr["qr.waiting"], role="status", id="qr-status"),
                 rx.el.p(tr["qr.link_label"], " ", rx.el.a(s.qr_link, href=s.qr_link, id="qr-link", class_name="break"),

@@ -261,10 +261,10 @@ def _texts(session: Session, election: Election, precinct_id: int, lang: str) ->
 def summary(session: Session, application: Application, lang: str, now: dt.datetime | None = None,
             with_pass: bool = False) -> dict:
     """Everything the voter needs to read about one application, as strings in their language;
-    `with_pass`: plus the signed voter pass (token and QR code) of an active application whose
+    `with_pass`: plus the signed voter pass token of an active application whose
     election day is today or still to come."""
     election = session.get(Election, application.election_id)
-    voter_pass = {"pass_token": "", "pass_qr": ""}
+    voter_pass = {"pass_token": ""}
     # A pass while the application is active and its election day has not passed.
     if with_pass and application.status == "submitted" and election.election_day >= local_date(now):
         number = session.get(Precinct, application.remote_precinct_id).number

@@ -149,8 +149,5 @@ def open_document(token: str, typ: str = ROSTER_TYPE) -> dict:
 
 
 def for_application(reference: str, election_id: int, precinct_number: str, version: int) -> dict[str, str]:
-    """What the voter's pages show: the token and its QR code as an inline SVG data URI."""
-    from remote_vote_app.services.qrlogin import qr_svg_data_uri  # noqa: PLC0415 (segno only when shown)
-
-    token = issue(reference, election_id, precinct_number, version)
-    return {"pass_token": token, "pass_qr": qr_svg_data_uri(token)}
+    """What the voter's pages show: the token (the browser draws its QR code)."""
+    return {"pass_token": issue(reference, election_id, precinct_number, version)}

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import ipaddress
 import secrets
 from typing import NamedTuple
 
-import segno
 from sqlmodel import Session, select
 
 from remote_vote_app.models import QrLogin
@@ -94,13 +92,6 @@ def create(session: Session, user_agent: str, now: dt.datetime | None = None, cl
                         browser=browser_label(user_agent)[:80], client=(client or "")[:64], number=number,
                         choices=",".join(map(str, choices))))
     return NewLink(token, now + TTL, number)
-
-
-def qr_svg_data_uri(url: str) -> str:
-    """The link as an SVG QR code, inline (no request to any other host)."""
-    out = io.BytesIO()
-    segno.make(url, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False, svgns=True)
-    return "data:image/svg+xml;utf8," + out.getvalue().decode().replace("#", "%23").replace("\n", "")
 
 
 def _find(session: Session, token: str) -> QrLogin | None:

@@ -19,7 +19,6 @@ from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from remote_vote_app.services.qrlogin import qr_svg_data_uri
 from remote_vote_app.settings import settings
 
 ISSUER = "CEC KR remote voting"
@@ -58,13 +57,12 @@ class Enrolment:
     """What the staff member copies into the authenticator app (shown once)."""
 
     secret: str
-    uri: str
-    qr: str  # inline SVG data URI of `uri`
+    uri: str  # shown as a QR code, drawn in the browser
 
 
 def enrolment(secret: str, username: str) -> Enrolment:
     uri = pyotp.TOTP(secret, interval=STEP_SECONDS).provisioning_uri(name=username, issuer_name=ISSUER)
-    return Enrolment(grouped(secret), uri, qr_svg_data_uri(uri))
+    return Enrolment(grouped(secret), uri)
 
 
 def grouped(secret: str) -> str:

@@ -17,7 +17,6 @@ POLL_LEASE_SECONDS = 4
 
 
 class QrDesktopState(AppState):
-    qr_image: str = ""
     qr_link: str = ""
     qr_status: str = ""  # "" | pending | expired | refused
     qr_number: str = ""  # the number the phone must pick
@@ -36,7 +35,6 @@ class QrDesktopState(AppState):
         origin = self.router.headers.origin or f"http://{self.router.headers.host}"
         self._qr_token, self.qr_number = link.token, str(link.number)
         self.qr_link = f"{origin}/qr?t={link.token}"
-        self.qr_image = qrlogin.qr_svg_data_uri(self.qr_link)
         self.qr_status = "pending"
         return QrDesktopState.wait_for_phone
 
@@ -68,7 +66,7 @@ class QrDesktopState(AppState):
                     return
                 if voter_id:
                     async with self:
-                        self._qr_token, self.qr_status, self.qr_image, self.qr_link, self.qr_number = "", "", "", "", ""
+                        self._qr_token, self.qr_status, self.qr_link, self.qr_number = "", "", "", ""
                         yield await self._log_in(voter_id, name, method="qr")
                     return
         finally:

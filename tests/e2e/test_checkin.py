@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
 from tests.e2e.fixtures import CHECKIN_VOTERS
 from tests.support import qr
+from tests.support.qr import assert_inline_svg
 
 # A dropped connection makes the browser report the Reflex socket's failed reconnects; expected here.
 _CONNECTION_NOISE = re.compile(r"websocket|socket|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION|Failed to load resource|net::", re.I)
@@ -20,8 +21,9 @@ def viewport():
     return DESKTOP
 
 
-def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = False) -> tuple[str, str]:
-    """The voter applies for ДГ-05 in a browser of their own; the confirmation shows the pass."""
+def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = False) -> tuple[str, str, bytes]:
+    """The voter applies for ДГ-05 in a browser of their own; the confirmation shows the pass.
+    Returns the reference, the pass token and a screenshot of the QR code the browser drew."""
     pin, doc, _phone, _last, _first = voter
     context = browser.new_context(viewport=DESKTOP, locale="ru-RU")
     page = console.watch(context.new_page())
@@ -38,7 +40,8 @@ def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = F
     expect(voter_pass).to_be_visible()
     image = voter_pass.get_by_role("img", name=f"QR-код пропуска избирателя по заявлению {reference}")
     expect(image).to_be_visible()
-    assert image.get_attribute("src").startswith("data:image/svg+xml")
+    assert_inline_svg(image.get_attribute("src"))
+    picture = image.screenshot()
     expect(voter_pass.locator(".pass-reference")).to_have_text(reference)
     expect(voter_pass.get_by_role("link", name="Сохранить пропуск (картинка)")).to_have_attribute(
         "download", f"voter-pass-{reference}.svg")
@@ -56,7 +59,7 @@ def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = F
         card = page.get_by_role("article", name=reference)
         expect(card.get_by_role("img", name=f"QR-код пропуска избирателя по заявлению {reference}")).to_be_visible()
     context.close()
-    return reference, token
+    return reference, token, picture
 
 
 def _open_desk(page: Page, base_url: str) -> None:
@@ -70,7 +73,7 @@ def _open_desk(page: Page, base_url: str) -> None:
 
 def test_check_in_by_typed_reference_and_a_second_check_in_is_refused(page: Page, base_url: str, browser, console):
     voter = CHECKIN_VOTERS[0]
-    reference, _token = _apply_and_read_pass(browser, console, base_url, voter, check=True)
+    reference, _token, _picture = _apply_and_read_pass(browser, console, base_url, voter, check=True)
     _open_desk(page, base_url)
     check_a11y(page)
 
@@ -115,9 +118,9 @@ def camera(browser_type, browser_type_launch_args, tmp_path):
 def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, browser, console, base_url: str,
                                                                      browser_context_args, server_env):
     voter = CHECKIN_VOTERS[1]
-    reference, token = _apply_and_read_pass(browser, console, base_url, voter)
+    reference, token, picture = _apply_and_read_pass(browser, console, base_url, voter)
     camera_browser, video = camera
-    qr.qr_video(video, token)
+    qr.picture_video(video, picture)  # the code as the voter's browser drew it, held up to the camera
     context = camera_browser.new_context(**browser_context_args)
     context.grant_permissions(["camera"])
     page = console.watch(context.new_page())

@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
 from tests.e2e.fixtures import ENROL_STAFF, EXCLUSION_VOTER, STAFF_JOURNEY_VOTERS
+from tests.support.qr import assert_inline_svg
 
 
 @pytest.fixture
@@ -173,7 +174,7 @@ def test_first_login_enrols_the_authenticator_app_and_shows_recovery_codes_once(
     expect(page.get_by_role("heading", name="Подключите приложение-аутентификатор")).to_be_visible()
     qr = page.get_by_role("img", name="QR-код для приложения-аутентификатора")
     expect(qr).to_be_visible()
-    assert qr.get_attribute("src").startswith("data:image/svg+xml")
+    assert_inline_svg(qr.get_attribute("src"))
     secret = page.locator("#enrol-secret").inner_text().replace(" ", "")
     code = page.get_by_label("Код из приложения-аутентификатора")
     expect(code).to_be_focused()

@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice, submit_button, text_field
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.qr_code import qr_image
 from remote_vote_app.state.staff.login import StaffLoginState
 
 
@@ -51,8 +52,7 @@ def _enrol_step() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr["staff.enrol_title"], id="step-heading"),
         rx.el.p(tr["staff.enrol_lead"]),
-        rx.el.img(src=StaffLoginState.enrol_qr, alt=tr["staff.enrol_qr_alt"], id="enrol-qr", width="220",
-                  height="220"),
+        qr_image(value=StaffLoginState.enrol_uri, alt=tr["staff.enrol_qr_alt"], size=220, id="enrol-qr"),
         rx.el.p(tr["staff.enrol_secret"], " ", rx.el.code(StaffLoginState.enrol_secret, id="enrol-secret")),
         rx.el.p(tr["staff.enrol_once"], class_name="hint"),
         _code_form(StaffLoginState.confirm_enrolment, "staff.enrol_confirm", "staff-enrol-confirm"),

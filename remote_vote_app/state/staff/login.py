@@ -17,14 +17,14 @@ class StaffLoginState(StaffState):
     """Between the two steps only the account id and a deadline are kept, server-side; never the password."""
 
     step: str = "password"  # password | code | enrol | recovery_codes
-    enrol_qr: str = ""  # shown once during enrolment, then cleared
+    enrol_uri: str = ""  # the otpauth:// URI the QR code shows, once during enrolment, then cleared
     enrol_secret: str = ""
     recovery_codes: list[str] = []
     _pending_staff_id: int = 0
     _pending_until: float = 0.0
 
     def _restart(self) -> None:
-        self.step, self.enrol_qr, self.enrol_secret, self.recovery_codes = "password", "", "", []
+        self.step, self.enrol_uri, self.enrol_secret, self.recovery_codes = "password", "", "", []
         self._pending_staff_id, self._pending_until = 0, 0.0
 
     def _pending(self) -> int:
@@ -64,7 +64,7 @@ class StaffLoginState(StaffState):
         step, enrolment = found
         self._pending_staff_id, self._pending_until = step.staff_id, time.time() + staff.SECOND_STEP_SECONDS
         if enrolment is not None:
-            self.step, self.enrol_qr, self.enrol_secret = "enrol", enrolment.qr, enrolment.secret
+            self.step, self.enrol_uri, self.enrol_secret = "enrol", enrolment.uri, enrolment.secret
         else:
             self.step = "code"  # the code field takes the focus as it appears (autofocus)
 
@@ -102,7 +102,7 @@ class StaffLoginState(StaffState):
         _user, codes = done
         # The session starts once the codes are noted down ("continue"); until then only the id waits.
         self._pending_until = time.time() + staff.SECOND_STEP_SECONDS
-        self.step, self.enrol_qr, self.enrol_secret, self.recovery_codes = "recovery_codes", "", "", codes
+        self.step, self.enrol_uri, self.enrol_secret, self.recovery_codes = "recovery_codes", "", "", codes
         return rx.set_focus("recovery-heading")
 
     @rx.event

@@ -1,0 +1,32 @@
+"""QR codes drawn in the browser (qr_code.jsx): voter passes, QR login links, TOTP enrolment."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+
+class _Qr(rx.Component):
+    library = "$/public" + rx.asset("qr_code.jsx", shared=True)
+    lib_dependencies: list[str] = ["qrcode-generator@2.0.4"]
+
+
+class QrImage(_Qr):
+    """An <img> of the code of `value`, `size` px square, nothing while `value` is empty."""
+
+    tag = "QrImage"
+    value: rx.Var[str]
+    alt: rx.Var[str]
+    size: rx.Var[int]
+
+
+class QrSaveLink(_Qr):
+    """A link that downloads the code of `value` as `file_name` (.svg)."""
+
+    tag = "QrSaveLink"
+    value: rx.Var[str]
+    file_name: rx.Var[str]
+    text: rx.Var[str]
+
+
+qr_image = QrImage.create
+qr_save_link = QrSaveLink.create
