@@ -39,3 +39,37 @@ def test_a_whole_submit_commits_once(sender, demo_voters):
     with session_scope() as session:
         applications.submit(session, demo_voters[3].id, _draft(session, demo_voters[3]), sender, "ru", now=OPEN)
     assert _count(Application) == 1 and _count(OutboxMessage) == 2
+
+
+def test_concurrent_writers_all_commit_and_a_failed_one_does_not_keep_the_write_lock(demo_voters):
+    """Writers of one process take turns on SQLite's single write lock (db._SqliteWriter on SQLite):
+    every one commits, and one that fails mid-transaction hands the lock on when it rolls back."""
+    import threading
+
+    from remote_vote_app.models import Territory
+
+    def write(i: int) -> None:
+        with session_scope() as session:
+            session.add(AuditEvent(actor=f"writer-{i}", action="test.write", entity="test", entity_id=str(i)))
+            session.flush()
+            if i % 4 == 0:
+                raise Boom()
+
+    def run(i: int) -> None:
+        try:
+            write(i)
+        except Boom:
+            pass
+
+    before = _count(AuditEvent)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(24)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
+    assert _count(AuditEvent) == before + 18  # 6 of 24 rolled back
+    with session_scope() as session:  # and the lock is free for the next one
+        assert session.get(Territory, 1) is not None
+        session.add(AuditEvent(actor="after", action="test.write", entity="test", entity_id="after"))
+    assert _count(AuditEvent) == before + 19
