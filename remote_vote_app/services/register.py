@@ -27,7 +27,8 @@ class VoterProfile:
     pin: str
     document: str
     birth_date: str
-    address: str
+    # Per language (ky / ru / en ...): the page shows the one of its language.
+    address: dict[str, str]
     territory: dict[str, str]
     home_precinct: str
     phone: str
@@ -45,7 +46,7 @@ def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile
         pin=voter.pin if full else mask_pin(voter.pin),
         document=voter.document_number if full else mask_document(voter.document_number),
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
-        address=voter.address,
+        address={lang: localized(voter, "address", lang) for lang in LANGS},
         territory={lang: localized(territory, "name", lang) for lang in LANGS},
         home_precinct=home.number,
         phone=voter.phone,
