@@ -37,7 +37,7 @@ test: test-deps bun chromium oidc services ## unit and browser tests, on both pr
 	$(BIN)/pytest tests/unit
 	$(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider
 	$(BIN)/pytest tests/e2e
-	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k "desktop or test_staff" -p no:cacheprovider
+	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k "(desktop and not en-desktop) or test_staff" -p no:cacheprovider
 
 run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod

@@ -30,7 +30,7 @@ class VoterProfile:
     # Per language (ky / ru / en ...): the page shows the one of its language.
     address: dict[str, str]
     territory: dict[str, str]
-    home_precinct: str
+    home_precinct: dict[str, str]  # "УИК №1004", "№1004 УШК", "Precinct No. 1004"
     phone: str
 
 
@@ -48,7 +48,7 @@ def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
         address={lang: localized(voter, "address", lang) for lang in LANGS},
         territory={lang: localized(territory, "name", lang) for lang in LANGS},
-        home_precinct=home.number,
+        home_precinct={lang: localized(home, "number", lang) for lang in LANGS},
         phone=voter.phone,
     )
 

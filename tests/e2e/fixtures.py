@@ -4,6 +4,7 @@ Run as `python -m tests.e2e.fixtures` against the e2e database after the demo se
 """
 
 import datetime as dt
+import random
 
 from sqlmodel import select
 
@@ -74,6 +75,23 @@ UX_VOTERS = [("20101199800051", "ID9000051", "+996700900051", "Жумабеко�
              ("10404199800054", "ID9000054", "+996700900054", "Абдыкадырова", "Нургуль")]
 
 
+# Voters of the Kyrgyz and English journeys (test_voter_journey.py), Osh residents whose register
+# address the demo seed's way writes in each language ("Ош ш., … көч., 255, 41-батир").
+LANG_JOURNEY_VOTERS = {"ky": ("20808199600061", "ID9000061", "+996700900061", "Абдраимов", "Эрмек"),
+                       "en": ("10909199700062", "ID9000062", "+996700900062", "Сулайманова", "Айдай")}
+
+
+def lang_journey_voters(session) -> None:
+    from remote_vote_app.services.seed import _address
+
+    osh = session.exec(select(Territory).where(Territory.code == "OSH")).one()
+    home = session.exec(select(Precinct).where(Precinct.territory_id == osh.id, Precinct.kind == "home")).first()
+    for pin, doc, phone, last, first in LANG_JOURNEY_VOTERS.values():
+        session.add(Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone=phone,
+                          birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])),
+                          **_address(random.Random(pin), osh), territory_id=osh.id, home_precinct_id=home.id))
+
+
 def main() -> None:
     from remote_vote_app.models import StaffAccount
     from remote_vote_app.services import staff
@@ -119,6 +137,7 @@ def main() -> None:
                           birth_date=dt.date(1995, 7, 7), address_ru="г. Бишкек, ул. Ахунбаева, 7", territory_id=bishkek.id,
                           home_precinct_id=bishkek_home.id))
         capacity_fixture(session)
+        lang_journey_voters(session)
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

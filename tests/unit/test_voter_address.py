@@ -68,6 +68,9 @@ def test_register_profile_gives_the_address_of_every_language(session, demo_vote
     profile = register.profile(session, voter.id)
     assert profile.address == {lang: localized(voter, "address", lang) for lang in ("ky", "ru", "en")}
     assert profile.address["ky"] != profile.address["ru"] != profile.address["en"]
+    # The home precinct's code too: "УИК №1004" is "№1004 УШК" in Kyrgyz and has no Cyrillic in English.
+    assert profile.home_precinct["ru"].startswith("УИК №") and profile.home_precinct["ky"].endswith(" УШК")
+    assert not any("\u0400" <= c <= "\u04ff" for c in profile.home_precinct["en"])
 
 
 def test_staff_pages_show_the_address_in_the_staff_page_language(session, sender, demo_voters):
