@@ -37,7 +37,7 @@ test: test-deps bun chromium oidc services ## unit and browser tests, on both pr
 	$(BIN)/pytest tests/unit
 	$(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider
 	$(BIN)/pytest tests/e2e
-	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k "desktop or test_staff" -p no:cacheprovider
+	$(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k "(desktop and not en-desktop) or test_staff" -p no:cacheprovider
 
 run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod
@@ -115,8 +115,9 @@ restore: $(if $(FROM),deps) ## make restore FROM=backups/file (replaces the data
 	@test -n "$(FROM)" || { echo "usage: make restore FROM=backups/<file>" >&2; exit 2; }
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli restore --from "$(FROM)"
 
-bench: test-deps bun chromium ## page weight, handler latency, voter-journey load; not part of make test
+bench: test-deps bun chromium ## page weight, /staff/lists in a browser, handler latency, voter-journey load; not part of make test
 	$(BIN)/python -m benchmarks.page_weight
+	$(BIN)/python -m benchmarks.staff_lists_page
 	$(BIN)/python -m benchmarks.handler_latency
 	$(BIN)/python -m benchmarks.staff_search
 	$(BIN)/python -m benchmarks.load --start $(LOAD_ARGS)

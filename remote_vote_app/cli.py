@@ -14,12 +14,12 @@ from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.settings import ROOT, settings
 
 
-def migrate(url: str | None = None) -> None:
+def migrate(url: str | None = None, revision: str = "head") -> None:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "alembic"))
     with get_engine(url).begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> bool:

@@ -69,7 +69,12 @@ class Voter(SQLModel, table=True):
     first_name: str
     patronymic: str = ""
     birth_date: dt.date
-    address: str
+    # The registered address as each language writes it ("г. Ош, ул. Айтматова, 255, кв. 41",
+    # "Ош ш., Айтматов көч., 255, 41-батир", "255 Aitmatov St, Apt 41, Osh"); read through
+    # i18n.localized, which falls back to Russian where a translation is empty.
+    address_ru: str
+    address_ky: str = ""
+    address_en: str = ""
     territory_id: int = Field(foreign_key="territory.id", index=True)
     home_precinct_id: int = Field(foreign_key="precinct.id")
     phone: str

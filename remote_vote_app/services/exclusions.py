@@ -116,7 +116,7 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
                 "full_name": " ".join(x for x in (v.last_name, v.first_name, v.patronymic) if x),
                 "birth_date": v.birth_date.strftime("%d.%m.%Y"),
                 "pin": v.pin if full_pin else mask_pin(v.pin),
-                "home_address": v.address,
+                "home_address": localized(v, "address", lang),
                 "remote_precinct": _label(remote, lang),
                 "note": t(lang, "exclusions.note", precinct=remote.number, reference=a.reference),
                 "status": status,

@@ -27,9 +27,10 @@ class VoterProfile:
     pin: str
     document: str
     birth_date: str
-    address: str
+    # Per language (ky / ru / en ...): the page shows the one of its language.
+    address: dict[str, str]
     territory: dict[str, str]
-    home_precinct: str
+    home_precinct: dict[str, str]  # "УИК №1004", "№1004 УШК", "Precinct No. 1004"
     phone: str
 
 
@@ -45,9 +46,9 @@ def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile
         pin=voter.pin if full else mask_pin(voter.pin),
         document=voter.document_number if full else mask_document(voter.document_number),
         birth_date=voter.birth_date.strftime("%d.%m.%Y"),
-        address=voter.address,
+        address={lang: localized(voter, "address", lang) for lang in LANGS},
         territory={lang: localized(territory, "name", lang) for lang in LANGS},
-        home_precinct=home.number,
+        home_precinct={lang: localized(home, "number", lang) for lang in LANGS},
         phone=voter.phone,
     )
 

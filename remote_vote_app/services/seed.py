@@ -46,6 +46,10 @@ STREETS_KY = dict(zip(STREETS, ["Ленин", "Токтогул", "Киев", "�
                                 "Курманжан Датка", "Исанов", "Ибраимов", "Гагарин", "Фрунзе", "Жибек Жолу"]))
 STREETS_EN = dict(zip(STREETS, ["Lenin", "Toktogul", "Kiev", "Moscow", "Manas", "Chuy", "Aitmatov", "Sovetskaya",
                                 "Kurmanjan Datka", "Isanov", "Ibraimov", "Gagarin", "Frunze", "Jibek Jolu"]))
+# The village an aiyl aimak is named after, as Russian writes it (the adjective of the aimak's Russian
+# name does not give it back: Тепкинский → Тепке, Барпинский → Барпы, Ивановский → Ивановка).
+VILLAGES_RU = {"LEBEDINOVKA": "Лебединовка", "IVANOVKA": "Ивановка", "TEPKE": "Тепке", "EMGEKCHIL": "Эмгекчил",
+               "KOK_OI": "Кок-Ой", "BARPY": "Барпы", "TOLOIKON": "Толойкон", "KARA_BAK": "Кара-Бак"}
 PHONE_PREFIXES = ["700", "701", "702", "703", "705", "707", "709", "770", "771", "772", "773", "775", "777", "550", "551",
                   "552", "555", "557", "559", "500", "501", "502", "505", "507", "509", "220", "221", "222", "225", "227"]
 
@@ -81,11 +85,26 @@ def _phone(rng: random.Random) -> str:
             return number
 
 
-def _address(rng: random.Random, territory: Territory) -> str:
+def _address(rng: random.Random, territory: Territory) -> dict[str, str]:
+    """A register address in each language's own form: Russian "г. Ош, ул. Айтматова, 255, кв. 41", Kyrgyz
+    "Ош ш., Айтматов көч., 255, 41-батир" (the town before "ш.", the street's name before "көч.", the flat
+    as "N-батир"), English "255 Aitmatov St, Apt 41, Osh". Draws the same random numbers in the same order
+    as the Russian-only form did, so the rest of the demo data stays the same."""
+    street = rng.choice(STREETS)
+    ky, en = STREETS_KY[street], STREETS_EN[street]
     if territory.kind == "city":
-        return f"г. {territory.name_ru}, ул. {rng.choice(STREETS)}, {rng.randrange(1, 300)}, кв. {rng.randrange(1, 120)}"
-    village = territory.name_ru.split()[0].removesuffix("ский").removesuffix("ий")
-    return f"{territory.name_ru}, с. {village}, ул. {rng.choice(STREETS)}, {rng.randrange(1, 150)}"
+        house, flat = rng.randrange(1, 300), rng.randrange(1, 120)
+        return {"address_ru": f"г. {territory.name_ru}, ул. {street}, {house}, кв. {flat}",
+                "address_ky": f"{territory.name_ky} ш., {ky} көч., {house}, {flat}-батир",
+                "address_en": f"{house} {en} St, Apt {flat}, {territory.name_en}"}
+    house = rng.randrange(1, 150)
+    village_ru = VILLAGES_RU.get(territory.code) or territory.name_ru.split()[0].removesuffix("ский")
+    # The village the aiyl aimak is named after, in its nominative ("Лебединовка айыл аймагы" → Лебединовка).
+    village_ky = territory.name_ky.removesuffix(" айыл аймагы")
+    village_en = territory.name_en.removesuffix(" aiyl aimak")
+    return {"address_ru": f"{territory.name_ru}, с. {village_ru}, ул. {street}, {house}",
+            "address_ky": f"{territory.name_ky}, {village_ky} айылы, {ky} көч., {house}",
+            "address_en": f"{house} {en} St, {village_en} village, {territory.name_en}"}
 
 
 def _home_address(rng: random.Random) -> dict[str, str]:
@@ -187,7 +206,7 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
         used_docs.add(doc)
         rows.append(Voter(
             pin=pin, document_number=doc, last_name=last, first_name=first, patronymic=patronymic,
-            birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])), address=_address(rng, territory),
+            birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])), **_address(rng, territory),
             territory_id=territory.id, home_precinct_id=homes[territory.id][0].id, phone=phone,
         ))
     adult_latest = years_before(today, 18) - dt.timedelta(days=1)
@@ -201,7 +220,7 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
             last_name=_surname(rng.choice(SURNAMES), female),
             first_name=rng.choice(FEMALE if female else MALE),
             patronymic=_patronymic(rng.choice(FATHERS), female),
-            birth_date=born, address=_address(rng, territory), territory_id=territory.id,
+            birth_date=born, **_address(rng, territory), territory_id=territory.id,
             home_precinct_id=rng.choice(homes[territory.id]).id, phone=_phone(rng),
         ))
     session.add_all(rows)

@@ -145,7 +145,7 @@ def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAUL
         "pin": voter.pin if full else mask_pin(voter.pin),
         "document": voter.document_number if full else mask_document(voter.document_number),
         "birth_date": voter.birth_date.strftime("%d.%m.%Y"),
-        "home": f"{localized(territory, 'name', lang)}, {voter.address}",
+        "home": f"{localized(territory, 'name', lang)}, {localized(voter, 'address', lang)}",
         "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
         "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
         "email": application.email,
@@ -217,7 +217,7 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
                 "full_name": " ".join(x for x in (v.last_name, v.first_name, v.patronymic) if x),
                 "pin": v.pin,
                 "birth_date": v.birth_date.strftime("%d.%m.%Y"),
-                "home_address": v.address,
+                "home_address": localized(v, "address", lang),
                 "home_territory": localized(t, "name", lang),
                 "election": elections.title(e.kind, localized(t, "name", lang), e.is_demo, lang),
             }

@@ -16,6 +16,10 @@ from remote_vote_app.state import stepup
 from remote_vote_app.state.app import FAILED, AppState, as_strings, go, voter_required
 
 
+# The register data that are written differently in each language.
+PROFILE_PER_LANGUAGE = ("address", "territory", "home_precinct")
+
+
 class ApplyState(AppState):
     loaded: bool = False
     editing_reference: str = ""
@@ -34,7 +38,7 @@ class ApplyState(AppState):
     _elections: dict[str, list[dict[str, str]]] = {}
     _precincts: dict[str, list[dict[str, str]]] = {}
     _profile: dict[str, str] = {}
-    _territory: dict[str, str] = {}
+    _profile_langs: dict[str, dict[str, str]] = {}  # {lang: {"address": ..., "territory": ..., "home_precinct": ...}}
     _review: dict[str, dict[str, str]] = {}
     _draft: Draft | None = None
     _editing_version: int = 0  # the version the voter opened for change (optimistic lock)
@@ -44,7 +48,7 @@ class ApplyState(AppState):
 
     @rx.var
     def profile(self) -> dict[str, str]:
-        return {**self._profile, "territory": self._territory.get(self._lang(), "")}
+        return {**self._profile, **self._profile_langs.get(self._lang(), dict.fromkeys(PROFILE_PER_LANGUAGE, ""))}
 
     @rx.var
     def election_options(self) -> list[dict[str, str]]:
@@ -121,10 +125,10 @@ class ApplyState(AppState):
         profile, self._elections, self._precincts, self._fills = loaded
         self._profile = {
             "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
-            "birth_date": profile.birth_date, "address": profile.address, "home_precinct": profile.home_precinct,
-            "phone": profile.phone,
+            "birth_date": profile.birth_date, "phone": profile.phone,
         }
-        self._territory = profile.territory
+        self._profile_langs = {lang: {name: getattr(profile, name)[lang] for name in PROFILE_PER_LANGUAGE}
+                               for lang in profile.address}
         if not self.editing_reference and not self.reviewed and not self.phone:
             self.phone = profile.phone
         if self.chosen_precinct and not self.editing_reference:

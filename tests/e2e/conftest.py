@@ -23,6 +23,7 @@ import pytest  # noqa: E402
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from remote_vote_app.i18n import t  # noqa: E402
 from tests.support.oidc import running_oidc_provider  # noqa: E402
 from tests.support.server import ROOT, app_env, free_port, prepare_database, running_app  # noqa: E402
 
@@ -159,12 +160,13 @@ def check_a11y(page: Page) -> None:
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
 
 
-def read_code(page: Page, base_url: str) -> str:
-    """Read the latest login code on /dev/outbox, as a tester reads it from the phone."""
+def read_code(page: Page, base_url: str, lang: str = "ru") -> str:
+    """Read the latest login code on /dev/outbox, as a tester reads it from the phone (the SMS is in
+    the language the voter logged in with)."""
     outbox = page.context.new_page()
     outbox.goto(f"{base_url}/dev/outbox")
     first = outbox.locator("#outbox-table tbody tr").first
-    expect(first).to_contain_text("Код входа")
+    expect(first).to_contain_text(t(lang, "sms.login_code").split("{code}")[0].strip())
     code = re.search(r"\b(\d{6})\b", first.inner_text()).group(1)
     outbox.close()
     return code
@@ -181,18 +183,19 @@ def outbox_text(page: Page, base_url: str, rows: int = 2) -> str:
 
 
 def log_in(page: Page, base_url: str, pin: str, document: str, check: bool = False,
-           expect_url: str = r"/cabinet/?$") -> None:
-    """Log in by ID card + SMS code. On /login already (sent there by a redirect), the page is kept."""
+           expect_url: str = r"/cabinet/?$", lang: str = "ru") -> None:
+    """Log in by ID card + SMS code, on a page in `lang`. On /login already (sent there by a redirect),
+    the page is kept."""
     if not re.search(r"/login/?$", page.url):
         page.goto(f"{base_url}/login")
-    page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
-    page.get_by_label("Номер ID-карты или паспорта").fill(document)
+    page.get_by_label(t(lang, "login.pin")).fill(pin)
+    page.get_by_label(t(lang, "login.document")).fill(document)
     if check:
         check_a11y(page)
-    page.get_by_role("button", name="Получить код").click()
+    page.get_by_role("button", name=t(lang, "login.submit")).click()
     expect(page.locator("#code-sent")).to_contain_text("+996 *** ***")
-    page.get_by_label("Код из 6 цифр").fill(read_code(page, base_url))
-    page.get_by_role("button", name="Войти").click()
+    page.get_by_label(t(lang, "login.code")).fill(read_code(page, base_url, lang))
+    page.get_by_role("button", name=t(lang, "login.verify"), exact=True).click()
     expect(page).to_have_url(re.compile(expect_url))
 
 

@@ -4,6 +4,7 @@ Run as `python -m tests.e2e.fixtures` against the e2e database after the demo se
 """
 
 import datetime as dt
+import random
 
 from sqlmodel import select
 
@@ -49,7 +50,7 @@ def capacity_fixture(session) -> None:
     session.flush()
     pin, doc, phone, last, first = CAPACITY_VOTER
     session.add(Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone=phone,
-                      birth_date=dt.date(1994, 6, 6), address="с. Ак-Башат, ул. Ленина, 5", territory_id=territory.id,
+                      birth_date=dt.date(1994, 6, 6), address_ru="с. Ак-Башат, ул. Ленина, 5", territory_id=territory.id,
                       home_precinct_id=home.id))
     batken = session.exec(select(Precinct).where(Precinct.number == "ДГ-06")).one()
     talas = session.exec(select(Precinct).where(Precinct.number == "ДГ-10")).one()
@@ -57,7 +58,7 @@ def capacity_fixture(session) -> None:
     for index in range(9):
         voter = Voter(pin=f"1010119900{index:04d}", document_number=f"ID91000{index:02d}", last_name="Тестова",
                       first_name="Айжан", phone=f"+99670091000{index}", birth_date=dt.date(1990, 1, 10),
-                      address="с. Ак-Башат", territory_id=territory.id, home_precinct_id=home.id)
+                      address_ru="с. Ак-Башат", territory_id=territory.id, home_precinct_id=home.id)
         session.add(voter)
         session.flush()
         session.add(Application(reference=f"CAP{index}-AAAA"[:9], voter_id=voter.id, election_id=election.id,
@@ -72,6 +73,23 @@ UX_VOTERS = [("20101199800051", "ID9000051", "+996700900051", "Жумабеко�
              ("10202199800052", "ID9000052", "+996700900052", "Осмонова", "Бермет"),
              ("20303199800053", "ID9000053", "+996700900053", "Токтосунов", "Данияр"),
              ("10404199800054", "ID9000054", "+996700900054", "Абдыкадырова", "Нургуль")]
+
+
+# Voters of the Kyrgyz and English journeys (test_voter_journey.py), Osh residents whose register
+# address the demo seed's way writes in each language ("Ош ш., … көч., 255, 41-батир").
+LANG_JOURNEY_VOTERS = {"ky": ("20808199600061", "ID9000061", "+996700900061", "Абдраимов", "Эрмек"),
+                       "en": ("10909199700062", "ID9000062", "+996700900062", "Сулайманова", "Айдай")}
+
+
+def lang_journey_voters(session) -> None:
+    from remote_vote_app.services.seed import _address
+
+    osh = session.exec(select(Territory).where(Territory.code == "OSH")).one()
+    home = session.exec(select(Precinct).where(Precinct.territory_id == osh.id, Precinct.kind == "home")).first()
+    for pin, doc, phone, last, first in LANG_JOURNEY_VOTERS.values():
+        session.add(Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone=phone,
+                          birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])),
+                          **_address(random.Random(pin), osh), territory_id=osh.id, home_precinct_id=home.id))
 
 
 def main() -> None:
@@ -98,7 +116,7 @@ def main() -> None:
         session.flush()
         pin, doc, phone = CLOSED_VOTER
         voter = Voter(pin=pin, document_number=doc, last_name="Бакиев", first_name="Тилек", patronymic="Сапарович",
-                      birth_date=dt.date(1980, 1, 10), address="с. Кара-Джыгач, ул. Ленина, 3", territory_id=territory.id,
+                      birth_date=dt.date(1980, 1, 10), address_ru="с. Кара-Джыгач, ул. Ленина, 3", territory_id=territory.id,
                       home_precinct_id=home.id, phone=phone)
         session.add(voter)
         session.flush()
@@ -107,18 +125,19 @@ def main() -> None:
         for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + CHECKIN_VOTERS + UX_VOTERS:
             session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
                               birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
-                              address="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,
+                              address_ru="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,
                               home_precinct_id=bishkek_home.id))
         home_1001 = session.exec(select(Precinct).where(Precinct.number == "УИК №1001")).one()
         pin_, doc_, phone_, last, first = EXCLUSION_VOTER
         session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, patronymic="Нурланович",
-                          phone=phone_, birth_date=dt.date(1993, 5, 5), address="г. Бишкек, ул. Токтогула, 12",
+                          phone=phone_, birth_date=dt.date(1993, 5, 5), address_ru="г. Бишкек, ул. Токтогула, 12",
                           territory_id=bishkek.id, home_precinct_id=home_1001.id))
         pin_, doc_, phone_, last, first = ACTIVITY_VOTER
         session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
-                          birth_date=dt.date(1995, 7, 7), address="г. Бишкек, ул. Ахунбаева, 7", territory_id=bishkek.id,
+                          birth_date=dt.date(1995, 7, 7), address_ru="г. Бишкек, ул. Ахунбаева, 7", territory_id=bishkek.id,
                           home_precinct_id=bishkek_home.id))
         capacity_fixture(session)
+        lang_journey_voters(session)
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

@@ -1,12 +1,16 @@
 """The voter's journeys, on a 390×844 phone and a 1280×800 desktop (the `viewport` fixture)."""
 
+import json
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from remote_vote_app.i18n import LANG_NAMES, precinct_code, t
 from remote_vote_app.services.seed import DEMO_VOTERS
-from tests.e2e.conftest import DESKTOP, check_a11y, keyboard_log_in, log_in, outbox_text, read_code
-from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER
+from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, keyboard_log_in, log_in, outbox_text, read_code
+from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER, LANG_JOURNEY_VOTERS
+from tests.support.server import ROOT
 
 REFERENCE = re.compile(r"^[ACDEFHJKMNPQRTUVWXY3479]{4}-[ACDEFHJKMNPQRTUVWXY3479]{4}$")
 
@@ -15,71 +19,124 @@ def _voter(viewport: dict, phone_index: int, desktop_index: int):
     return DEMO_VOTERS[desktop_index if viewport == DESKTOP else phone_index]
 
 
-def _fill_application(page: Page, precinct: str, email: str) -> None:
+DG05 = next(p for p in json.loads((ROOT / "remote_vote_app/data/reference/precincts.json").read_text())["precincts"]
+            if p["number"] == "ДГ-05")
+# The register address as each language writes it (the demo seed's forms; voters of cities).
+ADDRESS_FORM = {"ru": re.compile(r"^г\. [^,]+, ул\. [^,]+, \d+, кв\. \d+$"),
+                "ky": re.compile(r"^[^,]+ ш\., [^,]+ көч\., \d+, \d+-батир$"),
+                "en": re.compile(r"^\d+ [^,]+ St, Apt \d+, [A-Z][A-Za-z-]+$")}
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+
+
+def _title(lang: str, key: str = "") -> str:
+    """document.title of a page: its own name, then the service's (the landing: the service's only)."""
+    return f"{t(lang, key)} · {t(lang, 'site.title')}" if key else t(lang, "site.title")
+
+
+def _no_russian_left(page: Page, lang: str, *own: str) -> None:
+    """On an English page nothing in the main region is Cyrillic, except the voter's own register name."""
+    if lang != "en":
+        return
+    text = page.get_by_role("main").inner_text()
+    for name in own:
+        text = text.replace(name, "")
+    assert not CYRILLIC.search(text), f"Cyrillic on the English page {page.url}: {CYRILLIC.findall(text)[:10]} in {text!r}"
+
+
+def _fill_application(page: Page, precinct: str, email: str, lang: str = "ru") -> None:
     page.get_by_label(precinct).check()
-    page.get_by_label("Электронная почта").fill(email)
-    page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
-    page.get_by_role("button", name="Далее").click()
+    page.get_by_label(t(lang, "apply.email")).fill(email)
+    page.get_by_label(t(lang, "apply.consent_label")).check()
+    page.get_by_role("button", name=t(lang, "apply.continue")).click()
     expect(page).to_have_url(re.compile(r"/apply/check/?$"))
 
 
-def test_full_application(page: Page, base_url: str, viewport):
-    pin, doc, phone, last, first, *_ = _voter(viewport, 0, 1)
+# Russian on both sizes (the README's demo voters); Kyrgyz and English, switched to on the landing, on one size each.
+JOURNEYS = [("ru", PHONE), ("ru", DESKTOP), ("ky", PHONE), ("en", DESKTOP)]
+
+
+@pytest.mark.parametrize("lang, viewport", JOURNEYS, ids=["phone", "desktop", "ky-phone", "en-desktop"])
+def test_full_application(page: Page, base_url: str, lang: str, viewport):
+    if lang == "ru":
+        pin, doc, phone, last, first, *_ = _voter(viewport, 0, 1)
+    else:
+        pin, doc, phone, last, first = LANG_JOURNEY_VOTERS[lang]
+    name = f"{last} {first}"
+    precinct = f"{precinct_code(DG05['number'], lang)} — {DG05['place'][lang]}"
     page.goto(base_url)
-    expect(page.get_by_role("heading", name="Голосуйте там, где вам удобно", level=1)).to_be_visible()
-    expect(page.get_by_text("ул. Масалиева, 37")).to_be_visible()
-    expect(page.get_by_text("Приём заявлений завершён")).to_be_visible()
-    expect(page.get_by_text("Идёт приём заявлений")).to_be_visible()
+    if lang != "ru":
+        page.get_by_role("button", name=LANG_NAMES[lang]).click()
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+    expect(page.get_by_role("heading", name=t(lang, "landing.title"), level=1)).to_be_visible()
+    expect(page).to_have_title(_title(lang))
+    expect(page.get_by_text(DG05["address"][lang])).to_be_visible()
+    expect(page.get_by_text(t(lang, "landing.closed"))).to_be_visible()
+    expect(page.get_by_text(t(lang, "landing.open"))).to_be_visible()
+    _no_russian_left(page, lang)
     check_a11y(page)
-    page.get_by_role("link", name="Войти в «Кабинет избирателя»").click()
+    page.get_by_role("link", name=t(lang, "landing.cta_cabinet")).click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
-    log_in(page, base_url, pin, doc, check=True)
-    expect(page.get_by_text("У вас пока нет заявлений.")).to_be_visible()
+    expect(page).to_have_title(_title(lang, "login.title"))
+    log_in(page, base_url, pin, doc, check=True, lang=lang)
+    expect(page).to_have_title(_title(lang, "cabinet.title"))
+    expect(page.get_by_text(t(lang, "cabinet.none"))).to_be_visible()
     check_a11y(page)
 
-    page.get_by_role("button", name="Подать заявление").click()
+    page.get_by_role("button", name=t(lang, "cabinet.new")).click()
     expect(page).to_have_url(re.compile(r"/apply/?$"))
-    expect(page.get_by_text(f"{last} {first}")).to_be_visible()  # register data, read-only
-    expect(page.get_by_label("Номер телефона")).to_have_value(phone)  # pre-filled from the register
+    expect(page).to_have_title(_title(lang, "apply.title"))
+    expect(page.get_by_text(name)).to_be_visible()  # register data, read-only
+    expect(page.get_by_text(ADDRESS_FORM[lang])).to_be_visible()  # the register address in the page's language
+    expect(page.get_by_label(t(lang, "apply.phone"))).to_have_value(phone)  # pre-filled from the register
+    _no_russian_left(page, lang, name)
     check_a11y(page)
     # Without consent (and with a bad e-mail) nothing is filed, and the form says why.
-    page.get_by_label("ДГ-05 — Средняя школа им. А. Навои").check()
-    page.get_by_label("Электронная почта").fill("voter@")
-    page.get_by_role("button", name="Далее").click()
+    page.get_by_label(precinct).check()
+    page.get_by_label(t(lang, "apply.email")).fill("voter@")
+    page.get_by_role("button", name=t(lang, "apply.continue")).click()
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Без согласия на обработку персональных данных заявление подать нельзя.")
-    expect(summary).to_contain_text("Адрес электронной почты указан неверно")
-    expect(page.get_by_label("Электронная почта")).to_have_attribute("aria-invalid", "true")
+    expect(summary).to_contain_text(t(lang, "error.consent_required"))
+    expect(summary).to_contain_text(t(lang, "error.email_format"))
+    expect(page.get_by_label(t(lang, "apply.email"))).to_have_attribute("aria-invalid", "true")
+    expect(page).to_have_title(t(lang, "ux.title_error_prefix") + _title(lang, "apply.title"))
     check_a11y(page)
-    _fill_application(page, "ДГ-05 — Средняя школа им. А. Навои", "voter@example.kg")
+    _fill_application(page, precinct, "voter@example.kg", lang)
 
-    expect(page.get_by_role("heading", name="Проверьте ваши ответы")).to_be_visible()
-    expect(page.get_by_text("ДГ-05 — Средняя школа им. А. Навои")).to_be_visible()
+    expect(page.get_by_role("heading", name=t(lang, "check.title"))).to_be_visible()
+    expect(page).to_have_title(_title(lang, "check.title"))
+    expect(page.get_by_text(precinct)).to_be_visible()
+    expect(page.get_by_text(f"{DG05['city'][lang]}, {DG05['address'][lang]}")).to_be_visible()  # the precinct's address
     expect(page.get_by_text("voter@example.kg")).to_be_visible()
+    _no_russian_left(page, lang)
     check_a11y(page)
     # "Change" goes back to the form with the answers kept.
-    page.get_by_role("link", name="Изменить — Электронная почта").click()
+    page.get_by_role("link", name=f"{t(lang, 'check.change')} — {t(lang, 'apply.email')}").click()
     expect(page).to_have_url(re.compile(r"/apply#email$"))
-    expect(page.get_by_label("Электронная почта")).to_have_value("voter@example.kg")
-    _fill_application(page, "ДГ-05 — Средняя школа им. А. Навои", "voter2@example.kg")
+    expect(page.get_by_label(t(lang, "apply.email"))).to_have_value("voter@example.kg")
+    _fill_application(page, precinct, "voter2@example.kg", lang)
     expect(page.get_by_text("voter2@example.kg")).to_be_visible()
-    page.get_by_role("button", name="Подтвердить").click()
+    page.get_by_role("button", name=t(lang, "check.confirm")).click()
 
     expect(page).to_have_url(re.compile(r"/confirmation/?$"))
-    expect(page.get_by_role("heading", name="Ваше заявление принято")).to_be_visible()
+    expect(page.get_by_role("heading", name=t(lang, "confirm.title"))).to_be_visible()
+    expect(page).to_have_title(_title(lang, "confirm.title"))
     reference = page.locator("#reference").inner_text()
     assert REFERENCE.match(reference)
-    expect(page.get_by_text("ул. Масалиева, 37")).to_be_visible()
-    expect(page.get_by_text("голосовать нужно на выбранном дистанционном участке")).to_be_visible()
-    expect(page.get_by_text("ID-карту (паспорт гражданина)")).to_be_visible()
+    expect(page.get_by_text(DG05["address"][lang])).to_be_visible()
+    expect(page.get_by_text(t(lang, "confirm.remote_notice"))).to_be_visible()
+    expect(page.get_by_text(t(lang, "confirm.bring_text"))).to_be_visible()
+    _no_russian_left(page, lang, name)
     check_a11y(page)
     sent = outbox_text(page, base_url)
-    assert f"Заявление {reference} принято" in sent and "voter2@example.kg" in sent and phone in sent
+    # The SMS in the voter's language: its text up to the election day, reference filled in.
+    accepted = t(lang, "sms.application_submitted", reference=reference, election_day="\0", precinct="", address="")
+    assert accepted.split("\0")[0] in sent and "voter2@example.kg" in sent and phone in sent
 
-    page.get_by_role("link", name="Перейти в кабинет").click()
+    page.get_by_role("link", name=t(lang, "confirm.to_cabinet")).click()
     card = page.get_by_role("article", name=reference)
-    expect(card).to_contain_text("Принято")
-    expect(card).to_contain_text("ДГ-05")
+    expect(card).to_contain_text(t(lang, "status.submitted"))
+    expect(card).to_contain_text(precinct_code(DG05["number"], lang))
+    _no_russian_left(page, lang, name)
 
 
 def test_wrong_code_and_wrong_details(page: Page, base_url: str, viewport):

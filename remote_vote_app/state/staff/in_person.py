@@ -17,13 +17,13 @@ from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
 
-def _desk_voter(session, pin: str, document: str, full: bool) -> dict:
+def _desk_voter(session, pin: str, document: str, full: bool, lang: str) -> dict:
     """The register entry of the voter at the desk (in full where the role may see it, to compare
-    with the document), what they may apply for, and where."""
+    with the document), what they may apply for, and where, in the staff page's language."""
     voter = register.lookup_for_staff(session, pin, document)
     return {"id": voter.id, "profile": register.profile(session, voter.id, full=full),
-            "elections": applications.form_options(session, voter.id)["ru"],
-            "places": precincts.public_list(session)["ru"]}
+            "elections": applications.form_options(session, voter.id)[lang],
+            "places": precincts.public_list(session)[lang]}
 
 
 class InPersonState(StaffState):
@@ -62,15 +62,16 @@ class InPersonState(StaffState):
         self._clear_messages()
         pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
         full = self._user().can("pii.full")
-        found = await self._run(lambda s: _desk_voter(s, pin, document, full))
+        lang = self._lang()
+        found = await self._run(lambda s: _desk_voter(s, pin, document, full, lang))
         if found is FAILED:
             return
         profile = found["profile"]
         self._serving_voter_id = found["id"]
         self._reset_reference()
         self.voter = {"full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
-                      "birth_date": profile.birth_date, "address": profile.address,
-                      "territory": profile.territory["ru"], "phone": profile.phone}
+                      "birth_date": profile.birth_date, "address": profile.address[lang],
+                      "territory": profile.territory[lang], "phone": profile.phone}
         self.election_options = found["elections"]
         # One open election: chosen already, not asked.
         self.election_choice = self.election_options[0]["id"] if len(self.election_options) == 1 else ""
