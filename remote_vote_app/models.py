@@ -59,6 +59,14 @@ class Precinct(SQLModel, table=True):
     active: bool = True
 
 
+class ReferenceVersion(SQLModel, table=True):
+    """One row: bumped in the same transaction as any change to territories, elections or precincts,
+    so every worker knows when its cached copy of them (services/refcache.py) is out of date."""
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = 0
+
+
 class Voter(SQLModel, table=True):
     """One entry of the voter register (synthetic in the demo)."""
 

@@ -15,7 +15,7 @@ from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import LANGS, date_text, localized, t
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services import audit, capacity, elections, passes, precincts
+from remote_vote_app.services import audit, capacity, elections, passes, precincts, refcache
 from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import Sender
@@ -60,7 +60,7 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     `keep_precinct`, the one the voter's application already holds a place at."""
     voter = session.get(Voter, voter_id)
     errors: dict[str, ServiceError] = {}
-    election = session.get(Election, draft.election_id) if draft.election_id else None
+    election = refcache.row(session, Election, draft.election_id) if draft.election_id else None
     if election is None or election.territory_id != voter.territory_id:
         errors["election"] = ServiceError("error.election_required", field="election")
     elif not elections.is_open(election, now):
@@ -187,7 +187,7 @@ def _ensure_changeable(session: Session, application: Application, now: dt.datet
         raise ServiceError("error.application_conflict")
     if application.status != "submitted":
         raise ServiceError("error.application_withdrawn")
-    election = session.get(Election, application.election_id)
+    election = refcache.row(session, Election, application.election_id)
     elections.ensure_open(election, now)
     return election
 
@@ -248,8 +248,8 @@ def withdraw(
 
 def _texts(session: Session, election: Election, precinct_id: int, lang: str) -> dict[str, str]:
     """Election and precinct as the voter reads them, in one language."""
-    territory = session.get(Territory, election.territory_id)
-    place = precincts.localized(session.get(Precinct, precinct_id), lang)
+    territory = refcache.row(session, Territory, election.territory_id)
+    place = precincts.localized(refcache.row(session, Precinct, precinct_id), lang)
     return {
         "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
         "election_day": date_text(lang, election.election_day),
@@ -263,11 +263,11 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
     """Everything the voter needs to read about one application, as strings in their language;
     `with_pass`: plus the signed voter pass token of an active application whose
     election day is today or still to come."""
-    election = session.get(Election, application.election_id)
+    election = refcache.row(session, Election, application.election_id)
     voter_pass = {"pass_token": ""}
     # A pass while the application is active and its election day has not passed.
     if with_pass and application.status == "submitted" and election.election_day >= local_date(now):
-        number = session.get(Precinct, application.remote_precinct_id).number
+        number = refcache.row(session, Precinct, application.remote_precinct_id).number
         voter_pass = passes.for_application(application.reference, application.election_id, number, application.version)
     return {
         **voter_pass,
@@ -343,7 +343,7 @@ def form_options(session: Session, voter_id: int, now: dt.datetime | None = None
 
 def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:
     """Per language: a validated draft as the voter reads it on the check-your-answers page."""
-    election = session.get(Election, draft.election_id)
+    election = refcache.row(session, Election, draft.election_id)
     return {
         lang: {**_texts(session, election, draft.precinct_id, lang), "email": draft.email, "phone": draft.phone}
         for lang in LANGS

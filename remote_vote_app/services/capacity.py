@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.i18n import DEFAULT_LANG, LANGS, localized, t
 from remote_vote_app.models import Application, Election, Precinct, PrecinctCapacity
-from remote_vote_app.services import audit, precincts
+from remote_vote_app.services import audit, precincts, refcache
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import ServiceError
 
@@ -82,7 +82,7 @@ def level_texts(level: str) -> dict[str, str]:
 
 def nearest_with_room(session: Session, election_id: int, precinct_id: int, lang: str) -> list[str]:
     """The active remote precincts nearest to `precinct_id` that still have room in this election."""
-    origin = session.get(Precinct, precinct_id)
+    origin = refcache.row(session, Precinct, precinct_id)
     levels = fills(session, [election_id])[election_id]
     options = []
     for p in precincts.active_remote(session):
@@ -96,7 +96,7 @@ def nearest_with_room(session: Session, election_id: int, precinct_id: int, lang
 
 def full_error(session: Session, election_id: int, precinct_id: int, lang: str = "ru") -> ServiceError:
     """The refusal the voter reads: which precinct is full, and the nearest ones with room."""
-    number = session.get(Precinct, precinct_id).number
+    number = refcache.row(session, Precinct, precinct_id).number
     nearest = nearest_with_room(session, election_id, precinct_id, lang)
     return ServiceError("error.precinct_full", field="precinct", precinct=number,
                         alternatives="; ".join(nearest) or t(lang, "capacity.no_alternatives"))

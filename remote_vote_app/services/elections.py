@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.i18n import LANGS, localized, t
 from remote_vote_app.models import Election, Territory
-from remote_vote_app.services import audit
+from remote_vote_app.services import audit, refcache
 from remote_vote_app.services.clock import end_of_day_utc, now_utc
 from remote_vote_app.services.errors import ServiceError
 
@@ -65,7 +65,7 @@ def _view(election: Election, territory: Territory, now: dt.datetime) -> Electio
 def election_days(session: Session, now: dt.datetime | None = None) -> list[dict]:
     """Election days with their deadline and how many councils vote, newest first (for the landing page)."""
     now = now or now_utc()
-    rows = session.exec(select(Election)).all()
+    rows = refcache.snapshot(session).all(Election)
     days: dict[tuple[dt.date, dt.date, bool, str], int] = {}
     for election in rows:
         key = (election.election_day, election.application_deadline, election.is_demo, election.timezone)
@@ -89,13 +89,10 @@ def election_days(session: Session, now: dt.datetime | None = None) -> list[dict
 def for_territory(session: Session, territory_id: int, now: dt.datetime | None = None) -> list[ElectionView]:
     """All elections of a territory, open first, then newest."""
     now = now or now_utc()
-    rows = session.exec(
-        select(Election, Territory)
-        .join(Territory, Territory.id == Election.territory_id)
-        .where(Election.territory_id == territory_id)
-        .order_by(Election.election_day.desc())
-    ).all()
-    views = [_view(e, t, now) for e, t in rows]
+    reference = refcache.snapshot(session)
+    rows = sorted((e for e in reference.all(Election) if e.territory_id == territory_id),
+                  key=lambda e: e.election_day, reverse=True)
+    views = [_view(e, reference.get(Territory, e.territory_id), now) for e in rows]
     return sorted(views, key=lambda v: not v.is_open)
 
 

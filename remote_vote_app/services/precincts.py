@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from remote_vote_app import i18n
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.models import Precinct, Territory
-from remote_vote_app.services import audit, exports
+from remote_vote_app.services import audit, exports, refcache
 from remote_vote_app.services.errors import ServiceError
 
 
@@ -62,15 +62,13 @@ def localized(precinct: Precinct, lang: str) -> dict:
 
 
 def active_remote(session: Session) -> list[Precinct]:
-    return list(
-        session.exec(
-            select(Precinct).where(Precinct.kind == "remote", Precinct.active == True).order_by(Precinct.id)  # noqa: E712
-        )
-    )
+    """Read-only copies (refcache), by id."""
+    return [p for p in all_remote(session) if p.active]
 
 
 def get_active_remote(session: Session, precinct_id: int | None) -> Precinct:
-    precinct = session.get(Precinct, precinct_id) if precinct_id else None
+    """A read-only copy (refcache); staff edits load their own."""
+    precinct = refcache.snapshot(session).get(Precinct, precinct_id) if precinct_id else None
     if precinct is None or precinct.kind != "remote" or not precinct.active:
         raise ServiceError("error.precinct_required", field="precinct")
     return precinct
@@ -254,4 +252,5 @@ def set_active(session: Session, precinct_id: int, active: bool, actor: str) -> 
 
 
 def all_remote(session: Session) -> list[Precinct]:
-    return list(session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)))
+    """Read-only copies (refcache), by id."""
+    return [p for p in refcache.snapshot(session).all(Precinct) if p.kind == "remote"]

@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.i18n import LANGS, localized
 from remote_vote_app.models import Precinct, Territory, Voter
+from remote_vote_app.services import refcache
 from remote_vote_app.services.validation import mask_document, mask_pin
 
 
@@ -38,8 +39,8 @@ def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile
     """`full`: PIN and document unmasked, for commission staff whose role may see them (pii.full),
     so they can compare the register entry with the document in front of them."""
     voter = session.get(Voter, voter_id)
-    territory = session.get(Territory, voter.territory_id)
-    home = session.get(Precinct, voter.home_precinct_id)
+    territory = refcache.row(session, Territory, voter.territory_id)
+    home = refcache.row(session, Precinct, voter.home_precinct_id)
     return VoterProfile(
         full_name=" ".join(p for p in (voter.last_name, voter.first_name, voter.patronymic) if p),
         # Masked: the voter recognises them, a passer-by cannot copy them off the screen.

@@ -1,0 +1,115 @@
+"""Territories, elections and precincts, read on nearly every voter event, kept per process and
+shared by its threads.
+
+Any ORM change to these tables bumps `ReferenceVersion` in the same transaction (the flush hook
+below), so one primary-key read per unit of work tells whether this process's copy is current, on
+whichever worker or CLI the change was made. The rows are detached copies: read them, never change
+them (staff edits load their own with `session.get`).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Session, select
+
+from remote_vote_app.models import Election, Precinct, ReferenceVersion, Territory
+
+MODELS = (Territory, Election, Precinct)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    rows: dict[type, dict[int, object]]
+
+    def get(self, model: type[T], row_id: int | None) -> T | None:
+        return self.rows[model].get(row_id) if row_id is not None else None
+
+    def all(self, model: type[T]) -> list[T]:
+        """Every row, by id."""
+        return list(self.rows[model].values())
+
+
+_snapshots: dict[str, Snapshot] = {}
+_load_lock = threading.Lock()
+
+
+def _version(session: Session) -> int:
+    return session.exec(select(ReferenceVersion.version).where(ReferenceVersion.id == 1)).first() or 0
+
+
+def snapshot(session: Session) -> Snapshot:
+    """The reference rows as of this transaction (reloaded when another transaction changed them);
+    one version read per transaction."""
+    if _pending_change(session):
+        session.flush()  # the hook below marks the change; this transaction then reads it
+    if (seen := session.info.get(_SEEN)) is not None:
+        return seen
+    key = str(session.get_bind().url)
+    version = _version(session)  # read first: the rows loaded after it are at least this new
+    mine = bool(session.info.get(_CHANGED))
+    current = _snapshots.get(key)
+    if current is None or current.version != version or mine:
+        with _load_lock:
+            current = _snapshots.get(key)
+            if current is None or current.version != version or mine:
+                current = _load(session, version)
+                # A transaction that changed reference rows sees them but keeps that copy to itself:
+                # it may still roll back, and another would then commit the same version number.
+                if not mine:
+                    _snapshots[key] = current
+    session.info[_SEEN] = current
+    return current
+
+
+def _load(session: Session, version: int) -> Snapshot:
+    # A session of its own on the same connection: the caller's identity map is left alone.
+    with Session(bind=session.connection()) as loader:
+        rows = {model: {row.id: row for row in loader.exec(select(model).order_by(model.id))} for model in MODELS}
+        loader.expunge_all()
+    return Snapshot(version, rows)
+
+
+def _pending_change(session: Session) -> bool:
+    return any(isinstance(obj, MODELS) for obj in (*session.new, *session.dirty, *session.deleted))
+
+
+def row(session: Session, model: type[T], row_id: int | None) -> T | None:
+    """One territory, election or precinct by id, as a read-only copy."""
+    return snapshot(session).get(model, row_id)
+
+
+def clear() -> None:
+    """Forget every copy (tests that rewrite reference tables with raw SQL)."""
+    _snapshots.clear()
+
+
+_CHANGED = "reference_changed"
+_SEEN = "reference_snapshot"
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _bump_on_change(session: OrmSession, _context, _instances) -> None:
+    if not _pending_change(session):
+        return
+    session.info[_CHANGED] = True
+    session.info.pop(_SEEN, None)  # the transaction reads its own change from now on
+    bumped = session.execute(
+        sa.update(ReferenceVersion).where(ReferenceVersion.id == 1).values(version=ReferenceVersion.version + 1)
+    ).rowcount
+    if not bumped:  # a database created without the migration's row
+        session.add(ReferenceVersion(id=1, version=1))
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _transaction_over(session: OrmSession, transaction) -> None:
+    if transaction.parent is None:  # the outermost one: committed or rolled back
+        session.info.pop(_CHANGED, None)
+        session.info.pop(_SEEN, None)

@@ -1,0 +1,80 @@
+"""The per-process copy of territories, elections and precincts follows every committed change,
+and never one that rolled back."""
+
+import pytest
+from sqlmodel import Session, select
+
+from remote_vote_app.db import get_engine, session_scope
+from remote_vote_app.models import Precinct
+from remote_vote_app.services import precincts, refcache
+from remote_vote_app.services.errors import ServiceError
+
+
+def _remote(session) -> Precinct:
+    return session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
+
+
+def test_unchanged_reference_data_is_read_once_per_process():
+    with session_scope() as one, session_scope() as two:
+        assert refcache.snapshot(one) is refcache.snapshot(two)
+
+
+def test_a_deactivated_precinct_is_refused_at_the_next_read():
+    with session_scope() as session:
+        precinct_id = _remote(session).id
+        assert precincts.get_active_remote(session, precinct_id).id == precinct_id  # cached now
+    try:
+        with session_scope() as staff:
+            precincts.set_active(staff, precinct_id, False, "staff:1")
+        with session_scope() as voter:
+            with pytest.raises(ServiceError):
+                precincts.get_active_remote(voter, precinct_id)
+            assert precinct_id not in {p.id for p in precincts.active_remote(voter)}
+    finally:
+        with session_scope() as staff:
+            precincts.set_active(staff, precinct_id, True, "staff:1")
+    with session_scope() as voter:
+        assert precincts.get_active_remote(voter, precinct_id).active
+
+
+def test_a_change_rolled_back_is_never_served_to_anyone():
+    with session_scope() as session:
+        precinct = _remote(session)
+        precinct_id, place, address = precinct.id, precinct.place_ru, precinct.address_en
+        refcache.row(session, Precinct, precinct_id)
+    with Session(get_engine()) as editor:
+        editor.get(Precinct, precinct_id).place_ru = "Не сохранено"
+        # The editing transaction sees its own change ...
+        assert refcache.row(editor, Precinct, precinct_id).place_ru == "Не сохранено"
+        editor.rollback()
+    try:
+        # ... which never reaches another reader, even once another change has taken the same
+        # version number.
+        with session_scope() as other:
+            other.get(Precinct, precinct_id).address_en = address + " (side entrance)"
+        with session_scope() as reader:
+            copy = refcache.row(reader, Precinct, precinct_id)
+            assert (copy.place_ru, copy.address_en) == (place, address + " (side entrance)")
+    finally:
+        with session_scope() as other:
+            other.get(Precinct, precinct_id).address_en = address
+
+
+def test_the_copies_are_detached_from_the_callers_session():
+    with session_scope() as session:
+        copy = refcache.row(session, Precinct, _remote(session).id)
+        assert copy not in session
+        attached = session.get(Precinct, copy.id)
+        assert attached is not copy and attached in session
+
+
+def test_a_transaction_reads_its_own_unflushed_change():
+    with Session(get_engine()) as editor:
+        precinct_id = _remote(editor).id
+        refcache.snapshot(editor)
+        editor.get(Precinct, precinct_id).active = False
+        with pytest.raises(ServiceError):
+            precincts.get_active_remote(editor, precinct_id)
+        editor.rollback()
+    with session_scope() as reader:
+        assert precincts.get_active_remote(reader, precinct_id).active
