@@ -42,7 +42,8 @@ _load_lock = threading.Lock()
 
 
 def _version(session: Session) -> int:
-    return session.exec(select(ReferenceVersion.version).where(ReferenceVersion.id == 1)).first() or 0
+    # Plain SQL: read on every transaction, it skips the ORM's statement compilation.
+    return session.connection().exec_driver_sql("SELECT version FROM referenceversion WHERE id = 1").scalar() or 0
 
 
 def snapshot(session: Session) -> Snapshot:
