@@ -111,6 +111,7 @@ class Stats:
     events_per_journey: list[int] = field(default_factory=list)
     started: int = 0
     abandoned: int = 0
+    new_tokens: int = 0  # reconnects Reflex answered with a fresh tab token (see _read)
 
     def timed(self, name: str, seconds: float) -> None:
         self.latency.setdefault(name, []).append(seconds * 1000)
@@ -356,7 +357,14 @@ class Tab:
                 if frame == "2":  # engine.io ping
                     await ws.send("3")
                 elif frame.startswith(f"42{NAMESPACE},"):
-                    queue.put_nowait(json.loads(frame[len(NAMESPACE) + 3:])[1])
+                    name, *data = json.loads(frame[len(NAMESPACE) + 3:])
+                    if name == "new_token" and data:
+                        # The old socket of this tab is still registered (on another worker): Reflex
+                        # gives the tab a fresh token, and the browser keeps it from then on.
+                        queue.put_nowait({"new_token": data[0]})
+                    else:  # Reflex's updates are "event"; anything else ends the journey, named.
+                        queue.put_nowait(data[0] if name == "event" and data and isinstance(data[0], dict)
+                                         else {"refused": f"unexpected socket.io event: {frame[:300]}"})
                 elif frame.startswith((f"44{NAMESPACE},", f"41{NAMESPACE}")):  # refused, disconnected
                     queue.put_nowait({"refused": frame})
         except Exception as exc:  # the journey sees the closed socket
@@ -375,6 +383,10 @@ class Tab:
         return {"pathname": self.path, "asPath": self.path}
 
     def _take(self, update: dict, reply: Reply) -> None:
+        if "new_token" in update:
+            self.token = update["new_token"]
+            self.stats.new_tokens += 1
+            return
         if "closed" in update or "refused" in update:
             raise JourneyError(update.get("closed") or update.get("refused"))
         for state, values in update.get("delta", {}).items():
@@ -642,6 +654,8 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
 
     print(f"journeys: {finished} finished, {stats.abandoned} stopped at the deadline, {sum(stats.errors.values())} errors, "
           f"in {elapsed:.1f} s: {finished / elapsed:.1f} journeys/s, {stats.events / elapsed:.0f} events/s")
+    if stats.new_tokens:
+        print(f"  {stats.new_tokens} reconnects got a fresh tab token (the tab's old socket still registered on another worker)")
     print_latency(stats)
     per_journey = sum(stats.events_per_journey) / finished if finished else 0
     if server and stats.events:
