@@ -75,9 +75,14 @@ def get_active_remote(session: Session, precinct_id: int | None) -> Precinct:
 
 
 def public_list(session: Session) -> dict[str, list[dict[str, str]]]:
-    """Per language: every active remote precinct as strings, in the order of the announcement."""
-    remote = active_remote(session)
-    return {lang: [{k: "" if v is None else str(v) for k, v in localized(p, lang).items()} for p in remote] for lang in LANGS}
+    """Per language: every active remote precinct as strings, in the order of the announcement.
+    Built once per reference snapshot and shared by every tab of the process: read it, never change it."""
+    def build() -> dict[str, list[dict[str, str]]]:
+        remote = active_remote(session)
+        return {lang: [{k: "" if v is None else str(v) for k, v in localized(p, lang).items()} for p in remote]
+                for lang in LANGS}
+
+    return refcache.snapshot(session).derive("public_list", build)
 
 
 def group_by_city(items: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:

@@ -10,8 +10,8 @@ them (staff edits load their own with `session.get`).
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
-from typing import TypeVar
+from dataclasses import dataclass, field
+from typing import Callable, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -28,6 +28,7 @@ T = TypeVar("T")
 class Snapshot:
     version: int
     rows: dict[type, dict[int, object]]
+    _derived: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def get(self, model: type[T], row_id: int | None) -> T | None:
         return self.rows[model].get(row_id) if row_id is not None else None
@@ -35,6 +36,12 @@ class Snapshot:
     def all(self, model: type[T]) -> list[T]:
         """Every row, by id."""
         return list(self.rows[model].values())
+
+    def derive(self, name: str, build: Callable[[], T]) -> T:
+        """A value built from these rows once, then shared (two threads may both build it first)."""
+        if name not in self._derived:
+            self._derived[name] = build()
+        return self._derived[name]
 
 
 _snapshots: dict[str, Snapshot] = {}

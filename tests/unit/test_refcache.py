@@ -78,3 +78,18 @@ def test_a_transaction_reads_its_own_unflushed_change():
         editor.rollback()
     with session_scope() as reader:
         assert precincts.get_active_remote(reader, precinct_id).active
+
+
+def test_the_public_precinct_list_is_built_once_and_rebuilt_after_a_change():
+    with session_scope() as one, session_scope() as two:
+        shared = precincts.public_list(one)
+        assert precincts.public_list(two) is shared
+        precinct_id = _remote(one).id
+    try:
+        with session_scope() as staff:
+            precincts.set_active(staff, precinct_id, False, "staff:1")
+        with session_scope() as voter:
+            assert str(precinct_id) not in {item["id"] for item in precincts.public_list(voter)["ru"]}
+    finally:
+        with session_scope() as staff:
+            precincts.set_active(staff, precinct_id, True, "staff:1")
