@@ -15,7 +15,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench clean
+.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench bench-prod clean
 
 run: deps bun ## install what is missing, migrate, seed demo data, serve on :3000
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli migrate
@@ -121,6 +121,11 @@ bench: test-deps bun chromium ## page weight, /staff/lists in a browser, handler
 	$(BIN)/python -m benchmarks.handler_latency
 	$(BIN)/python -m benchmarks.staff_search
 	$(BIN)/python -m benchmarks.load --start $(LOAD_ARGS)
+
+bench-prod: test-deps bun services ## the journey load on the production profile: 1 worker, 2 workers, then 1,000 voters with think time
+	$(BIN)/python -m benchmarks.load --start --workers 1 $(LOAD_ARGS)
+	$(BIN)/python -m benchmarks.load --start --workers 2 $(LOAD_ARGS)
+	$(BIN)/python -m benchmarks.load --start --workers 2 --voters 1000 --think 5-15 --ramp 60 --duration 200
 
 clean:
 	rm -rf .web .states remote_vote.db*
