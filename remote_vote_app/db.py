@@ -34,13 +34,14 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC", "SAVEPO")
 
 
 class _SqliteWriter:
-    """SQLite has one writer at a time. Its busy handler makes a waiting connection poll with sleeps
-    of up to 100 ms, so under load threads slept while the lock was free (a fifth of all thread
-    time in the journey benchmark). Writers of this process queue on a lock instead and get it the
-    moment the previous one's connection goes back to the pool; other processes (the CLI, a backup)
-    still meet `busy_timeout`."""
+    """SQLite has one writer at a time per file. Its busy handler makes a waiting connection poll
+    with sleeps of up to 100 ms, so under load threads slept while the lock was free (a fifth of all
+    thread time in the journey benchmark). Writers of this process queue on a lock instead (one per
+    engine) and get it the moment the previous one's connection goes back to the pool; other
+    processes (the CLI, a backup) still meet `busy_timeout`. A connection kept checked out across
+    commits (`engine.connect()`, as the migrations do) keeps the lock until it is returned."""
 
-    WAIT = 10.0  # seconds, as the connection's own timeout; after that BEGIN IMMEDIATE decides
+    WAIT = 10.0  # seconds; after that BEGIN IMMEDIATE decides, with busy_timeout (5 s) more
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -56,18 +57,18 @@ class _SqliteWriter:
             self._lock.release()
 
 
-_writer = _SqliteWriter()
+def _sqlite_begin_before_write(writer: _SqliteWriter):
+    def before_execute(conn, _cursor, statement: str, *_args) -> None:
+        """pysqlite starts no transaction before a SAVEPOINT, so its RELEASE used to commit an
+        application before its audit row and messages. Here the first write of a unit of work opens
+        one explicitly (IMMEDIATE: it waits for the write lock instead of failing on a stale read);
+        reads before it run as pysqlite always ran them."""
+        dbapi = conn.connection.dbapi_connection
+        if not dbapi.in_transaction and statement.lstrip()[:6].upper() in _WRITES:
+            writer.acquire(dbapi)
+            dbapi.execute("BEGIN IMMEDIATE")
 
-
-def _sqlite_begin_before_write(conn, _cursor, statement: str, *_args) -> None:
-    """pysqlite starts no transaction before a SAVEPOINT, so its RELEASE used to commit an
-    application before its audit row and messages. Here the first write of a unit of work opens
-    one explicitly (IMMEDIATE: it waits for the write lock instead of failing on a stale read);
-    reads before it run as pysqlite always ran them."""
-    dbapi = conn.connection.dbapi_connection
-    if not dbapi.in_transaction and statement.lstrip()[:6].upper() in _WRITES:
-        _writer.acquire(dbapi)
-        dbapi.execute("BEGIN IMMEDIATE")
+    return before_execute
 
 
 def get_engine(url: str | None = None) -> sa.engine.Engine:
@@ -83,10 +84,11 @@ def get_engine(url: str | None = None) -> sa.engine.Engine:
         engine = sa.create_engine(url, **kwargs)
         if url.startswith("sqlite"):
             event.listen(engine, "connect", _sqlite_connect)
-            event.listen(engine, "before_cursor_execute", _sqlite_begin_before_write)
+            writer = _SqliteWriter()
+            event.listen(engine, "before_cursor_execute", _sqlite_begin_before_write(writer))
             # The unit of work is over (committed or rolled back) when its connection goes back.
-            for name in ("checkin", "close", "close_detached", "invalidate", "soft_invalidate"):
-                event.listen(engine.pool, name, _writer.release)
+            for name in ("checkin", "close", "close_detached", "invalidate"):
+                event.listen(engine.pool, name, writer.release)
         _engines[url] = engine
     return _engines[url]
 

@@ -60,11 +60,12 @@ class Precinct(SQLModel, table=True):
 
 
 class ReferenceVersion(SQLModel, table=True):
-    """One row: bumped in the same transaction as any change to territories, elections or precincts,
-    so every worker knows when its cached copy of them (services/refcache.py) is out of date."""
+    """One row: a random token that database triggers change with any change to territories,
+    elections or precincts, so every worker knows when its cached copy of them
+    (services/refcache.py) is out of date."""
 
     id: int = Field(default=1, primary_key=True)
-    version: int = 0
+    version: int = Field(default=0, sa_type=sa.BigInteger)
 
 
 class Voter(SQLModel, table=True):

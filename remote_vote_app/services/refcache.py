@@ -1,10 +1,12 @@
 """Territories, elections and precincts, read on nearly every voter event, kept per process and
 shared by its threads.
 
-Any ORM change to these tables bumps `ReferenceVersion` in the same transaction (the flush hook
-below), so one primary-key read per unit of work tells whether this process's copy is current, on
-whichever worker or CLI the change was made. The rows are detached copies: read them, never change
-them (staff edits load their own with `session.get`).
+Database triggers give `ReferenceVersion` a new random token with any change to these tables (ORM,
+bulk or raw SQL, on any worker or CLI), so one primary-key read per transaction tells whether this
+process's copy is current; a rolled-back change or a restored backup never brings back a token
+that a stale copy carries. The rows are detached copies: read them, never change them (staff edits
+load their own with `session.get`). Reading flushes pending reference objects first, so build a
+new precinct or election completely before calling a reader.
 """
 
 from __future__ import annotations
@@ -13,12 +15,11 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from remote_vote_app.models import Election, Precinct, ReferenceVersion, Territory
+from remote_vote_app.models import Election, Precinct, Territory
 
 MODELS = (Territory, Election, Precinct)
 T = TypeVar("T")
@@ -60,7 +61,8 @@ def snapshot(session: Session) -> Snapshot:
         session.flush()  # the hook below marks the change; this transaction then reads it
     if (seen := session.info.get(_SEEN)) is not None:
         return seen
-    key = str(session.get_bind().url)
+    bind = session.get_bind()
+    key = str(getattr(bind, "engine", bind).url)
     version = _version(session)  # read first: the rows loaded after it are at least this new
     mine = bool(session.info.get(_CHANGED))
     current = _snapshots.get(key)
@@ -90,8 +92,14 @@ def _pending_change(session: Session) -> bool:
 
 
 def row(session: Session, model: type[T], row_id: int | None) -> T | None:
-    """One territory, election or precinct by id, as a read-only copy."""
-    return snapshot(session).get(model, row_id)
+    """One territory, election or precinct by id, as a read-only copy. A row created since this
+    transaction first read the copy (e.g. found through an application that refers to it) makes it
+    look again."""
+    found = snapshot(session).get(model, row_id)
+    if found is None and row_id is not None:
+        session.info.pop(_SEEN, None)
+        found = snapshot(session).get(model, row_id)
+    return found
 
 
 def clear() -> None:
@@ -104,20 +112,15 @@ _SEEN = "reference_snapshot"
 
 
 @event.listens_for(OrmSession, "before_flush")
-def _bump_on_change(session: OrmSession, _context, _instances) -> None:
-    if not _pending_change(session):
-        return
-    session.info[_CHANGED] = True
-    session.info.pop(_SEEN, None)  # the transaction reads its own change from now on
-    bumped = session.execute(
-        sa.update(ReferenceVersion).where(ReferenceVersion.id == 1).values(version=ReferenceVersion.version + 1)
-    ).rowcount
-    if not bumped:  # a database created without the migration's row
-        session.add(ReferenceVersion(id=1, version=1))
+def _mark_change(session: OrmSession, _context, _instances) -> None:
+    """The triggers change the token; this transaction reads its own change from now on."""
+    if _pending_change(session):
+        session.info[_CHANGED] = True
+        session.info.pop(_SEEN, None)
 
 
 @event.listens_for(OrmSession, "after_transaction_end")
 def _transaction_over(session: OrmSession, transaction) -> None:
+    session.info.pop(_SEEN, None)  # a rolled-back savepoint may have held a change
     if transaction.parent is None:  # the outermost one: committed or rolled back
         session.info.pop(_CHANGED, None)
-        session.info.pop(_SEEN, None)

@@ -93,3 +93,51 @@ def test_the_public_precinct_list_is_built_once_and_rebuilt_after_a_change():
     finally:
         with session_scope() as staff:
             precincts.set_active(staff, precinct_id, True, "staff:1")
+
+
+def test_a_change_without_the_orm_is_seen_too():
+    """Bulk updates and raw SQL do not pass through the ORM's flush: the triggers change the token."""
+    import sqlalchemy as sa
+
+    with session_scope() as session:
+        precinct = _remote(session)
+        precinct_id, place = precinct.id, precinct.place_en
+        refcache.row(session, Precinct, precinct_id)
+    try:
+        with session_scope() as bulk:
+            bulk.execute(sa.update(Precinct).where(Precinct.id == precinct_id).values(place_en="Bulk update"))
+        with session_scope() as reader:
+            assert refcache.row(reader, Precinct, precinct_id).place_en == "Bulk update"
+    finally:
+        with session_scope() as bulk:
+            bulk.execute(sa.update(Precinct).where(Precinct.id == precinct_id).values(place_en=place))
+
+
+def test_a_row_created_after_the_first_read_is_found_in_the_same_transaction():
+    with Session(get_engine()) as reader:
+        refcache.snapshot(reader)
+        with session_scope() as staff:
+            template = _remote(staff)
+            fields = template.model_dump(exclude={"id"})
+            new = Precinct(**{**fields, "number": "ДГ-99", "active": False})
+            staff.add(new)
+            staff.flush()
+            new_id = new.id
+        try:
+            assert refcache.row(reader, Precinct, new_id).number == "ДГ-99"
+        finally:
+            reader.rollback()
+            with session_scope() as staff:
+                staff.delete(staff.get(Precinct, new_id))
+
+
+def test_a_change_in_a_rolled_back_savepoint_is_forgotten():
+    with Session(get_engine()) as session:
+        precinct_id = _remote(session).id
+        place = refcache.row(session, Precinct, precinct_id).place_ru
+        savepoint = session.begin_nested()
+        session.get(Precinct, precinct_id).place_ru = "Только в точке сохранения"
+        assert refcache.row(session, Precinct, precinct_id).place_ru == "Только в точке сохранения"
+        savepoint.rollback()
+        assert refcache.row(session, Precinct, precinct_id).place_ru == place
+        session.rollback()
