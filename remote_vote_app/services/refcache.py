@@ -72,7 +72,7 @@ def snapshot(session: Session) -> Snapshot:
             if current is None or current.version != version or mine:
                 current = _load(session, version)
                 # A transaction that changed reference rows sees them but keeps that copy to itself:
-                # it may still roll back, and another would then commit the same version number.
+                # it may still roll back.
                 if not mine:
                     _snapshots[key] = current
     session.info[_SEEN] = current
