@@ -31,7 +31,7 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 # Both profiles: the unit suite on SQLite and on PostgreSQL; every browser test on the embedded
 # default, and the voter, staff and fault journeys (desktop size) on PostgreSQL + Redis with 2 workers.
 WITH_SERVICES := $(BIN)/python -m tests.support.services --postgres --redis --
-PROD_E2E := tests/e2e/test_voter_journey.py::test_full_application tests/e2e/test_staff.py tests/e2e/test_faults.py
+PROD_E2E := tests/e2e/test_voter_journey.py::test_full_application tests/e2e/test_staff.py tests/e2e/test_faults.py tests/e2e/test_closed_tabs.py
 
 test: test-deps bun chromium oidc services ## unit and browser tests, on both profiles
 	$(BIN)/pytest tests/unit

@@ -308,8 +308,8 @@ class Database:
 class Reply:
     """What arrived for one event until the client took it as done."""
     events: list[dict] = field(default_factory=list)
-    hydrated: bool = False
-    script_after_hydrate: bool = False
+    hydrated: bool = False  # the tab's state says hydrated (after this reply's updates so far)
+    page_script: bool = False  # the page's script (title, focus) arrived
     redirect: tuple[str, bool] | None = None  # (path, external)
 
 
@@ -345,7 +345,7 @@ class Tab:
             raise JourneyError(f"engine.io open: {opening[:100]}")
         self.queue = asyncio.Queue()
         self.reader = asyncio.create_task(self._read(self.ws, self.queue))
-        self.path = path
+        self.path, self.state = path, {}  # a full page load starts from the initial state
         auth = {"event": {"name": HYDRATE, "payload": {"hashes": self.bundle.hashes}, "router_data": self._router()},
                 "state_schema": self.bundle.state_schema}
         return await self._send(f"40{NAMESPACE},{json.dumps(auth)}", self._page_done)
@@ -391,8 +391,7 @@ class Tab:
             raise JourneyError(update.get("closed") or update.get("refused"))
         for state, values in update.get("delta", {}).items():
             self.state.setdefault(state, {}).update(values)
-            if state == BASE and "is_hydrated_rx_state_" in values:
-                reply.hydrated = values["is_hydrated_rx_state_"]
+        reply.hydrated = bool(self.var(BASE, "is_hydrated"))
         for event in update.get("events", []):
             reply.events.append(event)
             name, payload = event.get("name"), event.get("payload", {})
@@ -401,8 +400,8 @@ class Tab:
             elif name == "_call_script":
                 if target := LOCATION_SCRIPT.search(payload.get("javascript_code", "")):
                     reply.redirect = (target.group(1), True)
-                elif reply.hydrated:
-                    reply.script_after_hydrate = True
+                else:
+                    reply.page_script = True
             elif "error" in json.dumps(payload).lower():
                 raise JourneyError(f"backend error event {name}")
         if self.var(APP, "has_errors"):
@@ -410,8 +409,8 @@ class Tab:
 
     @staticmethod
     def _page_done(reply: Reply) -> bool:
-        # A page is ready when hydrated and its page script (AppState.page_ready) arrived, or it moved on.
-        return reply.script_after_hydrate or reply.redirect is not None
+        # A page is ready when hydrated and its page script (title, focus) arrived, or it moved on.
+        return (reply.hydrated and reply.page_script) or reply.redirect is not None
 
     async def _send(self, frame: str, done) -> Reply:
         while not self.queue.empty():  # late frames of the previous event

@@ -11,6 +11,7 @@ import reflex as rx  # noqa: E402
 from reflex.event import EventSpec
 
 from remote_vote_app import worker
+from remote_vote_app.web import closed_tabs
 from remote_vote_app.api import transformers
 from remote_vote_app.services import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
@@ -88,6 +89,7 @@ app.app_wraps[(5, "Overlay")] = lambda stateful: None
 app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.register_lifespan_task(worker.send_reminders)
+app.register_lifespan_task(closed_tabs.drop_closed_tabs)
 app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
 app.add_page(login, route="/login", title=TITLE, on_load=LoginState.on_load)
 app.add_page(apply_page, route="/apply", title=TITLE, on_load=ApplyState.load)

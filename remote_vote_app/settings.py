@@ -37,6 +37,7 @@ class Settings:
     rate_limit_storage: str
     session_idle_minutes: int
     session_idle_seconds: int  # the same limit in seconds; SESSION_IDLE_SECONDS (tests) overrides the minutes
+    tab_grace_seconds: int
     code_ttl_seconds: int
     code_max_attempts: int
     code_max_resends: int
@@ -80,6 +81,9 @@ def load() -> Settings:
         rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI") or os.environ.get("REFLEX_REDIS_URL") or "memory://",
         session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
         session_idle_seconds=_int("SESSION_IDLE_SECONDS", 60 * _int("SESSION_IDLE_MINUTES", 15)),
+        # How long a tab's server-side state outlives its socket (web/closed_tabs.py): as long as a
+        # login code, so a voter who leaves the page to read the SMS comes back to the same step.
+        tab_grace_seconds=_int("TAB_GRACE_SECONDS", 300),
         # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
         voter_session_hours=_float("VOTER_SESSION_HOURS", 8),
         staff_session_hours=_float("STAFF_SESSION_HOURS", 12),

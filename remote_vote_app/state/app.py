@@ -270,10 +270,15 @@ class AppState(rx.State):
             " window.__rvSeen = true;"
         )
 
-    @rx.event
-    def page_ready(self):
+    def _ready(self):
+        """What an on_load handler returns when its page is ready: the page script, in the same
+        update as the page's data (not as one more event the server processes)."""
         self._title_key = ""
         return self._page_script()
+
+    @rx.event
+    def page_ready(self):
+        return self._ready()
 
     @rx.event
     def page_not_found(self):

@@ -142,7 +142,7 @@ class ApplyState(AppState):
             # cabinet (with "change") is the answer, not an empty form.
             self.notice_key = "ux.has_application"
             return go("/cabinet")
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @voter_required
@@ -224,7 +224,7 @@ class ApplyState(AppState):
         if not self.reviewed or self._draft is None:
             # A reload or Back after submitting: the receipt, not the form again.
             return go("/confirmation" if self.confirmation.get("reference") else "/apply")
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @voter_required
@@ -282,4 +282,4 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def load_confirmation(self):
-        return AppState.page_ready
+        return self._ready()

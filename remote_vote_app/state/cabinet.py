@@ -71,7 +71,7 @@ class CabinetState(AppState):
         self.confirming_withdraw = ""
         self.reporting, self.reported_notice = "", False
         await self._reload()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @voter_required

@@ -45,7 +45,7 @@ class FaceLoginState(AppState):
         self.available = faceid.available()
         if await self._voter():
             return rx.redirect("/cabinet")
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     async def set_pin(self, form_data: dict):

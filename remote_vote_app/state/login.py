@@ -33,8 +33,8 @@ class LoginState(AppState):
             return rx.redirect("/cabinet")
         if (await self.get_state(QrDesktopState)).qr_status == "pending":
             # A QR code was showing (a reload, or the worker that waited for the phone died): wait again.
-            return [AppState.page_ready, QrDesktopState.wait_for_phone]
-        return AppState.page_ready
+            return [self._ready(), QrDesktopState.wait_for_phone]
+        return self._ready()
 
     @rx.event
     async def start(self, form_data: dict):
@@ -99,7 +99,7 @@ class LoginState(AppState):
             self._show(exc)
             client, reason = self._client(), exc.code.removeprefix("error.")
             await self._run(lambda s: audit.auth_event(s, "auth.eid.failure", client=client, reason=reason))
-            return AppState.page_ready
+            return self._ready()
 
         def voter_of(session):
             voter = register.by_pin(session, pin)
@@ -107,7 +107,7 @@ class LoginState(AppState):
 
         found = await self._run(voter_of)
         if found is FAILED:
-            return AppState.page_ready
+            return self._ready()
         return await self._log_in(*found, method="eid")
 
     @rx.event

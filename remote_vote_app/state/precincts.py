@@ -65,7 +65,7 @@ class PrecinctsState(AppState):
         found = await self._run(lambda s: (precincts.public_list(s), capacity.open_levels(s)))
         if found is not FAILED:
             self._items, self._levels = found
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     def set_region(self, value: str):

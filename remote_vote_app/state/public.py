@@ -25,7 +25,7 @@ class LandingState(AppState):
     async def load(self):
         loaded = await self._run(lambda s: (elections.election_days(s), precincts.public_list(s)))
         if loaded is FAILED:
-            return AppState.page_ready
+            return self._ready()
         days, places = loaded
         self._data = {
             lang: {
@@ -44,7 +44,7 @@ class LandingState(AppState):
             }
             for lang in LANGS
         }
-        return AppState.page_ready
+        return self._ready()
 
 
 class OutboxState(AppState):
@@ -57,11 +57,11 @@ class OutboxState(AppState):
         self.enabled = settings.demo_mode
         if not self.enabled:
             self.messages = []
-            return AppState.page_ready
+            return self._ready()
         rows = await self._run(lambda s: [
             {"id": str(m.id), "channel": m.channel, "to": m.recipient, "subject": m.subject, "body": m.body,
              "status": m.status, "at": f"{m.created_at:%Y-%m-%d %H:%M:%S}"}
             for m in notifications.latest(s, 50)
         ])
         self.messages = [] if rows is FAILED else rows
-        return AppState.page_ready
+        return self._ready()

@@ -99,7 +99,7 @@ class QrPhoneState(AppState):
         else:
             self.choices = [str(n) for n in info.pop("choices")]
             self.request, self.outcome = as_strings(info), ""
-        return AppState.page_ready
+        return self._ready()
 
     def _forget_request(self) -> None:
         self.request, self.choices = {}, []

@@ -89,7 +89,7 @@ class StatisticsState(AppState):
     @rx.event
     async def load(self):
         await self._refresh(self.selected_day)
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     async def choose_day(self, value: str):

@@ -17,17 +17,16 @@ def _script(code: str) -> dict:
     return {"events": [{"name": "_call_script", "payload": {"javascript_code": code}}]}
 
 
-def test_a_location_script_is_a_redirect_and_the_page_script_ends_a_page_load():
+def test_a_location_script_is_a_redirect_and_the_page_script_with_hydration_ends_a_page_load():
     tab, reply = _tab(), Reply()
     tab._take(_script("window.location.assign(\"/auth/session?ticket=t&next=/apply\")"), reply)
     assert reply.redirect == ("/auth/session?ticket=t&next=/apply", True)
 
     reply = Reply()
-    tab._take(_script("document.documentElement.lang = 'ru'; window.location.reload()"), reply)
-    assert not reply.script_after_hydrate and reply.redirect is None  # not hydrated yet: not this page's
-    tab._take({"delta": {BASE: {"is_hydrated_rx_state_": True}}}, reply)
     tab._take(_script("document.documentElement.lang = 'ru'"), reply)
-    assert reply.script_after_hydrate and reply.redirect is None
+    assert reply.redirect is None and not Tab._page_done(reply)  # the page script came, not hydrated yet
+    tab._take({"delta": {BASE: {"is_hydrated_rx_state_": True}}}, reply)
+    assert reply.redirect is None and Tab._page_done(reply)
 
 
 def test_an_auth_redirect_goes_over_http_then_reconnects_with_its_cookie():

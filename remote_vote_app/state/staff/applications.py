@@ -60,7 +60,7 @@ class SearchState(StaffState):
         if options is not FAILED:
             self.precinct_options, self.election_days = options
         await self._search()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("applications.view")

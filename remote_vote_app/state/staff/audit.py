@@ -39,7 +39,7 @@ class AuditState(StaffState):
     async def load(self):
         self.error_entries = {}
         await self._search()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("audit.view")

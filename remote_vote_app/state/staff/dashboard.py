@@ -76,7 +76,7 @@ class DashboardState(StaffState):
     @staff_required("stats.view")
     async def load(self):
         await self._refresh(self._user())
-        return [AppState.page_ready, DashboardState.follow]
+        return [self._ready(), DashboardState.follow]
 
     @rx.event
     @staff_required("stats.view")

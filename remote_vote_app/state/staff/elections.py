@@ -24,7 +24,7 @@ class ElectionAdminState(StaffState):
     async def load(self):
         self.error_entries = {}
         await self._reload()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("elections.manage")

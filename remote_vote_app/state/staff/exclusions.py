@@ -57,7 +57,7 @@ class ExclusionState(StaffState):
     async def load(self):
         self.error_entries = {}
         await self._display(self.selected_election, self.selected_precinct)
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("exclusions.view")

@@ -54,7 +54,7 @@ class InPersonState(StaffState):
     @staff_required("applications.create")
     def load(self):
         self.error_entries = {}
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("applications.create")

@@ -45,7 +45,7 @@ class StaffLoginState(StaffState):
         self._restart()
         if await self._staff_user(touch=False):
             return rx.redirect("/staff")
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     async def login(self, form_data: dict):

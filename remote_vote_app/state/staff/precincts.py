@@ -69,7 +69,7 @@ class PrecinctAdminState(StaffState):
     async def load(self):
         self.error_entries = {}
         await self._reload()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("precincts.manage")

@@ -20,9 +20,9 @@ class RemindersState(StaffState):
         self.error_entries = {}
         found = await self._run(lambda s: (reminders.overview(s), reminders.recent(s)))
         if found is FAILED:
-            return AppState.page_ready
+            return self._ready()
         lang = self._lang()
         self.planned = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}")}) for r in found[0]]
         self.recent = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}"),
                                    "status_text": t(lang, f"reminders.status.{r['status']}")}) for r in found[1]]
-        return AppState.page_ready
+        return self._ready()

@@ -38,12 +38,12 @@ class VoterListState(StaffState):
                                              [d.isoformat() for d in dashboard.election_days(s)],
                                              dashboard.default_day(s)))
         if options is FAILED:
-            return AppState.page_ready
+            return self._ready()
         self.precinct_options, self.election_days, day = options
         self.selected_day = self.selected_day or (day.isoformat() if day else "")
         self.selected_precinct = self.selected_precinct or (self.precinct_options[0]["id"] if self.precinct_options else "")
         await self._show_list()
-        return AppState.page_ready
+        return self._ready()
 
     @rx.event
     @staff_required("voter_list.view")
