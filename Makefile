@@ -120,7 +120,7 @@ bench: test-deps bun chromium ## page weight, /staff/lists in a browser, handler
 	$(BIN)/python -m benchmarks.staff_lists_page
 	$(BIN)/python -m benchmarks.handler_latency
 	$(BIN)/python -m benchmarks.staff_search
-	$(BIN)/python -m benchmarks.load --start $(LOAD_ARGS)
+	$(BIN)/python -m benchmarks.load --start --settle 20 $(LOAD_ARGS)
 
 bench-prod: test-deps bun services ## the journey load on the production profile: 1 worker, 2 workers, then 1,000 voters with think time
 	$(BIN)/python -m benchmarks.load --start --workers 1 $(LOAD_ARGS)

@@ -695,9 +695,34 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
             print(f"ratio: journey events/s / trivial events/s = {stats.events / elapsed / rate:.2f}"
                   + (" (with think time this is the offered load, not capacity)" if run.think[1] else ""))
 
+    if args.settle > 0 and server:
+        problems += await closed_tab_memory(args, run, db, server)
+
     failed = bool(problems or stats.errors or (not finished))
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
+
+
+async def closed_tab_memory(args, first: Run, db: Database, server: ServerProcesses) -> list[str]:
+    """What a finished journey's tab keeps once the server has dropped it (web/closed_tabs.py): the
+    RSS after a second round of journeys and another wait, against the RSS after the first round's
+    wait. Freed memory is reused, so this is what stays, not what the allocator has not returned."""
+    await asyncio.sleep(args.settle)
+    _, rss_a = server.sample()
+    second = Run(first.base, first.bundle, db, first.voters[next(first._pool):], first.think, first.timeout)
+    before = db.application_count()
+    second.deadline = time.monotonic() + args.duration
+    await asyncio.gather(*(second.voter_loop(i * args.ramp / args.voters) for i in range(args.voters)))
+    await asyncio.sleep(args.settle)
+    _, rss_b = server.sample()
+    stats = second.stats
+    tabs = len(stats.references) + stats.abandoned + sum(stats.errors.values())
+    print(f"after the grace: a second round of {tabs} tabs, each closed {args.settle:.0f} s before the reading: "
+          f"RSS {mb(rss_a)} -> {mb(rss_b)} ({(rss_b - rss_a) / 1024 / max(tabs, 1):+.1f} KB per closed tab)")
+    problems = db.check(before, stats) + [f"second round: {n} × {kind}" for kind, n in stats.errors.items()]
+    for sample in stats.error_samples:
+        print(f"  error: {sample}")
+    return problems
 
 
 def main() -> None:
@@ -716,6 +741,9 @@ def main() -> None:
     parser.add_argument("--server-pid", type=int, help="the server's root process (default: found by the port)")
     parser.add_argument("--start", action="store_true", help="start the embedded server on a free port with a fresh SQLite DB")
     parser.add_argument("--seed-voters", type=int, default=5000, help="register size for --start")
+    parser.add_argument("--settle", type=float, default=0,
+                        help="then wait this long (more than the server's TAB_GRACE_SECONDS and a sweep), run the "
+                             "journeys again, wait again: the memory a closed tab keeps (with --start the grace is 10 s)")
     parser.add_argument("--workers", type=int, default=0,
                         help="with --start: the production profile (own PostgreSQL + Redis) with this many workers")
     args = parser.parse_args()
@@ -731,7 +759,8 @@ def main() -> None:
                 os.environ["E2E_WORKERS"] = str(args.workers)
             # Every simulated voter comes from 127.0.0.1: the per-client login limits would refuse them.
             env = app_env(db_path, LOGIN_LIMIT_PER_CLIENT="1000000/hour", LOGIN_LIMIT_PER_PIN="1000/minute",
-                          LOGIN_THROTTLE_TIERS="1000/minute", LOGIN_THROTTLE_CEILING="1000000/day")
+                          LOGIN_THROTTLE_TIERS="1000/minute", LOGIN_THROTTLE_CEILING="1000000/day",
+                          **({"TAB_GRACE_SECONDS": "10"} if args.settle else {}))
             profile = f"production profile, {args.workers} workers" if args.workers else f"embedded server on {db_path}"
             print(f"starting the {profile} ({args.seed_voters} voters)", flush=True)
             prepare_database(env, voters=args.seed_voters)
