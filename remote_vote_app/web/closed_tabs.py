@@ -92,7 +92,7 @@ def install(app) -> ClosedTabs:
     on_connect, on_disconnect = namespace.on_connect, namespace.on_disconnect
 
     async def connect(sid, environ, auth=None):
-        for token in parse_qs(environ.get("QUERY_STRING", "")).get("token", []):
+        if token := parse_qs(environ.get("QUERY_STRING", "")).get("token", [""])[0]:  # as Reflex reads it
             tabs.reopened(token)
         return await on_connect(sid, environ, auth)
 

@@ -12,7 +12,7 @@ from remote_vote_app.i18n import t, time_left
 from remote_vote_app.services import activity, dashboard
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
-from remote_vote_app.state.app import FAILED, AppState, as_strings
+from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
 LIVE_INTERVAL_SECONDS = 3

@@ -12,7 +12,7 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.state.app import FAILED, AppState, focus_title
+from remote_vote_app.state.app import FAILED, focus_title
 from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
 

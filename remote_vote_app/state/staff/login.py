@@ -9,7 +9,7 @@ import reflex as rx
 
 from remote_vote_app.services import staff
 from remote_vote_app.services.staff import StaffUser
-from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState
 
 
