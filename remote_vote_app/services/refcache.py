@@ -121,6 +121,9 @@ def _mark_change(session: OrmSession, _context, _instances) -> None:
 
 @event.listens_for(OrmSession, "after_transaction_end")
 def _transaction_over(session: OrmSession, transaction) -> None:
-    session.info.pop(_SEEN, None)  # a rolled-back savepoint may have held a change
+    # A savepoint that changed reference rows may have rolled back: look again. One that changed
+    # none leaves the copy as it was (an application's SAVEPOINT used to cost a version read).
+    if transaction.parent is None or session.info.get(_CHANGED):
+        session.info.pop(_SEEN, None)
     if transaction.parent is None:  # the outermost one: committed or rolled back
         session.info.pop(_CHANGED, None)

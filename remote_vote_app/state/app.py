@@ -189,15 +189,24 @@ class AppState(rx.State):
         for cls in AppState.get_substates():
             (await self.get_state(cls)).reset()
 
-    async def _log_in(self, voter_id: int, name: str, method: str = "sms"):
-        """Every login method ends here: a new server-side session, the browser sent to swap its
-        one-time ticket for the HttpOnly cookie, then on to where the voter was going."""
+    def _session_starter(self, method: str) -> Callable[[Session, int], sessions.Started]:
+        """The new server-side session of a login, for a login method to start in the transaction
+        that proved who the voter is (one write instead of two, and no used code without a session)."""
+        client = self._client()
+        return lambda session, voter_id: sessions.start(session, "voter", voter_id, method, client)
+
+    async def _log_in(self, voter_id: int, name: str, method: str = "sms",
+                      started: sessions.Started | None = None):
+        """Every login method ends here: a new server-side session (unless the method started it
+        with its own check), the browser sent to swap its one-time ticket for the HttpOnly cookie,
+        then on to where the voter was going."""
         fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
         target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
         if self._voter_id and self._voter_id != voter_id:
             await self._forget_voter_data()  # another voter was bound to this tab
-        client = self._client()
-        started = await run_in_transaction(lambda s: sessions.start(s, "voter", voter_id, method, client))
+        if started is None:
+            start = self._session_starter(method)
+            started = await run_in_transaction(lambda s: start(s, voter_id))
         self._bind_session(started, voter_id, name, method)
         self._next = ""
         return ticket_exchange("voter", started.ticket, target)

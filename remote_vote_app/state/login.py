@@ -63,10 +63,11 @@ class LoginState(AppState):
     async def verify(self, form_data: dict):
         self._clear_messages()
         token, code, client = self._challenge, str(form_data.get("code", "")), self._client()
+        start = self._session_starter("sms")
 
         def check(session):
             voter_id = auth.verify_code(session, token, code, client)
-            return voter_id, register.profile(session, voter_id).full_name
+            return voter_id, register.profile(session, voter_id).full_name, "sms", start(session, voter_id)
 
         verified = await self._run(check)
         if verified is FAILED:

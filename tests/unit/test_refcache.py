@@ -141,3 +141,27 @@ def test_a_change_in_a_rolled_back_savepoint_is_forgotten():
         savepoint.rollback()
         assert refcache.row(session, Precinct, precinct_id).place_ru == place
         session.rollback()
+
+
+def test_a_savepoint_that_changed_no_reference_row_keeps_the_copy():
+    """An application's SAVEPOINT does not cost the transaction another version read."""
+    from sqlalchemy import event
+
+    versions: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "referenceversion" in statement.lower():
+            versions.append(statement)
+
+    engine = get_engine()
+    with Session(engine) as session:
+        first = refcache.snapshot(session)
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with session.begin_nested():
+                session.exec(select(Precinct.id)).first()  # a savepoint's own work, nothing reference changed
+            assert refcache.snapshot(session) is first
+            assert versions == []
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        session.rollback()

@@ -329,3 +329,27 @@ def test_two_tabs_changing_one_application_the_second_is_told_it_changed_elsewhe
     second.call(ApplyState, "confirm")
     assert second.state(ApplyState).error_entries["form"]["key"] == "error.application_conflict"
     assert _status(session, reference).remote_precinct_id == int(precincts["ДГ-01"])
+
+
+def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monkeypatch):
+    """The right code and the new session commit together: a failure in between does not burn the
+    code (the voter would have to ask for a new SMS) nor leave a used code without a session."""
+    import sqlalchemy as sa
+
+    pin, doc, *_ = DEMO_VOTERS[0]
+    browser = Browser()
+    browser.call(LoginState, "start", {"pin": pin, "document": doc})
+    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    real_start = sessions.start
+
+    def broken_start(*args, **kwargs):
+        raise sa.exc.OperationalError("INSERT INTO usersession", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(sessions, "start", broken_start)
+    try:
+        result = browser.call(LoginState, "verify", {"code": code})
+    except Exception:  # noqa: BLE001 (how it fails is not the point; what it leaves is)
+        result = None
+    assert _redirect_target(result) != "/cabinet"
+    monkeypatch.setattr(sessions, "start", real_start)
+    assert _redirect_target(browser.call(LoginState, "verify", {"code": code})) == "/cabinet"
