@@ -67,14 +67,15 @@ class LoginState(AppState):
 
         def check(session):
             voter_id = auth.verify_code(session, token, code, client)
-            return voter_id, register.profile(session, voter_id).full_name, "sms", start(session, voter_id)
+            return voter_id, register.profile(session, voter_id).full_name, start(session, voter_id)
 
         verified = await self._run(check)
         if verified is FAILED:
             if self.error_entries.get("form", {}).get("key") in {"error.code_expired", "error.code_attempts"}:
                 self.step = "id"
             return
-        return await self._log_in(*verified)
+        voter_id, name, started = verified
+        return await self._log_in(voter_id, name, "sms", started)
 
     @rx.event
     async def start_eid(self):
