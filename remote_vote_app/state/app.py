@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import inspect
@@ -80,7 +81,14 @@ def go(path: str):
 FAILED = object()
 # A tab's session is checked in the database at most this often (every event before): a logout in
 # another tab or an idle end takes effect within these seconds.
-RECHECK_SECONDS = 5  # what AppState._run returns after showing a service error
+RECHECK_SECONDS = 5
+# A @voter_required handler's session check that is due: the handler's first transaction makes it
+# (one round trip instead of two); if the handler has none, the wrapper makes it after the handler.
+_OWED_CHECK: contextvars.ContextVar[tuple[str, int, str] | None] = contextvars.ContextVar("owed_check", default=None)
+
+
+class _SessionGone(Exception):
+    """The owed check found this tab's session gone: the handler stops, its transaction rolled back."""
 
 
 def as_strings(row: dict) -> dict[str, str]:
@@ -160,11 +168,32 @@ class AppState(rx.State):
         """The one way a handler reaches the services: `work(session)` runs in a worker thread in
         one transaction; a ServiceError is shown on the page and FAILED comes back. `work` gets
         plain values captured before the call, never `self` (the state stays on the event loop)."""
+        owed = _OWED_CHECK.get()
+        if owed is not None:
+            _OWED_CHECK.set(None)
+            work = self._checked_first(owed, work)
         try:
-            return await run_in_transaction(work)
+            result = await run_in_transaction(work)
         except ServiceError as exc:
             self._show(exc)
             return FAILED
+        if owed is not None:
+            self._checked_sid, self._checked_until = owed[2], time.time() + RECHECK_SECONDS
+        return result
+
+    def _checked_first(self, owed: tuple[str, int, str], work: Callable[[Session], Any]) -> Callable[[Session], Any]:
+        """`work` after this tab's session check, in its transaction: a session that is not live
+        any more (logged out elsewhere, idle, outlived) stops it before it reads or writes anything."""
+        sid, bound, _ = owed
+        voter_id = self._voter_id
+
+        def checked(session: Session) -> Any:
+            found = sessions.current(session, "voter", sid, bound)
+            if found is None or found.expired or found.subject_id != voter_id:
+                raise _SessionGone  # rolled back: the wrapper's own check ends and audits it
+            return work(session)
+
+        return checked
 
     def _clear_messages(self) -> None:
         self.error_entries = {}
@@ -216,15 +245,19 @@ class AppState(rx.State):
         login. Valid inside a @voter_required handler."""
         return self._method
 
-    async def _voter(self) -> int:
+    async def _voter(self, defer: bool = False) -> int:
         """The logged-in voter's id, or 0: nobody logged in, an idle or outlived session, or a
         request without this tab's session cookie (a replayed client token, another browser).
         A tab with no session yet takes the one its browser's cookie names (another tab of the
-        same browser, or the state lost in a restart), so a restart asks nobody to log in again."""
+        same browser, or the state lost in a restart), so a restart asks nobody to log in again.
+        `defer`: a bound tab's check is owed to the handler's first transaction (see _run)."""
         sid, bound = self._cookie_sid("voter"), self._session_id or None
         seen = hashlib.sha256(sid.encode()).hexdigest()[:16] if sid else ""
         if bound and seen and seen == self._checked_sid and time.time() < self._checked_until:
             return self._voter_id  # checked a moment ago with this very cookie: no database round trip
+        if defer and bound and seen:
+            _OWED_CHECK.set((sid, bound, seen))
+            return self._voter_id
 
         def check(session: Session) -> tuple[sessions.Current | None, str]:
             found = sessions.current(session, "voter", sid, bound)
@@ -343,23 +376,40 @@ def voter_required(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     async def wrapper(self: AppState, *args: Any, **kwargs: Any):
+        token = _OWED_CHECK.set(None)
         try:
-            voter_id = await self._voter()
+            if not await self._voter(defer=True):
+                return await _to_login(self)
+            try:
+                result = handler(self, *args, **kwargs)
+                result = await result if inspect.isawaitable(result) else result
+            except _SessionGone:
+                result, self._checked_until = None, 0.0
+            if _OWED_CHECK.get() is not None or not self._checked_until:
+                # The handler ran no transaction (it only changed this tab), or its check failed:
+                # the check now, on its own; a session found gone ends here, audited.
+                _OWED_CHECK.set(None)
+                if not await self._voter():
+                    return await _to_login(self)
+            return result
         except ServiceError as exc:  # the database is down: say so, and keep the tab as it is
             self._show(exc)
             return None
-        if not voter_id:
-            if self._session_id:
-                self._end_session()
-                await self._forget_voter_data()
-            # After logging in again the voter goes back to the form they were on, not to /cabinet.
-            path = str(self.router.url.path or "").rstrip("/") or "/"
-            if path in {"/apply", "/apply/check", "/cabinet"}:
-                self._go_on_to("/apply" if path.startswith("/apply") else path)
-            self.notice_key = "login.session_expired" if self._expired else (self.notice_key or "login.required")
-            self._expired = False
-            return rx.redirect("/login")
-        result = handler(self, *args, **kwargs)
-        return await result if inspect.isawaitable(result) else result
+        finally:
+            _OWED_CHECK.reset(token)
 
     return wrapper
+
+
+async def _to_login(state: AppState):
+    """A voter-only event without a live session: forget the tab's voter data, ask to log in."""
+    if state._session_id:
+        state._end_session()
+        await state._forget_voter_data()
+    # After logging in again the voter goes back to the form they were on, not to /cabinet.
+    path = str(state.router.url.path or "").rstrip("/") or "/"
+    if path in {"/apply", "/apply/check", "/cabinet"}:
+        state._go_on_to("/apply" if path.startswith("/apply") else path)
+    state.notice_key = "login.session_expired" if state._expired else (state.notice_key or "login.required")
+    state._expired = False
+    return rx.redirect("/login")

@@ -353,3 +353,67 @@ def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monk
     assert _redirect_target(result) != "/cabinet"
     monkeypatch.setattr(sessions, "start", real_start)
     assert _redirect_target(browser.call(LoginState, "verify", {"code": code})) == "/cabinet"
+
+
+def _count_transactions(monkeypatch) -> list[int]:
+    import remote_vote_app.state.app as app_module
+
+    calls, real = [], app_module.run_in_transaction
+
+    async def counted(work):
+        calls.append(1)
+        return await real(work)
+
+    monkeypatch.setattr(app_module, "run_in_transaction", counted)
+    return calls
+
+
+def test_a_due_session_check_rides_in_the_handler_transaction(session, two_voters, monkeypatch):
+    """A tab whose last check is older than RECHECK_SECONDS: the check and the page's own reads
+    are one transaction (before: two), and a handler that reads nothing still checks."""
+    alice, bob, reference = two_voters
+    calls = _count_transactions(monkeypatch)
+    alice.state(AppState)._checked_until = 0.0
+    alice.call(CabinetState, "load")
+    assert len(calls) == 1 and [a["reference"] for a in alice.state(CabinetState).applications] == [reference]
+    alice.call(CabinetState, "load")  # checked a moment ago: the page's reads only
+    assert len(calls) == 2
+    alice.state(AppState)._checked_until = 0.0
+    alice.call(ApplyState, "load_confirmation")  # no transaction of its own: the check alone
+    assert len(calls) == 3 and alice.state(AppState)._checked_until > 0
+
+
+def test_a_change_sent_after_a_logout_in_another_tab_writes_nothing(session, two_voters):
+    """The check folded into the change's transaction still comes first: a session ended elsewhere
+    stops the change (rolled back), the tab forgets the voter and asks to log in."""
+    alice, bob, reference = two_voters
+    other_tab = Browser()
+    other_tab.cookies = dict(alice.cookies)
+    other_tab.call(CabinetState, "load")
+    other_tab.call(AppState, "logout")
+    alice.state(AppState)._checked_until = 0.0
+    before = _snapshot(session)
+    assert _redirect_target(alice.call(CabinetState, "withdraw", reference)) == "/login"
+    assert _snapshot(session) == before and _status(session, reference).status != "withdrawn"
+    assert alice.state(AppState)._voter_id == 0 and alice.state(CabinetState).applications == []
+
+
+def test_an_idle_end_found_by_the_folded_check_is_recorded(session, two_voters):
+    """The folded check's transaction is rolled back, so the idle end is made and audited on its own."""
+    import json
+
+    from remote_vote_app.models import AuditEvent
+
+    alice, bob, reference = two_voters
+    def idle_ends() -> int:
+        session.expire_all()
+        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.voter.session_ended")).all()
+        return sum(1 for e in rows if json.loads(e.details).get("session_row") == row_id
+                   and json.loads(e.details)["reason"] == "idle")
+
+    _age_session(session, alice, minutes=16)
+    row_id = alice.state(AppState)._session_id
+    before = idle_ends()
+    assert _redirect_target(alice.call(ApplyState, "review_answers", {"election": "1", "precinct": "1"})) == "/login"
+    assert session.get(UserSession, row_id).end_reason == "idle" and idle_ends() == before + 1
+    assert alice.state(AppState).notice_key == "login.session_expired"
