@@ -16,6 +16,7 @@ import secrets
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from remote_vote_app.models import UserSession
@@ -119,6 +120,7 @@ class Current:
     subject_id: int
     method: str
     expired: bool = False  # the row existed for this tab but has just ended (idle or absolute)
+    touch_due: bool = False  # read with touch=False while activity was due: see `touch`
 
 
 def current(session: Session, kind: str, sid: str, row_id: int | None, now: dt.datetime | None = None,
@@ -153,10 +155,20 @@ def _live(session: Session, row: UserSession, kind: str, now: dt.datetime, touch
     if now - row.last_seen_at > idle_limit() or now >= row.expires_at:
         _end(session, row, "idle" if now < row.expires_at else "absolute", now)
         return Current(row.id, row.subject_id, row.method, expired=True)
-    if touch and now - row.last_seen_at > TOUCH_EVERY:
+    due = now - row.last_seen_at > TOUCH_EVERY
+    if touch and due:
         row.last_seen_at = now
         session.add(row)
-    return Current(row.id, row.subject_id, row.method)
+    return Current(row.id, row.subject_id, row.method, touch_due=due and not touch)
+
+
+def touch(session: Session, found: Current, now: dt.datetime | None = None) -> None:
+    """Count as activity what `current(..., touch=False)` read, if it was due: for a caller that
+    records it at the end of its work, so a read-only transaction does not write (and, on SQLite,
+    wait for the write lock) from its first statement."""
+    if found.touch_due and not found.expired:
+        session.execute(sa.update(UserSession).where(UserSession.id == found.row_id, UserSession.ended_at.is_(None))
+                        .values(last_seen_at=now or now_utc()))
 
 
 def end(session: Session, row_id: int, reason: str = "logout", now: dt.datetime | None = None) -> None:

@@ -168,30 +168,40 @@ class AppState(rx.State):
         """The one way a handler reaches the services: `work(session)` runs in a worker thread in
         one transaction; a ServiceError is shown on the page and FAILED comes back. `work` gets
         plain values captured before the call, never `self` (the state stays on the event loop)."""
-        owed = _OWED_CHECK.get()
+        owed, passed = _OWED_CHECK.get(), []
         if owed is not None:
             _OWED_CHECK.set(None)
-            work = self._checked_first(owed, work)
+            work = self._checked_first(owed, work, passed)
         try:
             result = await run_in_transaction(work)
+        except _SessionGone:
+            self._checked_until = 0.0  # whatever catches this, the wrapper checks again on its own
+            raise
         except ServiceError as exc:
+            if owed is not None and not passed:
+                _OWED_CHECK.set(owed)  # the check itself did not run (the database): still owed
             self._show(exc)
             return FAILED
         if owed is not None:
             self._checked_sid, self._checked_until = owed[2], time.time() + RECHECK_SECONDS
         return result
 
-    def _checked_first(self, owed: tuple[str, int, str], work: Callable[[Session], Any]) -> Callable[[Session], Any]:
+    def _checked_first(self, owed: tuple[str, int, str], work: Callable[[Session], Any],
+                       passed: list[bool]) -> Callable[[Session], Any]:
         """`work` after this tab's session check, in its transaction: a session that is not live
-        any more (logged out elsewhere, idle, outlived) stops it before it reads or writes anything."""
+        any more (logged out elsewhere, idle, outlived) stops it before it reads or writes anything.
+        The activity is recorded after `work`, so a read-only page load writes only at its end."""
         sid, bound, _ = owed
         voter_id = self._voter_id
 
         def checked(session: Session) -> Any:
-            found = sessions.current(session, "voter", sid, bound)
+            found = sessions.current(session, "voter", sid, bound, touch=False)
             if found is None or found.expired or found.subject_id != voter_id:
                 raise _SessionGone  # rolled back: the wrapper's own check ends and audits it
-            return work(session)
+            passed.append(True)
+            result = work(session)
+            sessions.touch(session, found)
+            return result
 
         return checked
 

@@ -417,3 +417,49 @@ def test_an_idle_end_found_by_the_folded_check_is_recorded(session, two_voters):
     assert _redirect_target(alice.call(ApplyState, "review_answers", {"election": "1", "precinct": "1"})) == "/login"
     assert session.get(UserSession, row_id).end_reason == "idle" and idle_ends() == before + 1
     assert alice.state(AppState).notice_key == "login.session_expired"
+
+
+def test_activity_found_by_the_folded_check_is_recorded_at_the_end(session, two_voters):
+    """A page load after a minute's pause keeps the session alive (its last activity moves on)."""
+    alice, bob, reference = two_voters
+    _age_session(session, alice, minutes=1)
+    row_id = alice.state(AppState)._session_id
+    session.expire_all()
+    aged = session.get(UserSession, row_id).last_seen_at
+    alice.call(CabinetState, "load")
+    session.expire_all()
+    assert session.get(UserSession, row_id).last_seen_at > aged + dt.timedelta(seconds=50)
+
+
+def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, monkeypatch):
+    """The transaction that carried the check failed before the check ran (the database is down):
+    a later transaction of the same event still carries it."""
+    import asyncio
+
+    import remote_vote_app.state.app as app_module
+    from remote_vote_app.services.errors import Unavailable
+
+    alice, bob, reference = two_voters
+    state = alice.state(CabinetState)
+    real, seen = app_module.run_in_transaction, []
+
+    async def down_once(work):
+        if not seen:
+            seen.append(1)
+            raise Unavailable("error.unavailable")
+        return await real(work)
+
+    monkeypatch.setattr(app_module, "run_in_transaction", down_once)
+
+    async def event():
+        # A check owed for a cookie that names no live session: when it runs, it stops the work.
+        token = app_module._OWED_CHECK.set(("not-a-session", state._session_id, "seen"))
+        try:
+            assert await state._run(lambda s: "first") is app_module.FAILED
+            assert app_module._OWED_CHECK.get() is not None
+            with pytest.raises(app_module._SessionGone):
+                await state._run(lambda s: "second")
+        finally:
+            app_module._OWED_CHECK.reset(token)
+
+    asyncio.run(event())
