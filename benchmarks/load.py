@@ -613,6 +613,34 @@ async def trivial(base: str, bundle: Bundle, handler: str, clients: int, seconds
     return stats
 
 
+async def floor(base: str, bundle: Bundle, clients: int, seconds: float, timeout: float) -> tuple[Stats, int]:
+    """The framework's share of a journey: runs of the journey's shape (two page loads, ten events)
+    whose events do nothing (page_ready), back to back. What no change to the service's own code
+    can take below."""
+    stats, done, end = Stats(), [0], time.monotonic() + seconds
+
+    def answered(reply: Reply) -> bool:
+        return any(e.get("name") == "_call_script" for e in reply.events)
+
+    async def client() -> None:
+        while time.monotonic() < end:
+            tab = Tab(base, bundle, stats, timeout)
+            try:
+                for _page in range(2):
+                    await tab.open("/")
+                    for _event in range(5):
+                        await tab.call(APP, "page_ready", None, answered)
+                done[0] += 1
+            except Exception as exc:
+                stats.error(type(exc).__name__, str(exc))
+                return
+            finally:
+                await tab.close()
+
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return stats, done[0]
+
+
 def parse_range(text: str) -> tuple[float, float]:
     low, _, high = text.partition("-")
     return float(low), float(high or low)
@@ -695,6 +723,17 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
             print(f"ratio: journey events/s / trivial events/s = {stats.events / elapsed / rate:.2f}"
                   + (" (with think time this is the offered load, not capacity)" if run.think[1] else ""))
 
+    if args.floor > 0 and server:
+        cpu0, _ = server.sample()
+        empty, runs = await floor(base, bundle, args.voters, args.floor, args.timeout)
+        cpu1, _ = server.sample()
+        if runs:
+            print(f"floor: {runs} journey-shaped runs of 2 page loads and 10 events that do nothing, from {args.voters} "
+                  f"clients in {args.floor:.0f} s: server CPU {(cpu1 - cpu0) / runs * 1000:.1f} ms per run")
+        for sample in empty.error_samples:
+            print(f"  error: {sample}")
+        stats.errors.update({f"floor {k}": v for k, v in empty.errors.items()})
+
     if args.settle > 0 and server:
         problems += await closed_tab_memory(args, run, db, server)
 
@@ -733,6 +772,8 @@ def main() -> None:
     parser.add_argument("--think", default="0", help="MIN-MAX seconds between a voter's steps (default 0)")
     parser.add_argument("--ramp", type=float, default=0, help="seconds over which the voters start")
     parser.add_argument("--trivial", type=float, default=10, help="seconds of the trivial-event run (0: none)")
+    parser.add_argument("--floor", type=float, default=10,
+                        help="seconds of journey-shaped runs whose events do nothing: the framework's CPU per journey (0: none)")
     parser.add_argument("--trivial-event", choices=sorted(TRIVIAL), default="page_ready", help="the trivial handler")
     parser.add_argument("--timeout", type=float, default=30, help="seconds to wait for one event's answer")
     parser.add_argument("--url", default="http://localhost:3000", help="a running server")
