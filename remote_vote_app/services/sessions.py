@@ -166,7 +166,7 @@ def touch(session: Session, found: Current, now: dt.datetime | None = None) -> N
     """Count as activity what `current(..., touch=False)` read, if it was due: for a caller that
     records it at the end of its work, so a read-only transaction does not write (and, on SQLite,
     wait for the write lock) from its first statement."""
-    if found.touch_due and not found.expired:
+    if found.touch_due:
         session.execute(sa.update(UserSession).where(UserSession.id == found.row_id, UserSession.ended_at.is_(None))
                         .values(last_seen_at=now or now_utc()))
 

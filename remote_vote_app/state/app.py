@@ -78,7 +78,7 @@ def focus_title():
 def go(path: str):
     """A step after a submission: replaces the history entry, so Back does not reopen the form."""
     return rx.redirect(path, replace=True)
-FAILED = object()
+FAILED = object()  # what AppState._run returns after showing a service error
 # A tab's session is checked in the database at most this often (every event before): a logout in
 # another tab or an idle end takes effect within these seconds.
 RECHECK_SECONDS = 5
