@@ -14,6 +14,13 @@ from remote_vote_app.settings import settings  # noqa: E402
 
 respawn_failed_workers()  # one dead worker must not stop the server
 
+if os.environ.get("REFLEX_REDIS_URL"):
+    # A tab's socket stays on one worker (sticky), so that worker keeps the tab's state between its
+    # events under a Redis lease (Reflex's opportunistic lock) instead of loading, unpickling, pickling
+    # and writing every substate per event; another worker that needs the tab breaks the lease.
+    # 20 voters, 2 workers: 107 -> 68 ms of CPU per journey (README, Performance).
+    os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+
 _port = os.environ.get("PORT", "3000")
 _own_origins = f"http://localhost:{_port},http://127.0.0.1:{_port}"
 

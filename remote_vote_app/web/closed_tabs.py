@@ -74,6 +74,8 @@ async def drop(manager, root: type, token: str) -> bool:
             manager._purge_token(entry[1])
         return True
     if isinstance(manager, StateManagerRedis):
+        if token in manager._local_leases:
+            return False  # this worker holds the tab under a lease (rxconfig): its flush would write it back
         # Each substate is its own key, "<token>_<state path>" (BaseStateToken._state_key).
         await manager.redis.delete(*(f"{token}_{cls.get_full_name()}" for cls in _state_classes(root)))
         return True

@@ -2,13 +2,17 @@
 manager: these fail if Reflex 0.10's bookkeeping changes shape under the pinned version."""
 
 import asyncio
+import time
 
+from redis.asyncio import Redis
 from reflex.istate.manager.memory import StateManagerMemory
+from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
 from remote_vote_app.services import sessions
 from remote_vote_app.web.closed_tabs import ClosedTabs, drop, is_staff_tab
+from tests.support import services
 
 
 class Clock:
@@ -66,6 +70,54 @@ def test_drop_forgets_the_state_in_memory_unless_an_event_holds_it():
         await manager.close()
 
     asyncio.run(run())
+
+
+def test_drop_waits_while_this_worker_holds_the_tab_under_a_redis_lease(monkeypatch):
+    """The production profile keeps a tab's state in the worker between events (Reflex's
+    opportunistic lock, on in rxconfig); dropped during the lease, the lease's end wrote it back."""
+    monkeypatch.setenv("REFLEX_OPLOCK_ENABLED", "true")
+
+    async def run(url: str):
+        manager = StateManagerRedis(redis=Redis.from_url(url), oplock_hold_time_ms=400)
+        token = BaseStateToken(ident="tab-1", cls=State)
+        async with manager.modify_state(token):  # the first event starts the lock-release listener
+            pass
+        await asyncio.wait_for(manager._lock_updates_subscribed.wait(), 5)
+        if written := await manager.redis.keys("tab-1_*"):
+            await manager.redis.delete(*written)
+        async with manager.modify_state(token) as state:  # leased from now on
+            state.is_hydrated = True
+        key = f"tab-1_{State.get_full_name()}"
+        assert not await manager.redis.exists(key)  # held in the worker, not written per event
+        assert "tab-1" in manager._local_leases  # the lease outlives the event
+        assert await drop(manager, State, "tab-1") is False
+
+        deadline = time.monotonic() + 5
+        while "tab-1" in manager._local_leases and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert await manager.redis.exists(key)  # written at the lease's end
+        assert await drop(manager, State, "tab-1") is True
+        assert not await manager.redis.exists(key)
+        await manager.close()
+
+    with services.redis() as url:
+        asyncio.run(run(url))
+
+
+def test_the_production_profile_keeps_tab_states_under_a_lease(monkeypatch):
+    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://localhost:1/0")
+    monkeypatch.delenv("REFLEX_OPLOCK_ENABLED", raising=False)
+    import importlib
+
+    import rxconfig
+    from reflex_base.environment import environment
+
+    try:
+        importlib.reload(rxconfig)
+        assert environment.REFLEX_OPLOCK_ENABLED.get() is True
+    finally:
+        monkeypatch.undo()
+        importlib.reload(rxconfig)
 
 
 def test_a_staff_desk_keeps_its_state_a_voter_tab_does_not():
