@@ -18,8 +18,11 @@ if os.environ.get("REFLEX_REDIS_URL"):
     # A tab's socket stays on one worker (sticky), so that worker keeps the tab's state between its
     # events under a Redis lease (Reflex's opportunistic lock) instead of loading, unpickling, pickling
     # and writing every substate per event; another worker that needs the tab breaks the lease.
-    # 20 voters, 2 workers: 107 -> 68 ms of CPU per journey (README, Performance).
+    # 20 voters, 2 workers: 107 -> 68 ms of CPU per journey (README, Performance). The lease is kept
+    # short: a worker killed during it loses that second of the tab's changes (the tab's form, never
+    # a filed application), and an event still running when the lock expires (10 s) loses its own.
     os.environ.setdefault("REFLEX_OPLOCK_ENABLED", "true")
+    os.environ.setdefault("REFLEX_OPLOCK_HOLD_TIME", "1s")
 
 _port = os.environ.get("PORT", "3000")
 _own_origins = f"http://localhost:{_port},http://127.0.0.1:{_port}"

@@ -13,7 +13,9 @@ import re
 
 _RULES = (
     (re.compile(r"(Event data:|Event data\b).*", re.S), r"\1 <redacted>"),
-    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<token>"),
+    # Not \b: Reflex's Redis keys glue a "_<state>" to the token ("Lock expired for token <token>_...").
+    (re.compile(r"(?<![0-9a-fA-F])[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(?![0-9a-fA-F])"),
+     "<token>"),
     (re.compile(r"\b((?:ticket|token|sid|t)=)[\w\-.~%]+"), r"\1<redacted>"),
     (re.compile(r"(?<!\d)[12]\d{13}(?!\d)"), "<pin>"),
     (re.compile(r"\b[A-Za-z]{2}\d{7}\b"), "<document>"),

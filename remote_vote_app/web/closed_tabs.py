@@ -57,6 +57,13 @@ class ClosedTabs:
         return len(self._closed)
 
 
+# KEYS[1] is the tab's lock, the rest its substates; one script, so no lock is taken in between.
+_DELETE_UNLESS_LOCKED = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
+return redis.call('DEL', unpack(KEYS, 2))
+"""
+
+
 def _state_classes(root: type) -> Iterator[type]:
     yield root
     for sub in root.get_substates():
@@ -74,11 +81,11 @@ async def drop(manager, root: type, token: str) -> bool:
             manager._purge_token(entry[1])
         return True
     if isinstance(manager, StateManagerRedis):
-        if token in manager._local_leases:
-            return False  # this worker holds the tab under a lease (rxconfig): its flush would write it back
-        # Each substate is its own key, "<token>_<state path>" (BaseStateToken._state_key).
-        await manager.redis.delete(*(f"{token}_{cls.get_full_name()}" for cls in _state_classes(root)))
-        return True
+        # Each substate is its own key, "<token>_<state path>" (BaseStateToken._state_key). Deleted
+        # only while no worker holds the tab's lock "<token>_lock": an event running, or a lease
+        # (rxconfig), whose flush would write the substates it changed back over the deletion.
+        keys = [f"{token}_lock", *(f"{token}_{cls.get_full_name()}" for cls in _state_classes(root))]
+        return await manager.redis.eval(_DELETE_UNLESS_LOCKED, len(keys), *keys) != -1
     return True  # another manager (disk): its own expiry applies
 
 

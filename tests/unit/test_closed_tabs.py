@@ -72,13 +72,13 @@ def test_drop_forgets_the_state_in_memory_unless_an_event_holds_it():
     asyncio.run(run())
 
 
-def test_drop_waits_while_this_worker_holds_the_tab_under_a_redis_lease(monkeypatch):
+def test_drop_waits_while_a_worker_holds_the_tab_under_a_redis_lease(monkeypatch):
     """The production profile keeps a tab's state in the worker between events (Reflex's
     opportunistic lock, on in rxconfig); dropped during the lease, the lease's end wrote it back."""
     monkeypatch.setenv("REFLEX_OPLOCK_ENABLED", "true")
 
     async def run(url: str):
-        manager = StateManagerRedis(redis=Redis.from_url(url), oplock_hold_time_ms=400)
+        manager = StateManagerRedis(redis=Redis.from_url(url), oplock_hold_time_ms=2000)
         token = BaseStateToken(ident="tab-1", cls=State)
         async with manager.modify_state(token):  # the first event starts the lock-release listener
             pass
@@ -92,12 +92,19 @@ def test_drop_waits_while_this_worker_holds_the_tab_under_a_redis_lease(monkeypa
         assert "tab-1" in manager._local_leases  # the lease outlives the event
         assert await drop(manager, State, "tab-1") is False
 
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 10
         while "tab-1" in manager._local_leases and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert await manager.redis.exists(key)  # written at the lease's end
         assert await drop(manager, State, "tab-1") is True
         assert not await manager.redis.exists(key)
+
+        # Another worker's event or lease holds the tab's lock: not dropped either.
+        await manager.redis.set(key, b"state")
+        await manager.redis.set("tab-1_lock", b"another worker")
+        assert await drop(manager, State, "tab-1") is False and await manager.redis.exists(key)
+        await manager.redis.delete("tab-1_lock")
+        assert await drop(manager, State, "tab-1") is True and not await manager.redis.exists(key)
         await manager.close()
 
     with services.redis() as url:
@@ -105,18 +112,25 @@ def test_drop_waits_while_this_worker_holds_the_tab_under_a_redis_lease(monkeypa
 
 
 def test_the_production_profile_keeps_tab_states_under_a_lease(monkeypatch):
-    monkeypatch.setenv("REFLEX_REDIS_URL", "redis://localhost:1/0")
-    monkeypatch.delenv("REFLEX_OPLOCK_ENABLED", raising=False)
+    import datetime as dt
     import importlib
+    import os
 
     import rxconfig
-    from reflex_base.environment import environment
+    from reflex_base.environment import environment, oplock_hold_time
 
+    names = ("REFLEX_REDIS_URL", "REFLEX_OPLOCK_ENABLED", "REFLEX_OPLOCK_HOLD_TIME")
+    before = {name: os.environ.pop(name, None) for name in names}
     try:
+        os.environ["REFLEX_REDIS_URL"] = "redis://localhost:1/0"
         importlib.reload(rxconfig)
         assert environment.REFLEX_OPLOCK_ENABLED.get() is True
+        assert oplock_hold_time() == dt.timedelta(seconds=1)  # short: see rxconfig
     finally:
-        monkeypatch.undo()
+        for name, value in before.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
         importlib.reload(rxconfig)
 
 
