@@ -83,7 +83,12 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
         if len(digits) == 14 and len(digits) == len(text.replace(" ", "")):
             stmt = stmt.where(Voter.pin == digits)
         else:
-            stmt = stmt.where(or_(Application.reference == normalize_reference(text), *_surname_like(text)))
+            reference = normalize_reference(text)
+            # A reference of letters only also reads as a surname: OR-ed with the surname LIKEs, the
+            # query scanned every application (340 ms on 100,000). A reference that exists is the answer.
+            known = session.exec(select(Application.id).where(Application.reference == reference).limit(1)).first()
+            stmt = stmt.where(Application.reference == reference if known is not None
+                              else or_(Application.reference == reference, *_surname_like(text)))
     if q.election_day:
         stmt = stmt.where(Election.election_day == q.election_day)
     if q.precinct_id:

@@ -231,6 +231,25 @@ def test_search_by_surname_in_any_case_and_translated_keys(session, sender, demo
     assert staff_records.search(session, admin, staff_records.Query(text="Zzzz%"))[1] == 0
 
 
+def test_a_reference_of_letters_only_is_found_by_its_index_not_a_scan(session, sender, demo_voters, users):
+    import sqlalchemy as sa
+
+    app = _apply(session, sender, demo_voters[0])
+    app.reference = "ACDE-FHJK"  # every character a letter: it also reads as the start of a surname
+    session.add(app)
+    session.flush()
+    statements: list[str] = []
+    engine = session.get_bind()
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    sa.event.listen(engine, "before_cursor_execute", listener)
+    try:
+        rows, total = staff_records.search(session, users["cec.admin"], staff_records.Query(text="acde fhjk"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", listener)
+    assert total == 1 and [r["reference"] for r in rows] == ["ACDE-FHJK"]
+    assert not [s for s in statements if " LIKE " in s.upper()], "the search fell back to the surname scan"
+
+
 def test_staff_with_full_rights_see_the_register_data_in_full(session, sender, demo_voters, users):
     from remote_vote_app.services import register
 
