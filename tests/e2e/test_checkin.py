@@ -41,6 +41,9 @@ def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = F
     image = voter_pass.get_by_role("img", name=f"QR-код пропуска избирателя по заявлению {reference}")
     expect(image).to_be_visible()
     assert_inline_svg(image.get_attribute("src"))
+    # Scrolled in and painted first: Chromium 150 captured only the part that had been in the viewport.
+    image.scroll_into_view_if_needed()
+    image.evaluate("img => img.decode().then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))")
     picture = image.screenshot()
     expect(voter_pass.locator(".pass-reference")).to_have_text(reference)
     expect(voter_pass.get_by_role("link", name="Сохранить пропуск (картинка)")).to_have_attribute(
