@@ -10,15 +10,11 @@
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
 import jsQR from "jsqr";
+import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
 
 const SYNC_EVERY_MS = 15000;
 const SCAN_EVERY_MS = 200;
 
-const b64u = (s) => {
-  const t = s.replace(/-/g, "+").replace(/_/g, "/");
-  return Uint8Array.from(atob(t + "===".slice((t.length + 3) % 4)), (c) => c.charCodeAt(0));
-};
-const utf8 = (bytes) => new TextDecoder().decode(bytes);
 const fill = (text, params) => Object.entries(params || {}).reduce((s, [k, v]) => s.split(`{${k}}`).join(String(v)), text || "");
 const normRef = (raw) => {
   const t = (raw || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
@@ -34,26 +30,6 @@ const load = (key, fallback) => {
 };
 const save = (key, value) => window.localStorage.setItem(key, JSON.stringify(value));
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
-
-async function importKey(jwk) {
-  return crypto.subtle.importKey("jwk", { kty: "OKP", crv: "Ed25519", x: jwk.x }, { name: "Ed25519" }, false, ["verify"]);
-}
-
-// The claims of a compact JWS of type `typ` signed by `jwk`, or null.
-async function verifyJws(token, typ, jwk) {
-  try {
-    const parts = (token || "").trim().split(".");
-    if (parts.length !== 3 || !jwk) return null;
-    const header = JSON.parse(utf8(b64u(parts[0])));
-    if (header.alg !== "EdDSA" || header.typ !== typ || header.kid !== jwk.kid) return null;
-    const key = await importKey(jwk);
-    const ok = await crypto.subtle.verify({ name: "Ed25519" }, key, b64u(parts[2]),
-      new TextEncoder().encode(`${parts[0]}.${parts[1]}`));
-    return ok ? JSON.parse(utf8(b64u(parts[1]))) : null;
-  } catch (e) {
-    return null;
-  }
-}
 
 async function sha256hex(text) {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -92,7 +68,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
   }, [keyUrl, storageKey]);
 
   const openRoster = useCallback(async (token, key) => {
-    const data = await verifyJws(token, "rv-roster", key);
+    const data = await verifyJws(token, ROSTER_TYPE, key);
     if (!data || data.precinct !== precinct) return null;
     setRoster(data);
     return data;
@@ -203,7 +179,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
 
   const checkPass = async (token) => {
     if (!roster) { setProblem(L.no_roster); return; }
-    const claims = await verifyJws(token, "rv-pass", jwk);
+    const claims = await verifyPass(token, jwk);
     if (!claims) { show({ entry: null, problem: L.pass_invalid }); return; }
     if (claims.precinct !== roster.precinct) {
       show({ entry: null, problem: fill(L.refused_other_precinct, { reference: claims.ref, precinct: claims.precinct }) });

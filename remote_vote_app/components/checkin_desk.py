@@ -16,6 +16,11 @@ LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roste
           "refused_stale", "refused_other_precinct", "refused_not_listed")
 
 
+# checkin_desk.jsx imports "./pass_verify.js": linking it as a shared asset of this module puts it beside
+# the .jsx in the frontend's public tree, where the relative import resolves.
+PASS_VERIFY_JS = rx.asset("pass_verify.js", shared=True)
+
+
 class CheckinDesk(rx.NoSSRComponent):
     library = "$/public" + rx.asset("checkin_desk.jsx", shared=True)
     lib_dependencies: list[str] = ["jsqr@1.4.0"]
