@@ -171,6 +171,21 @@ class LoginCode(SQLModel, table=True):
     used_at: Optional[dt.datetime] = None
 
 
+class PhoneVerification(SQLModel, table=True):
+    """A code sent to a contact phone typed into an application; `verified_at` once the voter
+    entered it. Only a verified contact phone gets notices (services.applications)."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    phone: str = Field(max_length=16)
+    challenge: str = Field(unique=True, max_length=64)
+    code_hash: str
+    attempts: int = 0
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+    expires_at: dt.datetime
+    verified_at: Optional[dt.datetime] = None
+
+
 class VoterFace(SQLModel, table=True):
     """A voter's reference face for FaceID login: only the encoding, never the photo."""
 
@@ -253,6 +268,8 @@ class UserSession(SQLModel, table=True):
     expires_at: dt.datetime  # absolute end, whatever the activity
     ended_at: Optional[dt.datetime] = None
     end_reason: str = ""  # logout | idle | absolute | replaced
+    # The last SMS code to the phone on file entered in this session (services.assurance).
+    stepped_up_at: Optional[dt.datetime] = None
 
 
 class BallotIssue(SQLModel, table=True):

@@ -1,25 +1,34 @@
 """Applications to vote at a remote precinct: submit, change, withdraw, read.
 
 Every function takes the voter's id from the caller's server-side session; a reference number
-from the browser is only ever looked up among that voter's own applications.
+from the browser is only ever looked up among that voter's own applications. Online, every write
+also takes the acting session row (`session_row`) and checks it with services.assurance: a
+FaceID or QR session needs a fresh SMS step-up. Every filing, change and withdrawal is told to the
+phone on file (the register's) and the application's e-mail, in the writer's transaction; the
+contact phone typed into an application gets notices only once the voter has verified it with a
+code (`send_phone_code` / `verify_phone`), so nobody can make the service text a stranger.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select, update
+from sqlmodel import Session, func, select, update
 
 from remote_vote_app.i18n import LANGS, date_text, localized, t
-from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services import audit, capacity, elections, passes, precincts, refcache
+from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory, Voter
+from remote_vote_app.services import assurance, audit, capacity, elections, passes, precincts, refcache
+from remote_vote_app.services.auth import Challenge
 from remote_vote_app.services.clock import local_date, local_text, now_utc
-from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
+from remote_vote_app.services.errors import FieldErrors, NotFound, Refusal, ServiceError
 from remote_vote_app.services.notifications import Sender
-from remote_vote_app.services.validation import normalize_email, normalize_phone
+from remote_vote_app.services.validation import mask_phone, normalize_email, normalize_phone
+from remote_vote_app.settings import settings
 
 # The consent text the voter agrees to (message consent.text); a new wording is a new version.
 # v2: the Kyrgyz text says ЖИН (not ПИН) and reads more naturally; same content in every language.
@@ -27,6 +36,9 @@ CONSENT_VERSION = "2024-10-v2"
 # No 0/O, 1/I/L, 2/Z, 5/S, 8/B, 6/G look-alikes.
 REFERENCE_ALPHABET = "ACDEFHJKMNPQRTUVWXY3479"
 REFERENCE_LENGTH = 8
+# Codes to verify a contact phone, per voter and rolling day: each one is an SMS to a number
+# nobody has proved yet.
+PHONE_CODES_PER_DAY = 3
 
 
 def new_reference() -> str:
@@ -50,6 +62,14 @@ class Draft:
 
 def _actor(voter_id: int, staff_actor: str | None) -> str:
     return staff_actor or f"voter:{voter_id}"
+
+
+def _check_actor(session: Session, voter_id: int, staff_actor: str | None, session_row: int | None,
+                 now: dt.datetime) -> None:
+    """Online, the acting session must be the voter's and assured enough (services.assurance);
+    commission staff act under their own login, audited as themselves."""
+    if not staff_actor:
+        assurance.require(session, session_row, voter_id, now)
 
 
 def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None,
@@ -100,9 +120,12 @@ def _active(session: Session, voter_id: int, election_id: int) -> Application | 
 def submit(
     session: Session, voter_id: int, draft: Draft, sender: Sender, lang: str, *,
     channel: str = "online", staff_actor: str | None = None, commission: str = "", now: dt.datetime | None = None,
+    session_row: int | None = None,
 ) -> Application:
-    """File an application: online by the voter, or in person by commission staff (same rules)."""
+    """File an application: online by the voter in session `session_row`, or in person by
+    commission staff (same rules)."""
     now = now or now_utc()
+    _check_actor(session, voter_id, staff_actor, session_row, now)
     draft = validate(session, voter_id, draft, now, channel, lang=lang)
     existing = _active(session, voter_id, draft.election_id)
     if existing is not None:
@@ -119,11 +142,11 @@ def submit(
 
 
 def submit_once(session: Session, voter_id: int, draft: Draft, sender: Sender, lang: str,
-                now: dt.datetime | None = None) -> Application:
+                now: dt.datetime | None = None, *, session_row: int | None = None) -> Application:
     """`submit`, idempotent for the voter: the same answers confirmed again (a double click, an
     event re-sent after a lost connection) return the application already filed, once."""
     try:
-        return submit(session, voter_id, draft, sender, lang, now=now)
+        return submit(session, voter_id, draft, sender, lang, now=now, session_row=session_row)
     except ServiceError as exc:
         existing = _active(session, voter_id, draft.election_id) if exc.code == "error.already_applied" else None
         if existing is not None and (existing.remote_precinct_id, existing.email, existing.phone) == (
@@ -195,9 +218,11 @@ def _ensure_changeable(session: Session, application: Application, now: dt.datet
 def change(
     session: Session, voter_id: int, reference: str, draft: Draft, sender: Sender, lang: str, *,
     staff_actor: str | None = None, now: dt.datetime | None = None, expected_version: int | None = None,
+    session_row: int | None = None,
 ) -> Application:
     """Change precinct and contacts (not the election) until the deadline."""
     now = now or now_utc()
+    _check_actor(session, voter_id, staff_actor, session_row, now)
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now, expected_version)
     draft = validate(session, voter_id, replace(draft, election_id=application.election_id), now,
@@ -227,17 +252,13 @@ def change(
     return application
 
 
-def changes_contacts(session: Session, voter_id: int, reference: str, draft: Draft) -> bool:
-    """Whether saving `draft` over the voter's application changes its phone or e-mail."""
-    application = own(session, voter_id, reference)
-    return (application.phone, application.email) != (draft.phone, draft.email)
-
-
 def withdraw(
     session: Session, voter_id: int, reference: str, sender: Sender, lang: str, *,
     staff_actor: str | None = None, now: dt.datetime | None = None, expected_version: int | None = None,
+    session_row: int | None = None,
 ) -> Application:
     now = now or now_utc()
+    _check_actor(session, voter_id, staff_actor, session_row, now)
     application = own(session, voter_id, reference)
     _ensure_changeable(session, application, now, expected_version)
     _save(session, application, status="withdrawn", changed_at=now)
@@ -278,6 +299,7 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
         "precinct_id": str(application.remote_precinct_id),
         "email": application.email,
         "phone": application.phone,
+        "phone_verified": phone_verified(session, application.voter_id, application.phone),
         "status": application.status,
         "status_text": t(lang, f"status.{application.status}"),
         "channel_text": t(lang, f"channel.{application.channel}"),
@@ -293,28 +315,101 @@ def list_for_voter(session: Session, voter_id: int, lang: str, now: dt.datetime 
     return [summary(session, row, lang, now, with_pass=True) for row in rows]
 
 
+def phone_verified(session: Session, voter_id: int, phone: str) -> bool:
+    """The phone on file, or a contact phone the voter has confirmed with a code sent to it."""
+    voter = session.get(Voter, voter_id)
+    if voter is not None and phone == voter.phone:
+        return True
+    return session.exec(select(PhoneVerification.id).where(
+        PhoneVerification.voter_id == voter_id, PhoneVerification.phone == phone,
+        PhoneVerification.verified_at != None)).first() is not None  # noqa: E711
+
+
 def _notify(session: Session, application: Application, sender: Sender, lang: str, event: str) -> None:
+    """The phone on file always (whoever typed which contact phone), the application's phone too
+    once verified, and the e-mail; each with how to say "this wasn't me"."""
     info = summary(session, application, lang)
     params = {k: info[k] for k in ("reference", "election", "election_day", "precinct", "address")}
-    sender.send(session, "sms", application.phone, t(lang, f"sms.application_{event}", **params))
+    voter = session.get(Voter, application.voter_id)
+    text = t(lang, f"sms.application_{event}", **params) + " " + t(lang, "sms.not_me")
+    phones = [voter.phone]
+    if application.phone != voter.phone and phone_verified(session, voter.id, application.phone):
+        phones.append(application.phone)
+    for phone in phones:
+        sender.send(session, "sms", phone, text)
     if application.email:  # optional when filed at a commission
         sender.send(
-            session, "email", application.email, t(lang, f"email.application_{event}.body", **params),
+            session, "email", application.email,
+            t(lang, f"email.application_{event}.body", **params) + "\n\n" + t(lang, "email.not_me"),
             subject=t(lang, f"email.application_{event}.subject", **params),
         )
 
 
 def _notify_previous_contacts(session: Session, application: Application, changed: dict[str, tuple], sender: Sender,
                               lang: str) -> None:
-    """Whoever takes over a cabinet cannot redirect notices silently: the previous phone / e-mail is
-    told too (without the new contact, which may belong to someone else by now)."""
+    """Whoever takes over a cabinet cannot redirect notices silently: the previous e-mail and the
+    previous phone, if verified, are told too (without the new contact, which may belong to someone
+    else by now). The phone on file hears of every change anyway."""
     params = {"reference": application.reference}
     old_phone, old_email = changed.get("phone", ("",))[0], changed.get("email", ("",))[0]
-    if old_phone:
+    on_file = session.get(Voter, application.voter_id).phone
+    if old_phone and old_phone != on_file and phone_verified(session, application.voter_id, old_phone):
         sender.send(session, "sms", old_phone, t(lang, "sms.contacts_changed", **params))
     if old_email:
         sender.send(session, "email", old_email, t(lang, "email.contacts_changed.body", **params),
                     subject=t(lang, "email.contacts_changed.subject", **params))
+
+
+def _code_hash(challenge: str, code: str) -> str:
+    return hmac.new(settings.secret_key.encode(), f"phone:{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def send_phone_code(session: Session, voter_id: int, reference: str, sender: Sender, lang: str,
+                    now: dt.datetime | None = None) -> Challenge:
+    """Text a code to the contact phone of the voter's application, to verify it: at most
+    PHONE_CODES_PER_DAY per voter, whichever numbers, and none to a number already verified."""
+    now = now or now_utc()
+    application = own(session, voter_id, reference)
+    if phone_verified(session, voter_id, application.phone):
+        raise ServiceError("error.phone_already_verified")
+    sent = session.exec(select(func.count(PhoneVerification.id)).where(
+        PhoneVerification.voter_id == voter_id, PhoneVerification.created_at > now - dt.timedelta(days=1))).one()
+    if sent >= PHONE_CODES_PER_DAY:
+        raise ServiceError("error.phone_code_limit")
+    code, challenge = f"{secrets.randbelow(1_000_000):06d}", secrets.token_urlsafe(32)
+    session.add(PhoneVerification(voter_id=voter_id, phone=application.phone, challenge=challenge,
+                                  code_hash=_code_hash(challenge, code), created_at=now,
+                                  expires_at=now + dt.timedelta(seconds=settings.code_ttl_seconds)))
+    sender.send(session, "sms", application.phone,
+                t(lang, "sms.phone_verify_code", code=code, minutes=settings.code_ttl_seconds // 60), sensitive=True)
+    audit.record(session, f"voter:{voter_id}", "application.phone_code_sent", "application", application.reference)
+    return Challenge(token=challenge, masked_phone=mask_phone(application.phone))
+
+
+def verify_phone(session: Session, voter_id: int, token: str, code: str, now: dt.datetime | None = None) -> str:
+    """Mark the number behind `token` verified for this voter when `code` is right; its masked form."""
+    now = now or now_utc()
+    code = "".join(ch for ch in str(code or "") if not ch.isspace())
+    if not (len(code) == 6 and code.isdigit()):
+        raise ServiceError("error.code_format", field="code")
+    row = session.exec(select(PhoneVerification).where(PhoneVerification.challenge == str(token or ""))).first() if token else None
+    if (row is None or row.voter_id != voter_id or row.verified_at is not None or row.expires_at <= now
+            or row.attempts >= settings.code_max_attempts):
+        raise ServiceError("error.code_expired")
+    if not hmac.compare_digest(row.code_hash, _code_hash(row.challenge, code)):
+        # Counted in SQL, so two wrong codes sent at once both count; committed with the refusal.
+        session.execute(update(PhoneVerification).where(PhoneVerification.id == row.id)
+                        .values(attempts=PhoneVerification.attempts + 1))
+        session.refresh(row)
+        left = settings.code_max_attempts - row.attempts
+        raise Refusal("error.code_attempts") if left <= 0 else Refusal("error.code_wrong", field="code", count=left)
+    result = session.execute(update(PhoneVerification).where(PhoneVerification.id == row.id,
+                                                             PhoneVerification.verified_at == None)  # noqa: E711
+                             .values(verified_at=now))
+    if result.rowcount != 1:  # the same code entered twice at once: one wins
+        raise ServiceError("error.code_expired")
+    audit.record(session, f"voter:{voter_id}", "application.phone_verified", "voter", f"voter:{voter_id}")
+    return mask_phone(row.phone)
 
 
 def _active_by_election(session: Session, voter_id: int) -> dict[int, str]:

@@ -1,6 +1,6 @@
 """Voter login by ID card data and a one-time SMS code, and the same codes for other purposes:
-a step-up after a FaceID login (changing contacts, withdrawing) and the voter's consent to a
-commission taking their FaceID reference.
+a step-up (services.assurance: filing, changing or withdrawing after a FaceID or QR login) and
+the voter's consent to a commission taking their FaceID reference.
 
 Codes come from a CSPRNG, are stored as a keyed hash, are single use, expire, allow a few wrong
 tries, and resends are limited. Repeated attempts per PIN and per client are rate limited.
@@ -99,13 +99,6 @@ def send_code(session: Session, voter_id: int, purpose: str, sender: Sender, lan
     if voter is None:
         raise ServiceError("error.code_expired")
     return _new_code(session, voter, purpose, sender, lang, now or now_utc())
-
-
-def step_up_needed(login_method: str) -> bool:
-    """After a FaceID login, changing contacts or withdrawing also needs a code sent to the phone on
-    file; after a QR login too, since the phone that let the desktop in may itself have logged in
-    by FaceID (the step-up would otherwise be skipped by a detour through QR)."""
-    return login_method in {"face", "qr"}
 
 
 def _challenge(login: LoginCode, voter: Voter) -> Challenge:

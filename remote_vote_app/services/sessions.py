@@ -195,3 +195,10 @@ def purge(session: Session, now: dt.datetime | None = None, keep: dt.timedelta =
     for row in old:
         session.delete(row)
     return len(old)
+
+
+def record_step_up(session: Session, row_id: int, now: dt.datetime | None = None) -> None:
+    """Note on a live session that its voter has just entered an SMS code sent to the phone on file
+    (services.assurance decides what that allows, and for how long)."""
+    session.execute(sa.update(UserSession).where(UserSession.id == row_id, UserSession.ended_at.is_(None))
+                    .values(stepped_up_at=now or now_utc()))

@@ -32,7 +32,7 @@ class ApplyState(AppState):
     reviewed: bool = False
     show_map: bool = False  # the map on /apply is shown only when asked for
     confirmation: dict[str, str] = {}
-    step_up_phone: str = ""  # set while a step-up code for a contact change is awaited
+    step_up_phone: str = ""  # set while a step-up code (services.assurance) is awaited
     _step_up_token: str = ""
     # Per-language data loaded once per visit; computed vars pick the current language.
     _elections: dict[str, list[dict[str, str]]] = {}
@@ -230,23 +230,19 @@ class ApplyState(AppState):
     @voter_required
     async def confirm(self):
         """Submit (or save the change); the service decides deadline, ownership and uniqueness again.
-        After a FaceID login a change of phone or e-mail first needs the SMS code to the phone on file."""
+        A session the service does not trust enough (FaceID, QR) first enters the SMS code sent to
+        the phone on file."""
         self._clear_messages()
         if self._draft is None:
             # A confirm repeated after it succeeded (a double click, or an event re-sent after a
             # reconnect): the voter sees the receipt again, not an empty form.
             return go("/confirmation" if self.confirmation.get("reference") else "/apply")
-        if self.editing_reference:
-            voter_id, editing, draft = self._voter_id, self.editing_reference, self._draft
-            contacts = await self._run(lambda s: applications.changes_contacts(s, voter_id, editing, draft))
-            if contacts is FAILED:
-                return
-            sent = await stepup.send(self, voter_id) if contacts else None
-            if sent is FAILED:
-                return
-            if sent is not None:
-                self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
-                return rx.set_focus("code")
+        sent = await stepup.send(self, self._voter_id)
+        if sent is FAILED:
+            return
+        if sent is not None:
+            self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
+            return rx.set_focus("code")
         return await self._save()
 
     @rx.event
@@ -262,14 +258,15 @@ class ApplyState(AppState):
 
     async def _save(self):
         voter_id, lang, draft = self._voter_id, self._lang(), self._draft
-        editing, version = self.editing_reference, self._editing_version
+        editing, version, row = self.editing_reference, self._editing_version, self._session_id
 
         def save(session):
             if editing:
                 application = applications.change(session, voter_id, editing, draft, default_sender(), lang,
-                                                  expected_version=version)
+                                                  expected_version=version, session_row=row)
             else:
-                application = applications.submit_once(session, voter_id, draft, default_sender(), lang)
+                application = applications.submit_once(session, voter_id, draft, default_sender(), lang,
+                                                        session_row=row)
             return applications.summary(session, application, lang, with_pass=True)
 
         summary = await self._run(save)

@@ -95,8 +95,8 @@ class CabinetState(AppState):
     @rx.event
     @voter_required
     async def withdraw(self, reference: str):
-        """Withdraw one of the voter's own applications (the service checks whose it is); after a
-        FaceID login, first the SMS code sent to the phone on file."""
+        """Withdraw one of the voter's own applications (the service checks whose it is); a session
+        the service does not trust enough (FaceID, QR) first enters the SMS code to the phone on file."""
         self._clear_messages()
         sent = await stepup.send(self, self._voter_id)
         if sent is FAILED:
@@ -117,12 +117,12 @@ class CabinetState(AppState):
         return await self._withdraw(self.confirming_withdraw)
 
     async def _withdraw(self, reference: str):
-        voter_id, lang = self._voter_id, self._lang()
+        voter_id, lang, row = self._voter_id, self._lang(), self._session_id
         # The version this page showed: a change made elsewhere since then refuses the withdrawal.
         shown = next((int(a["version"]) for a in self.applications
                       if a["reference"] == applications.normalize_reference(reference)), None)
         application = await self._run(lambda s: applications.withdraw(s, voter_id, reference, default_sender(), lang,
-                                                                      expected_version=shown))
+                                                                      expected_version=shown, session_row=row))
         self.confirming_withdraw = ""
         if application is FAILED:
             return

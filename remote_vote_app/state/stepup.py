@@ -1,24 +1,23 @@
-"""Step-up after a FaceID login: changing contacts or withdrawing also needs the SMS code sent to
-the phone on file. Helpers for the cabinet and application states (the rule is auth.step_up_needed)."""
+"""Step-up: the SMS code to the phone on file that a FaceID or QR session must enter before it may
+file, change or withdraw. The rule and the proof live in services.assurance; these helpers only
+ask the voter for the code when the service says so, and hand the code back to it."""
 
 from __future__ import annotations
 
-from remote_vote_app.services import auth
+from remote_vote_app.services import assurance, auth
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state.app import FAILED, AppState
 
 
 async def send(state: AppState, voter_id: int) -> auth.Challenge | None | object:
-    """Text a step-up code when this session needs one; None when it does not (FAILED, shown, on error)."""
-    if not auth.step_up_needed(state._session_method()):
-        return None
-    lang = state._lang()
-    return await state._run(lambda s: auth.send_code(s, voter_id, "step_up", default_sender(), lang))
+    """Text a step-up code when this tab's session needs one; None when it does not (FAILED, shown, on error)."""
+    lang, row = state._lang(), state._session_id
+    return await state._run(lambda s: assurance.challenge(s, row, voter_id, default_sender(), lang))
 
 
 async def verified(state: AppState, token: str, code: object, voter_id: int) -> bool:
-    """Whether `code` is the step-up code behind `token` (shown as an error on the state if not)."""
-    client = state._client()
-    result = await state._run(lambda s: auth.verify_code(s, token, str(code or ""), client, purpose="step_up",
-                                                         voter_id=voter_id))
+    """Whether `code` is the step-up code behind `token`; if so, this session's proof is recorded
+    (shown as an error on the state if not)."""
+    client, row = state._client(), state._session_id
+    result = await state._run(lambda s: assurance.prove(s, row, voter_id, token, str(code or ""), client))
     return result is not FAILED

@@ -86,3 +86,19 @@ def bishkek(hour: int, minute: int = 0, second: int = 0, day: dt.date = SEED_DAY
 
 def outbox(session: Session) -> list[OutboxMessage]:
     return list(session.exec(select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+def voter_session(session: Session, voter_id: int, method: str = "sms", now: dt.datetime | None = None) -> int:
+    """The row id of a new server-side session of the voter, begun by `method`: what the online
+    writers of applications take as proof of who acts (services.assurance). Written directly, not
+    by sessions.start, so no audited login is left behind (the audit outlives each test)."""
+    from remote_vote_app.models import UserSession
+    from remote_vote_app.services import sessions
+    from remote_vote_app.services.clock import now_utc
+
+    now = now or now_utc()
+    row = UserSession(kind="voter", subject_id=voter_id, method=method, client="198.51.100.1", created_at=now,
+                      last_seen_at=now, expires_at=now + sessions.lifetime("voter"))
+    session.add(row)
+    session.flush()
+    return row.id

@@ -7,7 +7,7 @@ from remote_vote_app.models import AuditEvent, Precinct, StaffAccount
 from remote_vote_app.services import activity, applications, audit, staff
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
-from tests.unit.conftest import bishkek, demo_election
+from tests.unit.conftest import bishkek, demo_election, voter_session
 
 OPEN = bishkek(12)
 
@@ -37,9 +37,11 @@ def test_log_shows_commission_filing_change_withdrawal_and_face_reference_withou
     tec = _user(session, "tec.bishkek")
     application = applications.submit(session, voter.id, _draft(session, voter), sender, "ru", channel="in_person",
                                       staff_actor=f"staff:{tec.id}", commission="ТИК Бишкек", now=OPEN)
-    applications.change(session, voter.id, application.reference, _draft(session, voter, "ДГ-02"), sender, "ru", now=OPEN)
+    online = voter_session(session, voter.id)
+    applications.change(session, voter.id, application.reference, _draft(session, voter, "ДГ-02"), sender, "ru", now=OPEN,
+                        session_row=online)
     audit.auth_event(session, "auth.face_reference.set", actor=f"staff:{tec.id}", subject=f"voter:{voter.id}")
-    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN, session_row=online)
     audit.record(session, f"voter:{voter.id}", "application.submitted", "application", "OTHR-REFS")  # not theirs
     session.commit()
     rows = activity.log(session, voter.id, "ru")
@@ -54,7 +56,8 @@ def test_log_shows_commission_filing_change_withdrawal_and_face_reference_withou
 
 def test_report_flow_reaches_the_territory_and_the_answer_reaches_the_voter(session, sender, demo_voters):
     voter = _bishkek_voter(demo_voters, session)
-    applications.submit(session, voter.id, _draft(session, voter), sender, "ky", now=OPEN)
+    applications.submit(session, voter.id, _draft(session, voter), sender, "ky", now=OPEN,
+                        session_row=voter_session(session, voter.id))
     session.commit()
     event = activity.log(session, voter.id, "ky")[0]
     report = activity.report(session, voter.id, event["id"], "Мен арыз берген эмесмин")
@@ -89,7 +92,8 @@ def test_tec_of_another_territory_cannot_answer(session, sender, demo_voters):
 
     voter = next(v for v in demo_voters
                  if v.territory_id != session.exec(select(Territory).where(Territory.code == "BISHKEK")).one().id)
-    applications.submit(session, voter.id, _draft(session, voter), sender, "ru", now=OPEN)
+    applications.submit(session, voter.id, _draft(session, voter), sender, "ru", now=OPEN,
+                        session_row=voter_session(session, voter.id))
     session.commit()
     report = activity.report(session, voter.id, activity.log(session, voter.id, "ru")[0]["id"])
     session.commit()

@@ -10,12 +10,12 @@ from sqlalchemy.exc import DatabaseError
 from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine
-from remote_vote_app.models import Application, AuditEvent, Precinct
-from remote_vote_app.services import applications, audit
+from remote_vote_app.models import Application, AuditEvent, Precinct, UserSession
+from remote_vote_app.services import applications, assurance, audit, sessions
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import OutboxSender
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, closed_election, demo_election, outbox
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, closed_election, demo_election, outbox, voter_session
 
 OPEN = bishkek(12)
 AFTER = DEMO_DEADLINE + dt.timedelta(days=1)
@@ -33,7 +33,7 @@ def _draft(session, voter, **changes) -> Draft:
 
 
 def _submit(session, voter, sender, now=OPEN, **changes) -> Application:
-    application = applications.submit(session, voter.id, _draft(session, voter, **changes), sender, "ru", now=now)
+    application = applications.submit(session, voter.id, _draft(session, voter, **changes), sender, "ru", now=now, session_row=voter_session(session, voter.id))
     session.commit()
     return application
 
@@ -56,7 +56,7 @@ def test_every_wrong_field_is_reported_at_once(session, sender, demo_voters):
     with pytest.raises(FieldErrors) as info:
         applications.submit(session, demo_voters[0].id,
                             _draft(session, demo_voters[0], precinct_id=None, email="bad@", phone="123", consent=False),
-                            sender, "ru", now=OPEN)
+                            sender, "ru", now=OPEN, session_row=voter_session(session, demo_voters[0].id))
     assert {k: v.code for k, v in info.value.errors.items()} == {
         "precinct": "error.precinct_required", "email": "error.email_format", "phone": "error.phone_format",
         "consent": "error.consent_required"}
@@ -88,10 +88,12 @@ def test_closed_election_is_refused(session, sender, demo_voters):
 def test_page_opened_before_deadline_submitted_after_it_is_refused(session, sender, demo_voters):
     voter = demo_voters[0]
     draft = applications.validate(session, voter.id, _draft(session, voter), bishkek(23, 59, 0, day=DEMO_DEADLINE))
-    assert applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(23, 59, 59, day=DEMO_DEADLINE))
+    assert applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(23, 59, 59, day=DEMO_DEADLINE),
+                               session_row=voter_session(session, voter.id, now=bishkek(23, 59, day=DEMO_DEADLINE)))
     session.rollback()
     with pytest.raises(FieldErrors) as info:
-        applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(0, 0, 0, day=AFTER))
+        applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(0, 0, 0, day=AFTER),
+                            session_row=voter_session(session, voter.id, now=bishkek(0, 0, 0, day=AFTER)))
     assert info.value.errors["election"].code == "error.deadline_passed"
 
 
@@ -121,21 +123,24 @@ def test_two_concurrent_submits_give_one_application(demo_voters, monkeypatch):
             barrier.wait()  # neither writes before both have read
         return found
 
+    with Session(get_engine()) as s:
+        rows = [voter_session(s, voter_id) for _ in range(2)]  # two tabs, before either holds a lock
+        s.commit()
     monkeypatch.setattr(applications, "_active", active_then_wait)
     results: list[str] = []
 
-    def worker():
+    def worker(row):
         with Session(get_engine()) as s:
             draft = _draft(s, s.get(type(demo_voters[2]), voter_id))
             try:
-                applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN)
+                applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN, session_row=row)
                 s.commit()
                 results.append("ok")
             except ServiceError as exc:
                 s.rollback()
                 results.append(exc.code)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
+    threads = [threading.Thread(target=worker, args=(row,)) for row in rows]
     for t in threads:
         t.start()
     for t in threads:
@@ -163,7 +168,7 @@ def test_change_precinct_and_contacts_is_audited_and_notified(session, sender, d
     new_precinct = _precinct(session, "ДГ-01")
     changed = applications.change(session, voter.id, application.reference.lower().replace("-", ""),
                                   _draft(session, voter, precinct_id=new_precinct.id, email="new@example.kg"),
-                                  sender, "en", now=OPEN)
+                                  sender, "en", now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
     assert changed.remote_precinct_id == new_precinct.id and changed.email == "new@example.kg" and changed.change_count == 1
     event = audit.history(session, "application", application.reference)[-1]
@@ -179,7 +184,7 @@ def test_change_cannot_move_to_another_election(session, sender, demo_voters):
     application = _submit(session, voter, sender)
     closed = closed_election(session, voter)
     changed = applications.change(session, voter.id, application.reference,
-                                  _draft(session, voter, election_id=closed.id, email="x@example.kg"), sender, "ru", now=OPEN)
+                                  _draft(session, voter, election_id=closed.id, email="x@example.kg"), sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     assert changed.election_id == application.election_id
 
 
@@ -187,8 +192,10 @@ def test_no_change_or_withdraw_after_the_deadline(session, sender, demo_voters):
     voter = demo_voters[0]
     application = _submit(session, voter, sender)
     late = bishkek(0, 0, 1, day=AFTER)
-    for call in (lambda: applications.change(session, voter.id, application.reference, _draft(session, voter), sender, "ru", now=late),
-                 lambda: applications.withdraw(session, voter.id, application.reference, sender, "ru", now=late)):
+    for call in (lambda: applications.change(session, voter.id, application.reference, _draft(session, voter), sender, "ru", now=late,
+                                             session_row=voter_session(session, voter.id, now=late)),
+                 lambda: applications.withdraw(session, voter.id, application.reference, sender, "ru", now=late,
+                                             session_row=voter_session(session, voter.id, now=late))):
         with pytest.raises(ServiceError) as info:
             call()
         assert info.value.code == "error.deadline_passed"
@@ -197,12 +204,12 @@ def test_no_change_or_withdraw_after_the_deadline(session, sender, demo_voters):
 def test_withdraw_then_apply_again(session, sender, demo_voters):
     voter = demo_voters[0]
     application = _submit(session, voter, sender)
-    applications.withdraw(session, voter.id, application.reference, sender, "ky", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ky", now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
     assert session.get(Application, application.id).status == "withdrawn"
     assert audit.history(session, "application", application.reference)[-1].action == "application.withdrawn"
     with pytest.raises(ServiceError) as info:
-        applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+        applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     assert info.value.code == "error.application_withdrawn"
     again = _submit(session, voter, sender)
     assert again.reference != application.reference
@@ -212,8 +219,8 @@ def test_another_voters_application_is_not_found(session, sender, demo_voters):
     owner, intruder = demo_voters[0], demo_voters[1]
     application = _submit(session, owner, sender)
     for call in (lambda: applications.own(session, intruder.id, application.reference),
-                 lambda: applications.change(session, intruder.id, application.reference, _draft(session, intruder), sender, "ru", now=OPEN),
-                 lambda: applications.withdraw(session, intruder.id, application.reference, sender, "ru", now=OPEN)):
+                 lambda: applications.change(session, intruder.id, application.reference, _draft(session, intruder), sender, "ru", now=OPEN, session_row=voter_session(session, intruder.id)),
+                 lambda: applications.withdraw(session, intruder.id, application.reference, sender, "ru", now=OPEN, session_row=voter_session(session, intruder.id))):
         with pytest.raises(NotFound):
             call()
     assert session.get(Application, application.id).status == "submitted"
@@ -310,7 +317,7 @@ def test_change_after_a_withdrawal_in_another_tab_is_refused(sender, demo_voters
         reference = application.reference
         stale = applications.own(tab_a, voter_id, reference)  # tab A has read it
         draft = _draft(tab_a, voter, email="late@example.kg")
-        applications.withdraw(tab_b, voter_id, reference, sender, "ru", now=OPEN)
+        applications.withdraw(tab_b, voter_id, reference, sender, "ru", now=OPEN, session_row=voter_session(tab_b, voter_id))
         tab_b.commit()
         with pytest.raises(ServiceError) as info:
             applications._save(tab_a, stale, email=draft.email)
@@ -341,20 +348,22 @@ def _sent_to(session, recipient: str) -> list:
     return [m for m in outbox(session) if m.recipient == recipient]
 
 
-def test_changed_contacts_are_also_told_to_the_previous_phone_and_email(session, sender, demo_voters):
-    """A taken-over cabinet cannot move the notices away silently."""
-    voter = demo_voters[0]
+def test_changed_contacts_are_told_to_the_phone_on_file_and_the_previous_email(session, sender, demo_voters):
+    """A taken-over cabinet cannot move the notices away silently; the new, unverified phone
+    gets nothing."""
+    voter = demo_voters[0]  # phone on file: +996700123456
     application = _submit(session, voter, sender)
     applications.change(session, voter.id, application.reference,
-                        _draft(session, voter, phone="+996 555 765 432", email="thief@example.kg"), sender, "ru", now=OPEN)
+                        _draft(session, voter, phone="+996 555 765 432", email="thief@example.kg"), sender, "ru",
+                        now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
-    sms = _sent_to(session, "+996700123456")[-1]
+    sms = _sent_to(session, voter.phone)[-1]
     email = _sent_to(session, "voter@example.kg")[-1]
-    assert sms.channel == "sms" and application.reference in sms.body and "не вы" in sms.body
+    assert sms.channel == "sms" and application.reference in sms.body and "«Это был не я»" in sms.body
     assert email.channel == "email" and application.reference in email.subject and "не вы" in email.body
-    # The previous contacts are not told the new ones; the new ones get the usual change notice.
+    # The previous contacts are not told the new ones; the new e-mail gets the usual change notice.
     assert "765" not in sms.body and "thief" not in email.body
-    assert [m.channel for m in _sent_to(session, "+996555765432")] == ["sms"]
+    assert _sent_to(session, "+996555765432") == []
     assert [m.channel for m in _sent_to(session, "thief@example.kg")] == ["email"]
 
 
@@ -363,7 +372,7 @@ def test_only_the_changed_contact_is_warned(session, sender, demo_voters):
     application = _submit(session, voter, sender)
     before = len(outbox(session))
     applications.change(session, voter.id, application.reference, _draft(session, voter, email="new@example.kg"),
-                        sender, "en", now=OPEN)
+                        sender, "en", now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
     new = outbox(session)[before:]
     assert sorted((m.channel, m.recipient) for m in new) == [
@@ -377,7 +386,7 @@ def test_warning_to_the_previous_contacts_is_in_the_same_transaction(session, se
     application = _submit(session, voter, sender)
     before = len(outbox(session))
     applications.change(session, voter.id, application.reference, _draft(session, voter, phone="+996 555 765 432"),
-                        sender, "ru", now=OPEN)
+                        sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     session.rollback()  # the change fails later in the same transaction: no warning goes out either
     assert len(outbox(session)) == before
     assert session.get(Application, application.id).phone == "+996700123456"
@@ -387,14 +396,14 @@ def test_the_same_answers_confirmed_twice_file_one_application(session, sender, 
     """A double click, or a confirm re-sent after a lost connection, returns the first application."""
     voter = demo_voters[5]
     draft = applications.validate(session, voter.id, _draft(session, voter), OPEN)
-    first = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN)
+    first = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
-    again = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN)
+    again = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     assert again.reference == first.reference
     assert len(session.exec(select(Application).where(Application.voter_id == voter.id)).all()) == 1
     other = dataclasses.replace(draft, email="other@example.kg")
     with pytest.raises(ServiceError, match="already_applied"):
-        applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN)
+        applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
 
 
 def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
@@ -410,3 +419,195 @@ def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
     with pytest.raises(ServiceError) as bad:  # a wrong one is still wrong
         applications.validate(session, voter.id, _draft(session, voter, email="bad@"), now=OPEN, channel="in_person")
     assert bad.value.errors["email"].code == "error.email_format"
+
+
+# --- One assurance model (services.assurance): who may file, change and withdraw online ---
+
+def _code(session, phone: str) -> str:
+    return re.search(r"\b(\d{6})\b", _sent_to(session, phone)[-1].body).group(1)
+
+
+def _step_up(session, sender, voter, row, now=OPEN) -> None:
+    """The voter enters the step-up code texted to the phone on file, in session `row`."""
+    sent = assurance.challenge(session, row, voter.id, sender, "ru", now=now)
+    assert sent is not None and sent.masked_phone.endswith(voter.phone[-3:])
+    assurance.prove(session, row, voter.id, sent.token, _code(session, voter.phone), "198.51.100.1", now=now)
+
+
+def _three_writes(session, sender, voter, row, now=OPEN) -> list:
+    """File, move and withdraw in session `row`: each call's result, or the error code it raised."""
+    results = []
+    for call in (lambda: applications.submit(session, voter.id, _draft(session, voter), sender, "ru", now=now,
+                                             session_row=row).reference,
+                 lambda: applications.change(session, voter.id, _only_reference(session, voter),
+                                             _draft(session, voter, precinct_id=_precinct(session, "ДГ-01").id),
+                                             sender, "ru", now=now, session_row=row).remote_precinct_id,
+                 lambda: applications.withdraw(session, voter.id, _only_reference(session, voter), sender, "ru",
+                                               now=now, session_row=row).status):
+        try:
+            results.append(call())
+        except ServiceError as exc:
+            results.append(exc.code)
+    return results
+
+
+def _only_reference(session, voter) -> str:
+    found = session.exec(select(Application.reference).where(Application.voter_id == voter.id)).all()
+    return found[0] if found else "NONE-NONE"
+
+
+def test_the_writers_refuse_a_call_without_the_acting_session(session, sender, demo_voters):
+    """Calling the service directly, without a proof of who acts, files, moves and withdraws nothing."""
+    voter = demo_voters[0]
+    with pytest.raises(assurance.StepUpRequired):
+        applications.submit(session, voter.id, _draft(session, voter), sender, "ru", now=OPEN)
+    with pytest.raises(assurance.StepUpRequired):
+        applications.submit_once(session, voter.id, _draft(session, voter), sender, "ru", now=OPEN)
+    application = _submit(session, voter, sender)
+    for call in (lambda: applications.change(session, voter.id, application.reference,
+                                             _draft(session, voter, email="x@example.kg"), sender, "ru", now=OPEN),
+                 lambda: applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)):
+        with pytest.raises(assurance.StepUpRequired):
+            call()
+    session.rollback()
+    row = session.get(Application, application.id)
+    assert row.status == "submitted" and row.email == "voter@example.kg" and row.version == 0
+
+
+def test_only_sms_and_eid_sessions_begin_proved():
+    """A FaceID phone could log a desktop in by QR and so skip the SMS step-up there."""
+    assert [m for m in ("sms", "eid", "face", "qr", "") if assurance.begun_proved(m)] == ["sms", "eid"]
+
+
+@pytest.mark.parametrize("method", ["face", "qr"])
+def test_a_face_or_qr_session_files_moves_and_withdraws_only_after_a_step_up(session, sender, demo_voters, method):
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, method, now=OPEN)
+    assert _three_writes(session, sender, voter, row) == ["error.step_up_required"] * 3
+    assert session.exec(select(Application).where(Application.voter_id == voter.id)).all() == []
+    _step_up(session, sender, voter, row)
+    assert assurance.challenge(session, row, voter.id, sender, "ru", now=OPEN) is None  # proved: no second code
+    filed, moved, withdrawn = _three_writes(session, sender, voter, row, now=OPEN + dt.timedelta(minutes=9))
+    assert moved == _precinct(session, "ДГ-01").id and withdrawn == "withdrawn"
+
+
+@pytest.mark.parametrize("method", ["face", "qr"])
+def test_a_step_up_older_than_the_limit_is_refused(session, sender, demo_voters, method):
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, method, now=OPEN)
+    _step_up(session, sender, voter, row)
+    late = OPEN + dt.timedelta(minutes=assurance.STEP_UP_MINUTES, seconds=1)
+    assert _three_writes(session, sender, voter, row, now=late) == ["error.step_up_required"] * 3
+    assert assurance.needed(session, row, voter.id, now=late)
+
+
+@pytest.mark.parametrize("method", ["sms", "eid"])
+def test_an_sms_or_eid_session_files_moves_and_withdraws_without_a_code(session, sender, demo_voters, method):
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, method, now=OPEN)
+    assert assurance.challenge(session, row, voter.id, sender, "ru", now=OPEN) is None
+    filed, moved, withdrawn = _three_writes(session, sender, voter, row, now=OPEN + dt.timedelta(hours=1))
+    assert moved == _precinct(session, "ДГ-01").id and withdrawn == "withdrawn"
+
+
+def test_a_step_up_proves_only_its_own_session(session, sender, demo_voters):
+    """Another session of the voter, a session that ended, or another voter's session prove nothing."""
+    voter, other = demo_voters[0], demo_voters[1]
+    proved, second = voter_session(session, voter.id, "face", now=OPEN), voter_session(session, voter.id, "face", now=OPEN)
+    _step_up(session, sender, voter, proved)
+    assert _three_writes(session, sender, voter, second)[0] == "error.step_up_required"
+    assert _three_writes(session, sender, voter, voter_session(session, other.id, now=OPEN))[0] == "error.forbidden"
+    sessions.end(session, proved, now=OPEN)
+    assert _three_writes(session, sender, voter, proved)[0] == "error.forbidden"
+
+
+def test_a_wrong_step_up_code_records_no_proof(session, sender, demo_voters):
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, "face", now=OPEN)
+    sent = assurance.challenge(session, row, voter.id, sender, "ru", now=OPEN)
+    wrong = "000000" if _code(session, voter.phone) != "000000" else "111111"
+    with pytest.raises(ServiceError) as info:
+        assurance.prove(session, row, voter.id, sent.token, wrong, "198.51.100.1", now=OPEN)
+    assert info.value.code == "error.code_wrong"
+    assert session.get(UserSession, row).stepped_up_at is None and assurance.needed(session, row, voter.id, now=OPEN)
+
+
+def test_every_filing_change_and_withdrawal_is_told_to_the_phone_on_file(session, sender, demo_voters):
+    """Whatever contact phone the application carries, the register's phone hears of each write,
+    with how to say "this wasn't me"; the e-mail too."""
+    voter = demo_voters[1]  # phone on file +996555234567
+    row = voter_session(session, voter.id, now=OPEN)
+    before = len(outbox(session))
+    application = applications.submit(session, voter.id, _draft(session, voter, phone="+996 700 999 111"), sender, "en",
+                                      now=OPEN, session_row=row)
+    applications.change(session, voter.id, application.reference,
+                        _draft(session, voter, phone="+996 700 999 111", precinct_id=_precinct(session, "ДГ-01").id),
+                        sender, "en", now=OPEN, session_row=row)
+    applications.withdraw(session, voter.id, application.reference, sender, "en", now=OPEN, session_row=row)
+    session.commit()
+    sent = outbox(session)[before:]
+    sms = [m.body for m in sent if m.channel == "sms"]
+    assert [m.recipient for m in sent if m.channel == "sms"] == [voter.phone] * 3
+    assert [body.split(".")[0] for body in sms] == [f"Application {application.reference} {word}"
+                                                    for word in ("accepted", "changed", "withdrawn")]
+    assert all("This wasn't me" in body for body in sms)
+    emails = [m for m in sent if m.channel == "email"]
+    assert len(emails) == 3 and all("This wasn't me" in m.body and m.recipient == "voter@example.kg" for m in emails)
+
+
+def test_staff_filing_in_person_is_told_to_the_phone_on_file(session, sender, demo_voters):
+    voter = demo_voters[1]
+    applications.submit(session, voter.id, _draft(session, voter, phone="+996 700 999 111", email=""), sender, "ru",
+                        channel="in_person", staff_actor="staff:1", now=OPEN)
+    assert [(m.channel, m.recipient) for m in outbox(session)] == [("sms", voter.phone)]
+
+
+def test_repeated_contact_changes_text_no_unverified_number(session, sender, demo_voters):
+    """Before: 8 contact changes sent 7 SMS to numbers nobody had proved (the previous contact phones)."""
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, now=OPEN)
+    application = _submit(session, voter, sender)
+    numbers = [f"+996 555 70{i} 4{i}{i}" for i in range(8)]
+    for number in numbers:
+        applications.change(session, voter.id, application.reference, _draft(session, voter, phone=number), sender,
+                            "ru", now=OPEN, session_row=row)
+    session.commit()
+    texted = {m.recipient for m in outbox(session) if m.channel == "sms"}
+    assert texted == {voter.phone}
+
+
+def test_a_contact_phone_verified_with_a_code_gets_the_notices(session, sender, demo_voters):
+    voter = demo_voters[1]
+    row = voter_session(session, voter.id, now=OPEN)
+    application = applications.submit(session, voter.id, _draft(session, voter, phone="+996 700 999 111"), sender, "ru",
+                                      now=OPEN, session_row=row)
+    assert not applications.summary(session, application, "ru")["phone_verified"]
+    sent = applications.send_phone_code(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    assert [m.recipient for m in outbox(session)][-1] == "+996700999111"
+    wrong = "000000" if _code(session, "+996700999111") != "000000" else "111111"
+    with pytest.raises(ServiceError, match="code_wrong"):
+        applications.verify_phone(session, voter.id, sent.token, wrong, now=OPEN)
+    with pytest.raises(ServiceError, match="code_expired"):  # another voter cannot use it
+        applications.verify_phone(session, demo_voters[0].id, sent.token, _code(session, "+996700999111"), now=OPEN)
+    applications.verify_phone(session, voter.id, sent.token, _code(session, "+996700999111"), now=OPEN)
+    assert applications.summary(session, application, "ru")["phone_verified"]
+    before = len(outbox(session))
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN, session_row=row)
+    assert sorted(m.recipient for m in outbox(session)[before:] if m.channel == "sms") == sorted(
+        [voter.phone, "+996700999111"])
+    with pytest.raises(ServiceError, match="phone_already_verified"):
+        applications.send_phone_code(session, voter.id, application.reference, sender, "ru", now=OPEN)
+
+
+def test_contact_phone_codes_are_capped_per_voter_and_day(session, sender, demo_voters):
+    voter = demo_voters[0]
+    row = voter_session(session, voter.id, now=OPEN)
+    application = _submit(session, voter, sender, phone="+996 700 999 111")
+    for i in range(applications.PHONE_CODES_PER_DAY):
+        applications.change(session, voter.id, application.reference, _draft(session, voter, phone=f"+996 700 999 11{i}"),
+                            sender, "ru", now=OPEN, session_row=row)
+        applications.send_phone_code(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    with pytest.raises(ServiceError, match="phone_code_limit"):
+        applications.send_phone_code(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    assert applications.send_phone_code(session, voter.id, application.reference, sender, "ru",
+                                        now=OPEN + dt.timedelta(days=1, seconds=1)).token

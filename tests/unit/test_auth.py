@@ -158,12 +158,6 @@ def test_code_format_checked_before_lookup(session):
     assert _error(auth.verify_code, session, "x", "12ab", "c").code == "error.code_format"
 
 
-def test_step_up_after_face_and_after_a_qr_detour():
-    """A FaceID phone could log a desktop in by QR and so skip the SMS step-up there."""
-    assert auth.step_up_needed("face") and auth.step_up_needed("qr")
-    assert not auth.step_up_needed("sms") and not auth.step_up_needed("eid")
-
-
 def test_login_names_every_wrong_field_at_once(session, sender):
     from remote_vote_app.services.errors import FieldErrors
 

@@ -14,7 +14,7 @@ from remote_vote_app.models import Application, AuditEvent, Precinct
 from remote_vote_app.services import applications
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.settings import settings
-from tests.unit.conftest import bishkek, demo_election
+from tests.unit.conftest import bishkek, demo_election, voter_session
 
 
 @pytest.fixture(autouse=True)
@@ -29,7 +29,8 @@ def _submit_all(session, sender, voters):
     for voter in voters:
         draft = Draft(election_id=demo_election(session, voter).id, precinct_id=precinct.id,
                       email=f"v{voter.id}@example.kg", phone=voter.phone, consent=True)
-        refs.append(applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(12)).reference)
+        refs.append(applications.submit(session, voter.id, draft, sender, "ru", now=bishkek(12),
+                                        session_row=voter_session(session, voter.id)).reference)
     session.commit()
     return refs
 

@@ -11,7 +11,7 @@ from remote_vote_app.services import applications, capacity
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import FieldErrors, ServiceError
 from remote_vote_app.services.notifications import OutboxSender
-from tests.unit.conftest import bishkek, demo_election
+from tests.unit.conftest import bishkek, demo_election, voter_session
 
 OPEN = bishkek(12)
 
@@ -37,10 +37,12 @@ def test_full_precinct_is_refused_with_the_nearest_precincts_that_have_room(sess
     full, nearest_full = _precinct(session, "ДГ-01"), _precinct(session, "ДГ-02")
     capacity.set_capacity(session, election.id, full.id, "1", "staff:1")
     capacity.set_capacity(session, election.id, nearest_full.id, "0", "staff:1")
-    applications.submit(session, voter.id, _draft(session, voter, full), sender, "ru", now=OPEN)
+    applications.submit(session, voter.id, _draft(session, voter, full), sender, "ru", now=OPEN,
+                        session_row=voter_session(session, voter.id))
     session.commit()
     with pytest.raises(FieldErrors) as info:
-        applications.submit(session, other.id, _draft(session, other, full), sender, "ru", now=OPEN)
+        applications.submit(session, other.id, _draft(session, other, full), sender, "ru", now=OPEN,
+                            session_row=voter_session(session, other.id))
     error = info.value.errors["precinct"]
     assert error.code == "error.precinct_full" and error.params["precinct"] == "ДГ-01"
     # The other Bishkek precincts are nearest; the full ДГ-02 is not offered.
@@ -63,18 +65,20 @@ def test_change_into_a_full_precinct_is_refused_but_keeping_ones_place_is_not(se
     a, b = _voters(session, demo_voters[0], 2)
     election = demo_election(session, a)
     p1, p2 = _precinct(session, "ДГ-01"), _precinct(session, "ДГ-03")
-    first = applications.submit(session, a.id, _draft(session, a, p1), sender, "ru", now=OPEN)
-    second = applications.submit(session, b.id, _draft(session, b, p2), sender, "ru", now=OPEN)
+    row_a, row_b = voter_session(session, a.id), voter_session(session, b.id)
+    first = applications.submit(session, a.id, _draft(session, a, p1), sender, "ru", now=OPEN, session_row=row_a)
+    second = applications.submit(session, b.id, _draft(session, b, p2), sender, "ru", now=OPEN, session_row=row_b)
     session.commit()
     capacity.set_capacity(session, election.id, p1.id, "1", "staff:1")
     capacity.set_capacity(session, election.id, p2.id, "1", "staff:1")
     session.commit()
     with pytest.raises(FieldErrors):
-        applications.change(session, b.id, second.reference, _draft(session, b, p1), sender, "ru", now=OPEN)
+        applications.change(session, b.id, second.reference, _draft(session, b, p1), sender, "ru", now=OPEN,
+                            session_row=row_b)
     session.rollback()
     # A contact change at one's own (now full) precinct goes through.
     changed = applications.change(session, a.id, first.reference, _draft(session, a, p1, email="new@example.kg"), sender,
-                                  "ru", now=OPEN)
+                                  "ru", now=OPEN, session_row=row_a)
     assert changed.email == "new@example.kg"
 
 
@@ -95,6 +99,7 @@ def test_concurrent_submits_for_the_last_places_never_overbook(session, demo_vot
     election = demo_election(session, voters[0])
     precinct = _precinct(session, "ДГ-04")
     capacity.set_capacity(session, election.id, precinct.id, str(threads - 1), "staff:1")
+    rows = {v.id: voter_session(session, v.id) for v in voters}
     session.commit()
     barrier = threading.Barrier(threads, timeout=20)
     results: list[str] = []
@@ -106,7 +111,7 @@ def test_concurrent_submits_for_the_last_places_never_overbook(session, demo_vot
             draft = applications.validate(s, voter_id, _draft(s, voter, precinct), OPEN)  # everyone sees room
             barrier.wait()  # ... then all submit at once
             try:
-                applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN)
+                applications.submit(s, voter_id, draft, OutboxSender(), "ru", now=OPEN, session_row=rows[voter_id])
                 s.commit()
                 outcome = "ok"
             except ServiceError as exc:
@@ -135,7 +140,8 @@ def test_fills_for_the_picker_and_the_dashboard(session, sender, demo_voters):
     p = _precinct(session, "ДГ-02")
     capacity.set_capacity(session, election.id, p.id, "3", "staff:1")
     for v in voters[:3]:
-        applications.submit(session, v.id, _draft(session, v, p), sender, "ru", now=OPEN)
+        applications.submit(session, v.id, _draft(session, v, p), sender, "ru", now=OPEN,
+                            session_row=voter_session(session, v.id))
     session.commit()
     assert capacity.fills(session, [election.id])[election.id][p.id].level == "full"
     from remote_vote_app.services import dashboard

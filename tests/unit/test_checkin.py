@@ -19,7 +19,7 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden
 from remote_vote_app.services.passes import PassError
 from remote_vote_app.web import checkin as checkin_routes
-from tests.unit.conftest import demo_election
+from tests.unit.conftest import demo_election, voter_session
 from tests.unit.test_exclusions import _cookie
 from tests.unit.test_staff import OPEN, _apply, _login
 
@@ -87,12 +87,13 @@ def test_a_change_or_withdrawal_makes_the_older_pass_stale(session, sender, demo
     dg01 = session.exec(select(Precinct).where(Precinct.number == "ДГ-01")).one()
     changed = applications.change(session, voter.id, application.reference,
                                   Draft(application.election_id, dg01.id, "v@example.kg", voter.phone, True),
-                                  sender, "ru", now=OPEN)
+                                  sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
     session.commit()
     with pytest.raises(PassError) as refused:
         passes.require_current(old, changed.version)
     assert refused.value.code == "error.pass_stale"
-    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN,
+                          session_row=voter_session(session, voter.id))
     session.commit()
     with pytest.raises(PassError):
         passes.require_current(passes.verify(_pass(session, changed)), changed.version, active=False)
@@ -105,7 +106,8 @@ def test_the_voter_pages_get_a_pass_for_active_applications_only(session, sender
     assert passes.verify(row["pass_token"])["ref"] == application.reference
     after_the_day = OPEN + dt.timedelta(days=60)  # the election is over: no pass to show
     assert applications.list_for_voter(session, voter.id, "ru", now=after_the_day)[0]["pass_token"] == ""
-    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN,
+                          session_row=voter_session(session, voter.id))
     session.commit()
     assert applications.list_for_voter(session, voter.id, "ru", now=OPEN)[0]["pass_token"] == ""
 
@@ -164,7 +166,8 @@ def test_stale_pass_foreign_precinct_and_unknown_reference_are_flagged(session, 
     other = checkin.record(session, users["uik.dg01"], _mark(application.reference, version=0), "s")
     assert other["kind"] == "other_precinct"
     assert checkin.record(session, member, _mark("ZZZZ-ZZZZ"), "s")["kind"] == "not_listed"
-    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN,
+                          session_row=voter_session(session, voter.id))
     assert checkin.record(session, member, _mark(application.reference), "s")["kind"] == "stale"
     session.commit()
     assert session.exec(select(BallotIssue)).all() == []

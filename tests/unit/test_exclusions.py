@@ -13,7 +13,7 @@ from remote_vote_app.services import applications, exclusions, sessions, staff
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
 from remote_vote_app.web import staff_exports
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, voter_session
 from tests.unit.test_staff import OPEN, _apply, _login
 
 
@@ -50,12 +50,14 @@ def test_the_list_follows_applications_changes_and_withdrawals(session, sender, 
 
     dg01 = _precinct(session, "ДГ-01")
     applications.change(session, voter.id, application.reference,
-                        Draft(application.election_id, dg01.id, "v@example.kg", voter.phone, True), sender, "ru", now=OPEN)
+                        Draft(application.election_id, dg01.id, "v@example.kg", voter.phone, True), sender, "ru", now=OPEN,
+                        session_row=voter_session(session, voter.id))
     session.commit()
     rows = _list(session, member, voter)["rows"]
     assert len(rows) == 1 and rows[0]["note"] == f"Голосует на ДГ-01, заявление № {application.reference}"
 
-    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN,
+                          session_row=voter_session(session, voter.id))
     session.commit()
     assert _list(session, member, voter)["rows"] == []  # back on the home list: nothing to mark
 

@@ -9,14 +9,15 @@ from remote_vote_app.models import AuditEvent, OutboxMessage, Precinct, Reminder
 from remote_vote_app.services import applications, audit, reminders
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.clock import now_utc
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, outbox
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, outbox, voter_session
 
 
 def _apply(session, sender, voter, lang="ky"):
     election = demo_election(session, voter)
     precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-05")).one()
     application = applications.submit(session, voter.id, Draft(election.id, precinct.id, "r@example.kg",
-                                                               "+996 700 123 456", True), sender, lang, now=bishkek(12))
+                                                               "+996 700 123 456", True), sender, lang, now=bishkek(12),
+                                      session_row=voter_session(session, voter.id))
     session.commit()
     session.exec(OutboxMessage.__table__.delete())
     session.commit()

@@ -16,7 +16,7 @@ from remote_vote_app.services import applications, audit, dashboard, elections, 
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
 from remote_vote_app.services.seed import DEMO_STAFF
-from tests.unit.conftest import SEED_DAY, bishkek, demo_election
+from tests.unit.conftest import SEED_DAY, bishkek, demo_election, voter_session
 
 OPEN = bishkek(12)
 
@@ -35,6 +35,8 @@ def users(session):
 def _apply(session, sender, voter, number="ДГ-05", **kw):
     precinct = session.exec(select(Precinct).where(Precinct.number == number)).one()
     draft = Draft(demo_election(session, voter).id, precinct.id, "v@example.kg", voter.phone, True)
+    if not kw.get("staff_actor"):
+        kw["session_row"] = voter_session(session, voter.id)
     application = applications.submit(session, voter.id, draft, sender, "ru", now=OPEN, **kw)
     session.commit()
     return application
@@ -149,7 +151,8 @@ def test_search_scope_masking_pagination_and_sorting(session, sender, demo_voter
 
 def test_detail_has_history_and_respects_scope(session, sender, demo_voters, users):
     osh_app = _apply(session, sender, demo_voters[1])
-    applications.withdraw(session, demo_voters[1].id, osh_app.reference, sender, "ru", now=OPEN)
+    applications.withdraw(session, demo_voters[1].id, osh_app.reference, sender, "ru", now=OPEN,
+                          session_row=voter_session(session, demo_voters[1].id))
     session.commit()
     info = staff_records.detail(session, users["cec.admin"], osh_app.reference)
     assert info["pin"] == demo_voters[1].pin and info["document"] == demo_voters[1].document_number  # pii.full: in full
@@ -192,7 +195,8 @@ def test_anomalies_flag_shared_contacts_and_frequent_changes(session, sender, de
     for voter in demo_voters[:3]:
         precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-05")).one()
         applications.submit(session, voter.id, Draft(demo_election(session, voter).id, precinct.id, "same@example.kg",
-                                                     "+996700000001", True), sender, "ru", now=OPEN)
+                                                     "+996700000001", True), sender, "ru", now=OPEN,
+                            session_row=voter_session(session, voter.id))
     session.commit()
     found = dashboard.anomalies(session, contact_limit=2, change_limit=0)
     assert found["emails"] == [{"value": "same@example.kg", "count": 3}] and found["phones"][0]["count"] == 3

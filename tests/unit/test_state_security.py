@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlmodel import select
 
-from remote_vote_app.models import Application, Precinct, QrLogin, UserSession
+from remote_vote_app.models import Application, LoginCode, Precinct, QrLogin, UserSession
 from remote_vote_app.services import qrlogin, sessions
 from remote_vote_app.services.seed import DEMO_VOTERS
 from remote_vote_app.state.app import AppState
@@ -111,6 +111,79 @@ def test_owner_can_withdraw(session, two_voters):
     alice, bob, reference = two_voters
     alice.call(CabinetState, "withdraw", reference)
     assert _status(session, reference).status == "withdrawn"
+
+
+def _as_face_session(session, browser: Browser) -> None:
+    """The tab's server-side session as if begun by FaceID (the service reads the row, not the tab)."""
+    row = session.get(UserSession, browser.state(AppState)._session_id)
+    row.method = "face"
+    session.commit()
+
+
+def _review(session, browser: Browser, number: str = "ДГ-03") -> None:
+    precinct = session.exec(select(Precinct).where(Precinct.number == number)).one()
+    browser.call(ApplyState, "load")
+    state = browser.state(ApplyState)
+    result = browser.call(ApplyState, "review_answers", {"election": state.election_id, "precinct": str(precinct.id),
+                                                         "email": "a@example.kg", "phone": "0700123456", "consent": "on"})
+    assert _redirect_target(result) == "/apply/check", state.error_entries
+
+
+def _step_up_code(session) -> str:
+    message = outbox(session)[-1]
+    assert message.recipient == DEMO_VOTERS[0][2] and "подач" in message.body  # the step-up SMS, to the phone on file
+    return re.search(r"\b(\d{6})\b", message.body).group(1)
+
+
+def _applications_of(session, voter_index: int) -> list:
+    session.expire_all()
+    from remote_vote_app.models import Voter
+
+    voter = session.exec(select(Voter).where(Voter.pin == DEMO_VOTERS[voter_index][0])).one()
+    return session.exec(select(Application).where(Application.voter_id == voter.id)).all()
+
+
+def test_a_face_session_is_asked_for_the_sms_code_before_filing(session):
+    """Before: only a contact change or a withdrawal asked; a FaceID session filed straight away."""
+    alice = Browser()
+    login(session, alice, 0)
+    _as_face_session(session, alice)
+    _review(session, alice)
+    assert _redirect_target(alice.call(ApplyState, "confirm")) == ""
+    state = alice.state(ApplyState)
+    assert state.step_up_phone.endswith(DEMO_VOTERS[0][2][-3:]) and not state.error_entries
+    assert _applications_of(session, 0) == []
+    code = _step_up_code(session)
+    alice.call(ApplyState, "confirm_with_code", {"code": "000000" if code != "000000" else "111111"})
+    assert state.error_entries["code"]["key"] == "error.code_wrong" and _applications_of(session, 0) == []
+    assert _redirect_target(alice.call(ApplyState, "confirm_with_code", {"code": code})) == "/confirmation"
+    assert [a.reference for a in _applications_of(session, 0)] == [state.confirmation["reference"]]
+
+
+def test_a_face_session_is_asked_for_the_sms_code_before_moving_or_withdrawing(session):
+    alice = Browser()
+    login(session, alice, 0)
+    reference = apply(session, alice)  # begun by SMS: no code asked
+    _as_face_session(session, alice)
+    alice.call(ApplyState, "start_change", reference)
+    _review(session, alice, "ДГ-01")
+    assert _redirect_target(alice.call(ApplyState, "confirm")) == ""
+    assert alice.state(ApplyState).step_up_phone and _status(session, reference).change_count == 0
+    alice.call(CabinetState, "load")
+    alice.call(CabinetState, "withdraw", reference)
+    assert alice.state(CabinetState).step_up_phone and _status(session, reference).status == "submitted"
+    alice.call(CabinetState, "withdraw_with_code", {"code": _step_up_code(session)})
+    assert _status(session, reference).status == "withdrawn"
+
+
+def test_confirm_with_code_for_a_code_never_sent_files_nothing(session):
+    """The code step called straight from the browser, without a code the service sent."""
+    alice = Browser()
+    login(session, alice, 0)
+    _as_face_session(session, alice)
+    _review(session, alice)
+    assert _redirect_target(alice.call(ApplyState, "confirm_with_code", {"code": "123456"})) == "/apply"
+    assert _applications_of(session, 0) == []
 
 
 def _voter_handlers():
@@ -350,6 +423,10 @@ def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monk
         result = browser.call(LoginState, "verify", {"code": code})
     except Exception:  # noqa: BLE001 (how it fails is not the point; what it leaves is)
         result = None
+    # Nothing of the login stayed: the code is unused, no session row, no logged-in tab.
+    session.expire_all()
+    assert [c.used_at for c in session.exec(select(LoginCode))] == [None]
+    assert session.exec(select(UserSession)).all() == [] and browser.state(AppState)._voter_id == 0
     assert _redirect_target(result) != "/cabinet"
     monkeypatch.setattr(sessions, "start", real_start)
     assert _redirect_target(browser.call(LoginState, "verify", {"code": code})) == "/cabinet"

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 from remote_vote_app.models import Application, Precinct, StatisticsSnapshot, Voter
 from remote_vote_app.services import applications, statistics
 from remote_vote_app.services.applications import Draft
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, voter_session
 
 
 def test_cells_of_one_to_four_are_suppressed_zero_stays():
@@ -49,7 +49,7 @@ def _file(session, sender, voters, precinct, when, channel="online"):
         election = demo_election(session, voter)
         applications.submit(session, voter.id, Draft(election.id, precinct.id, "s@example.kg", "+996 700 123 456", True),
                             sender, "ru", channel=channel, staff_actor="staff:1" if channel == "in_person" else None,
-                            now=when)
+                            now=when, session_row=None if channel == "in_person" else voter_session(session, voter.id, now=when))
         session.flush()
         row = session.exec(select(Application).where(Application.voter_id == voter.id)).one()
         row.created_at = when

@@ -7,6 +7,7 @@ from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import Application, AuditEvent, OutboxMessage
 from remote_vote_app.services import applications
 from tests.unit.test_applications import OPEN, _draft
+from tests.unit.conftest import voter_session
 
 
 class Boom(Exception):
@@ -23,6 +24,8 @@ def test_a_failure_after_the_insert_leaves_nothing_written(monkeypatch, sender, 
     """Before the fix, pysqlite committed the application at the savepoint's RELEASE, so it
     survived a failure of its audit row or its messages."""
     voter_id = demo_voters[3].id
+    with session_scope() as session:
+        online = voter_session(session, voter_id)
     audits_before = _count(AuditEvent)
 
     def boom(*_args, **_kwargs):
@@ -31,13 +34,14 @@ def test_a_failure_after_the_insert_leaves_nothing_written(monkeypatch, sender, 
     monkeypatch.setattr(applications.audit if fail_at == "audit" else applications, "record" if fail_at == "audit" else "_notify", boom)
     with pytest.raises(Boom):
         with session_scope() as session:
-            applications.submit(session, voter_id, _draft(session, demo_voters[3]), sender, "ru", now=OPEN)
+            applications.submit(session, voter_id, _draft(session, demo_voters[3]), sender, "ru", now=OPEN, session_row=online)
     assert _count(Application) == 0 and _count(OutboxMessage) == 0 and _count(AuditEvent) == audits_before
 
 
 def test_a_whole_submit_commits_once(sender, demo_voters):
     with session_scope() as session:
-        applications.submit(session, demo_voters[3].id, _draft(session, demo_voters[3]), sender, "ru", now=OPEN)
+        applications.submit(session, demo_voters[3].id, _draft(session, demo_voters[3]), sender, "ru", now=OPEN,
+                            session_row=voter_session(session, demo_voters[3].id))
     assert _count(Application) == 1 and _count(OutboxMessage) == 2
 
 
