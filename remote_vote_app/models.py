@@ -231,15 +231,17 @@ class AuditEvent(SQLModel, table=True):
 
 
 class QrLogin(SQLModel, table=True):
-    """A one-time cross-device login link shown as a QR code; only its hash is stored."""
+    """A one-time cross-device login: the desktop shows a QR code, a logged-in phone's camera reads
+    it in the cabinet, the voter approves there. Only hashes of the two random ids are stored."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    token_hash: str = Field(unique=True, max_length=64)
+    token_hash: str = Field(unique=True, max_length=64)  # the desktop's private token (its poll)
+    link_hash: Optional[str] = Field(default=None, unique=True, max_length=64)  # the id inside the QR code
     browser: str = ""  # the desktop browser as its User-Agent claims (self-declared, shown as such)
     client: str = Field(default="", max_length=64)  # the desktop's client address, shown on the phone
-    number: int = 0  # the 2-digit number the desktop shows; the phone must pick it
-    choices: str = Field(default="", max_length=16)  # the three numbers the phone offers, "47,12,83"
     status: str = "pending"  # pending | confirmed | refused | used
+    scanned_by: Optional[int] = None  # the voter whose phone read a fresh code; only they may decide
+    scanned_at: Optional[dt.datetime] = None
     voter_id: Optional[int] = Field(default=None, foreign_key="voter.id")
     created_at: dt.datetime = Field(default_factory=utcnow)
     expires_at: dt.datetime

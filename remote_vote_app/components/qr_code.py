@@ -1,4 +1,5 @@
-"""QR codes drawn in the browser (qr_code.jsx): voter passes, QR login links, TOTP enrolment."""
+"""QR codes drawn in the browser (qr_code.jsx): voter passes, QR login codes, TOTP enrolment; and the
+phone's camera reading a QR login code (qr_scanner.jsx)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,17 @@ class QrSaveLink(_Qr):
 
 qr_image = QrImage.create
 qr_save_link = QrSaveLink.create
+
+
+class QrScanner(rx.NoSSRComponent):
+    """The phone's camera reading a QR login code (qr_scanner.jsx); `on_scan` gets the code's text."""
+
+    library = "$/public" + rx.asset("qr_scanner.jsx", shared=True)
+    lib_dependencies: list[str] = ["jsqr@1.4.0"]
+    tag = "QrScanner"
+
+    labels: rx.Var[dict[str, str]]
+    on_scan: rx.EventHandler[lambda text: [text]]
+
+
+qr_scanner = QrScanner.create

@@ -7,6 +7,7 @@ import reflex as rx
 from remote_vote_app.components.forms import error_summary, notice, step_up_form, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.voter_pass import voter_pass
+from remote_vote_app.pages.qr import cabinet_entry
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 
@@ -150,4 +151,5 @@ def cabinet() -> rx.Component:
             rx.el.p(tr["cabinet.none"], id="no-applications"),
         ),
         _activity(),
+        cabinet_entry(),  # QR login of another device: the camera scanner on /qr
     )

@@ -1,12 +1,13 @@
-"""The QR login: the desktop's panel on /login, and /qr where the phone confirms."""
+"""The QR login: the desktop's panel on /login, the cabinet's entry, and /qr where the phone's
+camera reads the code and the voter approves."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import choice, error_summary, field_error, notice, submit_button, summary_row
+from remote_vote_app.components.forms import error_summary, notice, summary_row
 from remote_vote_app.components.layout import page, tr
-from remote_vote_app.components.qr_code import qr_image
+from remote_vote_app.components.qr_code import qr_image, qr_scanner
 from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 
 
@@ -18,11 +19,10 @@ def desktop_panel() -> rx.Component:
         rx.match(
             s.qr_status,
             ("pending", rx.el.div(
-                qr_image(value=s.qr_link, alt=tr["qr.image_alt"], size=220, id="qr-image"),
-                rx.el.p(tr["qr.number_lead"], " ", rx.el.strong(s.qr_number, id="qr-number", class_name="qr-number")),
-                rx.el.p(tr["qr.waiting"], role="status", id="qr-status"),
-                rx.el.p(tr["qr.link_label"], " ", rx.el.a(s.qr_link, href=s.qr_link, id="qr-link", class_name="break"),
-                        class_name="hint"),
+                qr_image(value=s.qr_value, alt=tr["qr.image_alt"], size=220, id="qr-image"),
+                rx.el.p(tr["qr.rotates"], class_name="hint"),
+                rx.el.p(rx.cond(s.qr_scanned, tr["qr.scanned_desktop"], tr["qr.waiting"]), role="status",
+                        id="qr-status"),
             )),
             ("expired", rx.el.p(tr["error.qr_expired"], role="alert", id="qr-status", class_name="field-error")),
             ("refused", rx.el.p(tr["error.qr_refused"], role="alert", id="qr-status", class_name="field-error")),
@@ -36,48 +36,71 @@ def desktop_panel() -> rx.Component:
     )
 
 
-def _number_choice() -> rx.Component:
-    """The three numbers; only the desktop the voter is logging in on shows which one is right."""
-    return rx.el.fieldset(
-        rx.el.legend(tr["qr.pick_number"], class_name="label"),
-        rx.el.p(tr["qr.pick_hint"], id="number-hint", class_name="hint"),
-        field_error("number"),
-        rx.el.div(
-            rx.foreach(QrPhoneState.choices, lambda n: choice("radio", "number", n, "number-" + n, n)),
-            class_name="number-choices",
-        ),
-        id="number",
-        tab_index=-1,
-        aria_describedby="number-hint",
-        class_name="field",
+def cabinet_entry() -> rx.Component:
+    """The cabinet's way to the scanner."""
+    return rx.el.section(
+        rx.el.h2(tr["qr.confirm_title"], id="qr-entry-title"),
+        rx.el.p(tr["qr.entry_text"], class_name="hint"),
+        rx.el.a(tr["qr.entry_link"], href="/qr", id="qr-entry", class_name="button secondary"),
+        aria_labelledby="qr-entry-title",
     )
 
 
 def _request() -> rx.Component:
+    """What the voter approves, said plainly, and the two choices."""
     r = QrPhoneState.request
-    return rx.fragment(
-        rx.el.p(tr["qr.request_text"]),
+    return rx.el.section(
+        rx.el.h2(tr["qr.request_text"], id="qr-request-title"),
         rx.el.dl(
             summary_row(tr["qr.address"], rx.el.span(r["client"], id="qr-client")),
             summary_row(tr["qr.network"], rx.el.span(
                 rx.cond(r["same_network"] == "1", tr["qr.network_same"], tr["qr.network_other"]), id="qr-network")),
-            summary_row(tr["qr.time"], r["time"]),
+            summary_row(tr["qr.time"], rx.el.span(r["time"], id="qr-time")),
             summary_row(tr["qr.browser_claimed"], rx.el.span(r["browser"], id="qr-browser")),
             class_name="summary",
         ),
         rx.el.p(tr["qr.warning"], class_name="notice important"),
-        rx.el.form(
-            _number_choice(),
-            rx.el.div(
-                submit_button("qr.allow", id="qr-allow"),
-                rx.el.button(tr["qr.deny"], type="button", on_click=QrPhoneState.refuse, class_name="button secondary",
-                             id="qr-deny"),
-                class_name="button-row",
-            ),
-            on_submit=QrPhoneState.confirm,
-            reset_on_submit=False,
-            no_validate=True,
+        rx.el.div(
+            rx.el.button(tr["qr.allow"], type="button", on_click=QrPhoneState.confirm, class_name="button",
+                         id="qr-allow"),
+            rx.el.button(tr["qr.deny"], type="button", on_click=QrPhoneState.refuse, class_name="button secondary",
+                         id="qr-deny"),
+            class_name="button-row",
         ),
+        aria_labelledby="qr-request-title",
+        id="qr-request",
+    )
+
+
+def _scanner() -> rx.Component:
+    labels = {"start": tr["qr.scan_start"], "stop": tr["qr.scan_stop"], "camera": tr["qr.scan_camera"],
+              "scanning": tr["qr.scan_scanning"], "no_camera": tr["qr.scan_no_camera"], "not_ours": tr["qr.scan_not_ours"]}
+    return rx.fragment(
+        rx.el.p(tr["qr.scan_lead"]),
+        qr_scanner(labels=labels, on_scan=QrPhoneState.scanned),
+        rx.el.p(tr["qr.no_camera_hint"], class_name="hint", id="qr-no-camera"),
+    )
+
+
+def _signed_in() -> rx.Component:
+    return rx.fragment(
+        rx.match(
+            QrPhoneState.outcome,
+            ("confirmed", rx.el.p(tr["qr.confirmed"], role="status", class_name="notice", id="qr-outcome")),
+            ("refused", rx.el.p(tr["qr.refused_here"], role="status", class_name="notice", id="qr-outcome")),
+            rx.fragment(),
+        ),
+        rx.cond(QrPhoneState.request.contains("client"), _request(), _scanner()),
+        rx.el.p(rx.el.a(tr["qr.back_to_cabinet"], href="/cabinet", id="qr-back")),
+    )
+
+
+def _anonymous() -> rx.Component:
+    """A link opened from a message, or the phone's own camera app: what to do, nothing to approve."""
+    return rx.fragment(
+        rx.el.p(tr["qr.anon_text"], id="qr-anon-text"),
+        rx.el.p(tr["qr.no_camera_hint"], class_name="hint", id="qr-no-camera"),
+        rx.el.a(tr["qr.anon_login"], href="/login", id="qr-login", class_name="button"),
     )
 
 
@@ -86,11 +109,5 @@ def phone_page() -> rx.Component:
         rx.el.h1(tr["qr.confirm_title"]),
         notice(),
         error_summary(),
-        rx.match(
-            QrPhoneState.outcome,
-            ("confirmed", rx.el.p(tr["qr.confirmed"], role="status", class_name="notice", id="qr-outcome")),
-            ("refused", rx.el.p(tr["qr.refused_here"], role="status", class_name="notice", id="qr-outcome")),
-            ("wrong_number", rx.el.p(tr["qr.wrong_number"], role="alert", class_name="notice important", id="qr-outcome")),
-            rx.cond(QrPhoneState.request.contains("client"), _request()),
-        ),
+        rx.cond(QrPhoneState.signed_in, _signed_in(), _anonymous()),
     )

@@ -1,51 +1,94 @@
-"""Cross-device login by QR code: a desktop shows a one-time link, a phone where the voter is
-logged in confirms it, and the desktop session becomes that voter's.
+"""Cross-device login by QR code: a desktop shows a code, the voter's phone (already logged in)
+reads it with its camera inside the cabinet, and the voter approves there; the desktop session
+becomes that voter's, with method `qr` (so filing, moving or withdrawing asks for the SMS code).
 
-Links are random, stored hashed, valid 2 minutes, single use; a refused or expired link says so
-on both devices.
+Threat: phishing the approval. The attacker opens /login on their own computer and gets a live
+code, then sends it to the victim ("scan to check your application", a link in a message, a
+relaying fake site). Number matching (the phone picks the number shown next to the code) fails
+when the message carries the number too. So the approval needs proof that the phone sees the
+desktop's screen:
 
-Threat: phishing the confirmation. The attacker opens /login on their own computer, gets a live
-QR code and puts it in front of the victim ("scan to check your application", a fake site relaying
-the code, a link in a message). A voter who only taps "Allow" lets the attacker's desktop in. So,
-as in Microsoft Authenticator's number matching:
+- the code's text is `<origin>/qr#<link id>.<rotating code>`. Opening it as a link approves
+  nothing: /qr never reads the fragment, it only says "open your cabinet on the phone and scan the
+  code with its camera". Only the cabinet's camera scanner hands the text to `scan`.
+- the rotating code is HMAC(key, link id, 20-second window): the desktop redraws the QR code as it
+  changes, and `scan` takes only the current window's code or the one before, so a screenshot or a
+  forwarded text is stale within 20-40 s. A stale read is audited (`auth.qr.stale_code`).
+- `confirm` and `refuse` act only for the voter whose phone made a fresh `scan` of this link; the
+  first phone to scan it holds it. Holding the link id alone (from a message) is not enough.
+- the phone shows plainly what it approves: a login to this voter's cabinet on another device, the
+  requester's client address, whether it is the phone's own network, the time; the browser name is
+  the requester's own claim and shown as such.
+- single use: scan, confirm, refuse and the desktop's exchange are conditional UPDATEs on the
+  status (`rowcount` decides), so of two concurrent confirms or polls exactly one wins.
 
-- the desktop shows a 2-digit number next to the code; the phone offers three numbers (two random
-  decoys, random order, fixed per link so reloading teaches nothing) and the voter must pick the one
-  on the screen where they are logging in. A voter who scanned a code from a message has no such
-  screen and can only guess (1 in 3); a wrong pick refuses the link at once, audited
-  (`auth.qr.wrong_number`), so there is no second guess. It also stops the habit of tapping "Allow".
-- the phone shows where the request came from: the requesting desktop's client address, whether it
-  is the phone's own network, and the time. The User-Agent label is the requester's own claim and
-  is shown only as such.
-
-Not stopped: a real-time phishing page that relays the number too (the victim then picks it) —
-there the address and "another network" are the voter's only warning; and a requester on the
-victim's own network (same address). No GeoIP database is available offline, so no place names.
+Not stopped: a real-time relay that shows the attacker's live code on a second screen in front of
+the victim's phone within seconds (the address, "another network" and the plain wording are then
+the voter's warning); a requester on the victim's own network. No GeoIP database offline.
+No camera: no fallback here (the voter logs in with SMS on the other device); a typed code would
+bring the phishing back.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import ipaddress
+import re
 import secrets
+from base64 import urlsafe_b64encode
 from typing import NamedTuple
 
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, select
 
 from remote_vote_app.models import QrLogin
 from remote_vote_app.services import audit, ratelimit
 from remote_vote_app.services.clock import local_text, now_utc
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.errors import Refusal, ServiceError
 from remote_vote_app.settings import settings
 
 TTL = dt.timedelta(seconds=settings.qr_ttl_seconds)  # 2 minutes unless configured
-NUMBERS = range(10, 100)  # two digits
-_random = secrets.SystemRandom()
+ROTATE_SECONDS = 20  # the code on the desktop changes this often
+FRESH_WINDOWS = 2  # a scan may read the current code or the previous one
+_PAYLOAD = re.compile(r"/qr#([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{16})$")
+_key_cache: dict[str, bytes] = {}
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _key() -> bytes:
+    secret = settings.secret_key
+    if secret not in _key_cache:
+        _key_cache.clear()
+        _key_cache[secret] = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                                  info=b"qr-login-rotating-code").derive(secret.encode())
+    return _key_cache[secret]
+
+
+def window(now: dt.datetime) -> int:
+    return int(now.timestamp()) // ROTATE_SECONDS
+
+
+def _code(link_hash: str, win: int) -> str:
+    mac = hmac.new(_key(), f"{link_hash}:{win}".encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(mac[:12]).decode()  # 96 bits, 16 characters
+
+
+def shown_code(link_id: str, now: dt.datetime | None = None) -> str:
+    """The rotating code the desktop shows now for its link."""
+    return _code(_hash(link_id), window(now or now_utc()))
+
+
+def payload(origin: str, link_id: str, now: dt.datetime | None = None) -> str:
+    """The QR code's text. A URL so that a phone's own camera app lands on /qr, which explains what
+    to do and approves nothing; the ids ride in the fragment, which never reaches a server."""
+    return f"{origin}/qr#{link_id}.{shown_code(link_id, now)}"
 
 
 def browser_label(user_agent: str) -> str:
@@ -72,54 +115,48 @@ def same_network(a: str, b: str) -> bool:
 
 
 class NewLink(NamedTuple):
-    token: str  # kept server-side by the desktop's session; only its hash is stored
+    token: str  # the desktop's private token, kept server-side by its tab (its poll)
+    link_id: str  # inside the QR code, with the rotating code
     expires_at: dt.datetime
-    number: int  # shown on the desktop next to the code
 
 
 CREATE_PER_CLIENT = ratelimit.parse("20/10 minutes")
+SCAN_PER_CLIENT = ratelimit.parse("30/10 minutes")
 
 
 def create(session: Session, user_agent: str, now: dt.datetime | None = None, client: str = "") -> NewLink:
-    """A new one-time link for the desktop, with the number it shows and the phone must pick."""
+    """A new one-time login for the desktop."""
     now = now or now_utc()
     ratelimit.count(CREATE_PER_CLIENT, "qr-create", ratelimit.key(client or "unknown"))
-    token = secrets.token_urlsafe(24)
-    number, *decoys = _random.sample(NUMBERS, 3)
-    choices = [number, *decoys]
-    _random.shuffle(choices)
-    session.add(QrLogin(token_hash=_hash(token), created_at=now, expires_at=now + TTL,
-                        browser=browser_label(user_agent)[:80], client=(client or "")[:64], number=number,
-                        choices=",".join(map(str, choices))))
-    return NewLink(token, now + TTL, number)
+    token, link_id = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    session.add(QrLogin(token_hash=_hash(token), link_hash=_hash(link_id), created_at=now, expires_at=now + TTL,
+                        browser=browser_label(user_agent)[:80], client=(client or "")[:64]))
+    return NewLink(token, link_id, now + TTL)
 
 
-def _find(session: Session, token: str) -> QrLogin | None:
+def parse(text: object) -> tuple[str, str] | None:
+    """(link id, rotating code) from a scanned QR text, or None if it is not one of ours."""
+    if not isinstance(text, str) or len(text) > 512:
+        return None
+    found = _PAYLOAD.search(text.strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def _by_token(session: Session, token: str) -> QrLogin | None:
     return session.exec(select(QrLogin).where(QrLogin.token_hash == _hash(token))).first() if token else None
 
 
-def _open(session: Session, token: str, now: dt.datetime) -> QrLogin:
-    row = _find(session, token)
-    if row is None:
-        raise ServiceError("error.qr_expired")
+def _by_link(session: Session, link_id: str) -> QrLogin | None:
+    return session.exec(select(QrLogin).where(QrLogin.link_hash == _hash(link_id))).first() if link_id else None
+
+
+def _closed(row: QrLogin | None, now: dt.datetime) -> ServiceError | None:
+    """Why a link can no longer be decided on, or None while it is open."""
+    if row is None or row.status in ("used", "confirmed") or row.expires_at <= now:
+        return ServiceError("error.qr_expired")
     if row.status == "refused":
-        raise ServiceError("error.qr_refused")
-    if row.status in ("used", "confirmed") or row.expires_at <= now:
-        raise ServiceError("error.qr_expired")
-    return row
-
-
-def describe(session: Session, token: str, phone_client: str = "", now: dt.datetime | None = None) -> dict:
-    """What the phone shows before the voter decides: where the request came from, when, and the
-    three numbers to pick from."""
-    row = _open(session, token, now or now_utc())
-    return {
-        "client": row.client or "?",
-        "same_network": bool(row.client) and same_network(row.client, phone_client),
-        "time": local_text(row.created_at, "%H:%M:%S"),
-        "browser": row.browser,  # self-declared
-        "choices": [int(n) for n in row.choices.split(",") if n],
-    }
+        return ServiceError("error.qr_refused")
+    return None
 
 
 def _voter_event(session: Session, action: str, row: QrLogin, voter_id: int, client: str, **details: object) -> None:
@@ -127,45 +164,104 @@ def _voter_event(session: Session, action: str, row: QrLogin, voter_id: int, cli
                      qr_login=row.id, requester=row.client, **details)
 
 
-def confirm(session: Session, token: str, voter_id: int, picked: object, *, client: str = "",
-            now: dt.datetime | None = None) -> bool:
-    """The logged-in voter on the phone lets the desktop in (once), if they picked the desktop's
-    number. A wrong pick refuses the link for good and returns False; the caller commits either way."""
+def _describe(row: QrLogin, phone_client: str) -> dict:
+    return {
+        "client": row.client or "?",
+        "same_network": bool(row.client) and same_network(row.client, phone_client),
+        "time": local_text(row.created_at, "%H:%M:%S"),
+        "browser": row.browser,  # self-declared
+    }
+
+
+def scan(session: Session, text: object, voter_id: int, *, client: str = "", now: dt.datetime | None = None) -> dict:
+    """The logged-in voter's phone read a QR code with its camera: if it is a live login code
+    shown right now, this voter's phone holds the link and may approve or refuse it. Returns what
+    the phone shows before the voter decides. A stale code is refused and audited."""
     now = now or now_utc()
-    row = _open(session, token, now)
-    row.decided_at = now
-    if not (isinstance(picked, (int, str)) and str(picked).strip() == str(row.number)):
-        row.status = "refused"
-        session.add(row)
-        _voter_event(session, "auth.qr.wrong_number", row, voter_id, client)
-        return False
-    row.status, row.voter_id = "confirmed", voter_id
-    session.add(row)
+    ratelimit.count(SCAN_PER_CLIENT, "qr-scan", ratelimit.key(client or "unknown"))
+    parsed = parse(text)
+    if parsed is None:
+        raise ServiceError("error.qr_not_a_login_code")
+    link_id, code = parsed
+    row = _by_link(session, link_id)
+    if (closed := _closed(row, now)) is not None:
+        raise closed
+    current = window(now)
+    if not any(hmac.compare_digest(code, _code(row.link_hash, w)) for w in range(current, current - FRESH_WINDOWS, -1)):
+        _voter_event(session, "auth.qr.stale_code", row, voter_id, client)
+        raise Refusal("error.qr_stale_code")
+    held = session.exec(
+        sa.update(QrLogin)
+        .where(QrLogin.id == row.id, QrLogin.status == "pending", QrLogin.expires_at > now,
+               sa.or_(QrLogin.scanned_by.is_(None), QrLogin.scanned_by == voter_id))
+        .values(scanned_by=voter_id, scanned_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(row)
+    if not held:
+        raise _closed(row, now) or ServiceError("error.qr_scanned_elsewhere")
+    _voter_event(session, "auth.qr.scanned", row, voter_id, client, browser=row.browser)
+    return _describe(row, client)
+
+
+def _decide(session: Session, link_id: str, voter_id: int, now: dt.datetime, values: dict) -> QrLogin:
+    """Move a link this voter's phone scanned from pending to a decision, once (a conditional
+    UPDATE: of two concurrent decisions one wins, the other is told the link is spent)."""
+    row = _by_link(session, link_id)
+    if (closed := _closed(row, now)) is not None:
+        raise closed
+    if row.scanned_by != voter_id or row.scanned_at is None:
+        raise ServiceError("error.qr_scan_first")  # e.g. the link id from a message, no camera read
+    won = session.exec(
+        sa.update(QrLogin)
+        .where(QrLogin.id == row.id, QrLogin.status == "pending", QrLogin.scanned_by == voter_id,
+               QrLogin.expires_at > now)
+        .values(decided_at=now, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    session.refresh(row)
+    if not won:
+        raise _closed(row, now) or ServiceError("error.qr_expired")
+    return row
+
+
+def confirm(session: Session, link_id: str, voter_id: int, *, client: str = "", now: dt.datetime | None = None) -> None:
+    """The voter approves, on the phone that scanned the code, the login of the other device."""
+    now = now or now_utc()
+    row = _decide(session, link_id, voter_id, now, {"status": "confirmed", "voter_id": voter_id})
     _voter_event(session, "auth.qr.confirmed", row, voter_id, client, browser=row.browser)
-    return True
 
 
-def refuse(session: Session, token: str, voter_id: int, *, client: str = "", now: dt.datetime | None = None) -> None:
+def refuse(session: Session, link_id: str, voter_id: int, *, client: str = "", now: dt.datetime | None = None) -> None:
     now = now or now_utc()
-    row = _open(session, token, now)
-    row.status, row.decided_at = "refused", now
-    session.add(row)
+    row = _decide(session, link_id, voter_id, now, {"status": "refused"})
     _voter_event(session, "auth.qr.refused", row, voter_id, client)
 
 
-def poll(session: Session, token: str, *, client: str = "", now: dt.datetime | None = None) -> int | None:
-    """Desktop: the voter id once confirmed (the link is then spent, the login audited), None while pending."""
+class Poll(NamedTuple):
+    voter_id: int | None  # set once: the desktop logs in as this voter
+    scanned: bool  # a phone has read the code; the decision is up to it
+
+
+def poll(session: Session, token: str, *, client: str = "", now: dt.datetime | None = None) -> Poll:
+    """Desktop: the voter id once confirmed (the link is then spent by a conditional UPDATE, the
+    login audited), else whether a phone has scanned the code yet."""
     now = now or now_utc()
-    row = _find(session, token or "")
+    row = _by_token(session, token)
     if row is None or row.status == "used":
         raise ServiceError("error.qr_expired")
     if row.status == "refused":
         raise ServiceError("error.qr_refused")
     if row.status == "confirmed":
-        row.status, row.used_at = "used", now
-        session.add(row)
+        taken = session.exec(
+            sa.update(QrLogin).where(QrLogin.id == row.id, QrLogin.status == "confirmed")
+            .values(status="used", used_at=now).execution_options(synchronize_session=False)
+        ).rowcount == 1
+        session.refresh(row)
+        if not taken:
+            raise ServiceError("error.qr_expired")  # another poll of this token got it
         _voter_event(session, "auth.qr.success", row, row.voter_id, client)
-        return row.voter_id
+        return Poll(row.voter_id, True)
     if row.expires_at <= now:
         raise ServiceError("error.qr_expired")
-    return None
+    return Poll(None, row.scanned_by is not None)

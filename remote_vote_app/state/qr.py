@@ -1,4 +1,4 @@
-"""QR login: the desktop that shows the code, and the phone that confirms it."""
+"""QR login: the desktop that shows the code, and the phone whose camera reads it in the cabinet."""
 
 from __future__ import annotations
 
@@ -17,10 +17,12 @@ POLL_LEASE_SECONDS = 4
 
 
 class QrDesktopState(AppState):
-    qr_link: str = ""
+    qr_value: str = ""  # the QR code's text; its rotating part changes every qrlogin.ROTATE_SECONDS
     qr_status: str = ""  # "" | pending | expired | refused
-    qr_number: str = ""  # the number the phone must pick
+    qr_scanned: bool = False  # a phone has read the code and is deciding
     _qr_token: str = ""
+    _qr_link_id: str = ""
+    _qr_origin: str = ""
     # A lease, not a flag: a poller that died with its worker stops renewing it, and the next
     # start_qr (on whichever worker) polls again.
     _poll_until: float = 0.0
@@ -32,11 +34,15 @@ class QrDesktopState(AppState):
         link = await self._run(lambda s: qrlogin.create(s, user_agent, client=client))
         if link is FAILED:
             return
-        origin = self.router.headers.origin or f"http://{self.router.headers.host}"
-        self._qr_token, self.qr_number = link.token, str(link.number)
-        self.qr_link = f"{origin}/qr?t={link.token}"
-        self.qr_status = "pending"
+        self._qr_origin = self.router.headers.origin or f"http://{self.router.headers.host}"
+        self._qr_token, self._qr_link_id = link.token, link.link_id
+        self.qr_value = qrlogin.payload(self._qr_origin, link.link_id)
+        self.qr_status, self.qr_scanned = "pending", False
         return QrDesktopState.wait_for_phone
+
+    def _stop_qr(self, status: str) -> None:
+        self._qr_token, self._qr_link_id, self.qr_value, self.qr_scanned = "", "", "", False
+        self.qr_status = status
 
     @rx.event(background=True)
     async def wait_for_phone(self):
@@ -54,83 +60,85 @@ class QrDesktopState(AppState):
                     token, client = self._qr_token, self._client()
 
                 def poll(session):
-                    voter_id = qrlogin.poll(session, token, client=client)
-                    return voter_id, register.profile(session, voter_id).full_name if voter_id else ""
+                    found = qrlogin.poll(session, token, client=client)
+                    name = register.profile(session, found.voter_id).full_name if found.voter_id else ""
+                    return found, name
 
                 try:
-                    voter_id, name = await run_in_transaction(poll)
+                    found, name = await run_in_transaction(poll)
                 except ServiceError as exc:
                     async with self:
-                        self.qr_status = "refused" if exc.code == "error.qr_refused" else "expired"
-                        self._qr_token = ""
+                        self._stop_qr("refused" if exc.code == "error.qr_refused" else "expired")
                     return
-                if voter_id:
-                    async with self:
-                        self._qr_token, self.qr_status, self.qr_link, self.qr_number = "", "", "", ""
-                        yield await self._log_in(voter_id, name, method="qr")
-                    return
+                async with self:
+                    if found.voter_id:
+                        self._stop_qr("")
+                        yield await self._log_in(found.voter_id, name, method="qr")  # never the phone's method
+                        return
+                    value = qrlogin.payload(self._qr_origin, self._qr_link_id)
+                    if value != self.qr_value:
+                        self.qr_value = value
+                    if found.scanned != self.qr_scanned:
+                        self.qr_scanned = found.scanned
         finally:
             async with self:
                 self._poll_until = 0.0
 
 
 class QrPhoneState(AppState):
+    """/qr: for a logged-in voter, the camera scanner and then the decision; for anyone else only
+    what to do (a link, even one carrying a live code, approves nothing)."""
+
+    signed_in: bool = False
     # client, same_network ("1" / ""), time, browser (self-declared); empty when there is nothing to decide
     request: dict[str, str] = {}
-    choices: list[str] = []  # the three numbers to pick from
-    outcome: str = ""  # "" | confirmed | refused | wrong_number
+    outcome: str = ""  # "" | confirmed | refused
 
     @rx.event
     async def load(self):
-        """/qr?t=...: remember the link, then ask the voter to log in here if needed."""
-        token = self.router.url.query_parameters.get("t", "")
-        if token:
-            self._qr_pending = token
-            self.outcome = ""
-        if not await self._voter():
-            self._go_on_to("/qr")
-            self.notice_key = "qr.login_first"
-            return rx.redirect("/login")
-        self._clear_messages()
-        pending, client = self._qr_pending, self._client()
-        info = await self._run(lambda s: qrlogin.describe(s, pending, client))
-        if info is FAILED:
-            self._forget_request()
-        else:
-            self.choices = [str(n) for n in info.pop("choices")]
-            self.request, self.outcome = as_strings(info), ""
+        self._forget_request()
+        self.outcome = ""
+        self.signed_in = bool(await self._voter())
+        if not self.signed_in:
+            self._go_on_to("/qr")  # after logging in here, back to the scanner
         return self._ready()
 
     def _forget_request(self) -> None:
-        self.request, self.choices = {}, []
-
-    def _finish(self, outcome: str) -> None:
-        self.outcome = outcome
-        self._forget_request()
-        self._qr_pending = ""
+        self.request, self._qr_pending = {}, ""
 
     @rx.event
     @voter_required
-    async def confirm(self, form_data: dict):
-        """Allow the desktop in, with the number the voter picked among the three."""
+    async def scanned(self, text: str):
+        """The cabinet's camera scanner read a QR code (the only way a link reaches a decision)."""
         self._clear_messages()
-        picked = form_data.get("number") if isinstance(form_data, dict) else None
-        if not picked:
-            self._show(ServiceError("error.qr_number_required", field="number"))
+        self._forget_request()
+        self.outcome = ""
+        parsed = qrlogin.parse(text)
+        voter_id, client = self._voter_id, self._client()
+        info = await self._run(lambda s: qrlogin.scan(s, text, voter_id, client=client))
+        if info is FAILED or parsed is None:
             return
-        pending, voter_id, client = self._qr_pending, self._voter_id, self._client()
-        matched = await self._run(lambda s: qrlogin.confirm(s, pending, voter_id, picked, client=client))
-        if matched is FAILED:
-            self._forget_request()
-            return
-        self._finish("confirmed" if matched else "wrong_number")
+        self._qr_pending = parsed[0]
+        self.request = as_strings(info)
+
+    @rx.event
+    @voter_required
+    async def confirm(self):
+        """Approve the login of the device whose screen this phone just scanned."""
+        await self._decide(qrlogin.confirm, "confirmed")
 
     @rx.event
     @voter_required
     async def refuse(self):
+        await self._decide(qrlogin.refuse, "refused")
+
+    async def _decide(self, decide, outcome: str) -> None:
         self._clear_messages()
-        pending, voter_id, client = self._qr_pending, self._voter_id, self._client()
-        if await self._run(lambda s: qrlogin.refuse(s, pending, voter_id, client=client)) is FAILED:
-            self._forget_request()
+        link_id, voter_id, client = self._qr_pending, self._voter_id, self._client()
+        if not link_id:
+            self._show(ServiceError("error.qr_scan_first"))
             return
-        self._finish("refused")
+        done = await self._run(lambda s: decide(s, link_id, voter_id, client=client))
+        self._forget_request()
+        if done is not FAILED:
+            self.outcome = outcome

@@ -19,7 +19,8 @@ from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from remote_vote_app.state.login import LoginState
-from remote_vote_app.state.qr import QrPhoneState
+from remote_vote_app.state import qr as qr_state
+from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 from remote_vote_app.state.staff.session import StaffState
 from tests.support.states import Browser, run as _run
 from tests.unit.conftest import outbox
@@ -283,8 +284,8 @@ def test_the_cookie_changes_at_every_login(session):
 
 def test_a_stale_go_on_to_is_not_followed_after_someone_else_logs_in(session):
     tab = Browser()
-    assert _redirect_target(tab.call(QrPhoneState, "load")) == "/login"  # someone opened a QR link, left
-    assert tab.state(AppState)._next == "/qr"
+    tab.call(QrPhoneState, "load")  # someone opened a QR link, read what to do, left
+    assert tab.state(AppState)._next == "/qr" and tab.state(QrPhoneState).signed_in is False
     tab.state(AppState)._next_at -= 11 * 60
     pin, doc, *_ = DEMO_VOTERS[3]
     tab.call(LoginState, "start", {"pin": pin, "document": doc})
@@ -321,13 +322,14 @@ OPEN_VOTER_HANDLERS = {
     "LoginState": {"on_load", "start", "verify", "resend", "restart", "start_eid", "eid_callback"},  # the ways in
     "FaceLoginState": {"load", "set_pin", "check_capture", "restart"},
     "QrDesktopState": {"start_qr", "wait_for_phone"},  # the desktop that is not logged in yet
-    "QrPhoneState": {"load"},  # keeps the link, then sends an anonymous phone to /login itself
+    "QrPhoneState": {"load"},  # says what to do; approves nothing
 }
 
 
 def test_the_sweep_finds_the_voter_only_handlers_of_every_state():
     names = {f"{cls.__name__}.{name}" for cls, name, _ in VOTER_ONLY}
-    assert {"ApplyState.confirm", "CabinetState.withdraw", "QrPhoneState.confirm", "QrPhoneState.refuse"} <= names
+    assert {"ApplyState.confirm", "CabinetState.withdraw", "QrPhoneState.scanned", "QrPhoneState.confirm",
+            "QrPhoneState.refuse"} <= names
     # A new voter-side handler without @voter_required fails here until it is given one or a reason.
     unguarded = {f"{cls.__name__}.{name}" for cls in _all_page_states() if not issubclass(cls, StaffState)
                  for name, handler in cls.event_handlers.items()
@@ -338,7 +340,7 @@ def test_the_sweep_finds_the_voter_only_handlers_of_every_state():
 def _snapshot(session):
     session.expire_all()
     return ([(a.reference, a.status, a.email, a.phone, a.version) for a in session.exec(select(Application))],
-            [(q.id, q.status, q.voter_id) for q in session.exec(select(QrLogin))],
+            [(q.id, q.status, q.voter_id, q.scanned_by) for q in session.exec(select(QrLogin))],
             len(outbox(session)))
 
 
@@ -349,39 +351,59 @@ def test_anonymous_tab_is_refused_by_every_voter_only_handler(session, two_voter
     link = qrlogin.create(session, "", client="203.0.113.7")
     session.commit()
     tab = Browser()
-    tab.state(AppState)._qr_pending = link.token
+    tab.state(AppState)._qr_pending = link.link_id
     params = [p for p in inspect.signature(handler.fn).parameters.values() if p.name != "self"]
-    args = [{"reference": reference, "number": str(link.number)} if "form" in p.name else reference for p in params]
+    live_code = qrlogin.payload("http://localhost", link.link_id)
+    args = [{"reference": reference} if "form" in p.name else live_code if p.name == "text" else reference
+            for p in params]
     before = _snapshot(session)
     assert _redirect_target(_run(handler.fn(tab.state(cls), *args))) == "/login"
     assert _snapshot(session) == before
     assert tab.state(AppState)._voter_id == 0
 
 
-def test_phished_qr_confirmation_with_a_wrong_number_stays_refused(session, two_voters):
-    """From the phone's tab: a wrong pick refuses the link, and that refusal is committed."""
+def test_a_qr_link_from_a_message_approves_nothing_and_the_desktop_gets_a_qr_session(session, two_voters,
+                                                                                     monkeypatch):
+    """The phone's tab: opening /qr (whatever the link carries) and approving without a camera read
+    decide nothing; after the scanner hands over the desktop's live code, the approval logs the
+    desktop in with a session of method `qr`, not the phone's `sms`."""
     alice, bob, reference = two_voters
-    link = qrlogin.create(session, "", client="203.0.113.7")
-    session.commit()
-    alice.state(AppState)._qr_pending = link.token
+    desktop = Browser(client_ip="203.0.113.7")
+    desktop.call(QrDesktopState, "start_qr")
+    shown = desktop.state(QrDesktopState).qr_value
+    assert shown.startswith("http://localhost/qr#") and desktop.state(QrDesktopState).qr_status == "pending"
+    link_id = qrlogin.parse(shown)[0]
     alice.call(QrPhoneState, "load")
     phone = alice.state(QrPhoneState)
-    assert phone.request["client"] == "203.0.113.7" and str(link.number) in phone.choices
-    wrong = next(n for n in phone.choices if n != str(link.number))
-    alice.call(QrPhoneState, "confirm", {"number": wrong})
-    assert phone.outcome == "wrong_number" and phone.request == {} and phone.choices == []
+    assert phone.signed_in and phone.request == {}
+    alice.call(QrPhoneState, "confirm")
+    assert phone.error_entries["form"]["key"] == "error.qr_scan_first" and phone.outcome == ""
+    alice.state(AppState)._qr_pending = link_id  # even holding the link id: no camera read, no approval
+    alice.call(QrPhoneState, "confirm")
+    assert phone.error_entries["form"]["key"] == "error.qr_scan_first" and phone.outcome == ""
     session.expire_all()
-    row = session.exec(select(QrLogin).where(QrLogin.token_hash == qrlogin._hash(link.token))).one()
-    assert row.status == "refused" and row.voter_id is None
-    # Without a pick nothing is decided yet.
-    other = qrlogin.create(session, "", client="203.0.113.7")
-    session.commit()
-    alice.state(AppState)._qr_pending = other.token
-    alice.call(QrPhoneState, "load")
-    alice.call(QrPhoneState, "confirm", {})
-    assert phone.error_entries["number"]["key"] == "error.qr_number_required" and phone.outcome == ""
-    alice.call(QrPhoneState, "confirm", {"number": str(other.number)})
-    assert phone.outcome == "confirmed"
+    row = session.exec(select(QrLogin).where(QrLogin.link_hash == qrlogin._hash(link_id))).one()
+    assert (row.status, row.scanned_by) == ("pending", None)
+
+    alice.call(QrPhoneState, "scanned", shown)
+    assert phone.request["client"] == "203.0.113.7" and phone.request["same_network"] == ""
+    alice.call(QrPhoneState, "confirm")
+    assert phone.outcome == "confirmed" and phone.request == {}
+
+    monkeypatch.setattr(qr_state, "POLL_SECONDS", 0)
+
+    async def drive(updates):
+        return [update async for update in updates]
+
+    desktop._sync_router()
+    updates = _run(drive(QrDesktopState.wait_for_phone.fn(desktop.state(QrDesktopState))))
+    desktop.follow(updates[-1])
+    assert desktop.state(AppState)._voter_id == alice.state(AppState)._voter_id
+    session.expire_all()
+    started = session.exec(select(UserSession).where(UserSession.client == "203.0.113.7")
+                           .order_by(UserSession.id.desc())).first()
+    assert (started.subject_id, started.method) == (alice.state(AppState)._voter_id, "qr")
+    assert alice.state(AppState)._method == "sms"
 
 
 def test_two_tabs_changing_one_application_the_second_is_told_it_changed_elsewhere(session):
