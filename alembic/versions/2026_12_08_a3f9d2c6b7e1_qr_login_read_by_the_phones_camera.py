@@ -1,7 +1,7 @@
 """QR login read by the phone's camera: the public link id in the code, and which voter's phone scanned it when
 
 Revision ID: a3f9d2c6b7e1
-Revises: 9c3d5e7f1a2b
+Revises: a55e7c1d0b20
 Create Date: 2026-12-08 10:00:00.000000
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = 'a3f9d2c6b7e1'
-down_revision: Union[str, None] = '9c3d5e7f1a2b'
+down_revision: Union[str, None] = 'a55e7c1d0b20'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
