@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import error_summary, notice, step_up_form, summary_row
+from remote_vote_app.components.forms import error_summary, notice, step_up_form, submit_button, summary_row, text_field
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.voter_pass import voter_pass
 from remote_vote_app.pages.qr import cabinet_entry
@@ -36,6 +36,52 @@ def _withdraw_confirm(app: rx.Var) -> rx.Component:
     )
 
 
+def _phone_form() -> rx.Component:
+    """The code texted to the application's contact phone, to let notices go there too."""
+    return rx.el.form(
+        rx.el.h4(tr["cabinet.verify_phone_title"], id="phone-code-heading", tab_index=-1),
+        rx.el.p(tr["cabinet.verify_phone_lead"].replace("{phone}", CabinetState.verifying_masked)),
+        text_field("phone-code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6),
+        rx.el.div(
+            submit_button("stepup.confirm", id="phone-code-confirm"),
+            rx.el.button(tr["cabinet.cancel"], type="button", on_click=CabinetState.cancel_phone,
+                         class_name="button secondary"),
+            class_name="button-row",
+        ),
+        on_submit=CabinetState.verify_phone,
+        reset_on_submit=True,
+        no_validate=True,
+        aria_labelledby="phone-code-heading",
+        class_name="confirm-panel",
+    )
+
+
+def _contact_phone(app: rx.Var) -> rx.Component:
+    """The contact phone; while unconfirmed it says where notices go, and offers the code."""
+    return rx.el.div(
+        rx.el.dt(tr["cabinet.contact_phone"]),
+        rx.el.dd(
+            app["phone"],
+            rx.cond(app["phone_verified"] == "",
+                    rx.el.span(" (", tr["cabinet.phone_unverified"], ")", class_name="hint")),
+        ),
+        class_name="summary-row",
+    )
+
+
+def _phone_action(app: rx.Var) -> rx.Component:
+    return rx.cond(
+        (app["phone_verified"] == "") & (app["status"] == "submitted"),
+        rx.cond(
+            CabinetState.verifying_phone == app["reference"],
+            _phone_form(),
+            rx.el.button(tr["cabinet.verify_phone"], rx.el.span(" ", app["reference"], class_name="visually-hidden"),
+                         type="button", on_click=CabinetState.send_phone_code(app["reference"]),
+                         class_name="button secondary small"),
+        ),
+    )
+
+
 def _application(app: rx.Var) -> rx.Component:
     return rx.el.article(
         rx.el.h3(app["election"]),
@@ -47,8 +93,10 @@ def _application(app: rx.Var) -> rx.Component:
             _item("confirm.election_day", app["election_day"]),
             _item("cabinet.channel", app["channel_text"]),
             _item("cabinet.submitted_on", app["submitted_at"]),
+            _contact_phone(app),
             class_name="summary",
         ),
+        _phone_action(app),
         voter_pass(app, "pass-" + app["reference"].to(str)),
         rx.cond(
             app["can_change"] != "",
@@ -140,6 +188,9 @@ def cabinet() -> rx.Component:
             rx.el.p(tr["status.withdrawn"], ": ", CabinetState.withdrawn_reference, role="status", class_name="notice",
                     id="withdrawn-notice"),
         ),
+        rx.cond(CabinetState.phone_verified_notice,
+                rx.el.p(tr["cabinet.phone_verified"], role="status", class_name="notice", id="phone-verified",
+                        tab_index=-1)),
         # With an application for every open election, "change" on its card is the way, not a new form.
         rx.cond(CabinetState.can_apply,
                 rx.el.button(tr["cabinet.new"], type="button", on_click=ApplyState.start_new, class_name="button",

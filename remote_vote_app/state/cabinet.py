@@ -19,6 +19,11 @@ class CabinetState(AppState):
     can_apply: bool = True  # an open election without an application: else the cabinet offers "change" only
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
     _step_up_token: str = ""
+    # Confirming an application's contact phone: the reference, the masked number, the code's token.
+    verifying_phone: str = ""
+    verifying_masked: str = ""
+    _phone_token: str = ""
+    phone_verified_notice: bool = False
     # The activity log: every event on the voter's own applications, and "this wasn't me".
     activity: list[dict[str, str]] = []
     reporting: str = ""  # the id of the event whose report form is open
@@ -70,8 +75,44 @@ class CabinetState(AppState):
         self.error_entries = {}
         self.confirming_withdraw = ""
         self.reporting, self.reported_notice = "", False
+        self.verifying_phone, self.verifying_masked, self._phone_token = "", "", ""
+        self.phone_verified_notice = False
         await self._reload()
         return self._ready()
+
+    @rx.event
+    @voter_required
+    async def send_phone_code(self, reference: str):
+        """Text a code to the contact phone of one of the voter's own applications (capped per day)."""
+        self._clear_messages()
+        self.phone_verified_notice = False
+        voter_id, lang, reference = self._voter_id, self._lang(), str(reference)
+        sent = await self._run(lambda s: applications.send_phone_code(s, voter_id, reference, default_sender(), lang))
+        if sent is FAILED:
+            return
+        self.verifying_phone, self.verifying_masked, self._phone_token = reference, sent.masked_phone, sent.token
+        return rx.set_focus("phone-code")
+
+    @rx.event
+    @voter_required
+    async def verify_phone(self, form_data: dict):
+        self._clear_messages()
+        if not self._phone_token:
+            return
+        voter_id, token, code = self._voter_id, self._phone_token, str(form_data.get("phone-code", "") or "")
+        if await self._run(lambda s: applications.verify_phone(s, voter_id, token, code)) is FAILED:
+            if "code" in self.error_entries:  # the summary links to the field this form really has
+                self.error_entries = {"phone-code": self.error_entries["code"]}
+            return
+        self.verifying_phone, self.verifying_masked, self._phone_token = "", "", ""
+        self.phone_verified_notice = True
+        await self._reload()
+        return rx.set_focus("phone-verified")
+
+    @rx.event
+    @voter_required
+    def cancel_phone(self):
+        self.verifying_phone, self.verifying_masked, self._phone_token = "", "", ""
 
     @rx.event
     @voter_required

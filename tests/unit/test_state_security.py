@@ -187,6 +187,25 @@ def test_confirm_with_code_for_a_code_never_sent_files_nothing(session):
     assert _applications_of(session, 0) == []
 
 
+def test_the_contact_phone_is_confirmed_with_a_code_sent_to_it(session):
+    """A contact phone other than the register's gets notices only once confirmed from the cabinet."""
+    bob = Browser()
+    login(session, bob, 1)
+    reference = apply(session, bob)  # contact phone 0700123456, not Bob's phone on file
+    bob.call(CabinetState, "load")
+    cabinet = bob.state(CabinetState)
+    assert cabinet.applications[0]["phone_verified"] == ""
+    bob.call(CabinetState, "send_phone_code", reference)
+    assert cabinet.verifying_phone == reference and cabinet.verifying_masked.endswith("456")
+    message = outbox(session)[-1]
+    assert message.recipient == "+996700123456"
+    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    bob.call(CabinetState, "verify_phone", {"phone-code": "000000" if code != "000000" else "111111"})
+    assert cabinet.error_entries["phone-code"]["key"] == "error.code_wrong" and not cabinet.phone_verified_notice
+    bob.call(CabinetState, "verify_phone", {"phone-code": code})
+    assert cabinet.phone_verified_notice and cabinet.applications[0]["phone_verified"] == "1"
+
+
 def _voter_handlers():
     for cls in VOTER_STATES:
         for name, handler in cls.event_handlers.items():
