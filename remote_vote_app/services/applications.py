@@ -392,7 +392,8 @@ def verify_phone(session: Session, voter_id: int, token: str, code: str, now: dt
     code = "".join(ch for ch in str(code or "") if not ch.isspace())
     if not (len(code) == 6 and code.isdigit()):
         raise ServiceError("error.code_format", field="code")
-    row = session.exec(select(PhoneVerification).where(PhoneVerification.challenge == str(token or ""))).first() if token else None
+    row = (session.exec(select(PhoneVerification).where(PhoneVerification.challenge == str(token))).first()
+           if token else None)
     if (row is None or row.voter_id != voter_id or row.verified_at is not None or row.expires_at <= now
             or row.attempts >= settings.code_max_attempts):
         raise ServiceError("error.code_expired")

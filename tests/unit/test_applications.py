@@ -33,7 +33,8 @@ def _draft(session, voter, **changes) -> Draft:
 
 
 def _submit(session, voter, sender, now=OPEN, **changes) -> Application:
-    application = applications.submit(session, voter.id, _draft(session, voter, **changes), sender, "ru", now=now, session_row=voter_session(session, voter.id))
+    application = applications.submit(session, voter.id, _draft(session, voter, **changes), sender, "ru", now=now,
+                                      session_row=voter_session(session, voter.id))
     session.commit()
     return application
 
@@ -184,7 +185,8 @@ def test_change_cannot_move_to_another_election(session, sender, demo_voters):
     application = _submit(session, voter, sender)
     closed = closed_election(session, voter)
     changed = applications.change(session, voter.id, application.reference,
-                                  _draft(session, voter, election_id=closed.id, email="x@example.kg"), sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
+                                  _draft(session, voter, election_id=closed.id, email="x@example.kg"), sender, "ru", now=OPEN,
+                                  session_row=voter_session(session, voter.id))
     assert changed.election_id == application.election_id
 
 
@@ -204,12 +206,13 @@ def test_no_change_or_withdraw_after_the_deadline(session, sender, demo_voters):
 def test_withdraw_then_apply_again(session, sender, demo_voters):
     voter = demo_voters[0]
     application = _submit(session, voter, sender)
-    applications.withdraw(session, voter.id, application.reference, sender, "ky", now=OPEN, session_row=voter_session(session, voter.id))
+    online = voter_session(session, voter.id)
+    applications.withdraw(session, voter.id, application.reference, sender, "ky", now=OPEN, session_row=online)
     session.commit()
     assert session.get(Application, application.id).status == "withdrawn"
     assert audit.history(session, "application", application.reference)[-1].action == "application.withdrawn"
     with pytest.raises(ServiceError) as info:
-        applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
+        applications.withdraw(session, voter.id, application.reference, sender, "ru", now=OPEN, session_row=online)
     assert info.value.code == "error.application_withdrawn"
     again = _submit(session, voter, sender)
     assert again.reference != application.reference
@@ -219,8 +222,10 @@ def test_another_voters_application_is_not_found(session, sender, demo_voters):
     owner, intruder = demo_voters[0], demo_voters[1]
     application = _submit(session, owner, sender)
     for call in (lambda: applications.own(session, intruder.id, application.reference),
-                 lambda: applications.change(session, intruder.id, application.reference, _draft(session, intruder), sender, "ru", now=OPEN, session_row=voter_session(session, intruder.id)),
-                 lambda: applications.withdraw(session, intruder.id, application.reference, sender, "ru", now=OPEN, session_row=voter_session(session, intruder.id))):
+                 lambda: applications.change(session, intruder.id, application.reference, _draft(session, intruder), sender,
+                                             "ru", now=OPEN, session_row=voter_session(session, intruder.id)),
+                 lambda: applications.withdraw(session, intruder.id, application.reference, sender, "ru", now=OPEN,
+                                               session_row=voter_session(session, intruder.id))):
         with pytest.raises(NotFound):
             call()
     assert session.get(Application, application.id).status == "submitted"
@@ -396,14 +401,15 @@ def test_the_same_answers_confirmed_twice_file_one_application(session, sender, 
     """A double click, or a confirm re-sent after a lost connection, returns the first application."""
     voter = demo_voters[5]
     draft = applications.validate(session, voter.id, _draft(session, voter), OPEN)
-    first = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
+    online = voter_session(session, voter.id)
+    first = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=online)
     session.commit()
-    again = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
+    again = applications.submit_once(session, voter.id, draft, sender, "ru", now=OPEN, session_row=online)
     assert again.reference == first.reference
     assert len(session.exec(select(Application).where(Application.voter_id == voter.id)).all()) == 1
     other = dataclasses.replace(draft, email="other@example.kg")
     with pytest.raises(ServiceError, match="already_applied"):
-        applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN, session_row=voter_session(session, voter.id))
+        applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN, session_row=online)
 
 
 def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
