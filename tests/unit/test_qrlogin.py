@@ -232,6 +232,26 @@ def test_two_concurrent_confirms_exactly_one_wins(session, demo_voters, monkeypa
     assert [e.action for e in _auth_events(session, start)] == ["auth.qr.confirmed"]
 
 
+def test_two_phones_scanning_at_once_only_one_holds_the_link(session, demo_voters, monkeypatch):
+    """The voter's phone and a bystander's read the same screen at the same moment: one decides."""
+    link = qrlogin.create(session, CHROME, client=DESKTOP)
+    session.commit()
+    shown = qrlogin.payload(ORIGIN, link.link_id)
+    phones = iter([demo_voters[0].id, demo_voters[1].id])
+    lock = threading.Lock()
+
+    def scan(s):
+        with lock:
+            voter_id = next(phones)
+        qrlogin.scan(s, shown, voter_id, client=PHONE)
+        return voter_id
+
+    results = _race(monkeypatch, "_by_link", scan)
+    winner = next(r for r in results if isinstance(r, int))
+    assert sorted(map(str, results)) == sorted([str(winner), "error.qr_scanned_elsewhere"])
+    assert _row(session, link.token).scanned_by == winner
+
+
 def test_two_concurrent_polls_exactly_one_logs_in(session, demo_voters, monkeypatch):
     """Two polls of one confirmed link (two workers, a replayed event): one desktop login only."""
     voter = demo_voters[0]
