@@ -65,13 +65,14 @@ class Assurance:
 
 def load(session: Session, session_row: int | None, voter_id: int, now: dt.datetime | None = None) -> Assurance:
     """The live voter session `session_row` of `voter_id`, read in the caller's transaction. No
-    session: StepUpRequired; a session that is over or someone else's: Forbidden."""
+    session: StepUpRequired; a session that is over (ended, outlived or idle past the limit) or
+    someone else's: Forbidden."""
     now = now or now_utc()
     if not session_row:
         raise StepUpRequired()
     row = session.get(UserSession, int(session_row))
     if (row is None or row.kind != "voter" or row.subject_id != voter_id or row.ended_at is not None
-            or row.expires_at <= now):
+            or row.expires_at <= now or now - row.last_seen_at > sessions.idle_limit()):
         raise Forbidden("error.forbidden")
     return Assurance(row.id, row.subject_id, row.method, row.stepped_up_at)
 

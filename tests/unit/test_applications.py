@@ -512,7 +512,8 @@ def test_an_sms_or_eid_session_files_moves_and_withdraws_without_a_code(session,
     voter = demo_voters[0]
     row = voter_session(session, voter.id, method, now=OPEN)
     assert assurance.challenge(session, row, voter.id, sender, "ru", now=OPEN) is None
-    filed, moved, withdrawn = _three_writes(session, sender, voter, row, now=OPEN + dt.timedelta(hours=1))
+    later = OPEN + dt.timedelta(minutes=assurance.STEP_UP_MINUTES + 4)  # no step-up to grow old
+    filed, moved, withdrawn = _three_writes(session, sender, voter, row, now=later)
     assert moved == _precinct(session, "ДГ-01").id and withdrawn == "withdrawn"
 
 
@@ -523,6 +524,8 @@ def test_a_step_up_proves_only_its_own_session(session, sender, demo_voters):
     _step_up(session, sender, voter, proved)
     assert _three_writes(session, sender, voter, second)[0] == "error.step_up_required"
     assert _three_writes(session, sender, voter, voter_session(session, other.id, now=OPEN))[0] == "error.forbidden"
+    idle = OPEN + sessions.idle_limit() + dt.timedelta(seconds=1)
+    assert _three_writes(session, sender, voter, voter_session(session, voter.id, now=OPEN), now=idle)[0] == "error.forbidden"
     sessions.end(session, proved, now=OPEN)
     assert _three_writes(session, sender, voter, proved)[0] == "error.forbidden"
 
