@@ -58,6 +58,8 @@ class Settings:
     cookie_secure: bool
     db_pool_size: int
     login_throttle_ceiling: str
+    login_sends_per_phone: str
+    login_account_ceiling: str
     pass_signing_key: str
     public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
 
@@ -101,6 +103,10 @@ def load() -> Settings:
         # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
         login_throttle_tiers=os.environ.get("LOGIN_THROTTLE_TIERS", "5/minute, 10/15 minutes, 20/hour, 40/day"),
         login_throttle_ceiling=os.environ.get("LOGIN_THROTTLE_CEILING", "200/day"),
+        # Login codes to one phone; past it the open code is offered again ("sent at HH:MM").
+        login_sends_per_phone=os.environ.get("LOGIN_SENDS_PER_PHONE", "1/minute, 5/15 minutes"),
+        # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
+        login_account_ceiling=os.environ.get("LOGIN_ACCOUNT_CEILING", "100/day"),
         # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
         # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
         pass_signing_key=os.environ.get("PASS_SIGNING_KEY", "").strip(),

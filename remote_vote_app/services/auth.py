@@ -21,23 +21,30 @@ from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
 from remote_vote_app.services import audit, ratelimit, register
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
-from remote_vote_app.services.clock import local_date, now_utc
+from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import Refusal, ServiceError, collect
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
 
 # Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
-# Codes sent to one phone: per (PIN, client), so a stranger who knows PIN and document cannot use
-# up the owner's codes; plus a ceiling per PIN against flooding the phone from many addresses.
+# Step-up and consent codes: per (PIN, client) and per PIN.
 SENDS_PER_PIN_CLIENT = parse(settings.login_limit_per_pin)
 SENDS_PER_PIN = parse(settings.login_sends_ceiling)
+# Login codes to one phone: past the cap nobody is refused, the open code is offered again, so a
+# flood neither reaches the phone nor keeps its owner out.
+SENDS_PER_PHONE = ratelimit.tiers(settings.login_sends_per_phone)
 START_PER_CLIENT = parse(settings.login_limit_per_client)
 FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
-# Wrong documents and wrong codes throttle per (PIN, client): a stranger who knows a PIN slows
-# down himself, not its owner on another connection.
-DOCUMENT_THROTTLE = LoginThrottle("sms-document")
-CODE_THROTTLE = LoginThrottle("sms-code")
+# The document is not a secret (it is printed on the card) and the code is: wrong documents slow
+# down the client that sends them (per (PIN, client) tiers, START_PER_CLIENT) and never the PIN.
+DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
+# Wrong codes: 5 per code, tiers per (PIN, client), and at most LOGIN_ACCOUNT_CEILING per PIN (NIST
+# SP 800-63B 5.2.2). Each code needs PIN + document and goes to the owner's phone, and the phone cap
+# spaces codes out, so reaching the ceiling takes 20 codes burnt by wrong guesses.
+CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling))
+# An offered code must leave the voter time to type it.
+REUSE_MIN_LEFT = dt.timedelta(seconds=30)
 
 
 def _subject(pin: str) -> str:
@@ -56,6 +63,16 @@ def _hash_code(challenge: str, code: str) -> str:
 class Challenge:
     token: str
     masked_phone: str
+    sent_at: dt.datetime | None = None
+    expires_at: dt.datetime | None = None
+    reused: bool = False  # no new SMS: the code sent at `sent_at` is still the one to use
+
+    def sent_text(self) -> str:
+        """HH:MM in Bishkek, for "a code was sent at ..."."""
+        return local_text(self.sent_at, "%H:%M") if self.sent_at else ""
+
+    def until_text(self) -> str:
+        return local_text(self.expires_at, "%H:%M") if self.expires_at else ""
 
 
 def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
@@ -80,7 +97,8 @@ def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang
     login codes do not cancel each other, so a stranger's login attempt cannot cancel the owner's."""
     if purpose not in PURPOSES:
         raise ValueError(f"unknown code purpose {purpose!r}")
-    _count_send(voter, client)
+    if purpose != "login":  # login codes: the phone cap in start_login
+        _count_send(voter, client)
     if purpose != "login":
         for old in session.exec(select(LoginCode).where(LoginCode.voter_id == voter.id, LoginCode.purpose == purpose,
                                                         LoginCode.used_at == None)):  # noqa: E711
@@ -101,11 +119,33 @@ def send_code(session: Session, voter_id: int, purpose: str, sender: Sender, lan
     return _new_code(session, voter, purpose, sender, lang, now or now_utc())
 
 
-def _challenge(login: LoginCode, voter: Voter) -> Challenge:
+def _challenge(login: LoginCode, voter: Voter, reused: bool = False) -> Challenge:
     return Challenge(
         token=login.challenge,
         masked_phone=mask_phone(voter.phone),
+        sent_at=login.last_sent_at,
+        expires_at=login.expires_at,
+        reused=reused,
     )
+
+
+def _phone_send(voter: Voter) -> float | None:
+    """Count one login SMS to the voter's phone, or (none counted) when the cap allows the next."""
+    return ratelimit.take(SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
+
+
+def _open_code(session: Session, voter: Voter, now: dt.datetime) -> LoginCode | None:
+    """The voter's latest login code that can still be used."""
+    return session.exec(select(LoginCode).where(
+        LoginCode.voter_id == voter.id, LoginCode.purpose == "login", LoginCode.used_at == None,  # noqa: E711
+        LoginCode.attempts < settings.code_max_attempts, LoginCode.expires_at > now + REUSE_MIN_LEFT,
+    ).order_by(LoginCode.last_sent_at.desc(), LoginCode.id.desc())).first()
+
+
+def _cap_refusal(next_at: float) -> ServiceError:
+    """No code left to use and the phone's cap is full: the time a new one can be sent."""
+    moment = dt.datetime.fromtimestamp(math.ceil(next_at), dt.timezone.utc)
+    return ServiceError("error.code_wait", time=local_text(moment, "%H:%M"))
 
 
 def start_login(
@@ -126,6 +166,16 @@ def start_login(
             audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
         raise Refusal("error.login_not_found")
+    # Codes are useless while the PIN's wrong-code ceiling is full: send none.
+    CODE_THROTTLE.check(voter.pin, client)
+    next_at = _phone_send(voter)
+    if next_at is not None:
+        login = _open_code(session, voter, now)
+        if login is None:
+            raise _cap_refusal(next_at)
+        audit.auth_event(session, "auth.sms.code_offered_again", actor=f"voter:{voter.id}",
+                         subject=f"voter:{voter.id}", client=client)
+        return _challenge(login, voter, reused=True)
     challenge = _new_code(session, voter, "login", sender, lang, now, client)
     audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
     return challenge
@@ -150,7 +200,8 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
-    _count_send(voter, client)
+    if _phone_send(voter) is not None:
+        return _challenge(login, voter, reused=True)  # the code sent at last_sent_at stays valid
     login.sends += 1
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
@@ -193,8 +244,16 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
         if left <= 0:
             raise Refusal("error.code_attempts")
         raise Refusal("error.code_wrong", field="code", count=left)
-    login.used_at = now
-    session.add(login)
+    # Single use decided by the database: of two requests with this code, one wins.
+    taken = session.execute(update(LoginCode).where(
+        LoginCode.id == login.id, LoginCode.used_at == None,  # noqa: E711
+        LoginCode.attempts < settings.code_max_attempts).values(used_at=now))
+    if taken.rowcount != 1:
+        raise ServiceError("error.code_expired")
+    # The voter's other open codes of this purpose (a stranger's starts among them) end here.
+    session.execute(update(LoginCode).where(
+        LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
+    ).values(used_at=now))
     CODE_THROTTLE.success(voter.pin, client)
     audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client)
     return voter.id

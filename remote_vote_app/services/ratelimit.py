@@ -41,7 +41,7 @@ def _storage():
 
 _limiter = MovingWindowRateLimiter(_storage())
 
-__all__ = ["parse", "key", "check", "count", "record", "reset", "claim_once", "LoginThrottle"]
+__all__ = ["parse", "tiers", "key", "check", "count", "record", "take", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -81,8 +81,23 @@ def reset() -> None:
     _limiter.storage.reset()
 
 
-def _items(spec: str) -> tuple[RateLimitItem, ...]:
+def tiers(spec: str) -> tuple[RateLimitItem, ...]:
+    """"1/minute, 5/15 minutes" as limit items."""
     return tuple(parse(part.strip()) for part in spec.split(",") if part.strip())
+
+
+_items = tiers
+
+
+def take(items: tuple[RateLimitItem, ...], scope: str, k: str) -> float | None:
+    """Count one use under every window; if one is full, count nothing and return the epoch time at
+    which a use is allowed again."""
+    full = [item for item in items if not _limiter.test(item, scope, k)]
+    if full:
+        return max(_limiter.get_window_stats(item, scope, k)[0] for item in full)
+    for item in items:
+        _limiter.hit(item, scope, k)
+    return None
 
 
 @dataclass(frozen=True)
@@ -91,26 +106,35 @@ class LoginThrottle:
 
     Failures count per (identifier, client) in tiers of growing windows (5 a minute, then 10 in
     15 minutes, ...), so each further burst waits longer; the same identifier tried from another
-    client starts afresh. A high ceiling per identifier across all clients stops a distributed
-    guess; reaching it locks the identifier for everyone, which is why it is set far above what
-    one person mistyping could reach.
+    client starts afresh. The per-identifier `ceiling` bounds a distributed guess. With
+    `ceiling_locks` it refuses the identifier for everyone; without, it only reports
+    `over_ceiling` and the caller asks for something a guesser lacks (staff: the TOTP code with
+    the password). `ceiling=None`: failures count against clients only.
     """
 
     scope: str
     pair_tiers: tuple[RateLimitItem, ...] = _items(settings.login_throttle_tiers)
-    ceiling: RateLimitItem = parse(settings.login_throttle_ceiling)
+    ceiling: RateLimitItem | None = parse(settings.login_throttle_ceiling)
+    ceiling_locks: bool = True
 
     def _pair(self, identifier: str, client: str) -> str:
         return key(f"{self.scope}|{identifier}|{client}")
 
+    def _ident(self, identifier: str) -> str:
+        return key(f"{self.scope}|{identifier}")
+
+    def over_ceiling(self, identifier: str) -> bool:
+        return self.ceiling is not None and not _limiter.test(self.ceiling, f"{self.scope}-ceiling",
+                                                              self._ident(identifier))
+
     def locked(self, identifier: str, client: str) -> ServiceError | None:
         """The refusal to show if this identifier may not be tried from this client now; it names
         the longest wait among the windows that are full."""
-        pair, ident = self._pair(identifier, client), key(f"{self.scope}|{identifier}")
+        pair = self._pair(identifier, client)
         full = [(item, f"{self.scope}-pair", pair) for item in self.pair_tiers
                 if not _limiter.test(item, f"{self.scope}-pair", pair)]
-        if not _limiter.test(self.ceiling, f"{self.scope}-ceiling", ident):
-            full.append((self.ceiling, f"{self.scope}-ceiling", ident))
+        if self.ceiling_locks and self.over_ceiling(identifier):
+            full.append((self.ceiling, f"{self.scope}-ceiling", self._ident(identifier)))
         if not full:
             return None
         return max((_refused(*args) for args in full), key=lambda err: err.params["minutes"])
@@ -121,11 +145,12 @@ class LoginThrottle:
             raise refusal
 
     def failure(self, identifier: str, client: str) -> bool:
-        """Count one failure; True when this failure starts a lockout (for the audit)."""
+        """Count one failure; True when this failure starts a lockout of this client (for the audit)."""
         pair = self._pair(identifier, client)
         for item in self.pair_tiers:
             _limiter.hit(item, f"{self.scope}-pair", pair)
-        _limiter.hit(self.ceiling, f"{self.scope}-ceiling", key(f"{self.scope}|{identifier}"))
+        if self.ceiling is not None:
+            _limiter.hit(self.ceiling, f"{self.scope}-ceiling", self._ident(identifier))
         return self.locked(identifier, client) is not None
 
     def success(self, identifier: str, client: str) -> None:

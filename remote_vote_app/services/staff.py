@@ -45,8 +45,12 @@ _hasher = PasswordHasher()  # argon2id with the library's current recommended pa
 # A hash to verify against when the username is unknown, so both cases take the same time.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 # Wrong passwords and codes count per (username, client), so an attacker cannot lock a real user
-# out from elsewhere; every attempt from one client also counts against a per-client limit.
-throttle = LoginThrottle(scope="staff")
+# out from elsewhere; every attempt from one client also counts against a per-client limit. Past
+# the per-username ceiling nobody is locked out: the password alone gets no answer any more, only
+# password + code together (`authenticate_with_code`), so further guesses need the TOTP code too.
+throttle = LoginThrottle(scope="staff", ceiling=parse(settings.login_account_ceiling), ceiling_locks=False)
+# Wrong second factors after a right password: only the password's holder can count here.
+code_throttle = LoginThrottle(scope="staff-code", pair_tiers=(), ceiling=parse(settings.login_account_ceiling))
 LOGIN_PER_CLIENT = parse(settings.login_limit_per_client)
 SECOND_STEP_SECONDS = 300  # between a right password and its code
 MIN_PASSWORD = 12
@@ -127,21 +131,27 @@ def _refuse(action: str, account: StaffAccount | None, username: str, client: st
     Called only on paths whose session holds no uncommitted writes (the audit commits on its own)."""
     subject = _subject(account, username)
     audit.auth_event(None, action, subject=subject, client=client, **details)
+    was_over = throttle.over_ceiling(username)
     if throttle.failure(username, client):
         audit.auth_event(None, "auth.staff.lockout", subject=subject, client=client)
+    if not was_over and throttle.over_ceiling(username):
+        audit.auth_event(None, "auth.staff.code_first", subject=subject, client=client)
+    if action == "auth.staff.totp_failure" and code_throttle.failure(username, client):
+        audit.auth_event(None, "auth.staff.lockout", subject=subject, client=client, step="code")
     return ServiceError(code)
 
 
 def _checked(action: str, account: StaffAccount | None, username: str, client: str) -> None:
     """Refuse (and audit) an attempt from a client that this identifier is throttled for."""
     refusal = throttle.locked(username, client)
+    if refusal is None and action == "auth.staff.totp_failure":
+        refusal = code_throttle.locked(username, client)
     if refusal is not None:
         audit.auth_event(None, action, subject=_subject(account, username), client=client, reason="throttled")
         raise refusal
 
 
-def authenticate(session: Session, username: str, password: str, client: str) -> PasswordStep:
-    """The first factor. Any wrong pair (unknown username included) gives one answer in the same time."""
+def _first_checks(session: Session, username: str, client: str) -> tuple[str, StaffAccount | None]:
     username = (username or "").strip().lower()[:64]
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
     try:
@@ -151,12 +161,28 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
                          reason="client_limit")
         raise
     _checked("auth.staff.password_failure", account, username, client)
+    return username, account
+
+
+def _password_ok(account: StaffAccount | None, password: str) -> bool:
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
-        ok = account is not None and account.active
+        return account is not None and account.active
     except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
+        return False
+
+
+def authenticate(session: Session, username: str, password: str, client: str) -> PasswordStep:
+    """The first factor. Any wrong pair (unknown username included) gives one answer in the same time.
+
+    Past the username's ceiling the password alone is not checked (no answer, so no guess): the
+    login then needs `authenticate_with_code`. That holds for unknown usernames too."""
+    username, account = _first_checks(session, username, client)
+    if throttle.over_ceiling(username):
+        audit.auth_event(None, "auth.staff.password_failure", subject=_subject(account, username), client=client,
+                         reason="code_first")
+        raise ServiceError("error.staff_code_first")
+    if not _password_ok(account, password):
         raise _refuse("auth.staff.password_failure", account, username, client, "error.staff_login",
                       reason="inactive" if account is not None and not account.active else "password")
     if _hasher.check_needs_rehash(account.password_hash):
@@ -222,6 +248,31 @@ def second_factor(session: Session, staff_id: int, code: str, client: str) -> St
         return _succeed(session, account, client, factor="recovery_code")
     session.rollback()  # as above: only a lost race wrote anything
     raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="recovery")
+
+
+def authenticate_with_code(session: Session, username: str, password: str, code: str, client: str) -> StaffUser:
+    """Password and second factor in one request: the way in past the username's ceiling (and allowed
+    below it). Any wrong part gives one answer, so a refusal says nothing about the password alone."""
+    username, account = _first_checks(session, username, client)
+    refusal = code_throttle.locked(username, client)  # before the password, so it is no password oracle
+    if refusal is not None:
+        audit.auth_event(None, "auth.staff.totp_failure", subject=_subject(account, username), client=client,
+                         reason="throttled")
+        raise refusal
+    if not _password_ok(account, password):
+        raise _refuse("auth.staff.password_failure", account, username, client, "error.staff_login_code",
+                      reason="inactive" if account is not None and not account.active else "password", with_code=True)
+    if account.totp_enrolled_at is None or not account.totp_secret:
+        # Nothing to check the code against; enrolment needs the password step, below the ceiling.
+        audit.auth_event(None, "auth.staff.totp_failure", subject=_subject(account, username), client=client,
+                         reason="not_enrolled")
+        raise ServiceError("error.staff_login_code")
+    try:
+        return second_factor(session, account.id, code, client)
+    except ServiceError as exc:
+        if exc.code == "error.staff_code":
+            raise ServiceError("error.staff_login_code") from None
+        raise
 
 
 def _issue_recovery_codes(session: Session, account: StaffAccount) -> list[str]:

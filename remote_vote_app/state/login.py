@@ -18,12 +18,24 @@ from remote_vote_app.state.qr import QrDesktopState
 class LoginState(AppState):
     step: str = "id"  # id | code
     masked_phone: str = ""
+    code_reused: bool = False  # no new SMS: the code sent at sent_time is the one to use
+    sent_time: str = ""  # HH:MM in Bishkek
+    valid_until: str = ""
     eid_available: bool = False
     _challenge: str = ""
 
     @rx.var
     def code_sent_text(self) -> str:
+        if self.code_reused:
+            return t(self._lang(), "login.code_sent_earlier", phone=self.masked_phone, time=self.sent_time,
+                     until=self.valid_until)
         return t(self._lang(), "login.code_sent", phone=self.masked_phone)
+
+    def _take(self, challenge: auth.Challenge) -> None:
+        self._challenge = challenge.token
+        self.masked_phone = challenge.masked_phone
+        self.code_reused, self.sent_time, self.valid_until = (challenge.reused, challenge.sent_text(),
+                                                              challenge.until_text())
 
     @rx.event
     async def on_load(self):
@@ -44,8 +56,7 @@ class LoginState(AppState):
         challenge = await self._run(lambda s: auth.start_login(s, pin, document, client, default_sender(), lang))
         if challenge is FAILED:
             return
-        self._challenge = challenge.token
-        self.masked_phone = challenge.masked_phone
+        self._take(challenge)
         self.step = "code"
         return focus_title()
 
@@ -56,8 +67,8 @@ class LoginState(AppState):
         challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang, client=client))
         if challenge is FAILED:
             return
-        self._challenge = challenge.token
-        self.notice_key = "login.resent"
+        self._take(challenge)
+        self.notice_key = "" if challenge.reused else "login.resent"
 
     @rx.event
     async def verify(self, form_data: dict):

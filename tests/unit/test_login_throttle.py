@@ -2,12 +2,16 @@
 in elsewhere; every failure and lockout leaves an audit row even though the login is refused."""
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
+import datetime as dt
+import threading
+
 from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine, session_scope
-from remote_vote_app.models import AuditEvent
+from remote_vote_app.models import AuditEvent, OutboxMessage
 from remote_vote_app.services import auth, ratelimit
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.seed import DEMO_VOTERS
@@ -18,12 +22,17 @@ ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
 
 
 class Clock:
+    """The limiter's clock, and `at()` the same moment for the services' `now`."""
+
     def __init__(self, monkeypatch):
         import limits.storage.memory as memory
 
         self.now = 1_900_000_000.0
         monkeypatch.setattr(memory.time, "time", lambda: self.now)
         monkeypatch.setattr(ratelimit.time, "time", lambda: self.now)
+
+    def at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.now, dt.timezone.utc)
 
 
 def _refusal(fn, *args):
@@ -32,14 +41,26 @@ def _refusal(fn, *args):
     return info.value
 
 
-def _start(sender, client):
+def _start(sender, client, doc=DOC, now=None):
     with session_scope() as session:
-        return auth.start_login(session, PIN, DOC, client, sender, "ru")
+        return auth.start_login(session, PIN, doc, client, sender, "ru", now=now)
 
 
-def _verify(token, code, client):
+def _verify(token, code, client, now=None):
     with session_scope() as session:
-        return auth.verify_code(session, token, code, client)
+        return auth.verify_code(session, token, code, client, now=now)
+
+
+def _voter_id() -> int:
+    from remote_vote_app.models import Voter
+
+    with Session(get_engine()) as session:
+        return session.exec(select(Voter.id).where(Voter.pin == PIN)).one()
+
+
+def _sms_count() -> int:
+    with Session(get_engine()) as session:
+        return len(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all())
 
 
 def _code() -> str:
@@ -51,17 +72,19 @@ def _wrong(code: str) -> str:
     return "999999" if code != "999999" else "888888"
 
 
-def test_wrong_codes_throttle_the_guessing_client_not_the_owner(sender):
+def test_wrong_codes_throttle_the_guessing_client_not_the_owner(monkeypatch, sender):
     # The attacker knows PIN and document (printed on the card) and guesses codes.
-    for _ in range(2):
-        challenge = _start(sender, ATTACKER)
-        for _ in range(3):
-            _refusal(_verify, challenge.token, _wrong(_code()), ATTACKER)
-    challenge = _start(sender, ATTACKER)
-    assert _refusal(_verify, challenge.token, _code(), ATTACKER).code == "error.too_many_attempts"
-    # The owner, on another connection, logs in at once.
-    owner = _start(sender, OWNER)
-    assert _verify(owner.token, _code(), OWNER)
+    clock = Clock(monkeypatch)
+    challenge = _start(sender, ATTACKER, now=clock.at())
+    for _ in range(5):
+        _refusal(_verify, challenge.token, _wrong(_code()), ATTACKER, clock.at())
+    assert _refusal(_start, sender, ATTACKER, DOC, clock.at()).code == "error.too_many_attempts"
+    # He burnt that code (5 tries per code); the phone had its one code of this minute, so the
+    # owner on another connection is told when the next comes, and gets it then.
+    assert _refusal(_start, sender, OWNER, DOC, clock.at()).code == "error.code_wait"
+    clock.now += 61
+    owner = _start(sender, OWNER, now=clock.at())
+    assert not owner.reused and _verify(owner.token, _code(), OWNER, clock.at())
 
 
 def test_waits_grow_with_each_burst(monkeypatch):
@@ -80,12 +103,13 @@ def test_waits_grow_with_each_burst(monkeypatch):
     assert throttle.locked("id", OWNER) is None
 
 
-def test_a_distributed_guess_reaches_the_ceiling(monkeypatch):
+def test_a_soft_ceiling_reports_the_identifier_but_locks_nobody(monkeypatch):
     Clock(monkeypatch)
-    throttle = ratelimit.LoginThrottle("test-ceiling", ceiling=ratelimit.parse("50/day"))
+    throttle = ratelimit.LoginThrottle("test-soft", ceiling=ratelimit.parse("50/day"), ceiling_locks=False)
     for i in range(50):
         throttle.failure("id", f"10.9.{i // 250}.{i % 250}")
-    assert throttle.locked("id", "10.200.0.1") is not None
+    assert throttle.over_ceiling("id") and not throttle.over_ceiling("other")
+    assert throttle.locked("id", "10.200.0.1") is None  # the caller asks for more instead (staff: the code)
 
 
 def test_a_right_answer_clears_the_clients_tiers(monkeypatch):
@@ -112,3 +136,140 @@ def test_failures_and_lockouts_are_audited_though_refused(sender):
     assert "auth.sms.code_sent" in actions
     assert all(PIN not in r.details and DOC not in r.details and PIN not in r.entity_id for r in rows)
     assert all(ATTACKER in r.details for r in rows if r.action.startswith("auth.sms.failure"))
+
+
+# --- SMS login: nothing an attacker does with the PIN, or PIN + document, keeps the owner out ---
+
+
+def test_wrong_documents_from_many_addresses_never_lock_the_owner_out(sender):
+    """The attack of issue 20: 205 wrong documents for one PIN from 41 addresses locked the owner's
+    SMS login for 24 h. The document is not the secret: wrong ones count against the client only."""
+    for i in range(41):
+        for _ in range(5):
+            assert _refusal(_start, sender, f"203.0.{i}.1", "ID0000000").code == "error.login_not_found"
+    owner = _start(sender, OWNER)
+    assert not owner.reused and _verify(owner.token, _code(), OWNER)
+
+
+def test_wrong_documents_slow_down_the_client_that_sends_them(sender):
+    for _ in range(5):
+        _refusal(_start, sender, ATTACKER, "ID0000000")
+    assert _refusal(_start, sender, ATTACKER).code == "error.too_many_attempts"  # this client, this PIN
+    for i in range(25):  # and every start counts against the client, whatever the PIN
+        _refusal(auth_start_unknown, sender, ATTACKER, i)
+    assert _refusal(auth_start_unknown, sender, ATTACKER, 99).code == "error.too_many_attempts"
+
+
+def auth_start_unknown(sender, client, i):
+    with session_scope() as session:
+        return auth.start_login(session, f"2010119900{i:04d}", DOC, client, sender, "ru")
+
+
+def test_a_flood_of_logins_sends_one_sms_and_the_owner_uses_it(sender):
+    """With PIN + document, 20 logins in 10 s sent 20 SMS and then locked the phone for an hour.
+    Now the phone gets one code a minute at most; every other start is offered the open code."""
+    first = _start(sender, ATTACKER)
+    code = _code()
+    for i in range(19):
+        again = _start(sender, f"203.0.113.{i}")
+        assert again.reused and again.token == first.token
+    assert _sms_count() == 1
+    owner = _start(sender, OWNER)
+    assert owner.reused and owner.token == first.token
+    assert owner.sent_at == first.sent_at and owner.expires_at == first.expires_at
+    assert _verify(owner.token, code, OWNER)
+
+
+def test_the_phone_cap_spaces_codes_out_and_then_names_the_time_of_the_next(monkeypatch, sender):
+    clock = Clock(monkeypatch)
+    sent = []
+    for _ in range(5):  # one a minute is allowed, five in 15 minutes
+        challenge = _start(sender, ATTACKER, now=clock.at())
+        assert not challenge.reused
+        sent.append(challenge)
+        assert _start(sender, OWNER, now=clock.at()).token == challenge.token  # within the minute: the same code
+        clock.now += 61
+    assert _sixth_is_the_open_code(sender, clock, sent[-1])
+    # No usable code left (a login spends the voter's other open codes too): the answer says when
+    # the next can be sent.
+    _verify(sent[-1].token, _code(), OWNER, now=clock.at())
+    refusal = _refusal(_start, sender, OWNER, DOC, clock.at())
+    assert refusal.code == "error.code_wait"
+    first_sent = dt.datetime.fromtimestamp(1_900_000_000, dt.timezone.utc)
+    expected = (first_sent + dt.timedelta(minutes=15)).astimezone(ZoneInfo("Asia/Bishkek")).strftime("%H:%M")
+    assert refusal.params == {"time": expected}
+    assert _sms_count() == 5
+
+
+def _sixth_is_the_open_code(sender, clock, last) -> bool:
+    sixth = _start(sender, ATTACKER, now=clock.at())
+    return sixth.reused and sixth.token == last.token and _sms_count() == 5
+
+
+def test_wrong_codes_per_pin_stop_at_the_ceiling_across_addresses(monkeypatch, sender):
+    """NIST SP 800-63B 5.2.2: at most 100 wrong codes per PIN a day, from any number of addresses.
+    Each code needs PIN + document and is sent to the owner's phone, one a minute at most, so the
+    ceiling takes 20 codes burnt by wrong guesses (each one audited)."""
+    clock = Clock(monkeypatch)
+    wrong_total = 0
+    for round_ in range(20):
+        challenge = _start(sender, f"203.0.{round_}.1", now=clock.at())
+        assert not challenge.reused
+        code = _code()
+        for j in range(5):
+            _refusal(_verify, challenge.token, _wrong(code), f"203.0.{round_}.{10 + j}", clock.at())
+            wrong_total += 1
+        clock.now += 181  # five codes in 15 minutes
+    assert wrong_total == 100
+    # The 101st guess is not even checked, from any address: not even a right code gets through.
+    assert _refusal(_start, sender, "198.51.100.99", DOC, clock.at()).code == "error.too_many_attempts"
+
+
+def test_the_login_page_says_when_the_open_code_was_sent_in_the_voters_language(sender):
+    from remote_vote_app.state.login import LoginState
+    from tests.support.states import Browser
+
+    first = _start(sender, ATTACKER)
+    local = first.sent_at.astimezone(ZoneInfo("Asia/Bishkek")).strftime("%H:%M")
+    until = first.expires_at.astimezone(ZoneInfo("Asia/Bishkek")).strftime("%H:%M")
+    for lang, words in (("en", "already sent"), ("ru", "уже отправлен"), ("ky", "жөнөтүлгөн")):
+        browser = Browser(client_ip=OWNER)
+        login = browser.state(LoginState)
+        login.lang = lang
+        browser.call(LoginState, "start", {"pin": PIN, "document": DOC})
+        assert login.step == "code" and login.code_reused
+        assert words in login.code_sent_text and local in login.code_sent_text and until in login.code_sent_text
+    assert _sms_count() == 1
+    browser.call(LoginState, "verify", {"code": _code()})
+    assert browser.cookies  # the owner is in, with the code sent before
+
+
+def test_two_requests_with_the_right_code_at_once_log_in_once(sender, monkeypatch):
+    """Single use is a conditional UPDATE: both requests read the open code before either writes."""
+    challenge = _start(sender, OWNER)
+    code = _code()
+    barrier = threading.Barrier(2, timeout=10)
+    real_open = auth._open_login
+
+    def open_then_wait(*args, **kwargs):
+        found = real_open(*args, **kwargs)
+        barrier.wait()  # neither marks the code used before both have found it open
+        return found
+
+    monkeypatch.setattr(auth, "_open_login", open_then_wait)
+    results: list[object] = []
+
+    def worker():
+        try:
+            results.append(_verify(challenge.token, code, OWNER))
+        except ServiceError as exc:
+            results.append(exc.code)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not barrier.broken
+    assert len(results) == 2 and results.count("error.code_expired") == 1
+    assert [r for r in results if r != "error.code_expired"] == [_voter_id()]

@@ -1,5 +1,6 @@
 """Staff two-factor login: TOTP codes, recovery codes, enrolment, throttling that spares the victim, audit."""
 
+import dataclasses
 import logging
 import pickle
 import time
@@ -13,7 +14,7 @@ from sqlmodel import select
 from remote_vote_app import cli
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode
-from remote_vote_app.services import ratelimit, sessions, staff, staff_records, totp
+from remote_vote_app.services import auth, ratelimit, sessions, staff, staff_records, totp
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.state.staff.audit import AuditState
 from remote_vote_app.state.staff.login import StaffLoginState
@@ -261,3 +262,89 @@ def test_audit_filter_shows_authentication_events_with_readable_names(session):
     audit_state = browser.state(AuditState)
     assert audit_state.rows and {r["action_text"] for r in audit_state.rows} == {"Сотрудник вошёл"}
     assert {o["value"] for o in audit_state.auth_options} == set(staff_records.AUTH_FILTERS)
+
+
+def _small_ceiling(monkeypatch, per_day: int = 10) -> None:
+    """The default ceiling (100/day, checked below) takes 100 argon2 runs to reach; a smaller one
+    shows the same rule faster."""
+    ceiling = ratelimit.parse(f"{per_day}/day")
+    monkeypatch.setattr(staff, "throttle", dataclasses.replace(staff.throttle, ceiling=ceiling))
+    monkeypatch.setattr(staff, "code_throttle", dataclasses.replace(staff.code_throttle, ceiling=ceiling))
+
+
+def test_the_per_account_ceilings_stay_within_nist_100_a_day():
+    for throttle in (staff.throttle, staff.code_throttle, auth.CODE_THROTTLE):
+        assert throttle.ceiling.amount <= 100 and throttle.ceiling.get_expiry() >= 24 * 3600
+    assert not staff.throttle.ceiling_locks  # the password ceiling asks for the code, it locks nobody
+
+
+def test_distributed_password_guesses_never_lock_the_member_out(session, monkeypatch):
+    """The attack of issue 20: ~210 wrong passwords from many addresses locked a commission member
+    out for 24 h, right password and TOTP included. Past the ceiling the password alone gets no
+    answer; password + code together still log in, from any address."""
+    _small_ceiling(monkeypatch)
+    since = _last_audit_id(session)
+    for i in range(10):
+        with pytest.raises(ServiceError, match="error.staff_login"):
+            staff.authenticate(session, "tec.bishkek", f"guess-guess-{i}", f"203.0.{i // 5}.9")
+    office = "10.20.30.41"
+    # The right password alone is not even checked now (a guess past the ceiling learns nothing).
+    with pytest.raises(ServiceError, match="error.staff_code_first"):
+        staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], office)
+    user = staff.authenticate_with_code(session, "tec.bishkek", PASSWORDS["tec.bishkek"], fresh_code("tec.bishkek"),
+                                        office)
+    assert user.username == "tec.bishkek"
+    session.commit()
+    actions = [r.action for r in _audit_since(session, since)]
+    assert actions.count("auth.staff.code_first") == 1 and actions[-1] == "auth.staff.success"
+
+
+def test_past_the_ceiling_a_guess_needs_the_code_too_and_says_nothing_of_the_password(session, monkeypatch):
+    _small_ceiling(monkeypatch)
+    for i in range(10):
+        with pytest.raises(ServiceError):
+            staff.authenticate(session, "observer", f"guess-guess-{i}", f"203.0.{i // 5}.10")
+    right = fresh_code("observer")
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    answers = set()
+    for password, code in (("guess-guess-x", right), (PASSWORDS["observer"], wrong), ("guess-guess-y", wrong)):
+        with pytest.raises(ServiceError) as info:
+            staff.authenticate_with_code(session, "observer", password, code, "203.0.99.1")
+        answers.add(info.value.code)
+    assert answers == {"error.staff_login_code"}
+    for i in range(10):  # an unknown name behaves alike
+        with pytest.raises(ServiceError):
+            staff.authenticate(session, "nobody.at.all", f"guess-guess-{i}", f"203.1.{i // 5}.10")
+    with pytest.raises(ServiceError, match="error.staff_code_first"):
+        staff.authenticate(session, "nobody.at.all", "guess-guess-z", "203.0.99.2")
+
+
+def test_wrong_codes_after_the_right_password_stop_at_the_ceiling(session, monkeypatch):
+    """Whoever holds the password cannot guess codes without end from many addresses either."""
+    _small_ceiling(monkeypatch, per_day=10)
+    right = fresh_code("observer")
+    wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
+    for i in range(10):
+        step = staff.authenticate(session, "observer", PASSWORDS["observer"], f"203.2.{i}.1")
+        with pytest.raises(ServiceError, match="error.staff_code"):
+            staff.second_factor(session, step.staff_id, wrong, f"203.2.{i}.1")
+    with pytest.raises(ServiceError, match="error.too_many_attempts"):
+        staff.authenticate_with_code(session, "observer", PASSWORDS["observer"], right, "203.2.99.1")
+    # The same answer with a wrong password, so the lock tells a guesser nothing about the password.
+    with pytest.raises(ServiceError, match="error.too_many_attempts"):
+        staff.authenticate_with_code(session, "observer", "guess-guess-q", right, "203.2.99.2")
+
+
+def test_the_login_form_asks_for_the_code_with_the_password_past_the_ceiling(session, monkeypatch):
+    _small_ceiling(monkeypatch)
+    for i in range(10):
+        with pytest.raises(ServiceError):
+            staff.authenticate(session, "cec.admin", f"guess-guess-{i}", f"203.3.{i // 5}.1")
+    browser = Browser()
+    browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"]})
+    login = browser.state(StaffLoginState)
+    assert login.code_first and login.step == "password"
+    assert login.error_entries["form"]["key"] == "error.staff_code_first"
+    browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"],
+                                            "code": fresh_code("cec.admin")})
+    assert browser.state(StaffState)._staff_id > 0

@@ -20,6 +20,7 @@ class StaffLoginState(StaffState):
     enrol_uri: str = ""  # the otpauth:// URI the QR code shows, once during enrolment, then cleared
     enrol_secret: str = ""
     recovery_codes: list[str] = []
+    code_first: bool = False  # the account is past its ceiling: password and code in one form
     _pending_staff_id: int = 0
     _pending_until: float = 0.0
 
@@ -43,6 +44,7 @@ class StaffLoginState(StaffState):
     async def on_load(self):
         self.error_entries = {}
         self._restart()
+        self.code_first = False
         if await self._staff_user(touch=False):
             return rx.redirect("/staff")
         return self._ready()
@@ -52,7 +54,10 @@ class StaffLoginState(StaffState):
         self._clear_messages()
         self._restart()
         username, password = str(form_data.get("username", "")), str(form_data.get("password", ""))
-        client = self._client()
+        code, client = str(form_data.get("code", "")).strip(), self._client()
+        if code:
+            user = await self._run(lambda s: staff.authenticate_with_code(s, username, password, code, client))
+            return None if user is FAILED else await self._finish(user)
 
         def first_factor(session) -> tuple[staff.PasswordStep, object]:
             step = staff.authenticate(session, username, password, client)  # argon2: in the worker thread
@@ -60,6 +65,8 @@ class StaffLoginState(StaffState):
 
         found = await self._run(first_factor)
         if found is FAILED:
+            if self._error_key() == "error.staff_code_first":
+                self.code_first = True
             return
         step, enrolment = found
         self._pending_staff_id, self._pending_until = step.staff_id, time.time() + staff.SECOND_STEP_SECONDS
@@ -118,4 +125,5 @@ class StaffLoginState(StaffState):
     def start_over(self):
         self._clear_messages()
         self._restart()
+        self.code_first = False
         return rx.set_focus("username")
