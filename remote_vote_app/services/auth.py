@@ -134,6 +134,11 @@ def _phone_send(voter: Voter) -> float | None:
     return ratelimit.take(SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
+def _phone_cap_done(voter: Voter) -> None:
+    """A login with the code frees the cap (only the phone's holder can), so logging in again at once works."""
+    ratelimit.clear(SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
+
+
 def _open_code(session: Session, voter: Voter, now: dt.datetime) -> LoginCode | None:
     """The voter's latest login code that can still be used."""
     return session.exec(select(LoginCode).where(
@@ -255,5 +260,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
     ).values(used_at=now))
     CODE_THROTTLE.success(voter.pin, client)
+    if purpose == "login":
+        _phone_cap_done(voter)
     audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client)
     return voter.id

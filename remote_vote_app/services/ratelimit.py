@@ -41,7 +41,7 @@ def _storage():
 
 _limiter = MovingWindowRateLimiter(_storage())
 
-__all__ = ["parse", "tiers", "key", "check", "count", "record", "take", "reset", "claim_once", "LoginThrottle"]
+__all__ = ["parse", "tiers", "key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -74,6 +74,11 @@ def claim_once(scope: str, value: str, seconds: int) -> bool:
     """True the first time `value` is claimed in `scope` within `seconds` (a spent OIDC state, a
     used liveness challenge); atomic across every worker sharing the storage (Redis in production)."""
     return _limiter.hit(parse(f"1/{seconds} seconds"), scope, key(value))
+
+
+def clear(items: tuple[RateLimitItem, ...], scope: str, k: str) -> None:
+    for item in items:
+        _limiter.clear(item, scope, k)
 
 
 def reset() -> None:

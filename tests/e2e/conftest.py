@@ -54,6 +54,7 @@ def server_env(tmp_path_factory, eid_provider, app_port) -> dict[str, str]:
     return app_env(
         tmp_path_factory.mktemp("e2e") / "e2e.db", LOGIN_LIMIT_PER_CLIENT="1000/hour",
         LOGIN_LIMIT_PER_PIN="100/15 minutes", LOGIN_SENDS_CEILING="1000/hour",
+        LOGIN_SENDS_PER_PHONE="1000/minute",
         QR_TTL_SECONDS="20",  # short enough to watch a QR link expire
         TAB_GRACE_SECONDS="8",  # short enough to watch a closed tab's state go (test_closed_tabs.py)
         EID_ISSUER=eid_provider, EID_CLIENT_ID="remote-vote", EID_CLIENT_SECRET="remote-vote-secret",

@@ -107,8 +107,11 @@ def test_a_strangers_login_does_not_cancel_the_owners_code(session, sender, limi
     later = limiter_clock.at(NOW + dt.timedelta(seconds=61))
     fresh = _start(session, sender, client="203.0.113.9", now=later)  # a new code a minute later...
     assert not fresh.reused and fresh.token != owner.token and len(outbox(session)) == 2
-    # ...leaves the owner's code valid.
+    fresh_code = _last_code(session)
+    # ...leaves the owner's code valid, and the owner's login ends the stranger's challenge.
     assert auth.verify_code(session, owner.token, owner_code, "198.51.100.1", now=later)
+    session.commit()
+    assert _error(auth.verify_code, session, fresh.token, fresh_code, "203.0.113.9", now=later).code == "error.code_expired"
 
 
 def test_resend_waits_and_is_limited(session, sender, limiter_clock):

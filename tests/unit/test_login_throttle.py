@@ -190,9 +190,9 @@ def test_the_phone_cap_spaces_codes_out_and_then_names_the_time_of_the_next(monk
         assert _start(sender, OWNER, now=clock.at()).token == challenge.token  # within the minute: the same code
         clock.now += 61
     assert _sixth_is_the_open_code(sender, clock, sent[-1])
-    # No usable code left (a login spends the voter's other open codes too): the answer says when
+    # Ten minutes on, every code sent has expired and the cap is still full: the answer says when
     # the next can be sent.
-    _verify(sent[-1].token, _code(), OWNER, now=clock.at())
+    clock.now = 1_900_000_000 + 600
     refusal = _refusal(_start, sender, OWNER, DOC, clock.at())
     assert refusal.code == "error.code_wait"
     first_sent = dt.datetime.fromtimestamp(1_900_000_000, dt.timezone.utc)
@@ -273,3 +273,11 @@ def test_two_requests_with_the_right_code_at_once_log_in_once(sender, monkeypatc
     assert not barrier.broken
     assert len(results) == 2 and results.count("error.code_expired") == 1
     assert [r for r in results if r != "error.code_expired"] == [_voter_id()]
+
+
+def test_a_login_frees_the_phone_cap_so_the_owner_can_log_in_again_at_once(sender):
+    first = _start(sender, OWNER)
+    assert _verify(first.token, _code(), OWNER)
+    again = _start(sender, OWNER)  # within the same minute: a new code, not "wait"
+    assert not again.reused and again.token != first.token and _sms_count() == 2
+    assert _verify(again.token, _code(), OWNER)
