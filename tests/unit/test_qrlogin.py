@@ -1,6 +1,7 @@
 import datetime as dt
 import json
 import threading
+from types import SimpleNamespace
 
 import pytest
 from sqlmodel import Session, select
@@ -9,6 +10,9 @@ from remote_vote_app.db import get_engine
 from remote_vote_app.models import AuditEvent, QrLogin
 from remote_vote_app.services import qrlogin
 from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.state import qr as qr_state
+from remote_vote_app.state.qr import QrDesktopState
+from tests.support.states import Browser, run
 
 NOW = dt.datetime(2026, 11, 25, 8, 0, tzinfo=dt.timezone.utc)  # the start of a rotation window
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0 Safari/537.36"
@@ -157,6 +161,34 @@ def test_the_qr_code_is_a_link_to_instructions_with_the_ids_in_the_fragment(sess
     assert text == f"{ORIGIN}/qr#{link.link_id}.{qrlogin.shown_code(link.link_id, NOW)}"  # fragment: never sent
     assert qrlogin.parse(text) == (link.link_id, qrlogin.shown_code(link.link_id, NOW))
     assert link.token not in text
+
+
+def test_the_desktop_redraws_the_code_as_it_rotates(session, demo_voters, monkeypatch):
+    """The desktop's tab, polling: the code it shows follows the window, so the one a screenshot
+    caught two windows ago no longer reads, while the one on screen does."""
+    desktop = Browser(client_ip=DESKTOP)
+    desktop.call(QrDesktopState, "start_qr")
+    state = desktop.state(QrDesktopState)
+    first = state.qr_value
+    later = qrlogin.now_utc() + ROTATE * qrlogin.FRESH_WINDOWS
+    monkeypatch.setattr(qrlogin, "now_utc", lambda: later)
+    ticks = []
+
+    async def sleep(_seconds):  # one poll, then the tab stops waiting
+        ticks.append(1)
+        if len(ticks) > 1:
+            state.qr_status = ""
+
+    monkeypatch.setattr(qr_state, "asyncio", SimpleNamespace(sleep=sleep))
+    desktop._sync_router()
+    run(_drain(QrDesktopState.wait_for_phone.fn(state)))
+    assert state.qr_value != first and qrlogin.parse(state.qr_value)[0] == qrlogin.parse(first)[0]
+    assert _code(qrlogin.scan, session, first, demo_voters[0].id, now=later) == "error.qr_stale_code"
+    assert qrlogin.scan(session, state.qr_value, demo_voters[0].id, now=later)["client"] == DESKTOP
+
+
+async def _drain(updates):
+    return [update async for update in updates]
 
 
 def test_expired_link_is_refused_on_both_devices(session, demo_voters):
