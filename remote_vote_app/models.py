@@ -196,6 +196,15 @@ class VoterFace(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
 
 
+class FaceTrace(SQLModel, table=True):
+    """A perceptual hash of one FaceID frame's face (not the image), kept minutes to refuse replays."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    subject: str = Field(index=True, max_length=32)  # keyed hash of the PIN
+    phash: str = Field(max_length=32)  # 128 bits, hex
+    created_at: dt.datetime = Field(default_factory=utcnow, index=True)
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message written in the transaction that caused it, delivered later by the outbox worker."""
 

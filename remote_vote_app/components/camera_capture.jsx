@@ -1,27 +1,33 @@
-// Live FaceID capture: the camera only (no file), a burst of frames while the person follows the
-// server's challenge (one instruction after another), handed to Reflex in one event as
-// {nonce, frames: [JPEG data URLs]}. Frames are downsized (max 480 px side, JPEG 0.8) so the burst
-// stays far below the socket's 1 MB limit. Nothing is stored in the browser.
+// Live FaceID capture: the camera only (no file). The server reveals the moves one at a time: after
+// the frames of a step the component asks for the next move (onStep) and waits for it (a new entry
+// in `instructions`, with its token in `tokens`). Each frame goes with its step, that step's token
+// and its capture time; all are handed to Reflex in one event as {nonce, frames}. Without onStep
+// (a supervised capture at a commission) every move is given at once and the nonce is the token.
+// Frames are downsized (max 480 px side, JPEG 0.8) to stay far below the socket's 1 MB limit.
+// Nothing is stored in the browser.
 import { useEffect, useRef, useState } from "react";
 
 const MAX_SIDE = 480;
-const FRAMES_PER_MOVE = 5;
+const FRAMES_PER_STEP = 3;
 const INTERVAL_MS = 300;
-const SETTLE_MS = 400;
+const SETTLE_MS = 900;
+const REVEAL_TIMEOUT_MS = 10000;
 
-export function CameraCapture({ labels, nonce, instructions, onCapture }) {
+export function CameraCapture({ labels, nonce, instructions, tokens, steps, onStep, onCapture }) {
   const video = useRef(null);
   const stream = useRef(null);
+  const revealed = useRef({ nonce, instructions: instructions || [], tokens: tokens || [] });
   const [phase, setPhase] = useState("idle"); // idle | capturing | sending
   const [current, setCurrent] = useState("");
   const [problem, setProblem] = useState("");
 
+  revealed.current = { nonce, instructions: instructions || [], tokens: tokens || [] };
   const stop = () => {
     if (stream.current) stream.current.getTracks().forEach((t) => t.stop());
     stream.current = null;
   };
   useEffect(() => stop, []);
-  useEffect(() => { setPhase("idle"); setCurrent(""); }, [nonce]);
+  useEffect(() => { stop(); setPhase("idle"); setCurrent(""); }, [nonce]);
 
   const frame = () => {
     const v = video.current;
@@ -35,8 +41,21 @@ export function CameraCapture({ labels, nonce, instructions, onCapture }) {
 
   const wait = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+  // The next move, once the server has revealed it; null if the challenge changed or never came.
+  const revealedStep = async (step, started) => {
+    const deadline = Date.now() + REVEAL_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      const now = revealed.current;
+      if (now.nonce !== started) return null;
+      if (now.instructions.length > step) return now;
+      await wait(50);
+    }
+    return null;
+  };
+
   const start = async () => {
     setProblem("");
+    const started = nonce;
     try {
       stream.current = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "user" }, audio: false });
     } catch (e) {
@@ -48,19 +67,24 @@ export function CameraCapture({ labels, nonce, instructions, onCapture }) {
     await v.play().catch(() => {});
     while (!v.videoWidth) await wait(50);
     setPhase("capturing");
-    await wait(SETTLE_MS);
+    const total = onStep ? steps : revealed.current.instructions.length;
     const frames = [];
-    for (const instruction of instructions) {
-      setCurrent(instruction);
-      for (let i = 0; i < FRAMES_PER_MOVE; i++) {
-        frames.push(frame());
+    for (let step = 0; step < total; step++) {
+      if (step > 0 && onStep) onStep({ step });
+      const now = await revealedStep(step, started);
+      if (!now) { stop(); setPhase("idle"); setCurrent(""); return; }
+      setCurrent(now.instructions[step]);
+      await wait(SETTLE_MS);
+      const token = onStep ? now.tokens[step] : started;
+      for (let i = 0; i < FRAMES_PER_STEP; i++) {
+        frames.push({ step, token, t: Date.now(), image: frame() });
         await wait(INTERVAL_MS);
       }
     }
     stop();
     setCurrent("");
     setPhase("sending");
-    onCapture({ nonce, frames });
+    onCapture({ nonce: started, frames });
   };
 
   return (

@@ -1,21 +1,35 @@
 """FaceID: a live camera capture of the voter, with an active liveness challenge, compared with the
 reference face the voter gave earlier.
 
-There is no single-photo path. The server picks a random challenge ("turn your head left, then
-right"); the browser captures a burst of frames while the voter follows it and sends them in one
-event. A capture passes only if it answers the current challenge (single use, bound to this
-attempt, expiring), every frame shows one face, the frames differ, the head yaw measured from the
-landmarks (nose tip against the jaw line) turns the asked ways in the asked order, and every frame
-is the same person as the first frame and as the reference.
+There is no single-photo path. The server picks a random sequence of head moves (left, right,
+straight) and reveals them one at a time: the page asks for the next move (`reveal`) only after
+capturing the current one, and each move comes with its own server token. The browser sends every
+frame with the challenge's nonce, its step's token and its capture time, in one event at the end.
 
-What this does not stop: a video (or a 3D rendering) of the voter that follows the challenge, fed
-to a virtual camera. It stops a photo held up, a still or moved photo, a replayed capture and a
-video that turns the wrong way.
+A capture passes only if it answers the current challenge (single use, bound to this attempt,
+expiring), carries each step's token, its times are plausible (increasing, neither too fast nor
+too slow, no frame of a step before that step was revealed, no longer than the time really spent),
+it is not mostly the frames of an earlier attempt for this PIN (perceptual hashes of the
+landmark-aligned face, kept `TRACE_TTL_SECONDS`), every frame shows one face, the frames differ,
+the head yaw measured from the landmarks follows the asked moves step by step, and every frame is
+the same person as the first frame and as the reference.
+
+What this stops: a still or moved photo, replayed frames (same or another challenge, near
+duplicates included), a wrong order, a second person, implausible timing. What it does not stop:
+frames synthesised live for each challenge (a public photo warped to follow the moves, a video or a
+3D mask) fed through a virtual camera. A face is one biometric factor (NIST SP 800-63B 5.2.3: not
+an authenticator on its own), which is why a `face` session may read but not write without the SMS
+code (services/assurance).
+
+Failures that cost nothing (a bad capture, no face, failed liveness) count only against the
+(PIN, client) pair; comparisons with the reference count per PIN too, and past `COMPARISONS_PER_PIN`
+the PIN's FaceID answers "log in with the SMS code" instead of locking its owner out.
 
 Frames are never stored, written to disk or logged: they are decoded in memory, turned into
-encodings and dropped. Only reference encodings are kept (table VoterFace). The dlib work runs in a
-worker thread (dlib releases the GIL), never on the event loop. Without the face engine nobody gets
-in by face: every call raises `error.face_unavailable`.
+encodings and hashes and dropped. The dlib work runs in this module's own small thread pool with a
+bounded queue and one capture at a time per client, never in the threads the database work uses
+(`asyncio.to_thread`). Without the face engine nobody gets in by face: every call raises
+`error.face_unavailable`.
 """
 
 from __future__ import annotations
@@ -23,20 +37,24 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
 import hmac
 import io
 import json
 import secrets
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from types import ModuleType
 
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from remote_vote_app.db import run_in_transaction
-from remote_vote_app.models import Voter, VoterFace
+from remote_vote_app.models import FaceTrace, Voter, VoterFace
 from remote_vote_app.services import audit, ratelimit
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import Forbidden, ServiceError
@@ -54,26 +72,55 @@ ENCODING_SIZE = 128
 SOURCES = ("commission", "register")
 
 # A capture: the browser sends JPEG frames of at most 480 px a side (~30 KB each).
-MIN_FRAMES, MAX_FRAMES = 6, 16
 MAX_FRAME_BYTES = 200 * 1024
 MAX_FRAME_PIXELS = 640 * 640
 MAX_DATA_URL = 4 * MAX_FRAME_BYTES // 3 + 64
 # Yaw = (nose tip - middle of the jaw line) / jaw width: about 0 facing the camera, and beyond
-# this when the head is clearly turned (~25 degrees).
+# YAW_TURN when the head is clearly turned (~25 degrees); within YAW_STRAIGHT it faces the camera.
 YAW_TURN = 0.12
-MOVES = ("left", "right")
-CHALLENGES = (("left", "right"), ("right", "left"))
+YAW_STRAIGHT = 0.05
+MOVES = ("left", "right", "straight")
+STEPS = 4  # 2 x 2 x 2 x 2 = 16 sequences (starts with a turn, never the same move twice in a row)
+MIN_PER_STEP, MAX_PER_STEP = 3, 4
+MIN_FRAMES, MAX_FRAMES = STEPS * MIN_PER_STEP, STEPS * MAX_PER_STEP
 CHALLENGE_TTL_SECONDS = 120
+# Frame times (the browser's clock, ms): a camera burst is not faster than this, a person does not
+# pause longer between two frames (a step's reveal round trip included).
+MIN_GAP_MS, MAX_GAP_MS = 120, 4000
+SLACK_MS = 1500  # network latency between the server's clock and the browser's
+MIN_STEP_SECONDS = 0.5  # a step's frames take at least this long before the next move is asked
+# Replays across attempts: 128-bit perceptual hashes of the aligned face crop, per PIN.
+TRACE_TTL_SECONDS = 15 * 60
+NEAR_BITS = 4  # JPEG re-encoding or noise flipped <= 4 bits here; another pose or light mostly more
+REPLAY_SHARE = 2 / 3  # a capture is a replay when this share of its frames is near an earlier one
 
-THROTTLE = ratelimit.LoginThrottle(scope="face")
 TRIES_PER_CLIENT = parse(settings.login_limit_per_client)
+# Failures per (PIN, client), in growing windows: they hold the client, never the PIN's owner.
+PAIR_TIERS = tuple(parse(part.strip()) for part in settings.login_throttle_tiers.split(",") if part.strip())
+# Comparisons with the reference per PIN (a distributed false-match search); past it the PIN's
+# FaceID answers "use the SMS code" (not a lockout: SMS login stays open to the owner).
+COMPARISONS_PER_PIN = parse("20/day")
+CHEAP_REASONS = {"no_face", "many_faces", "bad_capture", "challenge", "liveness", "timing", "replay"}
+
+# The face pool: dlib work never queues behind (or blocks) database transactions.
+POOL_WORKERS = 1
+MAX_PENDING = 3  # captures running or waiting; beyond that, "busy, try again"
+_pool = ThreadPoolExecutor(max_workers=POOL_WORKERS, thread_name_prefix="faceid")
+_pool_lock = threading.Lock()
+_pending = 0
+_clients_busy: set[str] = set()
 
 # Error code -> audit reason (never the PIN or the picture).
 REASONS = {
     "error.face_mismatch": "no_match", "error.face_liveness": "liveness", "error.face_none": "no_face",
     "error.face_many": "many_faces", "error.face_image": "bad_capture", "error.face_capture": "bad_capture",
-    "error.face_challenge": "challenge", "error.too_many_attempts": "throttled",
+    "error.face_challenge": "challenge", "error.too_many_attempts": "throttled", "error.face_timing": "timing",
+    "error.face_replay": "replay", "error.face_busy": "busy", "error.face_use_sms": "use_sms",
 }
+
+
+def _clock() -> float:
+    return time.time()
 
 
 @functools.cache
@@ -150,23 +197,42 @@ def encode_single_face(image_bytes: bytes) -> list[float]:
 
 @dataclass(frozen=True)
 class Challenge:
-    """One FaceID attempt: what the voter is asked to do, and whom it is for. Holds no PIN.
+    """One FaceID attempt: the moves asked, each step's token, when each step was revealed (server
+    time), and whom it is for. Holds no PIN.
 
-    `identifier` is what the throttle counts (a keyed hash of the PIN, or `voter:<id>`);
+    `identifier` is what the throttles count (a keyed hash of the PIN, or `voter:<id>`);
     `voter_id` is 0 when the PIN is not in the register (nobody is told).
     """
 
     nonce: str
     moves: tuple[str, ...]
+    tokens: tuple[str, ...]
+    revealed: tuple[float, ...]
     voter_id: int
     identifier: str
     subject: str
     expires_at: float
 
+    def shown(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(moves, tokens) revealed so far: all the page may know."""
+        count = len(self.revealed)
+        return self.moves[:count], self.tokens[:count]
 
-def _challenge(voter_id: int, identifier: str, subject: str) -> Challenge:
-    return Challenge(nonce=secrets.token_urlsafe(18), moves=secrets.choice(CHALLENGES), voter_id=voter_id,
-                     identifier=identifier, subject=subject, expires_at=time.time() + CHALLENGE_TTL_SECONDS)
+
+def _sequence() -> tuple[str, ...]:
+    moves = [secrets.choice(("left", "right"))]
+    while len(moves) < STEPS:
+        moves.append(secrets.choice([move for move in MOVES if move != moves[-1]]))
+    return tuple(moves)
+
+
+def _challenge(voter_id: int, identifier: str, subject: str, supervised: bool = False) -> Challenge:
+    now, nonce = _clock(), secrets.token_urlsafe(18)
+    # At a commission an operator watches the voter: the whole sequence is shown at once.
+    tokens = (nonce,) * STEPS if supervised else tuple(secrets.token_urlsafe(12) for _ in range(STEPS))
+    return Challenge(nonce=nonce, moves=_sequence(), tokens=tokens, revealed=(now,) * (STEPS if supervised else 1),
+                     voter_id=voter_id, identifier=identifier, subject=subject,
+                     expires_at=now + CHALLENGE_TTL_SECONDS)
 
 
 def login_challenge(session: Session, pin_raw: str) -> Challenge:
@@ -180,18 +246,32 @@ def login_challenge(session: Session, pin_raw: str) -> Challenge:
 
 def renew(challenge: Challenge) -> Challenge:
     """A new challenge for the same attempt (after a failed try)."""
-    return _challenge(challenge.voter_id, challenge.identifier, challenge.subject)
+    return _challenge(challenge.voter_id, challenge.identifier, challenge.subject,
+                      supervised=len(set(challenge.tokens)) == 1)
 
 
 def reference_challenge(voter_id: int) -> Challenge:
-    """A challenge for taking a voter's reference at a commission."""
-    return _challenge(voter_id, f"voter:{voter_id}", f"voter:{voter_id}")
+    """A challenge for taking a voter's reference at a commission (supervised: shown at once)."""
+    return _challenge(voter_id, f"voter:{voter_id}", f"voter:{voter_id}", supervised=True)
+
+
+def reveal(challenge: Challenge | None, step: object) -> Challenge:
+    """The challenge with its next step revealed; only the next one, only once the current step
+    had time to be captured, only before the challenge expires."""
+    now = _clock()
+    if challenge is None or now > challenge.expires_at or isinstance(step, bool) or not isinstance(step, int):
+        raise ServiceError("error.face_challenge")
+    if step != len(challenge.revealed) or step >= STEPS:
+        raise ServiceError("error.face_challenge")
+    if now - challenge.revealed[-1] < MIN_STEP_SECONDS:
+        raise ServiceError("error.face_timing")
+    return dataclasses.replace(challenge, revealed=(*challenge.revealed, now))
 
 
 def _spend(challenge: Challenge | None, nonce: object) -> Challenge:
     """The challenge, if this capture answers it in time; each challenge is accepted once (across
     workers: the mark lives in the rate limiter's storage)."""
-    if challenge is None or time.time() > challenge.expires_at:
+    if challenge is None or _clock() > challenge.expires_at:
         raise ServiceError("error.face_challenge")
     if not hmac.compare_digest(str(nonce or "").encode(), challenge.nonce.encode()):
         raise ServiceError("error.face_challenge")
@@ -201,6 +281,16 @@ def _spend(challenge: Challenge | None, nonce: object) -> Challenge:
 
 
 # --- the capture ---
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One frame as the browser sent it: its step, that step's token, its capture time (ms)."""
+
+    step: int
+    token: str
+    at_ms: float
+    image: bytes
 
 
 def _frame_bytes(data_url: object) -> bytes:
@@ -213,14 +303,54 @@ def _frame_bytes(data_url: object) -> bytes:
         raise ServiceError("error.face_capture") from None
 
 
-def capture_frames(capture: object) -> tuple[object, list[bytes]]:
-    """(nonce, JPEG frames) of a capture from the camera component; anything else is refused."""
+def _shot(frame: object) -> Shot:
+    if not isinstance(frame, dict):
+        raise ServiceError("error.face_capture")
+    step, token, at_ms = frame.get("step"), frame.get("token"), frame.get("t")
+    if (isinstance(step, bool) or not isinstance(step, int) or not isinstance(token, str)
+            or isinstance(at_ms, bool) or not isinstance(at_ms, (int, float)) or at_ms != at_ms):
+        raise ServiceError("error.face_capture")
+    return Shot(step, token, float(at_ms), _frame_bytes(frame.get("image")))
+
+
+def capture_frames(capture: object) -> tuple[object, list[Shot]]:
+    """(nonce, frames) of a capture from the camera component; anything else is refused."""
     if not isinstance(capture, dict) or not isinstance(capture.get("frames"), list):
         raise ServiceError("error.face_capture")
     frames = capture["frames"]
     if not MIN_FRAMES <= len(frames) <= MAX_FRAMES:
         raise ServiceError("error.face_capture")
-    return capture.get("nonce"), [_frame_bytes(frame) for frame in frames]
+    return capture.get("nonce"), [_shot(frame) for frame in frames]
+
+
+def check_binding(challenge: Challenge, shots: list[Shot]) -> None:
+    """Every step revealed and answered in order, each frame carrying its step's server token."""
+    if len(challenge.revealed) != STEPS or [s.step for s in shots] != sorted(s.step for s in shots):
+        raise ServiceError("error.face_challenge")
+    for step in range(STEPS):
+        count = sum(1 for s in shots if s.step == step)
+        if not MIN_PER_STEP <= count <= MAX_PER_STEP:
+            raise ServiceError("error.face_challenge")
+    if not all(hmac.compare_digest(s.token.encode(), challenge.tokens[s.step].encode()) for s in shots):
+        raise ServiceError("error.face_challenge")
+
+
+def check_timing(challenge: Challenge, shots: list[Shot], now: float) -> None:
+    """Frame times increasing at a camera's pace, no step's frames before that step was revealed,
+    and no longer in all than the time that really passed. The browser's clock is not the
+    server's: reveals are compared from step 1 on (the first one the capture itself asked for;
+    step 0 was shown when the page was, however long before the camera started)."""
+    gaps = [b.at_ms - a.at_ms for a, b in zip(shots, shots[1:])]
+    if not all(MIN_GAP_MS <= gap <= MAX_GAP_MS for gap in gaps):
+        raise ServiceError("error.face_timing")
+    if shots[-1].at_ms - shots[0].at_ms > (now - challenge.revealed[0]) * 1000 + SLACK_MS:
+        raise ServiceError("error.face_timing")
+    first = {}
+    for s in shots:
+        first.setdefault(s.step, s.at_ms)
+    for step, at_ms in first.items():
+        if step > 1 and at_ms - first[1] < (challenge.revealed[step] - challenge.revealed[1]) * 1000 - SLACK_MS:
+            raise ServiceError("error.face_timing")
 
 
 @dataclass(frozen=True)
@@ -228,6 +358,7 @@ class Frame:
     digest: str
     yaw: float
     encoding: tuple[float, ...]
+    phash: int = 0  # 128-bit perceptual hash of the landmark-aligned face, not of the image
 
 
 def _yaw(landmarks: dict) -> float:
@@ -238,8 +369,23 @@ def _yaw(landmarks: dict) -> float:
     return (nose_x - (left + right) / 2) / max(right - left, 1)
 
 
+def _phash(pixels, landmarks: dict) -> int:
+    """Average hash (8x8) and difference hash (9x8) of the face cut at its landmarks' bounds: the
+    same picture re-encoded or with noise stays within a few bits, another pose moves many."""
+    import numpy as np
+    from PIL import Image
+
+    points = np.array([p for part in landmarks.values() for p in part], dtype=float)
+    (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+    face = Image.fromarray(pixels).convert("L").crop((int(x0), int(y0), int(x1) + 1, int(y1) + 1))
+    mean8 = np.asarray(face.resize((8, 8), Image.BOX), dtype=float)
+    diff = np.asarray(face.resize((9, 8), Image.BOX), dtype=float)
+    bits = np.concatenate([(mean8 > mean8.mean()).ravel(), (diff[:, 1:] > diff[:, :-1]).ravel()])
+    return int("".join("1" if bit else "0" for bit in bits), 2)
+
+
 def analyse(frames: list[bytes]) -> list[Frame]:
-    """Face facts of each frame. Slow (dlib): call through `asyncio.to_thread`."""
+    """Face facts of each frame. Slow (dlib): runs in the face pool (`_in_face_pool`)."""
     engine = _require_engine()
     facts = []
     for data in frames:
@@ -251,8 +397,34 @@ def analyse(frames: list[bytes]) -> list[Frame]:
         (landmarks,) = engine.face_landmarks(pixels, [box])
         (encoding,) = engine.face_encodings(pixels, known_face_locations=[box])
         facts.append(Frame(hashlib.sha256(pixels.tobytes()).hexdigest(), _yaw(landmarks),
-                           tuple(float(x) for x in encoding)))
+                           tuple(float(x) for x in encoding), _phash(pixels, landmarks)))
     return facts
+
+
+async def _in_face_pool(frames: list[bytes], client: str) -> list[Frame]:
+    """`analyse` in the face pool: one capture at a time per client, at most MAX_PENDING in all;
+    beyond that a fast "busy" instead of a queue that would hold every socket."""
+    global _pending
+    client_key = ratelimit.key(f"face|{client}")
+    with _pool_lock:
+        if client_key in _clients_busy or _pending >= MAX_PENDING:
+            raise ServiceError("error.face_busy")
+        _pending += 1
+        _clients_busy.add(client_key)
+
+    def release(_future) -> None:  # when the work ends, even if the waiting event was cancelled
+        global _pending
+        with _pool_lock:
+            _pending -= 1
+            _clients_busy.discard(client_key)
+
+    try:
+        future = _pool.submit(analyse, frames)
+    except BaseException:
+        release(None)
+        raise
+    future.add_done_callback(release)
+    return await asyncio.wrap_future(future)
 
 
 def _distance(a, b) -> float:
@@ -261,26 +433,39 @@ def _distance(a, b) -> float:
     return float(np.linalg.norm(np.asarray(a, dtype=float) - np.asarray(b, dtype=float)))
 
 
+def _pose(yaw: float) -> str:
+    return "left" if yaw >= YAW_TURN else "right" if yaw <= -YAW_TURN else "straight" if abs(yaw) <= YAW_STRAIGHT else ""
+
+
 def turns(frames: list[Frame]) -> list[str]:
-    """The head turns seen across the frames, in order ('left', 'right'), repeats merged."""
+    """The head poses seen across the frames, in order, repeats and in-between frames merged."""
     seen: list[str] = []
     for frame in frames:
-        move = "left" if frame.yaw >= YAW_TURN else "right" if frame.yaw <= -YAW_TURN else ""
+        move = _pose(frame.yaw)
         if move and (not seen or seen[-1] != move):
             seen.append(move)
     return seen
 
 
-def check_liveness(frames: list[Frame], moves: tuple[str, ...], threshold: float | None = None) -> None:
+def check_moves(frames: list[Frame], steps: list[int], moves: tuple[str, ...]) -> None:
+    """Each step's frames follow its move: most of them, and the last, show it; the others are on
+    the way from the previous move (nothing else)."""
+    for step, move in enumerate(moves):
+        poses = [_pose(f.yaw) for f, s in zip(frames, steps) if s == step]
+        allowed = {move, "", moves[step - 1] if step else "straight"}
+        if not poses or poses[-1] != move or 2 * poses.count(move) < len(poses) or not set(poses) <= allowed:
+            raise ServiceError("error.face_liveness")
+
+
+def check_liveness(frames: list[Frame], steps: list[int], moves: tuple[str, ...], threshold: float | None = None) -> None:
     """A live person following the challenge: frames all different, one person throughout, and
-    the head turned the asked ways first, in the asked order."""
+    the head following the asked moves step by step."""
     limit = settings.face_match_threshold if threshold is None else threshold
     if len({frame.digest for frame in frames}) != len(frames):
         raise ServiceError("error.face_liveness")
     if not all(_distance(frames[0].encoding, frame.encoding) <= limit for frame in frames[1:]):
         raise ServiceError("error.face_liveness")
-    if turns(frames)[: len(moves)] != list(moves):
-        raise ServiceError("error.face_liveness")
+    check_moves(frames, steps, moves)
 
 
 def _matches(reference: list[float], frames: list[Frame], threshold: float | None) -> bool:
@@ -288,23 +473,73 @@ def _matches(reference: list[float], frames: list[Frame], threshold: float | Non
     return all(_distance(reference, frame.encoding) <= limit for frame in frames)  # False on NaN too
 
 
-async def live_frames(challenge: Challenge | None, capture: object) -> list[Frame]:
+def _remember(session: Session, identifier: str, frames: list[Frame]) -> int:
+    """Keep this capture's face hashes for the PIN; how many of its frames are near a frame of an
+    earlier attempt (within TRACE_TTL_SECONDS)."""
+    since = now_utc() - dt.timedelta(seconds=TRACE_TTL_SECONDS)
+    session.exec(delete(FaceTrace).where(FaceTrace.created_at < since))
+    subject = ratelimit.key(f"face-trace|{identifier}")
+    earlier = [int(h, 16) for h in session.exec(select(FaceTrace.phash).where(FaceTrace.subject == subject))]
+    near = sum(1 for f in frames if any((f.phash ^ h).bit_count() <= NEAR_BITS for h in earlier))
+    for frame in frames:
+        session.add(FaceTrace(subject=subject, phash=f"{frame.phash:032x}"))
+    return near
+
+
+async def live_frames(challenge: Challenge | None, capture: object, client: str = "commission") -> list[Frame]:
     """The frames of a capture that answers the challenge and passes liveness; otherwise an error."""
     _require_engine()
-    nonce, frames = capture_frames(capture)
+    nonce, shots = capture_frames(capture)
     _spend(challenge, nonce)
-    facts = await asyncio.to_thread(analyse, frames)
-    del frames
-    check_liveness(facts, challenge.moves)
+    check_binding(challenge, shots)
+    check_timing(challenge, shots, _clock())
+    steps = [s.step for s in shots]
+    facts = await _in_face_pool([s.image for s in shots], client)
+    del shots
+    near = await run_in_transaction(lambda session: _remember(session, challenge.identifier, facts))
+    if near >= REPLAY_SHARE * len(facts):
+        raise ServiceError("error.face_replay")
+    check_liveness(facts, steps, challenge.moves)
     return facts
 
 
+def _pair(identifier: str, client: str) -> str:
+    return ratelimit.key(f"face|{identifier}|{client}")
+
+
+def _check_allowed(challenge: Challenge, client: str) -> None:
+    """Before any work: this (PIN, client) pair is not throttled, and the PIN's comparisons are
+    not used up (then the SMS login is the way in, for the owner as for anyone)."""
+    for item in PAIR_TIERS:
+        ratelimit.check(item, "face-pair", _pair(challenge.identifier, client))
+    try:
+        ratelimit.check(COMPARISONS_PER_PIN, "face-compare", ratelimit.key(challenge.identifier))
+    except ServiceError:
+        raise ServiceError("error.face_use_sms") from None
+
+
 def _fail(challenge: Challenge, client: str, exc: ServiceError) -> None:
-    """Audit a failed try, count it against this (identifier, client), audit a lockout it starts."""
+    """Audit a failed try and count it: every failure against this (PIN, client) pair, a failed
+    comparison with the reference also against the PIN."""
     reason = REASONS.get(exc.code, "other")
     audit.auth_event(None, "auth.face.failure", subject=challenge.subject, client=client, reason=reason)
-    if reason != "throttled" and THROTTLE.failure(challenge.identifier, client):
+    if reason in {"throttled", "busy", "use_sms"}:
+        return
+    pair = _pair(challenge.identifier, client)
+    for item in PAIR_TIERS:
+        ratelimit.record(item, "face-pair", pair)
+    if reason not in CHEAP_REASONS:
+        ratelimit.record(COMPARISONS_PER_PIN, "face-compare", ratelimit.key(challenge.identifier))
+    if any(_full(item, "face-pair", pair) for item in PAIR_TIERS):
         audit.auth_event(None, "auth.face.lockout", subject=challenge.subject, client=client)
+
+
+def _full(item, scope: str, k: str) -> bool:
+    try:
+        ratelimit.check(item, scope, k)
+    except ServiceError:
+        return True
+    return False
 
 
 async def login_by_face(challenge: Challenge | None, capture: object, client: str,
@@ -319,8 +554,8 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
     if challenge is None:
         raise ServiceError("error.face_challenge")
     try:
-        THROTTLE.check(challenge.identifier, client)
-        frames = await live_frames(challenge, capture)
+        _check_allowed(challenge, client)
+        frames = await live_frames(challenge, capture, client)
 
         def compare(session: Session) -> None:
             reference = get_reference(session, challenge.voter_id) if challenge.voter_id else None
@@ -329,11 +564,10 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
             audit.auth_event(session, "auth.face.success", actor=challenge.subject, subject=challenge.subject,
                              client=client)
 
-        await run_in_transaction(compare)  # database and numpy work off the event loop
+        await run_in_transaction(compare)  # the database work in the database threads
     except ServiceError as exc:
-        await asyncio.to_thread(_fail, challenge, client, exc)
+        await asyncio.to_thread(_fail, challenge, client, exc)  # audit rows: a database thread
         raise
-    THROTTLE.success(challenge.identifier, client)
     return challenge.voter_id
 
 

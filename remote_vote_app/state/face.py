@@ -1,4 +1,5 @@
-"""FaceID login: the PIN, then a live capture answering a random challenge. Frames are never kept."""
+"""FaceID login: the PIN, then a live capture answering a random sequence of moves revealed one at a
+time (`next_move`). Frames are never kept; the state knows only the moves and tokens revealed so far."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ class FaceLoginState(AppState):
     available: bool = False
     step: str = "pin"  # pin | capture
     nonce: str = ""  # the client hands it back with its frames
-    moves: list[str] = []
+    moves: list[str] = []  # revealed so far
+    tokens: list[str] = []  # each revealed step's token, sent back with that step's frames
+    steps: int = 0
     # The attempt (faceid.Challenge): voter id or 0 and a keyed hash, never the PIN.
     _challenge: Any = None
 
@@ -32,12 +35,16 @@ class FaceLoginState(AppState):
 
     @rx.var
     def challenge_text(self) -> str:
-        return t(self._lang(), f"face.challenge_{'_'.join(self.moves)}") if self.moves else ""
+        return t(self._lang(), "face.challenge", steps=self.steps) if self.steps else ""
 
     def _offer(self, challenge: faceid.Challenge) -> None:
         self._challenge = challenge
-        self.nonce, self.moves = challenge.nonce, list(challenge.moves)
+        moves, tokens = challenge.shown()
+        self.nonce, self.moves, self.tokens, self.steps = challenge.nonce, list(moves), list(tokens), len(challenge.moves)
         self.step = "capture"
+
+    def _forget(self) -> None:
+        self.step, self.nonce, self.moves, self.tokens, self.steps, self._challenge = "pin", "", [], [], 0, None
 
     @rx.event
     async def load(self):
@@ -61,7 +68,7 @@ class FaceLoginState(AppState):
         self._clear_messages()
         challenge, self._challenge = self._challenge, None
         if not self.available or challenge is None:
-            self.step, self.nonce, self.moves = "pin", "", []
+            self._forget()
             return
         try:
             voter_id = await faceid.login_by_face(challenge, capture, self._client())
@@ -75,6 +82,20 @@ class FaceLoginState(AppState):
         return await self._log_in(voter_id, name, method="face")
 
     @rx.event
+    def next_move(self, event: dict):
+        """The camera finished a step: reveal the next move (never ahead of the capture)."""
+        challenge, step = self._challenge, event.get("step") if isinstance(event, dict) else None
+        if not self.available or challenge is None:
+            self._forget()
+            return
+        try:
+            self._offer(faceid.reveal(challenge, step))
+        except ServiceError as exc:
+            self._clear_messages()
+            self._show(exc)
+            self._offer(faceid.renew(challenge))
+
+    @rx.event
     def restart(self):
         self._clear_messages()
-        self.step, self.nonce, self.moves, self._challenge = "pin", "", [], None
+        self._forget()

@@ -76,13 +76,50 @@ def turned(image: Image.Image, degrees: float, head=ASTRONAUT_HEAD) -> Image.Ima
 
 def head_turn(image: Image.Image, moves=("left", "right"), frames_per_move: int = 5, degrees: float = 28,
               head=ASTRONAUT_HEAD) -> list[Image.Image]:
-    """A face looking straight, then turning each way in `moves`, then back, as camera frames."""
+    """A face looking straight, then turning each way in `moves` (a still photo's warp)."""
     frames = [image]
     for move in moves:
         sign = 1 if move == "left" else -1
         ramp = [degrees * sign * (0.6 + 0.4 * i / max(frames_per_move - 1, 1)) for i in range(frames_per_move)]
         frames += [turned(image, angle, head) for angle in ramp]
     return frames
+
+
+# What an attacker does with one public photo: for each move the page reveals, warp the photo to
+# that pose, a few frames a step; `variant` changes the angles and the light so that a second
+# synthesis is not a near copy of the first (which the replay check would refuse).
+POSE_DEGREES = {"left": (25.0, 28.0, 26.5, 27.5), "right": (-24.0, -28.0, -26.0, -27.0), "straight": (2.0, 0.0, -1.5, 1.0)}
+
+
+def _lit(image: Image.Image, strength: float) -> Image.Image:
+    """A light from one side (a lamp, a window): the face's shading changes, not its pose."""
+    if not strength:
+        return image
+    pixels = np.asarray(image).astype(float)
+    ramp = 1 + strength * np.linspace(-1, 1, pixels.shape[1])[None, :, None]
+    return Image.fromarray(np.clip(pixels * ramp, 0, 255).astype(np.uint8))
+
+
+@cache
+def _warp(image_key: str, degrees: float, head: tuple, light: float) -> Image.Image:
+    image = astronaut_image() if image_key == "astronaut" else hopper_image()
+    return _lit(turned(image, degrees, head), light)
+
+
+def pose(move: str, index: int, variant: int = 0, image_key: str = "astronaut", head=ASTRONAUT_HEAD,
+         step: int = 0) -> Image.Image:
+    """One synthesised frame of `move` (the index-th of step `step`: a move asked twice is not the
+    same picture twice)."""
+    angles = POSE_DEGREES[move]
+    degrees = angles[index % len(angles)] + (-0.5 if move == "left" else -1.0 if move == "right" else 0.5) * (variant % 2)
+    return _warp(image_key, degrees, head, 0.5 * variant + 0.1 * step)
+
+
+def warped_sequence(moves, frames_per_move: int = 3, variant: int = 0, image_key: str = "astronaut",
+                    head=ASTRONAUT_HEAD, first_step: int = 0) -> list[list[Image.Image]]:
+    """Frames for each step of `moves` (numbered from `first_step`), warped from one photo."""
+    return [[pose(move, i, variant, image_key, head, first_step + n) for i in range(frames_per_move)]
+            for n, move in enumerate(moves)]
 
 
 def shifted(image: Image.Image, count: int) -> list[Image.Image]:
@@ -106,8 +143,10 @@ def data_url(image: Image.Image) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
 
 
-def capture(nonce: str, frames: list[Image.Image]) -> dict:
-    return {"nonce": nonce, "frames": [data_url(frame) for frame in frames]}
+def capture(nonce: str, frames: list[tuple[int, str, float, Image.Image]]) -> dict:
+    """A capture as the browser component sends it: (step, step token, time in ms, image) each."""
+    return {"nonce": nonce, "frames": [{"step": step, "token": token, "t": at_ms, "image": data_url(image)}
+                                       for step, token, at_ms, image in frames]}
 
 
 # --- videos for Chromium's fake camera (--use-file-for-fake-video-capture) ---

@@ -32,7 +32,6 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "exclusions.col.": exclusions.COLUMNS,
     "face.": ("start", "preview", "no_camera", "checking"),
     "face.move_": faceid.MOVES,
-    "face.challenge_": tuple("_".join(moves) for moves in faceid.CHALLENGES),
     "staff.nav.": tuple(STAFF_PAGES),
     "staff.role.": staff.ROLES,
     "admin.": tuple(sorted({name.rsplit("_", 1)[0] for name in TEXT_FIELDS})),

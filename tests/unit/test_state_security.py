@@ -339,7 +339,7 @@ VOTER_ONLY = sorted(((cls, name, handler) for cls in _all_page_states() for name
 # Voter-side handlers that run for a tab nobody is logged in to, each for a reason.
 OPEN_VOTER_HANDLERS = {
     "LoginState": {"on_load", "start", "verify", "resend", "restart", "start_eid", "eid_callback"},  # the ways in
-    "FaceLoginState": {"load", "set_pin", "check_capture", "restart"},
+    "FaceLoginState": {"load", "set_pin", "next_move", "check_capture", "restart"},
     "QrDesktopState": {"start_qr", "wait_for_phone"},  # the desktop that is not logged in yet
     "QrPhoneState": {"load"},  # says what to do; approves nothing
 }
