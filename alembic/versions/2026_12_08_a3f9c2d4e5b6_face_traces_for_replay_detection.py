@@ -1,8 +1,8 @@
 """face traces: short-lived perceptual hashes of FaceID frames' faces, to refuse replays across attempts
 
 Revision ID: a3f9c2d4e5b6
-Revises: 9c3d5e7f1a2b
-Create Date: 2026-12-07 15:00:00
+Revises: a3f9d2c6b7e1
+Create Date: 2026-12-08 09:00:00
 """
 from typing import Sequence, Union
 
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = 'a3f9c2d4e5b6'
-down_revision: Union[str, None] = '9c3d5e7f1a2b'
+down_revision: Union[str, None] = 'a3f9d2c6b7e1'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
