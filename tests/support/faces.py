@@ -88,7 +88,7 @@ def head_turn(image: Image.Image, moves=("left", "right"), frames_per_move: int 
 # What an attacker does with one public photo: for each move the page reveals, warp the photo to
 # that pose, a few frames a step; `variant` changes the angles and the light so that a second
 # synthesis is not a near copy of the first (which the replay check would refuse).
-POSE_DEGREES = {"left": (25.0, 28.0, 26.5, 27.5), "right": (-24.0, -28.0, -26.0, -27.0), "straight": (2.0, 0.0, -1.5, 1.0)}
+POSE_DEGREES = {"left": (25.5, 27.0, 26.0, 26.5), "right": (-24.0, -27.0, -25.5, -26.0), "straight": (2.0, 0.0, -1.5, 1.0)}
 
 
 def _lit(image: Image.Image, strength: float) -> Image.Image:
@@ -112,7 +112,7 @@ def pose(move: str, index: int, variant: int = 0, image_key: str = "astronaut", 
     same picture twice)."""
     angles = POSE_DEGREES[move]
     degrees = angles[index % len(angles)] + (-0.5 if move == "left" else -1.0 if move == "right" else 0.5) * (variant % 2)
-    return _warp(image_key, degrees, head, 0.5 * variant + 0.1 * step)
+    return _warp(image_key, degrees, head, 0.35 * variant + 0.05 * step)
 
 
 def warped_sequence(moves, frames_per_move: int = 3, variant: int = 0, image_key: str = "astronaut",
