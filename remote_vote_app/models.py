@@ -297,10 +297,16 @@ class BallotIssue(SQLModel, table=True):
     precinct_id: int = Field(foreign_key="precinct.id", index=True)
     staff_id: int = Field(foreign_key="staffaccount.id")
     pass_version: int
-    method: str = Field(max_length=16)  # qr | reference | pin
-    offline: bool = False  # marked while the device had no connection, sent later
-    marked_at: dt.datetime  # when the commission pressed 'ballot issued' (the device's clock, bounded)
+    # How the voter was identified: `qr` only when the server verified the pass the device sent;
+    # reference | document are the member's word (the device cannot prove them).
+    method: str = Field(max_length=16)
+    offline: bool = False  # the server took the device's time (an offline mark within opening hours)
+    marked_at: dt.datetime  # the ballot's time as the server decided it (receipt time unless `offline`)
     received_at: dt.datetime = Field(default_factory=utcnow)
+    # What the device said, kept as claims beside the server's facts.
+    claimed_at: Optional[dt.datetime] = None
+    claimed_method: str = Field(default="", max_length=16)
+    claimed_offline: bool = False
 
 
 class CheckinFlag(SQLModel, table=True):
@@ -309,19 +315,23 @@ class CheckinFlag(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     mark_id: str = Field(unique=True, max_length=64)
-    kind: str = Field(max_length=16, index=True)  # repeat | conflict | stale | other_precinct | not_listed
+    # repeat | conflict | stale | other_precinct | not_listed | bad_pass | bad_time (services/checkin.FLAG_KINDS)
+    kind: str = Field(max_length=16, index=True)
     reference: str = Field(default="", max_length=12, index=True)
     election_id: Optional[int] = Field(default=None, foreign_key="election.id", index=True)
     voter_id: Optional[int] = Field(default=None, foreign_key="voter.id")
-    precinct_id: int = Field(foreign_key="precinct.id")  # where it was attempted
+    precinct_id: int = Field(foreign_key="precinct.id", index=True)  # where it was attempted
     staff_id: int = Field(foreign_key="staffaccount.id")
     pass_version: Optional[int] = None
     current_version: Optional[int] = None
     first_issue_id: Optional[int] = Field(default=None, foreign_key="ballotissue.id")  # the mark it collided with
-    ballot_issued: bool = False  # the device had issued a ballot (offline) before the server saw the conflict
-    offline: bool = False
+    ballot_issued: bool = False  # the device says it handed out a ballot (a conflict, or bad_time)
+    offline: bool = False  # the server took the device's time, as for BallotIssue
     marked_at: dt.datetime
     received_at: dt.datetime = Field(default_factory=utcnow)
+    claimed_at: Optional[dt.datetime] = None
+    claimed_method: str = Field(default="", max_length=16)
+    claimed_offline: bool = False
 
 
 class PrecinctCapacity(SQLModel, table=True):

@@ -28,8 +28,8 @@ def default_day(session: Session, now: dt.datetime | None = None) -> dt.date | N
 def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: dt.datetime | None = None,
              lang: str = DEFAULT_LANG) -> dict:
     """What the staff dashboard shows: the election days, the chosen day (else the default one),
-    its figures, the check-in flags (counts for all; the list, like the anomalies, for those who may
-    see them) and the anomalies."""
+    its figures, the check-in flags (counts for all; the list, like the anomalies and the check-in
+    incidents with the members' names, for those who may see them) and the anomalies."""
     day = day or default_day(session, now)
     return {
         "days": election_days(session),
@@ -37,6 +37,7 @@ def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: d
         "statistics": statistics(session, day, now, lang) if day else None,
         "anomalies": anomalies(session) if day and with_anomalies else None,
         "flags": checkin.flags(session, day, limit=50 if with_anomalies else 0) if day else None,
+        "incidents": checkin.incidents(session, day) if day and with_anomalies else [],
     }
 
 

@@ -1,4 +1,5 @@
-"""Election-day check-in over plain HTTP: the signed roster and the marks' sync.
+"""Election-day check-in over plain HTTP: the signed roster (with the session's roster key), the
+marks' sync and the desks' coordination feed.
 
 The check-in page's component talks to these routes with fetch(), not over the Reflex socket,
 because it must keep working through a dropped connection and send what it queued when the
@@ -23,26 +24,52 @@ from remote_vote_app.services.errors import Forbidden, ServiceError
 from remote_vote_app.services.staff import StaffUser
 
 NO_STORE = {"Cache-Control": "no-store"}
-MAX_BODY = 256 * 1024
+MAX_BODY = 512 * 1024  # 500 marks, each with its pass
 
 
 def _error(status: int, code: str) -> Response:
     return JSONResponse({"error": code}, status_code=status, headers=NO_STORE)
 
 
-def _user(session, request: Request) -> StaffUser | None:
+def _live(session, request: Request, touch: bool = True) -> tuple[StaffUser, int] | None:
+    """The staff member of the live session the cookie names, and that session's row."""
     sid = sessions.cookie_value(request.headers.get("cookie", ""), "staff")
-    staff_id = sessions.by_cookie(session, "staff", sid) if sid else None
-    return staff.reload(session, staff_id) if staff_id else None
+    found = sessions.current(session, "staff", sid, None, touch=touch) if sid else None
+    if found is None or found.expired:
+        return None
+    user = staff.reload(session, found.subject_id)
+    return (user, found.row_id) if user is not None else None
+
+
+def _user(session, request: Request, touch: bool = True) -> StaffUser | None:
+    live = _live(session, request, touch)
+    return live[0] if live else None
 
 
 def roster(request: Request) -> Response:
     try:
         with session_scope() as session:
-            user = _user(session, request)
+            live = _live(session, request)
+            if live is None:
+                return _error(401, "login")
+            user, row_id = live
+            data = checkin.roster(session, user, f"staff:{user.id}", session_row_id=row_id)
+    except Forbidden:
+        return _error(403, "forbidden")
+    except ServiceError as exc:
+        return _error(400, exc.code)
+    return JSONResponse(data, headers=NO_STORE)
+
+
+def marks(request: Request) -> Response:
+    """GET ?since=<cursor>: what the precinct's other desks marked since (polled every few seconds)."""
+    try:
+        cursor = checkin.parse_cursor(request.query_params.get("since", "0"))
+        with session_scope() as session:
+            user = _user(session, request, touch=False)  # a desk polling on its own is not activity
             if user is None:
                 return _error(401, "login")
-            data = checkin.roster(session, user, f"staff:{user.id}")
+            data = checkin.feed(session, user, cursor)
     except Forbidden:
         return _error(403, "forbidden")
     except ServiceError as exc:
@@ -64,13 +91,13 @@ async def sync(request: Request) -> Response:
     if len(body) > MAX_BODY:
         return _error(413, "too_large")
     try:
-        marks = checkin.parse_marks(json.loads(body or b"null"))
-    except (ValueError, ServiceError):
+        found = checkin.parse_marks(json.loads(body or b"null"))
+    except (ValueError, ServiceError):  # not JSON, or not {"marks": [...]}: a malformed mark is answered alone
         return _error(400, "bad_request")
-    return await _in_thread(request, marks)
+    return await _in_thread(request, found)
 
 
-async def _in_thread(request: Request, marks: list[checkin.Mark]) -> Response:
+async def _in_thread(request: Request, found: list[checkin.Mark | checkin.Invalid]) -> Response:
     from starlette.concurrency import run_in_threadpool  # noqa: PLC0415
 
     def work() -> Response:
@@ -79,7 +106,7 @@ async def _in_thread(request: Request, marks: list[checkin.Mark]) -> Response:
                 user = _user(session, request)
                 if user is None:
                     return _error(401, "login")
-                results = checkin.sync(session, user, marks, f"staff:{user.id}")
+                results = checkin.sync(session, user, found, f"staff:{user.id}")
         except Forbidden:
             return _error(403, "forbidden")
         except ServiceError as exc:
@@ -92,4 +119,5 @@ async def _in_thread(request: Request, marks: list[checkin.Mark]) -> Response:
 routes = [
     Route("/staff/checkin/roster.json", roster, methods=["GET"]),
     Route("/staff/checkin/sync", sync, methods=["POST"]),
+    Route("/staff/checkin/marks", marks, methods=["GET"]),
 ]

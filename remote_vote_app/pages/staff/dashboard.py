@@ -127,6 +127,20 @@ def dashboard() -> rx.Component:
             id="flags",
         ),
         rx.cond(
+            DashboardState.incidents.length() > 0,
+            rx.el.section(
+                rx.el.h2(tr["stats.incidents_title"], id="incidents-heading"),
+                rx.el.p(tr["stats.incidents_hint"], class_name="hint"),
+                table(tr["stats.incidents_title"], [tr["confirm.reference"], tr["stats.incident_first"],
+                                                    tr["stats.incident_second"]],
+                      DashboardState.incidents,
+                      lambda i: [rx.el.td(i["reference"]), rx.el.td(i["first"]), rx.el.td(i["second"])],
+                      "checkin-incidents"),
+                aria_labelledby="incidents-heading",
+                id="incidents",
+            ),
+        ),
+        rx.cond(
             DashboardState.can_review,
             rx.el.section(
                 rx.el.h2(tr["activity.reports_title"], id="reports-title"),

@@ -27,6 +27,8 @@ class DashboardState(StaffState):
     anomaly_limits: dict[str, str] = {}
     flag_counts: list[dict[str, str]] = []
     flags: list[dict[str, str]] = []
+    # Ballots issued twice to one voter (two desks): the two members, precincts and times.
+    incidents: list[dict[str, str]] = []
     election_days: list[str] = []
     selected_day: str = ""
     # "This wasn't me" reports of voters in this account's scope (reports.review only).
@@ -66,8 +68,16 @@ class DashboardState(StaffState):
                            "details": "; ".join(x for x in (
                                t(lang, "stats.flag_first", precinct=f["first_precinct"]) if f["first_precinct"] else "",
                                t(lang, "stats.flag_versions", versions=f["versions"]) if f["versions"] else "",
-                               t(lang, "checkin.offline") if f["offline"] else "") if x)}
+                               t(lang, "stats.flag_device_says", at=f["claimed_at"])
+                               if f["offline"] and f["claimed_at"] and f["claimed_at"] != f["at"] else "") if x)}
                           for f in view["flags"]["latest"]]
+
+        def side(i: dict, n: int) -> str:
+            at = t(lang, "stats.device_says_time", at=i["times"][n]) if i["offline"][n] else i["times"][n]
+            return f"{i['members'][n]}, {i['precincts'][n]}, {at}"
+
+        self.incidents = [{"reference": i["reference"], "first": side(i, 0), "second": side(i, 1)}
+                          for i in view["incidents"]]
         if found is not None:
             self.anomalies = {k: [as_strings(r) for r in found[k]] for k in ("phones", "emails", "changers")}
             self.anomaly_limits = {"contact": str(found["contact_limit"]), "change": str(found["change_limit"])}
