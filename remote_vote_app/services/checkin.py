@@ -513,9 +513,9 @@ def incidents(session: Session, election_day: dt.date, limit: int = 50) -> list[
     precincts and times, as the commission's dashboard shows them. One query."""
     first, first_staff, first_precinct = aliased(BallotIssue), aliased(StaffAccount), aliased(Precinct)
     rows = session.exec(
-        select(CheckinFlag.reference, CheckinFlag.marked_at, CheckinFlag.claimed_offline,
+        select(CheckinFlag.reference, CheckinFlag.marked_at, CheckinFlag.offline,
                StaffAccount.full_name, StaffAccount.username, Precinct.number,
-               first.marked_at, first.claimed_offline, first_staff.full_name, first_staff.username, first_precinct.number)
+               first.marked_at, first.offline, first_staff.full_name, first_staff.username, first_precinct.number)
         .join(StaffAccount, StaffAccount.id == CheckinFlag.staff_id)
         .join(Precinct, Precinct.id == CheckinFlag.precinct_id)
         .join(first, first.id == CheckinFlag.first_issue_id)
@@ -527,4 +527,5 @@ def incidents(session: Session, election_day: dt.date, limit: int = 50) -> list[
              "members": [_member(r[8], r[9]), _member(r[3], r[4])],
              "precincts": [r[10], r[5]],
              "times": [local_text(r[6], TIME_FORMAT), local_text(r[1], TIME_FORMAT)],
-             "offline": [r[7], r[2]]} for r in rows]
+             "offline": [r[7], r[2]]}  # the time is the device's (taken within opening hours)
+            for r in rows]
