@@ -1,7 +1,7 @@
 """check-in: the device's time, method and offline state kept as claims beside the server's receipt time; flags by precinct
 
 Revision ID: 3c9e5a7b1d42
-Revises: a55e7c1d0b20
+Revises: a3f9c2d4e5b6
 Create Date: 2026-12-07 15:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = '3c9e5a7b1d42'
-down_revision: Union[str, None] = 'a55e7c1d0b20'
+down_revision: Union[str, None] = 'a3f9c2d4e5b6'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
