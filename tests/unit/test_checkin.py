@@ -9,11 +9,12 @@ import uuid
 import warnings
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from remote_vote_app.db import session_scope
+from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import AuditEvent, BallotIssue, CheckinFlag, Precinct, StaffAccount
 from remote_vote_app.services import applications, checkin, dashboard, passes, staff
 from remote_vote_app.services.applications import Draft
@@ -23,6 +24,7 @@ from remote_vote_app.web import checkin as checkin_routes
 from tests.unit.conftest import bishkek, demo_election, voter_session
 from tests.unit.test_exclusions import _cookie
 from tests.unit.test_staff import OPEN, _apply, _login
+from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
 
 @pytest.fixture
@@ -560,3 +562,35 @@ def test_the_dashboard_shows_a_double_issue_as_an_incident(session, sender, demo
         "precincts": ["ДГ-05", "ДГ-05"], "times": [f"{day:%d.%m.%Y} 11:02", f"{day:%d.%m.%Y} 11:07"],
         "offline": [True, True]}]
     assert dashboard.overview(session, day, with_anomalies=False)["incidents"] == []  # names only for those who may
+
+
+def test_the_claims_migration_keeps_what_existing_rows_said_as_claims(scratch_url):
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from remote_vote_app import cli
+
+    config = Config(str(cli.ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(cli.ROOT / "alembic"))
+    before = ScriptDirectory.from_config(config).get_revision("3c9e5a7b1d42").down_revision
+    cli.migrate(scratch_url, revision=before)  # the schema before the claims columns
+    engine = sa.create_engine(scratch_url)  # without the app's PRAGMA foreign_keys=ON: rows only, no parents
+    marked = dt.datetime(2026, 12, 1, 5, 0)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SET LOCAL session_replication_role = replica"))  # skip the foreign keys
+        conn.execute(sa.text(
+            "INSERT INTO ballotissue (id, mark_id, election_id, voter_id, application_id, precinct_id, staff_id,"
+            " pass_version, method, offline, marked_at, received_at) VALUES (1, 'mark-0001', 1, 1, 1, 1, 1, 0, 'qr',"
+            " :yes, :at, :at)"), {"yes": True, "at": marked})
+        conn.execute(sa.text(
+            "INSERT INTO checkinflag (id, mark_id, kind, reference, precinct_id, staff_id, ballot_issued, offline,"
+            " marked_at, received_at) VALUES (1, 'mark-0002', 'conflict', 'ABCD-EFHJ', 1, 1, :yes, :yes, :at, :at)"),
+            {"yes": True, "at": marked})
+    engine.dispose()
+    cli.migrate(scratch_url)
+    with get_engine(scratch_url).connect() as conn:
+        issue = conn.execute(sa.text("SELECT claimed_method, claimed_offline FROM ballotissue")).one()
+        flag = conn.execute(sa.text("SELECT claimed_method, claimed_offline FROM checkinflag")).one()
+        claimed = conn.execute(sa.text("SELECT COUNT(*) FROM ballotissue WHERE claimed_at = marked_at")).scalar()
+    assert (issue[0], bool(issue[1]), flag[0], bool(flag[1]), claimed) == ("qr", True, "", True, 1)
