@@ -173,23 +173,25 @@ def write_y4m(path: Path, frames: list[Image.Image], fps: int = FPS, shot=ASTRON
     return path
 
 
-@cache
-def _turn_frames(moves: tuple[str, ...]) -> tuple[Image.Image, ...]:
-    """~6 s: straight 0.5 s, a turn one way held ~2 s, then the other way held ~3 s; the head never
-    stops quite still (a live head does not), so no two frames are the same."""
-    image = astronaut_image()
-    first, second = (28 if move == "left" else -28 for move in moves)
-    timeline = ([1.5 * math.sin(i) for i in range(5)] + [first * min(1, i / 3) + 2 * math.sin(i) for i in range(1, 21)]
-                + [second * min(1, i / 3) + 2 * math.sin(i) for i in range(1, 31)])
-    return tuple(turned(image, angle) for angle in timeline)
+POSE_FRAMES = 8  # one pose, looped by Chromium (0.8 s at FPS); each frame a little different
 
 
-def turning_head_video(path: Path, moves=("left", "right")) -> Path:
-    return write_y4m(path, list(_turn_frames(tuple(moves))))
+def pose_video(path: Path, move: str, step: int = 0) -> Path:
+    """The fake camera's file showing the photo warped to `move` (the attacker's live synthesis)."""
+    degrees = POSE_DEGREES[move]
+    return write_y4m(path, [_warp("astronaut", degrees[i % len(degrees)], ASTRONAUT_HEAD, 0.05 * step + 0.01 * i)
+                            for i in range(POSE_FRAMES)])
+
+
+def show_in_place(camera: Path, video: Path) -> None:
+    """Put `video` in front of a running fake camera: Chromium reads a Y4M frame by frame from the
+    file it opened, so overwriting that file (same inode, same size) switches what it films."""
+    with camera.open("r+b") as out:
+        out.write(video.read_bytes())
 
 
 def still_photo_video(path: Path, image: Image.Image | None = None) -> Path:
-    return write_y4m(path, [image or astronaut_image()] * 60)
+    return write_y4m(path, [image or astronaut_image()] * POSE_FRAMES)
 
 
 def write(tmp_dir: Path, name: str, data: bytes) -> Path:
