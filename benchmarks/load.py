@@ -55,6 +55,7 @@ APPLY = f"{APP}.remote_vote_app___state___apply____apply_state"
 HYDRATE = f"{BASE}.hydrate_and_load"
 ON_LOAD = f"{BASE}.reflex___state____on_load_internal_state.on_load_internal"
 NAMESPACE = "/_event"
+COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=\s*[\"']([^=\"';]+)=([^;\"']*)")  # a login's ticket binding
 LOCATION_SCRIPT = re.compile(r"window\.location(?:\.href\s*=\s*|\.(?:assign|replace)\(\s*)[\"']([^\"']+)")
 CODE = re.compile(r"\b(\d{6})\b")
 # Cheap AppState handlers, both answered with a _call_script: page_ready changes nothing; set_lang
@@ -398,6 +399,8 @@ class Tab:
             if name == "_redirect":
                 reply.redirect = (payload["path"], bool(payload.get("external")))
             elif name == "_call_script":
+                if cookie := COOKIE_SCRIPT.search(payload.get("javascript_code", "")):
+                    self.cookies[cookie.group(1)] = cookie.group(2)
                 if target := LOCATION_SCRIPT.search(payload.get("javascript_code", "")):
                     reply.redirect = (target.group(1), True)
                 else:

@@ -55,7 +55,7 @@ def backup_restore(args: argparse.Namespace) -> int:
 def create_staff(args: argparse.Namespace) -> int:
     from remote_vote_app.i18n import t
     from remote_vote_app.services.errors import ServiceError
-    from remote_vote_app.services.staff import create_account, enrol
+    from remote_vote_app.services.staff import create_account, enrol, issue_enrolment_code
 
     # No password on the command line: it would stay in the shell history and the process list.
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
@@ -65,7 +65,7 @@ def create_staff(args: argparse.Namespace) -> int:
                                      territory_code=args.territory, precinct_number=args.precinct, actor="system:cli")
             print(f"created {account.username} ({account.role})")
             if args.enrol_at_login:
-                print("two-factor login: the account enrols its authenticator app at first login")
+                _print_enrolment_code(issue_enrolment_code(session, account, "system:cli"))
             else:
                 _print_enrolment(*enrol(session, account, "system:cli"))
     except ServiceError as exc:
@@ -84,6 +84,15 @@ def _print_enrolment(enrolment, codes: list[str]) -> None:
         print(f"  {code}")
 
 
+def _print_enrolment_code(code: str) -> None:
+    """Shown once, to hand to the staff member in person; only its hash is kept."""
+    from remote_vote_app.services.staff import ENROLMENT_CODE_HOURS
+
+    print("two-factor login: the account enrols its authenticator app at its next login, after giving this "
+          f"one-time enrolment code (valid {ENROLMENT_CODE_HOURS} hours, works once):")
+    print(f"  enrolment code: {code}")
+
+
 def reset_totp(args: argparse.Namespace) -> int:
     from remote_vote_app.i18n import t
     from remote_vote_app.services.errors import ServiceError
@@ -91,8 +100,9 @@ def reset_totp(args: argparse.Namespace) -> int:
 
     try:
         with session_scope() as session:
-            account = reset(session, args.username, actor="system:cli")
-            print(f"{account.username}: second factor and recovery codes removed; the account enrols again at next login")
+            account, code = reset(session, args.username, actor="system:cli")
+            print(f"{account.username}: second factor and recovery codes removed, every session ended")
+            _print_enrolment_code(code)
     except ServiceError as exc:
         print(t("en", exc.code, **exc.params), file=sys.stderr)
         return 2
@@ -140,10 +150,12 @@ def main(argv: list[str] | None = None) -> int:
                                           "the home precinct of a home_precinct_member (e.g. \"УИК №1001\")")
     staff.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     staff.add_argument("--enrol-at-login", action="store_true",
-                       help="do not print a TOTP secret now; the staff member enrols at first login (QR code)")
+                       help="do not print a TOTP secret now; print a one-time enrolment code instead, with which "
+                            "the staff member enrols at first login (QR code)")
     keygen = sub.add_parser("pass-keygen", help="print a new Ed25519 private key for PASS_SIGNING_KEY (voter passes)")
     keygen.add_argument("--pem", action="store_true", help="PEM (PKCS#8) instead of JWK JSON")
-    reset = sub.add_parser("reset-totp", help="remove a staff account's TOTP and recovery codes (lost phone)")
+    reset = sub.add_parser("reset-totp", help="remove a staff account's TOTP and recovery codes and end its sessions "
+                                              "(lost phone); prints a one-time enrolment code")
     reset.add_argument("username")
     args = parser.parse_args(argv)
     if args.command == "migrate":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 from contextlib import contextmanager
 from typing import Callable, Iterator, TypeVar
@@ -71,9 +72,28 @@ def _sqlite_begin_before_write(writer: _SqliteWriter):
     return before_execute
 
 
+def _private_sqlite_files(url: str) -> None:
+    """The database file exists, mode 0600, before SQLite opens it, whatever the umask: SQLite
+    creates its -wal, -shm and -journal files with the database file's mode. Files left 0644 by an
+    older version are tightened."""
+    path = sa.engine.make_url(url).database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.exists(path + suffix):
+            os.chmod(path + suffix, 0o600)
+
+
 def get_engine(url: str | None = None) -> sa.engine.Engine:
     url = url or settings.db_url
     if url not in _engines:
+        if url.startswith("sqlite"):
+            _private_sqlite_files(url)
         # Bound parameters (PINs, phones, e-mails) must never appear in error messages or logs.
         kwargs: dict = {"hide_parameters": True}
         if url.startswith("sqlite"):

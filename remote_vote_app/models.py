@@ -107,6 +107,10 @@ class StaffAccount(SQLModel, table=True):
     totp_secret: Optional[str] = None
     totp_enrolled_at: Optional[dt.datetime] = None
     totp_last_counter: Optional[int] = None  # the last accepted 30 s step: a code is never taken twice
+    # One-time enrolment code from the admin (CLI), as a keyed hash: without it nobody, not even
+    # with the password, sees a new TOTP secret. Spent by the first enrolment that shows a secret.
+    enrolment_code_hash: Optional[str] = Field(default=None, max_length=64)
+    enrolment_code_expires_at: Optional[dt.datetime] = None
 
 
 class StaffRecoveryCode(SQLModel, table=True):
@@ -273,6 +277,9 @@ class UserSession(SQLModel, table=True):
     sid_hash: Optional[str] = Field(default=None, unique=True, max_length=64)
     ticket_hash: Optional[str] = Field(default=None, unique=True, max_length=64)
     ticket_expires_at: Optional[dt.datetime] = None
+    # Hash of the nonce the browser that asked for the ticket holds in a cookie: only that browser
+    # can exchange it (no login CSRF with an attacker's unexchanged ticket).
+    ticket_binding_hash: Optional[str] = Field(default=None, max_length=64)
     client: str = ""
     created_at: dt.datetime = Field(default_factory=utcnow)
     last_seen_at: dt.datetime = Field(default_factory=utcnow)

@@ -6,12 +6,18 @@ cookie: a new id at every login, never readable by scripts, never in a URL that 
 Reflex tab that logged in is bound to the row; every event checks that its request still carries
 that row's cookie and that the row has neither idled out nor passed its absolute lifetime.
 Only hashes of the id and the ticket are stored.
+
+A ticket is bound to the browser that asked for it: the tab that logged in sets a short-lived
+cookie holding a random binding nonce (named after the ticket) before its visit to /auth/session,
+and the exchange needs that cookie. A ticket an attacker obtained in his own browser and sends to
+a victim as a link is refused there (no login CSRF / session fixation).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
@@ -29,6 +35,7 @@ KINDS = ("voter", "staff")
 _PREFIX = "__Host-" if settings.cookie_secure else ""
 COOKIE = {"voter": f"{_PREFIX}rv_voter", "staff": f"{_PREFIX}rv_staff"}
 TICKET_TTL = dt.timedelta(seconds=60)
+_BIND_PREFIX = f"{_PREFIX}rv_bind_"
 # Activity is written at most this often: an event per keypress must not be a write per keypress.
 TOUCH_EVERY = dt.timedelta(seconds=30)
 
@@ -47,19 +54,33 @@ def _hash(value: str) -> str:
 
 def cookie_value(cookie_header: str, kind: str) -> str:
     """The session id of `kind` in a Cookie request header, or ""."""
+    return _cookie(cookie_header, COOKIE[kind])
+
+
+def _cookie(cookie_header: str, name: str) -> str:
     jar = SimpleCookie()
     try:
         jar.load(cookie_header or "")
     except CookieError:
         return ""
-    morsel = jar.get(COOKIE[kind])
+    morsel = jar.get(name)
     return morsel.value if morsel is not None else ""
+
+
+def binding_cookie(ticket: str) -> str:
+    """The name of the cookie that binds `ticket` to its browser (one per ticket: two tabs may log in at once)."""
+    return _BIND_PREFIX + _hash(ticket)[:16]
+
+
+def binding_value(cookie_header: str, ticket: str) -> str:
+    return _cookie(cookie_header, binding_cookie(ticket)) if ticket else ""
 
 
 @dataclass(frozen=True)
 class Started:
     row_id: int
     ticket: str
+    binding: str  # the nonce the asking browser keeps in `binding_cookie(ticket)` until the exchange
 
 
 def start(session: Session, kind: str, subject_id: int, method: str, client: str,
@@ -68,15 +89,15 @@ def start(session: Session, kind: str, subject_id: int, method: str, client: str
     if kind not in KINDS:
         raise ValueError(kind)
     now = now or now_utc()
-    ticket = secrets.token_urlsafe(32)
+    ticket, binding = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     row = UserSession(kind=kind, subject_id=subject_id, method=method, ticket_hash=_hash(ticket),
-                      ticket_expires_at=now + TICKET_TTL, client=client[:64], created_at=now, last_seen_at=now,
-                      expires_at=now + lifetime(kind))
+                      ticket_expires_at=now + TICKET_TTL, ticket_binding_hash=_hash(binding), client=client[:64],
+                      created_at=now, last_seen_at=now, expires_at=now + lifetime(kind))
     session.add(row)
     session.flush()
     audit.auth_event(session, f"auth.{kind}.session_started", actor=f"{kind}:{subject_id}",
                      subject=f"{kind}:{subject_id}", client=client, method=method, session_row=row.id)
-    return Started(row.id, ticket)
+    return Started(row.id, ticket, binding)
 
 
 @dataclass(frozen=True)
@@ -86,20 +107,32 @@ class Exchanged:
     max_age: int
 
 
-def exchange(session: Session, ticket: str, old_sid: str = "", now: dt.datetime | None = None) -> Exchanged | None:
-    """Swap a fresh ticket (once) for a new session id; the browser's previous session of the
-    same kind ends. None for an unknown, used or expired ticket."""
+def exchange(session: Session, ticket: str, binding: str, old_sid: str = "",
+             now: dt.datetime | None = None) -> Exchanged | None:
+    """Swap a fresh ticket (once) for a new session id, in the browser that asked for it (`binding`,
+    from its binding cookie); the browser's previous session of the same kind ends. None for an
+    unknown, used, expired or foreign ticket."""
     now = now or now_utc()
     row = session.exec(select(UserSession).where(UserSession.ticket_hash == _hash(ticket))).first() if ticket else None
     if row is None or row.ended_at is not None or row.ticket_expires_at is None or row.ticket_expires_at <= now:
         return None
+    if not binding or not row.ticket_binding_hash or not hmac.compare_digest(_hash(binding), row.ticket_binding_hash):
+        return None  # another browser's ticket (a link from an attacker): it stays unused for its owner
+    sid = secrets.token_urlsafe(32)
+    # Single use as a conditional update: of two exchanges of one ticket, one wins.
+    taken = session.execute(
+        sa.update(UserSession)
+        .where(UserSession.id == row.id, UserSession.ticket_hash == _hash(ticket), UserSession.ended_at.is_(None))
+        .values(sid_hash=_hash(sid), ticket_hash=None, ticket_expires_at=None, ticket_binding_hash=None, last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not taken:
+        return None
+    session.refresh(row)
     if old_sid:
         old = _by_sid(session, old_sid)
         if old is not None and old.kind == row.kind and old.id != row.id and old.ended_at is None:
             _end(session, old, "replaced", now)
-    sid = secrets.token_urlsafe(32)
-    row.sid_hash, row.ticket_hash, row.ticket_expires_at, row.last_seen_at = _hash(sid), None, None, now
-    session.add(row)
     return Exchanged(row.kind, sid, int((row.expires_at - now).total_seconds()))
 
 
@@ -186,6 +219,16 @@ def end_by_sid(session: Session, sid: str, reason: str = "logout", now: dt.datet
     if row.ended_at is None:
         _end(session, row, reason, now or now_utc())
     return row.kind
+
+
+def end_subject(session: Session, kind: str, subject_id: int, reason: str, now: dt.datetime | None = None) -> int:
+    """End every live session of one account (a reset second factor); audited per session."""
+    now = now or now_utc()
+    rows = session.exec(select(UserSession).where(UserSession.kind == kind, UserSession.subject_id == subject_id,
+                                                  UserSession.ended_at.is_(None))).all()
+    for row in rows:
+        _end(session, row, reason, now)
+    return len(rows)
 
 
 def purge(session: Session, now: dt.datetime | None = None, keep: dt.timedelta = dt.timedelta(days=1)) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
@@ -11,7 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Precinct, StaffAccount, StaffRecoveryCode, Territory
-from remote_vote_app.services import audit, ratelimit, totp
+from remote_vote_app.services import audit, ratelimit, sessions, totp
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.settings import settings
@@ -53,6 +54,8 @@ throttle = LoginThrottle(scope="staff", ceiling=parse(settings.login_account_cei
 code_throttle = LoginThrottle(scope="staff-code", pair_tiers=(), ceiling=parse(settings.login_account_ceiling))
 LOGIN_PER_CLIENT = parse(settings.login_limit_per_client)
 SECOND_STEP_SECONDS = 300  # between a right password and its code
+ENROLMENT_CODE_HOURS = 72
+ENROLMENT_CODE_TTL = dt.timedelta(hours=ENROLMENT_CODE_HOURS)  # an admin's one-time enrolment code, handed over in person
 MIN_PASSWORD = 12
 
 
@@ -283,14 +286,45 @@ def _issue_recovery_codes(session: Session, account: StaffAccount) -> list[str]:
     return codes
 
 
-def start_enrolment(session: Session, staff_id: int) -> totp.Enrolment:
-    """A new secret for an account that has none confirmed yet (shown once; a reload draws another)."""
+def issue_enrolment_code(session: Session, account: StaffAccount, actor: str, code: str | None = None,
+                         now: dt.datetime | None = None) -> str:
+    """A one-time code for the admin to hand over in person: without it a right password alone
+    never shows a new TOTP secret. Only its keyed hash is kept; a new code voids the previous one."""
+    code = code or totp.new_enrolment_code()
+    if account.id is None:
+        session.flush()
+    account.enrolment_code_hash = totp.enrolment_code_hash(account.id, code)
+    account.enrolment_code_expires_at = (now or now_utc()) + ENROLMENT_CODE_TTL
+    session.add(account)
+    audit.auth_event(session, "auth.staff.enrolment_code_issued", actor=actor, subject=f"staff:{account.id}", via=actor)
+    return code
+
+
+def start_enrolment(session: Session, staff_id: int, enrolment_code: str, client: str,
+                    now: dt.datetime | None = None) -> totp.Enrolment:
+    """A new secret for an account without a confirmed one, shown once, only to whoever gives the
+    admin's enrolment code. The code is spent here (a conditional update: of two requests, one
+    wins), so a reload needs a new code from the admin."""
     account = _account(session, staff_id)
     if account.totp_enrolled_at is not None:
         raise Forbidden("error.forbidden")
+    _checked("auth.staff.totp_failure", account, account.username, client)
+    now = now or now_utc()
     secret = totp.new_secret()
-    account.totp_secret, account.totp_last_counter = totp.encrypt(secret), None
-    session.add(account)
+    spent = session.exec(
+        sa.update(StaffAccount)
+        .where(StaffAccount.id == account.id, StaffAccount.totp_enrolled_at.is_(None),
+               StaffAccount.enrolment_code_hash == totp.enrolment_code_hash(account.id, enrolment_code),
+               StaffAccount.enrolment_code_expires_at > now)
+        .values(enrolment_code_hash=None, enrolment_code_expires_at=None, totp_secret=totp.encrypt(secret),
+                totp_last_counter=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not spent:
+        session.rollback()
+        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_enrolment_code",
+                      kind="enrolment_code")
+    session.refresh(account)
     return totp.enrolment(secret, account.username)
 
 
@@ -323,8 +357,10 @@ def enrol(session: Session, account: StaffAccount, actor: str, secret: str | Non
     return totp.enrolment(secret, account.username), codes
 
 
-def reset_totp(session: Session, username: str, actor: str) -> StaffAccount:
-    """Forget the second factor (lost phone): the account enrols again at its next login."""
+def reset_totp(session: Session, username: str, actor: str) -> tuple[StaffAccount, str]:
+    """Forget the second factor (lost phone): every session of the account ends (whoever holds the
+    lost phone may be logged in), and it enrols again at its next login with the one-time
+    enrolment code returned here, for the admin to hand over in person."""
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username.strip().lower())).first()
     if account is None:
         raise ServiceError("error.staff_unknown")
@@ -332,7 +368,8 @@ def reset_totp(session: Session, username: str, actor: str) -> StaffAccount:
     session.add(account)
     session.exec(sa.delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == account.id))
     audit.record(session, actor, "staff.totp_reset", "staff", account.username)
-    return account
+    sessions.end_subject(session, "staff", account.id, "totp_reset")
+    return account, issue_enrolment_code(session, account, actor)
 
 
 def reload(session: Session, staff_id: int) -> StaffUser | None:

@@ -23,7 +23,9 @@ from remote_vote_app.settings import settings
 
 ISSUER = "CEC KR remote voting"
 STEP_SECONDS = 30
-VALID_WINDOW = 1  # the step before and after the current one, for a clock a little off
+# The current step, or the one before it (a code typed as its step ends): at most 60 s, never a
+# step ahead. With the counter rule (a step must be newer than the last one used) a code works once.
+STEPS_BACK = 1
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
 _CODE = re.compile(r"^\d{6}$")
@@ -35,6 +37,7 @@ def _derived(purpose: bytes) -> bytes:
 
 _fernet = Fernet(base64.urlsafe_b64encode(_derived(b"remote-vote staff totp secret")))
 _recovery_key = _derived(b"remote-vote staff recovery code")
+_enrolment_key = _derived(b"remote-vote staff enrolment code")
 
 
 def new_secret() -> str:
@@ -79,13 +82,14 @@ def looks_like_totp(code: str) -> bool:
 
 
 def matching_counter(secret: str, code: str, last_counter: int | None, at: float | None = None) -> int | None:
-    """The time step this code belongs to (current ±1), if it is right and newer than the last one used."""
+    """The time step this code belongs to (the current one or the one before), if it is right and
+    newer than the last one used."""
     code = normalize_code(code)
     if not _CODE.match(code):
         return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     current = int((time.time() if at is None else at) // STEP_SECONDS)
-    for counter in range(current - VALID_WINDOW, current + VALID_WINDOW + 1):
+    for counter in range(current, current - STEPS_BACK - 1, -1):
         if hmac.compare_digest(totp.generate_otp(counter), code):
             return counter if last_counter is None or counter > last_counter else None
     return None
@@ -99,3 +103,13 @@ def new_recovery_codes() -> list[str]:
 
 def recovery_hash(staff_id: int, code: str) -> str:
     return hmac.new(_recovery_key, f"{staff_id}|{normalize_code(code)}".encode(), hashlib.sha256).hexdigest()
+
+
+def new_enrolment_code() -> str:
+    """A one-time enrolment code from the admin: 12 characters (about 60 bits), shown as XXXX-XXXX-XXXX."""
+    raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(12))
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def enrolment_code_hash(staff_id: int, code: str) -> str:
+    return hmac.new(_enrolment_key, f"{staff_id}|{normalize_code(code)}".encode(), hashlib.sha256).hexdigest()

@@ -91,7 +91,10 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_pin(pin: str) -> str:
-    return pin[:1] + "*" * 9 + pin[-4:] if len(pin) == 14 else "*" * len(pin)
+    """Only the last two digits: the birth date (digits 2-9) is shown beside the PIN in staff views
+    and exports, so a shown sex digit or serial would give the PIN back in a few guesses; with two
+    of the five serial digits, the birth date and the sex leave 2,000 candidates."""
+    return "*" * 12 + pin[-2:] if len(pin) == 14 else "*" * len(pin)
 
 
 def mask_document(doc: str) -> str:

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.services import register, sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
+from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +249,7 @@ class AppState(rx.State):
             started = await run_in_transaction(lambda s: start(s, voter_id))
         self._bind_session(started, voter_id, name, method)
         self._next = ""
-        return ticket_exchange("voter", started.ticket, target)
+        return ticket_exchange("voter", started, target)
 
     def _session_method(self) -> str:
         """How the voter logged in (sms | eid | qr | face): some changes ask more after a FaceID
@@ -369,15 +370,20 @@ class AppState(rx.State):
         return leave("voter")
 
 
-def ticket_exchange(kind: str, ticket: str, target: str):
-    """A full-page visit (the cookie must reach the next websocket handshake), replacing history."""
-    url = f"/auth/session?kind={kind}&ticket={ticket}&next={target}"
-    return rx.call_script(f"window.location.replace({json.dumps(url)})")
+def ticket_exchange(kind: str, started: sessions.Started, target: str):
+    """A full-page visit (the cookie must reach the next websocket handshake), replacing history.
+    The binding cookie set first ties the ticket to this browser (sessions.binding_cookie)."""
+    url = f"/auth/session?kind={kind}&ticket={started.ticket}&next={target}"
+    cookie = (f"{sessions.binding_cookie(started.ticket)}={started.binding}; path=/; max-age=120; samesite=strict"
+              + ("; secure" if settings.cookie_secure else ""))
+    return rx.call_script(f"document.cookie = {json.dumps(cookie)}; window.location.replace({json.dumps(url)})")
 
 
 def leave(kind: str):
-    """Clear the cookie over HTTP and land on the login page."""
-    return rx.call_script(f"window.location.replace('/auth/logout?kind={kind}')")
+    """Clear the cookie over HTTP (a same-origin POST) and land on the login page."""
+    return rx.call_script(
+        "const f = document.createElement('form'); f.method = 'post'; "
+        f"f.action = {json.dumps('/auth/logout?kind=' + kind)}; document.body.appendChild(f); f.submit()")
 
 
 def voter_required(handler: Callable) -> Callable:

@@ -2,13 +2,15 @@
 
 A websocket cannot set a cookie, so a login ends with a full-page visit to /auth/session with a
 one-time ticket; the response sets the cookie and sends the browser on (303, replacing the URL).
+The ticket is exchanged only with the binding cookie the asking tab set (`sessions.binding_cookie`).
+Logout is a same-origin POST: a foreign page can neither log a browser in nor out.
 Plain `def` endpoints: Starlette runs them in its thread pool, off the event loop.
 """
 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from remote_vote_app.db import session_scope
@@ -20,7 +22,7 @@ NEXT_PAGES = {"voter": ("/apply", "/cabinet", "/qr"), "staff": ("/staff", "/staf
 
 
 def _next(kind: str, requested: str) -> str:
-    """Only our own pages of the right kind: never an open redirect."""
+    """Only our own pages of the right kind (a fixed list of relative paths): never an open redirect."""
     return requested if requested in NEXT_PAGES[kind] else NEXT_PAGES[kind][1 if kind == "voter" else 0]
 
 
@@ -33,17 +35,40 @@ def set_session(request: Request) -> Response:
     ticket = request.query_params.get("ticket", "")
     kind_hint = request.query_params.get("kind", "voter")
     kind_hint = kind_hint if kind_hint in sessions.KINDS else "voter"
+    cookies = request.headers.get("cookie", "")
     with session_scope() as session:
-        done = sessions.exchange(session, ticket, old_sid=sessions.cookie_value(request.headers.get("cookie", ""), kind_hint))
+        done = sessions.exchange(session, ticket, sessions.binding_value(cookies, ticket),
+                                 old_sid=sessions.cookie_value(cookies, kind_hint))
     if done is None:
-        return _no_store(RedirectResponse(LOGIN_PAGE[kind_hint], status_code=303))
-    response = RedirectResponse(_next(done.kind, request.query_params.get("next", "")), status_code=303)
-    response.set_cookie(sessions.COOKIE[done.kind], done.sid, max_age=done.max_age, path="/", httponly=True,
-                        secure=settings.cookie_secure, samesite="strict")
+        response = RedirectResponse(LOGIN_PAGE[kind_hint], status_code=303)
+    else:
+        response = RedirectResponse(_next(done.kind, request.query_params.get("next", "")), status_code=303)
+        response.set_cookie(sessions.COOKIE[done.kind], done.sid, max_age=done.max_age, path="/", httponly=True,
+                            secure=settings.cookie_secure, samesite="strict")
+    if ticket:
+        response.delete_cookie(sessions.binding_cookie(ticket), path="/", secure=settings.cookie_secure,
+                               samesite="strict")
     return _no_store(response)
 
 
+def same_origin(request: Request) -> bool:
+    """A request sent by one of our own pages: Fetch Metadata when the browser sends it, else the
+    Origin header against the Host. A request with neither is refused (browsers send Origin on POST)."""
+    site = request.headers.get("sec-fetch-site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("origin")
+    return bool(origin) and origin != "null" and origin.split("://", 1)[-1] == request.headers.get("host", "")
+
+
+def logout_page(_request: Request) -> Response:
+    """A GET changes nothing (a link or image on a foreign page must not log anyone out)."""
+    return _no_store(PlainTextResponse("Method Not Allowed", status_code=405, headers={"Allow": "POST"}))
+
+
 def clear_session(request: Request) -> Response:
+    if not same_origin(request):
+        return _no_store(PlainTextResponse("Forbidden", status_code=403))
     kind = request.query_params.get("kind", "voter")
     kind = kind if kind in sessions.KINDS else "voter"
     sid = sessions.cookie_value(request.headers.get("cookie", ""), kind)
@@ -58,5 +83,6 @@ def clear_session(request: Request) -> Response:
 
 routes = [
     Route("/auth/session", set_session, methods=["GET"]),
-    Route("/auth/logout", clear_session, methods=["GET"]),
+    Route("/auth/logout", clear_session, methods=["POST"]),
+    Route("/auth/logout", logout_page, methods=["GET"]),
 ]

@@ -16,8 +16,10 @@ CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
 CLOSED_REFERENCE = "KCDE-FHJK"
 # Voters reserved for the staff journeys, so no voter journey meets their applications.
 FACE_VOTER = DEMO_FACE_PIN = "21412199500678"  # demo voter 6: the seed gives it a FaceID reference (astronaut.png)
-# A staff account without a second factor yet: it enrols its authenticator app at first login.
+# A staff account without a second factor yet: it enrols its authenticator app at first login,
+# after the one-time enrolment code its admin handed over.
 ENROL_STAFF = ("e2e.enrol", "e2e-enrol-password")
+ENROL_CODE = "E2EA-BCDE-FGHJ"
 # A Bishkek voter of the home precinct УИК №1001 (demo staff uik.1001): applies, then shows on its exclusion list.
 EXCLUSION_VOTER = ("20505199300031", "ID9000031", "+996700900031", "Сатыбалдиев", "Эмил")
 # Issue 12: a voter of a council of its own whose election has one full and one almost full precinct
@@ -98,8 +100,10 @@ def main() -> None:
 
     with session_scope() as session:
         if not session.exec(select(StaffAccount).where(StaffAccount.username == ENROL_STAFF[0])).first():
-            staff.create_account(session, ENROL_STAFF[0], "Наблюдатель (e2e)", ENROL_STAFF[1], "observer",
-                                 actor="system:e2e")
+            account = staff.create_account(session, ENROL_STAFF[0], "Наблюдатель (e2e)", ENROL_STAFF[1], "observer",
+                                           actor="system:e2e")
+            session.flush()
+            staff.issue_enrolment_code(session, account, "system:e2e", code=ENROL_CODE)
     with session_scope() as session:
         if session.exec(select(Territory).where(Territory.code == "E2E_CLOSED")).first():
             return

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
-from tests.e2e.fixtures import ENROL_STAFF, EXCLUSION_VOTER, STAFF_JOURNEY_VOTERS
+from tests.e2e.fixtures import ENROL_CODE, ENROL_STAFF, EXCLUSION_VOTER, STAFF_JOURNEY_VOTERS
 from tests.support.qr import assert_inline_svg
 
 
@@ -171,6 +171,16 @@ def test_first_login_enrols_the_authenticator_app_and_shows_recovery_codes_once(
     page.get_by_label("Имя пользователя").fill(username)
     page.get_by_label("Пароль").fill(password)
     page.get_by_role("button", name="Войти").click()
+    # The password alone shows no secret: first the admin's one-time enrolment code.
+    expect(page.get_by_role("heading", name="Введите код подключения")).to_be_visible()
+    expect(page.get_by_role("img", name="QR-код для приложения-аутентификатора")).to_have_count(0)
+    enrol_code = page.get_by_label("Код подключения")
+    expect(enrol_code).to_be_focused()
+    enrol_code.fill("ABCD-EFGH-JKLM")
+    page.get_by_role("button", name="Продолжить").click()
+    expect(page.get_by_role("alert")).to_contain_text("Неверный или просроченный код подключения")
+    page.get_by_label("Код подключения").fill(ENROL_CODE)
+    page.get_by_role("button", name="Продолжить").click()
     expect(page.get_by_role("heading", name="Подключите приложение-аутентификатор")).to_be_visible()
     qr = page.get_by_role("img", name="QR-код для приложения-аутентификатора")
     expect(qr).to_be_visible()

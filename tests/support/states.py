@@ -13,6 +13,7 @@ from remote_vote_app.db import session_scope
 from remote_vote_app.services import sessions
 
 _EXCHANGE = re.compile(r"/auth/session\?kind=(\w+)&ticket=([\w-]+)")
+_BINDING = re.compile(r"document\.cookie = \\?\"([^=\\\"]+)=([^;\\\"]+)")
 
 
 class Browser:
@@ -44,8 +45,12 @@ class Browser:
     def follow(self, result) -> None:
         found = _EXCHANGE.search(repr(result))
         if found:
+            bound = _BINDING.search(repr(result))  # the cookie the login script sets before its visit
+            if bound:
+                self.cookies[bound.group(1)] = bound.group(2)
+            cookies = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             with session_scope() as session:
-                done = sessions.exchange(session, found.group(2),
+                done = sessions.exchange(session, found.group(2), sessions.binding_value(cookies, found.group(2)),
                                          old_sid=self.cookies.get(sessions.COOKIE[found.group(1)], ""))
             if done is not None:
                 self.cookies[sessions.COOKIE[done.kind]] = done.sid

@@ -130,7 +130,7 @@ def test_csv_semicolons_bom_header_first_and_formula_cells_escaped():
 
 def _cookie(session, user) -> str:
     started = sessions.start(session, "staff", user.id, "password_totp", "10.0.0.9")
-    done = sessions.exchange(session, started.ticket)
+    done = sessions.exchange(session, started.ticket, started.binding)
     session.commit()
     return f"{sessions.COOKIE['staff']}={done.sid}; lang=ru"
 
@@ -149,8 +149,9 @@ def test_the_download_route_takes_the_staff_cookie_and_the_scope(session, sender
     assert body.startswith("\ufeffНомер заявления;") and application.reference in body
 
     assert client.get(query, follow_redirects=False).status_code == 303  # no cookie: to the login page
-    voter_cookie = f"{sessions.COOKIE['staff']}=" + sessions.exchange(
-        session, sessions.start(session, "voter", voter.id, "sms", "10.0.0.9").ticket).sid
+    voter_started = sessions.start(session, "voter", voter.id, "sms", "10.0.0.9")
+    voter_cookie = f"{sessions.COOKIE['staff']}=" + sessions.exchange(session, voter_started.ticket,
+                                                                      voter_started.binding).sid
     session.commit()
     assert client.get(query, headers={"cookie": voter_cookie}, follow_redirects=False).status_code == 303
     assert client.get(query, headers={"cookie": _cookie(session, users["observer"])}).status_code == 403
@@ -161,7 +162,7 @@ def test_the_download_route_takes_the_staff_cookie_and_the_scope(session, sender
 def test_by_cookie_only_for_a_live_session_of_the_kind(session, users):
     user = users["uik.1001"]
     started = sessions.start(session, "staff", user.id, "password_totp", "10.0.0.9")
-    sid = sessions.exchange(session, started.ticket).sid
+    sid = sessions.exchange(session, started.ticket, started.binding).sid
     assert sessions.by_cookie(session, "staff", sid) == user.id
     assert sessions.by_cookie(session, "voter", sid) is None
     assert sessions.by_cookie(session, "staff", "") is None and sessions.by_cookie(session, "staff", "nope") is None

@@ -22,6 +22,11 @@ def test_a_location_script_is_a_redirect_and_the_page_script_with_hydration_ends
     tab._take(_script("window.location.assign(\"/auth/session?ticket=t&next=/apply\")"), reply)
     assert reply.redirect == ("/auth/session?ticket=t&next=/apply", True)
 
+    reply = Reply()  # a login: the ticket's binding cookie first, then the visit
+    tab._take(_script('document.cookie = "__Host-rv_bind_ab12=n0nce; path=/; secure"; '
+                      'window.location.replace("/auth/session?ticket=t")'), reply)
+    assert reply.redirect == ("/auth/session?ticket=t", True) and tab.cookies == {"__Host-rv_bind_ab12": "n0nce"}
+
     reply = Reply()
     tab._take(_script("document.documentElement.lang = 'ru'"), reply)
     assert reply.redirect is None and not Tab._page_done(reply)  # the page script came, not hydrated yet

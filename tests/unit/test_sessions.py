@@ -1,33 +1,77 @@
 """Server-side sessions: one-time tickets, new ids at every login, idle and absolute ends."""
 
 import datetime as dt
+import threading
 
+import pytest
 from sqlmodel import select
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
 
+from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, UserSession
 from remote_vote_app.services import sessions
+from remote_vote_app.web import session_routes
 
 T0 = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.timezone.utc)
 
 
 def _login(session, voter_id=1, now=T0):
     started = sessions.start(session, "voter", voter_id, "sms", "10.0.0.1", now=now)
-    done = sessions.exchange(session, started.ticket, now=now)
+    done = sessions.exchange(session, started.ticket, started.binding, now=now)
     return started, done
 
 
 def test_ticket_is_single_use_and_short_lived(session):
     started = sessions.start(session, "voter", 1, "sms", "10.0.0.1", now=T0)
-    assert sessions.exchange(session, started.ticket, now=T0 + dt.timedelta(seconds=61)) is None
+    assert sessions.exchange(session, started.ticket, started.binding, now=T0 + dt.timedelta(seconds=61)) is None
     started = sessions.start(session, "voter", 1, "sms", "10.0.0.1", now=T0)
-    assert sessions.exchange(session, started.ticket, now=T0) is not None
-    assert sessions.exchange(session, started.ticket, now=T0) is None
+    assert sessions.exchange(session, started.ticket, started.binding, now=T0) is not None
+    assert sessions.exchange(session, started.ticket, started.binding, now=T0) is None
+
+
+def test_a_ticket_works_only_in_the_browser_that_asked_for_it(session):
+    """Login CSRF: an attacker's unexchanged ticket, sent to a victim as a link, is refused there."""
+    attacker = sessions.start(session, "voter", 1, "sms", "10.0.0.66", now=T0)
+    victim_binding = sessions.start(session, "voter", 2, "sms", "10.0.0.1", now=T0).binding
+    for foreign in ("", victim_binding, attacker.binding[:-1]):
+        assert sessions.exchange(session, attacker.ticket, foreign, now=T0) is None
+    # Refusals spend nothing: the attacker's own browser could still use it (it proves nothing to a victim).
+    assert sessions.exchange(session, attacker.ticket, attacker.binding, now=T0) is not None
+
+
+def test_a_ticket_is_exchanged_once_under_concurrency(database):
+    with session_scope() as s:
+        started = sessions.start(s, "voter", 1, "sms", "10.0.0.1")
+    barrier, results = threading.Barrier(4), []
+
+    def exchange():
+        barrier.wait()
+        try:
+            with session_scope() as s:
+                results.append(sessions.exchange(s, started.ticket, started.binding))
+        except Exception as exc:  # noqa: BLE001 (a lost write race counts as a refusal)
+            results.append(exc)
+
+    threads = [threading.Thread(target=exchange) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([r for r in results if isinstance(r, sessions.Exchanged)]) == 1
 
 
 def test_only_hashes_are_stored(session):
     started, done = _login(session)
-    row = session.get(UserSession, started.row_id)
-    assert done.sid not in (row.sid_hash or "") and row.ticket_hash is None
+    row = session.exec(select(UserSession).where(UserSession.id == started.row_id)).one()  # the row exists
+    assert row.sid_hash == sessions._hash(done.sid) and done.sid not in row.sid_hash
+    assert row.ticket_hash is None and row.ticket_binding_hash is None  # spent at the exchange
+    pending = sessions.start(session, "voter", 2, "sms", "10.0.0.1", now=T0)
+    row = session.exec(select(UserSession).where(UserSession.id == pending.row_id)).one()
+    assert row.ticket_hash == sessions._hash(pending.ticket) and pending.ticket not in row.ticket_hash
+    assert row.ticket_binding_hash == sessions._hash(pending.binding) and pending.binding not in row.ticket_binding_hash
+    stored = " ".join(str(v) for v in row.model_dump().values())
+    assert pending.ticket not in stored and pending.binding not in stored
 
 
 def test_the_cookie_must_belong_to_the_bound_session(session):
@@ -63,7 +107,7 @@ def test_absolute_limit_ends_an_active_session(session):
 def test_a_new_login_in_the_same_browser_ends_the_old_session(session):
     first, first_done = _login(session)
     second = sessions.start(session, "voter", 1, "sms", "10.0.0.1", now=T0)
-    second_done = sessions.exchange(session, second.ticket, old_sid=first_done.sid, now=T0)
+    second_done = sessions.exchange(session, second.ticket, second.binding, old_sid=first_done.sid, now=T0)
     assert second_done.sid != first_done.sid
     assert session.get(UserSession, first.row_id).end_reason == "replaced"
     assert sessions.current(session, "voter", first_done.sid, first.row_id, now=T0) is None
@@ -83,3 +127,94 @@ def test_cookie_header_parsing():
     assert sessions.cookie_value(f"lang=ru; {voter}=abc-_1; {staff}=x", "voter") == "abc-_1"
     assert sessions.cookie_value("lang=ru", "staff") == ""
     assert sessions.cookie_value('bad"cookie', "voter") == ""
+
+
+# --- the HTTP routes ---
+
+def _client() -> TestClient:
+    return TestClient(Starlette(routes=session_routes.routes), base_url="https://testserver")
+
+
+def _start(kind="voter", subject=1):
+    with session_scope() as s:
+        return sessions.start(s, kind, subject, "sms", "10.0.0.1")
+
+
+def test_the_exchange_route_needs_the_binding_cookie_of_the_ticket(database):
+    client = _client()
+    attacker = _start()
+    # The victim's browser follows the attacker's link: no binding cookie, or its own from another login.
+    response = client.get(f"/auth/session?kind=voter&ticket={attacker.ticket}&next=/apply", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert sessions.COOKIE["voter"] not in response.headers.get("set-cookie", "")
+    own = _start(subject=2)
+    client.cookies.set(sessions.binding_cookie(attacker.ticket), own.binding)
+    response = client.get(f"/auth/session?kind=voter&ticket={attacker.ticket}", follow_redirects=False)
+    assert response.headers["location"] == "/login" and sessions.COOKIE["voter"] not in response.headers.get("set-cookie", "")
+
+    client.cookies.clear()
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+    response = client.get(f"/auth/session?kind=voter&ticket={own.ticket}&next=/apply", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/apply"
+    assert sessions.COOKIE["voter"] in response.headers["set-cookie"]
+    assert f'{sessions.binding_cookie(own.ticket)}=""' in response.headers["set-cookie"]  # the binding is cleared
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/apply", "/\\evil.example", "http:/evil.example", "/apply/../../x",
+    "/staff", "javascript:alert(1)", "/apply?x=1", " /apply", "/APPLY",
+])
+def test_next_follows_only_our_own_pages(target):
+    assert session_routes._next("voter", target) == "/cabinet"
+    assert session_routes._next("voter", "/apply") == "/apply"
+    assert session_routes._next("staff", "/staff/lists") == "/staff/lists"
+    assert session_routes._next("staff", target.replace("/staff", "/cabinet")) == "/staff"
+
+
+def test_the_exchange_route_never_redirects_off_our_pages(database):
+    client = _client()
+    for target in ("https://evil.example/", "//evil.example", "/cabinet"):
+        own = _start()
+        client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+        response = client.get(f"/auth/session?kind=voter&ticket={own.ticket}&next={target}", follow_redirects=False)
+        assert response.headers["location"] == "/cabinet"
+
+
+def _logged_in_client() -> tuple[TestClient, sessions.Started]:
+    client = _client()
+    own = _start()
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+    client.get(f"/auth/session?kind=voter&ticket={own.ticket}", follow_redirects=False)
+    return client, own
+
+
+def _ended(row_id: int) -> bool:
+    with session_scope() as s:
+        return s.get(UserSession, row_id).ended_at is not None
+
+
+def test_logout_is_a_same_origin_post_only(database):
+    client, own = _logged_in_client()
+    # A link, an image or a form on a foreign page: nothing ends.
+    assert client.get("/auth/logout?kind=voter", follow_redirects=False).status_code == 405
+    for headers in ({"sec-fetch-site": "cross-site"}, {"sec-fetch-site": "same-site"},
+                    {"origin": "https://evil.example"}, {"origin": "null"}, {}):
+        response = client.post("/auth/logout?kind=voter", headers=headers, follow_redirects=False)
+        assert response.status_code == 403, headers
+    assert not _ended(own.row_id)
+
+    response = client.post("/auth/logout?kind=voter", headers={"sec-fetch-site": "same-origin"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login" and _ended(own.row_id)
+    client, own = _logged_in_client()
+    response = client.post("/auth/logout?kind=voter", headers={"origin": "https://testserver"}, follow_redirects=False)
+    assert response.status_code == 303 and _ended(own.row_id)
+
+
+def test_ending_all_sessions_of_an_account(session):
+    first, _ = _login(session, voter_id=7)
+    second, _ = _login(session, voter_id=7)
+    other, _ = _login(session, voter_id=8)
+    assert sessions.end_subject(session, "voter", 7, "totp_reset", now=T0) == 2
+    assert session.get(UserSession, first.row_id).end_reason == "totp_reset"
+    assert session.get(UserSession, second.row_id).ended_at is not None
+    assert session.get(UserSession, other.row_id).ended_at is None

@@ -264,3 +264,62 @@ def test_staff_with_full_rights_see_the_register_data_in_full(session, sender, d
     full = register.profile(session, voter.id, full=True)
     assert (full.pin, full.document) == (voter.pin, voter.document_number)
     assert "*" in register.profile(session, voter.id).pin  # the voter's own screen stays masked
+
+
+def _pin_candidates(masked: str, birth_date: str) -> int:
+    """How many PINs fit a masked PIN shown beside a birth date (DD.MM.YYYY = digits 2-9 of the PIN)."""
+    known = dict(enumerate(masked)) if len(masked) == 14 else {}
+    known = {i: c for i, c in known.items() if c.isdigit()}
+    known.update({1 + i: c for i, c in enumerate(birth_date.replace(".", ""))})
+    return 2 ** (0 not in known) * 10 ** sum(1 for i in range(9, 14) if i not in known)
+
+
+def test_a_masked_pin_beside_the_birth_date_leaves_thousands_of_candidates(session, sender, demo_voters, monkeypatch):
+    """Staff views and exports that show the birth date never show enough of the PIN to give it back."""
+    from remote_vote_app.services import exclusions
+
+    voter = demo_voters[0]  # home precinct УИК №1001
+    application = _apply(session, sender, voter)
+    member = _login(session, "uik.1001")  # no pii.full: masked PINs
+    precinct = session.exec(select(Precinct).where(Precinct.number == "УИК №1001")).one()
+    data = exclusions.exclusion_list(session, member, demo_election(session, voter).id, precinct.id, now=OPEN)
+    row = data["rows"][0]
+    assert row["pin"] != voter.pin and _pin_candidates(row["pin"], row["birth_date"]) >= 1000
+    csv = exclusions.csv_text(data)
+    assert voter.pin not in csv and voter.pin[-5:] not in csv and row["pin"] in csv
+
+    monkeypatch.setitem(staff.PERMISSIONS, "pii.full", frozenset())  # a role that sees a detail masked
+    info = staff_records.detail(session, _login(session, "cec.admin"), application.reference)
+    assert info["pin"] != voter.pin and _pin_candidates(info["pin"], info["birth_date"]) >= 1000
+    assert all(_pin_candidates(p, info["birth_date"]) >= 1000
+               for p in (staff_records.search(session, _login(session, "cec.admin"), staff_records.Query())[0][0]["pin"],))
+
+
+def test_database_and_wal_files_are_private_from_creation(tmp_path):
+    """0600 whatever the process umask (a CLI run from a shell with 022): the -wal and -shm files too."""
+    import os
+    import stat
+
+    import sqlalchemy as sa
+
+    from remote_vote_app.db import get_engine
+
+    old = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.db"
+        engine = get_engine(f"sqlite:///{fresh}")
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE t (x TEXT)"))
+            conn.execute(sa.text("INSERT INTO t VALUES ('21412199500678')"))
+        with engine.connect() as conn:  # a reader keeps the -wal and -shm files open
+            conn.execute(sa.text("SELECT * FROM t")).all()
+            files = [fresh, tmp_path / "fresh.db-wal", tmp_path / "fresh.db-shm"]
+            assert all(f.exists() for f in files)
+            assert {f.name: stat.S_IMODE(f.stat().st_mode) for f in files} == {f.name: 0o600 for f in files}
+        older = tmp_path / "older.db"
+        older.touch(mode=0o644)
+        get_engine(f"sqlite:///{older}")
+        assert stat.S_IMODE(older.stat().st_mode) == 0o600  # a file of an older version is tightened
+    finally:
+        os.umask(old)
+        engine.dispose()

@@ -1,8 +1,10 @@
 """Staff two-factor login: TOTP codes, recovery codes, enrolment, throttling that spares the victim, audit."""
 
 import dataclasses
+import datetime as dt
 import logging
 import pickle
+import re
 import time
 import uuid
 
@@ -13,7 +15,7 @@ from sqlmodel import select
 
 from remote_vote_app import cli
 from remote_vote_app.db import session_scope
-from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode
+from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode, UserSession
 from remote_vote_app.services import auth, ratelimit, sessions, staff, staff_records, totp
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.state.staff.audit import AuditState
@@ -35,7 +37,7 @@ def _audit_since(session, since: int) -> list[AuditEvent]:
 
 
 def _new_account(enrolled: bool = False) -> tuple[str, int, str | None, list[str]]:
-    """A fresh observer account: (username, id, TOTP secret or None, recovery codes)."""
+    """A fresh observer account: (username, id, TOTP secret or the admin's enrolment code, recovery codes)."""
     username = f"t.{uuid.uuid4().hex[:8]}"
     with session_scope() as session:
         account = staff.create_account(session, username, "Test", PASSWORD, "observer")
@@ -43,21 +45,25 @@ def _new_account(enrolled: bool = False) -> tuple[str, int, str | None, list[str
         if enrolled:
             enrolment, codes = staff.enrol(session, account, "system:test")
             secret = enrolment.secret.replace(" ", "")
+        else:
+            secret = staff.issue_enrolment_code(session, account, "system:test")
         return username, account.id, secret, codes
 
 
 # --- codes ---
 
 
-def test_totp_right_wrong_reused_and_one_step_either_side():
+def test_totp_current_step_or_one_back_never_ahead_never_reused():
     secret = totp.new_secret()
     app = pyotp.TOTP(secret)
     now = 1_800_000_015.0
     step = int(now // 30)
     assert totp.matching_counter(secret, app.at(now), None, at=now) == step
     assert totp.matching_counter(secret, app.at(now), step, at=now) is None  # reused within its step
-    assert totp.matching_counter(secret, app.at(now - 30), None, at=now) == step - 1  # clock a step behind
-    assert totp.matching_counter(secret, app.at(now + 30), None, at=now) == step + 1  # a step ahead
+    assert totp.matching_counter(secret, app.at(now - 30), None, at=now) == step - 1  # typed as its step ended
+    assert totp.matching_counter(secret, app.at(now - 30), step - 1, at=now) is None  # the counter rule
+    assert totp.matching_counter(secret, app.at(now - 30), step, at=now) is None  # older than the last used
+    assert totp.matching_counter(secret, app.at(now + 30), None, at=now) is None  # a step ahead: never
     assert totp.matching_counter(secret, app.at(now - 60), None, at=now) is None
     assert totp.matching_counter(secret, app.at(now + 60), None, at=now) is None
     wrong = f"{(int(app.at(now)) + 1) % 1_000_000:06d}"
@@ -73,6 +79,48 @@ def test_a_code_is_taken_once_even_within_its_step(session):
     session.commit()
     with pytest.raises(ServiceError, match="error.staff_code"):
         staff.second_factor(session, step.staff_id, code, "10.2.0.1")
+
+
+def test_the_used_step_is_taken_by_a_conditional_update(session):
+    """The counter rule in the database: a step is taken only if newer than the last used one."""
+    _username, staff_id, _secret, _codes = _new_account(enrolled=True)
+    account = session.get(StaffAccount, staff_id)
+    assert staff._take_counter(session, account, 100)
+    assert not staff._take_counter(session, account, 100)  # the same step again
+    assert not staff._take_counter(session, account, 99)  # an older step
+    assert staff._take_counter(session, account, 101)
+
+
+def test_one_code_sent_twice_at_once_logs_in_once(monkeypatch):
+    """Two requests with one code race: the step is taken once (the in-memory check alone would let both in)."""
+    import threading
+
+    _username, staff_id, secret, _codes = _new_account(enrolled=True)
+    code = pyotp.TOTP(secret).now()
+    real = totp.matching_counter
+    barrier = threading.Barrier(2)
+
+    def both_read_first(*args, **kwargs):
+        found = real(*args, **kwargs)
+        barrier.wait(timeout=10)  # both requests have read the account before either writes
+        return found
+
+    monkeypatch.setattr(totp, "matching_counter", both_read_first)
+    results = []
+
+    def attempt(client):
+        try:
+            with session_scope() as s:
+                results.append(staff.second_factor(s, staff_id, code, client))
+        except Exception as exc:  # noqa: BLE001 (a refusal or a lost write race)
+            results.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(f"10.2.9.{i}",)) for i in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([r for r in results if isinstance(r, staff.StaffUser)]) == 1, results
 
 
 def test_recovery_codes_are_hashed_work_once_and_are_audited(session):
@@ -95,12 +143,14 @@ def test_recovery_codes_are_hashed_work_once_and_are_audited(session):
 
 
 def test_first_login_enrols_with_a_qr_code_shown_once_and_a_confirming_code(session, caplog):
-    username, staff_id, _, _ = _new_account()
+    username, staff_id, enrolment_code, _ = _new_account()
     browser = Browser()
     login = browser.state(StaffLoginState)
     caplog.set_level(logging.DEBUG)
     since = _last_audit_id(session)
     browser.call(StaffLoginState, "login", {"username": username, "password": PASSWORD})
+    assert login.step == "enrol_code" and login.enrol_uri == login.enrol_secret == ""  # the password shows no secret
+    browser.call(StaffLoginState, "submit_enrolment_code", {"code": enrolment_code.lower().replace("-", " ")})
     assert login.step == "enrol" and login.enrol_uri.startswith("otpauth://totp/")
     secret = login.enrol_secret.replace(" ", "")
     stored = session.get(StaffAccount, staff_id)
@@ -122,7 +172,7 @@ def test_first_login_enrols_with_a_qr_code_shown_once_and_a_confirming_code(sess
     actions = [r.action for r in _audit_since(session, since)]
     assert actions == ["auth.staff.totp_failure", "auth.staff.totp_enrolled", "auth.staff.success",
                        "auth.staff.session_started"]
-    assert secret not in caplog.text and PASSWORD not in caplog.text
+    assert secret not in caplog.text and PASSWORD not in caplog.text and enrolment_code not in caplog.text
     # The next login asks for a code, not a new QR code.
     browser2 = Browser()
     browser2.call(StaffLoginState, "login", {"username": username, "password": PASSWORD})
@@ -156,14 +206,64 @@ def test_the_code_step_expires(session):
     assert browser.state(StaffState)._staff_id == 0
 
 
-def test_cli_reset_totp_makes_the_account_enrol_again(session, capsys):
+def test_cli_reset_totp_ends_the_sessions_and_the_account_enrols_again_with_a_one_time_code(session, capsys):
     username, staff_id, _, _ = _new_account(enrolled=True)
+    with session_scope() as s:
+        live = sessions.start(s, "staff", staff_id, "password_totp", "10.2.0.3")  # the lost phone's holder
+        sid = sessions.exchange(s, live.ticket, live.binding).sid
     assert cli.main(["reset-totp", username]) == 0
-    assert "enrols again" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    code = re.search(r"enrolment code: (\S+)", out).group(1)
     session.expire_all()
-    assert not staff.authenticate(session, username, PASSWORD, "10.2.0.3").enrolled
+    assert sessions.by_cookie(session, "staff", sid) is None  # the reset ended the session
+    assert session.get(UserSession, live.row_id).end_reason == "totp_reset"
     assert session.exec(select(StaffRecoveryCode).where(StaffRecoveryCode.staff_id == staff_id)).all() == []
+    account = session.get(StaffAccount, staff_id)
+    assert account.enrolment_code_hash and code not in account.enrolment_code_hash  # only its hash is kept
+    step = staff.authenticate(session, username, PASSWORD, "10.2.0.3")
+    assert not step.enrolled
+    with pytest.raises(ServiceError, match="error.staff_enrolment_code"):  # the password alone shows no secret
+        staff.start_enrolment(session, step.staff_id, "ABCD-EFGH-JKLM", "10.2.0.3")
+    assert staff.start_enrolment(session, step.staff_id, code, "10.2.0.3").uri.startswith("otpauth://")
+    session.commit()
+    with pytest.raises(ServiceError, match="error.staff_enrolment_code"):  # single use
+        staff.start_enrolment(session, step.staff_id, code, "10.2.0.3")
     assert cli.main(["reset-totp", "nobody.here"]) == 2
+
+
+def test_an_enrolment_code_expires_and_a_new_one_voids_the_old(session):
+    _username, staff_id, first, _ = _new_account()
+    account = session.get(StaffAccount, staff_id)
+    later = staff.ENROLMENT_CODE_TTL + dt.timedelta(seconds=1)
+    with pytest.raises(ServiceError, match="error.staff_enrolment_code"):
+        staff.start_enrolment(session, staff_id, first, "10.2.0.4", now=staff.now_utc() + later)
+    second = staff.issue_enrolment_code(session, account, "system:test")
+    session.commit()
+    with pytest.raises(ServiceError, match="error.staff_enrolment_code"):
+        staff.start_enrolment(session, staff_id, first, "10.2.0.4")
+    assert staff.start_enrolment(session, staff_id, second, "10.2.0.4").secret
+
+
+def test_an_enrolment_code_is_spent_once_under_concurrency():
+    import threading
+
+    _username, staff_id, code, _ = _new_account()
+    barrier, results = threading.Barrier(3), []
+
+    def attempt(client):
+        barrier.wait(timeout=10)
+        try:
+            with session_scope() as s:
+                results.append(staff.start_enrolment(s, staff_id, code, client))
+        except Exception as exc:  # noqa: BLE001 (a refusal or a lost write race)
+            results.append(exc)
+
+    threads = [threading.Thread(target=attempt, args=(f"10.2.8.{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len([r for r in results if isinstance(r, totp.Enrolment)]) == 1, results
 
 
 # --- throttling: the attacker, not the victim ---

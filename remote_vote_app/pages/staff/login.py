@@ -52,6 +52,23 @@ def _code_step() -> rx.Component:
     )
 
 
+def _enrol_code_step() -> rx.Component:
+    return rx.el.section(
+        rx.el.h2(tr["staff.enrol_code_title"], id="step-heading"),
+        rx.el.p(tr["staff.enrol_code_lead"]),
+        rx.el.form(
+            text_field("code", "staff.enrol_code", "staff.enrol_code_hint", auto_complete="off", max_length=20,
+                       auto_focus=True),
+            submit_button("staff.enrol_code_submit", id="staff-enrol-code"),
+            on_submit=StaffLoginState.submit_enrolment_code,
+            reset_on_submit=True,
+            no_validate=True,
+        ),
+        _start_over(),
+        aria_labelledby="step-heading",
+    )
+
+
 def _enrol_step() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr["staff.enrol_title"], id="step-heading"),
@@ -84,6 +101,7 @@ def staff_login() -> rx.Component:
         rx.match(
             StaffLoginState.step,
             ("code", _code_step()),
+            ("enrol_code", _enrol_code_step()),
             ("enrol", _enrol_step()),
             ("recovery_codes", _recovery_step()),
             _password_step(),

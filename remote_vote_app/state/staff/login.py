@@ -16,7 +16,7 @@ from remote_vote_app.state.staff.session import StaffState
 class StaffLoginState(StaffState):
     """Between the two steps only the account id and a deadline are kept, server-side; never the password."""
 
-    step: str = "password"  # password | code | enrol | recovery_codes
+    step: str = "password"  # password | code | enrol_code | enrol | recovery_codes
     enrol_uri: str = ""  # the otpauth:// URI the QR code shows, once during enrolment, then cleared
     enrol_secret: str = ""
     recovery_codes: list[str] = []
@@ -59,21 +59,14 @@ class StaffLoginState(StaffState):
             user = await self._run(lambda s: staff.authenticate_with_code(s, username, password, code, client))
             return None if user is FAILED else await self._finish(user)
 
-        def first_factor(session) -> tuple[staff.PasswordStep, object]:
-            step = staff.authenticate(session, username, password, client)  # argon2: in the worker thread
-            return step, (None if step.enrolled else staff.start_enrolment(session, step.staff_id))
-
-        found = await self._run(first_factor)
-        if found is FAILED:
+        step = await self._run(lambda s: staff.authenticate(s, username, password, client))  # argon2: off the loop
+        if step is FAILED:
             if self._error_key() == "error.staff_code_first":
                 self.code_first = True
             return
-        step, enrolment = found
         self._pending_staff_id, self._pending_until = step.staff_id, time.time() + staff.SECOND_STEP_SECONDS
-        if enrolment is not None:
-            self.step, self.enrol_uri, self.enrol_secret = "enrol", enrolment.uri, enrolment.secret
-        else:
-            self.step = "code"  # the code field takes the focus as it appears (autofocus)
+        # Not enrolled: the admin's one-time enrolment code first, then the QR code (the password alone shows no secret).
+        self.step = "code" if step.enrolled else "enrol_code"  # the field takes the focus as it appears
 
     async def _code_step(self, step: str, check: Callable) -> Any:
         """Run `check(session, staff_id, code, client)` for the pending account at `step`; a wrong
@@ -83,8 +76,8 @@ class StaffLoginState(StaffState):
             return FAILED
         client = self._client()
         result = await self._run(lambda s: check(s, staff_id, client))
-        if result is FAILED and self._error_key() == "error.staff_code":
-            self.error_entries = {"code": {"key": "error.staff_code"}}
+        if result is FAILED and self._error_key() in ("error.staff_code", "error.staff_enrolment_code"):
+            self.error_entries = {"code": {"key": self._error_key()}}
         elif result is FAILED:
             entries = self.error_entries
             self._restart()
@@ -97,6 +90,17 @@ class StaffLoginState(StaffState):
         code = str(form_data.get("code", ""))
         user = await self._code_step("code", lambda s, staff_id, client: staff.second_factor(s, staff_id, code, client))
         return None if user is FAILED else await self._finish(user)
+
+    @rx.event
+    async def submit_enrolment_code(self, form_data: dict):
+        self._clear_messages()
+        code = str(form_data.get("code", ""))
+        enrolment = await self._code_step(
+            "enrol_code", lambda s, staff_id, client: staff.start_enrolment(s, staff_id, code, client))
+        if enrolment is FAILED:
+            return None
+        self.step, self.enrol_uri, self.enrol_secret = "enrol", enrolment.uri, enrolment.secret
+        return None
 
     @rx.event
     async def confirm_enrolment(self, form_data: dict):

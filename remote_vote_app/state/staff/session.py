@@ -115,7 +115,7 @@ class StaffState(AppState):
         started = await run_in_transaction(lambda s: sessions.start(s, "staff", user.id, method, client))
         self._staff_session_id, self._staff_id = started.row_id, user.id
         self.staff_name, self.staff_role = user.full_name, user.role
-        return ticket_exchange("staff", started.ticket, START_PAGE.get(user.role, "/staff"))
+        return ticket_exchange("staff", started, START_PAGE.get(user.role, "/staff"))
 
     @rx.event
     async def staff_logout(self):
