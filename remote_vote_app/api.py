@@ -13,6 +13,7 @@ from remote_vote_app.db import session_scope
 from remote_vote_app.services import passes, precincts, statistics
 from remote_vote_app.web import checkin, reminder_routes, session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
+from remote_vote_app.web.sockets import SocketCeiling
 
 CACHE = {"Cache-Control": "public, max-age=300"}
 
@@ -76,4 +77,4 @@ api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *s
                                 *checkin.routes, *reminder_routes.routes])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
-transformers = [api, SecurityHeaders]
+transformers = [api, SecurityHeaders, SocketCeiling]

@@ -67,3 +67,81 @@ def test_not_modified_keeps_the_stored_pages_policy():
     assert response.status_code == 304
     assert "content-security-policy" not in response.headers
     assert response.headers["x-frame-options"] == "DENY"
+
+
+# --- event socket ceilings ---
+
+def _socket_app(monkeypatch, per_client: int, total: int) -> TestClient:
+    import dataclasses
+
+    from starlette.routing import WebSocketRoute
+
+    from remote_vote_app.web import sockets
+
+    from starlette.websockets import WebSocketDisconnect
+
+    async def echo(websocket):
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_text(await websocket.receive_text())
+        except WebSocketDisconnect:
+            pass
+
+    # One trusted proxy: the client address comes from X-Forwarded-For, as Reflex reads it.
+    monkeypatch.setattr(sockets, "settings", dataclasses.replace(sockets.settings, trusted_proxy_hops=1))
+    app = sockets.SocketCeiling(Starlette(routes=[WebSocketRoute("/_event/", echo), WebSocketRoute("/other", echo)]),
+                                per_client=per_client, total=total)
+    return TestClient(app)
+
+
+def _refused(client: TestClient, address: str, path: str = "/_event/") -> int | None:
+    """The close code of a socket the server ends at once, or None if it stays open and answers."""
+    from starlette.websockets import WebSocketDisconnect
+
+    try:
+        with client.websocket_connect(path, headers={"x-forwarded-for": address}) as ws:
+            ws.send_text("ping")
+            ws.receive_text()
+            return None
+    except WebSocketDisconnect as exc:
+        return exc.code
+
+
+def test_event_sockets_have_a_per_client_and_a_total_ceiling(monkeypatch):
+    from contextlib import ExitStack
+
+    from remote_vote_app.web.sockets import TRY_AGAIN_LATER
+
+    client = _socket_app(monkeypatch, per_client=2, total=3)
+    with ExitStack() as held:
+        for _ in range(2):
+            ws = held.enter_context(client.websocket_connect("/_event/", headers={"x-forwarded-for": "10.0.0.1"}))
+            ws.send_text("hi")
+            assert ws.receive_text() == "hi"
+        assert _refused(client, "10.0.0.1") == TRY_AGAIN_LATER  # a third from the same address
+        assert _refused(client, "10.0.0.1", "/other") is None  # other sockets are not counted
+        ws = held.enter_context(client.websocket_connect("/_event/", headers={"x-forwarded-for": "10.0.0.2"}))
+        ws.send_text("hi")
+        assert ws.receive_text() == "hi"
+        assert _refused(client, "10.0.0.3") == TRY_AGAIN_LATER  # the total is reached: a new address waits too
+    # Closed sockets count no more.
+    assert _refused(client, "10.0.0.1") is None and _refused(client, "10.0.0.3") is None
+
+
+def test_default_socket_ceilings_and_their_settings(monkeypatch):
+    from remote_vote_app.web.sockets import SocketCeiling
+
+    ceiling = SocketCeiling(lambda *a: None)
+    assert (ceiling.per_client, ceiling.total) == (20, 5000)
+    monkeypatch.setenv("SOCKETS_PER_CLIENT", "50")
+    monkeypatch.setenv("SOCKETS_TOTAL", "20000")
+    ceiling = SocketCeiling(lambda *a: None)
+    assert (ceiling.per_client, ceiling.total) == (50, 20000)
+
+
+def test_the_app_puts_the_socket_ceiling_in_front_of_everything():
+    from remote_vote_app.api import transformers
+    from remote_vote_app.web.sockets import SocketCeiling
+
+    assert SocketCeiling in transformers

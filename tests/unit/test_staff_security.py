@@ -31,7 +31,7 @@ OPEN_HANDLERS = {
     "begin_busy", "end_busy", "keep_alive", "staff_keep_alive",
     "on_load", "login",  # StaffLoginState: the way in
     # ... and its later steps: each acts only on the account id the right password left server-side
-    "submit_code", "confirm_enrolment", "finish", "start_over",
+    "submit_code", "submit_enrolment_code", "confirm_enrolment", "finish", "start_over",
     "follow",  # background refresh: re-checks the account and stats.view on every tick
 }
 STAFF_CLASSES = [StaffState, *sorted(StaffState.get_substates(), key=lambda c: c.__name__)]
