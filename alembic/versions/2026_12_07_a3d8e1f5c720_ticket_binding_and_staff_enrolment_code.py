@@ -1,7 +1,7 @@
 """login tickets bound to the asking browser; one-time TOTP enrolment codes for staff
 
 Revision ID: a3d8e1f5c720
-Revises: 9c3d5e7f1a2b
+Revises: 3c9e5a7b1d42
 Create Date: 2026-12-07 15:00:00
 """
 from typing import Sequence, Union
@@ -12,7 +12,7 @@ import sqlmodel
 
 
 revision: str = 'a3d8e1f5c720'
-down_revision: Union[str, None] = '9c3d5e7f1a2b'
+down_revision: Union[str, None] = '3c9e5a7b1d42'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
