@@ -448,3 +448,10 @@ def test_the_login_form_asks_for_the_code_with_the_password_past_the_ceiling(ses
     browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"],
                                             "code": fresh_code("cec.admin")})
     assert browser.state(StaffState)._staff_id > 0
+
+
+def test_a_hidden_code_field_sent_as_null_is_no_code(session):
+    """The browser sends every field the form knows, a hidden one as null: that is the password step."""
+    browser = Browser()
+    browser.call(StaffLoginState, "login", {"username": "observer", "password": PASSWORDS["observer"], "code": None})
+    assert browser.state(StaffLoginState).step == "code", browser.state(StaffLoginState).error_entries

@@ -54,7 +54,8 @@ class StaffLoginState(StaffState):
         self._clear_messages()
         self._restart()
         username, password = str(form_data.get("username", "")), str(form_data.get("password", ""))
-        code, client = str(form_data.get("code", "")).strip(), self._client()
+        # A code field that is not shown comes as null (Reflex sends every ref of the form): no code.
+        code, client = str(form_data.get("code") or "").strip(), self._client()
         if code:
             user = await self._run(lambda s: staff.authenticate_with_code(s, username, password, code, client))
             return None if user is FAILED else await self._finish(user)
