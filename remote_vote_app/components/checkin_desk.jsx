@@ -1,195 +1,385 @@
 // Election-day check-in desk of a remote precinct's commission. Everything here runs in the browser
 // and keeps running when the connection (and with it the Reflex socket) is down:
-// - the precinct's roster, signed by the server (JWS, EdDSA/Ed25519), is downloaded into
-//   localStorage and verified with the published key (/api/pass-key) every time it is read;
+// - the precinct's roster, signed by the server (JWS, EdDSA/Ed25519), comes with an AES-GCM key tied
+//   to the staff session; the roster is kept only as ciphertext and verified with the published key
+//   (/api/pass-key) every time it is read (storage: checkin_store.js);
 // - a pass (QR code read with jsQR from the camera, or pasted) is verified with WebCrypto Ed25519,
-//   then looked up in the roster; a typed reference or PIN (salted SHA-256) is looked up directly;
-// - "ballot issued" adds a mark with its own id to a queue in localStorage and to the device's own
-//   list of marked voters; the queue is sent to the server (POST, staff cookie) whenever the
-//   connection is there, and each mark's answer (issued / refused, conflict) is shown, never dropped.
+//   then looked up in the roster; a typed reference or document number is looked up directly;
+// - "ballot issued" adds a mark with its own id to the device's queue and to its book of marked
+//   voters, each write merged under a cross-tab lock so two tabs never drop each other's marks;
+//   the queue is sent to the server whenever the connection is there, a mark leaves it only when a
+//   200 answer names it, and a failed send is shown with what to do;
+// - while online the precinct's marks feed is polled, so a voter marked at another desk is refused
+//   here within seconds, and offline double issues (incidents) are shown.
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
 import jsQR from "jsqr";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
+import { dayIsPast, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
+  from "./checkin_store.js";
 
-const SYNC_EVERY_MS = 15000;
+const POLL_EVERY_MS = 5000;
 const SCAN_EVERY_MS = 200;
+const BATCH = 200;
+const MARK_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
 const fill = (text, params) => Object.entries(params || {}).reduce((s, [k, v]) => s.split(`{${k}}`).join(String(v)), text || "");
 const normRef = (raw) => {
   const t = (raw || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
   return t.length === 8 ? `${t.slice(0, 4)}-${t.slice(4)}` : t;
 };
-const load = (key, fallback) => {
-  try {
-    const raw = window.localStorage.getItem(key);
-    return raw === null ? fallback : JSON.parse(raw);
-  } catch (e) {
-    return fallback;
-  }
-};
-const save = (key, value) => window.localStorage.setItem(key, JSON.stringify(value));
+const normDoc = (raw) => (raw || "").toUpperCase().replace(/[\s-]/g, "");
+const DOCUMENT = /^[A-Z]{2}\d{7}$/;
 const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+const EMPTY_BOOK = { marked: {}, incidents: {}, cursor: "" };
 
-async function sha256hex(text) {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+// HH:MM in Bishkek time of a moment given as epoch (s or ms), ISO text or "dd.mm.yyyy HH:MM".
+const hhmm = (at) => {
+  if (at === undefined || at === null || at === "") return "";
+  if (typeof at === "string") {
+    const local = at.match(/^\d{2}\.\d{2}\.\d{4} (\d{2}:\d{2})/);
+    if (local) return local[1];
+  }
+  const moment = typeof at === "number" ? new Date(at > 1e12 ? at : at * 1000) : new Date(at);
+  if (Number.isNaN(moment.getTime())) return String(at);
+  return moment.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Bishkek" });
+};
 
-export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, precinct }) {
+// The queue is keyed by mark id: a merge never drops a mark another tab added.
+const mergeById = (...lists) => {
+  const byId = new Map();
+  for (const list of lists) for (const item of list || []) if (item && !byId.has(item.id)) byId.set(item.id, item);
+  return [...byId.values()];
+};
+
+export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member }) {
   const L = labels || {};
-  const k = (name) => `${storageKey}:${name}`;
-  const [jwk, setJwk] = useState(() => load(k("key"), null));
+  const sk = storageKey;
+  const at = (name) => slot(sk, name);
+  const [passKey, setPassKey] = useState(() => readJson(at("passkey"), null));
   const [roster, setRoster] = useState(null); // verified payload
   const [online, setOnline] = useState(typeof navigator === "undefined" ? true : navigator.onLine);
-  const [queue, setQueue] = useState(() => load(k("queue"), []));
-  const [marked, setMarked] = useState(() => load(k("marked"), {}));
-  const [outcomes, setOutcomes] = useState(() => load(k("outcomes"), []));
-  const [found, setFound] = useState(null); // {entry, method, version, problem, verified}
+  const [queue, setQueue] = useState(() => readJson(at("queue"), []));
+  const [invalid, setInvalid] = useState(() => readJson(at("invalid"), []));
+  const [outcomes, setOutcomes] = useState([]);
+  const [book, setBook] = useState(EMPTY_BOOK);
+  const [found, setFound] = useState(null); // {entry, method, version, problem, verified, pass}
   const [message, setMessage] = useState({ kind: "", text: "" });
   const [problem, setProblem] = useState("");
+  const [syncProblem, setSyncProblem] = useState(null); // {kind, status}
   const [scanning, setScanning] = useState(false);
   const [sessionEnded, setSessionEnded] = useState(false);
-  const queueRef = useRef(queue);
+  const record = useRef(null); // {key: CryptoKey, kid}
   const syncing = useRef(false);
   const video = useRef(null);
   const stream = useRef(null);
   const timer = useRef(null);
 
-  const putQueue = (next) => { queueRef.current = next; save(k("queue"), next); setQueue(next); };
+  // --- reading what this and the other tabs stored ---
+  const readBook = async () => ({ ...EMPTY_BOOK, ...((await unseal(record.current, at("book"))) || {}) });
+  // Inside a lock: another tab may have replaced the key since this tab last read it.
+  const freshKey = async () => { record.current = await loadKey(sk); return record.current; };
+
+  const refresh = useCallback(async (changed) => {
+    setQueue(readJson(at("queue"), []));
+    setInvalid(readJson(at("invalid"), []));
+    const stored = await loadKey(sk);
+    const rekeyed = (stored && stored.kid) !== (record.current && record.current.kid);
+    record.current = stored;
+    setOutcomes((await unseal(stored, at("outcomes"))) || []);
+    setBook(await readBook());
+    if (!changed || rekeyed || changed === at("roster") || changed === at("passkey")) {
+      const key = readJson(at("passkey"), null);
+      setPassKey(key);
+      const token = await unseal(stored, at("roster"));
+      const data = token && key ? await verifyJws(token, ROSTER_TYPE, key) : null;
+      setRoster(data && data.precinct === precinct ? data : null);
+      if (token && !data) setProblem(L.roster_invalid);
+    }
+  }, [sk, precinct]);
+
+  // The session is gone: its key and ciphertext go with it; the queue stays for the next login.
+  const endSession = useCallback(async () => {
+    setSessionEnded(true);
+    await withLock(sk, () => wipeDesk(sk));
+    record.current = null;
+    setRoster(null);
+    setBook(EMPTY_BOOK);
+    setOutcomes([]);
+  }, [sk]);
 
   // --- the key and the roster ---
-  const fetchKey = useCallback(async () => {
+  const fetchPassKey = useCallback(async () => {
     const response = await fetch(keyUrl, { cache: "no-store" });
     const key = await response.json();
-    save(k("key"), key);
-    setJwk(key);
+    writeJson(at("passkey"), key);
+    setPassKey(key);
     return key;
-  }, [keyUrl, storageKey]);
-
-  const openRoster = useCallback(async (token, key) => {
-    const data = await verifyJws(token, ROSTER_TYPE, key);
-    if (!data || data.precinct !== precinct) return null;
-    setRoster(data);
-    return data;
-  }, [precinct]);
+  }, [keyUrl, sk]);
 
   const downloadRoster = useCallback(async () => {
     setProblem("");
     try {
-      const key = await fetchKey();
+      const key = await fetchPassKey();
       const response = await fetch(rosterUrl, { cache: "no-store", credentials: "same-origin" });
-      if (response.status === 401) { setSessionEnded(true); return; }
+      if (response.status === 401) { await endSession(); return; }
       if (!response.ok) { setProblem(L.roster_failed); return; }
       const body = await response.json();
-      if (await openRoster(body.token, key)) {
-        window.localStorage.setItem(k("roster"), body.token);
-        setOnline(true);
-      } else {
-        setProblem(L.roster_invalid);
-      }
+      const data = await verifyJws(body.token, ROSTER_TYPE, key);
+      if (!data || data.precinct !== precinct || !body.key) { setProblem(L.roster_invalid); return; }
+      await withLock(sk, async () => {
+        // What the old key sealed is read before the new key replaces it, then sealed again.
+        const old = await loadKey(sk);
+        const oldBook = (await unseal(old, at("book"))) || EMPTY_BOOK;
+        const oldOutcomes = (await unseal(old, at("outcomes"))) || [];
+        const legacy = readJson(at("marked"), {}); // an earlier version's clear list
+        const fresh = await storeKey(sk, body.key);
+        record.current = fresh;
+        const marked = { ...(oldBook.marked || {}) };
+        for (const [ref, mark] of Object.entries(legacy || {})) if (!marked[ref]) marked[ref] = { precinct, ...mark };
+        await seal(fresh, at("roster"), body.token);
+        await seal(fresh, at("book"), { ...EMPTY_BOOK, ...oldBook, marked });
+        await seal(fresh, at("outcomes"), oldOutcomes);
+        writeJson(at("day"), data.day || "");
+        window.localStorage.removeItem(at("marked"));
+      });
+      setRoster(data);
+      setBook(await readBook());
+      setSessionEnded(false);
+      setOnline(true);
     } catch (e) {
       setOnline(false);
       setProblem(L.roster_failed);
     }
-  }, [fetchKey, openRoster, rosterUrl, storageKey]);
-
-  useEffect(() => {
-    (async () => {
-      const stored = window.localStorage.getItem(k("roster"));
-      const key = load(k("key"), null);
-      if (stored && key && await openRoster(stored, key)) return;
-      if (stored) setProblem(L.roster_invalid);
-      if (navigator.onLine) await downloadRoster();
-    })();
-  }, []);
+  }, [fetchPassKey, rosterUrl, sk, precinct]);
 
   // --- the queue ---
+  const addToQueue = async (mark, issuedEntry) => withLock(sk, async () => {
+    await freshKey();
+    writeJson(at("queue"), mergeById(readJson(at("queue"), []), [mark]));
+    if (issuedEntry) {
+      const current = await readBook();
+      if (!current.marked[mark.ref]) {
+        current.marked[mark.ref] = { at: mark.at, member: member || "", precinct, mark: mark.id };
+      }
+      if (record.current) await seal(record.current, at("book"), current);
+    }
+  });
+
+  // The server answered: the named marks leave the queue (invalid ones are put aside and shown).
+  const settle = async (sending, results) => withLock(sk, async () => {
+    await freshKey();
+    const sent = Object.fromEntries(sending.map((m) => [m.id, m]));
+    const answered = results.filter((r) => r && sent[r.id]);
+    const named = new Set(answered.map((r) => r.id));
+    writeJson(at("queue"), readJson(at("queue"), []).filter((m) => !m || !named.has(m.id)));
+    const bad = answered.filter((r) => r.status === "invalid")
+      .map((r) => ({ id: r.id, ref: String(sent[r.id].ref || r.ref || ""), at: sent[r.id].at, kind: r.kind || "" }));
+    if (bad.length) writeJson(at("invalid"), mergeById(readJson(at("invalid"), []), bad));
+    const refused = answered.filter((r) => r.status === "refused" && sent[r.id].issued);
+    if (refused.length && record.current) {
+      const shown = (await unseal(record.current, at("outcomes"))) || [];
+      await seal(record.current, at("outcomes"), mergeById(refused, shown).slice(0, 50));
+    }
+    return answered;
+  });
+
+  // Marks put aside without an answer naming them (no usable id, or refused alone as a bad request).
+  const putAside = async (marks, kind) => withLock(sk, async () => {
+    const gone = new Set(marks.map((m) => JSON.stringify(m)));
+    writeJson(at("queue"), readJson(at("queue"), []).filter((m) => !gone.has(JSON.stringify(m))));
+    writeJson(at("invalid"), mergeById(readJson(at("invalid"), []), marks.map((m) => ({
+      id: m && typeof m.id === "string" && MARK_ID.test(m.id) ? m.id : newId(),
+      ref: String((m && m.ref) || ""), at: m && m.at, kind }))));
+  });
+
+  const post = (marks) => fetch(syncUrl, {
+    method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ marks: marks.map(({ name, ...mark }) => mark) }), // an earlier version kept names
+  });
+
   const flush = useCallback(async () => {
-    if (syncing.current || queueRef.current.length === 0) return;
+    if (syncing.current || !navigator.onLine) return;
     syncing.current = true;
-    const sending = queueRef.current.slice(0, 200);
     try {
-      const response = await fetch(syncUrl, {
-        method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ marks: sending.map(({ name, ...mark }) => mark) }),
-      });
-      if (response.status === 401) { setSessionEnded(true); return; }
-      if (!response.ok) return;
-      setSessionEnded(false);
-      setOnline(true);
-      const { results } = await response.json();
-      const answered = new Set(results.map((r) => r.id));
-      putQueue(queueRef.current.filter((m) => !answered.has(m.id)));
-      const byId = Object.fromEntries(sending.map((m) => [m.id, m]));
-      const news = results.filter((r) => byId[r.id]).map((r) => ({ ...r, name: byId[r.id].name, issued: byId[r.id].issued }));
-      const refused = news.filter((r) => r.status === "refused" && r.issued);
-      if (refused.length) {
-        const shown = load(k("outcomes"), []);
-        const next = [...refused, ...shown].slice(0, 50);
-        save(k("outcomes"), next);
-        setOutcomes(next);
+      await withLock(`${sk}:sync`, async () => {
+        const all = readJson(at("queue"), []);
+        const unnamed = all.filter((m) => !m || typeof m.id !== "string" || !MARK_ID.test(m.id));
+        if (unnamed.length) await putAside(unnamed, "id");
+        const sending = all.filter((m) => m && typeof m.id === "string" && MARK_ID.test(m.id)).slice(0, BATCH);
+        if (!sending.length) { setSyncProblem(null); return; }
+        let response = await post(sending);
+        if (response.status === 400 && sending.length > 1) {
+          // The batch as a whole was refused: each mark on its own, so one bad mark blocks no other.
+          const results = [];
+          for (const mark of sending) {
+            const single = await post([mark]);
+            if (single.status === 400) await putAside([mark], "rejected");
+            else if (single.ok) results.push(...((await single.json()).results || []));
+            else { response = single; break; }
+          }
+          await settle(sending, results);
+          if (!response.ok && response.status !== 400) throw response;
+          setSyncProblem(null);
+          return;
+        }
+        if (response.status === 400) { await putAside(sending, "rejected"); return; }
+        if (!response.ok) throw response;
+        const { results } = await response.json();
+        const answered = await settle(sending, results || []);
+        setSessionEnded(false);
+        setSyncProblem(null);
+        setOnline(true);
+        const last = answered.filter((r) => sending.find((m) => m.id === r.id).issued).pop();
+        if (last) {
+          setMessage(last.status === "issued"
+            ? { kind: "ok", text: fill(L.sent_ok, { reference: last.ref }) }
+            : last.status === "invalid"
+              ? { kind: "alert", text: fill(L.invalid_item, { reference: last.ref, at: "" }) }
+              : { kind: "alert", text: refusal(last) });
+        }
+      }, true);
+    } catch (failure) {
+      if (failure instanceof Response) {
+        if (failure.status === 401) { setSyncProblem({ kind: "login" }); await endSession(); }
+        else if (failure.status === 403) setSyncProblem({ kind: "forbidden" });
+        else if (failure.status >= 500) setSyncProblem({ kind: "server", status: failure.status });
+        else setSyncProblem({ kind: "rejected", status: failure.status });
+      } else {
+        setOnline(navigator.onLine);
+        setSyncProblem({ kind: "network" });
       }
-      const last = news[news.length - 1];
-      if (last && last.issued) {
-        setMessage(last.status === "issued"
-          ? { kind: "ok", text: fill(L.sent_ok, { reference: last.ref }) }
-          : { kind: "alert", text: fill(L[`refused_${last.kind}`] || L.refused_repeat, { reference: last.ref,
-              precinct: last.first_precinct || "", at: last.first_at || "" }) });
-      }
-    } catch (e) {
-      setOnline(false);
     } finally {
       syncing.current = false;
+      setQueue(readJson(at("queue"), []));
+      setInvalid(readJson(at("invalid"), []));
+      if (record.current) setOutcomes((await unseal(record.current, at("outcomes"))) || []);
     }
-  }, [syncUrl, storageKey]);
+  }, [syncUrl, sk]);
+
+  // --- the precinct's marks feed: other desks' marks and incidents ---
+  const poll = useCallback(async () => {
+    if (!navigator.onLine || !record.current) return;
+    try {
+      const cursor = (await readBook()).cursor || "";
+      const response = await fetch(`${marksUrl}?since=${encodeURIComponent(cursor)}`,
+        { cache: "no-store", credentials: "same-origin" });
+      if (response.status === 401) { setSyncProblem({ kind: "login" }); await endSession(); return; }
+      if (!response.ok) return;
+      const feed = await response.json();
+      await withLock(sk, async () => {
+        if (!await freshKey()) return;
+        const current = await readBook();
+        for (const mark of feed.issued || []) {
+          if (!mark || !mark.ref) continue;
+          // The server's record (receipt time, member) replaces this device's own note.
+          current.marked[mark.ref] = { at: mark.at, member: mark.member || "", precinct: mark.precinct || precinct, server: true };
+        }
+        for (const incident of feed.incidents || []) {
+          if (!incident || !incident.ref) continue;
+          current.incidents[`${incident.ref}|${incident.kind}|${(incident.times || []).join("|")}`] = incident;
+        }
+        if (feed.cursor !== undefined && feed.cursor !== null) current.cursor = String(feed.cursor);
+        await seal(record.current, at("book"), current);
+      });
+      setBook(await readBook());
+      setOnline(true);
+    } catch (e) {
+      setOnline(navigator.onLine);
+    }
+  }, [marksUrl, sk]);
+
+  // --- mount: the day, the live session, the other tabs ---
+  useEffect(() => {
+    let gone = false;
+    (async () => {
+      if (dayIsPast(readJson(at("day"), ""))) await withLock(sk, () => wipeDesk(sk));
+      // An earlier version's clear roster (a bare JWS), pass key slot and voters' names in the queue.
+      const legacyRoster = window.localStorage.getItem(at("roster"));
+      if (legacyRoster && !legacyRoster.startsWith("{")) window.localStorage.removeItem(at("roster"));
+      window.localStorage.removeItem(at("key"));
+      await withLock(sk, () => writeJson(at("queue"), readJson(at("queue"), [])
+        .map((m) => (m && typeof m === "object" ? (({ name, ...mark }) => mark)(m) : m))));
+      await refresh();
+      if (gone) return;
+      // Online, the roster comes again: a key of an ended session is replaced (or, with a 401, deleted).
+      if (navigator.onLine) await downloadRoster();
+      await poll();
+      await flush();
+    })();
+    const changed = (event) => {
+      if (event.storageArea === window.localStorage && (event.key === null || event.key.startsWith(`${sk}:`))) {
+        refresh(event.key);
+      }
+    };
+    window.addEventListener("storage", changed);
+    return () => { gone = true; window.removeEventListener("storage", changed); };
+  }, []);
 
   useEffect(() => {
-    const up = () => { setOnline(true); flush(); };
+    const up = () => { setOnline(true); poll().then(flush); };
     const down = () => setOnline(false);
     window.addEventListener("online", up);
     window.addEventListener("offline", down);
-    const every = setInterval(() => { if (navigator.onLine) flush(); }, SYNC_EVERY_MS);
-    flush();
+    const every = setInterval(() => {
+      if (!navigator.onLine) return;
+      if (dayIsPast(readJson(at("day"), ""))) { withLock(sk, () => wipeDesk(sk)).then(() => refresh()); return; }
+      poll().then(flush);
+    }, POLL_EVERY_MS);
     return () => { window.removeEventListener("online", up); window.removeEventListener("offline", down); clearInterval(every); };
-  }, [flush]);
+  }, [flush, poll]);
 
   // --- finding a voter ---
   const entries = roster ? roster.entries : [];
+  // Who already has a ballot by this device's knowledge: the roster, the feed, any tab's marks.
+  const issuedTo = (ref, entry) => {
+    const noted = book.marked[ref];
+    if (noted) return noted;
+    const queued = queue.find((m) => m && m.issued && m.ref === ref);
+    if (queued) return { at: queued.at, member: member || "", precinct };
+    if (entry && entry.issued) return { at: entry.issued_at, member: "", precinct };
+    return null;
+  };
+  const refusal = (r) => fill(L[`refused_${r.kind}`] || L.refused_repeat, { reference: r.ref,
+    precinct: r.first_precinct || "", at: r.first_at || "", member: r.first_member || "" });
+  const issuedText = (ref, here) => (here.member
+    ? fill(L.issued_by, { reference: ref, at: hhmm(here.at), member: here.member, precinct: here.precinct || precinct })
+    : fill(L.refused_repeat, { reference: ref, precinct: here.precinct || precinct, at: hhmm(here.at) }));
+
   const show = (next) => { setFound(next); setMessage({ kind: "", text: "" }); };
-  const queueAttempt = (entry, version, method, reason) => {
-    putQueue([...queueRef.current, { id: newId(), ref: entry.ref, v: version, at: Date.now(), method,
-      offline: !navigator.onLine, issued: false, reason, name: entry.name }]);
+  const queueAttempt = async (ref, version, method, reason, pass) => {
+    const mark = { id: newId(), ref, v: version, at: Date.now(), method, offline: !navigator.onLine, issued: false, reason };
+    if (pass) mark.pass = pass;
+    await addToQueue(mark, false);
+    setQueue(readJson(at("queue"), []));
     flush();
   };
-  const judge = (entry, version, method, verified) => {
-    const here = marked[entry.ref];
-    if (entry.issued || here) {
-      queueAttempt(entry, version, method, "repeat");
-      return show({ entry, method, version, verified,
-        problem: fill(L.refused_repeat, { reference: entry.ref, precinct: (here && here.precinct) || precinct,
-          at: (here && here.at) || entry.issued_at || "" }) });
+  const judge = (entry, version, method, verified, pass) => {
+    const here = issuedTo(entry.ref, entry);
+    if (here) {
+      queueAttempt(entry.ref, version, method, "repeat", pass);
+      return show({ entry, method, version, verified, pass, problem: issuedText(entry.ref, here) });
     }
     if (version !== entry.v) {
-      queueAttempt(entry, version, method, "stale");
-      return show({ entry, method, version, verified, problem: fill(L.refused_stale, { reference: entry.ref }) });
+      queueAttempt(entry.ref, version, method, "stale", pass);
+      return show({ entry, method, version, verified, pass, problem: fill(L.refused_stale, { reference: entry.ref }) });
     }
-    show({ entry, method, version, verified, problem: "" });
+    show({ entry, method, version, verified, pass, problem: "" });
   };
 
   const checkPass = async (token) => {
     if (!roster) { setProblem(L.no_roster); return; }
-    const claims = await verifyPass(token, jwk);
+    const pass = token.trim();
+    const claims = await verifyPass(pass, passKey);
     if (!claims) { show({ entry: null, problem: L.pass_invalid }); return; }
     if (claims.precinct !== roster.precinct) {
       show({ entry: null, problem: fill(L.refused_other_precinct, { reference: claims.ref, precinct: claims.precinct }) });
-      const entry = { ref: claims.ref, name: "" };
-      queueAttempt(entry, claims.v, "qr", "other_precinct");
+      queueAttempt(claims.ref, claims.v, "qr", "other_precinct", pass);
       return;
     }
     const entry = entries.find((e) => e.ref === claims.ref && e.election === claims.election);
     if (!entry) { show({ entry: null, problem: fill(L.not_listed, { reference: claims.ref }) }); return; }
-    judge(entry, claims.v, "qr", true);
+    judge(entry, claims.v, "qr", true, pass);
   };
 
   const find = async (event) => {
@@ -199,30 +389,42 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
     const text = String(raw).trim();
     if (!roster) { setProblem(L.no_roster); return; }
     if (text.split(".").length === 3) return checkPass(text);
-    const digits = text.replace(/\s/g, "");
+    const doc = normDoc(text);
     let entry = null;
     let method = "reference";
-    if (/^[12]\d{13}$/.test(digits)) {
-      const hash = await sha256hex(`${roster.salt}:${digits}`);
-      entry = entries.find((e) => e.pin_hash === hash);
-      method = "pin";
+    if (DOCUMENT.test(doc)) {
+      entry = entries.find((e) => normDoc(e.doc) === doc);
+      method = "document";
     } else {
       entry = entries.find((e) => e.ref === normRef(text));
     }
     if (!entry) { show({ entry: null, problem: fill(L.not_listed, { reference: text }) }); return; }
-    judge(entry, entry.v, method, false);
+    judge(entry, entry.v, method, false, null);
   };
 
-  const issue = () => {
-    const { entry, method, version } = found;
-    const at = new Date();
-    const mark = { id: newId(), ref: entry.ref, v: version, at: at.getTime(), method, offline: !navigator.onLine,
-      issued: true, name: entry.name };
-    const when = at.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit" });
-    const nextMarked = { ...marked, [entry.ref]: { at: when, precinct } };
-    save(k("marked"), nextMarked);
-    setMarked(nextMarked);
-    putQueue([...queueRef.current, mark]);
+  const issue = async () => {
+    const { entry, method, version, pass } = found;
+    const mark = { id: newId(), ref: entry.ref, v: version, at: Date.now(), method, offline: !navigator.onLine,
+      issued: true };
+    if (pass) mark.pass = pass;
+    // Checked again under the lock: another tab may have marked this voter a moment ago.
+    const refused = await withLock(sk, async () => {
+      await freshKey();
+      const current = await readBook();
+      const queued = readJson(at("queue"), []).find((m) => m && m.issued && m.ref === entry.ref);
+      const here = current.marked[entry.ref] || (queued && { at: queued.at, member: member || "", precinct });
+      if (here) return here;
+      writeJson(at("queue"), mergeById(readJson(at("queue"), []), [mark]));
+      current.marked[entry.ref] = { at: mark.at, member: member || "", precinct, mark: mark.id };
+      if (record.current) await seal(record.current, at("book"), current);
+      return null;
+    });
+    if (refused) {
+      setFound({ ...found, problem: issuedText(entry.ref, refused) });
+      return;
+    }
+    setQueue(readJson(at("queue"), []));
+    setBook(await readBook());
     setFound(null);
     setMessage({ kind: "ok", text: fill(navigator.onLine ? L.issued_sending : L.issued_offline, { reference: entry.ref }) });
     flush();
@@ -266,8 +468,13 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
     }, SCAN_EVERY_MS);
   };
 
-  const waiting = queue.filter((m) => m.issued).length;
+  const waiting = queue.filter((m) => m && m.issued).length;
   const attempts = queue.length - waiting;
+  // A voter on screen marked meanwhile by another tab or desk loses the "issue" button at once.
+  const shownHere = found && found.entry && !found.problem ? issuedTo(found.entry.ref, null) : null;
+  const foundProblem = found ? found.problem || (shownHere ? issuedText(found.entry.ref, shownHere) : "") : "";
+  const incidents = Object.values(book.incidents || {});
+  const syncText = syncProblem ? fill(L[`sync_${syncProblem.kind}`], { count: queue.length, status: syncProblem.status || "" }) : "";
   return (
     <div className="checkin-desk">
       <div className={`checkin-status ${online ? "is-online" : "is-offline"}`} role="status" id="checkin-status">
@@ -275,10 +482,11 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
         <p id="checkin-queue">{fill(L.queue, { count: waiting })}{attempts ? ` ${fill(L.queue_attempts, { count: attempts })}` : ""}</p>
         <p id="roster-status">{roster
           ? fill(L.roster_ready, { precinct: roster.precinct, count: roster.entries.length,
-            at: new Date(roster.generated_at * 1000).toLocaleString("ru-RU") })
+            at: new Date(roster.generated_at * 1000).toLocaleString("ru-RU", { timeZone: "Asia/Bishkek" }) })
           : L.roster_missing}</p>
-        {sessionEnded ? <p className="error-text" id="checkin-session">{L.session_ended}</p> : null}
+        {sessionEnded && !syncProblem ? <p className="error-text" id="checkin-session">{fill(L.sync_login, { count: queue.length })}</p> : null}
       </div>
+      {syncText ? <p className="notice important" role="alert" id="checkin-sync-problem">{syncText}</p> : null}
       <div className="button-row">
         <button type="button" className="button secondary" id="download-roster" onClick={downloadRoster}>{L.download_roster}</button>
         {scanning
@@ -305,29 +513,46 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, keyUrl, storageKey, pr
               <p className={found.verified ? "badge ok" : "badge"} id="checkin-verified">{found.verified ? L.pass_verified : L.found_in_roster}</p>
               <dl className="summary">
                 <div className="summary-row"><dt>{L.reference}</dt><dd>{found.entry.ref}</dd></div>
-                <div className="summary-row"><dt>{L.pin}</dt><dd>{found.entry.pin}</dd></div>
                 <div className="summary-row"><dt>{L.document}</dt><dd id="checkin-document">{found.entry.doc}</dd></div>
                 <div className="summary-row"><dt>{L.birth}</dt><dd>{found.entry.birth}</dd></div>
               </dl>
               <p className="hint">{L.compare}</p>
             </>
           ) : null}
-          {found.problem
-            ? <p className="notice important" role="alert" id="checkin-refused">{found.problem}</p>
+          {foundProblem
+            ? <p className="notice important" role="alert" id="checkin-refused">{foundProblem}</p>
             : <div className="button-row">
                 <button type="button" className="button" id="issue-ballot" onClick={issue}>{L.issue}</button>
                 <button type="button" className="button secondary" onClick={() => setFound(null)}>{L.cancel}</button>
               </div>}
         </section>
       ) : null}
+      {incidents.length ? (
+        <section className="card" id="checkin-incidents" aria-labelledby="checkin-incidents-heading">
+          <h2 id="checkin-incidents-heading">{L.incidents}</h2>
+          <ul>
+            {incidents.map((r) => (
+              <li key={`${r.ref}|${r.kind}|${(r.times || []).join("|")}`}>{fill(L.incident_item, { reference: r.ref,
+                member_a: (r.members || [])[0] || "", at_a: hhmm((r.times || [])[0]),
+                member_b: (r.members || [])[1] || "", at_b: hhmm((r.times || [])[1]) })}</li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      {invalid.length ? (
+        <section className="card" id="checkin-invalid" aria-labelledby="checkin-invalid-heading">
+          <h2 id="checkin-invalid-heading">{L.invalid_title}</h2>
+          <p className="hint">{L.invalid_hint}</p>
+          <ul>
+            {invalid.map((m) => <li key={m.id}>{fill(L.invalid_item, { reference: m.ref || "?", at: hhmm(m.at) })}</li>)}
+          </ul>
+        </section>
+      ) : null}
       {outcomes.length ? (
         <section className="card" id="checkin-conflicts" aria-labelledby="checkin-conflicts-heading">
           <h2 id="checkin-conflicts-heading">{L.conflicts}</h2>
           <ul>
-            {outcomes.map((r) => (
-              <li key={r.id}>{r.ref} {r.name ? `(${r.name})` : ""}: {fill(L[`refused_${r.kind}`] || L.refused_repeat,
-                { reference: r.ref, precinct: r.first_precinct || "", at: r.first_at || "" })}</li>
-            ))}
+            {outcomes.map((r) => <li key={r.id}>{refusal(r)}</li>)}
           </ul>
         </section>
       ) : null}

@@ -1,5 +1,6 @@
 """The check-in desk (checkin_desk.jsx): roster, pass verification, marks and their offline queue,
-all in the browser; imported only by /staff/checkin."""
+all in the browser, stored as checkin_store.js says; imported by /staff/checkin, and its wipe
+(checkin_wipe.jsx) by the staff login page."""
 
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ from remote_vote_app.components.layout import tr
 
 # Every text the component shows, translated on the server: prop key -> i18n key.
 LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roster_missing", "roster_failed",
-          "roster_invalid", "session_ended", "download_roster", "scan", "stop_camera", "camera", "no_camera",
+          "roster_invalid", "download_roster", "scan", "stop_camera", "camera", "no_camera",
           "query", "query_hint", "find", "no_roster", "pass_invalid", "pass_verified", "found_in_roster",
-          "not_listed", "not_found_title", "reference", "pin", "document", "birth", "compare", "issue", "cancel",
+          "not_listed", "not_found_title", "reference", "document", "birth", "compare", "issue", "cancel",
           "issued_sending", "issued_offline", "sent_ok", "conflicts", "refused_repeat", "refused_conflict",
-          "refused_stale", "refused_other_precinct", "refused_not_listed")
+          "refused_stale", "refused_other_precinct", "refused_not_listed", "issued_by", "incidents", "incident_item",
+          "invalid_title", "invalid_hint", "invalid_item", "sync_network", "sync_login", "sync_forbidden",
+          "sync_server", "sync_rejected")
 
-
-# checkin_desk.jsx imports "./pass_verify.js": linking it as a shared asset of this module puts it beside
-# the .jsx in the frontend's public tree, where the relative import resolves.
+# checkin_desk.jsx imports "./pass_verify.js" and "./checkin_store.js" (checkin_wipe.jsx the latter):
+# linking them as shared assets of this module puts them beside the .jsx in the frontend's public
+# tree, where the relative imports resolve.
 PASS_VERIFY_JS = rx.asset("pass_verify.js", shared=True)
+CHECKIN_STORE_JS = rx.asset("checkin_store.js", shared=True)
 
 
 class CheckinDesk(rx.NoSSRComponent):
@@ -29,14 +33,26 @@ class CheckinDesk(rx.NoSSRComponent):
     labels: rx.Var[dict[str, str]]
     roster_url: rx.Var[str]
     sync_url: rx.Var[str]
+    marks_url: rx.Var[str]
     key_url: rx.Var[str]
     storage_key: rx.Var[str]
     precinct: rx.Var[str]
+    member: rx.Var[str]
 
 
-def checkin_desk(storage_key: rx.Var, precinct: rx.Var) -> rx.Component:
+class CheckinWipe(rx.NoSSRComponent):
+    library = "$/public" + rx.asset("checkin_wipe.jsx", shared=True)
+    tag = "CheckinWipe"
+
+
+def checkin_desk(storage_key: rx.Var, precinct: rx.Var, member: rx.Var) -> rx.Component:
     return CheckinDesk.create(
         labels={name: tr[f"checkin.{name}"] for name in LABELS},
-        roster_url="/staff/checkin/roster.json", sync_url="/staff/checkin/sync", key_url="/api/pass-key",
-        storage_key=storage_key, precinct=precinct,
+        roster_url="/staff/checkin/roster.json", sync_url="/staff/checkin/sync", marks_url="/staff/checkin/marks",
+        key_url="/api/pass-key", storage_key=storage_key, precinct=precinct, member=member,
     )
+
+
+def checkin_wipe() -> rx.Component:
+    """Deletes every check-in desk's key and encrypted roster from this browser when rendered."""
+    return CheckinWipe.create()

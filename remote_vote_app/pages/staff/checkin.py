@@ -19,7 +19,7 @@ def checkin_page() -> rx.Component:
                 rx.el.p(tr["checkin.lead"].replace("{precinct}", CheckinState.precinct_number), class_name="lead",
                         id="checkin-precinct"),
                 rx.el.p(tr["checkin.offline_note"], class_name="hint"),
-                checkin_desk(CheckinState.storage_key, CheckinState.precinct_number),
+                checkin_desk(CheckinState.storage_key, CheckinState.precinct_number, CheckinState.staff_name),
             ),
         ),
     )

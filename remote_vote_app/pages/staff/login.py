@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app.components.checkin_desk import checkin_wipe
 from remote_vote_app.components.forms import error_summary, notice, submit_button, text_field
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.qr_code import qr_image
@@ -96,6 +97,7 @@ def _recovery_step() -> rx.Component:
 def staff_login() -> rx.Component:
     return page(
         rx.el.h1(tr["staff.login_title"]),
+        checkin_wipe(),  # every logout and ended session lands here: no desk data outlives it
         notice(),
         error_summary(),
         rx.match(
