@@ -33,6 +33,32 @@ STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Кер
 # Voters who apply at ДГ-05 and are checked in there on election day (typed reference; camera offline).
 CHECKIN_VOTERS = [("20606199400041", "ID9000041", "+996700900041", "Турдубаев", "Алмаз"),
                   ("10707199500042", "ID9000042", "+996700900042", "Эсенова", "Чолпон")]
+# Voters whose ДГ-05 applications the fixture files directly, for the desk's storage and sync tests
+# (test_checkin.py): pin, document, phone, last name, first name, reference.
+DESK_VOTERS = [("20101199000071", "ID9000071", "+996700900071", "Жээнбеков", "Улан", "DKAC-3479"),
+               ("10202199000072", "ID9000072", "+996700900072", "Бакирова", "Асель", "DKAC-3497"),
+               ("20303199000073", "ID9000073", "+996700900073", "Мамытов", "Руслан", "DKAC-4379"),
+               ("10404199000074", "ID9000074", "+996700900074", "Исакова", "Жылдыз", "DKAC-4397"),
+               ("20505199000075", "ID9000075", "+996700900075", "Токтогулов", "Нурлан", "DKAC-7349"),
+               ("10606199000076", "ID9000076", "+996700900076", "Алиева", "Гулнара", "DKAC-7394")]
+
+
+def desk_fixture(session) -> None:
+    bishkek = session.exec(select(Territory).where(Territory.code == "BISHKEK")).one()
+    home = session.exec(select(Precinct).where(Precinct.territory_id == bishkek.id)).first()
+    election = session.exec(select(Election).where(Election.territory_id == bishkek.id,
+                                                   Election.is_demo == True)).first()  # noqa: E712
+    dg05 = session.exec(select(Precinct).where(Precinct.number == "ДГ-05")).one()
+    moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
+    for pin, doc, phone, last, first, reference in DESK_VOTERS:
+        voter = Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone=phone,
+                      birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])),
+                      address_ru="г. Бишкек, ул. Киевская, 2", territory_id=bishkek.id, home_precinct_id=home.id)
+        session.add(voter)
+        session.flush()
+        session.add(Application(reference=reference, voter_id=voter.id, election_id=election.id,
+                                remote_precinct_id=dg05.id, email="desk@example.kg", phone=phone, consent_at=moment,
+                                consent_version=CONSENT_VERSION, created_at=moment, changed_at=moment))
 
 
 def capacity_fixture(session) -> None:
@@ -142,6 +168,7 @@ def main() -> None:
                           home_precinct_id=bishkek_home.id))
         capacity_fixture(session)
         lang_journey_voters(session)
+        desk_fixture(session)
         remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).first()
         moment = dt.datetime(2024, 10, 20, 8, tzinfo=dt.timezone.utc)
         session.add(Application(reference=CLOSED_REFERENCE, voter_id=voter.id, election_id=election.id,

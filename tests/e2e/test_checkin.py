@@ -1,5 +1,6 @@
 """Election-day check-in at a remote precinct: the voter's signed pass, the commission's desk by typed
-reference and PIN, by camera (Chromium's fake camera showing the pass's QR code), and offline."""
+reference and document number, by camera (Chromium's fake camera showing the pass's QR code), offline,
+with two tabs of one device, with a failing sync, and what the desk leaves in the browser."""
 
 import re
 
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
-from tests.e2e.fixtures import CHECKIN_VOTERS
+from tests.e2e.fixtures import CHECKIN_VOTERS, DESK_VOTERS
 from tests.support import qr
 from tests.support.qr import assert_inline_svg
 
@@ -80,23 +81,25 @@ def test_check_in_by_typed_reference_and_a_second_check_in_is_refused(page: Page
     _open_desk(page, base_url)
     check_a11y(page)
 
-    query = page.get_by_label("Номер заявления или ПИН")
+    query = page.get_by_label("Номер заявления или документа")
     query.fill(reference.replace("-", "").lower())
     page.get_by_role("button", name="Найти").click()
     card = page.get_by_role("region", name=f"{voter[3]} {voter[4]}")
     expect(card).to_be_visible()
     expect(card).to_contain_text("Найден в списке (без пропуска)")
     expect(card).to_contain_text(voter[1])  # the document number, to compare with the ID card
-    expect(card).to_contain_text(voter[0][:1] + "*" * 9 + voter[0][-4:])  # the PIN masked
+    expect(card).to_contain_text("06.06.1994")  # the birth date, never beside a masked PIN
+    expect(card).not_to_contain_text("ПИН")
+    expect(card).not_to_contain_text(voter[0][-4:])
     check_a11y(page)
     card.get_by_role("button", name="Бюллетень выдан").click()
     expect(page.locator("#checkin-result")).to_contain_text(f"{reference}: выдача бюллетеня зарегистрирована")
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0")
 
-    # The same voter again, by PIN this time: refused, and the dashboard counts the attempt.
-    query.fill(voter[0])
+    # The same voter again, by document number this time: refused, and the dashboard counts the attempt.
+    query.fill(voter[1].lower())
     page.get_by_role("button", name="Найти").click()
-    expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан на участке ДГ-05")
+    expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан")
     expect(page.get_by_role("button", name="Бюллетень выдан")).to_have_count(0)
     check_a11y(page)
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0")  # the attempt went too
@@ -140,7 +143,7 @@ def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, bro
     expect(page.locator("#checkin-result")).to_contain_text("будет отправлена, когда вернётся связь")
     check_a11y(page)
     # The same pass again while still offline: the device knows it marked the voter.
-    page.get_by_label("Номер заявления или ПИН").fill(token)
+    page.get_by_label("Номер заявления или документа").fill(token)
     page.get_by_role("button", name="Найти").click()
     expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан")
 
@@ -159,3 +162,235 @@ def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, bro
     context.close()
     console.errors[:] = [e for e in console.errors if not _CONNECTION_NOISE.search(e)]
     assert console.errors == [], "browser console errors:\n" + "\n".join(console.errors)
+
+
+# --- the desk's storage: two tabs, failed syncs, what stays in the browser ---
+
+MEMBER = "Член УИК ДГ-05 (Ош)"  # uik.dg05's name in the demo seed
+
+# Every string the page's storage holds (localStorage, sessionStorage, IndexedDB), plus what any
+# base64url / base64 run in them decodes to (a JWS payload, say), and the CryptoKeys found in IndexedDB.
+_STORAGE_DUMP = """async () => {
+  const texts = [];
+  const keys = [];
+  const add = (value) => {
+    const text = typeof value === "string" ? value : JSON.stringify(value, (k, v) => {
+      if (v instanceof CryptoKey) { keys.push({ extractable: v.extractable, algorithm: v.algorithm.name }); return "CryptoKey"; }
+      return v;
+    });
+    texts.push(text);
+    for (const run of text.match(/[A-Za-z0-9+/_-]{16,}={0,2}/g) || []) {
+      try {
+        const b64 = run.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+        const bytes = Uint8Array.from(atob(b64 + "===".slice((b64.length + 3) % 4)), (c) => c.charCodeAt(0));
+        texts.push(new TextDecoder().decode(bytes));
+      } catch (e) { /* not base64 */ }
+    }
+  };
+  for (const area of [window.localStorage, window.sessionStorage]) {
+    for (let i = 0; i < area.length; i += 1) { add(area.key(i)); add(area.getItem(area.key(i))); }
+  }
+  const databases = (await indexedDB.databases()).map((d) => d.name);
+  for (const name of databases) {
+    const db = await new Promise((ok, fail) => { const r = indexedDB.open(name); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+    for (const store of Array.from(db.objectStoreNames)) {
+      const rows = await new Promise((ok) => { const r = db.transaction(store).objectStore(store).getAll(); r.onsuccess = () => ok(r.result); });
+      rows.forEach(add);
+    }
+    db.close();
+  }
+  return { texts, keys, databases };
+}"""
+
+# The roster as the desk stored it, opened with the desk's own key from IndexedDB.
+_OPEN_ROSTER = """async () => {
+  const slot = Object.keys(window.localStorage).find((k) => k.startsWith("rv-checkin:") && k.endsWith(":roster"));
+  const sk = slot.slice(0, -":roster".length);
+  const db = await new Promise((ok, fail) => { const r = indexedDB.open("rv-checkin"); r.onsuccess = () => ok(r.result); r.onerror = () => fail(r.error); });
+  const record = await new Promise((ok) => { const r = db.transaction("keys").objectStore("keys").get(sk); r.onsuccess = () => ok(r.result); });
+  db.close();
+  const b64 = (t) => Uint8Array.from(atob(t), (c) => c.charCodeAt(0));
+  const box = JSON.parse(window.localStorage.getItem(slot));
+  const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: b64(box.iv), additionalData: new TextEncoder().encode(slot) },
+    record.key, b64(box.ct));
+  const token = JSON.parse(new TextDecoder().decode(plain));
+  const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+  const payload = JSON.parse(new TextDecoder().decode(b64(part + "===".slice((part.length + 3) % 4))));
+  return { payload, extractable: record.key.extractable, type: record.key.algorithm.name };
+}"""
+
+
+def _personal(voters) -> list[str]:
+    return [text for voter in voters for text in (voter[1], voter[3], voter[4])]
+
+
+def _find(page: Page, text: str) -> None:
+    page.get_by_label("Номер заявления или документа").fill(text)
+    page.get_by_role("button", name="Найти").click()
+
+
+def _issue(page: Page, text: str, voter) -> None:
+    _find(page, text)
+    page.get_by_role("region", name=f"{voter[3]} {voter[4]}").get_by_role("button", name="Бюллетень выдан").click()
+
+
+def _refused(page: Page, text: str, timeout: int = 15_000) -> None:
+    """The voter is found and refused, with no ballot button."""
+    _find(page, text)
+    expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан", timeout=timeout)
+    expect(page.get_by_role("button", name="Бюллетень выдан")).to_have_count(0)
+
+
+def _issued_on_server(server_env, references: list[str]) -> dict[str, int]:
+    engine = sa.create_engine(server_env["REFLEX_DB_URL"])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT a.reference, count(*) FROM ballotissue b JOIN application a ON a.id = b.application_id "
+            "WHERE a.reference IN :refs GROUP BY a.reference").bindparams(sa.bindparam("refs", expanding=True)),
+            {"refs": references}).all()
+    engine.dispose()
+    return dict(rows)
+
+
+def _clean_console(console) -> None:
+    console.errors[:] = [e for e in console.errors if not _CONNECTION_NOISE.search(e)]
+
+
+def test_two_tabs_offline_keep_both_marks_and_neither_voter_gets_a_second_ballot(page: Page, context, base_url: str,
+                                                                                console, server_env):
+    x, y = DESK_VOTERS[0], DESK_VOTERS[1]
+    _open_desk(page, base_url)
+    tab_b = context.new_page()
+    tab_b.goto(f"{base_url}/staff/checkin")
+    expect(tab_b.locator("#roster-status")).to_contain_text("Список ДГ-05")
+
+    context.set_offline(True)
+    expect(page.locator("#connection-state")).to_have_text("Нет связи: отметки сохраняются на этом устройстве")
+    _issue(page, x[5], x)  # tab A: voter X by reference
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 1")
+    _issue(tab_b, y[1], y)  # tab B: voter Y by document number
+    # Each tab sees the other's mark at once: both queued, and X refused in tab B.
+    expect(tab_b.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 2")
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 2")
+    _refused(tab_b, x[5])
+    expect(tab_b.locator("#checkin-refused")).to_contain_text(MEMBER)
+    _refused(page, y[1])
+
+    context.set_offline(False)
+    for tab in (page, tab_b):
+        expect(tab.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0", timeout=30_000)
+    assert _issued_on_server(server_env, [x[5], y[5]]) == {x[5]: 1, y[5]: 1}
+    for tab in (page, tab_b):
+        for voter in (x, y):
+            _refused(tab, voter[5])
+    page.close()
+    _refused(tab_b, x[5])
+    tab_b.reload()
+    expect(tab_b.locator("#roster-status")).to_contain_text("Список ДГ-05")
+    _refused(tab_b, x[1])
+    _refused(tab_b, y[5])
+    _clean_console(console)
+
+
+def test_a_failed_sync_is_shown_and_a_malformed_mark_blocks_no_other(page: Page, base_url: str, console, server_env):
+    z, w = DESK_VOTERS[2], DESK_VOTERS[3]
+    _open_desk(page, base_url)
+    page.route("**/staff/checkin/sync", lambda route: route.fulfill(status=500, body="{}"))
+    _issue(page, z[5], z)
+    problem = page.locator("#checkin-sync-problem")
+    expect(page.get_by_role("alert").filter(has_text="Сервер временно не отвечает")).to_be_visible()
+    expect(problem).to_contain_text("Сервер временно не отвечает (ошибка 500)")
+    expect(problem).to_contain_text("Отметок на этом устройстве: 1")
+    # Two malformed marks join the queue: one the server cannot parse (a qr mark with no pass), one with no usable id.
+    page.evaluate("""() => {
+      const slot = Object.keys(window.localStorage).find((k) => k.startsWith("rv-checkin:") && k.endsWith(":queue"));
+      const queue = JSON.parse(window.localStorage.getItem(slot));
+      queue.unshift({ id: "malformed-0001", ref: "DKAC-9999", method: "qr", issued: true, at: "yesterday", offline: true },
+                    { id: 42, ref: "DKAC-7777", issued: true });
+      window.localStorage.setItem(slot, JSON.stringify(queue));
+    }""")
+    page.unroute("**/staff/checkin/sync")
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0", timeout=30_000)
+    expect(problem).to_have_count(0)
+    assert _issued_on_server(server_env, [z[5]]) == {z[5]: 1}
+    aside = page.get_by_role("region", name="Отметки, которые сервер не принял")
+    expect(aside).to_contain_text("DKAC-9999")
+    expect(aside).to_contain_text("DKAC-7777")
+    check_a11y(page)
+
+    # The session ends: the member is told to log in again and the mark stays on the device until then.
+    page.route("**/staff/checkin/sync", lambda route: route.fulfill(status=401, body="{}"))
+    _issue(page, w[5], w)
+    expect(problem).to_contain_text("Войдите снова: ваши отметки (1) сохранены на этом устройстве")
+    page.unroute("**/staff/checkin/sync")
+    expect(page.locator("#roster-status")).to_have_text("Списка на этом устройстве пока нет.")  # gone with the session
+    # Logged out and in again: the login page deletes the old key and roster, never the queue.
+    page.get_by_role("navigation", name="Меню сотрудника").get_by_role("button", name="Выйти").click()
+    expect(page).to_have_url(re.compile(r"/staff/login/?$"))
+    _open_desk(page, base_url)
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0", timeout=30_000)
+    assert _issued_on_server(server_env, [w[5]]) == {w[5]: 1}
+    _clean_console(console)
+
+
+def test_the_roster_is_kept_encrypted_without_pins_and_logout_leaves_nothing(page: Page, base_url: str, console):
+    _open_desk(page, base_url)
+    roster = page.evaluate(_OPEN_ROSTER)
+    assert roster["extractable"] is False and roster["type"] == "AES-GCM"
+    payload = roster["payload"]
+    assert "salt" not in payload
+    mine = {e["ref"]: e for e in payload["entries"]}
+    assert {v[5] for v in DESK_VOTERS} <= set(mine)
+    for entry in payload["entries"]:
+        assert not {"pin", "pin_hash", "salt"} & set(entry), entry.keys()
+    assert mine[DESK_VOTERS[4][5]]["doc"] == DESK_VOTERS[4][1]
+    names = [e["name"] for e in payload["entries"]] + [e["doc"] for e in payload["entries"]]
+
+    _find(page, DESK_VOTERS[4][1])  # by document number: the card shows no PIN
+    card = page.get_by_role("region", name=f"{DESK_VOTERS[4][3]} {DESK_VOTERS[4][4]}")
+    expect(card).to_contain_text("05.05.1990")
+    expect(card).not_to_contain_text("ПИН")
+    expect(card).not_to_contain_text("*")
+    stored = page.evaluate(_STORAGE_DUMP)
+    assert stored["keys"] == [{"extractable": False, "algorithm": "AES-GCM"}]
+    leaks = [n for n in names + _personal(DESK_VOTERS) if any(n in text for text in stored["texts"])]
+    assert not leaks, f"personal data in clear in the browser's storage: {leaks[:5]}"
+
+    page.get_by_role("navigation", name="Меню сотрудника").get_by_role("button", name="Выйти").click()
+    expect(page).to_have_url(re.compile(r"/staff/login/?$"))
+    page.wait_for_function("""async () => !(await indexedDB.databases()).some((d) => d.name === "rv-checkin")
+      && !Object.keys(window.localStorage).some((k) => /^rv-checkin:.*:(roster|book|day|outcomes|marked|key)$/.test(k))""")
+    stored = page.evaluate(_STORAGE_DUMP)
+    assert stored["keys"] == []
+    leaks = [n for n in names + _personal(DESK_VOTERS) if any(n in text for text in stored["texts"])]
+    assert not leaks, f"personal data left in the browser after logout: {leaks[:5]}"
+
+
+def test_a_mark_at_another_desk_is_refused_here_within_seconds_and_offline_double_issues_are_incidents(
+        page: Page, browser, browser_context_args, base_url: str, console, server_env):
+    v, u = DESK_VOTERS[4], DESK_VOTERS[5]
+    _open_desk(page, base_url)
+    other_context = browser.new_context(**browser_context_args)
+    other = console.watch(other_context.new_page())
+    _open_desk(other, base_url)
+
+    # Online: the other desk marks V; this desk refuses V within seconds, naming the time and the member.
+    _issue(other, v[5], v)
+    expect(other.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0", timeout=15_000)
+    _refused(page, v[5], timeout=12_000)  # the marks feed is polled every 5 s
+    expect(page.locator("#checkin-refused")).to_contain_text(re.compile(rf"выдан в \d\d:\d\d \({re.escape(MEMBER)}"))
+
+    # Offline at both desks, both give U a ballot: once back online, both desks show the incident.
+    page.context.set_offline(True)
+    other_context.set_offline(True)
+    _issue(page, u[5], u)
+    _issue(other, u[5], u)
+    page.context.set_offline(False)
+    other_context.set_offline(False)
+    for desk in (page, other):
+        incident = desk.get_by_role("region", name="Инциденты: бюллетень выдан дважды")
+        expect(incident).to_contain_text(u[5], timeout=30_000)
+        expect(incident).to_contain_text(MEMBER)
+    assert _issued_on_server(server_env, [u[5]]) == {u[5]: 1}
+    other_context.close()
+    _clean_console(console)
