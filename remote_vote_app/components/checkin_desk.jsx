@@ -138,7 +138,9 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         const marked = { ...(oldBook.marked || {}) };
         for (const [ref, mark] of Object.entries(legacy || {})) if (!marked[ref]) marked[ref] = { precinct, ...mark };
         await seal(fresh, at("roster"), body.token);
-        await seal(fresh, at("book"), { ...EMPTY_BOOK, ...oldBook, marked });
+        // The feed starts where the roster was cut (an older cursor only repeats what the roster says).
+        const cursor = oldBook.cursor || (body.cursor === undefined || body.cursor === null ? "" : String(body.cursor));
+        await seal(fresh, at("book"), { ...EMPTY_BOOK, ...oldBook, marked, cursor });
         await seal(fresh, at("outcomes"), oldOutcomes);
         writeJson(at("day"), data.day || "");
         window.localStorage.removeItem(at("marked"));
@@ -174,7 +176,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     const named = new Set(answered.map((r) => r.id));
     writeJson(at("queue"), readJson(at("queue"), []).filter((m) => !m || !named.has(m.id)));
     const bad = answered.filter((r) => r.status === "invalid")
-      .map((r) => ({ id: r.id, ref: String(sent[r.id].ref || r.ref || ""), at: sent[r.id].at, kind: r.kind || "" }));
+      .map((r) => ({ id: r.id, ref: String(sent[r.id].ref || r.ref || ""), at: sent[r.id].at, kind: r.error || r.kind || "" }));
     if (bad.length) writeJson(at("invalid"), mergeById(readJson(at("invalid"), []), bad));
     const refused = answered.filter((r) => r.status === "refused" && sent[r.id].issued);
     if (refused.length && record.current) {

@@ -14,7 +14,7 @@ LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roste
           "query", "query_hint", "find", "no_roster", "pass_invalid", "pass_verified", "found_in_roster",
           "not_listed", "not_found_title", "reference", "document", "birth", "compare", "issue", "cancel",
           "issued_sending", "issued_offline", "sent_ok", "conflicts", "refused_repeat", "refused_conflict",
-          "refused_stale", "refused_other_precinct", "refused_not_listed", "issued_by", "incidents", "incident_item",
+          "refused_stale", "refused_other_precinct", "refused_not_listed", "refused_bad_pass", "issued_by", "incidents", "incident_item",
           "invalid_title", "invalid_hint", "invalid_item", "sync_network", "sync_login", "sync_forbidden",
           "sync_server", "sync_rejected")
 
