@@ -322,11 +322,13 @@ def test_a_failed_sync_is_shown_and_a_malformed_mark_blocks_no_other(page: Page,
     page.route("**/staff/checkin/sync", lambda route: route.fulfill(status=401, body="{}"))
     _issue(page, w[5], w)
     expect(problem).to_contain_text("Войдите снова: ваши отметки (1) сохранены на этом устройстве")
-    page.unroute("**/staff/checkin/sync")
     expect(page.locator("#roster-status")).to_have_text("Списка на этом устройстве пока нет.")  # gone with the session
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 1")
     # Logged out and in again: the login page deletes the old key and roster, never the queue.
     page.get_by_role("navigation", name="Меню сотрудника").get_by_role("button", name="Выйти").click()
     expect(page).to_have_url(re.compile(r"/staff/login/?$"))
+    page.unroute("**/staff/checkin/sync")
+    assert _issued_on_server(server_env, [w[5]]) == {}
     _open_desk(page, base_url)
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0", timeout=30_000)
     assert _issued_on_server(server_env, [w[5]]) == {w[5]: 1}
