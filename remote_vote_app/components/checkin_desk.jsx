@@ -15,7 +15,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import jsQR from "jsqr";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
-import { dayIsPast, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
+import { dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
 const POLL_EVERY_MS = 5000;
@@ -294,6 +294,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   // --- mount: the day, the live session, the other tabs ---
   useEffect(() => {
     let gone = false;
+    const release = holdDeskOpen();
     (async () => {
       if (dayIsPast(readJson(at("day"), ""))) await withLock(sk, () => wipeDesk(sk));
       // An earlier version's clear roster (a bare JWS), pass key slot and voters' names in the queue.
@@ -315,7 +316,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       }
     };
     window.addEventListener("storage", changed);
-    return () => { gone = true; window.removeEventListener("storage", changed); };
+    return () => { gone = true; release(); window.removeEventListener("storage", changed); };
   }, []);
 
   useEffect(() => {

@@ -54,5 +54,6 @@ def checkin_desk(storage_key: rx.Var, precinct: rx.Var, member: rx.Var) -> rx.Co
 
 
 def checkin_wipe() -> rx.Component:
-    """Deletes every check-in desk's key and encrypted roster from this browser when rendered."""
+    """Deletes every check-in desk's key and encrypted roster from this browser when rendered (unless
+    a desk tab is still open in it: that desk deletes its own at the server's 401)."""
     return CheckinWipe.create()

@@ -155,3 +155,21 @@ export async function wipeAllDesks() {
     }
   });
 }
+
+// --- open desks ---
+const OPEN_LOCK = "rv-checkin:desk-open";
+
+// Held (shared) by every open desk tab until it closes; returns the release function.
+export function holdDeskOpen() {
+  if (typeof navigator === "undefined" || !navigator.locks || !navigator.locks.request) return () => {};
+  let release = () => {};
+  const held = new Promise((resolve) => { release = resolve; });
+  navigator.locks.request(OPEN_LOCK, { mode: "shared" }, () => held);
+  return release;
+}
+
+export async function deskIsOpen() {
+  if (typeof navigator === "undefined" || !navigator.locks || !navigator.locks.query) return false;
+  const { held } = await navigator.locks.query();
+  return held.some((lock) => lock.name === OPEN_LOCK);
+}
