@@ -325,8 +325,9 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     window.addEventListener("online", up);
     window.addEventListener("offline", down);
     const every = setInterval(() => {
-      if (!navigator.onLine) return;
+      // Past midnight after election day (Bishkek time) the roster goes, online or not.
       if (dayIsPast(readJson(at("day"), ""))) { withLock(sk, () => wipeDesk(sk)).then(() => refresh()); return; }
+      if (!navigator.onLine) return;
       poll().then(flush);
     }, POLL_EVERY_MS);
     return () => { window.removeEventListener("online", up); window.removeEventListener("offline", down); clearInterval(every); };
