@@ -398,3 +398,20 @@ def test_a_mark_at_another_desk_is_refused_here_within_seconds_and_offline_doubl
     assert _issued_on_server(server_env, [u[5]]) == {u[5]: 1}
     other_context.close()
     _clean_console(console)
+
+
+def test_the_roster_is_deleted_once_its_election_day_is_past_even_offline(page: Page, base_url: str, console):
+    _open_desk(page, base_url)
+    page.context.set_offline(True)
+    # The device's stored election day moved into the past, as if the desk were left open until the next day.
+    page.evaluate("""() => {
+      const slot = Object.keys(window.localStorage).find((k) => k.startsWith("rv-checkin:") && k.endsWith(":day"));
+      window.localStorage.setItem(slot, JSON.stringify("2000-01-01"));
+    }""")
+    expect(page.locator("#roster-status")).to_have_text("Списка на этом устройстве пока нет.", timeout=15_000)
+    stored = page.evaluate(_STORAGE_DUMP)
+    assert stored["keys"] == []
+    leaks = [n for n in _personal(DESK_VOTERS) if any(n in text for text in stored["texts"])]
+    assert not leaks, f"personal data left in the browser after election day: {leaks[:5]}"
+    page.context.set_offline(False)
+    _clean_console(console)
