@@ -322,7 +322,7 @@ class CheckinFlag(SQLModel, table=True):
 
     id: Optional[int] = Field(default=None, primary_key=True)
     mark_id: str = Field(unique=True, max_length=64)
-    # repeat | conflict | stale | other_precinct | not_listed | bad_pass | bad_time (services/checkin.FLAG_KINDS)
+    # repeat | conflict | stale | other_precinct | not_listed | bad_pass | bad_time | too_early (checkin.FLAG_KINDS)
     kind: str = Field(max_length=16, index=True)
     reference: str = Field(default="", max_length=12, index=True)
     election_id: Optional[int] = Field(default=None, foreign_key="election.id", index=True)

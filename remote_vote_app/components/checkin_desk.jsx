@@ -13,13 +13,12 @@
 //   here within seconds, and offline double issues (incidents) are shown.
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
-import jsQR from "jsqr";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
+import { useQrCamera } from "./qr_camera.js";
 import { dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
 const POLL_EVERY_MS = 5000;
-const SCAN_EVERY_MS = 200;
 const BATCH = 200;
 const MARK_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
@@ -67,13 +66,9 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   const [message, setMessage] = useState({ kind: "", text: "" });
   const [problem, setProblem] = useState("");
   const [syncProblem, setSyncProblem] = useState(null); // {kind, status}
-  const [scanning, setScanning] = useState(false);
   const [sessionEnded, setSessionEnded] = useState(false);
   const record = useRef(null); // {key: CryptoKey, kid}
   const syncing = useRef(false);
-  const video = useRef(null);
-  const stream = useRef(null);
-  const timer = useRef(null);
 
   // --- reading what this and the other tabs stored ---
   const readBook = async () => ({ ...EMPTY_BOOK, ...((await unseal(record.current, at("book"))) || {}) });
@@ -435,41 +430,14 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   };
 
   // --- the camera ---
-  const stopCamera = () => {
-    if (timer.current) clearInterval(timer.current);
-    timer.current = null;
-    if (stream.current) stream.current.getTracks().forEach((t) => t.stop());
-    stream.current = null;
-    setScanning(false);
-  };
-  useEffect(() => stopCamera, []);
-
-  const startCamera = async () => {
+  const camera = useQrCamera((text) => {
+    checkPass(text);
+    return true;
+  }, () => setProblem(L.no_camera));
+  const { video, scanning, stop: stopCamera } = camera;
+  const startCamera = () => {
     setProblem("");
-    try {
-      stream.current = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
-    } catch (e) {
-      setProblem(L.no_camera);
-      return;
-    }
-    setScanning(true);
-    const v = video.current;
-    v.srcObject = stream.current;
-    await v.play().catch(() => {});
-    const canvas = document.createElement("canvas");
-    timer.current = setInterval(() => {
-      if (!v.videoWidth) return;
-      canvas.width = v.videoWidth;
-      canvas.height = v.videoHeight;
-      const context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(v, 0, 0);
-      const image = context.getImageData(0, 0, canvas.width, canvas.height);
-      const code = jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      if (code && code.data) {
-        stopCamera();
-        checkPass(code.data);
-      }
-    }, SCAN_EVERY_MS);
+    return camera.start();
   };
 
   const waiting = queue.filter((m) => m && m.issued).length;

@@ -14,15 +14,16 @@ LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roste
           "query", "query_hint", "find", "no_roster", "pass_invalid", "pass_verified", "found_in_roster",
           "not_listed", "not_found_title", "reference", "document", "birth", "compare", "issue", "cancel",
           "issued_sending", "issued_offline", "sent_ok", "conflicts", "refused_repeat", "refused_conflict",
-          "refused_stale", "refused_other_precinct", "refused_not_listed", "refused_bad_pass", "issued_by", "incidents", "incident_item",
+          "refused_stale", "refused_other_precinct", "refused_not_listed", "refused_bad_pass", "refused_too_early", "issued_by", "incidents", "incident_item",
           "invalid_title", "invalid_hint", "invalid_item", "sync_network", "sync_login", "sync_forbidden",
           "sync_server", "sync_rejected")
 
-# checkin_desk.jsx imports "./pass_verify.js" and "./checkin_store.js" (checkin_wipe.jsx the latter):
-# linking them as shared assets of this module puts them beside the .jsx in the frontend's public
-# tree, where the relative imports resolve.
+# checkin_desk.jsx imports "./pass_verify.js", "./checkin_store.js" (checkin_wipe.jsx the latter) and
+# "./qr_camera.js": linking them as shared assets of this module puts them beside the .jsx in the
+# frontend's public tree (a folder per Python module), where the relative imports resolve.
 PASS_VERIFY_JS = rx.asset("pass_verify.js", shared=True)
 CHECKIN_STORE_JS = rx.asset("checkin_store.js", shared=True)
+QR_CAMERA_JS = rx.asset("qr_camera.js", shared=True)
 
 
 class CheckinDesk(rx.NoSSRComponent):

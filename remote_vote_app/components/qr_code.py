@@ -33,6 +33,10 @@ qr_image = QrImage.create
 qr_save_link = QrSaveLink.create
 
 
+# qr_scanner.jsx imports "./qr_camera.js" (as checkin_desk.jsx does): linked beside it, in this module's folder.
+QR_CAMERA_JS = rx.asset("qr_camera.js", shared=True)
+
+
 class QrScanner(rx.NoSSRComponent):
     """The phone's camera reading a QR login code (qr_scanner.jsx); `on_scan` gets the code's text."""
 

@@ -49,7 +49,7 @@ from remote_vote_app.services.errors import Forbidden, ServiceError
 from remote_vote_app.services.staff import StaffUser, require
 from remote_vote_app.settings import settings
 
-FLAG_KINDS = ("repeat", "conflict", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time")
+FLAG_KINDS = ("repeat", "conflict", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time", "too_early")
 DEVICE_REASONS = ("repeat", "conflict", "stale", "other_precinct", "not_listed")  # why a device refuses
 METHODS = ("qr", "reference", "document")
 MARK_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -257,6 +257,15 @@ def _decide_time(session: Session, mark: Mark, application: Application | None, 
     return _Time(received, False, True)
 
 
+def _before_the_polls_open(session: Session, application: Application, received: dt.datetime) -> bool:
+    """Whether the server receives a mark before its election day opens. Demo mode takes marks on any
+    day, so the desk can be tried on an election still weeks away (README says so)."""
+    if settings.demo_mode:
+        return False
+    opens, _closes = _opening_hours(session.get(Election, application.election_id))
+    return received < opens - CLOCK_SLACK
+
+
 def _claims(mark: Mark) -> dict:
     """What the device says, for the audit (named so, never as facts)."""
     return {"device_says_at": mark.at.isoformat() if mark.at else None, "device_says_method": mark.method,
@@ -371,6 +380,10 @@ def record(session: Session, user: StaffUser, mark: Mark | Invalid, actor: str, 
     if not mark.issued:  # refused on the device for a reason the server no longer sees: keep the device's
         return _flag(session, user, precinct, mark, mark.reason or "repeat", actor, received, application,
                      version=version)
+    if _before_the_polls_open(session, application, received):
+        # No ballot can have been handed out yet, whatever the device says: marking voters in advance
+        # would turn each of them away on the day.
+        return _flag(session, user, precinct, mark, "too_early", actor, received, application, version=version)
     when = _decide_time(session, mark, application, received)
     issue = BallotIssue(mark_id=mark.id, election_id=application.election_id, voter_id=application.voter_id,
                         application_id=application.id, precinct_id=precinct.id, staff_id=user.id,

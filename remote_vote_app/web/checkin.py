@@ -12,10 +12,12 @@ its thread pool, off the event loop.
 from __future__ import annotations
 
 import json
+from typing import Callable
 from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from sqlmodel import Session
 from starlette.routing import Route
 
 from remote_vote_app.db import session_scope
@@ -46,35 +48,39 @@ def _user(session, request: Request, touch: bool = True) -> StaffUser | None:
     return live[0] if live else None
 
 
-def roster(request: Request) -> Response:
+def _answer(work: Callable[[Session], Response | dict]) -> Response:
+    """Run `work` in one transaction; a refusal becomes its JSON error, a dict the JSON answer."""
     try:
         with session_scope() as session:
-            live = _live(session, request)
-            if live is None:
-                return _error(401, "login")
-            user, row_id = live
-            data = checkin.roster(session, user, f"staff:{user.id}", session_row_id=row_id)
+            data = work(session)
     except Forbidden:
         return _error(403, "forbidden")
     except ServiceError as exc:
         return _error(400, exc.code)
-    return JSONResponse(data, headers=NO_STORE)
+    return data if isinstance(data, Response) else JSONResponse(data, headers=NO_STORE)
+
+
+def roster(request: Request) -> Response:
+    def work(session: Session) -> Response | dict:
+        live = _live(session, request)
+        if live is None:
+            return _error(401, "login")
+        user, row_id = live
+        return checkin.roster(session, user, f"staff:{user.id}", session_row_id=row_id)
+
+    return _answer(work)
 
 
 def marks(request: Request) -> Response:
     """GET ?since=<cursor>: what the precinct's other desks marked since (polled every few seconds)."""
-    try:
+    def work(session: Session) -> Response | dict:
         cursor = checkin.parse_cursor(request.query_params.get("since", "0"))
-        with session_scope() as session:
-            user = _user(session, request, touch=False)  # a desk polling on its own is not activity
-            if user is None:
-                return _error(401, "login")
-            data = checkin.feed(session, user, cursor)
-    except Forbidden:
-        return _error(403, "forbidden")
-    except ServiceError as exc:
-        return _error(400, exc.code)
-    return JSONResponse(data, headers=NO_STORE)
+        user = _user(session, request, touch=False)  # a desk polling on its own is not activity
+        if user is None:
+            return _error(401, "login")
+        return checkin.feed(session, user, cursor)
+
+    return _answer(work)
 
 
 def _same_origin(request: Request) -> bool:
@@ -100,20 +106,13 @@ async def sync(request: Request) -> Response:
 async def _in_thread(request: Request, found: list[checkin.Mark | checkin.Invalid]) -> Response:
     from starlette.concurrency import run_in_threadpool  # noqa: PLC0415
 
-    def work() -> Response:
-        try:
-            with session_scope() as session:
-                user = _user(session, request)
-                if user is None:
-                    return _error(401, "login")
-                results = checkin.sync(session, user, found, f"staff:{user.id}")
-        except Forbidden:
-            return _error(403, "forbidden")
-        except ServiceError as exc:
-            return _error(400, exc.code)
-        return JSONResponse({"results": results}, headers=NO_STORE)
+    def work(session: Session) -> Response | dict:
+        user = _user(session, request)
+        if user is None:
+            return _error(401, "login")
+        return {"results": checkin.sync(session, user, found, f"staff:{user.id}")}
 
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(_answer, work)
 
 
 routes = [

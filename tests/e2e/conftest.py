@@ -24,6 +24,7 @@ from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import Page, expect  # noqa: E402
 
 from remote_vote_app.i18n import t  # noqa: E402
+from tests.support import qr as support_qr  # noqa: E402
 from tests.support.oidc import running_oidc_provider  # noqa: E402
 from tests.support.server import ROOT, app_env, free_port, prepare_database, running_app  # noqa: E402
 
@@ -99,6 +100,17 @@ def browser_type_launch_args(browser_type_launch_args):
             args["executable_path"] = path
             break
     return args
+
+
+@pytest.fixture
+def camera(browser_type, browser_type_launch_args, tmp_path):
+    """Chromium whose fake camera shows `video` (written by the test before the camera starts)."""
+    video = support_qr.blank_video(tmp_path / "camera.y4m")
+    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
+    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
+    yield browser, video
+    browser.close()
 
 
 @pytest.fixture(params=["phone", "desktop"])

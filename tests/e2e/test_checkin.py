@@ -110,17 +110,6 @@ def test_check_in_by_typed_reference_and_a_second_check_in_is_refused(page: Page
     expect(page.locator("#flag-repeat")).not_to_have_text("0")
 
 
-@pytest.fixture
-def camera(browser_type, browser_type_launch_args, tmp_path):
-    """Chromium whose fake camera shows `video` (written by the test before the camera starts)."""
-    video = qr.blank_video(tmp_path / "camera.y4m")
-    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    yield browser, video
-    browser.close()
-
-
 def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, browser, console, base_url: str,
                                                                      browser_context_args, server_env):
     voter = CHECKIN_VOTERS[1]

@@ -21,17 +21,6 @@ PHONE_UA = "Mozilla/5.0 (Linux; Android 14) Mobile"
 
 
 @pytest.fixture
-def camera(browser_type, browser_type_launch_args, tmp_path):
-    """Chromium whose fake camera shows `video` (written by the test before the camera starts)."""
-    video = qr.blank_video(tmp_path / "camera.y4m")
-    args = [*browser_type_launch_args.get("args", []), "--use-fake-device-for-media-stream",
-            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"]
-    browser = browser_type.launch(**{**browser_type_launch_args, "args": args})
-    yield browser, video
-    browser.close()
-
-
-@pytest.fixture
 def devices(browser, camera, console):
     """A desktop, and a phone (its own browser, with the fake camera) logged in to the cabinet;
     console errors fail the test."""

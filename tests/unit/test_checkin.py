@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 import warnings
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -116,8 +117,6 @@ def test_the_voter_pages_get_a_pass_for_active_applications_only(session, sender
 
 
 def test_outside_demo_mode_a_key_is_required(monkeypatch):
-    from dataclasses import replace
-
     monkeypatch.setattr(passes, "settings", replace(passes.settings, demo_mode=False, pass_signing_key=""))
     passes.signing_key.cache_clear()
     try:
@@ -594,3 +593,18 @@ def test_the_claims_migration_keeps_what_existing_rows_said_as_claims(scratch_ur
         flag = conn.execute(sa.text("SELECT claimed_method, claimed_offline FROM checkinflag")).one()
         claimed = conn.execute(sa.text("SELECT COUNT(*) FROM ballotissue WHERE claimed_at = marked_at")).scalar()
     assert (issue[0], bool(issue[1]), flag[0], bool(flag[1]), claimed) == ("qr", True, "", True, 1)
+
+
+def test_a_mark_received_before_the_polls_open_issues_no_ballot(session, sender, demo_voters, users, monkeypatch):
+    """Marking the roster the evening before would turn every voter away on the day as 'already
+    issued'. Outside demo mode a mark that reaches the server before opening is only a signal."""
+    monkeypatch.setattr(checkin, "settings", replace(checkin.settings, demo_mode=False))
+    voter = demo_voters[0]
+    application = _apply(session, sender, voter)
+    early = _election_day_at(session, voter, 7) - dt.timedelta(days=1)
+    result = checkin.record(session, users["uik.dg05"], _mark(application.reference, version=0), "s", now=early)
+    assert result["status"] == "refused" and result["kind"] == "too_early"
+    assert session.exec(select(BallotIssue)).all() == []
+    opened = _election_day_at(session, voter, 8)
+    result = checkin.record(session, users["uik.dg05"], _mark(application.reference, version=0), "s", now=opened)
+    assert result["status"] == "issued"

@@ -2,7 +2,7 @@
 
 Revision ID: a3f9c2d4e5b6
 Revises: a3f9d2c6b7e1
-Create Date: 2026-12-08 09:00:00
+Create Date: 2026-12-07 15:20:00
 """
 from typing import Sequence, Union
 

@@ -2,7 +2,7 @@
 
 Revision ID: a3f9d2c6b7e1
 Revises: a55e7c1d0b20
-Create Date: 2026-12-08 10:00:00.000000
+Create Date: 2026-12-07 15:10:00.000000
 """
 from typing import Sequence, Union
 
