@@ -43,6 +43,9 @@ DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
 # SP 800-63B 5.2.2). Each code needs PIN + document and goes to the owner's phone, and the phone cap
 # spaces codes out, so reaching the ceiling takes 20 codes burnt by wrong guesses.
 CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling))
+# Step-up and consent codes are guessed from a session that is already open (FaceID, QR): their
+# failures have a ceiling of their own, so they can never close the owner's SMS login.
+STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling=parse(settings.login_account_ceiling))
 # An offered code must leave the voter time to type it.
 REUSE_MIN_LEFT = dt.timedelta(seconds=30)
 
@@ -229,7 +232,8 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     voter = session.get(Voter, login.voter_id)
     subject = f"voter:{voter.id}"
     kind = "auth.sms" if purpose == "login" else f"auth.code_{purpose}"  # a step-up is not a login
-    CODE_THROTTLE.check(voter.pin, client)
+    throttle = CODE_THROTTLE if purpose == "login" else STEP_UP_THROTTLE
+    throttle.check(voter.pin, client)
     if login.attempts >= settings.code_max_attempts:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
@@ -241,7 +245,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
             login.used_at = now
             session.add(login)
         ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
-        locked = CODE_THROTTLE.failure(voter.pin, client)
+        locked = throttle.failure(voter.pin, client)
         audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code")
         if locked or left <= 0:
             audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client, step="code")
@@ -259,7 +263,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     session.execute(update(LoginCode).where(
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
     ).values(used_at=now))
-    CODE_THROTTLE.success(voter.pin, client)
+    throttle.success(voter.pin, client)
     if purpose == "login":
         _phone_cap_done(voter)
     audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client)

@@ -3,7 +3,11 @@ who beats FaceID with one public photo actually gets."""
 
 from __future__ import annotations
 
+import pytest
+
 from remote_vote_app.models import UserSession
+from remote_vote_app.services import applications, assurance
+from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
@@ -32,7 +36,7 @@ def _face_login_with_a_warped_photo(browser: Browser, pin: str, clock) -> None: 
     assert browser.state(FaceLoginState).logged_in, browser.state(FaceLoginState).error_entries
 
 
-def test_a_face_session_from_a_warped_public_photo_reads_but_cannot_file_move_or_withdraw(
+def test_a_face_session_from_a_warped_public_photo_reads_but_cannot_move_or_withdraw(
         session, face_voter, clock):  # noqa: F811
     owner, attacker = Browser(), Browser()
     login(session, owner, 0)  # the real voter, by SMS, files an application
@@ -59,3 +63,9 @@ def test_a_face_session_from_a_warped_public_photo_reads_but_cannot_file_move_or
     attacker.call(CabinetState, "withdraw_with_code", {"code": "123456"})
     assert _status(session, reference).status == "submitted"
     assert len(_applications_of(session, 0)) == 1
+
+    # And straight at the service, as any other caller would: the session row itself is refused.
+    with pytest.raises(assurance.StepUpRequired):
+        applications.withdraw(session, face_voter.id, reference, default_sender(), "ru", session_row=row.id)
+    session.rollback()
+    assert _status(session, reference).status == "submitted"

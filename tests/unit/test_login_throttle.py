@@ -281,3 +281,24 @@ def test_a_login_frees_the_phone_cap_so_the_owner_can_log_in_again_at_once(sende
     again = _start(sender, OWNER)  # within the same minute: a new code, not "wait"
     assert not again.reused and again.token != first.token and _sms_count() == 2
     assert _verify(again.token, _code(), OWNER)
+
+
+def test_wrong_step_up_codes_never_close_the_owners_sms_login(monkeypatch, sender):
+    """A FaceID session won with a public photo guesses step-up codes: their failures have a ceiling
+    of their own, and the owner's SMS login stays open."""
+    from remote_vote_app.services.ratelimit import LoginThrottle, parse
+
+    clock = Clock(monkeypatch)
+    monkeypatch.setattr(auth, "CODE_THROTTLE", LoginThrottle("sms-code-t", ceiling=parse("3/day")))
+    monkeypatch.setattr(auth, "STEP_UP_THROTTLE", LoginThrottle("sms-step-up-t", ceiling=parse("3/day")))
+    with session_scope() as session:
+        challenge = auth.send_code(session, _voter_id(), "step_up", sender, "ru", now=clock.at())
+    code = _code()
+    for i in range(5):
+        with pytest.raises(ServiceError):
+            with session_scope() as session:
+                auth.verify_code(session, challenge.token, _wrong(code), f"203.0.113.{i}", clock.at(),
+                                 purpose="step_up", voter_id=_voter_id())
+    clock.now += 120
+    owner = _start(sender, OWNER, now=clock.at())
+    assert _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
