@@ -15,7 +15,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
 import { useQrCamera } from "./qr_camera.js";
-import { dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
+import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
 const POLL_EVERY_MS = 5000;
@@ -54,6 +54,8 @@ const mergeById = (...lists) => {
 export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member }) {
   const L = labels || {};
   const sk = storageKey;
+  const alive = useRef(true);
+  useEffect(() => () => { alive.current = false; }, []);
   const at = (name) => slot(sk, name);
   const [passKey, setPassKey] = useState(() => readJson(at("passkey"), null));
   const [roster, setRoster] = useState(null); // verified payload
@@ -96,7 +98,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   // The session is gone: its key and ciphertext go with it; the queue stays for the next login.
   const endSession = useCallback(async () => {
     setSessionEnded(true);
-    await withLock(sk, () => wipeDesk(sk));
+    await withLock(DESK_LOCK, () => wipeDesk(sk));
     record.current = null;
     setRoster(null);
     setBook(EMPTY_BOOK);
@@ -122,7 +124,8 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       const body = await response.json();
       const data = await verifyJws(body.token, ROSTER_TYPE, key);
       if (!data || data.precinct !== precinct || !body.key) { setProblem(L.roster_invalid); return; }
-      await withLock(sk, async () => {
+      await withLock(DESK_LOCK, async () => {
+        if (!alive.current) return; // the page has left: its data may be wiped already
         // What the old key sealed is read before the new key replaces it, then sealed again.
         const old = await loadKey(sk);
         const oldBook = (await unseal(old, at("book"))) || EMPTY_BOOK;
@@ -151,7 +154,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   }, [fetchPassKey, rosterUrl, sk, precinct]);
 
   // --- the queue ---
-  const addToQueue = async (mark, issuedEntry) => withLock(sk, async () => {
+  const addToQueue = async (mark, issuedEntry) => withLock(DESK_LOCK, async () => {
     await freshKey();
     writeJson(at("queue"), mergeById(readJson(at("queue"), []), [mark]));
     if (issuedEntry) {
@@ -164,7 +167,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   });
 
   // The server answered: the named marks leave the queue (invalid ones are put aside and shown).
-  const settle = async (sending, results) => withLock(sk, async () => {
+  const settle = async (sending, results) => withLock(DESK_LOCK, async () => {
     await freshKey();
     const sent = Object.fromEntries(sending.map((m) => [m.id, m]));
     const answered = results.filter((r) => r && sent[r.id]);
@@ -182,7 +185,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   });
 
   // Marks put aside without an answer naming them (no usable id, or refused alone as a bad request).
-  const putAside = async (marks, kind) => withLock(sk, async () => {
+  const putAside = async (marks, kind) => withLock(DESK_LOCK, async () => {
     const gone = new Set(marks.map((m) => JSON.stringify(m)));
     writeJson(at("queue"), readJson(at("queue"), []).filter((m) => !gone.has(JSON.stringify(m))));
     writeJson(at("invalid"), mergeById(readJson(at("invalid"), []), marks.map((m) => ({
@@ -264,8 +267,8 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       if (response.status === 401) { setSyncProblem({ kind: "login" }); await endSession(); return; }
       if (!response.ok) return;
       const feed = await response.json();
-      await withLock(sk, async () => {
-        if (!await freshKey()) return;
+      await withLock(DESK_LOCK, async () => {
+        if (!alive.current || !await freshKey()) return;
         const current = await readBook();
         for (const mark of feed.issued || []) {
           if (!mark || !mark.ref) continue;
@@ -291,12 +294,12 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     let gone = false;
     const release = holdDeskOpen();
     (async () => {
-      if (dayIsPast(readJson(at("day"), ""))) await withLock(sk, () => wipeDesk(sk));
+      if (dayIsPast(readJson(at("day"), ""))) await withLock(DESK_LOCK, () => wipeDesk(sk));
       // An earlier version's clear roster (a bare JWS), pass key slot and voters' names in the queue.
       const legacyRoster = window.localStorage.getItem(at("roster"));
       if (legacyRoster && !legacyRoster.startsWith("{")) window.localStorage.removeItem(at("roster"));
       window.localStorage.removeItem(at("key"));
-      await withLock(sk, () => writeJson(at("queue"), readJson(at("queue"), [])
+      await withLock(DESK_LOCK, () => writeJson(at("queue"), readJson(at("queue"), [])
         .map((m) => (m && typeof m === "object" ? (({ name, ...mark }) => mark)(m) : m))));
       await refresh();
       if (gone) return;
@@ -321,7 +324,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     window.addEventListener("offline", down);
     const every = setInterval(() => {
       // Past midnight after election day (Bishkek time) the roster goes, online or not.
-      if (dayIsPast(readJson(at("day"), ""))) { withLock(sk, () => wipeDesk(sk)).then(() => refresh()); return; }
+      if (dayIsPast(readJson(at("day"), ""))) { withLock(DESK_LOCK, () => wipeDesk(sk)).then(() => refresh()); return; }
       if (!navigator.onLine) return;
       poll().then(flush);
     }, POLL_EVERY_MS);
@@ -407,7 +410,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       issued: true };
     if (pass) mark.pass = pass;
     // Checked again under the lock: another tab may have marked this voter a moment ago.
-    const refused = await withLock(sk, async () => {
+    const refused = await withLock(DESK_LOCK, async () => {
       await freshKey();
       const current = await readBook();
       const queued = readJson(at("queue"), []).find((m) => m && m.issued && m.ref === entry.ref);

@@ -138,7 +138,15 @@ export async function wipeDesk(sk) {
 }
 
 // Every desk's key and ciphertext on this browser (the staff login page: after logout or expiry).
+// Every write of a desk's data, and the wipe, take this one lock: a desk write still in flight when
+// the page leaves (a roster download, say) finishes before the wipe, or sees the desk gone and stops.
+export const DESK_LOCK = "rv-checkin:data";
+
 export async function wipeAllDesks() {
+  return withLock(DESK_LOCK, wipeAllDesksNow);
+}
+
+async function wipeAllDesksNow() {
   const keys = [];
   for (let i = 0; i < window.localStorage.length; i += 1) keys.push(window.localStorage.key(i));
   for (const key of keys) {
@@ -168,8 +176,9 @@ export function holdDeskOpen() {
   return release;
 }
 
-export async function deskIsOpen() {
-  if (typeof navigator === "undefined" || !navigator.locks || !navigator.locks.query) return false;
-  const { held } = await navigator.locks.query();
-  return held.some((lock) => lock.name === OPEN_LOCK);
+// Resolves once no desk page is open in this browser (at once where Web Locks are missing): a desk
+// page being left still holds its share for a moment, and its last writes come before the wipe.
+export function noDeskOpen() {
+  if (typeof navigator === "undefined" || !navigator.locks || !navigator.locks.request) return Promise.resolve();
+  return navigator.locks.request(OPEN_LOCK, { mode: "exclusive" }, () => null);
 }
