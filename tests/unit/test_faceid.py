@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import skimage.data
 from PIL import Image
-from sqlalchemy import text
+from sqlalchemy import delete as sa_delete, text
 from sqlmodel import select
 
 from remote_vote_app.db import get_engine, run_in_transaction, session_scope
-from remote_vote_app.models import AuditEvent, Voter, VoterFace
+from remote_vote_app.models import AuditEvent, FaceTrace, Voter, VoterFace
 from remote_vote_app.services import faceid, ratelimit, seed as seed_service
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.settings import settings
@@ -64,6 +64,8 @@ def clock(monkeypatch):
 
 @pytest.fixture
 def face_voter(session, demo_voters, astronaut_ref):
+    # Another test's captures of this PIN (kept 15 minutes) would read as replays here.
+    session.exec(sa_delete(FaceTrace))
     voter = demo_voters[0]
     faceid.set_reference(session, voter.id, astronaut_ref, "commission", "staff:1")
     session.commit()
