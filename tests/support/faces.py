@@ -86,8 +86,10 @@ def head_turn(image: Image.Image, moves=("left", "right"), frames_per_move: int 
 
 
 # What an attacker does with one public photo: for each move the page reveals, warp the photo to
-# that pose, a few frames a step; `variant` changes the angles and the light so that a second
-# synthesis is not a near copy of the first (which the replay check would refuse).
+# that pose, a few frames a step. A second synthesis (`variant` >= 1) changes the angles and the
+# light and is saved at JPEG quality 40; angles and light alone barely move the face hash, so
+# without the recompression it could read as a replay of the first (at most 7 of 12 frames are near
+# one of variant 0's, for every pair of move sequences; 8 would be a replay).
 POSE_DEGREES = {"left": (25.5, 27.0, 26.0, 26.5), "right": (-24.0, -27.0, -25.5, -26.0), "straight": (2.0, 0.0, -1.5, 1.0)}
 
 
@@ -112,7 +114,12 @@ def pose(move: str, index: int, variant: int = 0, image_key: str = "astronaut", 
     same picture twice)."""
     angles = POSE_DEGREES[move]
     degrees = angles[index % len(angles)] + (-0.5 if move == "left" else -1.0 if move == "right" else 0.5) * (variant % 2)
-    return _warp(image_key, degrees, head, 0.35 * variant + 0.05 * step)
+    image = _warp(image_key, degrees, head, 0.35 * variant + 0.05 * step)
+    if not variant:
+        return image
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=40)
+    return Image.open(io.BytesIO(out.getvalue())).convert("RGB")
 
 
 def warped_sequence(moves, frames_per_move: int = 3, variant: int = 0, image_key: str = "astronaut",
