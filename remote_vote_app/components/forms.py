@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.catalog import tr
-from remote_vote_app.components.ux import ErrorSummary
+from remote_vote_app.components.ux import ErrorSummary, SendButton
 from remote_vote_app.state.app import AppState
 
 
@@ -50,19 +50,19 @@ def notice() -> rx.Component:
     return rx.cond(AppState.notice != "", rx.el.p(AppState.notice, role="status", id="notice", class_name="notice"))
 
 
-def submit_button(label_key: str, busy: str = "", **props) -> rx.Component:
-    """With `busy` (the form's name, see `busy_chain`): disabled and "sending…" while its request runs."""
-    if busy:
-        running = AppState.busy == busy
-        return rx.el.button(rx.cond(running, tr["ux.sending"], tr[label_key]), type=props.pop("type", "submit"),
-                            class_name=rx.cond(running, "button busy", "button"), disabled=running,
-                            aria_busy=rx.cond(running, "true", "false"), **props)
+def submit_button(label_key: str, **props) -> rx.Component:
     return rx.el.button(tr[label_key], type="submit", class_name="button", **props)
 
 
-def busy_chain(name: str, handler) -> list:
-    """The events of a form or button that shows it is waiting: mark busy, the handler, clear."""
-    return [AppState.begin_busy(name), handler, AppState.end_busy]
+def send_button(label_key: str, id: str, settle: rx.Var | None = None, on_press=None,
+                class_name: str = "button") -> rx.Component:
+    """A button whose request shows at once, in the browser: "sending…", waiting for the network
+    when offline (ux.jsx SendButton). A form's submit button without `on_press`. `settle` changes
+    with every answer that keeps the button on the page (default: a new error shown)."""
+    settle = AppState.error_seq.to(str) if settle is None else settle
+    extra = {"on_press": on_press} if on_press is not None else {}
+    return SendButton.create(label=tr[label_key], busy_label=tr["ux.sending"], settle=settle, id=id,
+                             type="button" if on_press is not None else "submit", class_name=class_name, **extra)
 
 
 def choice(kind: str, name: str, value: rx.Var | str, input_id: rx.Var | str, *label: rx.Component | rx.Var | str,

@@ -70,26 +70,109 @@ export function ErrorSummary({ errors, title, prefix, seq }) {
   );
 }
 
-// "Connection lost" while the websocket to the server is down, then "connection restored" for a
-// few seconds. `lost` is Reflex's own connection state (connectErrors).
-export function ConnectionStatus({ lost, lostText, backText }) {
-  const [wasLost, setWasLost] = useState(false);
-  const [back, setBack] = useState(false);
+// Buttons whose send is still running (clicked, no reply yet): the banner says they wait.
+const sends = { running: 0, listeners: new Set() };
+const countSends = (delta) => { sends.running += delta; sends.listeners.forEach((f) => f(sends.running)); };
+
+function useRunningSends() {
+  const [running, setRunning] = useState(sends.running);
   useEffect(() => {
-    if (lost) {
-      setWasLost(true);
-      setBack(false);
+    sends.listeners.add(setRunning);
+    setRunning(sends.running);
+    return () => { sends.listeners.delete(setRunning); };
+  }, []);
+  return running;
+}
+
+// The browser's own view of the network: it knows at once, while a half-open socket can look
+// connected until its ping times out.
+function useOnline() {
+  const [online, setOnline] = useState(true);
+  useEffect(() => {
+    const up = () => setOnline(true);
+    const down = () => setOnline(false);
+    setOnline(navigator.onLine);
+    window.addEventListener("online", up);
+    window.addEventListener("offline", down);
+    return () => { window.removeEventListener("online", up); window.removeEventListener("offline", down); };
+  }, []);
+  return online;
+}
+
+// A form's send button that says "Sending…" the moment it is pressed, in the browser (no server
+// round trip). Pressed while offline, the send waits here and goes when the network is back.
+// `settle` is a server value that changes with every answer the send can get (an error shown,
+// a new step); a send that moves to another page unmounts the button. While sending it stays
+// focusable (aria-disabled) and ignores further presses: no double submit.
+export function SendButton({ label, busyLabel, settle, onPress, type, id, className }) {
+  const ref = useRef(null);
+  const [sending, setSending] = useState(false);
+  const held = useRef(null);
+  const drop = () => {
+    if (held.current) window.removeEventListener("online", held.current);
+    held.current = null;
+  };
+  useEffect(() => { setSending(false); drop(); }, [settle]);
+  useEffect(() => drop, []);
+  useEffect(() => {
+    if (!sending) return undefined;
+    countSends(1);
+    return () => countSends(-1);
+  }, [sending]);
+  const send = () => {
+    if (type !== "submit") { if (onPress) onPress(); return; }
+    const form = ref.current && ref.current.form;
+    if (form) form.requestSubmit(ref.current); // requestSubmit fires no click: no loop back here
+  };
+  const press = (e) => {
+    if (sending) { e.preventDefault(); return; }
+    setSending(true);
+    if (!navigator.onLine) {
+      e.preventDefault();
+      held.current = () => { drop(); send(); };
+      window.addEventListener("online", held.current);
+      return;
+    }
+    if (type !== "submit" && onPress) onPress();
+  };
+  return (
+    <button type={type === "submit" ? "submit" : "button"} id={id} ref={ref} onClick={press}
+            className={sending ? `${className || "button"} busy` : className || "button"}
+            aria-disabled={sending ? "true" : undefined} aria-busy={sending ? "true" : "false"}>
+      {sending ? busyLabel : label}
+    </button>
+  );
+}
+
+// The connection banner, set in the browser: "offline" as soon as the browser knows it, "lost"
+// when Reflex's socket reports errors (`lost`), and, while a send waits, that it will go when the
+// connection is back; then "connection restored" for a few seconds.
+export function ConnectionStatus({ lost, texts }) {
+  const online = useOnline();
+  const running = useRunningSends();
+  const down = Boolean(lost) || !online;
+  const [back, setBack] = useState("");
+  const wasDown = useRef(false);
+  const waited = useRef(false);
+  if (down && running > 0) waited.current = true;
+  useEffect(() => {
+    if (down) {
+      wasDown.current = true;
+      setBack("");
       return undefined;
     }
-    if (!wasLost) return undefined;
-    setBack(true);
-    const timer = setTimeout(() => setBack(false), 6000);
+    if (!wasDown.current) return undefined;
+    wasDown.current = false;
+    setBack(waited.current ? texts.backSending : texts.back);
+    waited.current = false;
+    const timer = setTimeout(() => setBack(""), 6000);
     return () => clearTimeout(timer);
-  }, [lost]);
+  }, [down]);
+  const downText = running > 0 ? texts.waiting : online ? texts.lost : texts.offline;
   return (
     <div role="status" aria-live="polite" className="connection-status" id="connection-status">
-      {lost ? <p className="connection-banner connection-lost" id="connection-lost">{lostText}</p> : null}
-      {!lost && back ? <p className="connection-banner connection-back" id="connection-back">{backText}</p> : null}
+      {down ? <p className="connection-banner connection-lost" id="connection-lost">{downText}</p> : null}
+      {!down && back ? <p className="connection-banner connection-back" id="connection-back">{back}</p> : null}
     </div>
   );
 }

@@ -32,8 +32,16 @@ class ErrorSummary(_Ux):
 class ConnectionStatus(_Ux):
     tag = "ConnectionStatus"
     lost: rx.Var[bool]
-    lost_text: rx.Var[str]
-    back_text: rx.Var[str]
+    texts: rx.Var[dict[str, str]]
+
+
+class SendButton(_Ux):
+    tag = "SendButton"
+    label: rx.Var[str]
+    busy_label: rx.Var[str]
+    settle: rx.Var[str]
+    type: rx.Var[str]
+    on_press: rx.EventHandler[lambda: []]
 
 
 class IdleWarning(_Ux):
@@ -58,5 +66,6 @@ class PrintButton(_Ux):
 
 
 def connection_status(tr) -> rx.Component:
-    return ConnectionStatus.create(lost=has_connection_errors, lost_text=tr["ux.connection_lost"],
-                                   back_text=tr["ux.connection_back"])
+    return ConnectionStatus.create(lost=has_connection_errors, texts={
+        "lost": tr["ux.connection_lost"], "offline": tr["ux.connection_offline"], "waiting": tr["ux.send_waiting"],
+        "back": tr["ux.connection_back"], "backSending": tr["ux.connection_back_sending"]})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.forms import (
-    busy_chain, choice, error_summary, field_error, notice, step_up_form, submit_button, summary_row, text_field,
+    choice, error_summary, field_error, notice, send_button, step_up_form, summary_row, text_field,
 )
 from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.components.precinct_map import precinct_map
@@ -150,8 +150,8 @@ def _form() -> rx.Component:
         text_field("phone", "apply.phone", "apply.phone_hint", type="tel", auto_complete="tel",
                    default_value=ApplyState.phone, max_length=20),
         _consent(),
-        submit_button("apply.continue", busy="continue", id="continue"),
-        on_submit=busy_chain("continue", ApplyState.review_answers),
+        send_button("apply.continue", id="continue"),
+        on_submit=ApplyState.review_answers,
         reset_on_submit=False,
         no_validate=True,
     )
@@ -219,8 +219,7 @@ def check_page() -> rx.Component:
             ApplyState.step_up_phone != "",
             step_up_form(ApplyState.step_up_phone, ApplyState.confirm_with_code, "confirm-code"),
             rx.el.div(
-                submit_button("check.confirm", busy="confirm", type="button", id="confirm",
-                              on_click=busy_chain("confirm", ApplyState.confirm)),
+                send_button("check.confirm", id="confirm", on_press=ApplyState.confirm),
                 rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
                 class_name="button-row",
             ),

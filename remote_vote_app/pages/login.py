@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.components.forms import busy_chain, error_summary, notice, submit_button, text_field
+from remote_vote_app.components.forms import error_summary, notice, send_button, text_field
 from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.pages.qr import desktop_panel
 from remote_vote_app.state.login import LoginState
@@ -16,8 +16,8 @@ def _id_form() -> rx.Component:
                    spell_check=False),
         text_field("document", "login.document", "login.document_hint", auto_complete="off", max_length=20,
                    auto_capitalize="characters", spell_check=False),
-        submit_button("login.submit", busy="get-code", id="get-code"),
-        on_submit=busy_chain("get-code", LoginState.start),
+        send_button("login.submit", id="get-code"),
+        on_submit=LoginState.start,
         reset_on_submit=False,
         no_validate=True,
     )
@@ -29,8 +29,8 @@ def _code_form() -> rx.Component:
         rx.el.form(
             text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6,
                        pattern="[0-9]*"),
-            submit_button("login.verify", busy="verify-code", id="verify-code"),
-            on_submit=busy_chain("verify-code", LoginState.verify),
+            send_button("login.verify", id="verify-code"),
+            on_submit=LoginState.verify,
             reset_on_submit=True,
             no_validate=True,
         ),

@@ -115,7 +115,6 @@ class AppState(rx.State):
     error_entries: dict[str, dict[str, str]] = {}
     notice_key: str = ""
     error_seq: int = 0  # counts shown errors: the summary takes focus again on a repeated failed submit
-    busy: str = ""  # the form whose request is running: its button is disabled and says "sending…"
     # A precinct picked on the map before the form is open; where to go after login.
     chosen_precinct: str = ""
     _next: str = ""
@@ -338,14 +337,6 @@ class AppState(rx.State):
         """The 404 page's on_load: its title, whatever address was asked for."""
         self._title_key = "notfound.title"
         return self._page_script()
-
-    @rx.event
-    def begin_busy(self, name: str):
-        self.busy = str(name)[:40]
-
-    @rx.event
-    def end_busy(self):
-        self.busy = ""
 
     @rx.event
     async def keep_alive(self):

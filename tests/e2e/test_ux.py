@@ -6,6 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
+from remote_vote_app.i18n import t
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in
 from tests.e2e.fixtures import UX_VOTERS
 
@@ -165,6 +166,80 @@ def test_connection_lost_and_back(page: Page, base_url: str, viewport, console):
     expect(lost).to_have_count(0)
     # The socket's own reconnect attempts are logged by Reflex as console errors: expected here.
     console.errors[:] = [e for e in console.errors if "websocket" not in e.lower() and "socket" not in e.lower()]
+
+
+def _half_open_socket(page: Page) -> dict:
+    """The event socket through the test: while `cut`, frames go nowhere in either direction and
+    nothing closes it, as on a real network drop (the socket looks open until its ping times out)."""
+    link = {"cut": False}
+
+    def route(ws):
+        server = ws.connect_to_server()
+        ws.on_message(lambda m: None if link["cut"] else server.send(m))
+        server.on_message(lambda m: None if link["cut"] else ws.send(m))
+
+    page.route_web_socket(lambda url: "/_event" in url, route)
+    return link
+
+
+def test_offline_the_send_waits_in_the_browser_and_goes_when_back(page: Page, base_url: str, viewport):
+    """The network drops on the form: the banner says so at once (the browser knows, the socket does
+    not), «Далее» says «Отправляем…» at once and the answer is sent when the link returns; then the
+    next step takes focus and the banner goes."""
+    link = _half_open_socket(page)
+    pin, doc, *_ = _voter(viewport, 0)
+    log_in(page, base_url, pin, doc)
+    page.get_by_role("button", name="Подать заявление").click()
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Электронная почта").fill("offline@example.kg")
+    page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    link["cut"] = True
+    page.context.set_offline(True)
+    banner = page.get_by_role("status").filter(has=page.locator("#connection-lost"))
+    expect(banner).to_have_text("Нет подключения к интернету. Не закрывайте страницу: введённое останется здесь.",
+                                timeout=2_000)  # at once, not after a socket timeout
+    page.get_by_role("button", name="Далее").click()
+    sending = page.get_by_role("button", name="Отправляем…")
+    expect(sending).to_be_visible(timeout=2_000)
+    expect(sending).to_be_focused()
+    expect(sending).to_have_attribute("aria-busy", "true")
+    expect(banner).to_have_text("Нет связи. Мы отправим ваш ответ, как только связь вернётся.")
+    check_a11y(page)
+    expect(sending).to_be_disabled()  # aria-disabled: it keeps focus
+    page.keyboard.press("Enter")  # pressed again while it waits: still one send
+    page.wait_for_timeout(1_000)  # long enough for a send that should not happen to show
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    link["cut"] = False
+    page.context.set_offline(False)
+    expect(page.get_by_role("status").filter(has=page.locator("#connection-back"))).to_have_text(
+        "Связь восстановлена. Отправляем ваш ответ.")
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
+    expect(page.get_by_role("heading", name="Проверьте ваши ответы", level=1)).to_be_focused()
+    expect(page.locator("#connection-back")).to_have_count(0, timeout=10_000)
+
+
+def test_offline_banner_and_waiting_send_in_kyrgyz_and_english(page: Page, base_url: str, viewport):
+    """The same banner and busy button in the other languages; an answer that is an error (empty
+    fields) comes back as the error summary, which takes focus."""
+    link = _half_open_socket(page)
+    page.goto(f"{base_url}/login")
+    for lang in ("ky", "en"):
+        page.locator(f"#lang-{lang}").click()
+        expect(page.locator("html")).to_have_attribute("lang", re.compile(f"^{lang}"))
+        link["cut"] = True
+        page.context.set_offline(True)
+        lost = page.locator("#connection-lost")
+        expect(lost).to_have_text(t(lang, "ux.connection_offline"), timeout=2_000)
+        page.get_by_role("button", name=t(lang, "login.submit")).click()
+        expect(page.get_by_role("button", name=t(lang, "ux.sending"))).to_be_focused()
+        expect(lost).to_have_text(t(lang, "ux.send_waiting"))
+        link["cut"] = False
+        page.context.set_offline(False)
+        summary = page.get_by_role("alert")
+        expect(summary).to_be_focused()
+        expect(page.get_by_role("button", name=t(lang, "login.submit"))).to_be_visible()
+        expect(page.locator("#connection-back")).to_have_text(t(lang, "ux.connection_back_sending"))
 
 
 def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):

@@ -26,9 +26,9 @@ OPEN_HANDLERS = {
     "setvar",  # Reflex's generic setter: with no auto-setters it reaches nothing (see test_state_security)
     "set_lang", "page_ready", "logout",  # AppState: language and the voter's own logout
     "staff_logout",  # ends one's own staff session
-    # AppState: a form's "sending…" flag (a UI string, no data) and the timeout warning's "continue",
-    # which only re-checks (and so keeps alive) the tab's own session cookie.
-    "begin_busy", "end_busy", "keep_alive", "staff_keep_alive",
+    # AppState: the timeout warning's "continue", which only re-checks (and so keeps alive) the
+    # tab's own session cookie.
+    "keep_alive", "staff_keep_alive",
     "on_load", "login",  # StaffLoginState: the way in
     # ... and its later steps: each acts only on the account id the right password left server-side
     "submit_code", "submit_enrolment_code", "confirm_enrolment", "finish", "start_over",

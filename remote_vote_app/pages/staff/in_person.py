@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.components.camera import camera_capture
-from remote_vote_app.components.forms import busy_chain, choice, field_error, submit_button, summary_row, text_field
+from remote_vote_app.components.forms import choice, field_error, send_button, submit_button, summary_row, text_field
 from remote_vote_app.components.layout import tr
 from remote_vote_app.pages.staff.layout import staff_page
 from remote_vote_app.state.staff.in_person import InPersonState
@@ -49,8 +49,8 @@ def in_person() -> rx.Component:
                         choice("checkbox", "paper_consent", "on", "paper_consent", tr["inperson.paper_consent"]),
                         class_name="field",
                     ),
-                    submit_button("inperson.submit", busy="register-application", id="register-application"),
-                    on_submit=busy_chain("register-application", InPersonState.submit),
+                    send_button("inperson.submit", id="register-application"),
+                    on_submit=InPersonState.submit,
                     reset_on_submit=False,
                     no_validate=True,
                 ),
@@ -90,8 +90,8 @@ def in_person() -> rx.Component:
                 rx.el.form(
                     text_field("pin", "login.pin", "login.pin_hint", input_mode="numeric", auto_complete="off", max_length=20),
                     text_field("document", "login.document", "login.document_hint", auto_complete="off", max_length=20),
-                    submit_button("inperson.find", busy="find-voter", id="find-voter"),
-                    on_submit=busy_chain("find-voter", InPersonState.find),
+                    send_button("inperson.find", id="find-voter"),
+                    on_submit=InPersonState.find,
                     reset_on_submit=False,
                     no_validate=True,
                 ),
