@@ -15,6 +15,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
 import { useQrCamera } from "./qr_camera.js";
+import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc } from "./desk_common.js";
 import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
@@ -22,34 +23,11 @@ const POLL_EVERY_MS = 5000;
 const BATCH = 200;
 const MARK_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-const fill = (text, params) => Object.entries(params || {}).reduce((s, [k, v]) => s.split(`{${k}}`).join(String(v)), text || "");
 const normRef = (raw) => {
   const t = (raw || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
   return t.length === 8 ? `${t.slice(0, 4)}-${t.slice(4)}` : t;
 };
-const normDoc = (raw) => (raw || "").toUpperCase().replace(/[\s-]/g, "");
-const DOCUMENT = /^[A-Z]{2}\d{7}$/;
-const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
 const EMPTY_BOOK = { marked: {}, incidents: {}, cursor: "" };
-
-// HH:MM in Bishkek time of a moment given as epoch (s or ms), ISO text or "dd.mm.yyyy HH:MM".
-const hhmm = (at) => {
-  if (at === undefined || at === null || at === "") return "";
-  if (typeof at === "string") {
-    const local = at.match(/^\d{2}\.\d{2}\.\d{4} (\d{2}:\d{2})/);
-    if (local) return local[1];
-  }
-  const moment = typeof at === "number" ? new Date(at > 1e12 ? at : at * 1000) : new Date(at);
-  if (Number.isNaN(moment.getTime())) return String(at);
-  return moment.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Bishkek" });
-};
-
-// The queue is keyed by mark id: a merge never drops a mark another tab added.
-const mergeById = (...lists) => {
-  const byId = new Map();
-  for (const list of lists) for (const item of list || []) if (item && !byId.has(item.id)) byId.set(item.id, item);
-  return [...byId.values()];
-};
 
 export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member }) {
   const L = labels || {};

@@ -18,12 +18,13 @@ LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roste
           "invalid_title", "invalid_hint", "invalid_item", "sync_network", "sync_login", "sync_forbidden",
           "sync_server", "sync_rejected")
 
-# checkin_desk.jsx imports "./pass_verify.js", "./checkin_store.js" (checkin_wipe.jsx the latter) and
-# "./qr_camera.js": linking them as shared assets of this module puts them beside the .jsx in the
+# checkin_desk.jsx imports "./pass_verify.js", "./checkin_store.js" (checkin_wipe.jsx the latter),
+# "./desk_common.js" and "./qr_camera.js": linking them as shared assets of this module puts them beside the .jsx in the
 # frontend's public tree (a folder per Python module), where the relative imports resolve.
 PASS_VERIFY_JS = rx.asset("pass_verify.js", shared=True)
 CHECKIN_STORE_JS = rx.asset("checkin_store.js", shared=True)
 QR_CAMERA_JS = rx.asset("qr_camera.js", shared=True)
+DESK_COMMON_JS = rx.asset("desk_common.js", shared=True)
 
 
 class CheckinDesk(rx.NoSSRComponent):

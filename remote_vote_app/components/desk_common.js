@@ -1,0 +1,29 @@
+// Small helpers both election-day desks share (checkin_desk.jsx, identification_desk.jsx).
+
+// An ID card or passport number: two letters and seven digits, typed with or without spaces.
+export const DOCUMENT = /^[A-Z]{2}\d{7}$/;
+export const normDoc = (raw) => String(raw || "").toUpperCase().replace(/[\s-]/g, "");
+
+// A translated text with its {name} placeholders filled.
+export const fill = (text, params) => Object.entries(params || {}).reduce((s, [k, v]) => s.split(`{${k}}`).join(String(v)), text || "");
+
+export const newId = () => (crypto.randomUUID ? crypto.randomUUID() : `${Date.now()}-${Math.random().toString(36).slice(2)}`);
+
+// HH:MM in Bishkek time of a moment given as epoch (s or ms), ISO text or "dd.mm.yyyy HH:MM".
+export const hhmm = (at) => {
+  if (at === undefined || at === null || at === "") return "";
+  if (typeof at === "string") {
+    const local = at.match(/^\d{2}\.\d{2}\.\d{4} (\d{2}:\d{2})/);
+    if (local) return local[1];
+  }
+  const moment = typeof at === "number" ? new Date(at > 1e12 ? at : at * 1000) : new Date(at);
+  if (Number.isNaN(moment.getTime())) return String(at);
+  return moment.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Bishkek" });
+};
+
+// A queue is keyed by mark id: a merge never drops a mark another tab added.
+export const mergeById = (...lists) => {
+  const byId = new Map();
+  for (const list of lists) for (const item of list || []) if (item && !byId.has(item.id)) byId.set(item.id, item);
+  return [...byId.values()];
+};
