@@ -18,7 +18,7 @@ class Territory(SQLModel, table=True):
     """Oblast, city or aiyl aimak; cities and aiyl aimaks hold the local councils."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    kind: str = Field(index=True)  # oblast | city | aiyl_aimak
+    kind: str = Field(index=True)  # country (national elections) | oblast | city | aiyl_aimak
     code: str = Field(unique=True)
     name_ru: str
     name_ky: str
@@ -34,11 +34,20 @@ class Election(SQLModel, table=True):
     application_deadline: dt.date  # inclusive, in `timezone`
     timezone: str = "Asia/Bishkek"
     is_demo: bool = False
+    # application: apply in advance, vote at a remote precinct (local councils, regulation No. 136);
+    # identification: no application, identified at any precinct outside the home district (law of 2025).
+    mode: str = Field(default="application", max_length=16, sa_column_kwargs={"server_default": "application"})
+    # Identification mode without a link: provisional (remote voters go on a provisional list,
+    # reconciled at sync) | wait (remote voters wait for the link). Home-precinct voters are always
+    # checked against the precinct's own list on the device.
+    offline_policy: str = Field(default="provisional", max_length=16,
+                                sa_column_kwargs={"server_default": "provisional"})
 
 
 class Precinct(SQLModel, table=True):
     id: Optional[int] = Field(default=None, primary_key=True)
-    kind: str = Field(index=True)  # home | remote
+    # home | remote (application mode) | station (the country's polling stations, identification mode)
+    kind: str = Field(index=True)
     number: str = Field(unique=True)
     territory_id: int = Field(foreign_key="territory.id", index=True)
     city_ru: str = ""
@@ -57,6 +66,33 @@ class Precinct(SQLModel, table=True):
     longitude: Optional[float] = None
     location_precision: str = "approximate"  # exact | approximate
     active: bool = True
+    abroad: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+
+
+class ElectoralDistrict(SQLModel, table=True):
+    """An electoral district of one identification-mode election; every precinct of the country
+    belongs to one (DistrictPrecinct)."""
+
+    __table_args__ = (sa.UniqueConstraint("election_id", "number", name="uq_electoraldistrict_election_number"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="election.id", index=True)
+    number: int
+    name_ru: str
+    name_ky: str
+    name_en: str
+    territory_id: Optional[int] = Field(default=None, foreign_key="territory.id")
+
+
+class DistrictPrecinct(SQLModel, table=True):
+    """A precinct's district in one election."""
+
+    __table_args__ = (sa.UniqueConstraint("election_id", "precinct_id", name="uq_districtprecinct_election_precinct"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="election.id")
+    precinct_id: int = Field(foreign_key="precinct.id", index=True)
+    district_id: int = Field(foreign_key="electoraldistrict.id", index=True)
 
 
 class ReferenceVersion(SQLModel, table=True):
@@ -90,7 +126,8 @@ class Voter(SQLModel, table=True):
 
 
 class StaffAccount(SQLModel, table=True):
-    """A commission staff member. Roles: cec_admin, tec_operator, precinct_member, home_precinct_member, observer."""
+    """A commission staff member. Roles: cec_admin, tec_operator, precinct_member, home_precinct_member,
+    station_member, observer."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     username: str = Field(unique=True, max_length=64)
@@ -314,6 +351,49 @@ class BallotIssue(SQLModel, table=True):
     claimed_at: Optional[dt.datetime] = None
     claimed_method: str = Field(default="", max_length=16)
     claimed_offline: bool = False
+
+
+class IdentificationDecision(SQLModel, table=True):
+    """One answer the identification desk gave (services.identification), as the member saw it."""
+
+    __table_args__ = (sa.Index("ix_identificationdecision_election_precinct_at", "election_id", "precinct_id", "at"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="election.id")
+    precinct_id: int = Field(foreign_key="precinct.id")
+    staff_id: int = Field(foreign_key="staffaccount.id")
+    voter_id: Optional[int] = Field(default=None, foreign_key="voter.id", index=True)
+    # issue | voted | wrong_precinct | not_registered | under_age | provisional | conflict (identification.OUTCOMES)
+    outcome: str = Field(max_length=16, index=True)
+    district_id: Optional[int] = Field(default=None, foreign_key="electoraldistrict.id")
+    at: dt.datetime  # server time (UTC)
+    offline: bool = False  # decided on the device without a link; `claimed_at` is the device's time
+    claimed_at: Optional[dt.datetime] = None
+    # An offline mark's id chosen by the device: a resent mark is the same decision.
+    mark_id: Optional[str] = Field(default=None, unique=True, max_length=64)
+    shown: str = ""  # JSON: the answer's message key and params as the member saw them (no PIN)
+
+
+class IdentifiedBallot(SQLModel, table=True):
+    """A ballot issued after identification: at most one per voter and election, anywhere in the
+    country (the unique constraint decides between concurrent desks)."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("election_id", "voter_id", name="uq_identifiedballot_election_voter"),
+        sa.Index("ix_identifiedballot_election_precinct", "election_id", "precinct_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="election.id")
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    precinct_id: int = Field(foreign_key="precinct.id")
+    district_id: int = Field(foreign_key="electoraldistrict.id", index=True)  # the ballot's district
+    staff_id: int = Field(foreign_key="staffaccount.id")
+    kind: str = Field(max_length=8)  # home | remote
+    issued_at: dt.datetime  # server time (UTC); an offline mark's device time once reconciled
+    provisional: bool = False  # on the device's provisional list first, reconciled at sync
+    received_at: dt.datetime = Field(default_factory=utcnow)
+    decision_id: Optional[int] = Field(default=None, foreign_key="identificationdecision.id")
 
 
 class CheckinFlag(SQLModel, table=True):

@@ -65,7 +65,8 @@ def _view(election: Election, territory: Territory, now: dt.datetime) -> Electio
 def election_days(session: Session, now: dt.datetime | None = None) -> list[dict]:
     """Election days with their deadline and how many councils vote, newest first (for the landing page)."""
     now = now or now_utc()
-    rows = refcache.snapshot(session).all(Election)
+    # Application-mode elections only: an identification-mode election takes no applications.
+    rows = [e for e in refcache.snapshot(session).all(Election) if e.mode == "application"]
     days: dict[tuple[dt.date, dt.date, bool, str], int] = {}
     for election in rows:
         key = (election.election_day, election.application_deadline, election.is_demo, election.timezone)
@@ -87,10 +88,10 @@ def election_days(session: Session, now: dt.datetime | None = None) -> list[dict
 
 
 def for_territory(session: Session, territory_id: int, now: dt.datetime | None = None) -> list[ElectionView]:
-    """All elections of a territory, open first, then newest."""
+    """All application-mode elections of a territory, open first, then newest."""
     now = now or now_utc()
     reference = refcache.snapshot(session)
-    rows = sorted((e for e in reference.all(Election) if e.territory_id == territory_id),
+    rows = sorted((e for e in reference.all(Election) if e.territory_id == territory_id and e.mode == "application"),
                   key=lambda e: e.election_day, reverse=True)
     views = [_view(e, reference.get(Territory, e.territory_id), now) for e in rows]
     return sorted(views, key=lambda v: not v.is_open)

@@ -1,6 +1,8 @@
 """Territories, elections and precincts, read on nearly every voter event, kept per process and
 shared by its threads.
 
+Electoral districts and each precinct's district (identification mode) are cached the same way.
+
 Database triggers give `ReferenceVersion` a new random token with any change to these tables (ORM,
 bulk or raw SQL, on any worker or CLI), so one primary-key read per transaction tells whether this
 process's copy is current; a rolled-back change or a restored backup never brings back a token
@@ -19,9 +21,9 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from remote_vote_app.models import Election, Precinct, Territory
+from remote_vote_app.models import DistrictPrecinct, Election, ElectoralDistrict, Precinct, Territory
 
-MODELS = (Territory, Election, Precinct)
+MODELS = (Territory, Election, Precinct, ElectoralDistrict, DistrictPrecinct)
 T = TypeVar("T")
 
 

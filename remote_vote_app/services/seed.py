@@ -124,6 +124,10 @@ DEMO_STAFF = [
     # The home precinct of the Bishkek demo voter Асанова (the first home precinct of Бишкек).
     ("uik.1001", "Член УИК №1001 (Бишкек)", "demo-uik1001-2024!", "home_precinct_member", None, "УИК №1001"),
     ("observer", "Наблюдатель", "demo-observer-2024", "observer", None, None),
+    # Identification-mode desks (the demo presidential election) in two regions: Bishkek's station
+    # УИК №2001 (district 1, as Асанова's home УИК №1001) and Osh Region's УИК №3011 (district 14).
+    ("uik.2001", "Член УИК №2001 (Бишкек)", "demo-uik2001-2027!", "station_member", None, "УИК №2001"),
+    ("uik.3011", "Член УИК №3011 (Ошская область)", "demo-uik3011-2027!", "station_member", None, "УИК №3011"),
 ]
 # Demo accounts' TOTP secrets, published in the README (demo only): add one to an authenticator app,
 # or compute codes with `pyotp.TOTP(secret).now()`.
@@ -133,7 +137,11 @@ DEMO_STAFF_TOTP = {
     "uik.dg05": "SEJVXG4752375Y4RY7MODQAFQKPJ3M7X",
     "uik.1001": "5UJ3F4HLOPFZD3HXC7W27EEN4BF33J75",
     "observer": "I3LHUXUUDEGJAQRIJNQHB5EAEWO7L7S6",
+    "uik.2001": "SGGMYAL26EFLGKXNDYVNZV6Z7LB4WJ5A",
+    "uik.3011": "MQTMGKKXKBRFCY733FNVXY34BB4PHPQU",
 }
+# The demo election in identification mode (law of 2025): a presidential election, no applications.
+DEMO_IDENTIFICATION_DAY = dt.date(2027, 1, 17)
 
 
 def is_seeded(session: Session) -> bool:
@@ -225,6 +233,7 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
         ))
     session.add_all(rows)
     session.flush()
+    _demo_identification(session, territories, homes)
     from remote_vote_app.services.staff import create_account, enrol
 
     for username, name, password, role, territory, precinct in DEMO_STAFF:
@@ -233,6 +242,31 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
         enrol(session, account, "system:demo-seed", DEMO_STAFF_TOTP[username])
     _demo_face(session)
     _demo_applications(session, rng, applications)
+
+
+def _demo_identification(session: Session, territories: dict[str, Territory], homes: dict[int, list[Precinct]]) -> None:
+    """The identification-mode demo election over the generated country set, with the demo
+    register's home precincts each in a district of its region (a territory's first home precinct
+    in its region's first district, the next in the second, and so on)."""
+    from remote_vote_app.services import country
+
+    election = Election(kind="president", territory_id=territories["KG"].id, election_day=DEMO_IDENTIFICATION_DAY,
+                        application_deadline=DEMO_IDENTIFICATION_DAY, is_demo=True, mode="identification",
+                        offline_policy="provisional")
+    session.add(election)
+    session.flush()
+    data = country.demo_country(country.regions(session))
+    first: dict[str, list[int]] = {}
+    for district in data["districts"]:
+        first.setdefault(district["territory"], []).append(district["number"])
+    by_id = {t.id: t for t in territories.values()}
+    for territory_id, precincts in homes.items():
+        region = by_id[territory_id]
+        while region.parent_id:
+            region = by_id[region.parent_id]
+        numbers = first[region.code]
+        data["precincts"] += [{"number": p.number, "district": numbers[i % len(numbers)]} for i, p in enumerate(precincts)]
+    country.load(session, election, data, actor="system:demo-seed")
 
 
 DEMO_FACE_PIN = "21412199500678"

@@ -18,10 +18,11 @@ from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.settings import settings
 from remote_vote_app.services.errors import Forbidden, ServiceError
 
-ROLES = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "observer")
+ROLES = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "station_member", "observer")
 # Roles scoped to one precinct (StaffAccount.precinct_id), and the kind of precinct each is scoped to:
-# a remote precinct's commission (УИК ДГ) or a home precinct's commission (УИК).
-PRECINCT_ROLES = {"precinct_member": "remote", "home_precinct_member": "home"}
+# a remote precinct's commission (УИК ДГ), a home precinct's commission (УИК), or the commission of
+# a polling station of the country set (kind `station`, identification-mode elections).
+PRECINCT_ROLES = {"precinct_member": "remote", "home_precinct_member": "home", "station_member": "station"}
 
 # permission -> roles that hold it; the server checks these on every staff handler.
 PERMISSIONS: dict[str, frozenset[str]] = {
@@ -40,6 +41,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pii.full": frozenset({"cec_admin", "tec_operator", "precinct_member"}),
     # Election-day check-in at the member's own remote precinct (an account without one is refused).
     "checkin.mark": frozenset({"precinct_member"}),
+    # Identification-mode desk (services.identification) at the member's own precinct, when that
+    # precinct belongs to the election's districts.
+    "identification.desk": frozenset(PRECINCT_ROLES),
 }
 
 _hasher = PasswordHasher()  # argon2id with the library's current recommended parameters

@@ -41,8 +41,9 @@ def database():
 @pytest.fixture(autouse=True)
 def clean_tables(database):
     with get_engine().begin() as conn:
-        for table in ("checkinflag", "ballotissue", "activityreport", "reminder", "reminderoptout", "precinctcapacity",
-                      "statisticssnapshot", "application", "logincode", "outboxmessage", "usersession"):
+        for table in ("identifiedballot", "identificationdecision", "checkinflag", "ballotissue", "activityreport",
+                      "reminder", "reminderoptout", "precinctcapacity", "statisticssnapshot", "application", "logincode",
+                      "outboxmessage", "usersession"):
             conn.execute(text(f"DELETE FROM {table}"))
     ratelimit.reset()
     from remote_vote_app.services import statistics

@@ -54,7 +54,7 @@ def _precinct(session, number):
 def test_import_twice_gives_the_same_rows(empty):
     first = reference.import_reference(empty)
     empty.commit()
-    assert (len(first["territories"].created), len(first["precincts"].created)) == (24, 10)
+    assert (len(first["territories"].created), len(first["precincts"].created)) == (25, 10)  # 24 and the country (national elections)
     assert len(first["elections"].created) == 17
     rows, events = _rows(empty), _audit_count(empty)
     second = reference.import_reference(empty)
@@ -149,5 +149,5 @@ def test_demo_seed_on_29_february_builds_on_the_reference_data(empty):
     assert all(v.birth_date < dt.date(2010, 2, 28) for v in voters)
     assert all(normalize_pin(v.pin, today) == v.pin for v in voters)
     assert empty.exec(select(func.count()).select_from(Precinct).where(Precinct.kind == "remote")).one() == 10
-    demo = empty.exec(select(Election).where(Election.is_demo == True)).all()  # noqa: E712
+    demo = empty.exec(select(Election).where(Election.is_demo == True, Election.mode == "application")).all()  # noqa: E712
     assert demo and all(e.election_day == today + dt.timedelta(days=30) for e in demo)

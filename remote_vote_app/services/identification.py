@@ -1,0 +1,450 @@
+"""Election day under the 2025 law (elections in `identification` mode): the desk identifies a voter
+by PIN and document at any precinct, and the server answers with one decision.
+
+Rules, in this order:
+- PIN and document must match one register entry, else `not_registered` (the same answer whether
+  the PIN is unknown or belongs to another document: the desk learns nothing more);
+- a voter holding a ballot of this election anywhere is refused `voted` (where and when);
+- a voter not 18 on election day is refused `under_age` (18th birthday on election day may vote);
+- at the voter's home precinct: a ballot of the home district (`home`);
+- elsewhere inside the home district: refused `wrong_precinct`, "go to precinct X at <address>";
+- outside the home district, or where the desk or the voter's home precinct is abroad: a ballot of
+  the voter's HOME district (`remote`).
+
+Abroad: a voter's home district is always the district of the home precinct as the election's
+data assigns it, also for a precinct abroad (README "Identification mode"). The "only at the home
+precinct" rule holds inside the country only: a precinct abroad takes any voter, and a voter
+registered abroad may vote at any precinct, always with the home district's ballot.
+
+Issuing is decided by the unique key (election, voter) of IdentifiedBallot: of N desks issuing to
+one voter at once, one insert wins and the others answer `voted`. Every answer given to a desk
+(refusals at `check`, everything at `issue`, every offline mark at `sync_offline`) is kept as an
+IdentificationDecision with an audit event; no PIN or document goes into either.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from remote_vote_app.i18n import LANGS, localized, t
+from remote_vote_app.models import (
+    DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot, Precinct, Voter,
+)
+from remote_vote_app.services import audit, refcache, staff
+from remote_vote_app.services.clock import BISHKEK, now_utc, years_before
+from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
+from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.validation import normalize_document, normalize_pin
+from remote_vote_app.settings import settings
+
+MODES = ("application", "identification")
+OFFLINE_POLICIES = ("provisional", "wait")
+OUTCOMES = ("issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict")
+REFUSALS = ("voted", "wrong_precinct", "not_registered", "under_age")
+PERMISSION = "identification.desk"
+MAX_MARKS = 500  # per sync request
+CLOCK_SLACK = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A precinct as the desk shows it."""
+
+    id: int
+    number: str
+    abroad: bool
+    place: dict[str, str]  # lang -> text
+    address: dict[str, str]
+
+
+@dataclass(frozen=True)
+class District:
+    id: int
+    number: int
+    name: dict[str, str]  # lang -> name
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One decision for the desk. `message_key` + `params` (+ the address in the member's language,
+    see `message`) is what the member reads."""
+
+    outcome: str
+    message_key: str
+    params: dict = field(default_factory=dict)
+    voter_id: int | None = None
+    voter_name: tuple[str, str, str] | None = None  # last, first, patronymic
+    birth_year: int | None = None
+    home_precinct: Place | None = None
+    home_district: District | None = None
+    ballot_district: District | None = None  # issue / provisional
+    kind: str | None = None  # issue: home | remote
+    voted_at: dt.datetime | None = None  # voted: when (UTC); params["time"] is it in the election's zone
+    voted_precinct: str | None = None  # voted: the precinct's number
+    go_to: Place | None = None  # wrong_precinct: the home precinct
+    decision_id: int | None = None  # the IdentificationDecision kept for this answer (None: nothing kept)
+
+    def message(self, lang: str) -> str:
+        address = self.go_to.address if self.go_to else {}
+        return t(lang, self.message_key, **self.params, address=address.get(lang) or address.get("ru", ""))
+
+    def shown(self) -> str:
+        """What the member saw, as stored: the message key and its params (never a PIN)."""
+        return json.dumps({"key": self.message_key, "params": self.params}, ensure_ascii=False, sort_keys=True)
+
+    def to_json(self) -> dict:
+        """The HTTP answer (web/identification.py), with the message in each language."""
+        data = asdict(self)
+        data["voted_at"] = self.voted_at.isoformat() if self.voted_at else None
+        data["voter_name"] = list(self.voter_name) if self.voter_name else None
+        data["messages"] = {lang: self.message(lang) for lang in LANGS}
+        return data
+
+
+# --- who may run a desk ---
+
+
+@dataclass(frozen=True)
+class Desk:
+    election: Election
+    precinct: Place
+    district: District
+
+
+def desk(session: Session, user: StaffUser | None, election_id: int | None = None) -> Desk:
+    """The member's own precinct in an identification-mode election; refuses everyone else.
+
+    Without `election_id`, the identification-mode election whose day is nearest ahead (or today)
+    among those the member's precinct belongs to."""
+    user = staff.require(user, PERMISSION)
+    if user.precinct_id is None:
+        raise Forbidden("error.forbidden")
+    snapshot = refcache.snapshot(session)
+    if election_id is None:
+        election_id = _current_election(snapshot, user.precinct_id)
+    election = snapshot.get(Election, election_id)
+    if election is None:
+        raise NotFound("error.ident_election")
+    if election.mode != "identification":
+        raise ServiceError("error.ident_mode")
+    district = _districts(snapshot, election.id).get(user.precinct_id)
+    if district is None:  # the member's precinct takes no part in this election
+        raise Forbidden("error.forbidden")
+    return Desk(election, _place(snapshot.get(Precinct, user.precinct_id)), district)
+
+
+def _current_election(snapshot: refcache.Snapshot, precinct_id: int) -> int | None:
+    today = now_utc().astimezone(BISHKEK).date()
+    mine = [e for e in snapshot.all(Election) if e.mode == "identification"
+            and precinct_id in _districts(snapshot, e.id)]
+    ahead = sorted((e for e in mine if e.election_day >= today), key=lambda e: e.election_day)
+    past = sorted((e for e in mine if e.election_day < today), key=lambda e: e.election_day, reverse=True)
+    return (ahead or past)[0].id if (ahead or past) else None
+
+
+def _districts(snapshot: refcache.Snapshot, election_id: int) -> dict[int, District]:
+    """precinct id -> its district in this election, built once per reference version."""
+    def build() -> dict[int, District]:
+        districts = {d.id: District(d.id, d.number, {lang: localized(d, "name", lang) for lang in LANGS})
+                     for d in snapshot.all(ElectoralDistrict) if d.election_id == election_id}
+        return {row.precinct_id: districts[row.district_id] for row in snapshot.all(DistrictPrecinct)
+                if row.election_id == election_id}
+
+    return snapshot.derive(f"identification.districts:{election_id}", build)
+
+
+def districts(session: Session, election_id: int) -> list[District]:
+    """The election's districts by number."""
+    found = {d.id: d for d in _districts(refcache.snapshot(session), election_id).values()}
+    return sorted(found.values(), key=lambda d: d.number)
+
+
+def _place(precinct: Precinct) -> Place:
+    return Place(precinct.id, precinct.number, bool(precinct.abroad),
+                 {lang: localized(precinct, "place", lang) for lang in LANGS},
+                 {lang: localized(precinct, "address", lang) for lang in LANGS})
+
+
+def _zone(election: Election) -> ZoneInfo:
+    try:
+        return ZoneInfo(election.timezone or "Asia/Bishkek")
+    except (ZoneInfoNotFoundError, ValueError):
+        return BISHKEK
+
+
+def ensure_polls_open(election: Election, now: dt.datetime) -> None:
+    """Ballots are issued on election day only; demo mode takes any day, so the demo election weeks
+    ahead can be tried (README says so)."""
+    if settings.demo_mode:
+        return
+    from remote_vote_app.services.checkin import _opening_hours  # noqa: PLC0415
+
+    opens, closes = _opening_hours(election)
+    if not opens - CLOCK_SLACK <= now <= closes + CLOCK_SLACK:
+        raise ServiceError("error.ident_closed")
+
+
+# --- the rules ---
+
+_VOTER = sa.select(Voter.id, Voter.document_number, Voter.last_name, Voter.first_name, Voter.patronymic,
+                   Voter.birth_date, Voter.home_precinct_id).where(Voter.pin == sa.bindparam("pin"))
+_BALLOT = sa.select(IdentifiedBallot.precinct_id, IdentifiedBallot.issued_at).where(
+    IdentifiedBallot.election_id == sa.bindparam("election_id"), IdentifiedBallot.voter_id == sa.bindparam("voter_id"))
+
+
+def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
+              pin: str, document_number: str) -> Answer:
+    """The answer for this voter at this precinct, read-only."""
+    try:
+        pin, document_number = normalize_pin(pin, election.election_day), normalize_document(document_number)
+    except ServiceError:
+        return Answer("not_registered", "ident.not_registered")
+    row = session.execute(_VOTER, {"pin": pin}).first()
+    if row is None or not hmac.compare_digest(row.document_number, document_number):
+        return Answer("not_registered", "ident.not_registered")
+    districts_of = _districts(snapshot, election.id)
+    home = snapshot.get(Precinct, row.home_precinct_id)
+    home_district = districts_of.get(row.home_precinct_id)
+    voter = dict(voter_id=row.id, voter_name=(row.last_name, row.first_name, row.patronymic),
+                 birth_year=row.birth_date.year, home_precinct=_place(home) if home else None,
+                 home_district=home_district)
+    if home is None or home_district is None:  # registered at a precinct outside this election's lists
+        return Answer("not_registered", "ident.not_registered")
+    ballot = session.execute(_BALLOT, {"election_id": election.id, "voter_id": row.id}).first()
+    if ballot is not None:
+        return _voted(snapshot, election, voter, ballot.precinct_id, ballot.issued_at)
+    if row.birth_date > years_before(election.election_day, 18):
+        return Answer("under_age", "ident.under_age", {"date": election.election_day.strftime("%d.%m.%Y")}, **voter)
+    if home.id == precinct.id:
+        return Answer("issue", "ident.issue_home", {"district": home_district.number, "precinct": home.number},
+                      ballot_district=home_district, kind="home", **voter)
+    here = districts_of[precinct.id]
+    if here.id == home_district.id and not precinct.abroad and not home.abroad:
+        return Answer("wrong_precinct", "ident.wrong_precinct", {"precinct": home.number},
+                      go_to=voter["home_precinct"], **voter)
+    return Answer("issue", "ident.issue_remote", {"district": home_district.number, "precinct": home.number},
+                  ballot_district=home_district, kind="remote", **voter)
+
+
+def _voted(snapshot: refcache.Snapshot, election: Election, voter: dict, precinct_id: int,
+           at: dt.datetime) -> Answer:
+    where = snapshot.get(Precinct, precinct_id)
+    number = where.number if where else ""
+    local = at.astimezone(_zone(election))
+    return Answer("voted", "ident.voted", {"precinct": number, "time": local.strftime("%H:%M"),
+                                           "date": local.strftime("%d.%m.%Y")},
+                  voted_at=at, voted_precinct=number, **voter)
+
+
+def _record(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, at: dt.datetime,
+            *, offline: bool = False, claimed_at: dt.datetime | None = None, mark_id: str | None = None,
+            seen: object = None) -> int:
+    """The decision as the member saw it, and its audit event (no PIN, no document)."""
+    shown = json.loads(answer.shown())
+    if isinstance(seen, str) and seen and seen != answer.message_key:
+        shown["desk_showed"] = seen[:64]  # the desk's own word, kept beside the server's answer
+    district = answer.ballot_district or answer.home_district
+    decision_id = session.execute(sa.insert(IdentificationDecision).values(
+        election_id=election_id, precinct_id=precinct.id, staff_id=staff_id, voter_id=answer.voter_id,
+        outcome=answer.outcome, district_id=district.id if district else None, at=at, offline=offline,
+        claimed_at=claimed_at, mark_id=mark_id, shown=json.dumps(shown, ensure_ascii=False, sort_keys=True),
+    ).returning(IdentificationDecision.id)).scalar_one()
+    audit.record(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
+                 election=election_id, precinct=precinct.number, decision=decision_id, offline=offline,
+                 key=answer.message_key, params=answer.params)
+    return decision_id
+
+
+def _context(session: Session, election_id: int, precinct_id: int) -> tuple[refcache.Snapshot, Election, Precinct]:
+    snapshot = refcache.snapshot(session)
+    election, precinct = snapshot.get(Election, election_id), snapshot.get(Precinct, precinct_id)
+    if election is None or precinct is None:
+        raise NotFound("error.ident_election")
+    if election.mode != "identification":
+        raise ServiceError("error.ident_mode")
+    if precinct_id not in _districts(snapshot, election_id):
+        raise Forbidden("error.forbidden")
+    return snapshot, election, precinct
+
+
+def _with_decision(answer: Answer, decision_id: int) -> Answer:
+    from dataclasses import replace  # noqa: PLC0415
+
+    return replace(answer, decision_id=decision_id)
+
+
+def check(session: Session, *, election_id: int, precinct_id: int, staff_id: int, pin: str, document_number: str,
+          now: dt.datetime | None = None) -> Answer:
+    """The answer for the voter at this precinct. Nothing is written for an `issue` answer (the
+    member confirms with `issue`); a refusal is kept as a decision with its audit event."""
+    now = now or now_utc()
+    snapshot, election, precinct = _context(session, election_id, precinct_id)
+    ensure_polls_open(election, now)
+    answer = _evaluate(session, snapshot, election, precinct, pin, document_number)
+    if answer.outcome == "issue":
+        return answer
+    return _with_decision(answer, _record(session, election_id, precinct, staff_id, answer, now))
+
+
+def issue(session: Session, *, election_id: int, precinct_id: int, staff_id: int, pin: str, document_number: str,
+          shown: object = None, now: dt.datetime | None = None) -> Answer:
+    """Issue the ballot: checks again and inserts the IdentifiedBallot in the caller's transaction.
+    Another desk's ballot for the same voter, committed first, turns this into the `voted` answer."""
+    now = now or now_utc()
+    snapshot, election, precinct = _context(session, election_id, precinct_id)
+    ensure_polls_open(election, now)
+    answer = _evaluate(session, snapshot, election, precinct, pin, document_number)
+    if answer.outcome != "issue":
+        return _with_decision(answer, _record(session, election_id, precinct, staff_id, answer, now, seen=shown))
+    try:
+        with session.begin_nested():
+            decision_id = _record(session, election_id, precinct, staff_id, answer, now, seen=shown)
+            session.execute(sa.insert(IdentifiedBallot).values(
+                election_id=election_id, voter_id=answer.voter_id, precinct_id=precinct.id,
+                district_id=answer.ballot_district.id, staff_id=staff_id, kind=answer.kind, issued_at=now,
+                provisional=False, received_at=now, decision_id=decision_id))
+            session.flush()  # the audit row, inside the savepoint
+    except IntegrityError:  # another desk issued first: its ballot is now visible
+        ballot = session.execute(_BALLOT, {"election_id": election_id, "voter_id": answer.voter_id}).one()
+        voter = dict(voter_id=answer.voter_id, voter_name=answer.voter_name, birth_year=answer.birth_year,
+                     home_precinct=answer.home_precinct, home_district=answer.home_district)
+        voted = _voted(snapshot, election, voter, ballot.precinct_id, ballot.issued_at)
+        return _with_decision(voted, _record(session, election_id, precinct, staff_id, voted, now, seen=shown))
+    return _with_decision(answer, decision_id)
+
+
+# --- without a link ---
+
+
+@dataclass(frozen=True)
+class OfflineMark:
+    """A ballot the desk issued without a link: `home` (checked against the precinct's list on the
+    device) or `provisional` (a remote voter on the provisional list)."""
+
+    mark_id: str
+    pin: str
+    document_number: str
+    kind: str  # home | provisional
+    at: dt.datetime | None  # the device's time (a claim)
+
+
+def parse_marks(payload: object) -> list[OfflineMark]:
+    """{"marks": [{"mark_id", "pin", "document", "kind", "at"}]} -> marks; ServiceError when malformed."""
+    items = payload.get("marks") if isinstance(payload, dict) else None
+    if not isinstance(items, list) or len(items) > MAX_MARKS:
+        raise ServiceError("error.ident_bad_request")
+    marks = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ServiceError("error.ident_bad_request")
+        mark_id, kind = str(item.get("mark_id") or ""), item.get("kind")
+        if not 8 <= len(mark_id) <= 64 or kind not in ("home", "provisional"):
+            raise ServiceError("error.ident_bad_request")
+        try:
+            at = dt.datetime.fromisoformat(str(item["at"])) if item.get("at") else None
+        except ValueError:
+            at = None
+        if at is not None and at.tzinfo is None:
+            at = None
+        marks.append(OfflineMark(mark_id, str(item.get("pin") or "")[:32], str(item.get("document") or "")[:32], kind,
+                                 at.astimezone(dt.timezone.utc) if at else None))
+    return marks
+
+
+def sync_offline(session: Session, *, election_id: int, precinct_id: int, staff_id: int,
+                 marks: list[OfflineMark], now: dt.datetime | None = None) -> list[dict]:
+    """Each offline mark becomes a decision (a resent mark answers as the first time): a ballot
+    recorded (`issue`, or `provisional` for the provisional list), or a `conflict` when the voter
+    already holds a ballot of this election or is not on the register; a conflict is an incident
+    for the commission's dashboard. Nothing the desk decided is dropped."""
+    now = now or now_utc()
+    snapshot, election, precinct = _context(session, election_id, precinct_id)
+    results = []
+    for mark in marks:
+        known = session.execute(sa.select(IdentificationDecision.id, IdentificationDecision.outcome)
+                                .where(IdentificationDecision.mark_id == mark.mark_id)).first()
+        if known is not None:
+            results.append({"mark_id": mark.mark_id, "outcome": known.outcome, "decision_id": known.id})
+            continue
+        results.append(_sync_one(session, snapshot, election, precinct, staff_id, mark, now))
+    return results
+
+
+def _device_time(election: Election, mark: OfflineMark, received: dt.datetime) -> tuple[dt.datetime, bool]:
+    """The device's time when it is plausible (election day, not after receipt), else the receipt time."""
+    from remote_vote_app.services.checkin import _opening_hours  # noqa: PLC0415
+
+    opens, closes = _opening_hours(election)
+    if mark.at is not None and (settings.demo_mode or opens - CLOCK_SLACK <= mark.at <= closes + CLOCK_SLACK) \
+            and mark.at <= received + CLOCK_SLACK:
+        return min(mark.at, received), True
+    return received, False
+
+
+def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
+              staff_id: int, mark: OfflineMark, now: dt.datetime) -> dict:
+    at, taken = _device_time(election, mark, now)
+    answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
+    record = dict(offline=True, claimed_at=mark.at, mark_id=mark.mark_id)
+    if answer.outcome == "issue":
+        outcome = "issue" if mark.kind == "home" else "provisional"
+        from dataclasses import replace  # noqa: PLC0415
+
+        answer = replace(answer, outcome=outcome)
+        try:
+            with session.begin_nested():
+                decision_id = _record(session, election.id, precinct, staff_id, answer, at, **record)
+                session.execute(sa.insert(IdentifiedBallot).values(
+                    election_id=election.id, voter_id=answer.voter_id, precinct_id=precinct.id,
+                    district_id=answer.ballot_district.id, staff_id=staff_id, kind=answer.kind, issued_at=at,
+                    provisional=mark.kind == "provisional", received_at=now, decision_id=decision_id))
+                session.flush()
+            return {"mark_id": mark.mark_id, "outcome": outcome, "decision_id": decision_id, "time_taken": taken}
+        except IntegrityError:
+            answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
+    # The desk handed out a ballot the server would not have: an incident, kept with what the server says.
+    from dataclasses import replace  # noqa: PLC0415
+
+    conflict = replace(answer, outcome="conflict",
+                       params={**answer.params, "reason": answer.outcome, "kind": mark.kind})
+    decision_id = _record(session, election.id, precinct, staff_id, conflict, at, **record)
+    return {"mark_id": mark.mark_id, "outcome": "conflict", "reason": answer.outcome, "decision_id": decision_id,
+            "time_taken": taken}
+
+
+def identifier(key: bytes, pin: str, document_number: str) -> str:
+    """The offline list's identifier of a voter: HMAC-SHA256(key, "PIN:DOCUMENT"), hex. The device
+    computes the same from what the member types, so the list holds no PIN or document."""
+    return hmac.new(key, f"{pin}:{document_number}".encode(), hashlib.sha256).hexdigest()
+
+
+def list_key(election_id: int, precinct_id: int) -> bytes:
+    return hmac.new(settings.secret_key.encode(), f"identification-list:{election_id}:{precinct_id}".encode(),
+                    hashlib.sha256).digest()
+
+
+def precinct_list(session: Session, election_id: int, precinct_id: int) -> dict:
+    """The home precinct's own list for the device's offline copy: per voter the identifier hash,
+    the name and the birth year (no PIN digits, no document), and whether a ballot is already held."""
+    _context(session, election_id, precinct_id)
+    key = list_key(election_id, precinct_id)
+    held = sa.select(IdentifiedBallot.voter_id).where(IdentifiedBallot.election_id == election_id,
+                                                      IdentifiedBallot.voter_id == Voter.id).exists()
+    rows = session.execute(sa.select(Voter.pin, Voter.document_number, Voter.last_name, Voter.first_name,
+                                     Voter.patronymic, Voter.birth_date, held.label("voted"))
+                           .where(Voter.home_precinct_id == precinct_id).order_by(Voter.last_name, Voter.id))
+    return {
+        "election_id": election_id, "precinct_id": precinct_id, "key": key.hex(),
+        "voters": [{"id": identifier(key, r.pin, r.document_number), "name": " ".join(
+            part for part in (r.last_name, r.first_name, r.patronymic) if part), "birth_year": r.birth_date.year,
+            "voted": bool(r.voted)} for r in rows],
+    }
