@@ -175,6 +175,16 @@ def date_text(lang: str, day: dt.date | dt.datetime) -> str:
     return format_date(day, format=t(lang, "format.date"), locale=babel_locale(lang))
 
 
+def until_inclusive(lang: str, day: dt.date) -> str:
+    """ "Until `day`, that day included", the one way every deadline is written (msgid
+    deadline.until_inclusive): "по 21 декабря 2026 г. включительно", "up to and including 21 December
+    2026", "2026-жылдын 21-декабрына чейин (ушул күндү кошо)". The month's form depends on the phrase
+    (Russian genitive, Kyrgyz possessive dative, which CLDR has no pattern for): each catalogue
+    gives its twelve (format.months_until)."""
+    months = t(lang, "format.months_until").split()
+    return t(lang, "deadline.until_inclusive", day=day.day, month=months[day.month - 1], year=day.year)
+
+
 def datetime_text(lang: str, moment: dt.datetime, format: str = "medium", tz: Any = None) -> str:
     return format_datetime(moment, format=format, tzinfo=tz, locale=babel_locale(lang))
 

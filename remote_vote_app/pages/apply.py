@@ -157,29 +157,47 @@ def _form() -> rx.Component:
     )
 
 
+def _closed() -> rx.Component:
+    """Instead of the form once applications have closed (GOV.UK "service closed"): since when, and
+    what the voter can do now."""
+    return rx.fragment(
+        rx.el.p(ApplyState.closed["lead"], id="closed-lead", class_name="lead"),
+        rx.el.h2(tr["apply.closed_now_title"], id="closed-now"),
+        rx.el.ul(rx.el.li(ApplyState.closed["if_applied"]), rx.el.li(tr["apply.closed_if_not"]),
+                 class_name="bullets", aria_labelledby="closed-now"),
+        rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button", id="closed-to-cabinet"),
+    )
+
+
 def apply_page() -> rx.Component:
+    is_closed = ApplyState.loaded & (ApplyState.election_options.length() == 0) & ApplyState.closed.contains("lead")
     return page(
         back_link("/cabinet"),
-        rx.el.h1(rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"]),
+        rx.el.h1(rx.cond(is_closed, tr["apply.closed_title"],
+                         rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"])),
                  id="page-title", tab_index=-1),
         notice(),
         error_summary(),
         rx.cond(
-            ApplyState.loaded,
-            rx.fragment(
-                _profile(),
-                rx.cond(
-                    ApplyState.existing_reference != "",
-                    rx.el.p(tr["error.already_applied"], " ", rx.el.a(ApplyState.existing_reference, href="/cabinet"),
-                            role="status", class_name="notice"),
+            is_closed,
+            _closed(),
+            rx.cond(
+                ApplyState.loaded,
+                rx.fragment(
+                    _profile(),
+                    rx.cond(
+                        ApplyState.existing_reference != "",
+                        rx.el.p(tr["error.already_applied"], " ",
+                                rx.el.a(ApplyState.existing_reference, href="/cabinet"), role="status", class_name="notice"),
+                    ),
+                    rx.cond(
+                        ApplyState.election_options.length() > 0,
+                        _form(),
+                        rx.el.p(tr["apply.no_open_elections"], id="no-elections", class_name="notice"),
+                    ),
                 ),
-                rx.cond(
-                    ApplyState.election_options.length() > 0,
-                    _form(),
-                    rx.el.p(tr["apply.no_open_elections"], id="no-elections", class_name="notice"),
-                ),
+                rx.el.p(tr["common.loading"], role="status"),
             ),
-            rx.el.p(tr["common.loading"], role="status"),
         ),
     )
 

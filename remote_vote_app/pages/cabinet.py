@@ -195,6 +195,9 @@ def cabinet() -> rx.Component:
         rx.cond(CabinetState.can_apply,
                 rx.el.button(tr["cabinet.new"], type="button", on_click=ApplyState.start_new, class_name="button",
                              id="new-application")),
+        rx.cond(CabinetState.closed_lead != "",
+                rx.el.div(rx.el.p(rx.el.strong(tr["apply.closed_title"])), rx.el.p(CabinetState.closed_lead),
+                          class_name="notice", id="applications-closed")),
         rx.el.h2(tr["cabinet.applications"]),
         rx.cond(
             CabinetState.applications.length() > 0,

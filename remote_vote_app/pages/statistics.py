@@ -39,7 +39,7 @@ def statistics_page() -> rx.Component:
             StatisticsState.days.length() > 1,
             rx.el.div(
                 rx.el.label(tr["stats.election_day"], html_for="day", class_name="label"),
-                rx.el.select(rx.foreach(StatisticsState.days, lambda d: rx.el.option(d, value=d)), id="day",
+                rx.el.select(rx.foreach(StatisticsState.day_options, lambda d: rx.el.option(d["label"], value=d["value"])), id="day",
                              value=StatisticsState.selected_day, on_change=StatisticsState.choose_day, class_name="input"),
                 class_name="field",
             ),

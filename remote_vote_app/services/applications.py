@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select, update
 
-from remote_vote_app.i18n import LANGS, date_text, localized, t
+from remote_vote_app.i18n import LANGS, date_text, localized, t, until_inclusive
 from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory, Voter
 from remote_vote_app.services import assurance, audit, capacity, elections, passes, precincts, refcache
 from remote_vote_app.services.auth import Challenge
@@ -428,13 +428,31 @@ def form_options(session: Session, voter_id: int, now: dt.datetime | None = None
             {
                 "id": str(v.id),
                 "label": t(lang, "election.option", name=v.title(lang), day=date_text(lang, v.election_day),
-                           deadline=date_text(lang, v.deadline)),
+                           until=until_inclusive(lang, v.deadline)),
                 "existing": existing.get(v.id, ""),
             }
             for v in views
         ]
         for lang in LANGS
     }
+
+
+def closed_notice(session: Session, voter_id: int, now: dt.datetime | None = None) -> dict[str, dict[str, str]]:
+    """Per language: when the voter's territory has no election open for applications but one whose
+    applications closed and whose election day is still to come, what to say instead of a form
+    (its last day to apply, inclusive, and its election day); else {}."""
+    now = now or now_utc()
+    voter = session.get(Voter, voter_id)
+    views = elections.for_territory(session, voter.territory_id, now)
+    if any(v.is_open for v in views):
+        return {}
+    closed = [v for v in views if v.election_day >= local_date(now)]
+    if not closed:
+        return {}
+    last = max(closed, key=lambda v: v.deadline)
+    return {lang: {"lead": t(lang, "apply.closed_lead", until=until_inclusive(lang, last.deadline)),
+                   "if_applied": t(lang, "apply.closed_if_applied", day=date_text(lang, last.election_day))}
+            for lang in LANGS}
 
 
 def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:

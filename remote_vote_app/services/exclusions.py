@@ -18,10 +18,10 @@ import re
 
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import localized, t
+from remote_vote_app.i18n import date_text, localized, t, until_inclusive
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
-from remote_vote_app.services.clock import local_text, now_utc
+from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import NotFound
 from remote_vote_app.services.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_pin
@@ -105,8 +105,9 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
     full_pin = user.can("pii.full")
     return {
         "election": elections.title(election.kind, _name(territory, lang), election.is_demo, lang),
-        "election_day": election.election_day.strftime("%d.%m.%Y"),
-        "closes_at": local_text(elections.closes_at_utc(election), "%d.%m.%Y %H:%M"),
+        "election_day": date_text(lang, election.election_day),
+        "status_text": t(lang, "exclusions.final") if final
+        else t(lang, "exclusions.preliminary", until=until_inclusive(lang, election.application_deadline)),
         "precinct": _label(precinct, lang),
         "precinct_number": precinct.number,
         "final": final,

@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import localized, t
+from remote_vote_app.i18n import localized, t, until_inclusive
 from remote_vote_app.models import (
     Application, AuditEvent, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter,
 )
@@ -168,14 +168,14 @@ def _send_deadline(session: Session, election: Election, sender: Sender, limit: 
     voters = session.exec(select(Voter).where(
         Voter.territory_id == election.territory_id, _logged_in(), Voter.id.not_in(applied),
         Voter.id.not_in(_done(session, "deadline", election.id))).order_by(Voter.id).limit(limit)).all()
-    deadline = election.application_deadline.strftime("%d.%m.%Y")
     for voter in voters:
         skip = opted_out(session, voter.id)
         if not _claim(session, "deadline", election.id, voter.id, "opted_out" if skip else "sent"):
             continue
         if not skip:
             link = opt_out_url(voter.id)
-            body = " / ".join(t(lang, "reminder.deadline.sms", deadline=deadline, opt_out=link) for lang in ("ky", "ru"))
+            body = " / ".join(t(lang, "reminder.deadline.sms", until=until_inclusive(lang, election.application_deadline),
+                                   opt_out=link) for lang in ("ky", "ru"))
             sender.send(session, "sms", voter.phone, body)
         audit.record(session, "system", "reminder.opted_out_skipped" if skip else "reminder.sent", "voter",
                      f"voter:{voter.id}", kind="deadline", election_id=election.id)

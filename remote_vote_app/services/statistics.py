@@ -16,6 +16,10 @@ Small counts (the rule, also in the document):
    between k and 4k (k suppressed cells): then every cell could still be anything from several
    values, so no single cell follows from it. With one suppressed cell, or S == k (all 1) or
    S == 4k (all 4), the grand total is a range like the others.
+4. When the grand total is exact, every other total's range is narrowed to what the grand total
+   and the cells outside it allow (grand total minus their range): "Всего 301 · Онлайн 151–322"
+   would contradict itself. The narrowed range is what any reader can work out from the published
+   figures, so it reveals nothing more; by rule 3 it never narrows to one suppressed cell's value.
 Known limit (documented): the figures count active applications, so a withdrawal lowers the day it
 was filed; comparing two downloads in time can show that some application of a day was withdrawn.
 
@@ -57,17 +61,28 @@ def cell(count: int) -> int | str:
     return SUPPRESSED if 0 < count < THRESHOLD else count
 
 
-def total(counts: list[int], grand: bool = False) -> int | str:
-    """A total of `counts` (the raw cells it adds up) as published, by rules 2 and 3 above."""
+def _implied(counts: list[int]) -> tuple[int, int]:
+    """The smallest and largest sum the published cells of `counts` allow."""
     exact = sum(c for c in counts if not 0 < c < THRESHOLD)
+    k = sum(1 for c in counts if 0 < c < THRESHOLD)
+    return exact + k, exact + (THRESHOLD - 1) * k
+
+
+def total(counts: list[int], grand: bool = False, rest: list[int] | None = None) -> int | str:
+    """A total of `counts` (the raw cells it adds up) as published, by rules 2 and 3 above; `rest`
+    (the other cells of the document) when the grand total is published exact (rule 4)."""
     hidden = [c for c in counts if 0 < c < THRESHOLD]
     k, s = len(hidden), sum(hidden)
     if k == 0 or (grand and k >= 2 and k < s < 4 * k):
-        return exact + s
-    low, high = exact + k, exact + (THRESHOLD - 1) * k
+        return sum(counts)
+    low, high = _implied(counts)
+    if rest is not None:
+        rest_low, rest_high = _implied(rest)
+        grand_total = sum(counts) + sum(rest)
+        low, high = max(low, grand_total - rest_high), min(high, grand_total - rest_low)
     if high < THRESHOLD:
         return SUPPRESSED
-    return f"{low}–{high}"
+    return low if low == high else f"{low}–{high}"
 
 
 def lower_bound(value: int | str) -> int:
@@ -75,6 +90,32 @@ def lower_bound(value: int | str) -> int:
     if isinstance(value, int):
         return value
     return 1 if value == SUPPRESSED else int(value.split("–")[0])
+
+
+def publish(cells: dict[tuple[str, str, str], int]) -> tuple[list[dict], dict]:
+    """The rows (day × precinct) and totals of a document from its raw cells {(day, precinct,
+    channel): count}, every cell and total as published by the rules above."""
+    days = sorted({d for d, _, _ in cells})
+    numbers = list(dict.fromkeys(p for _, p, _ in cells))
+    grand = total(list(cells.values()), grand=True)
+
+    def subtotal(day=None, precinct=None, channel=None) -> int | str:
+        inside, rest = [], []
+        for (d, p, c), v in cells.items():
+            within = (day is None or d == day) and (precinct is None or p == precinct) and (channel is None or c == channel)
+            (inside if within else rest).append(v)
+        return total(inside, rest=rest if isinstance(grand, int) else None)
+
+    rows = [{"date": d, "precinct": p, **{c: cell(cells.get((d, p, c), 0)) for c in CHANNELS}, "total": subtotal(d, p)}
+            for d in days for p in numbers]
+    return rows, {
+        "by_precinct": [{"precinct": p, **{c: subtotal(precinct=p, channel=c) for c in CHANNELS},
+                         "total": subtotal(precinct=p)} for p in numbers],
+        "by_day": [{"date": d, **{c: subtotal(day=d, channel=c) for c in CHANNELS}, "total": subtotal(day=d)}
+                   for d in days],
+        "by_channel": {c: subtotal(channel=c) for c in CHANNELS},
+        "total": grand,
+    }
 
 
 # --- the document ---
@@ -107,14 +148,7 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
         counts[(str(day), number.get(precinct_id, "?"), channel if channel in CHANNELS else "online")] += n
     days = sorted({d for d, _, _ in counts})
     numbers = [p.number for p in remote]
-    cells = {(d, p, c): counts.get((d, p, c), 0) for d in days for p in numbers for c in CHANNELS}
-
-    def pick(day=None, precinct=None, channel=None) -> list[int]:
-        return [v for (d, p, c), v in cells.items()
-                if (day is None or d == day) and (precinct is None or p == precinct) and (channel is None or c == channel)]
-
-    rows = [{"date": d, "precinct": p, **{c: cell(cells[(d, p, c)]) for c in CHANNELS}, "total": total(pick(d, p))}
-            for d in days for p in numbers]
+    rows, totals = publish({(d, p, c): counts.get((d, p, c), 0) for d in days for p in numbers for c in CHANNELS})
     final = now >= closes
     return {
         "schema_version": SCHEMA_VERSION,
@@ -130,14 +164,7 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
         "precincts": [{"number": p.number, **{f"{field}_{lang}": localized(p, field, lang)
                                               for field in ("city", "place") for lang in LANGS}} for p in remote],
         "rows": rows,
-        "totals": {
-            "by_precinct": [{"precinct": p, **{c: total(pick(precinct=p, channel=c)) for c in CHANNELS},
-                             "total": total(pick(precinct=p))} for p in numbers],
-            "by_day": [{"date": d, **{c: total(pick(day=d, channel=c)) for c in CHANNELS}, "total": total(pick(day=d))}
-                       for d in days],
-            "by_channel": {c: total(pick(channel=c)) for c in CHANNELS},
-            "total": total(pick(), grand=True),
-        },
+        "totals": totals,
     }
 
 

@@ -45,6 +45,20 @@ class ApplyState(AppState):
     _editing_precinct: str = ""  # where the opened application already holds a place
     # {election id: {precinct id: "" | ok | almost_full | full}} for the voter's open elections.
     _fills: dict[str, dict[str, str]] = {}
+    _closed: dict[str, dict[str, str]] = {}  # applications.closed_notice: what /apply says instead of a form
+
+    @rx.var
+    def closed(self) -> dict[str, str]:
+        return self._closed.get(self._lang(), {})
+
+    def _closed_meanwhile(self):
+        """A deadline that passed while the voter was on the form: /apply again, which then says
+        that applications have closed and what to do now, not the form with an error."""
+        if any(e.get("key") == "error.deadline_passed" for e in self.error_entries.values()):
+            self._clear_messages()
+            self._reset_form()
+            return go("/apply")
+        return None
 
     @rx.var
     def profile(self) -> dict[str, str]:
@@ -117,12 +131,13 @@ class ApplyState(AppState):
             election_ids = [int(o["id"]) for o in options["ru"]]
             fills = {str(e): {str(p): f.level for p, f in levels.items()}
                      for e, levels in capacity.fills(session, election_ids).items()}
-            return register.profile(session, voter_id), options, precincts.public_list(session), fills
+            return (register.profile(session, voter_id), options, precincts.public_list(session), fills,
+                    applications.closed_notice(session, voter_id))
 
         loaded = await self._run(read)
         if loaded is FAILED:
             return
-        profile, self._elections, self._precincts, self._fills = loaded
+        profile, self._elections, self._precincts, self._fills, self._closed = loaded
         self._profile = {
             "full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
             "birth_date": profile.birth_date, "phone": profile.phone,
@@ -179,7 +194,7 @@ class ApplyState(AppState):
 
         opened = await self._run(open_for_change)
         if opened is FAILED:
-            return
+            return self._closed_meanwhile()
         self._reset_form()
         self.confirmation = {}
         self.editing_reference, self._editing_version, draft = opened
@@ -211,7 +226,7 @@ class ApplyState(AppState):
 
         checked = await self._run(check)
         if checked is FAILED:
-            return
+            return self._closed_meanwhile()
         self._draft, self._review = checked
         self.step_up_phone, self._step_up_token = "", ""  # a code asked for other answers does not carry over
         self.email, self.phone = self._draft.email, self._draft.phone
@@ -271,7 +286,7 @@ class ApplyState(AppState):
 
         summary = await self._run(save)
         if summary is FAILED:
-            return
+            return self._closed_meanwhile()
         self.confirmation = as_strings({**summary, "kind": "changed" if editing else "submitted"})
         self._reset_form()
         return go("/confirmation")

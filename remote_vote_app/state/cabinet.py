@@ -16,7 +16,8 @@ class CabinetState(AppState):
     applications: list[dict[str, str]] = []
     confirming_withdraw: str = ""
     withdrawn_reference: str = ""
-    can_apply: bool = True  # an open election without an application: else the cabinet offers "change" only
+    can_apply: bool = False  # an open election without an application: else the cabinet offers "change" only
+    _closed: dict[str, dict[str, str]] = {}  # applications.closed_notice
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
     _step_up_token: str = ""
     # Confirming an application's contact phone: the reference, the masked number, the code's token.
@@ -33,13 +34,17 @@ class CabinetState(AppState):
         voter_id, lang = self._voter_id, self._lang()
         found = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang),
                                            applications.form_options(s, voter_id)[lang],
-                                           activity.log(s, voter_id, lang)))
+                                           activity.log(s, voter_id, lang), applications.closed_notice(s, voter_id)))
         if found is not FAILED:
-            rows, options, self.activity = found
+            rows, options, self.activity, self._closed = found
             self.applications = [as_strings(row) for row in rows]
-            # Hidden only when every open election already has an application ("change" is the way);
-            # with none open, /apply explains that.
-            self.can_apply = not options or any(not option["existing"] for option in options)
+            # Only while an open election has no application of the voter's: with every one applied
+            # for, "change" on its card is the way; with none open, the cabinet says applications closed.
+            self.can_apply = any(not option["existing"] for option in options)
+
+    @rx.var
+    def closed_lead(self) -> str:
+        return self._closed.get(self._lang(), {}).get("lead", "")
 
     @rx.event
     @voter_required

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.i18n import LANGS, date_text, t, time_left
+from remote_vote_app.i18n import LANGS, date_text, t, time_left, until_inclusive
 from remote_vote_app.services import elections, notifications, precincts
 from remote_vote_app.settings import settings
 from remote_vote_app.state.app import FAILED, AppState
@@ -32,7 +32,7 @@ class LandingState(AppState):
                 "days": [
                     {
                         "day": t(lang, "landing.election_day", day=date_text(lang, d['election_day'])),
-                        "deadline": t(lang, "landing.deadline", deadline=date_text(lang, d['deadline'])),
+                        "deadline": t(lang, "landing.deadline", until=until_inclusive(lang, d['deadline'])),
                         "left": t(lang, "landing.time_left", left=time_left(lang, d["seconds_left"])) if d["is_open"] else "",
                         "councils": t(lang, "landing.councils", count=d["councils"]),
                         "open": "1" if d["is_open"] else "",

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.i18n import localized, t
+from remote_vote_app.i18n import date_text, localized, t, until_inclusive
 from remote_vote_app.services import statistics
 from remote_vote_app.state.app import FAILED, AppState
 
@@ -36,8 +37,9 @@ class StatisticsState(AppState):
             "in_person": _text(totals["by_channel"]["in_person"]),
             "status": t(lang, "pubstats.final", time=fixed) if d["status"] == "final"
             else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"]),
-                   deadline=dt_text(d.get("application_deadline"))),
-            "election_day": dt_text(d["election_day"]),
+                   until=until_inclusive(lang, dt.date.fromisoformat(d["application_deadline"]))
+                   if d.get("application_deadline") else ""),
+            "election_day": dt_text(lang, d["election_day"]),
         }
 
     def _names(self) -> dict[str, str]:
@@ -47,7 +49,8 @@ class StatisticsState(AppState):
     @rx.var
     def chart(self) -> list[dict[str, Any]]:
         """Per day, online and in person (the smallest possible count where a range is published)."""
-        return [{"day": dt_text(r["date"]), "online": statistics.lower_bound(r["online"]),
+        lang = self._lang()
+        return [{"day": dt_text(lang, r["date"]), "online": statistics.lower_bound(r["online"]),
                  "in_person": statistics.lower_bound(r["in_person"])} for r in self._doc.get("totals", {}).get("by_day", [])]
 
     @rx.var
@@ -59,16 +62,22 @@ class StatisticsState(AppState):
 
     @rx.var
     def by_day(self) -> list[dict[str, str]]:
-        return [{"day": dt_text(r["date"]), "online": _text(r["online"]), "in_person": _text(r["in_person"]),
+        lang = self._lang()
+        return [{"day": dt_text(lang, r["date"]), "online": _text(r["online"]), "in_person": _text(r["in_person"]),
                  "total": _text(r["total"])} for r in self._doc.get("totals", {}).get("by_day", [])]
 
     @rx.var
     def cells(self) -> list[dict[str, str]]:
         """Day × precinct rows that have any application (an empty row says nothing)."""
-        names = self._names()
-        return [{"day": dt_text(r["date"]), "precinct": names.get(r["precinct"], r["precinct"]),
+        names, lang = self._names(), self._lang()
+        return [{"day": dt_text(lang, r["date"]), "precinct": names.get(r["precinct"], r["precinct"]),
                  "online": _text(r["online"]), "in_person": _text(r["in_person"]), "total": _text(r["total"])}
                 for r in self._doc.get("rows", []) if r["total"] != 0]
+
+    @rx.var
+    def day_options(self) -> list[dict[str, str]]:
+        lang = self._lang()
+        return [{"value": d, "label": dt_text(lang, d)} for d in self.days]
 
     @rx.var
     def csv_url(self) -> str:
@@ -97,8 +106,6 @@ class StatisticsState(AppState):
             await self._refresh(value)
 
 
-def dt_text(iso: str | None) -> str:
-    if not iso:
-        return ""
-    year, month, day = iso[:10].split("-")
-    return f"{day}.{month}.{year}"
+def dt_text(lang: str, iso: str | None) -> str:
+    """An ISO date of the document in the page's language."""
+    return date_text(lang, dt.date.fromisoformat(iso[:10])) if iso else ""

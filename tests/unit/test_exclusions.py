@@ -8,6 +8,7 @@ from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
+from remote_vote_app.i18n import until_inclusive
 from remote_vote_app.models import Precinct, Territory, Voter
 from remote_vote_app.services import applications, exclusions, sessions, staff
 from remote_vote_app.services.applications import Draft
@@ -69,7 +70,10 @@ def test_preliminary_until_the_last_second_of_the_deadline_day_then_final(sessio
     before = _list(session, users["uik.1001"], voter, now=last_second)
     after = _list(session, users["uik.1001"], voter, now=last_second + dt.timedelta(seconds=1))
     assert before["final"] is False and after["final"] is True
-    assert before["closes_at"] == f"{(DEMO_DEADLINE + dt.timedelta(days=1)):%d.%m.%Y} 00:00"
+    # The last day itself, inclusive, as the voter's pages say it (not "до <next day> 00:00").
+    assert f"принимаются {until_inclusive('ru', DEMO_DEADLINE)} (время Бишкека)" in before["status_text"]
+    assert "включительно" in until_inclusive("ru", DEMO_DEADLINE) and "00:00" not in before["status_text"]
+    assert after["status_text"] == "Окончательный список: приём заявлений завершён."
     assert [r["status"] for r in before["rows"]] == ["предварительный"]
     assert [r["status"] for r in after["rows"]] == ["окончательный"]
     day = demo_election(session, voter).election_day.isoformat()

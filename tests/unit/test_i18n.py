@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
-                                  messages, number, t, time_left)
+                                  messages, number, t, time_left, until_inclusive)
 from remote_vote_app.components import checkin_desk
 from remote_vote_app.services import activity, checkin, exclusions, faceid, reminders, staff
 from remote_vote_app.services.precincts import TEXT_FIELDS
@@ -156,6 +156,39 @@ def test_durations_dates_and_numbers_come_from_babel():
     assert date_text("en", dt.date(2026, 12, 9)) == "9 December 2026"
     assert number("ru", 3.46) == "3,5" and number("ky", 3.46) == "3,5" and number("en", 3.46) == "3.5"
     assert number("ru", 1234.0, 0) == "1\xa0234"
+
+
+def test_a_deadline_reads_until_that_day_inclusive_in_each_language():
+    day = dt.date(2026, 12, 21)
+    assert until_inclusive("ky", day) == "2026-жылдын 21-декабрына чейин (ушул күндү кошо)"
+    assert until_inclusive("ru", day) == "по 21 декабря 2026 г. включительно"
+    assert until_inclusive("en", day) == "up to and including 21 December 2026"
+    # Kyrgyz: the month in the possessive dative, front or back vowel as the month asks.
+    assert until_inclusive("ky", dt.date(2027, 4, 1)) == "2027-жылдын 1-апрелине чейин (ушул күндү кошо)"
+    assert until_inclusive("ky", dt.date(2027, 8, 5)).startswith("2027-жылдын 5-августуна чейин")
+    assert len(messages("ky")["format.months_until"].split()) == 12
+
+
+# Every text that states the application deadline, with what else it needs.
+DEADLINE_MESSAGES = {"landing.deadline": {}, "election.option": {"name": "N", "day": "D"},
+                     "exclusions.preliminary": {}, "pubstats.preliminary": {"time": "T"},
+                     "reminder.deadline.sms": {"opt_out": "L"}, "apply.closed_lead": {}}
+
+
+@pytest.mark.parametrize("lang", ("ky", "ru", "en"))
+def test_every_deadline_text_says_the_last_day_inclusive_the_one_way(lang):
+    until = until_inclusive(lang, dt.date(2026, 12, 21))
+    for key, params in DEADLINE_MESSAGES.items():
+        assert until in t(lang, key, until=until, **params), f"{lang} {key} states the deadline its own way"
+
+
+def test_kyrgyz_attaches_no_year_suffix_and_no_bare_чейин_to_a_date():
+    # «21.12.2026-жылга чейин» reads "until the year"; «{deadline} чейин» has no case ending (only
+    # format.months_until's forms carry it into deadline.until_inclusive).
+    bad = re.compile(r"(\d|\})-жыл(га|ка) чейин|\{(?!month\})\w+\}\s*чейин|\d\s+чейин")
+    faults = [key for key, text in messages("ky").items() for form in (text if isinstance(text, tuple) else (text,))
+              if bad.search(form)]
+    assert not faults, f"ky: a date without its case ending before «чейин» in {faults}"
 
 
 class _Row:

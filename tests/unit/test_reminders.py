@@ -5,6 +5,7 @@ import datetime as dt
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+from remote_vote_app.i18n import until_inclusive
 from remote_vote_app.models import AuditEvent, OutboxMessage, Precinct, Reminder, ReminderOptOut, UserSession, Voter
 from remote_vote_app.services import applications, audit, reminders
 from remote_vote_app.services.applications import Draft
@@ -81,7 +82,9 @@ def test_deadline_reminder_to_voters_who_logged_in_but_did_not_apply(session, se
     sent = {r.voter_id for r in session.exec(select(Reminder).where(Reminder.kind == "deadline"))}
     assert idle.id in sent and applied.id not in sent and never.id not in sent
     sms = next(m for m in outbox(session) if m.recipient == idle.phone)
-    assert DEMO_DEADLINE.strftime("%d.%m.%Y") in sms.body and " / " in sms.body  # Kyrgyz / Russian
+    # Kyrgyz / Russian, each with the last day inclusive ("2026-жылдын 21-декабрына чейин (ушул күндү кошо)").
+    assert sms.body.index(until_inclusive("ky", DEMO_DEADLINE)) < sms.body.index(" / ") < sms.body.index(
+        until_inclusive("ru", DEMO_DEADLINE))
 
 
 def test_opt_out_by_signed_link_without_login_and_no_more_reminders(session, sender, demo_voters):

@@ -73,14 +73,16 @@ def test_document_counts_per_day_precinct_and_channel_without_personal_data(sess
     assert doc["schema_version"] == 1 and doc["status"] == "preliminary" and doc["final_as_of"] is None
     today = bishkek(12).astimezone(statistics.BISHKEK).date().isoformat()
     rows = {(r["date"], r["precinct"]): r for r in doc["rows"]}
-    assert rows[(today, "ДГ-01")] == {"date": today, "precinct": "ДГ-01", "online": 6, "in_person": "<5", "total": "7–10"}
+    # 6 + (1..4) alone, but the exact grand total 9 less ДГ-02's 1..4 leaves 5..8: published "7–8".
+    assert doc["totals"]["total"] == 9
+    assert rows[(today, "ДГ-01")] == {"date": today, "precinct": "ДГ-01", "online": 6, "in_person": "<5", "total": "7–8"}
     assert rows[(today, "ДГ-02")]["online"] == "<5" and rows[(today, "ДГ-03")]["total"] == 0
     text = json.dumps(doc, ensure_ascii=False)
     assert "example.kg" not in text and "+996" not in text and not any(
         a.reference in text for a in session.exec(select(Application)))
     csv = statistics.csv_text(doc)
     assert csv.splitlines()[0] == "schema_version,election_day,status,date,precinct,online,in_person,total"
-    assert f"1,{election.election_day},preliminary,{today},ДГ-01,6,<5,7–10" in csv
+    assert f"1,{election.election_day},preliminary,{today},ДГ-01,6,<5,7–8" in csv
 
 
 def test_final_figures_are_fixed_at_the_first_request_after_the_deadline(session, sender, demo_voters):
@@ -117,3 +119,47 @@ def test_a_flood_of_requests_is_one_computation(session, sender, demo_voters, mo
     # Junk in ?day= does not make a cache entry of its own.
     client.get("/api/statistics.json?day=" + "x" * 50)
     assert set(statistics._cache) <= {"", "days"} | set(statistics._cache["days"][1]["days"])
+
+
+def _range(value) -> tuple[int, int]:
+    """The bounds a published value states ("<5" states only "at least 1, under 5")."""
+    if isinstance(value, int):
+        return value, value
+    if value == statistics.SUPPRESSED:
+        return 1, 4
+    low, high = value.split("–")
+    return int(low), int(high)
+
+
+def _states_bounds(value) -> bool:
+    return value != statistics.SUPPRESSED
+
+
+def test_an_exact_grand_total_and_the_channel_ranges_never_contradict_each_other():
+    # «Всего 310 · Онлайн 102–116 · Лично 202–216»: in person is at least 202, so online is at most 108.
+    cells = {("2026-12-01", "ДГ-01", "online"): 100, ("2026-12-01", "ДГ-01", "in_person"): 200,
+             ("2026-12-01", "ДГ-02", "online"): 2, ("2026-12-01", "ДГ-02", "in_person"): 2,
+             ("2026-12-02", "ДГ-01", "online"): 3, ("2026-12-02", "ДГ-01", "in_person"): 3,
+             ("2026-12-02", "ДГ-02", "online"): 0, ("2026-12-02", "ДГ-02", "in_person"): 0}
+    _, totals = statistics.publish(cells)
+    assert totals["total"] == 310
+    assert totals["by_channel"] == {"online": "102–108", "in_person": "202–208"}
+
+
+@pytest.mark.parametrize("cells", list(itertools.product((0, 1, 2, 4, 6), repeat=4)))
+def test_every_published_total_fits_the_exact_grand_total(cells):
+    """Two days × two channels at one precinct, every count: both ends of a part's stated range can be
+    reached with the rest adding up to the exact grand total (low + rest's high >= grand >= high +
+    rest's low); "<5" states no exact end."""
+    keys = [(d, "ДГ-01", c) for d in ("2026-12-01", "2026-12-02") for c in statistics.CHANNELS]
+    _, totals = statistics.publish(dict(zip(keys, cells)))
+    grand = totals["total"]
+    if not isinstance(grand, int):
+        return
+    pairs = [(totals["by_channel"]["online"], totals["by_channel"]["in_person"]),
+             (totals["by_day"][0]["total"], totals["by_day"][1]["total"])]
+    for part, rest in pairs:
+        if not _states_bounds(part):
+            continue
+        (low, high), (rest_low, rest_high) = _range(part), _range(rest)
+        assert low + rest_high >= grand >= high + rest_low, (cells, part, rest, grand)

@@ -35,9 +35,8 @@ def _sheet() -> rx.Component:
         rx.el.p(i["election"], " · ", tr["exclusions.election_day"], " ", i["election_day"], id="exclusion-election"),
         rx.cond(
             ExclusionState.final,
-            rx.el.p(tr["exclusions.final"], class_name="notice", id="exclusion-status"),
-            rx.el.p(tr["exclusions.preliminary"].replace("{closes_at}", i["closes_at"]), class_name="notice important",
-                    id="exclusion-status"),
+            rx.el.p(i["status_text"], class_name="notice", id="exclusion-status"),
+            rx.el.p(i["status_text"], class_name="notice important", id="exclusion-status"),
         ),
         rx.el.p(tr["list.count"].replace("{count}", ExclusionState.rows.length().to(str)), id="exclusion-count"),
         rx.el.div(

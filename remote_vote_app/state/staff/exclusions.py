@@ -17,7 +17,7 @@ class ExclusionState(StaffState):
     precinct_options: list[dict[str, str]] = []
     selected_election: str = ""
     selected_precinct: str = ""
-    info: dict[str, str] = {}  # election, election_day, closes_at, precinct
+    info: dict[str, str] = {}  # election, election_day, status_text, precinct
     final: bool = False
     rows: list[dict[str, str]] = []
 
@@ -49,7 +49,7 @@ class ExclusionState(StaffState):
         if data is None:
             self.info, self.rows, self.final = {}, [], False
             return
-        self.info = {k: data[k] for k in ("election", "election_day", "closes_at", "precinct")}
+        self.info = {k: data[k] for k in ("election", "election_day", "status_text", "precinct")}
         self.final, self.rows = data["final"], data["rows"]
 
     @rx.event
