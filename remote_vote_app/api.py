@@ -11,7 +11,7 @@ from starlette.routing import Mount, Route
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import passes, precincts, statistics
-from remote_vote_app.web import checkin, reminder_routes, session_routes, staff_exports
+from remote_vote_app.web import checkin, identification, reminder_routes, session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
 from remote_vote_app.web.sockets import SocketCeiling
 
@@ -74,7 +74,7 @@ open_data = Starlette(
 )
 
 api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes,
-                                *checkin.routes, *reminder_routes.routes])
+                                *checkin.routes, *identification.routes, *reminder_routes.routes])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders, SocketCeiling]

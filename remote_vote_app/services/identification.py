@@ -131,6 +131,8 @@ def desk(session: Session, user: StaffUser | None, election_id: int | None = Non
     snapshot = refcache.snapshot(session)
     if election_id is None:
         election_id = _current_election(snapshot, user.precinct_id)
+        if election_id is None:  # the member's precinct is in no identification-mode election
+            raise Forbidden("error.forbidden")
     election = snapshot.get(Election, election_id)
     if election is None:
         raise NotFound("error.ident_election")

@@ -334,3 +334,85 @@ def test_the_migration_upgrades_downgrades_and_keeps_the_reference_triggers(scra
     assert after == {t for t in triggers if not t.startswith(("electoraldistrict", "districtprecinct"))}
     cli.migrate(scratch_url)
     assert tables_and_triggers()[3] == triggers
+
+
+# --- the HTTP routes ---
+
+
+def _client():
+    from starlette.applications import Starlette
+    from starlette.testclient import TestClient
+
+    from remote_vote_app.web import identification as routes
+
+    return TestClient(Starlette(routes=routes.routes))
+
+
+def _staff_cookie(session, username: str) -> str:
+    from tests.unit.test_exclusions import _cookie
+
+    return _cookie(session, staff.reload(session, _staff(session, username)))
+
+
+def _voter_cookie(session, voter_id: int) -> str:
+    from remote_vote_app.services import sessions
+
+    started = sessions.start(session, "voter", voter_id, "sms", "10.0.0.9")
+    done = sessions.exchange(session, started.ticket, started.binding)
+    session.commit()
+    return f"{sessions.COOKIE['voter']}={done.sid}"
+
+
+def _post(client, path: str, cookie: str | None, body: object, **headers):
+    sent = {"origin": "http://testserver", "content-type": "application/json", **headers}
+    if cookie:
+        sent["cookie"] = cookie
+    return client.post(path, content=json.dumps(body) if not isinstance(body, bytes) else body, headers=sent)
+
+
+def test_the_desk_routes_check_issue_and_list_for_the_members_own_precinct(session):
+    client, cookie = _client(), _staff_cookie(session, "uik.3011")
+    voter = {"pin": ASANOVA[0], "document": ASANOVA[1]}
+    checked = _post(client, "/staff/identification/check", cookie, voter)
+    assert checked.status_code == 200 and checked.headers["cache-control"] == "no-store"
+    answer = checked.json()["answer"]
+    assert (answer["outcome"], answer["kind"], answer["ballot_district"]["number"]) == ("issue", "remote", 1)
+    assert answer["messages"]["ky"].startswith("№1 округдун бюллетенин бериңиз")
+    # The precinct is the account's: one named in the body is ignored.
+    other = _precinct(session, "УИК №1001").id
+    issued = _post(client, "/staff/identification/issue", cookie, {**voter, "precinct_id": other, "shown": "ident.issue_remote"})
+    assert issued.json()["answer"]["outcome"] == "issue"
+    assert session.exec(select(IdentifiedBallot.precinct_id)).one() == _precinct(session, "УИК №3011").id
+    again = _post(client, "/staff/identification/check", _staff_cookie(session, "uik.2001"), voter).json()["answer"]
+    assert (again["outcome"], again["voted_precinct"]) == ("voted", "УИК №3011")
+    listed = client.get("/staff/identification/list", headers={"cookie": cookie})
+    assert listed.status_code == 200
+    data = listed.json()
+    assert (data["precinct"]["number"], data["district"]["number"], data["election"]["offline_policy"]) == (
+        "УИК №3011", 14, "provisional")
+    assert ASANOVA[0] not in listed.text
+    synced = _post(client, "/staff/identification/sync", cookie, {"marks": [
+        {"mark_id": "m-http-0001", "pin": ASANOVA[0], "document": ASANOVA[1], "kind": "provisional"}]})
+    assert [(r["outcome"], r["reason"]) for r in synced.json()["results"]] == [("conflict", "voted")]
+
+
+def test_the_desk_routes_refuse_everyone_but_a_member_of_a_listed_precinct(session, demo_voters):
+    client = _client()
+    voter = {"pin": ASANOVA[0], "document": ASANOVA[1]}
+    paths = ("/staff/identification/check", "/staff/identification/issue", "/staff/identification/sync")
+    for path in paths:
+        assert _post(client, path, None, voter).status_code == 401  # no session
+        assert _post(client, path, _voter_cookie(session, demo_voters[0].id), voter).status_code == 401  # a voter's
+        for name in ("cec.admin", "observer", "uik.dg05"):  # no desk role, or a precinct in no district
+            assert _post(client, path, _staff_cookie(session, name), voter).status_code == 403, (path, name)
+    assert client.get("/staff/identification/list").status_code == 401
+    assert client.get("/staff/identification/list", headers={"cookie": _staff_cookie(session, "uik.dg05")}).status_code == 403
+    cookie = _staff_cookie(session, "uik.2001")
+    check = "/staff/identification/check"
+    assert _post(client, check, cookie, voter, origin="https://evil.example").status_code == 403
+    assert _post(client, check, cookie, voter, **{"content-type": "text/plain"}).status_code == 415
+    assert _post(client, check, cookie, {**voter, "pad": "x" * 5000}).status_code == 413
+    assert _post(client, check, cookie, b"not json").status_code == 400
+    wrong_mode = _post(client, check, cookie, {**voter, "election_id": demo_election(session, demo_voters[0]).id})
+    assert (wrong_mode.status_code, wrong_mode.json()) == (400, {"error": "error.ident_mode"})
+    assert session.exec(select(IdentifiedBallot)).all() == []
