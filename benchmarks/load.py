@@ -78,9 +78,14 @@ class Abandoned(Exception):
 
 @dataclass(frozen=True)
 class Bundle:
-    hashes: list[str] | str
+    hashes: list[str]
     state_schema: str
     version: str  # sent as the websocket subprotocol
+    busy: frozenset[str] = frozenset()  # the forms whose submit the page wraps in begin_busy / end_busy
+
+
+BUSY_NAME = re.compile(r"app_state\.begin_busy`,\{name:`([\w-]+)`")
+JOURNEY_ROUTES = ("login", "apply", "apply/check")
 
 
 def read_bundle(base: str) -> Bundle:
@@ -89,14 +94,50 @@ def read_bundle(base: str) -> Bundle:
     if not asset:
         raise SystemExit(f"{base}/: no context-*.js bundle in the page")
     js = httpx.get(urljoin(base + "/", asset.group(0)), timeout=30).text
-    # An array of hashes, or (a larger state tree) one dot-joined string; the client sends it as it is.
+    # An array of hashes, or (a larger state tree) one dot-joined string that the client splits:
+    # Chromium sends a list either way (recorded with benchmarks.browser_frames).
     listed = re.search(r"initialStateHashes=\[([^\]]*)\]", js)
     joined = re.search(r"initialStateHashes=[`'\"]([\w.]+)[`'\"]", js)
     schema = re.search(r"stateSchema=[`'\"](\w+)", js)
     if not (listed or joined) or not schema:
         raise SystemExit(f"{asset.group(0)}: initialStateHashes / stateSchema not found")
-    hashes = re.findall(r"\w+", listed.group(1)) if listed else joined.group(1)
-    return Bundle(hashes, schema.group(1), importlib.metadata.version("reflex"))
+    hashes = re.findall(r"\w+", listed.group(1)) if listed else joined.group(1).split(".")
+    return Bundle(hashes, schema.group(1), importlib.metadata.version("reflex"), busy_forms(base, html))
+
+
+def busy_forms(base: str, html: str) -> frozenset[str]:
+    """The forms of the journey's pages whose submit the built page wraps in begin_busy / end_busy
+    (two more events each), read from the route modules the browser would load."""
+    manifest = re.search(r"/?assets/manifest-[\w-]+\.js", html)
+    if not manifest:
+        raise SystemExit(f"{base}/: no manifest-*.js in the page")
+    text = httpx.get(urljoin(base + "/", manifest.group(0)), timeout=30).text
+    routes = json.loads(text[text.index("{"):text.rindex("}") + 1])["routes"]
+    files = {f for r in routes.values() if r.get("path") in JOURNEY_ROUTES for f in [r["module"], *r["imports"]]}
+    return frozenset(name for f in sorted(files) for name in BUSY_NAME.findall(httpx.get(urljoin(base + "/", f), timeout=30).text))
+
+
+def describe_sent(frame: str) -> str | None:
+    """A socket.io frame a client sent, as one line of a journey's trace (None: engine.io pings)."""
+    if frame.startswith(f"40{NAMESPACE},"):
+        event = json.loads(frame[len(NAMESPACE) + 3:]).get("event") or {}
+        hashes = (event.get("payload") or {}).get("hashes")
+        return f"connect {_short(event.get('name', ''))} {event.get('router_data', {}).get('pathname', '')} " \
+               f"hashes={type(hashes).__name__}"
+    if frame.startswith(f"42{NAMESPACE},"):
+        event = json.loads(frame[len(NAMESPACE) + 3:])[1]
+        return f"event {_short(event.get('name', ''))} {event.get('router_data', {}).get('pathname', '')}"
+    return None
+
+
+def describe_get(path: str, status: int, location: str) -> str:
+    """A page request (HTML or a redirect), as one line of a journey's trace."""
+    return f"http GET {urlsplit(path).path} -> {status}" + (f" {urlsplit(location).path}" if location else "")
+
+
+def _short(name: str) -> str:
+    """`reflex___state____state.….login_state.start` -> `login_state.start`."""
+    return ".".join(name.split(".")[-2:])
 
 
 # --- measurements ---
@@ -109,9 +150,11 @@ class Stats:
     references: list[str] = field(default_factory=list)
     voter_ids: list[int] = field(default_factory=list)
     finished_at: list[float] = field(default_factory=list)
-    events_per_journey: list[int] = field(default_factory=list)
+    events_per_journey: list[int] = field(default_factory=list)  # events the server handled (frames sent)
+    bytes_per_journey: list[int] = field(default_factory=list)  # socket frames received plus HTML pages
     started: int = 0
     abandoned: int = 0
+    sent: int = 0  # events sent by every tab, finished journeys or not
     new_tokens: int = 0  # reconnects Reflex answered with a fresh tab token (see _read)
 
     def timed(self, name: str, seconds: float) -> None:
@@ -125,6 +168,10 @@ class Stats:
     @property
     def events(self) -> int:
         return sum(len(v) for k, v in self.latency.items() if not k.startswith("http "))
+
+    def journey_done(self, tab: Tab) -> None:
+        self.events_per_journey.append(tab.events)
+        self.bytes_per_journey.append(tab.bytes_in)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -321,10 +368,18 @@ class Tab:
         self.state: dict[str, dict] = {}
         self.cookies: dict[str, str] = {}
         self.path = ""
-        self.events = 0
+        self.events = 0  # events sent (a connect's hydrate_and_load included), as the server counts them
+        self.bytes_in = 0
+        self.trace: list[str] = []  # what this tab sent, as benchmarks.browser_frames records a browser
         self.ws = None
+        self.http: httpx.AsyncClient | None = None
         self.queue: asyncio.Queue = asyncio.Queue()
         self.reader: asyncio.Task | None = None
+
+    @property
+    def route(self) -> str:
+        """The page's route, without the trailing slash a full page load ends on."""
+        return self.path.split("?")[0].rstrip("/") or "/"
 
     def var(self, state: str, name: str, default=None):
         return self.state.get(state, {}).get(f"{name}_rx_state_", default)
@@ -345,16 +400,17 @@ class Tab:
         if not opening.startswith("0{"):
             raise JourneyError(f"engine.io open: {opening[:100]}")
         self.queue = asyncio.Queue()
-        self.reader = asyncio.create_task(self._read(self.ws, self.queue))
+        self.reader = asyncio.create_task(self._read(self.ws, self.queue, self))
         self.path, self.state = path, {}  # a full page load starts from the initial state
         auth = {"event": {"name": HYDRATE, "payload": {"hashes": self.bundle.hashes}, "router_data": self._router()},
                 "state_schema": self.bundle.state_schema}
         return await self._send(f"40{NAMESPACE},{json.dumps(auth)}", self._page_done)
 
     @staticmethod
-    async def _read(ws, queue: asyncio.Queue) -> None:
+    async def _read(ws, queue: asyncio.Queue, tab: Tab) -> None:
         try:
             async for frame in ws:
+                tab.bytes_in += len(frame)
                 if frame == "2":  # engine.io ping
                     await ws.send("3")
                 elif frame.startswith(f"42{NAMESPACE},"):
@@ -372,7 +428,11 @@ class Tab:
             queue.put_nowait({"closed": repr(exc)})
         queue.put_nowait({"closed": "socket closed"})
 
-    async def close(self) -> None:
+    async def close(self, http: bool = False) -> None:
+        """The socket (a new page load drops it); with `http`, the tab's HTTP connection too."""
+        if http and self.http is not None:
+            await self.http.aclose()
+            self.http = None
         if self.ws is not None:
             await self.ws.close()
             self.ws = None
@@ -415,15 +475,19 @@ class Tab:
         # A page is ready when hydrated and its page script (title, focus) arrived, or it moved on.
         return (reply.hydrated and reply.page_script) or reply.redirect is not None
 
-    async def _send(self, frame: str, done) -> Reply:
+    async def _send(self, frames: str | list[str], done) -> Reply:
+        """Send the frames back to back (as the browser drains its event queue), then read until `done`."""
         while not self.queue.empty():  # late frames of the previous event
             self._take(self.queue.get_nowait(), Reply())
         reply = Reply()
-        await self.ws.send(frame)
+        for frame in [frames] if isinstance(frames, str) else frames:
+            await self.ws.send(frame)
+            self.trace.append(describe_sent(frame))
+            self.events += 1
+            self.stats.sent += 1
         async with asyncio.timeout(self.timeout):
             while not done(reply):
                 self._take(await self.queue.get(), reply)
-        self.events += 1
         return reply
 
     async def _timed(self, name: str, coro) -> Reply:
@@ -438,7 +502,38 @@ class Tab:
     # what a voter does
 
     async def open(self, path: str) -> Reply:
-        return await self._timed(f"page {path} (connect)", self._connect(path))
+        """A full page load as the browser does it: the page's HTML (following the static server's
+        trailing-slash redirect), then the socket."""
+        path = await self._html(path)
+        return await self._timed(f"page {path.rstrip('/') or '/'} (connect)", self._connect(path))
+
+    def _client(self) -> httpx.AsyncClient:
+        if self.http is None:  # one keep-alive connection per tab, as a browser keeps one
+            self.http = httpx.AsyncClient(base_url=self.base, timeout=self.timeout, verify=TLS)
+        return self.http
+
+    async def _get(self, path: str) -> httpx.Response:
+        client = self._client()
+        client.cookies = self.cookies
+        response = await client.get(path)
+        self.cookies = {cookie.name: cookie.value for cookie in client.cookies.jar}
+        self.trace.append(describe_get(path, response.status_code, response.headers.get("location", "")))
+        return response
+
+    async def _html(self, path: str) -> str:
+        """GET the page's HTML; the path the browser ends up on (`/cabinet` -> `/cabinet/`)."""
+        start = time.perf_counter()
+        for _ in range(3):
+            response = await self._get(path)
+            self.bytes_in += len(response.content)
+            if not response.is_redirect:
+                break
+            target = urlsplit(urljoin(self.base + path, response.headers["location"]))
+            path = target.path + (f"?{target.query}" if target.query else "")
+        if response.status_code != 200:
+            raise JourneyError(f"{path}: HTTP {response.status_code} for the page")
+        self.stats.timed("http page HTML", time.perf_counter() - start)
+        return path
 
     async def navigate(self, path: str) -> Reply:
         """A client-side navigation: on_load_internal for the new route on the same socket."""
@@ -446,10 +541,27 @@ class Tab:
         event = {"name": ON_LOAD, "router_data": self._router()}
         return await self._timed(f"page {path}", self._send(f"42{NAMESPACE},{json.dumps(['event', event])}", self._page_done))
 
+    def _frame(self, name: str, payload: dict | None) -> str:
+        event = {"name": name, **({"payload": payload} if payload is not None else {}), "router_data": self._router()}
+        return f"42{NAMESPACE},{json.dumps(['event', event])}"
+
     async def call(self, state: str, handler: str, payload: dict | None, done) -> Reply:
-        event = {"name": f"{state}.{handler}", **({"payload": payload} if payload is not None else {}),
-                 "router_data": self._router()}
-        return await self._timed(handler, self._send(f"42{NAMESPACE},{json.dumps(['event', event])}", done))
+        return await self._timed(handler, self._send(self._frame(f"{state}.{handler}", payload), done))
+
+    async def submit(self, form_name: str, state: str, handler: str, payload: dict | None, done) -> Reply:
+        """A form's submit: wrapped in begin_busy / end_busy when the built page does that; done when
+        `done` holds and the busy mark is cleared again."""
+        if form_name not in self.bundle.busy:
+            return await self.call(state, handler, payload, done)
+        frames = [self._frame(f"{APP}.begin_busy", {"name": form_name}), self._frame(f"{state}.{handler}", payload),
+                  self._frame(f"{APP}.end_busy", None)]
+        seen = []
+
+        def finished(reply: Reply) -> bool:
+            seen.append(self.var(APP, "busy", ""))
+            return done(reply) and form_name in seen and seen[-1] == ""
+
+        return await self._timed(handler, self._send(frames, finished))
 
     async def follow(self, reply: Reply) -> None:
         """Go where the server sent the browser: an /auth/* HTTP hop (sets a cookie, then a new socket
@@ -462,6 +574,7 @@ class Tab:
             raise JourneyError(f"redirect off the site: {url.netloc}")
         path = url.path + (f"?{url.query}" if url.query else "")
         if url.path.startswith("/auth/"):
+            await self.close()  # the browser leaves the page before the hop
             await self.open(await self._http_hop(path))
         elif external:
             await self.open(path)
@@ -471,17 +584,15 @@ class Tab:
     async def _http_hop(self, path: str) -> str:
         """GET an HTTP login route, keep its cookies, follow its redirects to the page to load."""
         start = time.perf_counter()
-        async with httpx.AsyncClient(base_url=self.base, cookies=self.cookies, timeout=self.timeout, verify=TLS) as client:
-            for _ in range(5):
-                response = await client.get(path)
-                self.cookies = {cookie.name: cookie.value for cookie in client.cookies.jar}
-                if not response.is_redirect:
-                    raise JourneyError(f"{urlsplit(path).path}: HTTP {response.status_code}, expected a redirect")
-                target = urlsplit(urljoin(self.base + path, response.headers["location"]))
-                path = target.path + (f"?{target.query}" if target.query else "")
-                if not target.path.startswith("/auth/"):
-                    self.stats.timed("http /auth/* (cookie)", time.perf_counter() - start)
-                    return path
+        for _ in range(5):
+            response = await self._get(path)
+            if not response.is_redirect:
+                raise JourneyError(f"{urlsplit(path).path}: HTTP {response.status_code}, expected a redirect")
+            target = urlsplit(urljoin(self.base + path, response.headers["location"]))
+            path = target.path + (f"?{target.query}" if target.query else "")
+            if not target.path.startswith("/auth/"):
+                self.stats.timed("http /auth/* (cookie)", time.perf_counter() - start)
+                return path
         raise JourneyError("too many redirects under /auth/")
 
 
@@ -530,15 +641,15 @@ class Run:
         await self.pause()
         await tab.navigate("/login")
         await self.pause()
-        await tab.call(LOGIN, "start", form(pin=voter.pin, document=voter.document),
+        await tab.submit("get-code", LOGIN, "start", form(pin=voter.pin, document=voter.document),
                        lambda r: tab.var(LOGIN, "step") == "code")
         code = await asyncio.to_thread(self.db.sms_code, voter.phone)
         await self.pause()
-        await tab.follow(await tab.call(LOGIN, "verify", form(code=code), redirected))
-        if tab.path == "/cabinet":  # today's login lands in the cabinet; "Подать заявление" opens the form
+        await tab.follow(await tab.submit("verify-code", LOGIN, "verify", form(code=code), redirected))
+        if tab.route == "/cabinet":  # today's login lands in the cabinet; "Подать заявление" opens the form
             await self.pause()
             await tab.follow(await tab.call(APPLY, "start_new", None, redirected))
-        if tab.path != "/apply":
+        if tab.route != "/apply":
             raise JourneyError(f"after login: {tab.path}, expected /apply or /cabinet")
         options = tab.var(APPLY, "election_options", [])
         election = tab.var(APPLY, "election_id") or (options[0]["id"] if options else "")
@@ -552,12 +663,12 @@ class Run:
         await self.pause()
         fields = form(election=election, precinct=precinct, email=f"voter{voter.id}@example.kg",
                       phone=tab.var(APPLY, "phone") or voter.phone, consent=True)
-        await tab.follow(await tab.call(APPLY, "review_answers", fields, redirected))
+        await tab.follow(await tab.submit("continue", APPLY, "review_answers", fields, redirected))
         await self.pause()
-        reply = await tab.call(APPLY, "confirm", None, redirected)
+        reply = await tab.submit("confirm", APPLY, "confirm", None, redirected)
         reference = tab.var(APPLY, "confirmation", {}).get("reference", "")
         await tab.follow(reply)
-        if tab.path != "/confirmation" or not reference:
+        if tab.route != "/confirmation" or not reference:
             raise JourneyError(f"after confirm: {tab.path}, reference {reference!r}")
         return reference
 
@@ -571,7 +682,7 @@ class Run:
                 self.stats.references.append(reference)
                 self.stats.voter_ids.append(voter.id)
                 self.stats.finished_at.append(time.monotonic())
-                self.stats.events_per_journey.append(tab.events)
+                self.stats.journey_done(tab)
             except Abandoned:
                 self.stats.abandoned += 1
             except JourneyError as exc:
@@ -582,7 +693,7 @@ class Run:
                 self.stats.error(type(exc).__name__, str(exc))
             finally:
                 with suppress(Exception):
-                    await tab.close()
+                    await tab.close(http=True)
 
 
 async def trivial(base: str, bundle: Bundle, handler: str, clients: int, seconds: float, timeout: float) -> Stats:
@@ -605,7 +716,7 @@ async def trivial(base: str, bundle: Bundle, handler: str, clients: int, seconds
         except Exception as exc:
             stats.error(type(exc).__name__, str(exc))
         finally:
-            await tab.close()
+            await tab.close(http=True)
 
     tasks = [asyncio.create_task(client()) for _ in range(clients)]
     for _ in range(clients):
@@ -638,7 +749,7 @@ async def floor(base: str, bundle: Bundle, clients: int, seconds: float, timeout
                 stats.error(type(exc).__name__, str(exc))
                 return
             finally:
-                await tab.close()
+                await tab.close(http=True)
 
     await asyncio.gather(*(client() for _ in range(clients)))
     return stats, done[0]
@@ -681,6 +792,7 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
     disk1 = dir_bytes(states) if states else 0
     stats = run.stats
     finished = len(stats.references)
+    table: dict[str, str] = {"journeys/s": f"{finished / elapsed:.1f}"}
 
     print(f"journeys: {finished} finished, {stats.abandoned} stopped at the deadline, {sum(stats.errors.values())} errors, "
           f"in {elapsed:.1f} s: {finished / elapsed:.1f} journeys/s, {stats.events / elapsed:.0f} events/s")
@@ -688,10 +800,18 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
         print(f"  {stats.new_tokens} reconnects got a fresh tab token (the tab's old socket still registered on another worker)")
     print_latency(stats)
     per_journey = sum(stats.events_per_journey) / finished if finished else 0
+    if finished:
+        table["events per journey"] = f"{per_journey:.1f}"
+        table["KB received per journey (socket + HTML)"] = f"{sum(stats.bytes_per_journey) / finished / 1024:.1f}"
+    journey_cpu = 0.0
     if server and stats.events:
         cpu = cpu1 - cpu0
-        print(f"server CPU: {cpu:.2f} s for {stats.events} events = {cpu / stats.events * 1000:.2f} ms/event, "
-              f"{cpu / stats.events * per_journey * 1000:.1f} ms per journey ({per_journey:.0f} events); "
+        # The run's CPU shared by event, times a finished journey's events (journeys stopped at the deadline
+        # did part of the work).
+        journey_cpu = cpu / stats.sent * per_journey * 1000
+        table["server CPU per journey, ms"] = f"{journey_cpu:.1f}"
+        print(f"server CPU: {cpu:.2f} s for {stats.sent} events = {cpu / stats.sent * 1000:.2f} ms/event, "
+              f"{journey_cpu:.1f} ms per journey ({per_journey:.0f} events); "
               f"client CPU {client_cpu:.1f} s")
         tabs = finished + stats.abandoned + sum(stats.errors.values())
         print(f"server RSS: {mb(rss0)} before, {mb(rss1)} after ({(rss1 - rss0) / 1024 / max(tabs, 1):+.0f} KB per closed tab, "
@@ -731,21 +851,40 @@ async def measure(args, base: str, db: Database, server: ServerProcesses | None)
         empty, runs = await floor(base, bundle, args.voters, args.floor, args.timeout)
         cpu1, _ = server.sample()
         if runs:
+            floor_ms = (cpu1 - cpu0) / runs * 1000
             print(f"floor: {runs} journey-shaped runs of 2 page loads and 10 events that do nothing, from {args.voters} "
-                  f"clients in {args.floor:.0f} s: server CPU {(cpu1 - cpu0) / runs * 1000:.1f} ms per run")
+                  f"clients in {args.floor:.0f} s: server CPU {floor_ms:.1f} ms per run")
+            table["floor's CPU per run (same run), ms"] = f"{floor_ms:.1f}"
+            if journey_cpu:
+                table["journey CPU / floor CPU"] = f"{journey_cpu / floor_ms:.2f}"
         for sample in empty.error_samples:
             print(f"  error: {sample}")
         stats.errors.update({f"floor {k}": v for k, v in empty.errors.items()})
 
     if args.settle > 0 and server:
-        problems += await closed_tab_memory(args, run, db, server)
+        more, per_tab = await closed_tab_memory(args, run, db, server)
+        problems += more
+        table["memory per closed tab, KB"] = f"{per_tab:+.1f}"
+    for name, values in stats.latency.items():
+        table[f"p95 {name}, ms"] = f"{percentile(values, 95):.0f}"
+    print_table(table, args, server)
 
     failed = bool(problems or stats.errors or (not finished))
     print("FAILED" if failed else "OK")
     return 1 if failed else 0
 
 
-async def closed_tab_memory(args, first: Run, db: Database, server: ServerProcesses) -> list[str]:
+def print_table(table: dict[str, str], args, server: ServerProcesses | None) -> None:
+    """The run's figures in one Markdown table (docs/performance.md keeps them)."""
+    profile = f"production, {args.workers} workers" if args.workers else "embedded default" if args.start else "given server"
+    print(f"\n| {profile}, {args.voters} voters, think {args.think} s, {dt.datetime.now():%Y-%m-%d %H:%M}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} | |\n|---|---:|")
+    for name, value in table.items():
+        print(f"| {name} | {value} |")
+    print()
+
+
+async def closed_tab_memory(args, first: Run, db: Database, server: ServerProcesses) -> tuple[list[str], float]:
     """What a finished journey's tab keeps once the server has dropped it (web/closed_tabs.py): the
     RSS after a second round of journeys and another wait, against the RSS after the first round's
     wait. Freed memory is reused, so this is what stays, not what the allocator has not returned."""
@@ -759,12 +898,13 @@ async def closed_tab_memory(args, first: Run, db: Database, server: ServerProces
     _, rss_b = server.sample()
     stats = second.stats
     tabs = len(stats.references) + stats.abandoned + sum(stats.errors.values())
+    per_tab = (rss_b - rss_a) / 1024 / max(tabs, 1)
     print(f"after the grace: a second round of {tabs} tabs, each closed {args.settle:.0f} s before the reading: "
-          f"RSS {mb(rss_a)} -> {mb(rss_b)} ({(rss_b - rss_a) / 1024 / max(tabs, 1):+.1f} KB per closed tab)")
+          f"RSS {mb(rss_a)} -> {mb(rss_b)} ({per_tab:+.1f} KB per closed tab)")
     problems = db.check(before, stats) + [f"second round: {n} × {kind}" for kind, n in stats.errors.items()]
     for sample in stats.error_samples:
         print(f"  error: {sample}")
-    return problems
+    return problems, per_tab
 
 
 def main() -> None:
