@@ -7,7 +7,7 @@ import reflex as rx
 from remote_vote_app.i18n import LANG_NAMES, LANGS
 from remote_vote_app.settings import settings
 from remote_vote_app.components.catalog import tr
-from remote_vote_app.components.ux import IdleWarning, SkipLink, connection_status
+from remote_vote_app.components.ux import IdleWarning, MenuToggle, SkipLink, connection_status
 from remote_vote_app.state.app import AppState
 
 
@@ -45,6 +45,7 @@ def header() -> rx.Component:
                 href="/",
                 class_name="brand",
             ),
+            MenuToggle.create(label=tr["nav.menu"], controls="main-nav"),
             language_switch(),
             class_name="header-top container",
         ),
@@ -60,6 +61,7 @@ def header() -> rx.Component:
                 class_name="nav-list container",
             ),
             aria_label=tr["nav.main"],
+            id="main-nav",
             class_name="main-nav",
         ),
         class_name="site-header",

@@ -33,6 +33,20 @@ export function SkipLink({ text }) {
   );
 }
 
+// Phones: the menu behind a "Menu" button, as in the GOV.UK header, so the header stays slim above
+// the page's h1. The stylesheet shows the menu on wider screens whatever `data-open` says.
+export function MenuToggle({ label, controls }) {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    const nav = document.getElementById(controls);
+    if (nav) nav.dataset.open = open ? "true" : "false";
+  }, [open, controls]);
+  return (
+    <button type="button" className="menu-toggle" id="menu-toggle" aria-controls={controls}
+            aria-expanded={open ? "true" : "false"} onClick={() => setOpen(!open)}>{label}</button>
+  );
+}
+
 // Lists every error with a link that focuses its field; takes focus when errors appear or change,
 // and prefixes document.title with "Ошибка: " while it shows.
 export function ErrorSummary({ errors, title, prefix, seq }) {
@@ -174,6 +188,41 @@ export function ConnectionStatus({ lost, texts }) {
       {down ? <p className="connection-banner connection-lost" id="connection-lost">{downText}</p> : null}
       {!down && back ? <p className="connection-banner connection-back" id="connection-back">{back}</p> : null}
     </div>
+  );
+}
+
+// "Send the code again", counting down the wait the server gave (`seconds`, restarted by `seq`)
+// instead of refusing an early press with an error (WCAG 3.3.7). The count is visible; a polite
+// status says the wait once when it starts and once when the button can be used.
+export function ResendButton({ label, waitText, readyText, seconds, seq, onPress, id }) {
+  const [left, setLeft] = useState(0);
+  const [said, setSaid] = useState(null);
+  useEffect(() => {
+    const end = Date.now() + (seconds || 0) * 1000;
+    const count = () => Math.max(0, Math.ceil((end - Date.now()) / 1000));
+    const first = count();
+    setLeft(first);
+    setSaid(first > 0 ? { wait: first } : null);
+    if (first === 0) return undefined;
+    const timer = setInterval(() => {
+      const n = count();
+      setLeft(n);
+      if (n === 0) { clearInterval(timer); setSaid({ ready: true }); }
+    }, 250);
+    return () => clearInterval(timer);
+  }, [seq, seconds]);
+  const waitId = `${id}-wait`;
+  const wait = (n) => (waitText || "").replace("{seconds}", String(n));
+  return (
+    <>
+      <button type="button" id={id} className="button secondary" aria-disabled={left > 0 ? "true" : undefined}
+              aria-describedby={left > 0 ? waitId : undefined}
+              onClick={() => { if (left === 0 && onPress) onPress(); }}>{label}</button>
+      {left > 0 ? <p className="hint resend-wait" id={waitId} aria-hidden="true">{wait(left)}</p> : null}
+      <p className="visually-hidden" role="status" id={`${id}-status`}>
+        {said ? (said.ready ? readyText : wait(said.wait)) : ""}
+      </p>
+    </>
   );
 }
 

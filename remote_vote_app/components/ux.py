@@ -21,6 +21,12 @@ class SkipLink(_Ux):
     text: rx.Var[str]
 
 
+class MenuToggle(_Ux):
+    tag = "MenuToggle"
+    label: rx.Var[str]
+    controls: rx.Var[str]
+
+
 class ErrorSummary(_Ux):
     tag = "ErrorSummary"
     errors: rx.Var[dict[str, str]]
@@ -41,6 +47,16 @@ class SendButton(_Ux):
     busy_label: rx.Var[str]
     settle: rx.Var[str]
     type: rx.Var[str]
+    on_press: rx.EventHandler[lambda: []]
+
+
+class ResendButton(_Ux):
+    tag = "ResendButton"
+    label: rx.Var[str]
+    wait_text: rx.Var[str]
+    ready_text: rx.Var[str]
+    seconds: rx.Var[int]
+    seq: rx.Var[int]
     on_press: rx.EventHandler[lambda: []]
 
 

@@ -19,22 +19,32 @@ def _row(label_key: str, value: rx.Var) -> rx.Component:
 
 
 def _profile() -> rx.Component:
+    """Who is applying, in two lines; the rest of the register entry behind "Details", so the first
+    question is on a phone's first screen."""
     p = ApplyState.profile
     return rx.el.section(
         rx.el.h2(tr["apply.profile_title"], id="profile-title"),
-        rx.el.p(tr["apply.profile_note"], class_name="hint"),
         rx.el.dl(
             _row("apply.full_name", p["full_name"]),
             _row("apply.pin", p["pin"]),
-            _row("apply.document", p["document"]),
-            _row("apply.birth_date", p["birth_date"]),
-            _row("apply.address", p["address"]),
-            _row("apply.territory", p["territory"]),
-            _row("apply.home_precinct", p["home_precinct"]),
             class_name="summary",
         ),
+        rx.el.details(
+            rx.el.summary(tr["apply.profile_more"]),
+            rx.el.dl(
+                _row("apply.document", p["document"]),
+                _row("apply.birth_date", p["birth_date"]),
+                _row("apply.address", p["address"]),
+                _row("apply.territory", p["territory"]),
+                _row("apply.home_precinct", p["home_precinct"]),
+                class_name="summary",
+            ),
+            rx.el.p(tr["apply.profile_note"], class_name="hint"),
+            id="profile-details",
+            class_name="details",
+        ),
         aria_labelledby="profile-title",
-        class_name="card",
+        class_name="card profile",
     )
 
 

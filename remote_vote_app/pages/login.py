@@ -6,7 +6,9 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice, send_button, text_field
 from remote_vote_app.components.layout import back_link, page, tr
+from remote_vote_app.components.ux import ResendButton
 from remote_vote_app.pages.qr import desktop_panel
+from remote_vote_app.state.app import AppState
 from remote_vote_app.state.login import LoginState
 
 
@@ -16,7 +18,7 @@ def _id_form() -> rx.Component:
                    spell_check=False),
         text_field("document", "login.document", "login.document_hint", auto_complete="off", max_length=20,
                    auto_capitalize="characters", spell_check=False),
-        send_button("login.submit", id="get-code"),
+        send_button("login.submit", id="get-code", settle=AppState.error_seq.to(str) + LoginState.step),
         on_submit=LoginState.start,
         reset_on_submit=False,
         no_validate=True,
@@ -35,7 +37,9 @@ def _code_form() -> rx.Component:
             no_validate=True,
         ),
         rx.el.div(
-            rx.el.button(tr["login.resend"], type="button", on_click=LoginState.resend, class_name="button secondary"),
+            ResendButton.create(label=tr["login.resend"], wait_text=tr["login.resend_wait"],
+                                ready_text=tr["login.resend_ready"], seconds=LoginState.resend_in,
+                                seq=LoginState.resend_seq, on_press=LoginState.resend, id="resend-code"),
             rx.el.button(tr["login.restart"], type="button", on_click=LoginState.restart, class_name="button secondary"),
             class_name="button-row",
         ),
@@ -59,7 +63,10 @@ def login() -> rx.Component:
                  tab_index=-1),
         notice(),
         error_summary(),
-        rx.cond(LoginState.step == "code", _code_form(), rx.fragment(rx.el.p(tr["login.lead"]), _id_form())),
+        rx.cond(LoginState.step == "code", _code_form()),
+        # Hidden, not removed, on the code step: an expired code brings the voter back to these
+        # fields as they were typed (WCAG 3.3.7), without the server keeping them.
+        rx.el.div(rx.el.p(tr["login.lead"]), _id_form(), hidden=LoginState.step == "code", id="id-step"),
         rx.cond(
             LoginState.step == "id",
             rx.fragment(

@@ -465,5 +465,8 @@ def describe(session: Session, draft: Draft) -> dict[str, dict[str, str]]:
 
 
 def draft_from(application: Application) -> Draft:
+    """An application as the form's answers; its consent holds while the consent text is the same
+    (online or on paper), so a change does not ask for it again."""
+    consent = application.consent_version in {CONSENT_VERSION, f"paper:{CONSENT_VERSION}"}
     return Draft(election_id=application.election_id, precinct_id=application.remote_precinct_id,
-                 email=application.email, phone=application.phone, consent=True)
+                 email=application.email, phone=application.phone, consent=consent)

@@ -77,6 +77,13 @@ class Challenge:
     def until_text(self) -> str:
         return local_text(self.expires_at, "%H:%M") if self.expires_at else ""
 
+    def resend_in(self, now: dt.datetime | None = None) -> int:
+        """Seconds before another SMS may be asked for (0: now), so the page can count them down."""
+        if self.sent_at is None:
+            return 0
+        ready = self.sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds)
+        return max(0, math.ceil((ready - (now or now_utc())).total_seconds()))
+
 
 def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
     code = f"{secrets.randbelow(1_000_000):06d}"

@@ -200,7 +200,7 @@ class ApplyState(AppState):
         self.editing_reference, self._editing_version, draft = opened
         self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
         self._editing_precinct = str(draft.precinct_id)
-        self.email, self.phone, self.consent = draft.email, draft.phone, False
+        self.email, self.phone, self.consent = draft.email, draft.phone, draft.consent
         return rx.redirect("/apply")
 
     @rx.event

@@ -22,6 +22,8 @@ class LoginState(AppState):
     sent_time: str = ""  # HH:MM in Bishkek
     valid_until: str = ""
     eid_available: bool = False
+    resend_in: int = 0  # seconds before "send again" can be used; counted down in the browser
+    resend_seq: int = 0  # restarts the count
     _challenge: str = ""
 
     @rx.var
@@ -36,6 +38,10 @@ class LoginState(AppState):
         self.masked_phone = challenge.masked_phone
         self.code_reused, self.sent_time, self.valid_until = (challenge.reused, challenge.sent_text(),
                                                               challenge.until_text())
+        self._count_down(challenge.resend_in())
+
+    def _count_down(self, seconds: int) -> None:
+        self.resend_in, self.resend_seq = max(0, int(seconds)), self.resend_seq + 1
 
     @rx.event
     async def on_load(self):
@@ -66,6 +72,10 @@ class LoginState(AppState):
         token, lang, client = self._challenge, self._lang(), self._client()
         challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang, client=client))
         if challenge is FAILED:
+            wait = self.error_entries.get("form", {})
+            if wait.get("key") == "error.resend_wait":  # too early (the browser's clock ran fast): count down
+                self.error_entries = {}
+                self._count_down(int(wait.get("seconds", "0") or 0))
             return
         self._take(challenge)
         self.notice_key = "" if challenge.reused else "login.resent"

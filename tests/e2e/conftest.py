@@ -176,6 +176,15 @@ def check_a11y(page: Page) -> None:
     assert overflow <= 0, f"page is {overflow}px wider than the viewport"
 
 
+def open_menu(page: Page) -> None:
+    """On a phone the main menu is behind «Меню», as in the GOV.UK header; wider screens always show it."""
+    if page.viewport_size["width"] < 600:
+        toggle = page.locator("#menu-toggle")
+        expect(toggle).to_be_visible()
+        if toggle.get_attribute("aria-expanded") != "true":
+            toggle.click()
+
+
 def read_code(page: Page, base_url: str, lang: str = "ru") -> str:
     """Read the latest login code on /dev/outbox, as a tester reads it from the phone (the SMS is in
     the language the voter logged in with)."""

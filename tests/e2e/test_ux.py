@@ -4,10 +4,11 @@ the connection banner and the timeout warning."""
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from remote_vote_app.i18n import t
-from tests.e2e.conftest import DESKTOP, check_a11y, log_in
+from tests.e2e.conftest import DESKTOP, check_a11y, log_in, open_menu
 from tests.e2e.fixtures import UX_VOTERS
 
 ACTIVE = "() => { const e = document.activeElement; return e ? (e.id || e.tagName) : null; }"
@@ -103,6 +104,7 @@ def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, v
     expect(panel).to_be_focused()
     expect(panel.get_by_role("heading", name="Ваше заявление принято")).to_be_visible()
     expect(page.get_by_role("heading", name="Что будет дальше")).to_be_visible()
+    _expect_marked(page.get_by_role("list", name="Что будет дальше"), "decimal")
     expect(page.get_by_role("button", name="Скопировать номер")).to_be_visible()
     reference = page.locator("#reference").inner_text()
     check_a11y(page)
@@ -242,10 +244,117 @@ def test_offline_banner_and_waiting_send_in_kyrgyz_and_english(page: Page, base_
         expect(page.locator("#connection-back")).to_have_text(t(lang, "ux.connection_back_sending"))
 
 
+def _expire_login_codes(server_env: dict, pin: str) -> None:
+    """The voter's SMS codes run out, as five minutes on the code page would do."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from remote_vote_app.models import LoginCode, Voter
+
+    codes = LoginCode.__table__
+    with sa.create_engine(server_env["REFLEX_DB_URL"]).begin() as conn:
+        voter_id = conn.execute(sa.select(Voter.__table__.c.id).where(Voter.__table__.c.pin == pin)).scalar_one()
+        conn.execute(sa.update(codes).where(codes.c.voter_id == voter_id)
+                     .values(expires_at=dt.datetime.now(dt.timezone.utc) - dt.timedelta(seconds=1)))
+
+
+def test_resend_counts_down_and_an_expired_code_keeps_the_fields(page: Page, base_url: str, viewport, server_env):
+    """«Отправить код ещё раз» within a minute is a countdown, not an error box, said politely in the
+    page's language; an expired code brings the voter back to the ID step with PIN and document as typed."""
+    pin, doc, *_ = _voter(viewport, 0)
+    page.clock.install()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
+    page.get_by_label("Номер ID-карты или паспорта").fill(doc)
+    page.get_by_role("button", name="Получить код").click()
+    expect(page.get_by_role("heading", name="Введите код из SMS", level=1)).to_be_focused()
+    resend = page.get_by_role("button", name="Отправить код ещё раз")
+    wait = re.compile(r"^Отправить код повторно можно через (60|5\d) с\.$")
+    expect(resend).to_have_accessible_description(wait)
+    expect(page.get_by_role("status").filter(has_text="Отправить код повторно можно через")).to_have_text(wait)
+    check_a11y(page)
+    resend.focus()
+    page.keyboard.press("Enter")  # too early: nothing is refused, the count goes on
+    expect(page.get_by_text(re.compile(r"Отправить код повторно можно через (5\d|4\d) с\.")).first).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    page.clock.fast_forward("01:01")
+    expect(page.get_by_role("status").filter(has_text="Теперь код можно отправить повторно.")).to_be_visible()
+    expect(resend).not_to_have_attribute("aria-disabled", "true")
+    # This browser's clock ran ahead of the server's: the server's wait is counted down, not an error.
+    resend.click()
+    expect(resend).to_have_accessible_description(wait)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    for lang in ("ky", "en"):
+        page.locator(f"#lang-{lang}").click()
+        before = t(lang, "login.resend_wait").split("{seconds}")[0]
+        expect(page.get_by_role("button", name=t(lang, "login.resend"))).to_have_accessible_description(
+            re.compile("^" + re.escape(before) + r"\d+"))
+    page.locator("#lang-ru").click()
+    _expire_login_codes(server_env, pin)
+    page.get_by_label("Код из 6 цифр").fill("123456")
+    page.get_by_role("button", name="Войти", exact=True).click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Код истёк")
+    expect(page.get_by_label("ПИН (персональный идентификационный номер)")).to_have_value(pin)
+    expect(page.get_by_label("Номер ID-карты или паспорта")).to_have_value(doc)
+
+
+def _expect_marked(items_of, marker: str) -> None:
+    """A list whose items show their bullets or numbers (the CSS reset took them away)."""
+    items = items_of.get_by_role("listitem")
+    expect(items.first).to_be_visible()
+    for i in range(items.count()):
+        assert items.nth(i).evaluate("e => getComputedStyle(e).listStyleType") == marker
+
+
+@pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+def test_a_360px_phone_header_menu_register_card_and_bullets(page: Page, base_url: str, viewport):
+    """On a 360 x 740 phone the header stays within 15 % of the screen above the h1 in every language,
+    the menu opens from «Меню», the first question of the form is on the first screen (the register
+    entry folded under "Details"), and the "you will need" list has its bullets."""
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto(base_url)
+    for lang in ("ru", "ky", "en"):
+        page.locator(f"#lang-{lang}").click()
+        expect(page.locator("html")).to_have_attribute("lang", re.compile(f"^{lang}"))
+        header = page.get_by_role("banner").bounding_box()
+        h1 = page.get_by_role("heading", level=1).bounding_box()
+        assert header["height"] <= 0.15 * 740, f"{lang}: the header is {header['height']} px of 740"
+        assert h1["y"] <= 0.15 * 740 + 40, f"{lang}: the h1 starts at {h1['y']} px"
+        menu = page.get_by_role("button", name=t(lang, "nav.menu"))
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        expect(page.get_by_role("navigation", name=t(lang, "nav.main"))).to_be_hidden()
+    page.locator("#lang-ru").click()
+    _expect_marked(page.locator("#before-you-start").get_by_role("list"), "disc")
+    menu = page.get_by_role("button", name="Меню")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
+    nav = page.get_by_role("navigation", name="Основное меню")
+    expect(nav.get_by_role("link", name="Участки на карте")).to_be_visible()
+    check_a11y(page)
+    menu.click()
+    expect(nav).to_be_hidden()
+    pin, doc, *_ = _voter(viewport, 0)
+    log_in(page, base_url, pin, doc)
+    page.get_by_role("button", name="Подать заявление").click()
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    question = page.locator("#precinct legend").first
+    expect(question).to_be_visible()
+    assert question.bounding_box()["y"] < 740, "the first question is below the first screen"
+    more = page.get_by_text("Все ваши данные из реестра")
+    expect(page.get_by_text("Адрес постоянной регистрации")).to_be_hidden()
+    more.click()
+    expect(page.get_by_text("Адрес постоянной регистрации")).to_be_visible()
+    check_a11y(page)
+
+
 def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):
     pin, doc, *_ = _voter(viewport, 0)
     page.clock.install()
     log_in(page, base_url, pin, doc)
+    open_menu(page)
     expect(page.get_by_role("button", name="Выйти")).to_be_visible()  # the tab knows the voter: the timer runs
     page.wait_for_timeout(300)
     page.clock.fast_forward("12:40")

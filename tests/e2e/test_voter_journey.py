@@ -8,7 +8,8 @@ from playwright.sync_api import Page, expect
 
 from remote_vote_app.i18n import LANG_NAMES, precinct_code, t
 from remote_vote_app.services.seed import DEMO_VOTERS
-from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, keyboard_log_in, log_in, outbox_text, read_code
+from tests.e2e.conftest import (DESKTOP, PHONE, check_a11y, keyboard_log_in, log_in, open_menu, outbox_text,
+                                read_code)
 from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER, LANG_JOURNEY_VOTERS
 from tests.support.server import ROOT
 
@@ -205,7 +206,12 @@ def test_change_and_withdraw(page: Page, base_url: str, viewport):
     expect(page.get_by_role("heading", name="Изменение заявления")).to_be_visible()
     expect(page.get_by_label("ДГ-08 — Государственный университет им. К. Тыныстанова")).to_be_checked()
     expect(page.get_by_label("Электронная почта")).to_have_value("first@example.kg")
-    _fill_application(page, "ДГ-10 — Областная библиотека им. А. Токтогулова", "second@example.kg")
+    # Consent was given with the application: the box keeps it, nobody is told off for it again.
+    expect(page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных")).to_be_checked()
+    page.get_by_label("ДГ-10 — Областная библиотека им. А. Токтогулова").check()
+    page.get_by_label("Электронная почта").fill("second@example.kg")
+    page.get_by_role("button", name="Далее").click()
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
     page.get_by_role("button", name="Подтвердить").click()
     expect(page.get_by_role("heading", name="Ваше заявление изменено")).to_be_visible()
     assert page.locator("#reference").inner_text() == reference
@@ -237,7 +243,8 @@ def test_language_switch_is_remembered(page: Page, base_url: str, viewport):
     expect(page.get_by_role("heading", level=1)).to_have_text("Vote where it suits you")
     expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "true")
     expect(page).to_have_title("Remote voting")
-    page.get_by_role("link", name="Your voter account").first.click()
+    open_menu(page)
+    page.get_by_role("navigation", name="Main menu").get_by_role("link", name="Your voter account").click()
     expect(page).to_have_url(re.compile(r"/login/?$"))
     expect(page).to_have_title("Log in to your voter account · Remote voting")
     expect(page.get_by_label("PIN (personal identification number)")).to_be_visible()
@@ -276,6 +283,7 @@ def test_unknown_page_is_a_404_in_the_site_layout_and_language(page: Page, base_
     page.goto(f"{base_url}/no-such-page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Страница не найдена")
     expect(page).to_have_title("Страница не найдена · Дистанционное голосование")
+    open_menu(page)
     expect(page.get_by_role("navigation", name="Основное меню")).to_be_visible()
     page.get_by_role("button", name="Кыргызча").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Барак табылган жок")

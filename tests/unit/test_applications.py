@@ -180,6 +180,17 @@ def test_change_precinct_and_contacts_is_audited_and_notified(session, sender, d
     assert sms.body.startswith("Application") and "changed" in _sent_to(session, "new@example.kg")[-1].subject
 
 
+def test_a_change_keeps_the_consent_given_to_the_same_text(session, sender, demo_voters):
+    """The form for a change comes with the consent box ticked while the consent text is the one
+    agreed to (online or on paper); a new wording asks again."""
+    application = _submit(session, demo_voters[0], sender)
+    assert applications.draft_from(application).consent
+    application.consent_version = f"paper:{applications.CONSENT_VERSION}"
+    assert applications.draft_from(application).consent
+    application.consent_version = "2024-09-v1"
+    assert not applications.draft_from(application).consent
+
+
 def test_change_cannot_move_to_another_election(session, sender, demo_voters):
     voter = demo_voters[0]
     application = _submit(session, voter, sender)

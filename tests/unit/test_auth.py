@@ -129,6 +129,14 @@ def test_resend_waits_and_is_limited(session, sender, limiter_clock):
     assert auth.verify_code(session, challenge.token, new_code, "c", now=moment + dt.timedelta(seconds=62))
 
 
+def test_the_page_is_told_how_long_before_a_resend(session, sender, limiter_clock):
+    """The code page counts down to the next resend instead of refusing it with an error."""
+    challenge = _start(session, sender)
+    assert challenge.resend_in(NOW) == 60
+    assert challenge.resend_in(NOW + dt.timedelta(seconds=17.5)) == 43
+    assert challenge.resend_in(NOW + dt.timedelta(seconds=61)) == 0
+
+
 def test_codes_are_random(session, sender, limiter_clock):
     codes = set()
     for i in range(5):  # five codes in 15 minutes, one a minute, is what one phone gets
