@@ -170,6 +170,12 @@ def districts(session: Session, election_id: int) -> list[District]:
     return sorted(found.values(), key=lambda d: d.number)
 
 
+def rules_text(election: Election) -> dict[str, dict[str, str]]:
+    """The choices where the law leaves one, as the desk shows them: the offline policy and abroad."""
+    return {"offline_policy": {lang: t(lang, f"ident.policy.{election.offline_policy}") for lang in LANGS},
+            "abroad": {lang: t(lang, "ident.abroad_rule") for lang in LANGS}}
+
+
 def _place(precinct: Precinct) -> Place:
     return Place(precinct.id, precinct.number, bool(precinct.abroad),
                  {lang: localized(precinct, "place", lang) for lang in LANGS},

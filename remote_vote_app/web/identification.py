@@ -97,7 +97,8 @@ def precinct_list(request: Request) -> Response:
         election = desk.election
         return {
             "election": {"id": election.id, "kind": election.kind, "election_day": election.election_day.isoformat(),
-                         "timezone": election.timezone, "offline_policy": election.offline_policy},
+                         "timezone": election.timezone, "offline_policy": election.offline_policy,
+                         "rules": identification.rules_text(election)},
             "precinct": {"id": desk.precinct.id, "number": desk.precinct.number, "abroad": desk.precinct.abroad,
                          "address": desk.precinct.address},
             "district": {"number": desk.district.number, "name": desk.district.name},
