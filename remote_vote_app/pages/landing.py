@@ -21,7 +21,7 @@ def _election(day: rx.Var) -> rx.Component:
         rx.cond(
             day["open"] != "",
             rx.el.p(rx.el.strong(tr["landing.open"]), " · ", day["left"], class_name="status status-open"),
-            rx.el.p(tr["landing.closed"], class_name="status status-closed"),
+            rx.el.p(rx.cond(day["past"] != "", tr["landing.held"], tr["landing.closed"]), class_name="status status-closed"),
         ),
         class_name="card",
     )
@@ -68,6 +68,14 @@ def landing() -> rx.Component:
             rx.el.div(rx.foreach(LandingState.election_days, _election), class_name="grid"),
             rx.el.p(rx.el.a(tr["pubstats.link"], href="/statistics", id="landing-statistics")),
             aria_labelledby="elections-title",
+        ),
+        rx.cond(
+            LandingState.past_days.length() > 0,
+            rx.el.section(
+                rx.el.h2(tr["landing.past_title"], id="past-elections-title"),
+                rx.el.div(rx.foreach(LandingState.past_days, _election), class_name="grid"),
+                aria_labelledby="past-elections-title",
+            ),
         ),
         rx.el.section(
             rx.el.h2(tr["landing.ways_title"], id="ways-title"),

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import LANGS, localized, t
 from remote_vote_app.models import Election, Territory
 from remote_vote_app.services import audit, refcache
-from remote_vote_app.services.clock import end_of_day_utc, now_utc
+from remote_vote_app.services.clock import end_of_day_utc, local_date, now_utc
 from remote_vote_app.services.errors import ServiceError
 
 
@@ -44,7 +44,11 @@ class ElectionView:
 
 
 def title(kind: str, territory_name: str, is_demo: bool, lang: str) -> str:
-    """The election's name in the voter's language, marked when it is a demo election."""
+    """The election's name in the voter's language, marked when it is a demo election. An aiyl
+    kenesh is named after its aiyl aimak without repeating "aiyl aimak" («Кара-Бак айылдык
+    кеңешинин…», not «Кара-Бак айыл аймагы айылдык кеңешинин…»): each language's template says it once."""
+    if kind == "aiyl_kenesh":
+        territory_name = territory_name.removesuffix(" " + t(lang, "election.aiyl_aimak_word")).strip()
     text = t(lang, f"election.name.{kind}", territory=territory_name)
     return f"{t(lang, 'election.demo_prefix')} {text}" if is_demo else text
 
@@ -81,6 +85,7 @@ def election_days(session: Session, now: dt.datetime | None = None) -> list[dict
                 "is_demo": demo,
                 "councils": count,
                 "is_open": now < closes,
+                "is_past": day < local_date(now),  # held: listed apart from the scheduled ones
                 "seconds_left": max(0, int((closes - now).total_seconds())),
             }
         )

@@ -225,8 +225,9 @@ def next_send(election: Election, kind: str, now: dt.datetime) -> dt.datetime | 
     return moment if moment < end else None
 
 
-def overview(session: Session, now: dt.datetime | None = None) -> list[dict]:
-    """Per election and kind: its window, when it goes next, how many wait, went out, opted out."""
+def overview(session: Session, now: dt.datetime | None = None, lang: str = "ru") -> list[dict]:
+    """Per election (named in `lang`) and kind: its window, when it goes next, how many wait, went
+    out, opted out."""
     now = now or now_utc()
     counts = {(k, e, s): n for k, e, s, n in session.exec(
         select(Reminder.kind, Reminder.election_id, Reminder.status, func.count())
@@ -251,7 +252,7 @@ def overview(session: Session, now: dt.datetime | None = None) -> list[dict]:
             nxt = next_send(election, kind, now)
             result.append({
                 "kind": kind, "election_id": election.id,
-                "election": elections.title(election.kind, localized(territory, "name", "ru"), election.is_demo, "ru"),
+                "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
                 "window": f"{start.astimezone(BISHKEK):%d.%m.%Y %H:%M} – {end.astimezone(BISHKEK):%d.%m.%Y %H:%M}",
                 "next": f"{nxt.astimezone(BISHKEK):%d.%m.%Y %H:%M}" if nxt else "",
                 "waiting": waiting if nxt else 0,

@@ -57,12 +57,24 @@ PAGE_TITLES = {
 }
 
 NEXT_MAX_AGE_SECONDS = 600
-# The error summary's heading says what kind of problem it is: "check the form" only for field errors.
+# The error summary's heading says what happened (GOV.UK): a wrong code, a deadline, an application
+# that exists get their own; "there is a problem" is for answers to correct, a plain "could not be
+# done" for anything else.
 SUMMARY_TITLES = {
     "error.forbidden": "ux.summary_forbidden", "error.qr_expired": "ux.summary_expired",
     "error.code_expired": "ux.summary_expired", "error.qr_refused": "ux.summary_expired",
-    "error.deadline_passed": "ux.summary_closed", "error.unavailable": "ux.summary_unavailable",
+    "error.code_wrong": "ux.summary_code", "error.code_attempts": "ux.summary_code",
+    "error.deadline_passed": "ux.summary_closed", "error.already_applied": "ux.summary_already",
+    "error.unavailable": "ux.summary_unavailable",
 }
+
+
+def summary_title_key(entries: dict[str, dict[str, str]]) -> str:
+    """The error summary's heading for these error entries (see SUMMARY_TITLES)."""
+    for entry in entries.values():
+        if entry.get("key") in SUMMARY_TITLES:
+            return SUMMARY_TITLES[entry["key"]]
+    return "apply.errors_title" if any(field != "form" for field in entries) else "ux.summary_problem"
 # Focus the step's success panel, else its h1 (tabindex -1), so a screen reader announces the new step.
 # Not when the person has already moved on (typing in a field): only focus left on <body> moves.
 FOCUS_TITLE_JS = ("setTimeout(() => { const a = document.activeElement;"
@@ -134,11 +146,7 @@ class AppState(rx.State):
 
     @rx.var
     def error_title(self) -> str:
-        lang = normalize_lang(self.lang)
-        if any(field != "form" for field in self.error_entries):
-            return t(lang, "apply.errors_title")
-        key = self.error_entries.get("form", {}).get("key", "")
-        return t(lang, SUMMARY_TITLES.get(key, "ux.summary_problem"))
+        return t(normalize_lang(self.lang), summary_title_key(self.error_entries))
 
     @rx.var
     def notice(self) -> str:

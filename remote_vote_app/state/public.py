@@ -15,7 +15,12 @@ class LandingState(AppState):
 
     @rx.var
     def election_days(self) -> list[dict[str, str]]:
-        return self._data.get(self._lang(), {}).get("days", [])
+        """Scheduled: election day today or still to come."""
+        return [d for d in self._data.get(self._lang(), {}).get("days", []) if not d["past"]]
+
+    @rx.var
+    def past_days(self) -> list[dict[str, str]]:
+        return [d for d in self._data.get(self._lang(), {}).get("days", []) if d["past"]]
 
     @rx.var
     def precinct_list(self) -> list[dict[str, str]]:
@@ -36,6 +41,7 @@ class LandingState(AppState):
                         "left": t(lang, "landing.time_left", left=time_left(lang, d["seconds_left"])) if d["is_open"] else "",
                         "councils": t(lang, "landing.councils", count=d["councils"]),
                         "open": "1" if d["is_open"] else "",
+                        "past": "1" if d["is_past"] else "",
                         "demo": "1" if d["is_demo"] else "",
                     }
                     for d in days

@@ -42,7 +42,7 @@ def test_login_errors_at_once_focus_and_title(page: Page, base_url: str, viewpor
     page.get_by_label("Номер ID-карты или паспорта").fill("x")
     page.get_by_role("button", name="Получить код").click()
     summary = page.get_by_role("alert")
-    expect(summary.get_by_role("heading", name="Проверьте форму")).to_be_visible()
+    expect(summary.get_by_role("heading", name="Есть ошибки")).to_be_visible()
     expect(summary.get_by_role("link")).to_have_count(2)  # both fields at once
     expect(summary).to_be_focused()
     expect(page).to_have_title("Ошибка: " + title)

@@ -256,7 +256,7 @@ def test_form_options_show_only_open_elections_of_the_voters_territory(session, 
     options = applications.form_options(session, voter.id, now=OPEN)
     assert [o["existing"] for o in options["ru"]] == [""]
     assert len(options["ru"]) == 1 and "Бишкек" in options["ru"][0]["label"]
-    assert "City council election" in options["en"][0]["label"]
+    assert "Bishkek city council election" in options["en"][0]["label"]
     application = _submit(session, voter, sender)
     assert applications.form_options(session, voter.id, now=OPEN)["ru"][0]["existing"] == application.reference
 

@@ -1,5 +1,7 @@
 import datetime as dt
 
+import pytest
+
 from remote_vote_app.models import Election
 from remote_vote_app.services import elections
 from tests.unit.conftest import DEMO_DEADLINE, SEED_DAY, bishkek
@@ -30,3 +32,26 @@ def test_election_days_on_landing(session):
     assert demo["is_open"] and demo["deadline"] == DEMO_DEADLINE
     assert demo["seconds_left"] == 11 * 86400 + 12 * 3600
     assert not real["is_open"] and real["deadline"] == dt.date(2024, 11, 1) and real["seconds_left"] == 0
+
+
+def test_the_landing_lists_a_held_election_apart_from_the_scheduled_ones(session):
+    from remote_vote_app.state.public import LandingState
+    from tests.support.states import Browser
+
+    browser = Browser()
+    browser.call(LandingState, "load")
+    landing = browser.state(LandingState)
+    # 17 November 2024 has passed: not under "Назначенные выборы", and it says it took place.
+    assert landing.past_days and all(d["day"].endswith("17.11.2024") for d in landing.past_days)
+    assert landing.past_days[0]["open"] == "" and landing.past_days[0]["councils"] == "Выборы в 17 местных кенешах"
+    assert not any(d["day"].endswith("17.11.2024") for d in landing.election_days)
+
+
+@pytest.mark.parametrize("lang,name,expected", [
+    ("ky", "Эмгекчил айыл аймагы", "Эмгекчил айылдык кеңешинин депутаттарын шайлоо"),
+    ("ru", "Кара-Бакский айыл аймак", "Выборы депутатов айылного кенеша: Кара-Бакский айылный аймак"),
+    ("en", "Kara-Bak aiyl aimak", "Kara-Bak aiyl council election"),
+])
+def test_an_aiyl_kenesh_election_names_its_aimak_once_in_one_language(lang, name, expected):
+    # Not «Эмгекчил айыл аймагы айылдык кеңешинин…», nor «айылного кенеша: … айыл аймак» (two languages mixed).
+    assert elections.title("aiyl_kenesh", name, False, lang) == expected

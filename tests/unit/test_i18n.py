@@ -25,6 +25,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "status.": ("submitted", "withdrawn"),
     "channel.": ("online", "in_person"),
     "map.precision.": ("exact", "approximate"),
+    "admin.precision.": ("exact", "approximate"),
     "election.name.": ("city_kenesh", "aiyl_kenesh", "president"),
     "sms.application_": ("submitted", "changed", "withdrawn"),
     "email.application_": tuple(f"{event}.{part}" for event in ("submitted", "changed", "withdrawn")

@@ -20,7 +20,7 @@ def _detail() -> rx.Component:
     return rx.cond(
         d.contains("reference"),
         rx.el.section(
-            rx.el.h2(tr["search.open"], ": ", d["reference"], id="detail-heading", tab_index=-1),
+            rx.el.h2(tr["search.detail_title"].replace("{reference}", d["reference"]), id="detail-heading", tab_index=-1),
             rx.el.dl(*[summary_row(tr[k], tr[d[f + "_key"].to(str)] if f in ("status", "channel") else d[f])
                        for k, f in rows],
                      class_name="summary"),

@@ -99,10 +99,10 @@ def precinct_admin() -> rx.Component:
         rx.el.h1(tr["admin.precincts_title"]),
         rx.el.button(tr["admin.new_precinct"], type="button", on_click=PrecinctAdminState.new, class_name="button"),
         table(tr["admin.precincts_title"],
-               [tr["admin.number"], tr["admin.place"], tr["admin.address"], tr["map.precision.exact"], tr["admin.active"], ""],
+               [tr["admin.number"], tr["admin.place"], tr["admin.address"], tr["admin.precision_col"], tr["admin.active"], ""],
                PrecinctAdminState.rows,
                lambda p: [rx.el.td(p["number"]), rx.el.td(p["place"], ", ", p["city"]), rx.el.td(p["address"]),
-                          rx.el.td(p["precision"]),
+                          rx.el.td(p["precision_word"]),
                           rx.el.td(rx.cond(p["active"] != "", tr["admin.active"], tr["admin.inactive"])),
                           rx.el.td(rx.el.div(
                               rx.el.button(tr["admin.edit"], rx.el.span(" ", p["number"], class_name="visually-hidden"),

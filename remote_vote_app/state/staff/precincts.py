@@ -57,7 +57,8 @@ class PrecinctAdminState(StaffState):
         lang = self._lang()
         return [{**i, "place": localized(i, "place", lang), "city": localized(i, "city", lang),
                  "district": localized(i, "district", lang), "address": localized(i, "address", lang),
-                 "precision_text": t(lang, f"map.precision.{i['precision']}")}
+                 "precision_text": t(lang, f"map.precision.{i['precision']}"),
+                 "precision_word": t(lang, f"admin.precision.{i['precision']}")}
                 for i in self.items]
 
     @rx.var

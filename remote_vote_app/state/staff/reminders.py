@@ -18,10 +18,10 @@ class RemindersState(StaffState):
     @staff_required("reminders.view")
     async def load(self):
         self.error_entries = {}
-        found = await self._run(lambda s: (reminders.overview(s), reminders.recent(s)))
+        lang = self._lang()
+        found = await self._run(lambda s: (reminders.overview(s, lang=lang), reminders.recent(s)))
         if found is FAILED:
             return self._ready()
-        lang = self._lang()
         self.planned = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}")}) for r in found[0]]
         self.recent = [as_strings({**r, "kind_text": t(lang, f"reminders.kind.{r['kind']}"),
                                    "status_text": t(lang, f"reminders.status.{r['status']}")}) for r in found[1]]
