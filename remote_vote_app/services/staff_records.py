@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import DEFAULT_LANG, localized
-from remote_vote_app.models import Application, AuditEvent, Election, Precinct, Territory, Voter
+from remote_vote_app.i18n import DEFAULT_LANG, date_text, has, localized, t
+from remote_vote_app.models import Application, AuditEvent, Election, Precinct, StaffAccount, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
 from remote_vote_app.services.applications import REFERENCE_LENGTH, normalize_reference
 from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
@@ -261,9 +261,89 @@ AUTH_FILTERS = ("auth.", "auth.staff.", "auth.staff.success", "auth.staff.passwo
                 "auth.staff.lockout", "auth.staff.recovery_code_used", "auth.staff.totp_enrolled")
 
 
+# An action without a message of its own is named by its subject (audit.part.<all but the last
+# part>, also the record types) and outcome (audit.outcome.<last part>).
+AUDIT_SUBJECTS = ("auth", "auth.sms", "auth.code_step_up", "auth.code_face_reference", "auth.face", "auth.face_reference",
+                  "auth.eid", "auth.qr", "auth.staff", "auth.voter", "application", "election", "precinct", "territory",
+                  "reference", "staff", "voter", "voter_list", "checkin.flagged", "identification")
+AUDIT_OUTCOMES = ("success", "failure", "lockout", "session_started", "session_ended", "code_sent", "code_offered_again",
+                  "code_first", "enrolment_code_issued", "set", "scanned", "confirmed", "refused", "stale_code",
+                  "submitted", "changed", "withdrawn", "phone_code_sent", "phone_verified", "dates_changed",
+                  "districts_loaded", "created", "edited", "moved", "activated", "deactivated", "imported", "downloaded",
+                  "issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict",
+                  "repeat", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time", "too_early")
+AUDIT_DETAILS = ("before", "after")  # audit.detail.<name>: detail names said in words
+AUDIT_ACTORS = ("system", "anonymous")  # audit.actor.<actor>
+
+
+def action_text(lang: str, action: str) -> str:
+    """An audited action in words: its own message (audit.action.<action>), else its subject and
+    outcome ("auth.staff.session_started" → «Вход сотрудника: сеанс начат»), else the code."""
+    if has(f"audit.action.{action}"):
+        return t(lang, f"audit.action.{action}")
+    subject, _, outcome = action.rpartition(".")
+    if has(f"audit.part.{subject}") and has(f"audit.outcome.{outcome}"):
+        return t(lang, "audit.action_parts", subject=t(lang, f"audit.part.{subject}"),
+                 outcome=t(lang, f"audit.outcome.{outcome}"))
+    return action
+
+
+def actor_text(lang: str, actor: str, staff_names: dict[str, str]) -> str:
+    """Who acted, in words: a staff member by login name, a voter by record number (no personal data)."""
+    kind, _, ident = actor.partition(":")
+    if actor in ("system", "anonymous"):
+        return t(lang, f"audit.actor.{actor}")
+    if actor == "system:import-reference":
+        return t(lang, "audit.actor.import")
+    if kind == "staff":
+        return t(lang, "audit.actor.staff", name=staff_names.get(ident, ident))
+    if kind == "voter":
+        return t(lang, "audit.actor.voter", id=ident)
+    return actor
+
+
+def _value_text(lang: str, value: object) -> str:
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_value_text(lang, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_value_text(lang, v) for v in value)
+    if isinstance(value, str) and len(value) == 10 and value[4:5] == value[7:8] == "-":
+        try:
+            return date_text(lang, dt.date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
+def details_text(lang: str, details: str) -> str:
+    """An event's details as "name: value; …" (dates in the page's language, "before"/"after"
+    named in it), never a dict's repr."""
+    try:
+        data = json.loads(details or "{}")
+    except ValueError:
+        return details
+    if not isinstance(data, dict):
+        return _value_text(lang, data)
+    ordered = sorted(data.items(), key=lambda item: AUDIT_DETAILS.index(item[0]) if item[0] in AUDIT_DETAILS else 9)
+    return "; ".join(f"{t(lang, 'audit.detail.' + k) if has('audit.detail.' + k) else k}: {_value_text(lang, v)}"
+                     for k, v in ordered)
+
+
+def audit_actions(session: Session) -> list[str]:
+    """The actions the log holds, for the page's action filter."""
+    return sorted(session.exec(select(AuditEvent.action).distinct()).all())
+
+
 def audit_log(session: Session, user: StaffUser, entity: str = "", action: str = "", actor: str = "",
-              entity_id: str = "", page: int = 1, page_size: int = 50, auth: str = "") -> tuple[list[dict[str, str]], int]:
+              entity_id: str = "", page: int = 1, page_size: int = 50, auth: str = "",
+              lang: str = DEFAULT_LANG) -> tuple[list[dict[str, str]], int]:
+    """A page of the audit log, newest first, each event's action, actor and details in words in
+    `lang`. `actor` is an actor code ("staff:3") or a staff member's login name."""
     require(user, "audit.view")
+    actor = actor.strip()
+    if actor and ":" not in actor and actor not in ("system", "anonymous"):
+        account = session.exec(select(StaffAccount).where(StaffAccount.username == actor)).first()
+        actor = f"staff:{account.id}" if account else actor
     stmt = select(AuditEvent)
     if auth in AUTH_FILTERS:
         stmt = stmt.where(AuditEvent.entity == "auth", AuditEvent.action.startswith(auth))
@@ -277,13 +357,10 @@ def audit_log(session: Session, user: StaffUser, entity: str = "", action: str =
         stmt = stmt.where(AuditEvent.entity_id == entity_id.strip())
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     rows = session.exec(stmt.order_by(AuditEvent.id.desc()).offset((max(1, page) - 1) * page_size).limit(page_size)).all()
-    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "action": e.action, "entity": e.entity,
-             "entity_id": e.entity_id, "details": _short(e.details)} for e in rows], total
-
-
-def _short(details: str) -> str:
-    try:
-        data = json.loads(details or "{}")
-    except ValueError:
-        return details
-    return ", ".join(f"{k}={v}" for k, v in data.items())
+    staff_ids = {int(e.actor[6:]) for e in rows if e.actor.startswith("staff:") and e.actor[6:].isdigit()}
+    names = ({str(a.id): a.username for a in session.exec(select(StaffAccount).where(StaffAccount.id.in_(staff_ids)))}
+             if staff_ids else {})
+    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "actor_text": actor_text(lang, e.actor, names),
+             "action": e.action, "action_text": action_text(lang, e.action), "entity": e.entity,
+             "entity_text": t(lang, f"audit.part.{e.entity}") if has(f"audit.part.{e.entity}") else e.entity,
+             "entity_id": e.entity_id, "details": details_text(lang, e.details)} for e in rows], total

@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, number, t, time_left, until_inclusive)
 from remote_vote_app.components import checkin_desk
-from remote_vote_app.services import activity, checkin, exclusions, faceid, identification, reminders, staff
+from remote_vote_app.services import activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records
 from remote_vote_app.services.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.session import STAFF_PAGES
 
@@ -44,6 +44,10 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "activity.report.": ("open", "answered"),
     "reminders.kind.": reminders.KINDS,
     "reminders.status.": ("sent", "opted_out"),
+    "audit.part.": staff_records.AUDIT_SUBJECTS,
+    "audit.outcome.": staff_records.AUDIT_OUTCOMES,
+    "audit.detail.": staff_records.AUDIT_DETAILS,
+    "audit.actor.": staff_records.AUDIT_ACTORS,
     "ident.policy.": identification.OFFLINE_POLICIES,
 
 }

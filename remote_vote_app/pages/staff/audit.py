@@ -18,7 +18,8 @@ def audit_page() -> rx.Component:
             rx.el.div(
                 text_field("entity", "audit.entity", None, default_value=f["entity"], max_length=40),
                 text_field("entity_id", "audit.entity_id", None, default_value=f["entity_id"], max_length=60),
-                text_field("action", "audit.action", None, default_value=f["action"], max_length=60),
+                select("action", "audit.action", AuditState.action_options, "value", lambda o: o["label"],
+                       value=f["action"]),
                 text_field("actor", "audit.actor", None, default_value=f["actor"], max_length=60),
                 select("auth", "audit.auth_filter", AuditState.auth_options, "value", lambda o: o["label"],
                         value=f["auth"]),
@@ -32,10 +33,8 @@ def audit_page() -> rx.Component:
         table(tr["audit.title"], [tr["detail.when"], tr["detail.actor"], tr["detail.action"], tr["audit.entity"],
                                    tr["audit.entity_id"], tr["detail.details"]],
                AuditState.rows,
-               lambda r: [rx.el.td(r["at"]), rx.el.td(r["actor"]),
-                          rx.el.td(r["action_text"], rx.cond(r["action_text"] != r["action"],
-                                                              rx.el.span(" (", rx.el.code(r["action"]), ")"))),
-                          rx.el.td(r["entity"]),
+               lambda r: [rx.el.td(r["at"]), rx.el.td(r["actor_text"]), rx.el.td(r["action_text"]),
+                          rx.el.td(r["entity_text"]),
                           rx.el.td(r["entity_id"]), rx.el.td(r["details"], class_name="pre")],
                "audit-table"),
         rx.el.div(

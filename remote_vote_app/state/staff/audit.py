@@ -1,4 +1,4 @@
-"""The audit log, with readable names for actions and authentication filters."""
+"""The audit log: actions, actors and details in words in the page's language."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from remote_vote_app.services import staff_records
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState, staff_required
 
+# The authentication filters that are prefixes, not actions, have names of their own.
+_FILTER_NAMES = {"auth.": "audit.auth.all", "auth.staff.": "audit.auth.staff"}
 
-def _action_text(lang: str, action: str) -> str:
-    """A readable name for an audited action (or an authentication filter), else the action itself."""
-    key = {"auth.": "audit.auth.all", "auth.staff.": "audit.auth.staff"}.get(action, f"audit.action.{action}")
-    return t(lang, key) if has(key) else action
+
+def _filter_text(lang: str, value: str) -> str:
+    key = _FILTER_NAMES.get(value, "")
+    return t(lang, key) if key and has(key) else staff_records.action_text(lang, value)
 
 
 class AuditState(StaffState):
@@ -21,18 +23,25 @@ class AuditState(StaffState):
     total: int = 0
     page: int = 1
     filters: dict[str, str] = {"entity": "", "action": "", "actor": "", "entity_id": "", "auth": ""}
+    _actions: list[str] = []  # the actions the log holds, offered in the action filter
 
     @rx.var
     def auth_options(self) -> list[dict[str, str]]:
-        return [{"value": value, "label": _action_text(self._lang(), value)} for value in staff_records.AUTH_FILTERS]
+        return [{"value": value, "label": _filter_text(self._lang(), value)} for value in staff_records.AUTH_FILTERS]
+
+    @rx.var
+    def action_options(self) -> list[dict[str, str]]:
+        lang = self._lang()
+        options = [{"value": a, "label": staff_records.action_text(lang, a)} for a in self._actions]
+        return sorted(options, key=lambda o: o["label"])
 
     async def _search(self) -> None:
         user, page, filters, lang = self._user(), self.page, dict(self.filters), self._lang()
-        found = await self._run(lambda s: staff_records.audit_log(s, user, page=page, **filters))
+        found = await self._run(lambda s: (staff_records.audit_log(s, user, page=page, lang=lang, **filters),
+                                           staff_records.audit_actions(s)))
         if found is FAILED:
             return
-        rows, self.total = found
-        self.rows = [{**row, "action_text": _action_text(lang, row["action"])} for row in rows]
+        (self.rows, self.total), self._actions = found
 
     @rx.event
     @staff_required("audit.view")
