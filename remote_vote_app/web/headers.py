@@ -11,6 +11,7 @@ import base64
 import functools
 import gzip
 import hashlib
+import os
 import re
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -19,7 +20,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from remote_vote_app.settings import ROOT, settings
 
-BUILD_DIR = ROOT / ".web" / "build" / "client"
+# Reflex's frontend directory (REFLEX_WEB_WORKDIR moves it: make test serves two builds at once).
+BUILD_DIR = ROOT / os.environ.get("REFLEX_WEB_WORKDIR", ".web") / "build" / "client"
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 

@@ -22,6 +22,29 @@ def _active(page: Page):
     return page.evaluate(ACTIVE)
 
 
+# Resolves once the page has painted and React has run the effects of what it rendered.
+_PAINTED = "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0))))"
+
+
+def _event_frames(page: Page) -> list[str]:
+    """What the server sends on the page's Reflex event socket (listen before the first navigation)."""
+    frames: list[str] = []
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload)))
+            if "/_event" in ws.url else None)
+    return frames
+
+
+def _server_chose(page: Page, frames: list[str], radio_id: str) -> None:
+    """Wait until the server's state update choosing this precinct radio has arrived and been painted."""
+    chosen = re.compile(rf'precinct_id[^"]*"\s*:\s*"?{re.escape(radio_id.removeprefix("precinct-"))}\b')
+    for _ in range(300):
+        if any(chosen.search(frame) for frame in frames):
+            page.evaluate(_PAINTED)
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"the server never chose {radio_id}")
+
+
 def test_skip_link_moves_focus_to_main(page: Page, base_url: str, viewport):
     page.goto(base_url)
     expect(page.get_by_role("heading", name="Перед началом")).to_be_visible()
@@ -67,6 +90,7 @@ def test_login_errors_at_once_focus_and_title(page: Page, base_url: str, viewpor
 
 def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, viewport):
     pin, doc, *_ = _voter(viewport, 1)
+    frames = _event_frames(page)
     log_in(page, base_url, pin, doc)
     page.get_by_role("button", name="Подать заявление").click()
     expect(page).to_have_url(re.compile(r"/apply/?$"))
@@ -83,12 +107,12 @@ def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, v
     page.keyboard.press("ArrowDown")
     second_id = page.evaluate("document.activeElement.id")
     assert second_id.startswith("precinct-")
-    page.wait_for_timeout(700)  # the server's answer has come back and re-rendered
-    assert _active(page) == second_id
+    _server_chose(page, frames, second_id)
+    assert _active(page) == second_id  # still, after the server's answer re-rendered the list
     expect(page.locator(f"#{second_id}")).to_be_checked()
     page.keyboard.press("ArrowDown")
     third_id = page.evaluate("document.activeElement.id")
-    page.wait_for_timeout(700)
+    _server_chose(page, frames, third_id)
     assert _active(page) == third_id and third_id != second_id
     # The map is skipped in the Tab order: Tab from the map toggle goes straight to the radios.
     expect(page.locator("#precinct-map")).to_have_count(0)
@@ -141,7 +165,10 @@ def test_connection_lost_and_back(page: Page, base_url: str, viewport, console):
     page.route_web_socket(lambda url: "/_event" in url, route)
     page.goto(f"{base_url}/login")
     expect(page.get_by_role("button", name="Получить код")).to_be_enabled()
-    page.wait_for_timeout(500)
+    for _ in range(100):  # the socket opens once the page has hydrated
+        if state["routes"]:
+            break
+        page.wait_for_timeout(50)
     assert state["routes"], "the event socket was not routed"
     state["blocked"] = True
     for ws in state["routes"]:
@@ -356,7 +383,7 @@ def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):
     log_in(page, base_url, pin, doc)
     open_menu(page)
     expect(page.get_by_role("button", name="Выйти")).to_be_visible()  # the tab knows the voter: the timer runs
-    page.wait_for_timeout(300)
+    page.evaluate(_PAINTED)  # the idle timer is armed by an effect of that render
     page.clock.fast_forward("12:40")
     expect(page.locator("#timeout-warning")).to_have_count(0)
     page.clock.fast_forward("00:30")  # 13:10: less than two minutes left
