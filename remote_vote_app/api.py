@@ -51,13 +51,17 @@ def statistics_json(request: Request) -> Response:
 
 
 def statistics_csv(request: Request) -> Response:
+    """?table=turnout: ballots per precinct and hour (identification mode); else the applications."""
     data = _statistics(request)
-    text = statistics.csv_text(data) if data else statistics.exports.csv_text([statistics.CSV_COLUMNS])
+    table = "turnout" if request.query_params.get("table") == "turnout" else "applications"
+    columns = statistics.TURNOUT_CSV_COLUMNS if table == "turnout" else statistics.CSV_COLUMNS
+    text = statistics.csv_text(data, table) if data else statistics.exports.csv_text([columns])
+    name = "turnout" if table == "turnout" else "remote-voting-statistics"
     return Response(
         text,  # open data: UTF-8 without a BOM, so the header is the first thing a parser reads
         media_type="text/csv; charset=utf-8",
         headers={**CACHE, "X-Schema-Version": str(statistics.SCHEMA_VERSION),
-                 "Content-Disposition": f'attachment; filename="remote-voting-statistics-{data.get("election_day", "none")}.csv"'},
+                 "Content-Disposition": f'attachment; filename="{name}-{data.get("election_day", "none")}.csv"'},
     )
 
 

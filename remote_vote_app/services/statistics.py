@@ -23,6 +23,10 @@ Small counts (the rule, also in the document):
 Known limit (documented): the figures count active applications, so a withdrawal lowers the day it
 was filed; comparing two downloads in time can show that some application of a day was withdrawn.
 
+Identification-mode elections (the 2025 law) add "turnout": ballots issued per precinct and local
+hour, cells and totals by the same rules; the document is final, and fixed, once the day after
+election day has ended (desks without a link sync by then; services/turnout.py).
+
 Caching: a document is computed at most once per CACHE_SECONDS per process and election day
 (concurrent requests wait for the one computation), and after the day's deadline it is computed
 once, stored in StatisticsSnapshot with the time it was fixed, and served from there forever.
@@ -42,7 +46,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot
 from remote_vote_app.i18n import LANGS, localized
-from remote_vote_app.services import exports
+from remote_vote_app.services import exports, turnout
 from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
 from remote_vote_app.services.dashboard import default_day
 
@@ -68,17 +72,21 @@ def _implied(counts: list[int]) -> tuple[int, int]:
     return exact + k, exact + (THRESHOLD - 1) * k
 
 
-def total(counts: list[int], grand: bool = False, rest: list[int] | None = None) -> int | str:
+def total(counts: list[int], grand: bool = False, rest: list[int] | None = None,
+          rest_bounds: tuple[int, int, int] | None = None) -> int | str:
     """A total of `counts` (the raw cells it adds up) as published, by rules 2 and 3 above; `rest`
-    (the other cells of the document) when the grand total is published exact (rule 4)."""
+    (the other cells of the document) when the grand total is published exact (rule 4), or its
+    (implied low, implied high, sum) as `rest_bounds` when a caller has them without the list."""
     hidden = [c for c in counts if 0 < c < THRESHOLD]
     k, s = len(hidden), sum(hidden)
     if k == 0 or (grand and k >= 2 and k < s < 4 * k):
         return sum(counts)
     low, high = _implied(counts)
     if rest is not None:
-        rest_low, rest_high = _implied(rest)
-        grand_total = sum(counts) + sum(rest)
+        rest_bounds = (*_implied(rest), sum(rest))
+    if rest_bounds is not None:
+        rest_low, rest_high, rest_sum = rest_bounds
+        grand_total = sum(counts) + rest_sum
         low, high = max(low, grand_total - rest_high), min(high, grand_total - rest_low)
     if high < THRESHOLD:
         return SUPPRESSED
@@ -149,7 +157,9 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
     days = sorted({d for d, _, _ in counts})
     numbers = [p.number for p in remote]
     rows, totals = publish({(d, p, c): counts.get((d, p, c), 0) for d in days for p in numbers for c in CHANNELS})
-    final = now >= closes
+    ballots = turnout.public_cells(session, election_day)
+    turnout_closes = turnout.closes_at(elections)
+    final = now >= max(closes, turnout_closes or closes)
     return {
         "schema_version": SCHEMA_VERSION,
         "election_day": election_day.isoformat(),
@@ -165,15 +175,52 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
                                               for field in ("city", "place") for lang in LANGS}} for p in remote],
         "rows": rows,
         "totals": totals,
+        **({"turnout": _turnout(ballots, elections, turnout_closes)} if ballots is not None else {}),
+    }
+
+
+def _turnout(ballots: dict[tuple[str, str], int], elections: list[Election], closes: dt.datetime) -> dict:
+    """Ballots issued per precinct and local hour (identification mode), by the same rules as the
+    applications: the cells, then the totals per precinct, per hour and overall."""
+    by_precinct: dict[str, list[int]] = defaultdict(list)
+    by_hour: dict[str, list[int]] = defaultdict(list)
+    for (hour, precinct), n in ballots.items():
+        by_precinct[precinct].append(n)
+        by_hour[hour].append(n)
+    everything = list(ballots.values())
+    grand = total(everything, grand=True)
+    all_low, all_high = _implied(everything)
+
+    def subtotal(counts: list[int]) -> int | str:
+        """Rule 4 as in `publish`; the rest's bounds by subtraction (they add up), not by a scan."""
+        if not isinstance(grand, int):
+            return total(counts)
+        low, high = _implied(counts)
+        return total(counts, rest_bounds=(all_low - low, all_high - high, grand - sum(counts)))
+
+    return {
+        "timezone": next(e.timezone for e in elections if e.mode == turnout.IDENTIFICATION),
+        "closes_at": closes.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+        "rows": [{"hour": hour, "precinct": precinct, "ballots": cell(n)} for (hour, precinct), n in sorted(ballots.items())],
+        "totals": {
+            "by_precinct": [{"precinct": p, "ballots": subtotal(by_precinct[p])} for p in sorted(by_precinct)],
+            "by_hour": [{"hour": h, "ballots": subtotal(by_hour[h])} for h in sorted(by_hour)],
+            "total": grand,
+        },
     }
 
 
 CSV_COLUMNS = ["schema_version", "election_day", "status", "date", "precinct", "online", "in_person", "total"]
+TURNOUT_CSV_COLUMNS = ["schema_version", "election_day", "status", "hour", "precinct", "ballots"]
 
 
-def csv_text(document: dict) -> str:
-    """The cells as CSV (UTF-8, comma, header first), one row per day and precinct."""
+def csv_text(document: dict, table: str = "applications") -> str:
+    """The cells as CSV (UTF-8, comma, header first): one row per day and precinct, or with
+    table="turnout" one row per local hour and precinct that issued any ballot."""
     head = [document["schema_version"], document["election_day"], document["status"]]
+    if table == "turnout":
+        return exports.csv_text([TURNOUT_CSV_COLUMNS, *([*head, r["hour"], r["precinct"], r["ballots"]]
+                                                        for r in document.get("turnout", {}).get("rows", []))])
     return exports.csv_text([CSV_COLUMNS, *([*head, r["date"], r["precinct"], r["online"], r["in_person"], r["total"]]
                                             for r in document["rows"])])
 
@@ -237,7 +284,9 @@ def cached(session: Session, requested: str | None = None) -> dict:
         ttl = CACHE_SECONDS
         if value["document"] and value["document"]["status"] == "preliminary":
             # Preliminary figures are not served past the deadline: the first request after it fixes them.
-            closes = dt.datetime.fromisoformat(value["document"]["applications_close_at"])
+            doc = value["document"]
+            closes = max(dt.datetime.fromisoformat(at) for at in
+                         [doc["applications_close_at"], *([doc["turnout"]["closes_at"]] if "turnout" in doc else [])])
             ttl = max(0.0, min(ttl, (closes - now_utc()).total_seconds()))
         _cache[key] = (time.monotonic() + ttl, value)
         return value

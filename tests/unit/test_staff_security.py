@@ -75,6 +75,8 @@ EXPECTED = {
     #                                       A  T  P  H  O
     "DashboardState.load":                 (1, 1, 1, 1, 1),
     "DashboardState.choose_day":           (1, 1, 1, 1, 1),
+    "DashboardState.choose_precinct":      (1, 1, 1, 1, 1),
+    "DashboardState.all_precincts":        (1, 1, 1, 1, 1),
     "SearchState.load":                    (1, 1, 0, 0, 0),
     "SearchState.search":                  (1, 1, 0, 0, 0),
     "SearchState.go_page":                 (1, 1, 0, 0, 0),

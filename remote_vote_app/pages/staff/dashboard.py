@@ -50,6 +50,77 @@ def _report(r: rx.Var) -> rx.Component:
     )
 
 
+def _wide_table(caption_key: str, heads, rows, cells, table_id: str) -> rx.Component:
+    """A table that may be wider than a tablet: the hint above says it scrolls sideways."""
+    return rx.fragment(rx.el.p(tr["ident.scrolls"], class_name="hint"), table(tr[caption_key], heads, rows, cells, table_id))
+
+
+def _identification() -> rx.Component:
+    """Election day in identification mode: turnout by hour, refusals, remote ballots by home
+    district, the ballot stock and the incidents, in this account's scope."""
+    i = DashboardState.ident
+    outcomes = ("voted", "wrong_precinct", "not_registered", "under_age")
+    return rx.el.section(
+        rx.el.h2(tr["ident.stats_title"], id="ident-heading"),
+        rx.el.p(tr["ident.stats_lead"], class_name="hint"),
+        rx.el.dl(_stat("ident.ballots", i["total"], "ident-total"), _stat("ident.remote", i["remote"], "ident-remote"),
+                 class_name="stats"),
+        rx.el.form(
+            rx.el.label(tr["ident.precinct_number"], html_for="ident-precinct", class_name="label"),
+            rx.el.div(
+                rx.el.input(id="ident-precinct", name="ident-precinct", default_value=DashboardState.ident_precinct,
+                            key=DashboardState.ident_precinct, max_length=16, class_name="input"),
+                rx.el.button(tr["ident.show"], type="submit", class_name="button secondary"),
+                rx.cond(DashboardState.ident_precinct != "",
+                        rx.el.button(tr["ident.show_all"], type="button", on_click=DashboardState.all_precincts,
+                                     class_name="button secondary")),
+                class_name="inline-form",
+            ),
+            on_submit=DashboardState.choose_precinct,
+            class_name="field",
+        ),
+        rx.el.p(i["rows_hint"], class_name="hint", id="ident-rows"),
+        rx.el.h3(tr["ident.turnout_title"]),
+        _wide_table("ident.turnout_title",
+                    [tr["stats.precinct"], rx.foreach(DashboardState.ident_hours, lambda h: rx.el.th(h, scope="col")),
+                     tr["ident.ballots"], tr["ident.remote_short"]],
+                    DashboardState.ident_turnout,
+                    lambda r: [rx.el.th(r[0], scope="row"), rx.foreach(r[1:], lambda c: rx.el.td(c, class_name="num"))],
+                    "ident-turnout"),
+        rx.el.h3(tr["ident.refusals_title"]),
+        _wide_table("ident.refusals_title", [tr["stats.precinct"], *[tr[f"ident.outcome.{o}"] for o in outcomes]],
+                    DashboardState.ident_refusals,
+                    lambda r: [rx.el.th(r["precinct"], scope="row"), *[rx.el.td(r[o], class_name="num") for o in outcomes]],
+                    "ident-refusals"),
+        rx.el.h3(tr["ident.districts_title"]),
+        rx.el.p(tr["ident.districts_hint"], class_name="hint"),
+        table(tr["ident.districts_title"], [tr["ident.district"], tr["ident.ballots"]], DashboardState.ident_districts,
+              lambda r: [rx.el.th(r["district"], scope="row"), rx.el.td(r["count"], class_name="num")], "ident-districts"),
+        rx.el.h3(tr["ident.stock_title"]),
+        rx.el.p(tr["ident.stock_hint"], class_name="hint"),
+        _wide_table("ident.stock_title", [tr["stats.precinct"], tr["ident.district"], tr["ident.ballots"],
+                                          tr["ident.remote_short"]],
+                    DashboardState.ident_stock,
+                    lambda r: [rx.el.th(r["precinct"], scope="row"), rx.el.td(r["district"]),
+                               rx.el.td(r["issued"], class_name="num"), rx.el.td(r["remote"], class_name="num")],
+                    "ident-stock"),
+        rx.el.h3(tr["ident.incidents_title"], id="ident-incidents-heading"),
+        rx.el.p(tr["ident.incidents_hint"], class_name="hint"),
+        rx.cond(
+            DashboardState.ident_incidents.length() > 0,
+            _wide_table("ident.incidents_title", [tr["stats.flag_kind"], tr["stats.flag_where"], tr["stats.flag_when"],
+                                                  tr["ident.member"], tr["cabinet.status"]],
+                        DashboardState.ident_incidents,
+                        lambda r: [rx.el.td(r["kind"]), rx.el.td(r["precinct"]), rx.el.td(r["at"]),
+                                   rx.el.td(r["member"]), rx.el.td(r["status"])],
+                        "ident-incidents"),
+            rx.el.p(tr["ident.no_incidents"], id="ident-no-incidents"),
+        ),
+        aria_labelledby="ident-heading",
+        id="identification",
+    )
+
+
 def dashboard() -> rx.Component:
     s = DashboardState.stats
     return staff_page(
@@ -71,6 +142,7 @@ def dashboard() -> rx.Component:
             _stat("ux.stats_deadline", s["deadline"], "stat-deadline"),
             class_name="stats",
         ),
+        rx.cond(DashboardState.ident.contains("total"), _identification()),
         rx.el.h2(tr["stats.per_day"]),
         rx.el.div(
             rx.recharts.bar_chart(

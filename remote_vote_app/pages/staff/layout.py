@@ -39,7 +39,8 @@ def table(caption: rx.Var | str, headers: list[rx.Var], rows: rx.Var, cells, tab
     return rx.el.div(
         rx.el.table(
             rx.el.caption(caption, class_name="visually-hidden"),
-            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
+            # A header given as a component (e.g. a foreach of <th>) goes in as it is.
+            rx.el.thead(rx.el.tr(*[h if isinstance(h, rx.Component) else rx.el.th(h, scope="col") for h in headers])),
             rx.el.tbody(rx.foreach(rows, lambda row: rx.el.tr(*cells(row)))),
             id=table_id,
             class_name="data-table",

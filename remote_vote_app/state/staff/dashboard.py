@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from remote_vote_app.i18n import t, time_left
-from remote_vote_app.services import activity, dashboard
+from remote_vote_app.services import activity, dashboard, turnout
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
 from remote_vote_app.state.app import FAILED, as_strings
@@ -34,6 +34,15 @@ class DashboardState(StaffState):
     # "This wasn't me" reports of voters in this account's scope (reports.review only).
     reports: list[dict[str, str]] = []
     can_review: bool = False
+    # Identification mode (the 2025 law): the day's election in this account's scope (services.turnout).
+    ident: dict[str, str] = {}
+    ident_hours: list[str] = []
+    ident_turnout: list[list[str]] = []  # precinct, ballots per hour..., total, remote
+    ident_refusals: list[dict[str, str]] = []
+    ident_districts: list[dict[str, str]] = []
+    ident_stock: list[dict[str, str]] = []
+    ident_incidents: list[dict[str, str]] = []
+    ident_precinct: str = ""  # the precinct number asked for ("" = the busiest ones)
     # A lease, not a flag: a poller that died with its worker stops renewing it, so the next load
     # (on whichever worker) follows again.
     _live_until: float = 0.0
@@ -41,10 +50,17 @@ class DashboardState(StaffState):
     async def _refresh(self, user: StaffUser) -> None:
         chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
         review = user.can("reports.review")
-        view = await self._run(lambda s: {**dashboard.overview(s, chosen, with_anomalies, lang=lang),
-                                          "reports": activity.for_staff(s, user, lang) if review else []})
+        number = self.ident_precinct
+
+        def build(s) -> dict:
+            view = dashboard.overview(s, chosen, with_anomalies, lang=lang)
+            return {**view, "reports": activity.for_staff(s, user, lang) if review else [],
+                    "identification": turnout.commission_view(s, user, view["day"], lang, number) if view["day"] else None}
+
+        view = await self._run(build)
         if view is FAILED:
             return
+        self._show_identification(view["identification"], lang)
         self.can_review, self.reports = review, view["reports"]
         self.election_days = [d.isoformat() for d in view["days"]]
         self.selected_day = view["day"].isoformat() if view["day"] else ""
@@ -81,6 +97,41 @@ class DashboardState(StaffState):
         if found is not None:
             self.anomalies = {k: [as_strings(r) for r in found[k]] for k in ("phones", "emails", "changers")}
             self.anomaly_limits = {"contact": str(found["contact_limit"]), "change": str(found["change_limit"])}
+
+    def _show_identification(self, data: dict | None, lang: str) -> None:
+        if data is None:
+            self.ident, self.ident_hours, self.ident_turnout = {}, [], []
+            self.ident_refusals, self.ident_districts, self.ident_stock, self.ident_incidents = [], [], [], []
+            return
+        self.ident = {"total": str(data["total"]), "remote": str(data["remote"]),
+                      "shown": str(data["precincts_shown"]), "active": str(data["precincts_active"]),
+                      "rows_hint": t(lang, "ident.rows_hint", shown=data["precincts_shown"],
+                                     active=data["precincts_active"])}
+        self.ident_hours = data["hours"]
+        self.ident_turnout = [[t(lang, "ident.all_precincts"), *map(str, data["scope_hours"]), str(data["total"]),
+                               str(data["remote"])]] + [
+            [r["precinct"], *map(str, r["cells"]), str(r["total"]), str(r["remote"])] for r in data["turnout"]]
+        self.ident_refusals = [as_strings(r) for r in
+                               [{"precinct": t(lang, "ident.all_precincts"), **data["refusal_totals"]}, *data["refusals"]]]
+        self.ident_districts = [as_strings(r) for r in data["by_home_district"]]
+        self.ident_stock = [as_strings(r) for r in data["stock"]]
+        self.ident_incidents = [{"kind": t(lang, f"ident.outcome.{i['kind']}"), "precinct": i["precinct"], "at": i["at"],
+                                 "member": i["member"],
+                                 "status": t(lang, f"activity.report.{i['status']}") if i["status"] else ""}
+                                for i in data["incidents"]]
+
+    @rx.event
+    @staff_required("stats.view")
+    async def choose_precinct(self, form_data: dict):
+        """Narrow the identification tables to one precinct (the service keeps it inside the scope)."""
+        self.ident_precinct = str(form_data.get("ident-precinct", "") or "").strip()[:16]
+        await self._refresh(self._user())
+
+    @rx.event
+    @staff_required("stats.view")
+    async def all_precincts(self):
+        self.ident_precinct = ""
+        await self._refresh(self._user())
 
     @rx.event
     @staff_required("stats.view")
