@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice, step_up_form, submit_button, summary_row, text_field
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.components.voter_pass import voter_pass
 from remote_vote_app.pages.qr import cabinet_entry
 from remote_vote_app.state.apply import ApplyState
@@ -177,6 +178,61 @@ def _activity() -> rx.Component:
     )
 
 
+def _nearby_item(p: rx.Var) -> rx.Component:
+    return rx.el.li(
+        rx.el.h4(p["number"], " — ", p["place"]),
+        rx.el.p(p["city"], ", ", p["address"], class_name="address"),
+        rx.el.p(rx.el.strong(p["distance_km"], " ", tr["map.km"]), class_name="distance"),
+        class_name="card",
+    )
+
+
+def _where() -> rx.Component:
+    """Identification mode: the home precinct, the nearest precincts outside the home district, and
+    after voting "you voted at X at HH:MM" with "this wasn't me"."""
+    w = CabinetState.where
+    return rx.el.section(
+        rx.el.h2(tr["where.title"], id="where-title"),
+        rx.el.p(tr["where.lead"].replace("{day}", w["day"])),
+        rx.cond(
+            w["voted_precinct"] != "",
+            rx.el.div(
+                rx.el.p(tr["where.voted"].replace("{precinct}", w["voted_precinct"]).replace("{time}", w["voted_time"])
+                        .replace("{date}", w["voted_date"]), id="where-voted", class_name="notice"),
+                rx.cond(
+                    w["report_status"] != "",
+                    rx.el.p(tr["activity.reported"], ": ", w["report_status"], class_name="badge", id="where-reported"),
+                    rx.cond(w["event_id"] != "", rx.fragment(
+                        rx.el.p(tr["where.not_me_hint"], class_name="hint"),
+                        rx.el.button(tr["activity.not_me"], type="button", id="where-not-me",
+                                     on_click=CabinetState.ask_report(w["event_id"]), class_name="button secondary"))),
+                ),
+            ),
+        ),
+        rx.el.dl(
+            _item("where.home", rx.el.span(w["home_number"], " — ", w["home_place"], ", ", w["home_address"],
+                                           id="where-home")),
+            _item("where.district", w["district"]),
+            class_name="summary",
+        ),
+        rx.el.p(tr["where.home_only"], id="where-home-only"),
+        rx.cond(
+            CabinetState.nearby.length() > 0,
+            rx.fragment(
+                rx.el.h3(tr["where.nearby_title"], id="nearby-title"),
+                rx.el.p(tr["where.nearby_lead"], class_name="hint"),
+                rx.el.div(precinct_map(CabinetState.nearby, {"map": tr["where.map_label"], "choose": "",
+                                                            "selected": tr["map.selected"]}, height="320px"),
+                          class_name="map-pane"),
+                rx.el.ul(rx.foreach(CabinetState.nearby, _nearby_item), class_name="plain-list stack", id="nearby-list",
+                         aria_labelledby="nearby-title"),
+            ),
+        ),
+        aria_labelledby="where-title",
+        id="where",
+    )
+
+
 def cabinet() -> rx.Component:
     return page(
         rx.el.h1(tr["cabinet.title"], id="page-title", tab_index=-1),
@@ -198,6 +254,7 @@ def cabinet() -> rx.Component:
         rx.cond(CabinetState.closed_lead != "",
                 rx.el.div(rx.el.p(rx.el.strong(tr["apply.closed_title"])), rx.el.p(CabinetState.closed_lead),
                           class_name="notice", id="applications-closed")),
+        rx.cond(CabinetState.where.contains("home_number"), _where()),
         rx.el.h2(tr["cabinet.applications"]),
         rx.cond(
             CabinetState.applications.length() > 0,

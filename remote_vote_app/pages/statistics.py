@@ -30,6 +30,60 @@ def _table(caption_key: str, first_key: str, rows, first: str, table_id: str, se
     )
 
 
+def _simple_table(caption, heads, rows, keys, table_id: str) -> rx.Component:
+    return rx.el.div(
+        rx.el.table(
+            rx.el.caption(caption),
+            rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in heads])),
+            rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(rx.el.th(r[keys[0]], scope="row"),
+                                                            *[rx.el.td(r[k], class_name="num") for k in keys[1:]]))),
+            id=table_id,
+            class_name="stat-table",
+        ),
+        class_name="table-wrap",
+        tab_index=0,
+        role="region",
+        aria_label=caption,
+    )
+
+
+def _turnout() -> rx.Component:
+    """Identification mode: ballots issued per hour, overall and at one precinct."""
+    return rx.el.section(
+        rx.el.h2(tr["ident.pub_title"], id="turnout-heading"),
+        rx.el.p(StatisticsState.turnout_status, id="turnout-status", class_name="notice"),
+        rx.el.dl(rx.el.div(rx.el.dt(tr["ident.ballots"]), rx.el.dd(StatisticsState.turnout_total, id="turnout-total",
+                                                                 class_name="stat-value"), class_name="stat"),
+                 class_name="stats"),
+        _simple_table(tr["ident.pub_by_hour"], [tr["ident.hour"], tr["ident.ballots"]], StatisticsState.turnout_by_hour,
+                      ["hour", "ballots"], "turnout-by-hour"),
+        rx.el.h3(tr["ident.pub_precinct_title"]),
+        rx.el.form(
+            rx.el.label(tr["ident.precinct_number"], html_for="turnout-precinct", class_name="label"),
+            rx.el.div(
+                rx.el.input(id="turnout-precinct", name="turnout-precinct", max_length=16, class_name="input",
+                            default_value=StatisticsState.turnout_precinct),
+                rx.el.button(tr["ident.show"], type="submit", class_name="button secondary"),
+                class_name="inline-form",
+            ),
+            on_submit=StatisticsState.choose_precinct,
+            class_name="field",
+        ),
+        rx.cond(
+            StatisticsState.turnout_precinct != "",
+            rx.fragment(
+                rx.el.p(tr["ident.pub_precinct_total"], ": ", StatisticsState.turnout_precinct_total, id="turnout-precinct-total",
+                        role="status"),
+                rx.cond(StatisticsState.turnout_hours.length() > 0,
+                        _simple_table(tr["ident.pub_precinct_title"], [tr["ident.hour"], tr["ident.ballots"]],
+                                      StatisticsState.turnout_hours, ["hour", "ballots"], "turnout-precinct-hours")),
+            ),
+        ),
+        rx.el.p(rx.el.a(tr["ident.pub_csv"], href=StatisticsState.turnout_csv_url, id="turnout-csv")),
+        aria_labelledby="turnout-heading",
+    )
+
+
 def statistics_page() -> rx.Component:
     s = StatisticsState.summary
     return page(
@@ -44,8 +98,9 @@ def statistics_page() -> rx.Component:
                 class_name="field",
             ),
         ),
+        rx.cond(StatisticsState.has_turnout, _turnout()),
         rx.cond(
-            StatisticsState.has_data,
+            StatisticsState.show_applications,
             rx.fragment(
                 rx.el.p(tr["landing.election_local"], ": ", s["election_day"], id="stats-election-day"),
                 rx.el.p(s["status"], id="stats-status", class_name="notice"),
@@ -83,7 +138,7 @@ def statistics_page() -> rx.Component:
                 rx.el.h2(tr["pubstats.cells"]),
                 _table("pubstats.cells", "pubstats.day", StatisticsState.cells, "day", "stats-cells", second="precinct"),
             ),
-            rx.el.p(tr["pubstats.none"], id="stats-none"),
+            rx.cond(~StatisticsState.has_turnout, rx.el.p(tr["pubstats.none"], id="stats-none")),
         ),
         rx.el.section(
             rx.el.h2(tr["pubstats.rule_title"]),

@@ -21,7 +21,7 @@ from sqlmodel import Session, and_, select
 
 from remote_vote_app.i18n import has, t
 from remote_vote_app.models import ActivityReport, Application, AuditEvent, Voter
-from remote_vote_app.services import audit, staff
+from remote_vote_app.services import audit, ratelimit, staff
 from remote_vote_app.services.clock import local_text, now_utc
 from remote_vote_app.services.errors import NotFound, ServiceError
 from remote_vote_app.services.staff import StaffUser
@@ -30,7 +30,13 @@ from remote_vote_app.services.staff import StaffUser
 APPLICATION_ACTIONS = ("application.submitted", "application.changed", "application.withdrawn",
                        "checkin.ballot_issued", "reminder.sent")
 AUTH_ACTIONS = ("auth.face_reference.set",)
-ACTIONS = APPLICATION_ACTIONS + AUTH_ACTIONS
+# A desk's decisions about the voter in identification mode (entity "voter"): a ballot issued, a
+# provisional mark kept, a second attempt refused, an offline conflict.
+IDENTIFICATION_ACTIONS = ("identification.issue", "identification.provisional", "identification.voted",
+                          "identification.conflict")
+ACTIONS = APPLICATION_ACTIONS + AUTH_ACTIONS + IDENTIFICATION_ACTIONS
+# "This wasn't me" reports a voter may file (each event once): enough for real doubts, not a flood.
+REPORTS_PER_VOTER = ratelimit.parse("10/day")
 NOTE_MAX = 500
 ANSWER_MAX = 1000
 
@@ -50,7 +56,9 @@ def channel_of(event: AuditEvent) -> str:
 def _events(session: Session, voter_id: int) -> list[AuditEvent]:
     references = list(session.exec(select(Application.reference).where(Application.voter_id == voter_id)))
     conditions = [and_(AuditEvent.entity == "auth", AuditEvent.entity_id == f"voter:{voter_id}",
-                       AuditEvent.action.in_(AUTH_ACTIONS))]
+                       AuditEvent.action.in_(AUTH_ACTIONS)),
+                  and_(AuditEvent.entity == "voter", AuditEvent.entity_id == str(voter_id),
+                       AuditEvent.action.in_(IDENTIFICATION_ACTIONS))]
     if references:
         conditions.append(and_(AuditEvent.entity == "application", AuditEvent.entity_id.in_(references),
                                AuditEvent.action.in_(APPLICATION_ACTIONS)))
@@ -74,7 +82,9 @@ def log(session: Session, voter_id: int, lang: str) -> list[dict[str, str]]:
             "id": str(event.id),
             "at": local_text(event.at, "%d.%m.%Y %H:%M"),
             "action": _action_text(lang, event.action),
-            "reference": event.entity_id if event.entity == "application" else "",
+            # An identification decision names its precinct instead of an application.
+            "reference": event.entity_id if event.entity == "application"
+            else str(json.loads(event.details or "{}").get("precinct", "")) if event.entity == "voter" else "",
             "channel": channel,
             "channel_text": t(lang, f"activity.channel.{channel}"),
             "reported": "1" if report else "",
@@ -85,7 +95,9 @@ def log(session: Session, voter_id: int, lang: str) -> list[dict[str, str]]:
 
 
 def report(session: Session, voter_id: int, event_id: object, note: str = "") -> ActivityReport:
-    """File "this wasn't me" about one event of the voter's own log (once per event); audited."""
+    """File "this wasn't me" about one event of the voter's own log (once per event, REPORTS_PER_VOTER);
+    audited."""
+    ratelimit.count(REPORTS_PER_VOTER, "activity-report", ratelimit.key(f"voter:{voter_id}"))
     try:
         wanted = int(str(event_id))
     except ValueError:

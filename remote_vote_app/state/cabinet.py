@@ -6,7 +6,7 @@ import json
 
 import reflex as rx
 
-from remote_vote_app.services import activity, applications
+from remote_vote_app.services import activity, applications, voting_place
 from remote_vote_app.services.notifications import default_sender
 from remote_vote_app.state import stepup
 from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
@@ -29,14 +29,19 @@ class CabinetState(AppState):
     activity: list[dict[str, str]] = []
     reporting: str = ""  # the id of the event whose report form is open
     reported_notice: bool = False
+    # Identification mode: "where can I vote?" for the nearest such election (services.voting_place).
+    where: dict[str, str] = {}
+    nearby: list[dict[str, str]] = []
 
     async def _reload(self) -> None:
         voter_id, lang = self._voter_id, self._lang()
         found = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang),
                                            applications.form_options(s, voter_id)[lang],
-                                           activity.log(s, voter_id, lang), applications.closed_notice(s, voter_id)))
+                                           activity.log(s, voter_id, lang), applications.closed_notice(s, voter_id),
+                                           voting_place.overview(s, voter_id, lang)))
         if found is not FAILED:
-            rows, options, self.activity, self._closed = found
+            rows, options, self.activity, self._closed, places = found
+            self._show_where(places)
             self.applications = [as_strings(row) for row in rows]
             # Only while an open election has no application of the voter's: with every one applied
             # for, "change" on its card is the way; with none open, the cabinet says applications closed.
@@ -45,6 +50,20 @@ class CabinetState(AppState):
     @rx.var
     def closed_lead(self) -> str:
         return self._closed.get(self._lang(), {}).get("lead", "")
+
+    def _show_where(self, places: list[dict]) -> None:
+        if not places:
+            self.where, self.nearby = {}, []
+            return
+        place = places[0]
+        home, voted = place["home"], place["voted"]
+        reported = next((e for e in self.activity if voted and e["id"] == voted.get("event_id")), None)
+        self.where = {"day": place["election_day"], "district": place["district"], "home_number": home["number"],
+                      "home_place": home["place"], "home_address": home["address"],
+                      "voted_precinct": voted.get("precinct", ""), "voted_time": voted.get("time", ""),
+                      "voted_date": voted.get("date", ""), "event_id": voted.get("event_id", ""),
+                      "report_status": reported["report_status"] if reported and reported["reported"] else ""}
+        self.nearby = place["nearby"]
 
     @rx.event
     @voter_required

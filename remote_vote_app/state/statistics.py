@@ -20,6 +20,7 @@ class StatisticsState(AppState):
     days: list[str] = []
     selected_day: str = ""
     _doc: dict = {}
+    turnout_precinct: str = ""  # the precinct number whose hours are shown (identification mode)
 
     @rx.var
     def has_data(self) -> bool:
@@ -78,6 +79,59 @@ class StatisticsState(AppState):
     def day_options(self) -> list[dict[str, str]]:
         lang = self._lang()
         return [{"value": d, "label": dt_text(lang, d)} for d in self.days]
+
+    @rx.var
+    def has_turnout(self) -> bool:
+        return "turnout" in self._doc
+
+    @rx.var
+    def show_applications(self) -> bool:
+        """An identification-only day has no applications to show."""
+        return bool(self._doc) and ("turnout" not in self._doc or bool(self._doc.get("rows")))
+
+    def _hour(self, key: str) -> str:
+        """ "2027-01-17 09:00" as "09:00" on election day, else with the date."""
+        return key[11:] if key[:10] == self._doc.get("election_day") else f"{dt_text(self._lang(), key)} {key[11:]}"
+
+    @rx.var
+    def turnout_status(self) -> str:
+        d, lang = self._doc, self._lang()
+        if "turnout" not in d:
+            return ""
+        if d["status"] == "final":
+            return t(lang, "ident.pub_final", time=statistics.local_time_text(d.get("final_as_of")))
+        return t(lang, "ident.pub_preliminary", time=statistics.local_time_text(d["generated_at"]),
+                 closes=statistics.local_time_text(d["turnout"]["closes_at"]))
+
+    @rx.var
+    def turnout_total(self) -> str:
+        return _text(self._doc["turnout"]["totals"]["total"]) if "turnout" in self._doc else ""
+
+    @rx.var
+    def turnout_by_hour(self) -> list[dict[str, str]]:
+        return [{"hour": self._hour(r["hour"]), "ballots": _text(r["ballots"])}
+                for r in self._doc.get("turnout", {}).get("totals", {}).get("by_hour", [])]
+
+    @rx.var
+    def turnout_hours(self) -> list[dict[str, str]]:
+        """The chosen precinct's hours (from the cached document: no query per visit)."""
+        number = self.turnout_precinct
+        return [{"hour": self._hour(r["hour"]), "ballots": _text(r["ballots"])}
+                for r in self._doc.get("turnout", {}).get("rows", []) if number and r["precinct"] == number]
+
+    @rx.var
+    def turnout_precinct_total(self) -> str:
+        number = self.turnout_precinct
+        return next((_text(r["ballots"]) for r in self._doc.get("turnout", {}).get("totals", {}).get("by_precinct", [])
+                     if number and r["precinct"] == number), "0")
+
+    @rx.var
+    def turnout_csv_url(self) -> str:
+        return f"/api/statistics.csv?day={self.selected_day}&table=turnout"
+
+    @rx.event
+    def choose_precinct(self, form_data: dict):
+        self.turnout_precinct = str(form_data.get("turnout-precinct", "") or "").strip()[:16]
 
     @rx.var
     def csv_url(self) -> str:

@@ -1,0 +1,99 @@
+"""The voter's cabinet in identification mode (the 2025 law): "where can I vote?" and "you voted at".
+
+Inside the home district a voter may vote only at the home precinct; outside it at any precinct.
+The cabinet names the home precinct, and a short list of the nearest precincts outside the home
+district by straight-line distance from the home precinct (the register holds no coordinates of
+the voter). That list depends only on the home precinct, so it is built once per reference version
+and shared. Once the voter holds a ballot: where and when (in the election's time zone); the
+"this wasn't me" report on it goes through services.activity (audited, once per event, capped per
+voter), and the commission sees it among the incidents (services.turnout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from remote_vote_app import i18n
+from remote_vote_app.i18n import localized
+from remote_vote_app.models import (
+    AuditEvent, DistrictPrecinct, Election, ElectoralDistrict, IdentifiedBallot, Precinct, Voter,
+)
+from remote_vote_app.services import activity, precincts, refcache
+from remote_vote_app.services.clock import local_date
+from remote_vote_app.services.precincts import distance_km
+from remote_vote_app.services.turnout import IDENTIFICATION
+
+NEARBY = 5
+RECENT = dt.timedelta(days=60)  # a past election stays in the cabinet this long ("you voted at")
+
+
+def _districts(snap: refcache.Snapshot, election_id: int) -> dict[int, int]:
+    """precinct id -> district id in one election, once per reference version."""
+    return snap.derive(f"voting_place.districts:{election_id}", lambda: {
+        row.precinct_id: row.district_id for row in snap.all(DistrictPrecinct) if row.election_id == election_id})
+
+
+def _nearby(snap: refcache.Snapshot, election_id: int, home: Precinct) -> list[tuple[float, int]]:
+    """(km, precinct id) of the nearest precincts outside the home precinct's district."""
+    def build() -> list[tuple[float, int]]:
+        districts = _districts(snap, election_id)
+        own = districts.get(home.id)
+        if home.latitude is None or home.longitude is None:
+            return []
+        measured = [(distance_km(home.latitude, home.longitude, p.latitude, p.longitude), p.id)
+                    for p in snap.all(Precinct)
+                    if p.active and p.latitude is not None and p.longitude is not None
+                    and districts.get(p.id) not in (None, own)]
+        return sorted(measured)[:NEARBY]
+
+    return snap.derive(f"voting_place.nearby:{election_id}:{home.id}", build)
+
+
+def _place(precinct: Precinct, lang: str) -> dict[str, str]:
+    """A precinct as strings (the map component and the cabinet's typed vars take strings)."""
+    return {k: "" if v is None else str(v) for k, v in precincts.localized(precinct, lang).items()}
+
+
+def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> list[dict]:
+    """Per identification-mode election the voter takes part in (upcoming, or past within RECENT):
+    the home precinct and district, the nearest precincts outside the district, and the ballot."""
+    snap = refcache.snapshot(session)
+    voter = session.get(Voter, voter_id)
+    if voter is None:
+        return []
+    today = local_date(now)
+    result = []
+    for election in sorted((e for e in snap.all(Election) if e.mode == IDENTIFICATION
+                            and e.election_day >= today - RECENT), key=lambda e: e.election_day):
+        district_id = _districts(snap, election.id).get(voter.home_precinct_id)
+        home = snap.get(Precinct, voter.home_precinct_id)
+        if district_id is None or home is None:
+            continue  # the voter's precinct takes no part in this election
+        district = snap.get(ElectoralDistrict, district_id)
+        ballot = session.exec(select(IdentifiedBallot).where(IdentifiedBallot.election_id == election.id,
+                                                             IdentifiedBallot.voter_id == voter_id)).first()
+        voted = {}
+        if ballot is not None:
+            where = snap.get(Precinct, ballot.precinct_id)
+            local = ballot.issued_at.astimezone(ZoneInfo(election.timezone))
+            # The decision's audit event (its details name the decision, keys sorted): "this wasn't me" names it.
+            event = session.exec(select(AuditEvent.id).where(
+                AuditEvent.entity == "voter", AuditEvent.entity_id == str(voter_id),
+                AuditEvent.action.in_(activity.IDENTIFICATION_ACTIONS),
+                AuditEvent.details.contains(f'"decision": {ballot.decision_id},'))).first()
+            voted = {"precinct": where.number if where else "", "address": localized(where, "address", lang) if where else "",
+                     "time": local.strftime("%H:%M"), "date": local.strftime("%d.%m.%Y"), "event_id": str(event or "")}
+        nearby = [{**_place(snap.get(Precinct, pid), lang), "distance_km": i18n.number(lang, km, 1 if km < 10 else 0)}
+                  for km, pid in _nearby(snap, election.id, home)]
+        result.append({
+            "election_id": str(election.id),
+            "election_day": election.election_day.strftime("%d.%m.%Y"),
+            "home": _place(home, lang),
+            "district": f"{district.number} — {localized(district, 'name', lang)}" if district else "",
+            "nearby": nearby,
+            "voted": voted,
+        })
+    return result

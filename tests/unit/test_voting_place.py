@@ -1,0 +1,125 @@
+"""The cabinet in identification mode: where to vote, the nearest precincts outside the home
+district, "you voted at", "this wasn't me" -- and a voter sees only their own ballot."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import delete
+from sqlmodel import select
+
+from remote_vote_app.models import ActivityReport, DistrictPrecinct, IdentificationDecision, Precinct, Voter
+from remote_vote_app.services import activity, audit, turnout, voting_place
+from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.state.cabinet import CabinetState
+from tests.support.states import Browser
+from tests.unit.test_state_security import login
+from tests.unit.test_turnout import CEC, DAY, at, world  # noqa: F401 (a fixture)
+
+HOME = (42.87, 74.59)
+
+
+@pytest.fixture
+def places(session, world):  # noqa: F811
+    """Coordinates for the home precinct, and stations around it: two in the home district (nearest
+    of all), six outside it, one of them closed."""
+    saved = (world.b1.latitude, world.b1.longitude)
+    world.b1.latitude, world.b1.longitude = HOME
+    session.add(world.b1)
+    made = []
+    for i, (lat, lon, district, active) in enumerate([
+        (42.871, 74.591, world.d1, True), (42.872, 74.592, world.d1, True),
+        (42.90, 74.59, world.d2, True), (42.95, 74.59, world.d2, True), (43.00, 74.59, world.d2, True),
+        (43.10, 74.59, world.d2, True), (43.50, 74.59, world.d2, True), (42.88, 74.59, world.d2, False),
+        (43.9, 74.59, world.d2, True),
+    ]):
+        p = Precinct(kind="station", number=f"T77-{i}", territory_id=world.b1.territory_id, place_ru=f"Школа {i}",
+                     place_ky=f"Мектеп {i}", place_en=f"School {i}", address_ru=f"ул. {i}", address_ky=f"{i}-көч.",
+                     address_en=f"{i} St", latitude=lat, longitude=lon, location_precision="exact", active=active)
+        session.add(p)
+        session.flush()
+        session.add(DistrictPrecinct(election_id=world.election.id, precinct_id=p.id, district_id=district.id))
+        made.append(p)
+    session.commit()
+    yield made
+    session.exec(delete(DistrictPrecinct).where(DistrictPrecinct.precinct_id.in_([p.id for p in made])))
+    session.exec(delete(ActivityReport))
+    session.exec(delete(Precinct).where(Precinct.id.in_([p.id for p in made])))
+    world.b1.latitude, world.b1.longitude = saved
+    session.add(world.b1)
+    session.commit()
+
+
+def _voter(session) -> Voter:
+    return session.exec(select(Voter).where(Voter.pin == DEMO_VOTERS[0][0])).one()
+
+
+def _issue(session, world, voter, precinct, when):  # noqa: F811
+    """A ballot as services.identification leaves it: decision, ballot, audit event."""
+    decision = IdentificationDecision(election_id=world.election.id, precinct_id=precinct.id, staff_id=world.staff_id,
+                                      voter_id=voter.id, outcome="issue", district_id=world.d1.id, at=when, shown="{}")
+    session.add(decision)
+    session.flush()
+    from remote_vote_app.models import IdentifiedBallot
+
+    session.add(IdentifiedBallot(election_id=world.election.id, voter_id=voter.id, precinct_id=precinct.id,
+                                 district_id=world.d1.id, staff_id=world.staff_id, kind="remote", issued_at=when,
+                                 received_at=when, decision_id=decision.id))
+    audit.record(session, f"staff:{world.staff_id}", "identification.issue", "voter", voter.id,
+                 election=world.election.id, precinct=precinct.number, decision=decision.id, offline=False,
+                 key="ident.issue", params={})
+    session.commit()
+
+
+def test_where_to_vote_names_the_home_precinct_and_the_nearest_outside_the_district(session, world, places):  # noqa: F811
+    voter = _voter(session)
+    assert voter.home_precinct_id == world.b1.id
+    [found] = voting_place.overview(session, voter.id, "en", now=at(8, day=DAY - dt.timedelta(days=3)))
+    assert found["home"]["id"] == str(world.b1.id) and found["district"] == "1 — District 1"
+    # Outside the home district only, nearest first (straight line), a closed precinct left out, five at most.
+    assert [p["number"] for p in found["nearby"]] == ["T77-2", "T77-3", "T77-4", "T77-5", "T77-6"]
+    assert found["nearby"][0]["distance_km"] == "3.3" and found["voted"] == {}
+
+
+def test_after_voting_the_cabinet_says_where_and_when_in_the_elections_zone(session, world, places):  # noqa: F811
+    voter = _voter(session)
+    _issue(session, world, voter, places[3], at(9, 41))
+    [found] = voting_place.overview(session, voter.id, "ru", now=at(12))
+    assert (found["voted"]["precinct"], found["voted"]["time"], found["voted"]["date"]) == (
+        "T77-3", "09:41", DAY.strftime("%d.%m.%Y"))
+    # "This wasn't me" is a report on the ballot's own audit event; the commission sees it as an incident.
+    row = activity.report(session, voter.id, found["voted"]["event_id"], "I was abroad")
+    session.commit()
+    assert row.audit_event_id == int(found["voted"]["event_id"])
+    incidents = turnout.commission_view(session, CEC, DAY, "ru")["incidents"]
+    assert [(i["kind"], i["precinct"].split(" — ")[0]) for i in incidents] == [("not_me", "T77-3")]
+    outsider = turnout.commission_view(session, turnout.StaffUser(9, "m", "M", "station_member", None, world.b2.id), DAY, "ru")
+    assert outsider["incidents"] == []
+
+
+def test_reports_are_capped_per_voter(session, world, places):  # noqa: F811
+    voter = _voter(session)
+    _issue(session, world, voter, places[3], at(9, 41))
+    event_id = voting_place.overview(session, voter.id, "ru")[0]["voted"]["event_id"]
+    for _ in range(10):
+        with pytest.raises(ServiceError):  # the same event twice: refused, but counted
+            activity.report(session, voter.id, "0")
+    with pytest.raises(ServiceError) as refused:
+        activity.report(session, voter.id, event_id)
+    assert refused.value.code == "error.too_many_attempts"
+
+
+def test_a_voter_sees_only_their_own_ballot(session, world, places):  # noqa: F811
+    alice, bob = Browser(), Browser()
+    login(session, alice, 0)
+    login(session, bob, 1)
+    _issue(session, world, _voter(session), places[4], at(10, 5))
+    alice.call(CabinetState, "load")
+    bob.call(CabinetState, "load")
+    mine, theirs = alice.state(CabinetState), bob.state(CabinetState)
+    assert mine.where["voted_precinct"] == "T77-4" and mine.where["voted_time"] == "10:05"
+    assert theirs.where.get("voted_precinct", "") == ""
+    # Bob cannot report Alice's ballot, whatever id he sends.
+    bob.call(CabinetState, "ask_report", mine.where["event_id"])
+    assert bob.state(CabinetState).reporting == ""
+    assert session.exec(select(ActivityReport)).all() == []
