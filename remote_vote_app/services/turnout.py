@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, func, literal
+from sqlalchemy import func, literal
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import localized
@@ -25,6 +25,7 @@ from remote_vote_app.models import (
     Precinct, StaffAccount,
 )
 from remote_vote_app.services import refcache
+from remote_vote_app.services.activity import IDENTIFICATION_ACTIONS
 from remote_vote_app.services.clock import end_of_day_utc
 from remote_vote_app.services.staff import PRECINCT_ROLES, StaffUser, require, territory_ids
 
@@ -33,8 +34,6 @@ REFUSALS = ("voted", "wrong_precinct", "not_registered", "under_age")
 # What the commission must look at: a voter holding a ballot elsewhere found at sync, and marks the
 # desk put on the provisional list while offline.
 INCIDENT_OUTCOMES = ("conflict", "provisional")
-# The audit entity of an issued ballot (services.identification): a voter's "this wasn't me" names it.
-BALLOT_ENTITY = "identified_ballot"
 ROW_LIMIT = 50  # precincts per table on the dashboard; a chosen precinct shows on its own
 INCIDENT_LIMIT = 50
 
@@ -116,8 +115,8 @@ def decisions(session: Session, election: Election, scope: Scope) -> list[tuple[
 
 
 def incidents(session: Session, election: Election, scope: Scope, limit: int = INCIDENT_LIMIT) -> list[dict]:
-    """The latest conflicts and provisional marks, and the voters' "this wasn't me" reports about
-    ballots issued in scope, newest first."""
+    """The latest conflicts and provisional marks, and the voters' "this wasn't me" reports about a
+    desk's decision on them (listed at the precinct that issued the voter's ballot), newest first."""
     found = [{"kind": outcome, "precinct_id": precinct_id, "at": at, "member": member, "status": ""}
              for outcome, precinct_id, at, member in session.exec(
                  select(IdentificationDecision.outcome, IdentificationDecision.precinct_id, IdentificationDecision.at,
@@ -132,10 +131,11 @@ def incidents(session: Session, election: Election, scope: Scope, limit: int = I
                   select(IdentifiedBallot.precinct_id, ActivityReport.created_at, StaffAccount.full_name,
                          ActivityReport.status)
                   .join(AuditEvent, AuditEvent.id == ActivityReport.audit_event_id)
-                  .join(IdentifiedBallot, (AuditEvent.entity == BALLOT_ENTITY)
-                        & (AuditEvent.entity_id == func.cast(IdentifiedBallot.id, String)))
+                  .join(IdentifiedBallot, (IdentifiedBallot.voter_id == ActivityReport.voter_id)
+                        & (IdentifiedBallot.election_id == election.id))
                   .join(StaffAccount, StaffAccount.id == IdentifiedBallot.staff_id)
-                  .where(IdentifiedBallot.election_id == election.id, scope.where(IdentifiedBallot.precinct_id))
+                  .where(AuditEvent.entity == "voter", AuditEvent.action.in_(IDENTIFICATION_ACTIONS),
+                         scope.where(IdentifiedBallot.precinct_id))
                   .order_by(ActivityReport.created_at.desc()).limit(limit)).all()]
     return sorted(found, key=lambda row: row["at"], reverse=True)[:limit]
 

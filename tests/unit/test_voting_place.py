@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
-from remote_vote_app.models import ActivityReport, DistrictPrecinct, IdentificationDecision, Precinct, Voter
+from remote_vote_app.models import ActivityReport, DistrictPrecinct, IdentificationDecision, IdentifiedBallot, Precinct, Voter
 from remote_vote_app.services import activity, audit, turnout, voting_place
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.seed import DEMO_VOTERS
@@ -42,6 +42,8 @@ def places(session, world):  # noqa: F811
         made.append(p)
     session.commit()
     yield made
+    for model in (IdentifiedBallot, IdentificationDecision):
+        session.exec(delete(model).where(model.election_id == world.election.id))
     session.exec(delete(DistrictPrecinct).where(DistrictPrecinct.precinct_id.in_([p.id for p in made])))
     session.exec(delete(ActivityReport))
     session.exec(delete(Precinct).where(Precinct.id.in_([p.id for p in made])))
@@ -60,8 +62,6 @@ def _issue(session, world, voter, precinct, when):  # noqa: F811
                                       voter_id=voter.id, outcome="issue", district_id=world.d1.id, at=when, shown="{}")
     session.add(decision)
     session.flush()
-    from remote_vote_app.models import IdentifiedBallot
-
     session.add(IdentifiedBallot(election_id=world.election.id, voter_id=voter.id, precinct_id=precinct.id,
                                  district_id=world.d1.id, staff_id=world.staff_id, kind="remote", issued_at=when,
                                  received_at=when, decision_id=decision.id))
@@ -93,7 +93,7 @@ def test_after_voting_the_cabinet_says_where_and_when_in_the_elections_zone(sess
     assert row.audit_event_id == int(found["voted"]["event_id"])
     incidents = turnout.commission_view(session, CEC, DAY, "ru")["incidents"]
     assert [(i["kind"], i["precinct"].split(" — ")[0]) for i in incidents] == [("not_me", "T77-3")]
-    outsider = turnout.commission_view(session, turnout.StaffUser(9, "m", "M", "station_member", None, world.b2.id), DAY, "ru")
+    outsider = turnout.commission_view(session, turnout.StaffUser(9, "m", "M", "home_precinct_member", None, world.b2.id), DAY, "ru")
     assert outsider["incidents"] == []
 
 
