@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, number, t, time_left, until_inclusive)
 from remote_vote_app.components import checkin_desk
-from remote_vote_app.services import activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records
+from remote_vote_app.services import activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records, turnout
 from remote_vote_app.services.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.session import STAFF_PAGES
 
@@ -26,6 +26,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "channel.": ("online", "in_person"),
     "map.precision.": ("exact", "approximate"),
     "admin.precision.": ("exact", "approximate"),
+    "ident.outcome.": (*turnout.REFUSALS, *turnout.INCIDENT_OUTCOMES, "not_me"),
     "election.name.": ("city_kenesh", "aiyl_kenesh", "president"),
     "sms.application_": ("submitted", "changed", "withdrawn"),
     "email.application_": tuple(f"{event}.{part}" for event in ("submitted", "changed", "withdrawn")
