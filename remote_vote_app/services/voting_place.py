@@ -18,10 +18,8 @@ from sqlmodel import Session, select
 
 from remote_vote_app import i18n
 from remote_vote_app.i18n import localized
-from remote_vote_app.models import (
-    AuditEvent, DistrictPrecinct, Election, ElectoralDistrict, IdentifiedBallot, Precinct, Voter,
-)
-from remote_vote_app.services import activity, precincts, refcache
+from remote_vote_app.models import AuditEvent, Election, IdentifiedBallot, Precinct, Voter
+from remote_vote_app.services import activity, identification, precincts, refcache
 from remote_vote_app.services.clock import local_date
 from remote_vote_app.services.precincts import distance_km
 from remote_vote_app.services.turnout import IDENTIFICATION
@@ -30,23 +28,17 @@ NEARBY = 5
 RECENT = dt.timedelta(days=60)  # a past election stays in the cabinet this long ("you voted at")
 
 
-def _districts(snap: refcache.Snapshot, election_id: int) -> dict[int, int]:
-    """precinct id -> district id in one election, once per reference version."""
-    return snap.derive(f"voting_place.districts:{election_id}", lambda: {
-        row.precinct_id: row.district_id for row in snap.all(DistrictPrecinct) if row.election_id == election_id})
-
-
 def _nearby(snap: refcache.Snapshot, election_id: int, home: Precinct) -> list[tuple[float, int]]:
     """(km, precinct id) of the nearest precincts outside the home precinct's district."""
     def build() -> list[tuple[float, int]]:
-        districts = _districts(snap, election_id)
+        districts = identification._districts(snap, election_id)  # noqa: SLF001 (its per-version map, shared)
         own = districts.get(home.id)
-        if home.latitude is None or home.longitude is None:
+        if home.latitude is None or home.longitude is None or own is None:
             return []
         measured = [(distance_km(home.latitude, home.longitude, p.latitude, p.longitude), p.id)
                     for p in snap.all(Precinct)
                     if p.active and p.latitude is not None and p.longitude is not None
-                    and districts.get(p.id) not in (None, own)]
+                    and p.id in districts and districts[p.id].id != own.id]
         return sorted(measured)[:NEARBY]
 
     return snap.derive(f"voting_place.nearby:{election_id}:{home.id}", build)
@@ -68,11 +60,10 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
     result = []
     for election in sorted((e for e in snap.all(Election) if e.mode == IDENTIFICATION
                             and e.election_day >= today - RECENT), key=lambda e: e.election_day):
-        district_id = _districts(snap, election.id).get(voter.home_precinct_id)
+        district = identification._districts(snap, election.id).get(voter.home_precinct_id)  # noqa: SLF001
         home = snap.get(Precinct, voter.home_precinct_id)
-        if district_id is None or home is None:
+        if district is None or home is None:
             continue  # the voter's precinct takes no part in this election
-        district = snap.get(ElectoralDistrict, district_id)
         ballot = session.exec(select(IdentifiedBallot).where(IdentifiedBallot.election_id == election.id,
                                                              IdentifiedBallot.voter_id == voter_id)).first()
         voted = {}
@@ -91,9 +82,16 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
         result.append({
             "election_id": str(election.id),
             "election_day": election.election_day.strftime("%d.%m.%Y"),
+            "upcoming": election.election_day >= today,
             "home": _place(home, lang),
-            "district": f"{district.number} — {localized(district, 'name', lang)}" if district else "",
+            "district": f"{district.number} — {district.name.get(lang) or district.name['ru']}",
             "nearby": nearby,
             "voted": voted,
         })
     return result
+
+
+def current(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> dict | None:
+    """The one election the cabinet shows: the next one (election day included), else the latest."""
+    found = overview(session, voter_id, lang, now)
+    return next((f for f in found if f["upcoming"]), found[-1] if found else None)

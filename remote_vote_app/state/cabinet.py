@@ -38,10 +38,10 @@ class CabinetState(AppState):
         found = await self._run(lambda s: (applications.list_for_voter(s, voter_id, lang),
                                            applications.form_options(s, voter_id)[lang],
                                            activity.log(s, voter_id, lang), applications.closed_notice(s, voter_id),
-                                           voting_place.overview(s, voter_id, lang)))
+                                           voting_place.current(s, voter_id, lang)))
         if found is not FAILED:
-            rows, options, self.activity, self._closed, places = found
-            self._show_where(places)
+            rows, options, self.activity, self._closed, place = found
+            self._show_where(place)
             self.applications = [as_strings(row) for row in rows]
             # Only while an open election has no application of the voter's: with every one applied
             # for, "change" on its card is the way; with none open, the cabinet says applications closed.
@@ -51,11 +51,10 @@ class CabinetState(AppState):
     def closed_lead(self) -> str:
         return self._closed.get(self._lang(), {}).get("lead", "")
 
-    def _show_where(self, places: list[dict]) -> None:
-        if not places:
+    def _show_where(self, place: dict | None) -> None:
+        if place is None:
             self.where, self.nearby = {}, []
             return
-        place = places[0]
         home, voted = place["home"], place["voted"]
         reported = next((e for e in self.activity if voted and e["id"] == voted.get("event_id")), None)
         self.where = {"day": place["election_day"], "district": place["district"], "home_number": home["number"],
