@@ -12,7 +12,8 @@ from babel.messages.pofile import read_po
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, number, t, time_left, until_inclusive)
 from remote_vote_app.components import checkin_desk
-from remote_vote_app.services import activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records, turnout
+from remote_vote_app.services import (activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records,
+                                      turnout)
 from remote_vote_app.services.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.session import STAFF_PAGES
 
