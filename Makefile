@@ -33,22 +33,23 @@ tests/oidc/node_modules/.package-lock.json: tests/oidc/package-lock.json
 WITH_SERVICES := $(BIN)/python -m tests.support.services --postgres --redis --
 PROD_E2E := tests/e2e/test_voter_journey.py::test_full_application tests/e2e/test_staff.py tests/e2e/test_faults.py tests/e2e/test_closed_tabs.py
 
-# The passes run side by side (tests.support.passes: a log each, printed whole when the pass ends;
-# fails if any fails). The browser passes are the long ones and mostly wait on pages and timers, so
-# the embedded browser tests are split in two, each with its own server and database, and the unit
-# passes run at a lower priority on the CPU the browsers leave. A pass that serves the app builds its
-# frontend in a directory of its own (REFLEX_WEB_WORKDIR). New e2e modules land in e2e-other.
+# The passes run in three lanes side by side (tests.support.passes: a log each, printed whole when
+# the pass ends; fails if any fails). The browser passes mostly wait on pages and timers, so the
+# embedded ones are split over two servers and databases, and the unit passes run one after the
+# other in the third lane: about two cores of demand, not more, so timed checks keep their margins.
+# A pass that serves the app builds its frontend in a directory of its own (REFLEX_WEB_WORKDIR).
+# New e2e modules land in e2e-other.
 E2E_VOTER := tests/e2e/test_voter_journey.py tests/e2e/test_ux.py tests/e2e/test_precinct_map.py \
   tests/e2e/test_statistics.py tests/e2e/test_closed_tabs.py tests/e2e/test_log_secrets.py
 WEB_DIR = REFLEX_WEB_WORKDIR=$(CURDIR)/.web-tests/$(1)
 
 test: test-deps bun chromium oidc services ## unit and browser tests, on both profiles
 	$(BIN)/python -m tests.support.passes \
+	  "unit-sqlite=$(BIN)/pytest tests/unit -p no:cacheprovider" \
+	  "+unit-postgres=$(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider" \
 	  "e2e-voter=$(BIN)/pytest $(E2E_VOTER)" \
 	  "e2e-other=$(call WEB_DIR,other) $(BIN)/pytest tests/e2e $(addprefix --ignore=,$(E2E_VOTER)) -p no:cacheprovider" \
-	  "e2e-production=$(call WEB_DIR,production) $(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k '(desktop and not en-desktop) or test_staff' -p no:cacheprovider" \
-	  "unit-sqlite=nice -n 10 $(BIN)/pytest tests/unit -p no:cacheprovider" \
-	  "unit-postgres=nice -n 10 $(WITH_SERVICES) $(BIN)/pytest tests/unit -p no:cacheprovider"
+	  "+e2e-production=$(call WEB_DIR,production) $(WITH_SERVICES) $(BIN)/pytest $(PROD_E2E) -k '(desktop and not en-desktop) or test_staff' -p no:cacheprovider"
 
 run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod

@@ -1,10 +1,11 @@
 """Run the passes of `make test` side by side on the machine's cores; fail if any pass fails.
 
-    python -m tests.support.passes "unit=pytest tests/unit" "e2e=pytest tests/e2e" ...
+    python -m tests.support.passes "unit=pytest tests/unit" "+unit-pg=..." "e2e=pytest tests/e2e"
 
-Each NAME=COMMAND runs in bash (pipefail) in its own process group, its output in its own log.
-A pass's log is printed whole when it ends, so passes never interleave; a line every minute says
-what still runs, and a summary gives each pass's exit code and time. Exit code 1 if any failed.
+Each NAME=COMMAND starts at once; +NAME=COMMAND starts when the pass before it ends (a lane).
+Each runs in bash (pipefail) in its own process group, its output in its own log, printed whole
+when the pass ends, so passes never interleave; a line every minute says what still runs, and a
+summary gives each pass's exit code and time. Exit code 1 if any pass failed.
 """
 
 from __future__ import annotations
@@ -37,16 +38,22 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds) // 60}:{int(seconds) % 60:02d}"
 
 
-def _parse(argv: list[str], logdir: Path) -> list[Pass]:
-    passes = []
+def _parse(argv: list[str], logdir: Path) -> list[list[Pass]]:
+    lanes: list[list[Pass]] = []
     for arg in argv:
         name, sep, command = arg.partition("=")
-        if not sep or not re.fullmatch(r"[\w-]+", name) or not command.strip():
-            raise SystemExit(f"usage: python -m tests.support.passes NAME=COMMAND ... (got {arg!r})")
-        passes.append(Pass(name, command, logdir / f"{name}.log"))
-    if len({p.name for p in passes}) != len(passes):
+        after = name.startswith("+")
+        name = name.removeprefix("+")
+        if not sep or not re.fullmatch(r"[\w-]+", name) or not command.strip() or (after and not lanes):
+            raise SystemExit(f"usage: python -m tests.support.passes NAME=COMMAND [+NAME=COMMAND] ... (got {arg!r})")
+        p = Pass(name, command, logdir / f"{name}.log")
+        if after:
+            lanes[-1].append(p)
+        else:
+            lanes.append([p])
+    if len({p.name for lane in lanes for p in lane}) != sum(map(len, lanes)):
         raise SystemExit("pass names must differ")
-    return passes
+    return lanes
 
 
 def _report(p: Pass) -> None:
@@ -56,36 +63,46 @@ def _report(p: Pass) -> None:
     print(f"===== {p.name}: {verdict} in {_minutes(p.seconds)}\n", flush=True)
 
 
-def run(passes: list[Pass]) -> int:
-    for p in passes:
-        with p.log.open("wb") as log:
-            p.proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", p.command], stdout=log,
-                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-        p.started = time.monotonic()
-        print(f"started {p.name}: {p.command}", flush=True)
-    began = time.monotonic()
-    beat = began
-    pending = list(passes)
+def _start(p: Pass) -> None:
+    with p.log.open("wb") as log:
+        p.proc = subprocess.Popen(["bash", "-o", "pipefail", "-c", p.command], stdout=log,
+                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    p.started = time.monotonic()
+    print(f"started {p.name}: {p.command}", flush=True)
+
+
+def run(lanes: list[list[Pass]]) -> int:
+    passes = [p for lane in lanes for p in lane]
+    waiting = [list(lane) for lane in lanes]
+    running = [lane.pop(0) for lane in waiting]
+    for p in running:
+        _start(p)
+    began = beat = time.monotonic()
     try:
-        while pending:
+        while running:
             time.sleep(0.5)
-            for p in list(pending):
+            for p in list(running):
                 if (code := p.proc.poll()) is not None:
                     p.code, p.seconds = code, time.monotonic() - p.started
-                    pending.remove(p)
+                    running.remove(p)
                     _report(p)
-            if pending and time.monotonic() - beat >= HEARTBEAT_SECONDS:
+                    rest = waiting[next(i for i, lane in enumerate(lanes) if p in lane)]
+                    if rest:  # the next pass of this lane runs even if this one failed: every result counts
+                        running.append(nxt := rest.pop(0))
+                        _start(nxt)
+            if running and time.monotonic() - beat >= HEARTBEAT_SECONDS:
                 beat = time.monotonic()
-                print(f"[{_minutes(beat - began)}] still running: {', '.join(p.name for p in pending)}", flush=True)
+                print(f"[{_minutes(beat - began)}] still running: {', '.join(p.name for p in running)}", flush=True)
     finally:
-        for p in pending:  # interrupted: stop what this runner started, nothing else
+        for p in running:  # interrupted: stop what this runner started, nothing else
             try:
                 os.killpg(p.proc.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
     print(f"passes, {_minutes(time.monotonic() - began)} in all:")
     for p in passes:
-        print(f"  {p.name:<16} {'passed' if p.code == 0 else f'FAILED (exit {p.code})':<18} {_minutes(p.seconds)}")
+        verdict = "passed" if p.code == 0 else "not run" if p.code is None else f"FAILED (exit {p.code})"
+        print(f"  {p.name:<16} {verdict:<18} {_minutes(p.seconds)}")
     passed, failed = _counts(passes)
     print(f"tests: {passed} passed, {failed} failed", flush=True)
     return 0 if all(p.code == 0 for p in passes) else 1
@@ -95,6 +112,8 @@ def _counts(passes: list[Pass]) -> tuple[int, int]:
     """Tests passed and failed in all passes, from each pytest's closing line."""
     passed = failed = 0
     for p in passes:
+        if not p.log.exists():
+            continue
         lines = [line for line in p.log.read_text(errors="replace").splitlines()
                  if re.match(r"=*\s*\d+ (passed|failed|errors?|skipped|deselected)\b.* in [\d.]+s\b", line)]
         closing = lines[-1] if lines else ""
