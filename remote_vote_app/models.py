@@ -380,7 +380,8 @@ class IdentifiedBallot(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("election_id", "voter_id", name="uq_identifiedballot_election_voter"),
-        sa.Index("ix_identifiedballot_election_precinct", "election_id", "precinct_id"),
+        # Turnout by hour per precinct (services/turnout.py) reads this index alone.
+        sa.Index("ix_identifiedballot_election_precinct_issued", "election_id", "precinct_id", "issued_at"),
     )
 
     id: Optional[int] = Field(default=None, primary_key=True)

@@ -138,7 +138,7 @@ def desk(session: Session, user: StaffUser | None, election_id: int | None = Non
         raise NotFound("error.ident_election")
     if election.mode != "identification":
         raise ServiceError("error.ident_mode")
-    district = _districts(snapshot, election.id).get(user.precinct_id)
+    district = precinct_districts(snapshot, election.id).get(user.precinct_id)
     if district is None:  # the member's precinct takes no part in this election
         raise Forbidden("error.forbidden")
     return Desk(election, _place(snapshot.get(Precinct, user.precinct_id)), district)
@@ -147,13 +147,13 @@ def desk(session: Session, user: StaffUser | None, election_id: int | None = Non
 def _current_election(snapshot: refcache.Snapshot, precinct_id: int) -> int | None:
     today = now_utc().astimezone(BISHKEK).date()
     mine = [e for e in snapshot.all(Election) if e.mode == "identification"
-            and precinct_id in _districts(snapshot, e.id)]
+            and precinct_id in precinct_districts(snapshot, e.id)]
     ahead = sorted((e for e in mine if e.election_day >= today), key=lambda e: e.election_day)
     past = sorted((e for e in mine if e.election_day < today), key=lambda e: e.election_day, reverse=True)
     return (ahead or past)[0].id if (ahead or past) else None
 
 
-def _districts(snapshot: refcache.Snapshot, election_id: int) -> dict[int, District]:
+def precinct_districts(snapshot: refcache.Snapshot, election_id: int) -> dict[int, District]:
     """precinct id -> its district in this election, built once per reference version."""
     def build() -> dict[int, District]:
         districts = {d.id: District(d.id, d.number, {lang: localized(d, "name", lang) for lang in LANGS})
@@ -166,7 +166,7 @@ def _districts(snapshot: refcache.Snapshot, election_id: int) -> dict[int, Distr
 
 def districts(session: Session, election_id: int) -> list[District]:
     """The election's districts by number."""
-    found = {d.id: d for d in _districts(refcache.snapshot(session), election_id).values()}
+    found = {d.id: d for d in precinct_districts(refcache.snapshot(session), election_id).values()}
     return sorted(found.values(), key=lambda d: d.number)
 
 
@@ -219,7 +219,7 @@ def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election,
     row = session.execute(_VOTER, {"pin": pin}).first()
     if row is None or not hmac.compare_digest(row.document_number, document_number):
         return Answer("not_registered", "ident.not_registered")
-    districts_of = _districts(snapshot, election.id)
+    districts_of = precinct_districts(snapshot, election.id)
     home = snapshot.get(Precinct, row.home_precinct_id)
     home_district = districts_of.get(row.home_precinct_id)
     voter = dict(voter_id=row.id, voter_name=(row.last_name, row.first_name, row.patronymic),
@@ -279,7 +279,7 @@ def _context(session: Session, election_id: int, precinct_id: int) -> tuple[refc
         raise NotFound("error.ident_election")
     if election.mode != "identification":
         raise ServiceError("error.ident_mode")
-    if precinct_id not in _districts(snapshot, election_id):
+    if precinct_id not in precinct_districts(snapshot, election_id):
         raise Forbidden("error.forbidden")
     return snapshot, election, precinct
 

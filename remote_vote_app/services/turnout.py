@@ -12,6 +12,8 @@ Application-mode elections have none of these rows: their figures stay in servic
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -22,9 +24,9 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import localized
 from remote_vote_app.models import (
     ActivityReport, AuditEvent, DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot,
-    Precinct, StaffAccount,
+    Precinct, StaffAccount, Territory,
 )
-from remote_vote_app.services import refcache
+from remote_vote_app.services import elections, refcache
 from remote_vote_app.services.activity import IDENTIFICATION_ACTIONS
 from remote_vote_app.services.clock import end_of_day_utc
 from remote_vote_app.services.staff import PRECINCT_ROLES, StaffUser, require, territory_ids
@@ -34,6 +36,9 @@ REFUSALS = ("voted", "wrong_precinct", "not_registered", "under_age")
 # What the commission must look at: a voter holding a ballot elsewhere found at sync, and marks the
 # desk put on the provisional list while offline.
 INCIDENT_OUTCOMES = ("conflict", "provisional")
+# Every open dashboard refreshes each LIVE_INTERVAL (3 s): the dashboards of one scope share one
+# computation of the figures per this many seconds, per process (each worker keeps its own).
+FIGURES_SECONDS = 3.0
 ROW_LIMIT = 50  # precincts per table on the dashboard; a chosen precinct shows on its own
 INCIDENT_LIMIT = 50
 
@@ -134,7 +139,10 @@ def incidents(session: Session, election: Election, scope: Scope, limit: int = I
                   .join(IdentifiedBallot, (IdentifiedBallot.voter_id == ActivityReport.voter_id)
                         & (IdentifiedBallot.election_id == election.id))
                   .join(StaffAccount, StaffAccount.id == IdentifiedBallot.staff_id)
+                  # The reported decision names its election (audit details, keys sorted): a report on
+                  # one election's ballot is never another election's incident.
                   .where(AuditEvent.entity == "voter", AuditEvent.action.in_(IDENTIFICATION_ACTIONS),
+                         AuditEvent.details.contains(f'"election": {int(election.id)},'),
                          scope.where(IdentifiedBallot.precinct_id))
                   .order_by(ActivityReport.created_at.desc()).limit(limit)).all()]
     return sorted(found, key=lambda row: row["at"], reverse=True)[:limit]
@@ -142,28 +150,62 @@ def incidents(session: Session, election: Election, scope: Scope, limit: int = I
 
 # --- the commission's view ---
 
+_figures: dict[tuple[int, frozenset[int] | None], tuple[float, tuple]] = {}
+_figure_locks: dict[tuple[int, frozenset[int] | None], threading.Lock] = {}
+_figures_guard = threading.Lock()
+
+
+def figures(session: Session, election: Election, scope: Scope) -> tuple[list, list, list, list]:
+    """(hourly, by_district, decisions, incidents) of one election in one scope, computed at most once
+    per FIGURES_SECONDS per process however many dashboards of that scope are open."""
+    key = (election.id, scope.precinct_ids)
+    with _figures_guard:
+        lock = _figure_locks.setdefault(key, threading.Lock())
+    with lock:  # the dashboards that waited read the result of the one that computed
+        hit = _figures.get(key)
+        if hit and hit[0] > time.monotonic():
+            return hit[1]
+        value = (hourly(session, election, scope), by_district(session, election, scope),
+                 decisions(session, election, scope), incidents(session, election, scope))
+        with _figures_guard:
+            now = time.monotonic()
+            for old in [k for k, (until, _v) in _figures.items() if until <= now]:
+                del _figures[old]
+            _figures[key] = (now + FIGURES_SECONDS, value)
+        return value
+
+
+def clear_cache() -> None:
+    with _figures_guard:
+        _figures.clear()
+
 
 def _precinct_label(precinct: Precinct | None, lang: str) -> str:
     return f"{precinct.number} — {localized(precinct, 'place', lang)}" if precinct else "?"
 
 
+def _title(snap: refcache.Snapshot, election: Election, lang: str) -> str:
+    territory = snap.get(Territory, election.territory_id)
+    return elections.title(election.kind, localized(territory, "name", lang) if territory else "", election.is_demo, lang)
+
+
 def commission_view(session: Session, user: StaffUser, day: dt.date, lang: str, precinct_number: str = "",
-                    now: dt.datetime | None = None) -> dict | None:
-    """What the dashboard shows for the first identification-mode election of `day` (None if there is
-    none), within the user's scope; `precinct_number` narrows the per-precinct tables to one precinct
-    of that scope (an unknown or foreign number narrows to nothing)."""
+                    election_id: int | str | None = None) -> dict | None:
+    """What the dashboard shows for one identification-mode election of `day` (`election_id`, else the
+    first; None if the day has none), within the user's scope; `precinct_number` narrows the
+    per-precinct tables to one precinct of that scope (an unknown or foreign number narrows to nothing)."""
     found = identification_elections(session, day)
     if not found:
         return None
-    election, scope = found[0], scope_for(session, user)
+    election = next((e for e in found if str(e.id) == str(election_id)), found[0])
+    scope = scope_for(session, user)
     chosen = None
     if precinct_number.strip():
         chosen = session.exec(select(Precinct.id).where(Precinct.number == precinct_number.strip()[:16])).first() or 0
         if scope.precinct_ids is not None and chosen not in scope.precinct_ids:
             chosen = 0
     snap = refcache.snapshot(session)
-    hours_raw, district_raw, decision_raw = (hourly(session, election, scope), by_district(session, election, scope),
-                                             decisions(session, election, scope))
+    hours_raw, district_raw, decision_raw, incident_raw = figures(session, election, scope)
     totals: dict[int, int] = defaultdict(int)
     for precinct_id, _hour, n in hours_raw:
         totals[precinct_id] += n
@@ -201,6 +243,7 @@ def commission_view(session: Session, user: StaffUser, day: dt.date, lang: str, 
         row[1] += n if kind == "remote" else 0
     return {
         "election_id": election.id,
+        "elections": [{"id": str(e.id), "title": _title(snap, e, lang)} for e in found],
         "chosen": chosen,
         "precincts_active": len(active),
         "precincts_shown": len(shown),
@@ -219,7 +262,7 @@ def commission_view(session: Session, user: StaffUser, day: dt.date, lang: str, 
                   for (pid, d), (issued, rem) in stock_rows.items()],
         "incidents": [{**i, "precinct": _precinct_label(snap.get(Precinct, i["precinct_id"]), lang),
                        "at": i["at"].astimezone(ZoneInfo(election.timezone)).strftime("%d.%m %H:%M")}
-                      for i in incidents(session, election, scope)],
+                      for i in incident_raw],
     }
 
 

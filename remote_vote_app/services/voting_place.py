@@ -31,7 +31,7 @@ RECENT = dt.timedelta(days=60)  # a past election stays in the cabinet this long
 def _nearby(snap: refcache.Snapshot, election_id: int, home: Precinct) -> list[tuple[float, int]]:
     """(km, precinct id) of the nearest precincts outside the home precinct's district."""
     def build() -> list[tuple[float, int]]:
-        districts = identification._districts(snap, election_id)  # noqa: SLF001 (its per-version map, shared)
+        districts = identification.precinct_districts(snap, election_id)
         own = districts.get(home.id)
         if home.latitude is None or home.longitude is None or own is None:
             return []
@@ -60,7 +60,7 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
     result = []
     for election in sorted((e for e in snap.all(Election) if e.mode == IDENTIFICATION
                             and e.election_day >= today - RECENT), key=lambda e: e.election_day):
-        district = identification._districts(snap, election.id).get(voter.home_precinct_id)  # noqa: SLF001
+        district = identification.precinct_districts(snap, election.id).get(voter.home_precinct_id)
         home = snap.get(Precinct, voter.home_precinct_id)
         if district is None or home is None:
             continue  # the voter's precinct takes no part in this election

@@ -69,9 +69,10 @@ def clean_tables(database):
                       "outboxmessage", "usersession"):
             conn.execute(text(f"DELETE FROM {table}"))
     ratelimit.reset()
-    from remote_vote_app.services import statistics
+    from remote_vote_app.services import statistics, turnout
 
     statistics.clear_cache()
+    turnout.clear_cache()
     yield
 
 

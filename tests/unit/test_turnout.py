@@ -6,6 +6,7 @@ import json
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import delete
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -18,6 +19,7 @@ from remote_vote_app.services import statistics, turnout
 from remote_vote_app.services.staff import StaffUser
 from tests.support.states import Browser
 from tests.unit.conftest import SEED_DAY
+from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
 # No other election votes that day (checked by `world`), and it comes before the demo election in
 # identification mode, so the cabinet shows this one.
@@ -165,6 +167,17 @@ def test_the_commission_view_has_every_table(session, world):
     assert [r["total"] for r in chosen["turnout"]] == [1] and chosen["total"] == 6  # the scope's total stays
 
 
+def test_open_dashboards_of_one_scope_share_one_computation_for_a_few_seconds(session, world, monkeypatch):
+    world.ballots(world.b1, world.d1, at(9), 2)
+    assert turnout.commission_view(session, CEC, DAY, "ru")["total"] == 2
+    world.ballots(world.b1, world.d1, at(9), 3)
+    assert turnout.commission_view(session, CEC, DAY, "en")["total"] == 2  # the same figures, any language
+    assert turnout.commission_view(session, member(world.b1), DAY, "ru")["total"] == 5  # another scope: its own
+    later = turnout.time.monotonic() + turnout.FIGURES_SECONDS
+    monkeypatch.setattr(turnout.time, "monotonic", lambda: later)
+    assert turnout.commission_view(session, CEC, DAY, "ru")["total"] == 5
+
+
 def test_an_application_mode_day_has_no_identification_figures(session, world):
     application_day = session.exec(select(Election.election_day).where(Election.mode == "application")).first()
     assert turnout.commission_view(session, CEC, application_day, "ru") is None
@@ -253,3 +266,19 @@ def test_the_dashboard_state_keeps_each_account_in_its_scope(session, world):
     assert country.ident["total"] == "7" and [i["precinct"].split(" — ")[0] for i in country.ident_incidents] == [
         world.other.number]
     assert Browser().call(DashboardState, "choose_precinct", {"ident-precinct": world.b1.number}) is not None
+
+
+def test_the_migration_indexes_ballots_by_precinct_and_hour(scratch_url):  # noqa: F811
+    from remote_vote_app import cli
+    from remote_vote_app.db import get_engine
+    from tests.unit.test_identification import _downgrade
+
+    def indexes() -> set[str]:
+        return {i["name"] for i in sa.inspect(get_engine(scratch_url)).get_indexes("identifiedballot")}
+
+    cli.migrate(scratch_url)
+    assert {"ix_identifiedballot_election_precinct_issued"} <= indexes()
+    assert "ix_identifiedballot_election_precinct" not in indexes()  # the index it extends is gone
+    _downgrade(scratch_url, "b7d21c4e9a30")
+    assert "ix_identifiedballot_election_precinct" in indexes()
+    assert "ix_identifiedballot_election_precinct_issued" not in indexes()

@@ -7,7 +7,9 @@ import pytest
 from sqlalchemy import delete
 from sqlmodel import select
 
-from remote_vote_app.models import ActivityReport, DistrictPrecinct, IdentificationDecision, IdentifiedBallot, Precinct, Voter
+from remote_vote_app.models import (
+    ActivityReport, DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot, Precinct, Voter,
+)
 from remote_vote_app.services import activity, audit, turnout, voting_place
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.seed import DEMO_VOTERS
@@ -71,17 +73,18 @@ def _voter(session) -> Voter:
     return session.exec(select(Voter).where(Voter.pin == DEMO_VOTERS[VOTER][0])).one()
 
 
-def _issue(session, world, voter, precinct, when):  # noqa: F811
+def _issue(session, world, voter, precinct, when, election=None, district=None):  # noqa: F811
     """A ballot as services.identification leaves it: decision, ballot, audit event."""
-    decision = IdentificationDecision(election_id=world.election.id, precinct_id=precinct.id, staff_id=world.staff_id,
-                                      voter_id=voter.id, outcome="issue", district_id=world.d1.id, at=when, shown="{}")
+    election_id, district_id = (election or world.election).id, (district or world.d1).id
+    decision = IdentificationDecision(election_id=election_id, precinct_id=precinct.id, staff_id=world.staff_id,
+                                      voter_id=voter.id, outcome="issue", district_id=district_id, at=when, shown="{}")
     session.add(decision)
     session.flush()
-    session.add(IdentifiedBallot(election_id=world.election.id, voter_id=voter.id, precinct_id=precinct.id,
-                                 district_id=world.d1.id, staff_id=world.staff_id, kind="remote", issued_at=when,
+    session.add(IdentifiedBallot(election_id=election_id, voter_id=voter.id, precinct_id=precinct.id,
+                                 district_id=district_id, staff_id=world.staff_id, kind="remote", issued_at=when,
                                  received_at=when, decision_id=decision.id))
     audit.record(session, f"staff:{world.staff_id}", "identification.issue", "voter", voter.id,
-                 election=world.election.id, precinct=precinct.number, decision=decision.id, offline=False,
+                 election=election_id, precinct=precinct.number, decision=decision.id, offline=False,
                  key="ident.issue", params={})
     session.commit()
 
@@ -137,3 +140,45 @@ def test_a_voter_sees_only_their_own_ballot(session, world, places):  # noqa: F8
     bob.call(CabinetState, "ask_report", mine.where["event_id"])
     assert bob.state(CabinetState).reporting == ""
     assert session.exec(select(ActivityReport)).all() == []
+
+
+@pytest.fixture
+def second(session, world, places):  # noqa: F811
+    """A second identification-mode election the same day (president beside parliament), over the
+    same precincts in one district."""
+    election = Election(kind="president", territory_id=world.election.territory_id, election_day=DAY,
+                        application_deadline=DAY, mode="identification")
+    session.add(election)
+    session.flush()
+    district = ElectoralDistrict(election_id=election.id, number=1, name_ru="Вся страна", name_ky="Бүт өлкө",
+                                 name_en="Whole country")
+    session.add(district)
+    session.flush()
+    for precinct_id in {_voter(session).home_precinct_id, *(p.id for p in places)}:
+        session.add(DistrictPrecinct(election_id=election.id, precinct_id=precinct_id, district_id=district.id))
+    session.commit()
+    yield election, district
+    for model in (IdentifiedBallot, IdentificationDecision, DistrictPrecinct, ElectoralDistrict):
+        session.exec(delete(model).where(model.election_id == election.id))
+    session.exec(delete(Election).where(Election.id == election.id))
+    session.commit()
+
+
+def test_two_elections_on_one_day_each_shown_and_a_report_names_its_own_ballot(session, world, places, second):  # noqa: F811
+    election, district = second
+    voter = _voter(session)
+    _issue(session, world, voter, places[3], at(9, 41))
+    _issue(session, world, voter, places[4], at(10, 5), election=election, district=district)
+    first = turnout.commission_view(session, CEC, DAY, "ru")
+    assert [e["id"] for e in first["elections"]] == [str(world.election.id), str(election.id)]
+    assert first["election_id"] == world.election.id and first["elections"][1]["title"] == "Выборы Президента Кыргызской Республики"
+    chosen = turnout.commission_view(session, CEC, DAY, "ru", election_id=str(election.id))
+    assert chosen["election_id"] == election.id and chosen["stock"][0]["precinct"].startswith("T77-4 ")
+    # "This wasn't me" about the president's ballot is that election's incident only.
+    found = mine(voting_place.overview(session, voter.id, "ru", now=at(12)), type("W", (), {"election": election}))
+    activity.report(session, voter.id, found["voted"]["event_id"], "")
+    session.commit()
+    turnout.clear_cache()
+    assert [i["precinct"].split(" — ")[0] for i in turnout.commission_view(
+        session, CEC, DAY, "ru", election_id=election.id)["incidents"]] == ["T77-4"]
+    assert turnout.commission_view(session, CEC, DAY, "ru", election_id=world.election.id)["incidents"] == []

@@ -63,6 +63,18 @@ def _identification() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr["ident.stats_title"], id="ident-heading"),
         rx.el.p(tr["ident.stats_lead"], class_name="hint"),
+        rx.cond(  # two such elections on one day (say president and parliament): one at a time
+            DashboardState.ident_elections.length() > 1,
+            rx.el.div(
+                rx.el.label(tr["confirm.election"], html_for="ident-election", class_name="label"),
+                rx.el.select(rx.foreach(DashboardState.ident_elections,
+                                        lambda e: rx.el.option(e["title"], value=e["id"])),
+                             id="ident-election", value=DashboardState.ident_election,
+                             on_change=DashboardState.choose_election, class_name="input"),
+                class_name="field",
+            ),
+            rx.el.p(rx.el.strong(i["title"]), id="ident-election-title"),
+        ),
         rx.el.dl(_stat("ident.ballots", i["total"], "ident-total"), _stat("ident.remote", i["remote"], "ident-remote"),
                  class_name="stats"),
         rx.el.form(

@@ -43,6 +43,8 @@ class DashboardState(StaffState):
     ident_stock: list[dict[str, str]] = []
     ident_incidents: list[dict[str, str]] = []
     ident_precinct: str = ""  # the precinct number asked for ("" = the busiest ones)
+    ident_elections: list[dict[str, str]] = []  # the day's identification-mode elections (id, title)
+    ident_election: str = ""  # the one shown
     # A lease, not a flag: a poller that died with its worker stops renewing it, so the next load
     # (on whichever worker) follows again.
     _live_until: float = 0.0
@@ -50,12 +52,13 @@ class DashboardState(StaffState):
     async def _refresh(self, user: StaffUser) -> None:
         chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
         review = user.can("reports.review")
-        number = self.ident_precinct
+        number, election_id = self.ident_precinct, self.ident_election
 
         def build(s) -> dict:
             view = dashboard.overview(s, chosen, with_anomalies, lang=lang)
             return {**view, "reports": activity.for_staff(s, user, lang) if review else [],
-                    "identification": turnout.commission_view(s, user, view["day"], lang, number) if view["day"] else None}
+                    "identification": turnout.commission_view(s, user, view["day"], lang, number, election_id)
+                    if view["day"] else None}
 
         view = await self._run(build)
         if view is FAILED:
@@ -101,9 +104,12 @@ class DashboardState(StaffState):
     def _show_identification(self, data: dict | None, lang: str) -> None:
         if data is None:
             self.ident, self.ident_hours, self.ident_turnout = {}, [], []
+            self.ident_elections, self.ident_election = [], ""
             self.ident_refusals, self.ident_districts, self.ident_stock, self.ident_incidents = [], [], [], []
             return
-        self.ident = {"total": str(data["total"]), "remote": str(data["remote"]),
+        self.ident_elections, self.ident_election = data["elections"], str(data["election_id"])
+        self.ident = {"title": next(e["title"] for e in data["elections"] if e["id"] == self.ident_election),
+                      "total": str(data["total"]), "remote": str(data["remote"]),
                       "shown": str(data["precincts_shown"]), "active": str(data["precincts_active"]),
                       "rows_hint": t(lang, "ident.rows_hint", shown=data["precincts_shown"],
                                      active=data["precincts_active"])}
@@ -125,6 +131,13 @@ class DashboardState(StaffState):
     async def choose_precinct(self, form_data: dict):
         """Narrow the identification tables to one precinct (the service keeps it inside the scope)."""
         self.ident_precinct = str(form_data.get("ident-precinct", "") or "").strip()[:16]
+        await self._refresh(self._user())
+
+    @rx.event
+    @staff_required("stats.view")
+    async def choose_election(self, value: str):
+        """Show another identification-mode election of the same day (the service ignores an unknown id)."""
+        self.ident_election = str(value or "")[:20]
         await self._refresh(self._user())
 
     @rx.event
