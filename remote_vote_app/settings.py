@@ -60,6 +60,7 @@ class Settings:
     login_throttle_ceiling: str
     login_sends_per_phone: str
     login_account_ceiling: str
+    login_guarded_sends_per_phone: str
     pass_signing_key: str
     public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
 
@@ -107,6 +108,8 @@ def load() -> Settings:
         login_sends_per_phone=os.environ.get("LOGIN_SENDS_PER_PHONE", "1/minute, 5/15 minutes"),
         # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
         login_account_ceiling=os.environ.get("LOGIN_ACCOUNT_CEILING", "100/day"),
+        # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.auth: guarded).
+        login_guarded_sends_per_phone=os.environ.get("LOGIN_GUARDED_SENDS_PER_PHONE", "1/15 minutes"),
         # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
         # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
         pass_signing_key=os.environ.get("PASS_SIGNING_KEY", "").strip(),

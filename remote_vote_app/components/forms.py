@@ -80,11 +80,14 @@ def summary_row(label: rx.Var | str, value: rx.Var | rx.Component) -> rx.Compone
     return rx.el.div(rx.el.dt(label), rx.el.dd(value), class_name="summary-row")
 
 
-def step_up_form(phone: rx.Var, on_submit, submit_id: str) -> rx.Component:
-    """The SMS code asked for after a FaceID login before changing contacts or withdrawing."""
+def step_up_form(phone: rx.Var, sent_earlier: rx.Var, on_submit, submit_id: str) -> rx.Component:
+    """The SMS code asked for after a FaceID login before changing contacts or withdrawing;
+    `sent_earlier` (HH:MM) when no new SMS was sent and the open code is the one to enter."""
     return rx.el.form(
         rx.el.h3(tr["stepup.title"], id="step-up-heading", tab_index=-1),
         rx.el.p(tr["stepup.lead"].replace("{phone}", phone)),
+        rx.cond(sent_earlier != "", rx.el.p(tr["stepup.sent_earlier"].replace("{time}", sent_earlier),
+                                            id="step-up-sent-earlier")),
         text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6),
         submit_button("stepup.confirm", id=submit_id),
         on_submit=on_submit,

@@ -245,7 +245,7 @@ def check_page() -> rx.Component:
         ),
         rx.cond(
             ApplyState.step_up_phone != "",
-            step_up_form(ApplyState.step_up_phone, ApplyState.confirm_with_code, "confirm-code"),
+            step_up_form(ApplyState.step_up_phone, ApplyState.step_up_sent, ApplyState.confirm_with_code, "confirm-code"),
             rx.el.div(
                 send_button("check.confirm", id="confirm", on_press=ApplyState.confirm),
                 rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),

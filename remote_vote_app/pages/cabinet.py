@@ -22,7 +22,8 @@ def _withdraw_confirm(app: rx.Var) -> rx.Component:
         rx.el.h4(tr["cabinet.withdraw_title"], id="withdraw-confirm-heading", tab_index=-1),
         rx.el.p(tr["cabinet.withdraw_text"]),
         rx.cond(CabinetState.step_up_phone != "",
-                step_up_form(CabinetState.step_up_phone, CabinetState.withdraw_with_code, "withdraw-code-confirm")),
+                step_up_form(CabinetState.step_up_phone, CabinetState.step_up_sent, CabinetState.withdraw_with_code,
+                             "withdraw-code-confirm")),
         rx.el.div(
             rx.cond(CabinetState.step_up_phone == "",
                     rx.el.button(tr["cabinet.withdraw_yes"], type="button", id="withdraw-yes",

@@ -39,10 +39,15 @@ FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
 # The document is not a secret (it is printed on the card) and the code is: wrong documents slow
 # down the client that sends them (per (PIN, client) tiers, START_PER_CLIENT) and never the PIN.
 DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
-# Wrong codes: 5 per code, tiers per (PIN, client), and at most LOGIN_ACCOUNT_CEILING per PIN (NIST
-# SP 800-63B 5.2.2). Each code needs PIN + document and goes to the owner's phone, and the phone cap
-# spaces codes out, so reaching the ceiling takes 20 codes burnt by wrong guesses.
-CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling))
+# Wrong codes: 5 per code and tiers per (PIN, client). Past LOGIN_ACCOUNT_CEILING wrong codes for a
+# PIN (NIST SP 800-63B 5.2.2's 100) SMS login is not closed, since anyone with PIN + document
+# could close it for the owner: it turns guarded. Each code then takes one try and the phone gets
+# a login code at most every LOGIN_GUARDED_SENDS_PER_PHONE, so a day's guesses stay bounded
+# (docs/security.md §2 "Lockouts": at most 202 tries in 24 hours) while the owner, typing the code
+# from their phone once, logs in.
+CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling), ceiling_locks=False)
+GUARDED_SENDS_PER_PHONE = ratelimit.tiers(settings.login_guarded_sends_per_phone)
+GUARDED_TRIES = 1
 # Step-up and consent codes are guessed from a session that is already open (FaceID, QR): their
 # failures have a ceiling of their own, so they can never close the owner's SMS login.
 STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling=parse(settings.login_account_ceiling))
@@ -97,7 +102,8 @@ def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender
 
 
 def _count_send(voter: Voter, client: str) -> None:
-    ratelimit.count(SENDS_PER_PIN_CLIENT, "sends-pin-client", ratelimit.key(f"{voter.pin}|{client}"))
+    pin_client = ratelimit.key(f"{voter.pin}|{ratelimit.requester(client)}")
+    ratelimit.count(SENDS_PER_PIN_CLIENT, "sends-pin-client", pin_client)
     ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
 
 
@@ -122,11 +128,29 @@ def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang
 
 def send_code(session: Session, voter_id: int, purpose: str, sender: Sender, lang: str,
               now: dt.datetime | None = None) -> Challenge:
-    """A one-time code to the phone on file of a voter the caller already knows (not a login)."""
+    """A one-time code to the phone on file of a voter the caller already knows (not a login).
+
+    Asked again while a step-up code is open, it answers with that code ("sent at HH:MM") and
+    texts it anew (a new code under the same challenge) only CODE_RESEND_INTERVAL_SECONDS after the
+    last SMS, at most CODE_MAX_RESENDS times: a session repeating the request floods no phone."""
+    now = now or now_utc()
     voter = session.get(Voter, voter_id)
     if voter is None:
         raise ServiceError("error.code_expired")
-    return _new_code(session, voter, purpose, sender, lang, now or now_utc())
+    if purpose == "step_up":
+        login = _open_code(session, voter, now, purpose)
+        if login is not None:
+            due = login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds)
+            if login.sends > settings.code_max_resends or now < due:
+                return _challenge(login, voter, reused=True)
+            try:
+                _count_send(voter, "")
+            except ServiceError:
+                return _challenge(login, voter, reused=True)  # the PIN's sends are used up: the open code stays
+            login.sends += 1
+            _issue_code(session, login, voter, sender, lang, now)
+            return _challenge(login, voter)
+    return _new_code(session, voter, purpose, sender, lang, now)
 
 
 def _challenge(login: LoginCode, voter: Voter, reused: bool = False) -> Challenge:
@@ -139,21 +163,32 @@ def _challenge(login: LoginCode, voter: Voter, reused: bool = False) -> Challeng
     )
 
 
+def _guarded(voter: Voter) -> bool:
+    """The PIN is past its wrong-code ceiling: codes take one try and are spaced out (CODE_THROTTLE)."""
+    return CODE_THROTTLE.over_ceiling(voter.pin)
+
+
+def _tries(voter: Voter, purpose: str) -> int:
+    """Wrong tries a code of `purpose` allows now."""
+    return GUARDED_TRIES if purpose == "login" and _guarded(voter) else settings.code_max_attempts
+
+
 def _phone_send(voter: Voter) -> float | None:
     """Count one login SMS to the voter's phone, or (none counted) when the cap allows the next."""
-    return ratelimit.take(SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
+    items = SENDS_PER_PHONE + (GUARDED_SENDS_PER_PHONE if _guarded(voter) else ())
+    return ratelimit.take(items, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
 def _phone_cap_done(voter: Voter) -> None:
     """A login with the code frees the cap (only the phone's holder can), so logging in again at once works."""
-    ratelimit.clear(SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
+    ratelimit.clear(SENDS_PER_PHONE + GUARDED_SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
-def _open_code(session: Session, voter: Voter, now: dt.datetime) -> LoginCode | None:
-    """The voter's latest login code that can still be used."""
+def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login") -> LoginCode | None:
+    """The voter's latest code of `purpose` that can still be used."""
     return session.exec(select(LoginCode).where(
-        LoginCode.voter_id == voter.id, LoginCode.purpose == "login", LoginCode.used_at == None,  # noqa: E711
-        LoginCode.attempts < settings.code_max_attempts, LoginCode.expires_at > now + REUSE_MIN_LEFT,
+        LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
+        LoginCode.attempts < _tries(voter, purpose), LoginCode.expires_at > now + REUSE_MIN_LEFT,
     ).order_by(LoginCode.last_sent_at.desc(), LoginCode.id.desc())).first()
 
 
@@ -171,7 +206,7 @@ def start_login(
     checked = collect(pin=lambda: normalize_pin(pin_raw, today=local_date(now)),
                       document=lambda: normalize_document(document_raw))
     pin, document = checked["pin"], checked["document"]
-    ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.key(client))
+    ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.client_key(client))
     DOCUMENT_THROTTLE.check(pin, client)
     voter = register.find(session, pin, document)
     if voter is None:
@@ -181,8 +216,7 @@ def start_login(
             audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
         raise Refusal("error.login_not_found")
-    # Codes are useless while the PIN's wrong-code ceiling is full: send none.
-    CODE_THROTTLE.check(voter.pin, client)
+    CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
     next_at = _phone_send(voter)
     if next_at is not None:
         login = _open_code(session, voter, now)
@@ -233,7 +267,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     code = "".join(ch for ch in (code or "") if not ch.isspace())
     if not (len(code) == 6 and code.isdigit()):
         raise ServiceError("error.code_format", field="code")
-    client_key = ratelimit.key(client)
+    client_key = ratelimit.client_key(client)
     ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
     login = _open_login(session, token, now, purpose, voter_id)
     voter = session.get(Voter, login.voter_id)
@@ -241,21 +275,29 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     kind = "auth.sms" if purpose == "login" else f"auth.code_{purpose}"  # a step-up is not a login
     throttle = CODE_THROTTLE if purpose == "login" else STEP_UP_THROTTLE
     throttle.check(voter.pin, client)
-    if login.attempts >= settings.code_max_attempts:
+    tries = _tries(voter, purpose)
+    if login.attempts >= tries:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
-        # Counted in SQL, so two wrong codes sent at once both count.
-        session.execute(update(LoginCode).where(LoginCode.id == login.id).values(attempts=LoginCode.attempts + 1))
+        # Counted in SQL, so two wrong codes sent at once both count; and checked in the same
+        # statement, so of two at once on a guarded code only one is a try.
+        counted = session.execute(update(LoginCode).where(LoginCode.id == login.id, LoginCode.attempts < tries)
+                                  .values(attempts=LoginCode.attempts + 1))
         session.refresh(login)
-        left = settings.code_max_attempts - login.attempts
+        if counted.rowcount != 1:
+            raise ServiceError("error.code_attempts")
+        left = tries - login.attempts
         if left <= 0:
             login.used_at = now
             session.add(login)
         ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
+        was_guarded = purpose == "login" and _guarded(voter)
         locked = throttle.failure(voter.pin, client)
         audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code")
         if locked or left <= 0:
             audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client, step="code")
+        if purpose == "login" and not was_guarded and _guarded(voter):
+            audit.auth_event(session, "auth.sms.guarded", subject=subject, client=client)
         # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
         if left <= 0:
             raise Refusal("error.code_attempts")
@@ -263,7 +305,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     # Single use decided by the database: of two requests with this code, one wins.
     taken = session.execute(update(LoginCode).where(
         LoginCode.id == login.id, LoginCode.used_at == None,  # noqa: E711
-        LoginCode.attempts < settings.code_max_attempts).values(used_at=now))
+        LoginCode.attempts < tries).values(used_at=now))
     if taken.rowcount != 1:
         raise ServiceError("error.code_expired")
     # The voter's other open codes of this purpose (a stranger's starts among them) end here.

@@ -287,12 +287,30 @@ def _flag(session: Session, user: StaffUser, precinct: Precinct, mark: Mark, kin
         offline=when.from_device, marked_at=when.at, received_at=received,
         claimed_at=mark.at, claimed_method=mark.method, claimed_offline=mark.offline,
     )
-    session.add(flag)
-    session.flush()
+    if not _inserted(session, flag):
+        # The same mark, synced twice at once (a retry racing the first sync): its flag is already there.
+        return _flag_result(session, _flagged(session, mark.id))
     audit.record(session, actor, f"checkin.flagged.{kind}", "application", flag.reference, precinct=precinct.number,
                  mark=mark.id, ballot_issued=flag.ballot_issued, marked_at=flag.marked_at.isoformat(),
                  received_at=received.isoformat(), **({"problem": problem} if problem else {}), **_claims(mark))
     return _flag_result(session, flag)
+
+
+def _inserted(session: Session, row: CheckinFlag | BallotIssue) -> bool:
+    """Insert `row` under a savepoint; False, and the row dropped, when a unique key says another
+    transaction inserted its twin first (the outer transaction goes on, on SQLite and PostgreSQL)."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        session.expunge(row) if row in session else None
+        return False
+    return True
+
+
+def _flagged(session: Session, mark_id: str) -> CheckinFlag | None:
+    return session.exec(select(CheckinFlag).where(CheckinFlag.mark_id == mark_id)).first()
 
 
 def _flag_result(session: Session, flag: CheckinFlag) -> dict:
@@ -352,7 +370,7 @@ def record(session: Session, user: StaffUser, mark: Mark | Invalid, actor: str, 
     seen = session.exec(select(BallotIssue).where(BallotIssue.mark_id == mark.id)).first()
     if seen is not None:
         return _issue_result(session, seen)
-    flagged = session.exec(select(CheckinFlag).where(CheckinFlag.mark_id == mark.id)).first()
+    flagged = _flagged(session, mark.id)
     if flagged is not None:
         return _flag_result(session, flagged)
     application = session.exec(select(Application).where(Application.reference == normalize_reference(mark.reference))
@@ -390,13 +408,8 @@ def record(session: Session, user: StaffUser, mark: Mark | Invalid, actor: str, 
                         pass_version=application.version, method=mark.method, offline=when.from_device,
                         marked_at=when.at, received_at=received, claimed_at=mark.at, claimed_method=mark.method,
                         claimed_offline=mark.offline)
-    try:
-        with session.begin_nested():
-            session.add(issue)
-            session.flush()
-    except IntegrityError:
+    if not _inserted(session, issue):
         # Another check-in of this voter (or this very mark) committed between our read and write.
-        session.expunge(issue) if issue in session else None
         again = session.exec(select(BallotIssue).where(BallotIssue.mark_id == mark.id)).first()
         if again is not None:
             return _issue_result(session, again)

@@ -405,7 +405,7 @@ async def _in_face_pool(frames: list[bytes], client: str) -> list[Frame]:
     """`analyse` in the face pool: one capture at a time per client, at most MAX_PENDING in all;
     beyond that a fast "busy" instead of a queue that would hold every socket."""
     global _pending
-    client_key = ratelimit.key(f"face|{client}")
+    client_key = ratelimit.client_key(client, "face")
     with _pool_lock:
         if client_key in _clients_busy or _pending >= MAX_PENDING:
             raise ServiceError("error.face_busy")
@@ -504,7 +504,7 @@ async def live_frames(challenge: Challenge | None, capture: object, client: str 
 
 
 def _pair(identifier: str, client: str) -> str:
-    return ratelimit.key(f"face|{identifier}|{client}")
+    return ratelimit.key(f"face|{identifier}|{ratelimit.requester(client)}")
 
 
 def _check_allowed(challenge: Challenge, client: str) -> None:
@@ -550,7 +550,7 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
     the same work (and count alike), so nobody learns who has a FaceID reference.
     """
     _require_engine()
-    ratelimit.count(TRIES_PER_CLIENT, "face-client", ratelimit.key(client))
+    ratelimit.count(TRIES_PER_CLIENT, "face-client", ratelimit.client_key(client))
     if challenge is None:
         raise ServiceError("error.face_challenge")
     try:

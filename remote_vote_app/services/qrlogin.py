@@ -127,7 +127,7 @@ SCAN_PER_CLIENT = ratelimit.parse("30/10 minutes")
 def create(session: Session, user_agent: str, now: dt.datetime | None = None, client: str = "") -> NewLink:
     """A new one-time login for the desktop."""
     now = now or now_utc()
-    ratelimit.count(CREATE_PER_CLIENT, "qr-create", ratelimit.key(client or "unknown"))
+    ratelimit.count(CREATE_PER_CLIENT, "qr-create", ratelimit.client_key(client or "unknown"))
     token, link_id = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     session.add(QrLogin(token_hash=_hash(token), link_hash=_hash(link_id), created_at=now, expires_at=now + TTL,
                         browser=browser_label(user_agent)[:80], client=(client or "")[:64]))
@@ -178,7 +178,7 @@ def scan(session: Session, text: object, voter_id: int, *, client: str = "", now
     shown right now, this voter's phone holds the link and may approve or refuse it. Returns what
     the phone shows before the voter decides. A stale code is refused and audited."""
     now = now or now_utc()
-    ratelimit.count(SCAN_PER_CLIENT, "qr-scan", ratelimit.key(client or "unknown"))
+    ratelimit.count(SCAN_PER_CLIENT, "qr-scan", ratelimit.client_key(client or "unknown"))
     parsed = parse(text)
     if parsed is None:
         raise ServiceError("error.qr_not_a_login_code")

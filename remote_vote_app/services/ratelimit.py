@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 import threading
 import time
@@ -41,11 +42,30 @@ def _storage():
 
 _limiter = MovingWindowRateLimiter(_storage())
 
-__all__ = ["parse", "tiers", "key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
+__all__ = ["parse", "tiers", "key", "requester", "client_key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
     return hmac.new(settings.secret_key.encode(), value.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def requester(client: str) -> str:
+    """The client a per-client limit counts: an IPv4 address, or the /64 of an IPv6 address (one
+    subscriber gets a whole /64, so counting single addresses would give them 2**64 budgets)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if address.version == 4:
+        return str(address)
+    if address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(ipaddress.ip_network(f"{address}/64", strict=False))
+
+
+def client_key(client: str, scope: str = "") -> str:
+    """The limiter key of a client (see `requester`), optionally within a scope."""
+    return key(f"{scope}|{requester(client)}" if scope else requester(client))
 
 
 def _refused(item: RateLimitItem, scope: str, k: str) -> ServiceError:
@@ -98,10 +118,13 @@ def take(items: tuple[RateLimitItem, ...], scope: str, k: str) -> float | None:
     """Count one use under every window; if one is full, count nothing and return the epoch time at
     which a use is allowed again."""
     full = [item for item in items if not _limiter.test(item, scope, k)]
+    if not full:
+        # A hit can still be refused where `test` allowed it: at the window's exact edge `limits`
+        # counts the oldest entry in `hit` and not in `test`. Such a use is refused too, or it
+        # would go uncounted.
+        full = [item for item in items if not _limiter.hit(item, scope, k)]
     if full:
         return max(_limiter.get_window_stats(item, scope, k)[0] for item in full)
-    for item in items:
-        _limiter.hit(item, scope, k)
     return None
 
 
@@ -123,7 +146,7 @@ class LoginThrottle:
     ceiling_locks: bool = True
 
     def _pair(self, identifier: str, client: str) -> str:
-        return key(f"{self.scope}|{identifier}|{client}")
+        return key(f"{self.scope}|{identifier}|{requester(client)}")
 
     def _ident(self, identifier: str) -> str:
         return key(f"{self.scope}|{identifier}")

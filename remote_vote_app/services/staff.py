@@ -162,7 +162,7 @@ def _first_checks(session: Session, username: str, client: str) -> tuple[str, St
     username = (username or "").strip().lower()[:64]
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
     try:
-        ratelimit.count(LOGIN_PER_CLIENT, "staff-client", ratelimit.key(client))
+        ratelimit.count(LOGIN_PER_CLIENT, "staff-client", ratelimit.client_key(client))
     except ServiceError:
         audit.auth_event(None, "auth.staff.password_failure", subject=_subject(account, username), client=client,
                          reason="client_limit")

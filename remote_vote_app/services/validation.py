@@ -91,10 +91,10 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_pin(pin: str) -> str:
-    """Only the last two digits: the birth date (digits 2-9) is shown beside the PIN in staff views
-    and exports, so a shown sex digit or serial would give the PIN back in a few guesses; with two
-    of the five serial digits, the birth date and the sex leave 2,000 candidates."""
-    return "*" * 12 + pin[-2:] if len(pin) == 14 else "*" * len(pin)
+    """No digit at all: a Kyrgyz PIN is the sex digit, the birth date and five serial digits, and
+    the birth date is shown beside it (staff views, exports, the voter's own pages), so every shown
+    digit would cut the guesses left to find the PIN by ten."""
+    return "*" * len(pin)
 
 
 def mask_document(doc: str) -> str:

@@ -33,6 +33,7 @@ class ApplyState(AppState):
     show_map: bool = False  # the map on /apply is shown only when asked for
     confirmation: dict[str, str] = {}
     step_up_phone: str = ""  # set while a step-up code (services.assurance) is awaited
+    step_up_sent: str = ""  # HH:MM of the open code when no new SMS was sent
     _step_up_token: str = ""
     # Per-language data loaded once per visit; computed vars pick the current language.
     _elections: dict[str, list[dict[str, str]]] = {}
@@ -256,7 +257,7 @@ class ApplyState(AppState):
         if sent is FAILED:
             return
         if sent is not None:
-            self.step_up_phone, self._step_up_token = sent.masked_phone, sent.token
+            self.step_up_phone, self.step_up_sent, self._step_up_token = stepup.awaited(sent)
             return rx.set_focus("code")
         return await self._save()
 

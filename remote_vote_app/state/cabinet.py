@@ -19,6 +19,7 @@ class CabinetState(AppState):
     can_apply: bool = False  # an open election without an application: else the cabinet offers "change" only
     _closed: dict[str, dict[str, str]] = {}  # applications.closed_notice
     step_up_phone: str = ""  # set while a step-up code for the withdrawal is awaited
+    step_up_sent: str = ""  # HH:MM of the open code when no new SMS was sent
     _step_up_token: str = ""
     # Confirming an application's contact phone: the reference, the masked number, the code's token.
     verifying_phone: str = ""
@@ -166,7 +167,8 @@ class CabinetState(AppState):
         if sent is FAILED:
             return
         if sent is not None:
-            self.confirming_withdraw, self.step_up_phone, self._step_up_token = str(reference), sent.masked_phone, sent.token
+            self.confirming_withdraw = str(reference)
+            self.step_up_phone, self.step_up_sent, self._step_up_token = stepup.awaited(sent)
             return rx.set_focus("code")
         return await self._withdraw(str(reference))
 

@@ -15,6 +15,12 @@ async def send(state: AppState, voter_id: int) -> auth.Challenge | None | object
     return await state._run(lambda s: assurance.challenge(s, row, voter_id, default_sender(), lang))
 
 
+def awaited(sent: auth.Challenge) -> tuple[str, str, str]:
+    """What the form shows, and the token to keep: (masked phone, HH:MM of the open code when no new
+    SMS was sent, else "", token)."""
+    return sent.masked_phone, sent.sent_text() if sent.reused else "", sent.token
+
+
 async def verified(state: AppState, token: str, code: object, voter_id: int) -> bool:
     """Whether `code` is the step-up code behind `token`; if so, this session's proof is recorded
     (shown as an error on the state if not)."""

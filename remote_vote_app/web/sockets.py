@@ -16,6 +16,7 @@ import os
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from remote_vote_app.services.ratelimit import requester
 from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class SocketCeiling:
         if scope["type"] != "websocket" or not scope.get("path", "").startswith(EVENT_PATH):
             await self.app(scope, receive, send)
             return
-        client = client_address(scope)
+        client = requester(client_address(scope))  # an IPv6 /64 is one client
         # Checked and counted with no await in between: one event loop, so no other socket slips in.
         over = "total" if self.open_total >= self.total else "client" if self.open.get(client, 0) >= self.per_client else ""
         if over:

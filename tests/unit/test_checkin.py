@@ -199,6 +199,30 @@ def test_two_concurrent_check_ins_give_one_mark(session, sender, demo_voters, us
     assert len(session.exec(select(CheckinFlag).where(CheckinFlag.kind != "bad_time")).all()) == 1
 
 
+def test_a_flagged_mark_synced_twice_at_once_answers_both_and_flags_once(session, sender, demo_voters, users,
+                                                                        monkeypatch):
+    """Two syncs of one refused mark (a retry racing the first): the second read no flag before the
+    first committed its own, so its insert meets the unique mark id; it answers with the first's."""
+    application = _apply(session, sender, demo_voters[0])
+    mark = _mark(application.reference, version=0)
+    first = checkin.record(session, users["uik.dg01"], mark, "t")  # another precinct's voter: flagged
+    session.commit()
+    real, reads = checkin._flagged, []
+
+    def stale_first_read(s, mark_id):  # the racing sync read before the first committed
+        reads.append(mark_id)
+        return None if len(reads) == 1 else real(s, mark_id)
+
+    monkeypatch.setattr(checkin, "_flagged", stale_first_read)
+    with session_scope() as s:
+        again = checkin.record(s, users["uik.dg01"], mark, "t")
+    assert first["kind"] == again["kind"] == "other_precinct" and again["id"] == mark.id
+    assert len(session.exec(select(CheckinFlag).where(CheckinFlag.mark_id == mark.id)).all()) == 1
+    flagged = session.exec(select(AuditEvent).where(AuditEvent.action == "checkin.flagged.other_precinct",
+                                                    AuditEvent.details.contains(mark.id))).all()
+    assert len(flagged) == 1  # the race is not audited as a second refusal
+
+
 def test_only_precinct_members_with_a_remote_precinct_check_in(session, sender, demo_voters, users):
     application = _apply(session, sender, demo_voters[0])
     for name in ("cec.admin", "uik.1001", "observer"):

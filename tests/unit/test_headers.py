@@ -129,6 +129,21 @@ def test_event_sockets_have_a_per_client_and_a_total_ceiling(monkeypatch):
     assert _refused(client, "10.0.0.1") is None and _refused(client, "10.0.0.3") is None
 
 
+def test_the_socket_ceiling_counts_an_ipv6_64_as_one_client(monkeypatch):
+    from contextlib import ExitStack
+
+    from remote_vote_app.web.sockets import TRY_AGAIN_LATER
+
+    client = _socket_app(monkeypatch, per_client=2, total=10)
+    with ExitStack() as held:
+        for address in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
+            ws = held.enter_context(client.websocket_connect("/_event/", headers={"x-forwarded-for": address}))
+            ws.send_text("hi")
+            assert ws.receive_text() == "hi"
+        assert _refused(client, "2001:db8:1:2:abcd::7") == TRY_AGAIN_LATER  # a third address of the same /64
+        assert _refused(client, "2001:db8:1:3::1") is None  # the next /64 is another client
+
+
 def test_default_socket_ceilings_and_their_settings(monkeypatch):
     from remote_vote_app.web.sockets import SocketCeiling
 

@@ -103,6 +103,22 @@ def test_waits_grow_with_each_burst(monkeypatch):
     assert throttle.locked("id", OWNER) is None
 
 
+def test_an_ipv6_64_is_one_client_and_ipv4_addresses_stay_apart(monkeypatch, sender):
+    """Any address of a /64 is one subscriber's: changing the last 64 bits buys no new tries."""
+    Clock(monkeypatch)
+    throttle = ratelimit.LoginThrottle("test-v6")
+    for i in range(5):
+        throttle.failure("id", f"2001:db8:1:2::{i + 1:x}")
+    assert throttle.locked("id", "2001:db8:1:2:dead:beef::1") is not None
+    assert throttle.locked("id", "2001:db8:1:3::1") is None
+    assert throttle.locked("id", "203.0.113.1") is None and ratelimit.requester("203.0.113.1") == "203.0.113.1"
+    assert ratelimit.requester("::ffff:203.0.113.1") == "203.0.113.1"
+    # The per-client start limit of the SMS login counts the /64 too (30 an hour).
+    for i in range(30):
+        _refusal(auth_start_unknown, sender, f"2001:db8:9:9::{i + 1:x}", i)
+    assert _refusal(auth_start_unknown, sender, "2001:db8:9:9:1::1", 99).code == "error.too_many_attempts"
+
+
 def test_a_soft_ceiling_reports_the_identifier_but_locks_nobody(monkeypatch):
     Clock(monkeypatch)
     throttle = ratelimit.LoginThrottle("test-soft", ceiling=ratelimit.parse("50/day"), ceiling_locks=False)
@@ -206,23 +222,73 @@ def _sixth_is_the_open_code(sender, clock, last) -> bool:
     return sixth.reused and sixth.token == last.token and _sms_count() == 5
 
 
-def test_wrong_codes_per_pin_stop_at_the_ceiling_across_addresses(monkeypatch, sender):
-    """NIST SP 800-63B 5.2.2: at most 100 wrong codes per PIN a day, from any number of addresses.
-    Each code needs PIN + document and is sent to the owner's phone, one a minute at most, so the
-    ceiling takes 20 codes burnt by wrong guesses (each one audited)."""
-    clock = Clock(monkeypatch)
-    wrong_total = 0
+def _burn_to_the_ceiling(sender, clock) -> None:
+    """NIST SP 800-63B 5.2.2's 100 wrong codes for the PIN, from many addresses: each code needs
+    PIN + document and goes to the owner's phone, so it takes 20 codes burnt by wrong guesses."""
     for round_ in range(20):
         challenge = _start(sender, f"203.0.{round_}.1", now=clock.at())
         assert not challenge.reused
         code = _code()
         for j in range(5):
             _refusal(_verify, challenge.token, _wrong(code), f"203.0.{round_}.{10 + j}", clock.at())
-            wrong_total += 1
         clock.now += 181  # five codes in 15 minutes
-    assert wrong_total == 100
-    # The 101st guess is not even checked, from any address: not even a right code gets through.
-    assert _refusal(_start, sender, "198.51.100.99", DOC, clock.at()).code == "error.too_many_attempts"
+    assert auth.CODE_THROTTLE.over_ceiling(PIN)
+
+
+def _last_audit_id() -> int:
+    with Session(get_engine()) as session:
+        return max([e.id for e in session.exec(select(AuditEvent))] or [0])
+
+
+def _wrong_codes_tried(since: int) -> int:
+    """Wrong codes checked against a code (audit rows are kept across tests: those after `since`)."""
+    with Session(get_engine()) as session:
+        return len(session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.failure",
+                                                         AuditEvent.details.contains("wrong_code"))).all())
+
+
+def test_hundreds_of_wrong_codes_from_many_clients_never_close_the_owners_sms_login(monkeypatch, sender):
+    """With PIN + document, 100 wrong codes used to close SMS login of the PIN for the day. Past the
+    ceiling it is guarded instead: one try per code, a code every 15 minutes, and the owner, typing
+    the code on their phone, gets in."""
+    clock, since = Clock(monkeypatch), _last_audit_id()
+    _burn_to_the_ceiling(sender, clock)
+    refused = 0
+    for round_ in range(8):  # two hours more of the attack, from fresh addresses
+        challenge = _start(sender, f"198.18.{round_}.1", now=clock.at())
+        for j in range(25):
+            _refusal(_verify, challenge.token, f"{round_ * 40 + j:06d}", f"198.18.{round_}.{j + 2}", clock.at())
+            refused += 1
+        clock.now += 15 * 60 + 1
+    assert refused == 200 and _wrong_codes_tried(since) == 100 + 8  # one try per guarded code; the rest unchecked
+    with Session(get_engine()) as session:
+        assert session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.guarded")).all()
+    owner = _start(sender, OWNER, now=clock.at())
+    assert not owner.reused and _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
+
+
+def test_a_day_of_guessing_with_pin_and_document_stays_within_the_bound(monkeypatch, sender):
+    """The bound in docs/security.md §4: in 24 hours at most 100 wrong codes before the ceiling, one
+    try for each of the (at most 5) codes still open then, and one try per code after it, with one
+    code every 15 minutes (97 in a day): 202 tries at one in a million each."""
+    clock, since = Clock(monkeypatch), _last_audit_id()
+    begun = clock.now
+    _burn_to_the_ceiling(sender, clock)
+    step = 0
+    while clock.now < begun + 24 * 3600:  # the rest of the day, every 5 minutes (a code lives 5)
+        try:
+            challenge = _start(sender, f"198.19.{step % 250}.{step // 250 + 1}", now=clock.at())
+        except ServiceError as exc:
+            assert exc.code == "error.code_wait"
+        else:
+            for j in range(2):
+                with pytest.raises(ServiceError):
+                    _verify(challenge.token, f"{step % 1000:03d}{j:03d}", f"198.20.{step % 250}.{j}", clock.at())
+        step += 1
+        clock.now += 300
+    tried = _wrong_codes_tried(since)
+    assert 100 + 60 <= tried <= 100 + 5 + 97  # guarded, not closed: a try per code, and no more
+    assert tried / 1_000_000 < 2.1e-4
 
 
 def test_the_login_page_says_when_the_open_code_was_sent_in_the_voters_language(sender):
@@ -302,3 +368,24 @@ def test_wrong_step_up_codes_never_close_the_owners_sms_login(monkeypatch, sende
     clock.now += 120
     owner = _start(sender, OWNER, now=clock.at())
     assert _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
+
+
+def test_repeated_step_up_requests_reuse_the_open_code_and_text_it_at_most_three_times_more(monkeypatch, sender):
+    """A session asking for the step-up code again and again: the open code is the answer, with
+    the time it was sent; a new SMS only a minute after the last, and at most CODE_MAX_RESENDS."""
+    clock = Clock(monkeypatch)
+    with session_scope() as session:
+        first = auth.send_code(session, _voter_id(), "step_up", sender, "ru", now=clock.at())
+    answers = []
+    for _ in range(40):  # every 15 seconds while the first code lives
+        clock.now += 15
+        if clock.at() >= first.expires_at:
+            break
+        with session_scope() as session:
+            answers.append(auth.send_code(session, _voter_id(), "step_up", sender, "ru", now=clock.at()))
+    assert all(a.token == first.token for a in answers)
+    assert _sms_count() == 1 + 3 and sum(not a.reused for a in answers) == 3
+    assert all(a.sent_at < clock.at() for a in answers if a.reused)
+    with session_scope() as session:  # the last SMS's code is the one that works
+        auth.verify_code(session, first.token, _code(), OWNER, clock.at(), purpose="step_up", voter_id=_voter_id())
+

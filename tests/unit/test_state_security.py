@@ -161,6 +161,22 @@ def test_a_face_session_is_asked_for_the_sms_code_before_filing(session):
     assert [a.reference for a in _applications_of(session, 0)] == [state.confirmation["reference"]]
 
 
+def test_asking_again_for_the_step_up_sends_no_new_sms_and_names_the_time_of_the_open_code(session):
+    from remote_vote_app.models import OutboxMessage
+
+    alice = Browser()
+    login(session, alice, 0)
+    _as_face_session(session, alice)
+    _review(session, alice)
+    before = len(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all())
+    for _ in range(5):
+        alice.call(ApplyState, "confirm")
+    state = alice.state(ApplyState)
+    assert len(session.exec(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all()) == before + 1
+    assert re.fullmatch(r"\d\d:\d\d", state.step_up_sent) and state.step_up_phone
+    assert _redirect_target(alice.call(ApplyState, "confirm_with_code", {"code": _step_up_code(session)})) == "/confirmation"
+
+
 def test_a_face_session_is_asked_for_the_sms_code_before_moving_or_withdrawing(session):
     alice = Browser()
     login(session, alice, 0)

@@ -69,5 +69,5 @@ def test_email():
 
 def test_masks_hide_most_digits():
     assert mask_phone("+996700123456") == "+996 *** *** 456"
-    assert mask_pin("11503199000123") == "************23"
+    assert mask_pin("11503199000123") == "**************"  # no digit: the birth date is shown beside it
     assert mask_document("ID1234567") == "ID*****67"
