@@ -139,8 +139,28 @@ async def run_in_transaction(work: Callable[[Session], T]) -> T:
     """The same, in a worker thread: database time never blocks the event loop (and, on
     PostgreSQL, the network round trips overlap across users). A database that cannot be reached
     becomes `Unavailable`, which the page shows in the user's language; nothing was written."""
-    try:
+    with _unavailable_if_unreachable():
         return await asyncio.to_thread(in_transaction, work)
+
+
+async def run_short_transaction(work: Callable[[Session], T]) -> T:
+    """A transaction of a few indexed statements (the voter's hot paths). On the embedded default
+    it runs right here on the event loop: a local SQLite file answers in well under a millisecond,
+    less than the hand-off to a worker thread and back costs, and the GIL contention of that
+    hand-off doubled the database steps' time under load (GUIDE §10). Writers of this process then
+    never wait on each other either (the loop runs one transaction at a time); they wait only for a
+    thread's or another process's short write. On PostgreSQL: `run_in_transaction`. Never for work
+    that is slow in itself (argon2, face comparison, large exports and searches)."""
+    if get_engine().dialect.name != "sqlite":
+        return await run_in_transaction(work)
+    with _unavailable_if_unreachable():
+        return in_transaction(work)
+
+
+@contextmanager
+def _unavailable_if_unreachable() -> Iterator[None]:
+    try:
+        yield
     except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
         log.warning("database unavailable: %s", type(exc.orig).__name__ if exc.orig else type(exc).__name__)
         raise Unavailable("error.unavailable") from None

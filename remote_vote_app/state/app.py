@@ -16,7 +16,7 @@ import reflex as rx
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, normalize_lang, t
 from sqlmodel import Session
 
-from remote_vote_app.db import run_in_transaction
+from remote_vote_app.db import run_in_transaction, run_short_transaction
 from remote_vote_app.services import register, sessions
 from remote_vote_app.services.errors import FieldErrors, ServiceError
 from remote_vote_app.settings import settings
@@ -172,16 +172,23 @@ class AppState(rx.State):
         self.error_entries = error_entries(exc)
         self.error_seq += 1
 
-    async def _run(self, work: Callable[[Session], Any]) -> Any:
-        """The one way a handler reaches the services: `work(session)` runs in a worker thread in
-        one transaction; a ServiceError is shown on the page and FAILED comes back. `work` gets
-        plain values captured before the call, never `self` (the state stays on the event loop)."""
+    def _short_transactions(self) -> bool:
+        """This page's transactions are a few indexed statements (run_short_transaction): the voter's
+        pages. Staff pages (searches, exports, argon2) and public statistics say no."""
+        return True
+
+    async def _run(self, work: Callable[[Session], Any], short: bool = True) -> Any:
+        """The one way a handler reaches the services: `work(session)` runs in one transaction (on
+        the event loop if `short` on a page of short transactions and the database is the embedded
+        SQLite, else in a worker thread); a ServiceError is shown on the page and FAILED comes back.
+        `work` gets plain values captured before the call, never `self`."""
         owed, passed = _OWED_CHECK.get(), []
         if owed is not None:
             _OWED_CHECK.set(None)
             work = self._checked_first(owed, work, passed)
         try:
-            result = await run_in_transaction(work)
+            short = short and self._short_transactions()
+            result = await (run_short_transaction if short else run_in_transaction)(work)
         except _SessionGone:
             self._checked_until = 0.0  # whatever catches this, the wrapper checks again on its own
             raise
@@ -213,9 +220,15 @@ class AppState(rx.State):
 
         return checked
 
+    def _set(self, **values) -> None:
+        """Assign only what changes: any assignment marks a var changed, and the computed vars that
+        read it (on the form: the precinct lists, about 9 KB) are computed and sent again."""
+        for name, value in values.items():
+            if getattr(self, name) != value:
+                setattr(self, name, value)
+
     def _clear_messages(self) -> None:
-        self.error_entries = {}
-        self.notice_key = ""
+        self._set(error_entries={}, notice_key="")
 
     def _cookie_sid(self, kind: str) -> str:
         """The session id in this request's HttpOnly cookie (read from the websocket handshake)."""
@@ -253,7 +266,7 @@ class AppState(rx.State):
             await self._forget_voter_data()  # another voter was bound to this tab
         if started is None:
             start = self._session_starter(method)
-            started = await run_in_transaction(lambda s: start(s, voter_id))
+            started = await run_short_transaction(lambda s: start(s, voter_id))
         self._bind_session(started, voter_id, name, method)
         self._next = ""
         return ticket_exchange("voter", started, target)
@@ -282,7 +295,7 @@ class AppState(rx.State):
             adopt = found is not None and not found.expired and bound is None
             return found, register.profile(session, found.subject_id).full_name if adopt else ""
 
-        found, name = await run_in_transaction(check) if sid else (None, "")
+        found, name = await run_short_transaction(check) if sid else (None, "")
         if found is None or found.expired:
             self._expired = self._expired or bool(found and found.expired)
             return 0
@@ -361,7 +374,7 @@ class AppState(rx.State):
         self._next, self._qr_pending, self._eid_pending = "", "", None
         if self._session_id:
             row_id = self._session_id
-            await run_in_transaction(lambda s: sessions.end(s, row_id))
+            await run_short_transaction(lambda s: sessions.end(s, row_id))
         self._end_session()
         await self._forget_voter_data()
         self._clear_messages()

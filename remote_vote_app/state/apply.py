@@ -108,17 +108,14 @@ class ApplyState(AppState):
         return ""
 
     def _reset_form(self) -> None:
-        self.editing_reference = ""
-        self.show_map = False
-        self.election_id = self.precinct_id = self.email = ""
-        self.phone = self._profile.get("phone", "")
-        self.consent = False
-        self.reviewed = False
+        # The only open election stays chosen, as `load` would choose it again: every computed var
+        # reads it the same way as an empty choice, so the precinct lists need not be resent.
+        ids = [option["id"] for option in self.election_options]
+        self._set(editing_reference="", show_map=False, election_id=ids[0] if len(ids) == 1 else "",
+                  precinct_id="", email="", phone=self._profile.get("phone", ""), consent=False, reviewed=False,
+                  step_up_phone="", _step_up_token="", _editing_version=0, _editing_precinct="")
         self._draft = None
         self._review = {}
-        self.step_up_phone, self._step_up_token = "", ""
-        self._editing_version = 0
-        self._editing_precinct = ""
 
     @rx.event
     @voter_required
@@ -135,7 +132,7 @@ class ApplyState(AppState):
             return (register.profile(session, voter_id), options, precincts.public_list(session), fills,
                     applications.closed_notice(session, voter_id))
 
-        loaded = await self._run(read)
+        loaded = await self._run(read, short=False)  # capacity.fills counts the election's applications
         if loaded is FAILED:
             return
         profile, self._elections, self._precincts, self._fills, self._closed = loaded
@@ -209,11 +206,10 @@ class ApplyState(AppState):
     async def review_answers(self, form_data: dict):
         """Validate the form on the server and go to check-your-answers."""
         self._clear_messages()
-        self.election_id = str(form_data.get("election", self.election_id) or "")
-        self.precinct_id = str(form_data.get("precinct", "") or "")
-        self.email = str(form_data.get("email", "") or "").strip()
-        self.phone = str(form_data.get("phone", "") or "").strip()
-        self.consent = bool(form_data.get("consent"))
+        self._set(election_id=str(form_data.get("election", self.election_id) or ""),
+                  precinct_id=str(form_data.get("precinct", "") or ""),
+                  email=str(form_data.get("email", "") or "").strip(),
+                  phone=str(form_data.get("phone", "") or "").strip(), consent=bool(form_data.get("consent")))
         draft = Draft(parse_id(self.election_id), parse_id(self.precinct_id), self.email, self.phone, self.consent)
         voter_id, editing, lang = self._voter_id, self.editing_reference, self._lang()
 
@@ -229,9 +225,8 @@ class ApplyState(AppState):
         if checked is FAILED:
             return self._closed_meanwhile()
         self._draft, self._review = checked
-        self.step_up_phone, self._step_up_token = "", ""  # a code asked for other answers does not carry over
-        self.email, self.phone = self._draft.email, self._draft.phone
-        self.reviewed = True
+        self._set(step_up_phone="", _step_up_token="")  # a code asked for other answers does not carry over
+        self._set(email=self._draft.email, phone=self._draft.phone, reviewed=True)
         return rx.redirect("/apply/check")
 
     @rx.event

@@ -62,7 +62,7 @@ class PrecinctsState(AppState):
 
     @rx.event
     async def load(self):
-        found = await self._run(lambda s: (precincts.public_list(s), capacity.open_levels(s)))
+        found = await self._run(lambda s: (precincts.public_list(s), capacity.open_levels(s)), short=False)  # counts
         if found is not FAILED:
             self._items, self._levels = found
         return self._ready()

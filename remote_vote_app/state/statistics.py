@@ -22,6 +22,9 @@ class StatisticsState(AppState):
     _doc: dict = {}
     turnout_precinct: str = ""  # the precinct number whose hours are shown (identification mode)
 
+    def _short_transactions(self) -> bool:
+        return False  # aggregates over every application of a day
+
     @rx.var
     def has_data(self) -> bool:
         return bool(self._doc)

@@ -492,13 +492,13 @@ def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monk
 def _count_transactions(monkeypatch) -> list[int]:
     import remote_vote_app.state.app as app_module
 
-    calls, real = [], app_module.run_in_transaction
+    calls = []
+    for name in ("run_in_transaction", "run_short_transaction"):  # in a thread, or on the loop
+        def counted(work, real=getattr(app_module, name)):
+            calls.append(1)
+            return real(work)
 
-    async def counted(work):
-        calls.append(1)
-        return await real(work)
-
-    monkeypatch.setattr(app_module, "run_in_transaction", counted)
+        monkeypatch.setattr(app_module, name, counted)
     return calls
 
 
@@ -575,7 +575,7 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
 
     alice, bob, reference = two_voters
     state = alice.state(CabinetState)
-    real, seen = app_module.run_in_transaction, []
+    real, seen = app_module.run_short_transaction, []
 
     async def down_once(work):
         if not seen:
@@ -583,7 +583,7 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
             raise Unavailable("error.unavailable")
         return await real(work)
 
-    monkeypatch.setattr(app_module, "run_in_transaction", down_once)
+    monkeypatch.setattr(app_module, "run_short_transaction", down_once)  # the cabinet's transactions are short
 
     async def event():
         # A check owed for a cookie that names no live session: when it runs, it stops the work.
@@ -597,3 +597,28 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
             app_module._OWED_CHECK.reset(token)
 
     asyncio.run(event())
+
+
+def _sent(browser: Browser, cls, name: str, *args) -> set[str]:
+    """The vars of `cls` the browser would receive after the handler (the update's delta)."""
+    browser.root._clean()
+    browser.call(cls, name, *args)
+    delta = browser.root.get_delta()
+    browser.root._clean()
+    return {var.removesuffix("_rx_state_") for var in delta.get(cls.get_full_name(), {})}
+
+
+def test_review_and_confirm_do_not_resend_the_unchanged_precinct_lists(session):
+    """The form's precinct lists (three computed vars, about 9 KB) go to the browser with the form,
+    not again with the check page and the confirmation: only what changed is sent."""
+    alice = Browser()
+    login(session, alice, 0)
+    lists = {"precinct_items", "precinct_cities", "precincts_by_city"}
+    assert lists <= _sent(alice, ApplyState, "load")
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-03")).one()
+    form = {"election": alice.state(ApplyState).election_id, "precinct": str(precinct.id),
+            "email": "a@example.kg", "phone": "0700123456", "consent": "on"}
+    reviewed = _sent(alice, ApplyState, "review_answers", form)
+    assert "review" in reviewed and not reviewed & lists
+    confirmed = _sent(alice, ApplyState, "confirm")
+    assert "confirmation" in confirmed and not confirmed & lists

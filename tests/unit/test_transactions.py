@@ -77,3 +77,43 @@ def test_concurrent_writers_all_commit_and_a_failed_one_does_not_keep_the_write_
         assert session.get(Territory, 1) is not None
         session.add(AuditEvent(actor="after", action="test.write", entity="test", entity_id="after"))
     assert _count(AuditEvent) == before + 19
+
+
+def _threads_of(monkeypatch) -> list[str]:
+    """Where each transaction of the app ran: 'loop' (the event loop's thread) or 'thread'."""
+    import threading
+
+    import remote_vote_app.db as db
+
+    where, real = [], db.in_transaction
+
+    def noted(work):
+        where.append("loop" if threading.current_thread() is threading.main_thread() else "thread")
+        return real(work)
+
+    monkeypatch.setattr(db, "in_transaction", noted)
+    return where
+
+
+def test_the_voters_short_transactions_run_on_the_loop_on_sqlite_and_slow_work_in_a_thread(session, monkeypatch):
+    """No thread hop per call on the embedded default (GUIDE §10: the hand-off cost more than the
+    SQL); the application form's capacity count, staff pages and anything on PostgreSQL still go
+    to a worker thread."""
+    import asyncio
+
+    from remote_vote_app.state.apply import ApplyState
+    from remote_vote_app.state.cabinet import CabinetState
+    from remote_vote_app.state.staff.session import StaffState
+    from tests.unit.test_state_security import login
+    from tests.support.states import Browser
+
+    alice = Browser()
+    login(session, alice, 0)
+    where = _threads_of(monkeypatch)
+    sqlite = get_engine().dialect.name == "sqlite"
+    alice.state(CabinetState)._checked_until = 0.0
+    alice.call(CabinetState, "load")  # the session check and the cabinet's reads: one short transaction
+    alice.call(ApplyState, "load")  # counts the election's applications per precinct
+    staff = alice.state(StaffState)
+    assert asyncio.run(staff._run(lambda s: 1)) == 1
+    assert where == (["loop", "thread", "thread"] if sqlite else ["thread"] * 3)

@@ -49,6 +49,9 @@ class StaffState(AppState):
     staff_name: str = ""
     staff_role: str = ""
 
+    def _short_transactions(self) -> bool:
+        return False  # searches and exports over whole territories, argon2 at login
+
     @rx.var
     def staff_logged_in(self) -> bool:
         return self._staff_session_id > 0
