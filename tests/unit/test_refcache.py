@@ -172,25 +172,24 @@ def test_the_landing_page_is_built_once_per_reference_version_and_minute_left(mo
     page's texts until a reference row changes or a deadline's minute ticks over."""
     import datetime as dt
 
-    from remote_vote_app.services import clock
-    from remote_vote_app.state import public
+    from remote_vote_app.services import clock, landing
 
     with session_scope() as session:
-        first = public.landing_data(session)
+        first = landing.page_data(session)
     with session_scope() as session:
-        assert public.landing_data(session) is first
+        assert landing.page_data(session) is first
         precinct_id = _remote(session).id
     try:
         with session_scope() as staff:
             precincts.set_active(staff, precinct_id, False, "staff:1")
         with session_scope() as session:
-            changed = public.landing_data(session)
+            changed = landing.page_data(session)
         assert changed is not first and len(changed["ru"]["precincts"]) == len(first["ru"]["precincts"]) - 1
     finally:
         with session_scope() as staff:
             precincts.set_active(staff, precinct_id, True, "staff:1")
     with session_scope() as session:
-        again = public.landing_data(session)
+        again = landing.page_data(session)
         later = clock.now_utc() + dt.timedelta(minutes=1)
-        monkeypatch.setattr(public.elections, "now_utc", lambda: later)
-        assert public.landing_data(session) is not again  # a minute less left: new texts
+        monkeypatch.setattr(landing.elections, "now_utc", lambda: later)
+        assert landing.page_data(session) is not again  # a minute less left: new texts
