@@ -266,8 +266,8 @@ AUTH_FILTERS = ("auth.", "auth.staff.", "auth.staff.success", "auth.staff.passwo
 AUDIT_SUBJECTS = ("auth", "auth.sms", "auth.code_step_up", "auth.code_face_reference", "auth.face", "auth.face_reference",
                   "auth.eid", "auth.qr", "auth.staff", "auth.voter", "application", "election", "precinct", "territory",
                   "reference", "staff", "voter", "voter_list", "checkin.flagged", "identification")
-AUDIT_OUTCOMES = ("success", "failure", "lockout", "session_started", "session_ended", "code_sent", "code_offered_again",
-                  "code_first", "enrolment_code_issued", "set", "scanned", "confirmed", "refused", "stale_code",
+AUDIT_OUTCOMES = ("success", "failure", "lockout", "guarded", "session_started", "session_ended", "code_sent",
+                  "code_offered_again", "code_first", "enrolment_code_issued", "set", "scanned", "confirmed", "refused", "stale_code",
                   "submitted", "changed", "withdrawn", "phone_code_sent", "phone_verified", "dates_changed",
                   "districts_loaded", "created", "edited", "moved", "activated", "deactivated", "imported", "downloaded",
                   "issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict",
