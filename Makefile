@@ -17,10 +17,21 @@ export REFLEX_CHECK_LATEST_VERSION := false
 
 .PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench bench-prod clean
 
-run: deps bun ## install what is missing, migrate, seed demo data, serve on :3000
+EID_DEMO_PORT ?= 3009
+
+run: deps bun oidc ## install what is missing, migrate, seed demo data, serve on :3000 (demo: with a test eID)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.cli migrate
 	@if [ "$${DEMO_MODE:-1}" = 1 ]; then DEMO_MODE=1 $(BIN)/python -m remote_vote_app.cli seed; \
 	else $(BIN)/python -m remote_vote_app.cli import-reference; fi
+	@# Demo mode without a configured eID: the tests' OpenID provider stands in for the national eID
+	@# (the login page says it is a demo); it stops with the app.
+	@if [ "$${DEMO_MODE:-1}" = 1 ] && [ -z "$$EID_ISSUER" ]; then \
+	  echo "Demo eID: a test OpenID Connect provider (npm oidc-provider) on http://127.0.0.1:$(EID_DEMO_PORT)"; \
+	  EID_TEST_REDIRECT_URI=http://localhost:$(PORT)/login/eid node tests/oidc/provider.mjs $(EID_DEMO_PORT) & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  export EID_ISSUER=http://127.0.0.1:$(EID_DEMO_PORT) EID_CLIENT_ID=remote-vote EID_CLIENT_SECRET=remote-vote-secret \
+	         EID_REDIRECT_URI=http://localhost:$(PORT)/login/eid; \
+	fi; \
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --loglevel warning
 
 oidc: tests/oidc/node_modules/.package-lock.json

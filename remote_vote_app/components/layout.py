@@ -7,7 +7,7 @@ import reflex as rx
 from remote_vote_app.i18n import LANG_NAMES, LANGS
 from remote_vote_app.settings import settings
 from remote_vote_app.components.catalog import tr
-from remote_vote_app.components.ux import IdleWarning, MenuToggle, SkipLink, connection_status
+from remote_vote_app.components.ux import IdleWarning, MenuToggle, NavLink, SkipLink, connection_status
 from remote_vote_app.state.app import AppState
 
 
@@ -51,9 +51,9 @@ def header() -> rx.Component:
         ),
         rx.el.nav(
             rx.el.ul(
-                rx.el.li(rx.el.a(tr["nav.home"], href="/")),
-                rx.el.li(rx.el.a(tr["nav.precincts"], href="/precincts")),
-                rx.el.li(rx.el.a(tr["nav.cabinet"], href="/cabinet")),
+                rx.el.li(NavLink.create(label=tr["nav.home"], href="/")),
+                rx.el.li(NavLink.create(label=tr["nav.precincts"], href="/precincts")),
+                rx.el.li(NavLink.create(label=tr["nav.cabinet"], href="/cabinet")),
                 rx.cond(
                     AppState.logged_in,
                     rx.el.li(rx.el.button(tr["nav.logout"], type="button", on_click=AppState.logout, class_name="link-button")),

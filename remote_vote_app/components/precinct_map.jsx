@@ -24,10 +24,15 @@ function markerIcon(selected, fill) {
   });
 }
 
-// Clusters of overlapping markers: 44 px targets, named for a screen reader by their count.
-function clusterIcon(cluster) {
+// Clusters of overlapping markers: 44 px targets, named for a screen reader as «4 участка» in the
+// page's language (the plural form from Intl.PluralRules), not a bare number.
+function clusterIcon(cluster, labels) {
   const count = cluster.getChildCount();
-  return L.divIcon({ html: `<span>${count}</span>`, className: "precinct-cluster", iconSize: [44, 44] });
+  const form = new Intl.PluralRules(document.documentElement.lang || "ru").select(count);
+  const name = (labels[`cluster_${form}`] || labels.cluster_other || "{n}").replace("{n}", String(count));
+  const safe = name.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+  return L.divIcon({ html: `<span aria-hidden="true">${count}</span><span class="visually-hidden">${safe}</span>`,
+                     className: "precinct-cluster", iconSize: [44, 44] });
 }
 
 // Zoom to what matters: the chosen precinct, else all the markers shown (the chosen city's).
@@ -47,12 +52,20 @@ function FitView({ points, selectedPoint }) {
 }
 
 // An opened popup takes focus (its button, else its text), so a keyboard user lands in it; Escape
-// closes it and Leaflet returns focus to the marker.
+// closes it and focus goes back to its marker.
 function FocusPopup() {
-  useMapEvents({
+  const map = useMapEvents({
     popupopen: (e) => {
       const root = e.popup.getElement();
       if (!root) return;
+      const marker = e.popup._source;
+      root.onkeydown = (ev) => {
+        if (ev.key !== "Escape") return;
+        ev.stopPropagation();
+        map.closePopup(e.popup);
+        const icon = marker && marker.getElement && marker.getElement();
+        if (icon) icon.focus({ preventScroll: true });
+      };
       setTimeout(() => {
         const target = root.querySelector(".popup-button") || root.querySelector(".popup");
         if (target) { if (!target.matches("button")) target.setAttribute("tabindex", "-1"); target.focus({ preventScroll: true }); }
@@ -88,6 +101,8 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
     const radio = document.getElementById(`precinct-${id}`);
     if (radio) radio.checked = true;
     onChoose(id);
+    // The popup goes with its marker (redrawn as chosen): focus the answer, the list's radio.
+    if (radio) setTimeout(() => { radio.scrollIntoView({ block: "center" }); radio.focus({ preventScroll: true }); }, 0);
   };
   const renderMarker = (p, isSelected) => {
     const name = `${p.number} — ${p.place}${p.fill_text ? ` (${p.fill_text})` : ""}`;
@@ -130,7 +145,7 @@ export function PrecinctMap({ precincts, selected, tileUrl, tileAttribution, out
         {/* The chosen precinct stays a marker of its own (never hidden in a cluster). */}
         {list.filter((p) => String(p.id) === String(selected)).map((p) => renderMarker(p, true))}
         <MarkerClusterGroup chunkedLoading={false} showCoverageOnHover={false} maxClusterRadius={28}
-                            iconCreateFunction={clusterIcon} spiderfyOnMaxZoom={true}>
+                            iconCreateFunction={(cluster) => clusterIcon(cluster, labels)} spiderfyOnMaxZoom={true}>
           {list.filter((p) => String(p.id) !== String(selected)).map((p) => renderMarker(p, false))}
         </MarkerClusterGroup>
       </MapContainer>

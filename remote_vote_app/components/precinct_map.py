@@ -29,6 +29,10 @@ class PrecinctMap(rx.NoSSRComponent):
     on_pick: rx.EventHandler[lambda lat, lon: [lat, lon]]
 
 
+# A cluster marker's name by plural form of the page's language (Intl.PluralRules): «4 участка».
+CLUSTER_FORMS = ("one", "few", "many", "other")
+
+
 def precinct_map(precincts, labels, selected="", on_choose=None, height="420px", on_pick=None, picked=None) -> rx.Component:
     props = dict(
         precincts=precincts,
@@ -36,7 +40,7 @@ def precinct_map(precincts, labels, selected="", on_choose=None, height="420px",
         tile_url=settings.map_tile_url,
         tile_attribution=settings.map_tile_attribution or tr["map.attribution"],
         outline_url="/kyrgyzstan.geojson",
-        labels=labels,
+        labels={**labels, **{f"cluster_{form}": tr[f"map.cluster_{form}"] for form in CLUSTER_FORMS}},
         height=height,
     )
     if on_choose is not None:

@@ -2,6 +2,7 @@
 // server (or while it is unreachable): skip link, error summary, connection banner, timeout
 // warning, copy button. Texts come from Reflex props in the page language.
 import { useEffect, useRef, useState } from "react";
+import { useLocation } from "react-router";
 
 const ERROR_PREFIXES = /^(Ошибка|Ката|Error): /;
 
@@ -31,6 +32,12 @@ export function SkipLink({ text }) {
       main.scrollIntoView({ block: "start" });
     }}>{text}</a>
   );
+}
+
+// A menu link that says it is the page you are on (aria-current), from the router's location.
+export function NavLink({ href, label, id }) {
+  const here = (useLocation().pathname || "/").replace(/\/+$/, "") || "/";
+  return <a href={href} id={id} aria-current={here === href ? "page" : undefined}>{label}</a>;
 }
 
 // Phones: the menu behind a "Menu" button, as in the GOV.UK header, so the header stays slim above

@@ -21,6 +21,12 @@ class SkipLink(_Ux):
     text: rx.Var[str]
 
 
+class NavLink(_Ux):
+    tag = "NavLink"
+    href: rx.Var[str]
+    label: rx.Var[str]
+
+
 class MenuToggle(_Ux):
     tag = "MenuToggle"
     label: rx.Var[str]

@@ -8,6 +8,7 @@ from remote_vote_app.components.forms import error_summary, notice, send_button,
 from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.components.ux import ResendButton
 from remote_vote_app.pages.qr import desktop_panel
+from remote_vote_app.settings import settings
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.login import LoginState
 
@@ -47,10 +48,13 @@ def _code_form() -> rx.Component:
 
 
 def eid_entry() -> rx.Component:
+    start = rx.el.button(tr["login.eid"], type="button", on_click=LoginState.start_eid, class_name="button secondary",
+                         id="eid-start")
+    if settings.demo_mode:  # `make run` starts a test provider: say so next to the button
+        start = rx.fragment(start, rx.el.p(tr["login.eid_demo"], class_name="hint demo-note", id="eid-demo"))
     return rx.cond(
         LoginState.eid_available,
-        rx.el.button(tr["login.eid"], type="button", on_click=LoginState.start_eid, class_name="button secondary",
-                     id="eid-start"),
+        start,
         rx.el.p(tr["login.eid"], ": ", tr["error.eid_unavailable"], class_name="hint", id="eid-unavailable"),
     )
 

@@ -32,7 +32,9 @@ def desktop_panel() -> rx.Component:
                 rx.el.button(tr["qr.show"], type="button", on_click=QrDesktopState.start_qr, class_name="button secondary",
                              id="qr-start")),
         aria_labelledby="qr-title",
-        class_name="card",
+        id="qr-desktop",
+        # Not on phones: the code is for a phone to read, on a computer's screen.
+        class_name="card desktop-only",
     )
 
 

@@ -54,6 +54,9 @@ PAGE_TITLES = {
     "/staff/precincts": "admin.precincts_title",
     "/staff/elections": "admin.elections_title",
     "/staff/audit": "audit.title",
+    "/staff/reminders": "reminders.title",
+    "/staff/checkin": "checkin.title",
+    "/statistics": "pubstats.title",
 }
 
 NEXT_MAX_AGE_SECONDS = 600
@@ -86,6 +89,15 @@ FOCUS_TITLE_JS = ("setTimeout(() => { const a = document.activeElement;"
 
 def focus_title():
     return rx.call_script(FOCUS_TITLE_JS)
+
+
+def focus_on(element_id: str):
+    """Focus what a step put on the page (after it renders), so a screen reader reads the new step
+    and keyboard users go on from there instead of from <body>."""
+    return rx.call_script(
+        f"setTimeout(() => {{ const t = document.getElementById({json.dumps(element_id)}); if (t) {{"
+        " if (!t.matches('a, button, input, select, textarea')) t.setAttribute('tabindex', '-1');"
+        " t.scrollIntoView({block: 'center'}); t.focus({preventScroll: true}); } }, 80);")
 
 
 def go(path: str):

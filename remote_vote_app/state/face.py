@@ -11,7 +11,7 @@ from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
 from remote_vote_app.services import faceid, register
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state.app import FAILED, AppState
+from remote_vote_app.state.app import FAILED, AppState, focus_on
 
 
 def face_instructions(lang: str, moves: list[str]) -> list[str]:
@@ -61,6 +61,7 @@ class FaceLoginState(AppState):
         challenge = await self._run(lambda s: faceid.login_challenge(s, pin))
         if challenge is not FAILED:
             self._offer(challenge)
+            return focus_on("face-challenge")  # the form left the page: the instruction is the new step
 
     @rx.event
     async def check_capture(self, capture: dict):

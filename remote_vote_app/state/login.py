@@ -64,7 +64,8 @@ class LoginState(AppState):
             return
         self._take(challenge)
         self.step = "code"
-        return focus_title()
+        self._title_key = "login.code_title"  # the step's own tab title
+        return [self._html_lang_script(), focus_title()]
 
     @rx.event
     async def resend(self):
@@ -93,7 +94,8 @@ class LoginState(AppState):
         verified = await self._run(check)
         if verified is FAILED:
             if self.error_entries.get("form", {}).get("key") in {"error.code_expired", "error.code_attempts"}:
-                self.step = "id"
+                self.step, self._title_key = "id", ""
+                return self._html_lang_script()
             return
         voter_id, name, started = verified
         return await self._log_in(voter_id, name, "sms", started)
@@ -137,5 +139,5 @@ class LoginState(AppState):
     def restart(self):
         self._clear_messages()
         self._challenge = ""
-        self.step = "id"
-        return focus_title()
+        self.step, self._title_key = "id", ""
+        return [self._html_lang_script(), focus_title()]

@@ -10,7 +10,7 @@ import reflex as rx
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.services import qrlogin, register
 from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
+from remote_vote_app.state.app import FAILED, AppState, as_strings, focus_on, voter_required
 
 POLL_SECONDS = 1
 POLL_LEASE_SECONDS = 4
@@ -38,7 +38,8 @@ class QrDesktopState(AppState):
         self._qr_token, self._qr_link_id = link.token, link.link_id
         self.qr_value = qrlogin.payload(self._qr_origin, link.link_id)
         self.qr_status, self.qr_scanned = "pending", False
-        return QrDesktopState.wait_for_phone
+        # The button went away with its press: focus the code's status, so what to do now is read out.
+        return [focus_on("qr-status"), QrDesktopState.wait_for_phone]
 
     def _stop_qr(self, status: str) -> None:
         self._qr_token, self._qr_link_id, self.qr_value, self.qr_scanned = "", "", "", False

@@ -51,6 +51,7 @@ def _face_challenge(page: Page, base_url: str):
     start = page.get_by_role("button", name="Включить камеру и начать")
     expect(start).to_be_visible()
     expect(page.locator("#face-challenge")).to_contain_text("по одному")
+    expect(page.locator("#face-challenge")).to_be_focused()  # the PIN form left: focus on the new step
     check_a11y(page)
     return start
 

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from remote_vote_app.i18n import t
-from tests.e2e.conftest import DESKTOP, check_a11y, log_in, open_menu
+from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in, open_menu, staff_log_in
 from tests.e2e.fixtures import UX_VOTERS
 
 ACTIVE = "() => { const e = document.activeElement; return e ? (e.id || e.tagName) : null; }"
@@ -82,10 +82,12 @@ def test_login_errors_at_once_focus_and_title(page: Page, base_url: str, viewpor
     page.get_by_role("button", name="Получить код").click()
     heading = page.get_by_role("heading", name="Введите код из SMS", level=1)
     expect(heading).to_be_focused()
-    expect(page).to_have_title(title)  # no "Ошибка: " once the errors are gone
+    # The SMS step has its own title (and no "Ошибка: " once the errors are gone).
+    expect(page).to_have_title("Введите код из SMS · Дистанционное голосование")
     expect(page.get_by_role("button", name="Назад")).to_be_visible()
     page.get_by_role("button", name="Назад").click()
     expect(page.get_by_role("heading", name="Вход в кабинет", level=1).or_(page.locator("h1"))).to_be_focused()
+    expect(page).to_have_title(title)
 
 
 def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, viewport):
@@ -375,6 +377,56 @@ def test_a_360px_phone_header_menu_register_card_and_bullets(page: Page, base_ur
     more.click()
     expect(page.get_by_text("Адрес постоянной регистрации")).to_be_visible()
     check_a11y(page)
+
+
+def test_login_methods_qr_on_computers_only_and_a_demo_eid(page: Page, base_url: str, viewport):
+    """The phone-approves-a-computer QR login is offered on computers only, named so that it is not
+    read as the state app's QR; the electronic signature is a button, said to be a demo, in each
+    language; «Показать QR-код» leaves focus on what to do next."""
+    page.goto(f"{base_url}/login")
+    qr = page.get_by_role("heading", name="Войти через телефон (QR-код)")
+    for lang in ("ky", "en", "ru"):
+        page.locator(f"#lang-{lang}").click()
+        expect(page.get_by_role("button", name=t(lang, "login.eid"))).to_be_visible()
+        expect(page.locator("#eid-demo")).to_have_text(t(lang, "login.eid_demo"))
+        name = page.get_by_role("heading", name=t(lang, "qr.title"))
+        expect(name).to_be_visible() if viewport == DESKTOP else expect(name).to_be_hidden()
+    check_a11y(page)
+    if viewport == PHONE:
+        expect(qr).to_be_hidden()
+        return
+    page.get_by_role("button", name="Показать QR-код").click()
+    status = page.locator("#qr-status")
+    expect(status).to_be_focused()
+    expect(status).to_have_text("Ждём подтверждения с телефона…")
+    check_a11y(page)
+
+
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
+def test_page_titles_and_the_current_page_in_the_menus(page: Page, base_url: str, viewport):
+    page.goto(base_url)
+    menu = page.get_by_role("navigation", name="Основное меню")
+    expect(menu.get_by_role("link", name="Главная")).to_have_attribute("aria-current", "page")
+    menu.get_by_role("link", name="Участки на карте").click()
+    expect(page).to_have_url(re.compile(r"/precincts/?$"))
+    menu = page.get_by_role("navigation", name="Основное меню")
+    expect(menu.get_by_role("link", name="Участки на карте")).to_have_attribute("aria-current", "page")
+    expect(menu.get_by_role("link", name="Главная")).not_to_have_attribute("aria-current", "page")
+    page.goto(f"{base_url}/statistics")
+    expect(page).to_have_title("Статистика заявлений на дистанционное голосование · Дистанционное голосование")
+    staff_log_in(page, base_url, "cec.admin")
+    page.get_by_role("link", name="Напоминания", exact=True).click()
+    expect(page).to_have_title("Напоминания избирателям · Дистанционное голосование")
+    staff_menu = page.get_by_role("navigation", name="Меню сотрудника")
+    expect(staff_menu.get_by_role("link", name="Напоминания", exact=True)).to_have_attribute("aria-current", "page")
+    check_a11y(page)
+
+
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
+def test_the_desk_page_has_its_own_title(page: Page, base_url: str, viewport):
+    staff_log_in(page, base_url, "uik.dg05")
+    page.goto(f"{base_url}/staff/checkin")
+    expect(page).to_have_title(t("ru", "checkin.title") + " · Дистанционное голосование")
 
 
 def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):

@@ -6,6 +6,7 @@ import reflex as rx
 
 from remote_vote_app.components.forms import error_summary, notice
 from remote_vote_app.components.layout import page, tr
+from remote_vote_app.components.ux import NavLink
 from remote_vote_app.state.staff.session import StaffState
 
 
@@ -17,7 +18,8 @@ def staff_page(*children: rx.Component) -> rx.Component:
             rx.el.nav(
                 rx.el.p(StaffState.staff_name, " · ", StaffState.role_text, class_name="hint", id="staff-who"),
                 rx.el.ul(
-                    rx.foreach(StaffState.staff_nav, lambda item: rx.el.li(rx.el.a(item["label"], href=item["href"]))),
+                    rx.foreach(StaffState.staff_nav,
+                               lambda item: rx.el.li(NavLink.create(label=item["label"], href=item["href"]))),
                     rx.el.li(rx.el.button(tr["staff.logout"], type="button", on_click=StaffState.staff_logout,
                                           class_name="link-button dark")),
                     class_name="staff-nav-list",
