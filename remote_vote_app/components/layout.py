@@ -104,13 +104,15 @@ def back_link(href: str, on_click=None) -> rx.Component:
     return rx.el.a(tr["common.back"], href=href, class_name="back-link", id="back-link")
 
 
-def page(*children: rx.Component, idle_active: rx.Var | None = None, on_continue=None) -> rx.Component:
+def page(*children: rx.Component, idle_active: rx.Var | None = None, on_continue=None,
+         voter_footer: bool = True) -> rx.Component:
+    """The shell of every page; staff pages go without the voter footer (its links are the voters')."""
     return rx.fragment(
         SkipLink.create(text=tr["nav.skip"]),
         connection_status(tr),
         header(),
         rx.el.main(*children, id="main", tab_index=-1, class_name="container main"),
-        footer(),
+        footer() if voter_footer else rx.fragment(),
         idle_warning(AppState.logged_in if idle_active is None else idle_active,
                      AppState.keep_alive if on_continue is None else on_continue),
     )

@@ -9,7 +9,7 @@ from remote_vote_app.components.qr_code import qr_image, qr_save_link
 
 
 def voter_pass(app: rx.Var, pass_id: str | rx.Var = "voter-pass") -> rx.Component:
-    """`app`: an application summary with `pass_token`, `reference`, `precinct`, `version`."""
+    """`app`: an application summary with `pass_token`, `reference`, `precinct`, `pass_issued`."""
     heading = f"{pass_id}-heading" if isinstance(pass_id, str) else pass_id + "-heading"
     return rx.cond(
         app["pass_token"] != "",
@@ -23,7 +23,7 @@ def voter_pass(app: rx.Var, pass_id: str | rx.Var = "voter-pass") -> rx.Componen
                     rx.el.p(tr["confirm.reference"], class_name="label"),
                     rx.el.p(app["reference"], class_name="reference pass-reference"),
                     rx.el.p(app["precinct"]),
-                    rx.el.p(tr["pass.version"].replace("{version}", app["version"]), class_name="hint"),
+                    rx.el.p(app["pass_issued"], class_name="hint"),
                     class_name="pass-text",
                 ),
                 class_name="pass-body",

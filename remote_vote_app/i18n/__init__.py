@@ -175,6 +175,16 @@ def date_text(lang: str, day: dt.date | dt.datetime) -> str:
     return format_date(day, format=t(lang, "format.date"), locale=babel_locale(lang))
 
 
+def iso_date_text(lang: str, iso: str | None) -> str:
+    """An ISO date ("2026-12-21", as selects and documents carry it) in the language's format."""
+    return date_text(lang, dt.date.fromisoformat(iso[:10])) if iso else ""
+
+
+def day_options(lang: str, days: list[str]) -> list[dict[str, str]]:
+    """A date select's options: the ISO date as the value, the language's date as the label."""
+    return [{"value": d, "label": iso_date_text(lang, d)} for d in days]
+
+
 def until_inclusive(lang: str, day: dt.date) -> str:
     """ "Until `day`, that day included", the one way every deadline is written (msgid
     deadline.until_inclusive): "по 21 декабря 2026 г. включительно", "up to and including 21 December

@@ -56,7 +56,7 @@ def _item(p: rx.Var) -> rx.Component:
         rx.el.p(p["address"], class_name="address"),
         rx.el.p(p["precision_text"], class_name="hint"),
         rx.cond(p["fill_text"] != "", rx.el.p(rx.el.span(p["fill_text"], class_name="badge badge-" + p["fill"].to(str)))),
-        rx.cond(p.contains("distance_km"), rx.el.p(rx.el.strong(p["distance_km"], " ", tr["map.km"]), class_name="distance")),
+        rx.cond(p.contains("distance_km"), rx.el.p(rx.el.strong(tr["map.km_straight"].replace("{km}", p["distance_km"])), class_name="distance")),
         rx.el.button(
             tr["map.apply_here"], rx.el.span(" ", p["number"], class_name="visually-hidden"),
             type="button", on_click=PrecinctsState.apply_here(p["id"]), class_name="button",

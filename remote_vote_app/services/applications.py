@@ -74,8 +74,8 @@ def _check_actor(session: Session, voter_id: int, staff_actor: str | None, sessi
 
 def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | None = None,
              channel: str = "online", *, lang: str = "ru", keep_precinct: int | None = None) -> Draft:
-    """The draft with normalized contacts, or FieldErrors naming every wrong field. At a commission
-    (`channel="in_person"`) the e-mail is optional: the SMS to the register phone confirms. A full
+    """The draft with normalized contacts, or FieldErrors naming every wrong field. The e-mail is
+    required online and at a commission alike (the commission's announcement lists it). A full
     precinct is refused here already (with the nearest ones that have room), unless it is
     `keep_precinct`, the one the voter's application already holds a place at."""
     voter = session.get(Voter, voter_id)
@@ -93,7 +93,7 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     except ServiceError as exc:
         errors["precinct"] = exc
     try:
-        email = "" if channel == "in_person" and not (draft.email or "").strip() else normalize_email(draft.email)
+        email = normalize_email(draft.email)
     except ServiceError as exc:
         errors["email"] = exc
     try:
@@ -305,6 +305,9 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
         "channel_text": t(lang, f"channel.{application.channel}"),
         "can_change": application.status == "submitted" and elections.is_open(election, now),
         "submitted_at": local_text(application.created_at),
+        # The pass in the voter's words (not its version number): issued, or renewed by a change.
+        "pass_issued": t(lang, "pass.updated", date=local_text(application.changed_at)) if application.version
+        else t(lang, "pass.issued", date=local_text(application.created_at)),
     }
 
 
@@ -337,7 +340,7 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
         phones.append(application.phone)
     for phone in phones:
         sender.send(session, "sms", phone, text)
-    if application.email:  # optional when filed at a commission
+    if application.email:  # none on applications filed at a commission before it was required there
         sender.send(
             session, "email", application.email,
             t(lang, f"email.application_{event}.body", **params) + "\n\n" + t(lang, "email.not_me"),

@@ -90,7 +90,7 @@ def nearest_with_room(session: Session, election_id: int, precinct_id: int, lang
             continue
         km = precincts.distance_km(origin.latitude, origin.longitude, p.latitude, p.longitude)
         place = precincts.localized(p, lang)
-        options.append((km, f"{place['number']} — {place['place']}, {place['city']} ({km:.0f} {t(lang, 'map.km')})"))
+        options.append((km, f"{place['number']} — {place['place']}, {place['city']} ({t(lang, 'map.km_straight', km=f'{km:.0f}')})"))
     return [text for _, text in sorted(options)[:NEAREST]]
 
 

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import date_text, localized, t, until_inclusive
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
-from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.clock import local_text, now_utc
 from remote_vote_app.services.errors import NotFound
 from remote_vote_app.services.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_pin
@@ -106,6 +106,8 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
     return {
         "election": elections.title(election.kind, _name(territory, lang), election.is_demo, lang),
         "election_day": date_text(lang, election.election_day),
+        "election_day_iso": election.election_day.isoformat(),
+        "as_of": local_text(now or now_utc(), "%d.%m.%Y %H:%M"),
         "status_text": t(lang, "exclusions.final") if final
         else t(lang, "exclusions.preliminary", until=until_inclusive(lang, election.application_deadline)),
         "precinct": _label(precinct, lang),
@@ -127,11 +129,10 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
     }
 
 
-def file_name(data: dict) -> str:
+def file_name(data: dict, ext: str = "csv") -> str:
     """ASCII, with the list's state in it: exclusions-uik1001-2024-11-17-preliminary.csv."""
     digits = "".join(re.findall(r"\d+", data["precinct_number"])) or "precinct"
-    day = "-".join(reversed(data["election_day"].split(".")))
-    return f"exclusions-uik{digits}-{day}-{'final' if data['final'] else 'preliminary'}.csv"
+    return f"exclusions-uik{digits}-{data['election_day_iso']}-{'final' if data['final'] else 'preliminary'}.{ext}"
 
 
 def csv_text(data: dict, lang: str = "ru") -> str:
@@ -140,10 +141,20 @@ def csv_text(data: dict, lang: str = "ru") -> str:
     return exports.csv_text([header, *([row[c] for c in COLUMNS] for row in data["rows"])], bom=True, delimiter=";")
 
 
+def xlsx_data(data: dict, lang: str = "ru") -> bytes:
+    """The list as a workbook with its title (precinct, election, as of when, preliminary or final)."""
+    header = [t(lang, f"exclusions.col.{c}") for c in COLUMNS]
+    title = [data["precinct"], f"{data['election']} · {t(lang, 'exclusions.election_day')} {data['election_day']}",
+             t(lang, "exclusions.as_of", time=data["as_of"]), data["status_text"]]
+    return exports.xlsx_bytes(header, ([row[c] for c in COLUMNS] for row in data["rows"]),
+                              sheet=data["precinct_number"], text_columns=(2, 3), title=title)
+
+
 def download(session: Session, user: StaffUser, election_id: int | None, precinct_id: int | None, lang: str,
-             now: dt.datetime | None = None) -> tuple[str, str]:
-    """(file name, CSV text) of an exclusion list; the download is audited."""
+             now: dt.datetime | None = None, fmt: str = "csv") -> tuple[str, str | bytes]:
+    """(file name, CSV text or XLSX bytes) of an exclusion list; the download is audited."""
+    fmt = "xlsx" if fmt == "xlsx" else "csv"
     data = exclusion_list(session, user, election_id, precinct_id, lang, now)
     audit.record(session, f"staff:{user.id}", "exclusions.downloaded", "precinct", data["precinct_number"],
-                 election=election_id, rows=len(data["rows"]), final=data["final"])
-    return file_name(data), csv_text(data, lang)
+                 election=election_id, rows=len(data["rows"]), final=data["final"], format=fmt)
+    return file_name(data, fmt), xlsx_data(data, lang) if fmt == "xlsx" else csv_text(data, lang)

@@ -41,19 +41,24 @@ def excel_csv(rows: Iterable[Sequence[object]]) -> str:
 
 
 def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: str = "Sheet1",
-               text_columns: Sequence[int] = ()) -> bytes:
-    """One sheet: the header in bold, frozen, with a filter; every text cell stored as text (a
-    leading `=` stays a string, never a formula); `text_columns` (0-based, e.g. PINs) formatted as
-    text so a spreadsheet does not turn 14 digits into 2.14E+13."""
+               text_columns: Sequence[int] = (), title: Sequence[str] = ()) -> bytes:
+    """One sheet: `title` lines first (what the list is, as of when, preliminary or final: a printed
+    sheet must say it), then the header in bold, frozen, with a filter; every text cell stored as
+    text (a leading `=` stays a string, never a formula); `text_columns` (0-based, e.g. PINs)
+    formatted as text so a spreadsheet does not turn 14 digits into 2.14E+13."""
     book = Workbook()
     ws = book.active
     ws.title = sheet[:31]
+    for line in title:
+        ws.append([safe_cell(line)])
+        ws.cell(row=ws.max_row, column=1).font = ws.cell(row=ws.max_row, column=1).font.copy(bold=True)
+    top = len(title) + 1  # the header's row
     ws.append(list(header))
-    for cell in ws[1]:
+    for cell in ws[top]:
         cell.font = cell.font.copy(bold=True)
     widths = [len(str(h)) for h in header]
-    count = 0
-    for count, row in enumerate(rows, start=2):
+    count = top
+    for count, row in enumerate(rows, start=top + 1):
         for col, value in enumerate(row, start=1):
             cell = ws.cell(row=count, column=col, value=value)
             if isinstance(value, str):
@@ -64,9 +69,9 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], sheet: s
                 widths[col - 1] = max(widths[col - 1], len(str(value or "")))
     for col, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(col)].width = min(60, width + 2)
-    ws.freeze_panes = "A2"
+    ws.freeze_panes = f"A{top + 1}"
     if header:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(header))}{max(count, 1)}"
+        ws.auto_filter.ref = f"A{top}:{get_column_letter(len(header))}{count}"
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -212,11 +212,17 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
     listed = {e.id: e for _, _, e, _ in rows}
     if election_day is not None:
         listed |= {e.id: e for e in session.exec(select(Election).where(Election.election_day == election_day))}
-    open_any = any(elections.is_open(e, now or now_utc()) for e in listed.values())
+    now = now or now_utc()
+    open_any = any(elections.is_open(e, now) for e in listed.values())
+    territories = {t_.id: t_ for t_ in session.exec(select(Territory).where(
+        Territory.id.in_({e.territory_id for e in listed.values()})))} if listed else {}
     return {
         "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
         "precinct_number": precinct.number,
         "preliminary": open_any,
+        "elections": sorted({elections.title(e.kind, localized(territories[e.territory_id], "name", lang), e.is_demo, lang)
+                             for e in listed.values() if e.territory_id in territories}),
+        "as_of": local_text(now, "%d.%m.%Y %H:%M"),
         "rows": [
             {
                 "reference": a.reference,
@@ -237,8 +243,8 @@ LIST_HEADER = ["Номер заявления", "ФИО", "ПИН", "Дата р
 
 
 def _list_rows(data: dict) -> list[list[object]]:
-    """The header is the first line (no title above it: Excel's filter and sort need it there); a
-    preliminary list says so on every row, in a column, so a filtered or cut copy still says it."""
+    """The rows under the header (the CSV's first line; the XLSX has its title above); a preliminary
+    list says so on every row, in a column, so a filtered or cut copy still says it."""
     status = "предварительный" if data["preliminary"] else "окончательный"
     return [[row[c] for c in LIST_COLUMNS] + [status] for row in data["rows"]]
 
@@ -248,9 +254,19 @@ def voter_list_csv(data: dict) -> str:
     return exports.excel_csv([LIST_HEADER, *_list_rows(data)])
 
 
+SIGNATURE = "Подпись избирателя"
+
+
 def voter_list_xlsx(data: dict) -> bytes:
-    return exports.xlsx_bytes(LIST_HEADER, _list_rows(data), sheet=str(data.get("precinct_number", "")) or "Список",
-                              text_columns=(0, 2, 3))
+    """The list as the commission prints it: a title (precinct, elections, as of when, preliminary or
+    final), the header, and an empty column for the voter's signature."""
+    title = [f"Список избирателей участка дистанционного голосования {data.get('precinct', data['precinct_number'])}",
+             f"Выборы: {'; '.join(data.get('elections', [])) or '—'}",
+             f"По состоянию на {data.get('as_of', '')} (время Бишкека)",
+             "ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений продолжается, список может измениться" if data["preliminary"]
+             else "ОКОНЧАТЕЛЬНЫЙ СПИСОК: приём заявлений завершён"]
+    return exports.xlsx_bytes([*LIST_HEADER, SIGNATURE], [[*row, ""] for row in _list_rows(data)],
+                              sheet=str(data.get("precinct_number", "")) or "Список", text_columns=(0, 2, 3), title=title)
 
 
 # --- audit log ---

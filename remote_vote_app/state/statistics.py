@@ -7,7 +7,7 @@ from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.i18n import date_text, localized, t, until_inclusive
+from remote_vote_app.i18n import day_options, iso_date_text, localized, t, until_inclusive
 from remote_vote_app.services import statistics
 from remote_vote_app.state.app import FAILED, AppState
 
@@ -43,7 +43,7 @@ class StatisticsState(AppState):
             else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"]),
                    until=until_inclusive(lang, dt.date.fromisoformat(d["application_deadline"]))
                    if d.get("application_deadline") else ""),
-            "election_day": dt_text(lang, d["election_day"]),
+            "election_day": iso_date_text(lang, d["election_day"]),
         }
 
     def _names(self) -> dict[str, str]:
@@ -54,7 +54,7 @@ class StatisticsState(AppState):
     def chart(self) -> list[dict[str, Any]]:
         """Per day, online and in person (the smallest possible count where a range is published)."""
         lang = self._lang()
-        return [{"day": dt_text(lang, r["date"]), "online": statistics.lower_bound(r["online"]),
+        return [{"day": iso_date_text(lang, r["date"]), "online": statistics.lower_bound(r["online"]),
                  "in_person": statistics.lower_bound(r["in_person"])} for r in self._doc.get("totals", {}).get("by_day", [])]
 
     @rx.var
@@ -67,21 +67,20 @@ class StatisticsState(AppState):
     @rx.var
     def by_day(self) -> list[dict[str, str]]:
         lang = self._lang()
-        return [{"day": dt_text(lang, r["date"]), "online": _text(r["online"]), "in_person": _text(r["in_person"]),
+        return [{"day": iso_date_text(lang, r["date"]), "online": _text(r["online"]), "in_person": _text(r["in_person"]),
                  "total": _text(r["total"])} for r in self._doc.get("totals", {}).get("by_day", [])]
 
     @rx.var
     def cells(self) -> list[dict[str, str]]:
         """Day × precinct rows that have any application (an empty row says nothing)."""
         names, lang = self._names(), self._lang()
-        return [{"day": dt_text(lang, r["date"]), "precinct": names.get(r["precinct"], r["precinct"]),
+        return [{"day": iso_date_text(lang, r["date"]), "precinct": names.get(r["precinct"], r["precinct"]),
                  "online": _text(r["online"]), "in_person": _text(r["in_person"]), "total": _text(r["total"])}
                 for r in self._doc.get("rows", []) if r["total"] != 0]
 
     @rx.var
     def day_options(self) -> list[dict[str, str]]:
-        lang = self._lang()
-        return [{"value": d, "label": dt_text(lang, d)} for d in self.days]
+        return day_options(self._lang(), self.days)
 
     @rx.var
     def has_turnout(self) -> bool:
@@ -161,8 +160,3 @@ class StatisticsState(AppState):
     async def choose_day(self, value: str):
         if value in self.days:
             await self._refresh(value)
-
-
-def dt_text(lang: str, iso: str | None) -> str:
-    """An ISO date of the document in the page's language."""
-    return date_text(lang, dt.date.fromisoformat(iso[:10])) if iso else ""

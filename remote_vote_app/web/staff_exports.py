@@ -20,7 +20,11 @@ from remote_vote_app.services.validation import parse_id
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def exclusions_csv(request: Request) -> Response:
+def exclusions_file(request: Request) -> Response:
+    """/exports/exclusions.csv or .xlsx: the exclusion list on screen, for the staff member's scope."""
+    fmt = request.path_params["fmt"]
+    if fmt not in ("csv", "xlsx"):
+        return Response("Not found", status_code=404, media_type="text/plain", headers=NO_STORE)
     cookies = request.headers.get("cookie", "")
     lang = normalize_lang(request.cookies.get("lang", ""))
     election_id = parse_id(request.query_params.get("election"))
@@ -31,13 +35,15 @@ def exclusions_csv(request: Request) -> Response:
             user = staff.reload(session, staff_id) if staff_id else None
             if user is None:
                 return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
-            filename, text = exclusions.download(session, user, election_id, precinct_id, lang)
+            filename, body = exclusions.download(session, user, election_id, precinct_id, lang, fmt=fmt)
     except Forbidden:
         return Response("Forbidden", status_code=403, media_type="text/plain", headers=NO_STORE)
     except ServiceError:
         return Response("Not found", status_code=404, media_type="text/plain", headers=NO_STORE)
-    return Response(text, media_type="text/csv; charset=utf-8",
+    media = "text/csv; charset=utf-8" if fmt == "csv" else XLSX
+    return Response(body, media_type=media,
                     headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-routes = [Route("/exports/exclusions.csv", exclusions_csv, methods=["GET"])]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+routes = [Route("/exports/exclusions.{fmt:str}", exclusions_file, methods=["GET"])]

@@ -63,7 +63,7 @@ def test_nearest_with_geolocation_granted_at_osh(browser, base_url: str, console
     expect(page.locator("#origin")).to_have_text("Расстояние от вашего местоположения")
     first = page.locator("#precinct-list").get_by_role("listitem").first
     expect(first).to_contain_text("ДГ-05 — Средняя школа им. А. Навои")
-    expect(first).to_contain_text("км")
+    expect(first).to_contain_text("км по прямой")
     context.close()
     assert console.errors == []
 

@@ -13,6 +13,7 @@ from remote_vote_app.db import get_engine
 from remote_vote_app.models import Application, AuditEvent, Precinct, UserSession
 from remote_vote_app.services import applications, assurance, audit, sessions
 from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.clock import local_text
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import OutboxSender
 from tests.unit.conftest import DEMO_DEADLINE, bishkek, closed_election, demo_election, outbox, voter_session
@@ -423,16 +424,13 @@ def test_the_same_answers_confirmed_twice_file_one_application(session, sender, 
         applications.submit_once(session, voter.id, other, sender, "ru", now=OPEN, session_row=online)
 
 
-def test_email_is_optional_at_a_commission_only(session, sender, demo_voters):
-    """In person the SMS to the register phone confirms; online the e-mail is still required."""
+@pytest.mark.parametrize("channel", ["online", "in_person"])
+def test_email_is_required_online_and_at_a_commission_as_the_announcement_lists_it(session, sender, demo_voters,
+                                                                                    channel):
     voter = demo_voters[0]
-    with pytest.raises(ServiceError) as online:
-        applications.validate(session, voter.id, _draft(session, voter, email=""), now=OPEN)
-    assert {k: v.code for k, v in online.value.errors.items()} == {"email": "error.email_required"}
-    application = applications.submit(session, voter.id, _draft(session, voter, email=""), sender, "ru",
-                                      channel="in_person", staff_actor="staff:1", now=OPEN)
-    assert application.email == ""
-    assert [m.channel for m in outbox(session)] == ["sms"]  # no e-mail to nowhere
+    with pytest.raises(ServiceError) as missing:
+        applications.validate(session, voter.id, _draft(session, voter, email=""), now=OPEN, channel=channel)
+    assert {k: v.code for k, v in missing.value.errors.items()} == {"email": "error.email_required"}
     with pytest.raises(ServiceError) as bad:  # a wrong one is still wrong
         applications.validate(session, voter.id, _draft(session, voter, email="bad@"), now=OPEN, channel="in_person")
     assert bad.value.errors["email"].code == "error.email_format"
@@ -577,9 +575,9 @@ def test_every_filing_change_and_withdrawal_is_told_to_the_phone_on_file(session
 
 def test_staff_filing_in_person_is_told_to_the_phone_on_file(session, sender, demo_voters):
     voter = demo_voters[1]
-    applications.submit(session, voter.id, _draft(session, voter, phone="+996 700 999 111", email=""), sender, "ru",
+    applications.submit(session, voter.id, _draft(session, voter, phone="+996 700 999 111"), sender, "ru",
                         channel="in_person", staff_actor="staff:1", now=OPEN)
-    assert [(m.channel, m.recipient) for m in outbox(session)] == [("sms", voter.phone)]
+    assert [(m.channel, m.recipient) for m in outbox(session) if m.channel == "sms"] == [("sms", voter.phone)]
 
 
 def test_repeated_contact_changes_text_no_unverified_number(session, sender, demo_voters):
@@ -631,3 +629,13 @@ def test_contact_phone_codes_are_capped_per_voter_and_day(session, sender, demo_
         applications.send_phone_code(session, voter.id, application.reference, sender, "ru", now=OPEN)
     assert applications.send_phone_code(session, voter.id, application.reference, sender, "ru",
                                         now=OPEN + dt.timedelta(days=1, seconds=1)).token
+
+
+def test_the_pass_says_when_it_was_issued_or_renewed_never_a_version_number(session, sender, demo_voters):
+    application = _submit(session, demo_voters[0], sender)
+    for lang, issued in (("ru", "Пропуск выдан "), ("ky", " берилди"), ("en", "Pass issued on ")):
+        text = applications.summary(session, application, lang)["pass_issued"]
+        assert issued in text and local_text(application.created_at) in text
+    application.version = 1  # as after a change (which renews the pass)
+    assert applications.summary(session, application, "ru")["pass_issued"].startswith("Пропуск обновлён ")
+    assert not any("ерси" in str(v) for v in applications.summary(session, application, "ru").values())

@@ -48,6 +48,7 @@ def test_full_precinct_is_refused_with_the_nearest_precincts_that_have_room(sess
     # The other Bishkek precincts are nearest; the full ДГ-02 is not offered.
     offered = error.params["alternatives"]
     assert "ДГ-03" in offered and "ДГ-04" in offered and "ДГ-02" not in offered
+    assert "км по прямой)" in offered  # no road data: the distance says it is straight-line
     session.rollback()
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "capacity.set", AuditEvent.entity_id == "ДГ-01")).all()
     assert events and '"after": 1' in events[-1].details

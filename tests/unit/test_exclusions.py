@@ -2,6 +2,7 @@
 deadline's last second, scope per role, the CSV and the HTTP route that serves it."""
 
 import datetime as dt
+import io
 
 import pytest
 from sqlmodel import select
@@ -160,6 +161,25 @@ def test_the_download_route_takes_the_staff_cookie_and_the_scope(session, sender
     assert client.get(query, headers={"cookie": voter_cookie}, follow_redirects=False).status_code == 303
     assert client.get(query, headers={"cookie": _cookie(session, users["observer"])}).status_code == 403
     assert client.get(query.replace("precinct=", "precinct=9"),
+                      headers={"cookie": _cookie(session, users["uik.1001"])}).status_code == 404
+
+
+def test_the_exclusion_list_also_downloads_as_xlsx_with_its_title(session, sender, demo_voters, users):
+    from openpyxl import load_workbook
+
+    voter = demo_voters[0]
+    application = _apply(session, sender, voter)
+    client = TestClient(Starlette(routes=staff_exports.routes))
+    query = (f"/exports/exclusions.xlsx?election={demo_election(session, voter).id}"
+             f"&precinct={_precinct(session, 'УИК №1001').id}")
+    response = client.get(query, headers={"cookie": _cookie(session, users["uik.1001"])})
+    assert response.status_code == 200 and "spreadsheetml" in response.headers["content-type"]
+    assert "-preliminary.xlsx" in response.headers["content-disposition"]
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(response.content)).active.iter_rows()]
+    assert rows[0][0].startswith("УИК №1001") and "день выборов" in rows[1][0]
+    assert rows[2][0].startswith("По состоянию на ") and rows[3][0].startswith("ПРЕДВАРИТЕЛЬНЫЙ СПИСОК")
+    assert rows[4][0] == "Номер заявления" and rows[5][0] == application.reference
+    assert client.get(query.replace(".xlsx", ".pdf"),
                       headers={"cookie": _cookie(session, users["uik.1001"])}).status_code == 404
 
 

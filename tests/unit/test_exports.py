@@ -70,13 +70,22 @@ def test_voter_list_csv_opens_as_russian_excel_opens_it():
         "voters-ДГ-05-preliminary.csv"
 
 
-def test_voter_list_xlsx_opens_with_the_header_first_and_no_formulas():
+def test_voter_list_xlsx_has_a_title_a_signature_column_and_no_formulas():
     from openpyxl import load_workbook
 
-    data = staff_records.voter_list_xlsx({"preliminary": False, "precinct_number": "ДГ-05", "rows": [LIST_ROW]})
+    data = staff_records.voter_list_xlsx({"preliminary": False, "precinct_number": "ДГ-05", "rows": [LIST_ROW],
+                                          "precinct": "ДГ-05 — Средняя школа им. А. Навои",
+                                          "elections": ["Выборы депутатов городского кенеша г. Ош"],
+                                          "as_of": "07.12.2026 18:30"})
     sheet = load_workbook(io.BytesIO(data)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == staff_records.LIST_HEADER
-    assert rows[1][2] == "21412199500678" and sheet["C2"].data_type == "s"  # a PIN stays text
-    assert rows[1][6] == EVIL and sheet["G2"].data_type == "s"  # text, never a formula
-    assert rows[1][-1] == "окончательный" and sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:H2"
+    # Title: which precinct, which election, as of when, final or preliminary (a printed sheet says it).
+    assert rows[0][0] == "Список избирателей участка дистанционного голосования ДГ-05 — Средняя школа им. А. Навои"
+    assert rows[1][0] == "Выборы: Выборы депутатов городского кенеша г. Ош"
+    assert rows[2][0] == "По состоянию на 07.12.2026 18:30 (время Бишкека)"
+    assert rows[3][0].startswith("ОКОНЧАТЕЛЬНЫЙ СПИСОК")
+    assert rows[4] == [*staff_records.LIST_HEADER, "Подпись избирателя"]
+    assert rows[5][2] == "21412199500678" and sheet["C6"].data_type == "s"  # a PIN stays text
+    assert rows[5][6] == EVIL and sheet["G6"].data_type == "s"  # text, never a formula
+    assert rows[5][-2] == "окончательный" and rows[5][-1] in ("", None)  # the signature cell is left to sign
+    assert sheet.freeze_panes == "A6" and sheet.auto_filter.ref == "A5:I6"

@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
-                                  messages, number, t, time_left, until_inclusive)
+                                  messages, number, t, time_left, until_inclusive, day_options, iso_date_text)
 from remote_vote_app.components import checkin_desk
 from remote_vote_app.services import (activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records,
                                       turnout)
@@ -163,6 +163,9 @@ def test_durations_dates_and_numbers_come_from_babel():
     assert date_text("ru", dt.date(2026, 12, 9)) == "09.12.2026" == date_text("ky", dt.date(2026, 12, 9))
     assert date_text("en", dt.date(2026, 12, 9)) == "9 December 2026"
     assert number("ru", 3.46) == "3,5" and number("ky", 3.46) == "3,5" and number("en", 3.46) == "3.5"
+    # Election-day selects and per-day tables: never the ISO form.
+    assert day_options("ky", ["2027-01-06"]) == [{"value": "2027-01-06", "label": "06.01.2027"}]
+    assert day_options("en", ["2027-01-06"])[0]["label"] == "6 January 2027" == iso_date_text("en", "2027-01-06")
     assert number("ru", 1234.0, 0) == "1\xa0234"
 
 
@@ -226,3 +229,17 @@ def test_no_per_language_column_is_read_outside_the_helper():
             if pattern.search(line):
                 offenders.append(f"{path.relative_to(SOURCES)}:{number_}: {line.strip()}")
     assert not offenders, "read per-language columns with i18n.localized:\n" + "\n".join(offenders)
+
+
+@pytest.mark.parametrize("lang", ["ky", "ru"])
+def test_no_english_text_is_left_in_the_kyrgyz_and_russian_catalogues(lang):
+    english, own = messages("en"), messages(lang)
+    words = re.compile(r"[A-Za-z]{4,}")
+    copied = [key for key, text in own.items()
+              if text == english.get(key) and words.search(re.sub(r"\{\w+\}", "", str(text)))
+              and not key.startswith("format.")]
+    assert not copied, f"{lang}: English left untranslated in {copied}"
+
+
+def test_the_kyrgyz_precinct_label_gives_the_abbreviation_heard_at_the_commission():
+    assert "УИК ДГ" in t("ky", "apply.precinct") and "УИК ДГ" in t("ru", "apply.precinct")

@@ -47,7 +47,7 @@ def applications_page() -> rx.Component:
         rx.el.form(
             rx.el.div(
                 text_field("text", "ux.search_text", None, default_value=f["text"], max_length=40),
-                select("day", "stats.election_day", SearchState.election_days, "", lambda d: d, f["day"]),
+                select("day", "stats.election_day", SearchState.day_options, "value", lambda d: d["label"], f["day"]),
                 select("precinct", "search.precinct", SearchState.precinct_options, "id", lambda o: o["label"], f["precinct"]),
                 select("status", "search.status", statuses, "v", lambda o: tr[o["l"].to(str)], f["status"]),
                 select("channel", "search.channel", channels, "v", lambda o: tr[o["l"].to(str)], f["channel"]),

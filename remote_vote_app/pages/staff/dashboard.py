@@ -140,7 +140,7 @@ def dashboard() -> rx.Component:
         rx.el.p(tr["stats.live"], class_name="hint", aria_live="off"),
         rx.el.form(
             rx.el.label(tr["stats.election_day"], html_for="day", class_name="label"),
-            rx.el.select(rx.foreach(DashboardState.election_days, lambda d: rx.el.option(d, value=d)),
+            rx.el.select(rx.foreach(DashboardState.day_options, lambda d: rx.el.option(d["label"], value=d["value"])),
                          id="day", value=DashboardState.selected_day, on_change=DashboardState.choose_day,
                          class_name="input"),
             class_name="field",

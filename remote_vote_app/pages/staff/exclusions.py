@@ -46,6 +46,8 @@ def _sheet() -> rx.Component:
             # the file itself (an HTTP download with the session cookie), not route to it.
             rx.el.a(tr["list.download"], href=ExclusionState.download_url, download=True,
                     custom_attrs={"reloadDocument": True}, class_name="button secondary", id="download-exclusions"),
+            rx.el.a(tr["ux.list_xlsx"], href=ExclusionState.xlsx_url, download=True,
+                    custom_attrs={"reloadDocument": True}, class_name="button secondary", id="download-exclusions-xlsx"),
             class_name="button-row no-print",
         ),
         table(i["precinct"], [tr[f"exclusions.col.{c}"] for c in COLUMNS], ExclusionState.rows,

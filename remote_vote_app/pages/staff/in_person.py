@@ -41,8 +41,7 @@ def in_person() -> rx.Component:
                                      id="precinct", name="precinct", class_name="input"),
                         class_name="field",
                     ),
-                    # Optional here: the SMS to the register phone confirms the application.
-                    text_field("email", "ux.email_optional", "ux.email_optional_hint", type="email", max_length=254),
+                    text_field("email", "apply.email", "apply.email_hint", type="email", max_length=254),
                     text_field("phone", "apply.phone", "apply.phone_hint", type="tel", default_value=v["phone"], max_length=20),
                     rx.el.div(
                         field_error("paper_consent"),

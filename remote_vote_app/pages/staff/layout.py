@@ -33,12 +33,14 @@ def staff_page(*children: rx.Component) -> rx.Component:
         *children,
         idle_active=StaffState.staff_logged_in,
         on_continue=StaffState.staff_keep_alive,
+        voter_footer=False,
     )
 
 
 def table(caption: rx.Var | str, headers: list[rx.Var], rows: rx.Var, cells, table_id: str) -> rx.Component:
-    """Scrolls sideways on a narrow screen instead of breaking words (styles.css .data-table)."""
-    return rx.el.div(
+    """Scrolls sideways inside its own region on a narrow screen instead of breaking words or widening
+    the page (styles.css .data-table), with a hint saying so where staff tables may not fit (below 1100 px)."""
+    return rx.fragment(rx.el.p(tr["ux.table_scroll"], class_name="hint table-scroll-hint"), rx.el.div(
         rx.el.table(
             rx.el.caption(caption, class_name="visually-hidden"),
             # A header given as a component (e.g. a foreach of <th>) goes in as it is.
@@ -51,7 +53,7 @@ def table(caption: rx.Var | str, headers: list[rx.Var], rows: rx.Var, cells, tab
         tab_index=0,
         role="region",
         aria_label=caption,
-    )
+    ))
 
 
 def select(name: str, label_key: str, options: rx.Var, value_key: str, label_of, value: rx.Var | str = "",

@@ -17,7 +17,7 @@ def voter_lists() -> rx.Component:
             rx.el.div(
                 select("precinct", "search.precinct", VoterListState.precinct_options, "id", lambda o: o["label"],
                         VoterListState.selected_precinct, any_option=False),
-                select("day", "stats.election_day", VoterListState.election_days, "", lambda d: d,
+                select("day", "stats.election_day", VoterListState.day_options, "value", lambda d: d["label"],
                         VoterListState.selected_day, any_option=False),
                 class_name="filters",
             ),

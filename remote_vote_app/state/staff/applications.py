@@ -6,7 +6,7 @@ import math
 
 import reflex as rx
 
-from remote_vote_app.i18n import localized, t
+from remote_vote_app.i18n import day_options, localized, t
 from remote_vote_app.services import dashboard, precincts, staff_records
 from remote_vote_app.services.validation import parse_date, parse_id
 from remote_vote_app.state.app import FAILED, as_strings
@@ -24,6 +24,11 @@ class SearchState(StaffState):
     election_days: list[str] = []
     detail: dict[str, str] = {}
     history: list[dict[str, str]] = []
+
+    @rx.var
+    def day_options(self) -> list[dict[str, str]]:
+        """The election days for the select, shown in the page's language."""
+        return day_options(self._lang(), self.election_days)
 
     @rx.var
     def pages(self) -> int:

@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from remote_vote_app.i18n import t, time_left
+from remote_vote_app.i18n import date_text, day_options, iso_date_text, t, time_left
 from remote_vote_app.services import activity, dashboard, turnout
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
@@ -49,6 +49,11 @@ class DashboardState(StaffState):
     # (on whichever worker) follows again.
     _live_until: float = 0.0
 
+    @rx.var
+    def day_options(self) -> list[dict[str, str]]:
+        """The election days for the select, shown in the page's language."""
+        return day_options(self._lang(), self.election_days)
+
     async def _refresh(self, user: StaffUser) -> None:
         chosen, with_anomalies, lang = parse_date(self.selected_day), user.can("anomalies.view"), self._lang()
         review = user.can("reports.review")
@@ -75,11 +80,11 @@ class DashboardState(StaffState):
             "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
             "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
             "left": time_left(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
-            "deadline": data["deadline"].strftime("%d.%m.%Y") if data["deadline"] else "",
+            "deadline": date_text(lang, data["deadline"]) if data["deadline"] else "",
         }
         self.per_precinct = [as_strings(r) for r in data["per_precinct"]]
         self.per_region = [as_strings(r) for r in data["per_region"]]
-        self.per_day = data["per_day"]
+        self.per_day = [{**r, "day": iso_date_text(lang, r["day"])} for r in data["per_day"]]
         if view["flags"] is not None:
             self.flag_counts = [{"kind": kind, "label": t(lang, f"stats.flag.{kind}"), "count": str(count)}
                                 for kind, count in view["flags"]["counts"].items()]

@@ -29,6 +29,10 @@ class ExclusionState(StaffState):
         return "/exports/exclusions.csv?" + urlencode({"election": self.selected_election,
                                                         "precinct": self.selected_precinct})
 
+    @rx.var
+    def xlsx_url(self) -> str:
+        return self.download_url.replace("/exports/exclusions.csv?", "/exports/exclusions.xlsx?", 1)
+
     async def _display(self, election: str, precinct: str) -> None:
         user, lang = self._user(), self._lang()
         election_id, precinct_id = parse_id(election), parse_id(precinct)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app.i18n import day_options
 from remote_vote_app.services import dashboard, staff_records
 from remote_vote_app.services.validation import parse_date, parse_id
 from remote_vote_app.state.app import FAILED
@@ -21,6 +22,11 @@ class VoterListState(StaffState):
     title: str = ""
     preliminary: bool = True
     rows: list[dict[str, str]] = []
+
+    @rx.var
+    def day_options(self) -> list[dict[str, str]]:
+        """The election days for the select, shown in the page's language."""
+        return day_options(self._lang(), self.election_days)
 
     async def _show_list(self) -> None:
         user, precinct_id, day = self._user(), parse_id(self.selected_precinct), parse_date(self.selected_day)
