@@ -183,7 +183,7 @@ def _nearby_item(p: rx.Var) -> rx.Component:
     return rx.el.li(
         rx.el.h4(p["number"], " — ", p["place"]),
         rx.el.p(p["city"], ", ", p["address"], class_name="address"),
-        rx.el.p(rx.el.strong(p["distance_km"], " ", tr["map.km"]), class_name="distance"),
+        rx.el.p(rx.el.strong(tr["map.km_straight"].replace("{km}", p["distance_km"])), class_name="distance"),
         class_name="card",
     )
 
