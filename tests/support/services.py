@@ -22,10 +22,11 @@ from tests.support.server import free_port
 
 
 @contextmanager
-def postgres() -> Iterator[tuple[str, Path]]:
+def postgres(durable: bool = False) -> Iterator[tuple[str, Path]]:
+    """A throwaway cluster; `durable` keeps fsync and synchronous commits on, as in production."""
     root = Path(tempfile.mkdtemp(prefix="rv-pg-"))
     try:
-        yield localservices.start_postgres(root, free_port(), durable=False), root
+        yield localservices.start_postgres(root, free_port(), durable=durable), root
     finally:
         localservices.stop_postgres(root, mode="immediate")
         shutil.rmtree(root, ignore_errors=True)
