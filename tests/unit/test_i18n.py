@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, number, t, time_left, until_inclusive, day_options, iso_date_text)
-from remote_vote_app.components import checkin_desk
+from remote_vote_app.components import checkin_desk, precinct_map
 from remote_vote_app.services import (activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records,
                                       turnout)
 from remote_vote_app.services.precincts import TEXT_FIELDS
@@ -26,6 +26,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "status.": ("submitted", "withdrawn"),
     "channel.": ("online", "in_person"),
     "map.precision.": ("exact", "approximate"),
+    "map.cluster_": precinct_map.CLUSTER_FORMS,
     "admin.precision.": ("exact", "approximate"),
     "ident.outcome.": (*turnout.REFUSALS, *turnout.INCIDENT_OUTCOMES, "not_me"),
     "election.name.": ("city_kenesh", "aiyl_kenesh", "president"),
