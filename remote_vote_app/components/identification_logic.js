@@ -60,3 +60,39 @@ export function decideOffline({ entry, marked, policy, listReady, pin, electionD
   if (policy === "provisional") return { outcome: "provisional" };
   return { outcome: listReady ? "wait" : "no_list" };
 }
+
+// --- crypto (WebCrypto, the same in the browser and in node) ---
+const b64u = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes))).replace(/\+/g, "-").replace(/\//g, "_")
+  .replace(/=+$/, "");
+const unb64u = (text) => {
+  const t = String(text).replace(/-/g, "+").replace(/_/g, "/");
+  return Uint8Array.from(atob(t + "===".slice((t.length + 3) % 4)), (c) => c.charCodeAt(0));
+};
+const utf8 = (text) => new TextEncoder().encode(text);
+
+// The voter's identifier in the precinct's list: HMAC-SHA256 under the list's key (hex) of
+// "PIN:DOCUMENT", hex (services/identification.identifier): the list holds no PIN or document.
+export async function voterKey(hexKey, pin, document) {
+  const raw = Uint8Array.from((hexKey.match(/../g) || []).map((h) => parseInt(h, 16)));
+  const key = await crypto.subtle.importKey("raw", raw, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  const mac = await crypto.subtle.sign("HMAC", key, utf8(`${pin}:${document}`));
+  return Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// An offline mark's PIN and document sealed to the server's public key (services/identification
+// `open_mark`): ECDH P-256 with a one-time key, HKDF-SHA256 bound to the mark's id, AES-256-GCM.
+// The device cannot open it again, so a mark waiting for the link holds nothing readable.
+export async function sealMark(serverKey, markId, pin, document) {
+  const server = await crypto.subtle.importKey("raw", unb64u(serverKey), { name: "ECDH", namedCurve: "P-256" },
+    false, []);
+  const mine = await crypto.subtle.generateKey({ name: "ECDH", namedCurve: "P-256" }, false, ["deriveBits"]);
+  const shared = await crypto.subtle.deriveBits({ name: "ECDH", public: server }, mine.privateKey, 256);
+  const hkdf = await crypto.subtle.importKey("raw", shared, "HKDF", false, ["deriveKey"]);
+  const key = await crypto.subtle.deriveKey(
+    { name: "HKDF", hash: "SHA-256", salt: new Uint8Array(0), info: utf8(`identification-mark:${markId}`) },
+    hkdf, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const ct = await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: utf8(markId) }, key,
+    utf8(JSON.stringify({ pin, document })));
+  return { epk: b64u(await crypto.subtle.exportKey("raw", mine.publicKey)), iv: b64u(iv), ct: b64u(ct) };
+}

@@ -24,14 +24,22 @@ IdentificationDecision with an audit event; no PIN or document goes into either.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -345,8 +353,72 @@ class OfflineMark:
     at: dt.datetime | None  # the device's time (a claim)
 
 
+# --- offline marks sealed on the device ---
+# A mark waits on the device until the link returns, possibly across a logout (its session key is
+# then gone), so the desk seals the voter's PIN and document to the server's public key as soon as
+# the mark is made: ECDH P-256 with a one-time device key, HKDF-SHA256, AES-256-GCM bound to the
+# mark's id. The device keeps only the sealed box and cannot open it again; only this server can.
+_SEAL_INFO = b"identification-mark-seal"
+
+
+@functools.lru_cache(maxsize=4)
+def _seal_private(secret: str) -> ec.EllipticCurvePrivateKey:
+    """The server's mark-sealing key, derived from SECRET_KEY: the same in every worker and after a restart."""
+    seed = HKDF(algorithm=hashes.SHA256(), length=48, salt=None, info=_SEAL_INFO).derive(secret.encode())
+    order = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551  # P-256's group order
+    return ec.derive_private_key(int.from_bytes(seed, "big") % (order - 1) + 1, ec.SECP256R1())
+
+
+def _b64u(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64u(text: object) -> bytes:
+    text = str(text or "")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def seal_public_key() -> str:
+    """The public half the desk seals offline marks to (an uncompressed P-256 point, base64url)."""
+    return _b64u(_seal_private(settings.secret_key).public_key().public_bytes(
+        serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint))
+
+
+def _mark_key(shared: bytes, mark_id: str) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                info=b"identification-mark:" + mark_id.encode()).derive(shared)
+
+
+def seal_mark(public_key: str, mark_id: str, pin: str, document_number: str) -> dict:
+    """What the desk does in the browser (identification_desk.jsx `sealMark`), for tests and tools."""
+    device = ec.generate_private_key(ec.SECP256R1())
+    server = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _unb64u(public_key))
+    iv = os.urandom(12)
+    box = AESGCM(_mark_key(device.exchange(ec.ECDH(), server), mark_id)).encrypt(
+        iv, json.dumps({"pin": pin, "document": document_number}).encode(), mark_id.encode())
+    return {"epk": _b64u(device.public_key().public_bytes(serialization.Encoding.X962,
+                                                          serialization.PublicFormat.UncompressedPoint)),
+            "iv": _b64u(iv), "ct": _b64u(box)}
+
+
+def open_mark(mark_id: str, sealed: object) -> tuple[str, str] | None:
+    """(pin, document) from a sealed mark, or None when it does not open (tampered, another key)."""
+    if not isinstance(sealed, dict):
+        return None
+    try:
+        device = ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), _unb64u(sealed.get("epk")))
+        shared = _seal_private(settings.secret_key).exchange(ec.ECDH(), device)
+        plain = json.loads(AESGCM(_mark_key(shared, mark_id)).decrypt(
+            _unb64u(sealed.get("iv")), _unb64u(sealed.get("ct")), mark_id.encode()))
+        return str(plain.get("pin") or ""), str(plain.get("document") or "")
+    except (ValueError, TypeError, AttributeError, InvalidTag):
+        return None
+
+
 def parse_marks(payload: object) -> list[OfflineMark]:
-    """{"marks": [{"mark_id", "pin", "document", "kind", "at"}]} -> marks; ServiceError when malformed."""
+    """{"marks": [{"mark_id", "sealed" (or "pin" + "document"), "kind", "at"}]} -> marks; ServiceError
+    when malformed. A sealed box that does not open leaves the mark with no PIN: it is kept as a conflict
+    (not registered), never dropped."""
     items = payload.get("marks") if isinstance(payload, dict) else None
     if not isinstance(items, list) or len(items) > MAX_MARKS:
         raise ServiceError("error.ident_bad_request")
@@ -363,8 +435,10 @@ def parse_marks(payload: object) -> list[OfflineMark]:
             at = None
         if at is not None and at.tzinfo is None:
             at = None
-        marks.append(OfflineMark(mark_id, str(item.get("pin") or "")[:32], str(item.get("document") or "")[:32], kind,
-                                 at.astimezone(dt.timezone.utc) if at else None))
+        pin, document = str(item.get("pin") or ""), str(item.get("document") or "")
+        if "sealed" in item:
+            pin, document = open_mark(mark_id, item["sealed"]) or ("", "")
+        marks.append(OfflineMark(mark_id, pin[:32], document[:32], kind, at.astimezone(dt.timezone.utc) if at else None))
     return marks
 
 

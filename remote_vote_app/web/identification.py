@@ -8,7 +8,8 @@ each call is one transaction in Starlette's thread pool, off the event loop.
     POST /staff/identification/check  {"election_id"?, "pin", "document"}            -> {"answer": Answer}
     POST /staff/identification/issue  {"election_id"?, "pin", "document", "shown"?}  -> {"answer": Answer}
     POST /staff/identification/sync   {"election_id"?, "marks": [OfflineMark...]}    -> {"results": [...]}
-    GET  /staff/identification/list?election=<id>  -> the desk and its precinct's own list (offline copy)
+    GET  /staff/identification/list?election=<id>  -> the desk, its precinct's own list (offline copy)
+                                                      and the session's storage key
 
 Errors: {"error": code} with 401 (no live staff session), 403 (role, precinct, origin), 400 (a
 message key, e.g. error.ident_mode for an election in application mode), 413, 415.
@@ -25,22 +26,24 @@ from starlette.responses import Response
 from starlette.routing import Route
 from sqlmodel import Session
 
-from remote_vote_app.services import identification
+from remote_vote_app.services import checkin, identification
 from remote_vote_app.services.identification import Desk
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import parse_id
-from remote_vote_app.web.checkin import _answer, _error, _same_origin, _user
+from remote_vote_app.web.checkin import _answer, _error, _live, _same_origin
 
 MAX_IDENTIFY_BODY = 4 * 1024
 MAX_SYNC_BODY = 256 * 1024  # identification.MAX_MARKS marks
 
 
-def _desk(session: Session, request: Request, election_id: object) -> tuple[Desk, StaffUser] | Response:
-    """The member's desk (their own precinct) in the election asked for, or the current one."""
-    user = _user(session, request)
-    if user is None:
+def _desk(session: Session, request: Request, election_id: object) -> tuple[Desk, StaffUser, int] | Response:
+    """The member's desk (their own precinct) in the election asked for, or the current one, and
+    the live staff session's row."""
+    live = _live(session, request)
+    if live is None:
         return _error(401, "login")
-    return identification.desk(session, user, parse_id(election_id) if election_id is not None else None), user
+    user, row_id = live
+    return identification.desk(session, user, parse_id(election_id) if election_id is not None else None), user, row_id
 
 
 async def _post(request: Request, limit: int, work: Callable[[Session, dict, Desk, StaffUser], dict]) -> Response:
@@ -60,7 +63,7 @@ async def _post(request: Request, limit: int, work: Callable[[Session, dict, Des
 
     def at_desk(session: Session) -> Response | dict:
         found = _desk(session, request, payload.get("election_id"))
-        return found if isinstance(found, Response) else work(session, payload, *found)
+        return found if isinstance(found, Response) else work(session, payload, *found[:2])
 
     return await run_in_threadpool(_answer, at_desk)
 
@@ -93,7 +96,7 @@ def precinct_list(request: Request) -> Response:
         found = _desk(session, request, request.query_params.get("election"))
         if isinstance(found, Response):
             return found
-        desk = found[0]
+        desk, _, row_id = found
         election = desk.election
         return {
             "election": {"id": election.id, "kind": election.kind, "election_day": election.election_day.isoformat(),
@@ -103,6 +106,8 @@ def precinct_list(request: Request) -> Response:
                          "address": desk.precinct.address},
             "district": {"number": desk.district.number, "name": desk.district.name},
             **identification.precinct_list(session, election.id, desk.precinct.id),
+            # The device stores the list only as ciphertext under this session's key (as check-in's roster).
+            "storage_key": checkin.roster_key(session, row_id),
         }
 
     return _answer(work)

@@ -230,6 +230,22 @@ def test_offline_marks_are_kept_conflicts_become_incidents_and_a_resend_is_the_s
     assert sorted(d.outcome for d in offline) == ["conflict", "conflict", "issue", "provisional"]
 
 
+def test_offline_marks_come_sealed_and_one_that_does_not_open_is_kept_as_a_conflict(session, make_voter):
+    """The desk's queue outlives a logout, so it holds PIN and document sealed to the server's key."""
+    election, home = _election(session), _precinct(session, "УИК №1001")
+    public = identification.seal_public_key()
+    other = make_voter("УИК №1002", dt.date(1981, 4, 4))
+    broken = identification.seal_mark(public, "m-seal-0002", *other)
+    marks = identification.parse_marks({"marks": [
+        {"mark_id": "m-seal-0001", "sealed": identification.seal_mark(public, "m-seal-0001", *ASANOVA), "kind": "home"},
+        {"mark_id": "m-seal-0002", "sealed": {**broken, "iv": broken["epk"][:16]}, "kind": "home"},
+    ]})
+    assert [(m.pin, m.document_number) for m in marks] == [ASANOVA, ("", "")]
+    results = identification.sync_offline(session, election_id=election.id, precinct_id=home.id,
+                                          staff_id=_staff(session, "uik.1001"), marks=marks)
+    assert [(r["outcome"], r.get("reason")) for r in results] == [("issue", None), ("conflict", "not_registered")]
+
+
 def test_the_precincts_own_list_holds_identifier_hashes_names_and_birth_years_only(session):
     election, home = _election(session), _precinct(session, "УИК №1001")
     listed = identification.precinct_list(session, election.id, home.id)
@@ -391,6 +407,10 @@ def test_the_desk_routes_check_issue_and_list_for_the_members_own_precinct(sessi
     assert (data["precinct"]["number"], data["district"]["number"], data["election"]["offline_policy"]) == (
         "УИК №3011", 14, "provisional")
     assert ASANOVA[0] not in listed.text
+    # The device's storage key is the staff session's (as check-in's roster key): another login, another key.
+    assert len(data["storage_key"]) == 43
+    relisted = client.get("/staff/identification/list", headers={"cookie": _staff_cookie(session, "uik.3011")}).json()
+    assert relisted["storage_key"] != data["storage_key"] and relisted["key"] == data["key"]
     synced = _post(client, "/staff/identification/sync", cookie, {"marks": [
         {"mark_id": "m-http-0001", "pin": ASANOVA[0], "document": ASANOVA[1], "kind": "provisional"}]})
     assert [(r["outcome"], r["reason"]) for r in synced.json()["results"]] == [("conflict", "voted")]

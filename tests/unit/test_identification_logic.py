@@ -80,3 +80,24 @@ def test_offline_a_voter_under_18_is_refused_even_on_the_list():
     args = {"entry": {"id": "x"}, "marked": None, "policy": "provisional", "listReady": True,
             "pin": "21601200800123", "electionDay": "2026-01-15"}
     assert _run(f"return m.decideOffline({json.dumps(args)});")["outcome"] == "under_age"
+
+
+def test_the_device_list_identifier_is_the_servers():
+    from remote_vote_app.services import identification
+
+    key = bytes(range(32))
+    found = _run(f"return await m.voterKey({json.dumps(key.hex())}, {json.dumps(PIN)}, 'ID1234567');")
+    assert found == identification.identifier(key, PIN, "ID1234567")
+
+
+def test_a_mark_sealed_on_the_device_opens_on_the_server_only_for_its_own_id():
+    from remote_vote_app.services import identification
+
+    public = identification.seal_public_key()
+    sealed = _run(f"return await m.sealMark({json.dumps(public)}, 'mark-0001', {json.dumps(PIN)}, 'ID1234567');")
+    assert PIN not in json.dumps(sealed) and "ID1234567" not in json.dumps(sealed)
+    assert identification.open_mark("mark-0001", sealed) == (PIN, "ID1234567")
+    # Bound to the mark's id, and tamper-evident: a box moved to another mark or altered opens to nothing.
+    assert identification.open_mark("mark-0002", sealed) is None
+    flipped = sealed["ct"][:-2] + ("AA" if sealed["ct"][-2:] != "AA" else "BB")
+    assert identification.open_mark("mark-0001", {**sealed, "ct": flipped}) is None

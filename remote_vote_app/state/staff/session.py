@@ -19,21 +19,23 @@ from remote_vote_app.services import sessions, staff
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.state.app import AppState, leave, ticket_exchange
 
-# The menu: page key -> (permission, path), in menu order.
-STAFF_PAGES: dict[str, tuple[str, str]] = {
+# The menu: page key -> (permission or permissions, any of which opens it; path), in menu order.
+STAFF_PAGES: dict[str, tuple[str | tuple[str, ...], str]] = {
     "dashboard": ("stats.view", "/staff"),
     "applications": ("applications.view", "/staff/applications"),
     "new": ("applications.create", "/staff/applications/new"),
     "lists": ("voter_list.view", "/staff/lists"),
     "exclusions": ("exclusions.view", "/staff/exclusions"),
-    "checkin": ("checkin.mark", "/staff/checkin"),
+    # The election-day desk: application-mode check-in, or identification (2025 law), per the election.
+    "checkin": (("checkin.mark", "identification.desk"), "/staff/checkin"),
     "precincts": ("precincts.manage", "/staff/precincts"),
     "elections": ("elections.manage", "/staff/elections"),
     "reminders": ("reminders.view", "/staff/reminders"),
     "audit": ("audit.view", "/staff/audit"),
 }
 # Where a role starts after logging in (default: the dashboard).
-START_PAGE = {"precinct_member": "/staff/lists", "home_precinct_member": "/staff/exclusions"}
+START_PAGE = {"precinct_member": "/staff/lists", "home_precinct_member": "/staff/exclusions",
+              "station_member": "/staff/checkin"}
 
 # The account an event acts for, as `staff_required` checked it: handlers read it with `_user()`
 # instead of reading the session and the account a second time.
@@ -60,7 +62,9 @@ class StaffState(AppState):
     def staff_nav(self) -> list[dict[str, str]]:
         """Only the pages this role may open (the server checks again on each page)."""
         return [{"key": key, "label": t(self._lang(), f"staff.nav.{key}"), "href": path}
-                for key, (permission, path) in STAFF_PAGES.items() if self.staff_role in staff.PERMISSIONS[permission]]
+                for key, (permission, path) in STAFF_PAGES.items()
+                if any(self.staff_role in staff.PERMISSIONS[p] for p in ((permission,) if isinstance(permission, str)
+                                                                          else permission))]
 
     @rx.var
     def role_text(self) -> str:
@@ -131,8 +135,9 @@ class StaffState(AppState):
         return leave("staff")
 
 
-def staff_required(permission: str) -> Callable:
-    """Run the handler only for a logged-in staff member whose role holds `permission`."""
+def staff_required(permission: str | tuple[str, ...]) -> Callable:
+    """Run the handler only for a logged-in staff member whose role holds `permission` (one of them)."""
+    wanted = (permission,) if isinstance(permission, str) else permission
 
     def decorate(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -147,9 +152,9 @@ def staff_required(permission: str) -> Callable:
                     self.notice_key = "staff.required"
                 self._staff_expired = False
                 return rx.redirect("/staff/login")
-            if not user.can(permission):
+            if not any(user.can(p) for p in wanted):
                 self.error_entries = {"form": {"key": "error.forbidden"}}
-                return rx.redirect("/staff") if permission != "stats.view" else None
+                return rx.redirect("/staff") if "stats.view" not in wanted else None
             token = _acting.set(user)
             try:
                 result = handler(self, *args, **kwargs)
