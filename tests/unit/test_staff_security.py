@@ -80,6 +80,7 @@ EXPECTED = {
     "DashboardState.choose_day":           (1, 1, 1, 1, 1, 1),
     "DashboardState.choose_precinct":      (1, 1, 1, 1, 1, 1),
     "DashboardState.all_precincts":        (1, 1, 1, 1, 1, 1),
+    "DashboardState.choose_election":      (1, 1, 1, 1, 1, 1),
     "SearchState.load":                    (1, 1, 0, 0, 0, 0),
     "SearchState.search":                  (1, 1, 0, 0, 0, 0),
     "SearchState.go_page":                 (1, 1, 0, 0, 0, 0),
