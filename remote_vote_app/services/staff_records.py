@@ -124,6 +124,12 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
     ], total
 
 
+def home_address(territory: Territory, voter: Voter, lang: str) -> str:
+    """The voter's registered address with its territory named once (not «Бишкек, г. Бишкек, ул…»)."""
+    name, address = localized(territory, "name", lang), localized(voter, "address", lang)
+    return address if name in address else f"{name}, {address}"
+
+
 def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAULT_LANG) -> dict:
     """One application with the voter's register data and its full history from the audit log."""
     require(user, "applications.view")
@@ -151,7 +157,7 @@ def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAUL
         "pin": voter.pin if full else mask_pin(voter.pin),
         "document": voter.document_number if full else mask_document(voter.document_number),
         "birth_date": voter.birth_date.strftime("%d.%m.%Y"),
-        "home": f"{localized(territory, 'name', lang)}, {localized(voter, 'address', lang)}",
+        "home": home_address(territory, voter, lang),
         "precinct": f"{localized(precinct, 'number', lang)} — {localized(precinct, 'place', lang)}",
         "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
         "email": application.email,

@@ -261,6 +261,7 @@ def test_staff_with_full_rights_see_the_register_data_in_full(session, sender, d
     app = _apply(session, sender, voter)
     detail = staff_records.detail(session, users["cec.admin"], app.reference)
     assert detail["pin"] == voter.pin and detail["document"] == voter.document_number
+    assert detail["home"].count("Бишкек") == 1  # the city once, not «Бишкек, г. Бишкек, ул…»
     full = register.profile(session, voter.id, full=True)
     assert (full.pin, full.document) == (voter.pin, voter.document_number)
     assert "*" in register.profile(session, voter.id).pin  # the voter's own screen stays masked
