@@ -27,6 +27,9 @@ EXCLUSION_VOTER = ("20505199300031", "ID9000031", "+996700900031", "Сатыба
 CAPACITY_VOTER = ("10606199400041", "ID9000041", "+996700900041", "Токтосунова", "Бермет")
 CAPACITY_TERRITORY = "E2E_CAPACITY"
 ACTIVITY_VOTER = ("20707199500051", "ID9000051", "+996700900051", "Орозбеков", "Нурбек")
+# A Bishkek voter of УИК №2001 (district 1 of the demo election in identification mode), whose ballot
+# test_identification_reporting.py issues at УИК №3011 (Osh, district 14).
+IDENT_VOTER = ("21111198800091", "ID9000091", "+996700900091", "Усенов", "Тимур")
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
@@ -162,6 +165,10 @@ def main() -> None:
         session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, patronymic="Нурланович",
                           phone=phone_, birth_date=dt.date(1993, 5, 5), address_ru="г. Бишкек, ул. Токтогула, 12",
                           territory_id=bishkek.id, home_precinct_id=home_1001.id))
+        pin_, doc_, phone_, last, first = IDENT_VOTER
+        session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
+                          birth_date=dt.date(1988, 11, 11), address_ru="г. Бишкек, ул. Манаса, 9", territory_id=bishkek.id,
+                          home_precinct_id=session.exec(select(Precinct.id).where(Precinct.number == "УИК №2001")).one()))
         pin_, doc_, phone_, last, first = ACTIVITY_VOTER
         session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
                           birth_date=dt.date(1995, 7, 7), address_ru="г. Бишкек, ул. Ахунбаева, 7", territory_id=bishkek.id,
