@@ -15,7 +15,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench bench-prod clean
+.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench bench-prod bench-identify clean
 
 EID_DEMO_PORT ?= 3009
 
@@ -149,6 +149,9 @@ bench-prod: test-deps bun services ## the journey load on the production profile
 	$(BIN)/python -m benchmarks.load --start --workers 1 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 --voters 1000 --think 5-15 --ramp 60 --duration 200
+
+bench-identify: test-deps bun services ## identification load: 1,000,000 voters, many desks, a worker killed; not part of make test
+	$(BIN)/python -m benchmarks.identify $(IDENTIFY_ARGS)
 
 clean:
 	rm -rf .web .web-tests .states remote_vote.db*

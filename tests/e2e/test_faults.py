@@ -24,7 +24,7 @@ from remote_vote_app.models import Application, Election, Voter
 from remote_vote_app.services.seed import DEMO_VOTERS
 from tests.e2e.conftest import log_in
 from tests.e2e.fixtures import STAFF_JOURNEY_VOTERS
-from tests.support.server import SERVERS
+from tests.support.server import workers
 
 pytestmark = pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
 _taken: set[str] = {v[0] for v in DEMO_VOTERS} | {v[0] for v in STAFF_JOURNEY_VOTERS}
@@ -61,19 +61,6 @@ def _fill_and_review(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/apply/check/?$"))
 
 
-def _workers(base_url: str) -> list[int]:
-    top = SERVERS[base_url].pid
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == top:
-            children.append(int(stat.parent.name))
-    return children
-
-
 def _wait_until_serving(base_url: str, timeout: float = 60) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -97,9 +84,9 @@ def test_killed_workers_lose_no_application(page: Page, base_url: str, console):
     pin, doc, voter_id = _fresh_voter()
     log_in(page, base_url, pin, doc)
     _fill_and_review(page)
-    workers = _workers(base_url)
-    assert len(workers) >= 2, workers
-    for pid in workers:
+    pids = workers(base_url)
+    assert len(pids) >= 2, pids
+    for pid in pids:
         os.kill(pid, signal.SIGKILL)
     _wait_until_serving(base_url)
     _forgive_dropped_sockets(console)  # also if an assertion below fails: its own message tells why

@@ -49,6 +49,20 @@ def prepare_database(env: dict[str, str], voters: int) -> None:
         subprocess.run([sys.executable, "-m", "remote_vote_app.cli", *args], cwd=ROOT, env=env, check=True)
 
 
+def workers(base_url: str) -> list[int]:
+    """The Granian worker processes of the server at `base_url` (children of its `reflex run`)."""
+    top = SERVERS[base_url].pid
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == top:
+            children.append(int(stat.parent.name))
+    return sorted(children)
+
+
 @contextmanager
 def running_app(env: dict[str, str], timeout: float = 600, port: int | None = None) -> Iterator[str]:
     """Start `reflex run --env prod` as `make run` does; yield its URL; stop it afterwards."""
