@@ -348,13 +348,14 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     <div className="checkin-desk ident-desk">
       <div className={`checkin-status ${online ? "is-online" : "is-offline"}`} role="status" id="ident-status">
         <p id="ident-connection"><strong>{online ? L.status_online : L[`status_offline_${policy}`]}</strong></p>
-        <p id="ident-policy">{L[`policy_${policy}`]}</p>
+        <p id="ident-policy">{L[`policy.${policy}`]}</p>
         <p id="ident-queue">{fill(L.queue, { count: waiting })}</p>
         <p id="ident-list">{list
           ? fill(L.list_ready, { precinct: list.precinct, count: list.voters.length,
             at: new Date(list.downloaded_at).toLocaleString("ru-RU", { timeZone: "Asia/Bishkek" }) })
           : L.list_missing}</p>
       </div>
+      <p className="hint" id="ident-abroad">{L.abroad_rule}</p>
       {syncText ? <p className="notice important" role="alert" id="ident-sync-problem">{syncText}</p> : null}
       <div className="button-row">
         <button type="button" className="button secondary" id="ident-download" onClick={downloadList}>{L.download_list}</button>

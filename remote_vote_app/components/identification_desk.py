@@ -12,8 +12,7 @@ from remote_vote_app.components.layout import tr
 # check-in desk's words serve where the thing is the same.
 LABELS = (
     "identdesk.status_online", "identdesk.status_offline_provisional", "identdesk.status_offline_wait",
-    "identdesk.offline_provisional", "identdesk.offline_wait", "identdesk.policy_provisional",
-    "identdesk.policy_wait", "identdesk.queue", "identdesk.list_ready", "identdesk.list_missing",
+    "identdesk.offline_provisional", "identdesk.offline_wait", "identdesk.queue", "identdesk.list_ready", "identdesk.list_missing",
     "identdesk.list_failed", "identdesk.download_list", "identdesk.scan", "identdesk.no_camera",
     "identdesk.qr_unreadable", "identdesk.pin", "identdesk.pin_hint", "identdesk.document_hint", "identdesk.bad_pin",
     "identdesk.bad_document", "identdesk.server_problem", "identdesk.unknown_voter", "identdesk.photo",
@@ -24,6 +23,8 @@ LABELS = (
     "identdesk.provisional_district", "identdesk.choose_district", "identdesk.sync_ok", "identdesk.conflicts",
     "identdesk.conflict_item", "identdesk.reason_voted", "identdesk.reason_not_registered",
     "identdesk.reason_under_age", "identdesk.reason_wrong_precinct",
+    # The election's choices where the law leaves one, in the words README and the commission use.
+    "ident.policy.provisional", "ident.policy.wait", "ident.abroad_rule",
     "checkin.stop_camera", "checkin.camera", "checkin.find", "checkin.document", "checkin.cancel",
     "checkin.sync_network", "checkin.sync_login", "checkin.sync_forbidden", "checkin.sync_server",
     "checkin.sync_rejected",

@@ -148,7 +148,8 @@ def test_a_voter_of_this_district_at_another_precinct_is_sent_home(page: Page, b
 def test_the_link_drops_home_voters_from_the_device_list_remote_voters_provisional_then_synced(
         page: Page, base_url: str, console, server_env, voters):
     _open_desk(page, base_url, DESK_HOME)
-    expect(page.locator("#ident-policy")).to_contain_text("избирателям других участков бюллетень выдаётся условно")
+    expect(page.locator("#ident-policy")).to_contain_text("избиратели других участков вносятся во временный список")
+    expect(page.locator("#ident-abroad")).to_contain_text("За рубежом: избиратель получает бюллетень своего округа")
 
     page.context.set_offline(True)
     expect(page.locator("#ident-connection")).to_contain_text("Нет связи. Избирателей этого участка проверяем по списку на устройстве.")
