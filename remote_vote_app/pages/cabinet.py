@@ -99,7 +99,7 @@ def _application(app: rx.Var) -> rx.Component:
             class_name="summary",
         ),
         _phone_action(app),
-        voter_pass(app, "pass-" + app["reference"].to(str)),
+        voter_pass(app, "pass-" + app["reference"].to(str), level=4),
         rx.cond(
             app["can_change"] != "",
             rx.cond(

@@ -135,8 +135,12 @@ def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
     import io
 
     sheet = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
-    assert [c.value for c in sheet[1]][:3] == ["Номер заявления", "ФИО", "ПИН"]
-    assert sheet.max_row - 1 == rows.count()
+    # A printed sheet says what it is (precinct, preliminary) above the header, and ends with the signature column.
+    assert sheet["A1"].value.startswith("Список избирателей участка дистанционного голосования ДГ-05")
+    assert sheet["A4"].value.startswith("ПРЕДВАРИТЕЛЬНЫЙ СПИСОК")
+    header = [c.value for c in sheet[5]]
+    assert header[:3] == ["Номер заявления", "ФИО", "ПИН"] and header[-1] == "Подпись избирателя"
+    assert sheet.max_row - 5 == rows.count()
     # PINs and dates never wrap in the table.
     assert page.locator("#voter-list td.nowrap").first.evaluate("el => getComputedStyle(el).whiteSpace") == "nowrap"
     page.goto(f"{base_url}/staff/applications")

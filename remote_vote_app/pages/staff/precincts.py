@@ -71,7 +71,7 @@ def _capacity() -> rx.Component:
             class_name="field",
         ),
         rx.el.form(
-            table(tr["capacity.title"], [tr["admin.number"], tr["capacity.places"], tr["capacity.booked"], tr["capacity.fill"]],
+            table(tr["capacity.table"], [tr["admin.number"], tr["capacity.places"], tr["capacity.booked"], tr["capacity.fill"]],
                   s.capacity_rows,
                   lambda r: [rx.el.td(r["number"], " — ", r["city"]),
                              rx.el.td(rx.el.label(tr["capacity.places"], " ", r["number"], html_for="capacity-" + r["id"].to(str),
@@ -99,7 +99,8 @@ def precinct_admin() -> rx.Component:
         rx.el.h1(tr["admin.precincts_title"]),
         rx.el.button(tr["admin.new_precinct"], type="button", on_click=PrecinctAdminState.new, class_name="button"),
         table(tr["admin.precincts_title"],
-               [tr["admin.number"], tr["admin.place"], tr["admin.address"], tr["admin.precision_col"], tr["admin.active"], ""],
+               [tr["admin.number"], tr["admin.place"], tr["admin.address"], tr["admin.precision_col"], tr["admin.active"],
+                rx.el.th(rx.el.span(tr["admin.actions"], class_name="visually-hidden"), scope="col")],
                PrecinctAdminState.rows,
                lambda p: [rx.el.td(p["number"]), rx.el.td(p["place"], ", ", p["city"]), rx.el.td(p["address"]),
                           rx.el.td(p["precision_word"]),
