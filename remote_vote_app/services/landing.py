@@ -14,7 +14,9 @@ def _texts(days: list[dict], places: dict[str, list[dict[str, str]]]) -> dict[st
             "days": [
                 {
                     "day": t(lang, "landing.election_day", day=date_text(lang, d['election_day'])),
-                    "deadline": t(lang, "landing.deadline", until=until_inclusive(lang, d['deadline'])),
+                    # Once closed, the deadline is told in the past tense.
+                    "deadline": t(lang, "landing.deadline" if d["is_open"] else "landing.deadline_closed",
+                                  until=until_inclusive(lang, d['deadline'])),
                     "left": t(lang, "landing.time_left", left=time_left(lang, d["seconds_left"])) if d["is_open"] else "",
                     "councils": t(lang, "landing.councils", count=d["councils"]),
                     "open": "1" if d["is_open"] else "",

@@ -44,6 +44,7 @@ def test_the_landing_lists_a_held_election_apart_from_the_scheduled_ones(session
     # 17 November 2024 has passed: not under "Назначенные выборы", and it says it took place.
     assert landing.past_days and all(d["day"].endswith("17.11.2024") for d in landing.past_days)
     assert landing.past_days[0]["open"] == "" and landing.past_days[0]["councils"] == "Выборы в 17 местных кенешах"
+    assert landing.past_days[0]["deadline"] == "Заявления принимались по 1 ноября 2024 г. включительно (время Бишкека)."
     assert not any(d["day"].endswith("17.11.2024") for d in landing.election_days)
 
 

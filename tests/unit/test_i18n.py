@@ -182,7 +182,7 @@ def test_a_deadline_reads_until_that_day_inclusive_in_each_language():
 
 
 # Every text that states the application deadline, with what else it needs.
-DEADLINE_MESSAGES = {"landing.deadline": {}, "election.option": {"name": "N", "day": "D"},
+DEADLINE_MESSAGES = {"landing.deadline": {}, "landing.deadline_closed": {}, "election.option": {"name": "N", "day": "D"},
                      "exclusions.preliminary": {}, "pubstats.preliminary": {"time": "T"},
                      "reminder.deadline.sms": {"opt_out": "L"}, "apply.closed_lead": {}}
 
