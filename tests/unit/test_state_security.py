@@ -6,7 +6,9 @@ application, and an anonymous session gets nothing but a redirect to /login.
 """
 
 import datetime as dt
+import importlib
 import inspect
+import pkgutil
 import re
 
 import pytest
@@ -337,6 +339,13 @@ def test_logout_drops_pending_logins(session, two_voters):
     assert (alice.state(AppState)._next, alice.state(AppState)._qr_pending) == ("", "")
 
 
+# Every state module, so the sweep below sees every page state whatever other tests imported first.
+import remote_vote_app.state as _state_package  # noqa: E402
+
+for _module in pkgutil.walk_packages(_state_package.__path__, "remote_vote_app.state."):
+    importlib.import_module(_module.name)
+
+
 def _all_page_states(cls=AppState):
     for sub in sorted(cls.get_substates(), key=lambda c: c.__name__):
         yield sub
@@ -358,6 +367,11 @@ OPEN_VOTER_HANDLERS = {
     "FaceLoginState": {"load", "set_pin", "next_move", "check_capture", "restart"},
     "QrDesktopState": {"start_qr", "wait_for_phone"},  # the desktop that is not logged in yet
     "QrPhoneState": {"load"},  # says what to do; approves nothing
+    "LandingState": {"load"},  # the public landing page
+    "OutboxState": {"load"},  # the demo outbox: shows nothing outside demo mode
+    # The public map and statistics: reference data and published figures only.
+    "PrecinctsState": {"load", "set_region", "locate", "got_position", "measure_from_town", "apply_here"},
+    "StatisticsState": {"load", "choose_day", "choose_precinct"},
 }
 
 
