@@ -186,15 +186,12 @@ def test_closed_election(page: Page, base_url: str, viewport):
     card = page.get_by_role("article", name=CLOSED_REFERENCE)
     expect(card).to_contain_text("Срок приёма заявлений истёк; изменить нельзя.")
     expect(card.get_by_role("button")).to_have_count(0)
-    # The voter's only election is closed: the cabinet says what happened and offers no new application.
-    closed = page.locator("#applications-closed")
-    expect(closed).to_contain_text("Приём заявлений завершён")
-    expect(closed).to_contain_text("принимались по 1 ноября 2024 г. включительно")
+    # The voter's only election has been held: nothing to apply for, so no new application is offered.
     expect(page.get_by_role("button", name="Подать заявление")).to_have_count(0)
     check_a11y(page)
-    # The form's address, opened anyway, says the same and leads nowhere.
+    # The form's address, opened anyway, says so and leads nowhere.
     page.goto(f"{base_url}/apply")
-    expect(page.get_by_role("heading", name="Приём заявлений завершён", level=1)).to_be_visible()
+    expect(page.get_by_text("Для вашей территории сейчас нет выборов, на которые принимаются заявления.")).to_be_visible()
     expect(page.get_by_role("button", name="Далее")).to_have_count(0)
     check_a11y(page)
 
