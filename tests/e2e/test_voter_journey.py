@@ -89,7 +89,11 @@ def test_full_application(page: Page, base_url: str, lang: str, viewport):
     expect(page).to_have_url(re.compile(r"/apply/?$"))
     expect(page).to_have_title(_title(lang, "apply.title"))
     expect(page.get_by_text(name)).to_be_visible()  # register data, read-only
-    expect(page.get_by_text(ADDRESS_FORM[lang])).to_be_visible()  # the register address in the page's language
+    # The rest of the register data waits behind «All your register data», so the first question comes first.
+    more = page.locator("#profile-details")
+    expect(more.get_by_text(ADDRESS_FORM[lang])).to_be_hidden()
+    more.get_by_text(t(lang, "apply.profile_more")).click()
+    expect(more.get_by_text(ADDRESS_FORM[lang])).to_be_visible()  # the register address in the page's language
     expect(page.get_by_label(t(lang, "apply.phone"))).to_have_value(phone)  # pre-filled from the register
     _no_russian_left(page, lang, name)
     check_a11y(page)

@@ -50,7 +50,8 @@ def _sheet() -> rx.Component:
                     custom_attrs={"reloadDocument": True}, class_name="button secondary", id="download-exclusions-xlsx"),
             class_name="button-row no-print",
         ),
-        table(i["precinct"], [tr[f"exclusions.col.{c}"] for c in COLUMNS], ExclusionState.rows,
+        # Named apart from its section (the precinct alone): two landmarks, two names.
+        table(tr["exclusions.title"] + ", " + i["precinct"].to(str), [tr[f"exclusions.col.{c}"] for c in COLUMNS], ExclusionState.rows,
               lambda r: [rx.el.td(r[c]) for c in COLUMNS], "exclusion-list"),
         rx.el.div(
             rx.el.p(tr["exclusions.sign_chair"]),
