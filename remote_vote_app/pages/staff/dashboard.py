@@ -200,7 +200,7 @@ def dashboard() -> rx.Component:
                 class_name="stat")), class_name="stats"),
             rx.cond(
                 DashboardState.flags.length() > 0,
-                table(tr["stats.flags_title"], [tr["stats.flag_kind"], tr["confirm.reference"], tr["stats.flag_where"],
+                table(tr["stats.flags_table"], [tr["stats.flag_kind"], tr["confirm.reference"], tr["stats.flag_where"],
                                                 tr["stats.flag_when"], tr["stats.flag_details"]],
                       DashboardState.flags,
                       lambda f: [rx.el.td(f["label"]), rx.el.td(f["reference"]), rx.el.td(f["precinct"]),
@@ -215,7 +215,7 @@ def dashboard() -> rx.Component:
             rx.el.section(
                 rx.el.h2(tr["stats.incidents_title"], id="incidents-heading"),
                 rx.el.p(tr["stats.incidents_hint"], class_name="hint"),
-                table(tr["stats.incidents_title"], [tr["confirm.reference"], tr["stats.incident_first"],
+                table(tr["stats.incidents_table"], [tr["confirm.reference"], tr["stats.incident_first"],
                                                     tr["stats.incident_second"]],
                       DashboardState.incidents,
                       lambda i: [rx.el.td(i["reference"]), rx.el.td(i["first"]), rx.el.td(i["second"])],
