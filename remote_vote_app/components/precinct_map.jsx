@@ -36,16 +36,19 @@ function clusterIcon(cluster, labels) {
 }
 
 // Zoom to what matters: the chosen precinct, else all the markers shown (the chosen city's).
+// Without animation: a zoom animation still running when the page is left reads the removed
+// map's panes (`_leaflet_pos` of undefined).
 function FitView({ points, selectedPoint }) {
   const map = useMap();
   const key = points.map((p) => p.join(",")).join(";");
   useEffect(() => {
+    const still = { animate: false };
     if (selectedPoint) {
-      map.setView(selectedPoint, Math.max(map.getZoom(), 14));
+      map.setView(selectedPoint, Math.max(map.getZoom(), 14), still);
     } else if (points.length === 1) {
-      map.setView(points[0], 14);
+      map.setView(points[0], 14, still);
     } else if (points.length > 1) {
-      map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 14 });
+      map.fitBounds(L.latLngBounds(points), { padding: [30, 30], maxZoom: 14, ...still });
     }
   }, [key, selectedPoint ? selectedPoint.join(",") : ""]);
   return null;
