@@ -371,6 +371,10 @@ def test_a_360px_phone_header_menu_register_card_and_bullets(page: Page, base_ur
     expect(page).to_have_url(re.compile(r"/apply/?$"))
     question = page.locator("#precinct legend").first
     expect(question).to_be_visible()
+    # At rest: a "connection restored" line after a socket reconnect (seen under load) stands a few
+    # seconds above the form and is not part of its layout.
+    expect(page.locator("#connection-lost")).to_have_count(0)
+    expect(page.locator("#connection-back")).to_have_count(0, timeout=15_000)
     assert question.bounding_box()["y"] < 740, "the first question is below the first screen"
     more = page.get_by_text("Все ваши данные из реестра")
     expect(page.get_by_text("Адрес постоянной регистрации")).to_be_hidden()
