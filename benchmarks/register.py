@@ -46,7 +46,7 @@ _SELECT = {
         SELECT pin, 'BM' || lpad(g::text, 7, '0'), 'Синтетический', 'Избиратель', '', born,
                'ул. Тестовая, ' || (g % 200 + 1), '', '', p.territory_id, p.id,
                '+996700' || lpad((g % 1000000)::text, 6, '0')
-        FROM generate_series(:first, :last) AS g
+        FROM generate_series(CAST(:first AS integer), CAST(:last AS integer)) AS g
         JOIN bench_station AS p ON p.n = g % :stations
         CROSS JOIN LATERAL (SELECT DATE '1940-01-01' + g % {DAYS} AS born) AS b
         CROSS JOIN LATERAL (SELECT (1 + (g / {DAYS}) % 2)::text || to_char(b.born, 'DDMMYYYY')
