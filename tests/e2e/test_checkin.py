@@ -47,7 +47,7 @@ def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = F
     image.scroll_into_view_if_needed()
     image.evaluate("img => img.decode().then(() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r))))")
     picture = image.screenshot()
-    expect(voter_pass.locator(".pass-reference")).to_have_text(reference)
+    expect(voter_pass.locator("#voter-pass-reference")).to_have_text(reference)
     expect(voter_pass.get_by_role("link", name="Сохранить пропуск (картинка)")).to_have_attribute(
         "download", f"voter-pass-{reference}.svg")
     token = voter_pass.get_attribute("data-pass")

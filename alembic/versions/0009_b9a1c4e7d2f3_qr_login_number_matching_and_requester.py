@@ -1,4 +1,4 @@
-"""QR login: the number the phone must match, its decoys, and the requesting desktop's address; audit trail refuses TRUNCATE on PostgreSQL
+"""QR login: the number the phone must match, its decoys, and the requesting desktop's address
 
 Revision ID: b9a1c4e7d2f3
 Revises: a7c3e91d5b20
@@ -23,17 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('client', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('number', sa.Integer(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('choices', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False, server_default=''))
-    # TRUNCATE skips the row triggers that keep the audit trail append-only (SQLite has no TRUNCATE).
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE TRIGGER auditevent_no_truncate BEFORE TRUNCATE ON auditevent "
-            "FOR EACH STATEMENT EXECUTE FUNCTION auditevent_append_only()"
-        )
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER IF EXISTS auditevent_no_truncate ON auditevent")
     with op.batch_alter_table('qrlogin', schema=None) as batch_op:
         batch_op.drop_column('choices')
         batch_op.drop_column('number')

@@ -12,6 +12,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
+from remote_vote_app import schema_triggers
+
 
 revision: str = 'b7d21c4e9a30'
 down_revision: Union[str, None] = 'a3d8e1f5c720'
@@ -22,7 +24,6 @@ UTC = sqlmodel.sql.sqltypes.UTCDateTime
 String = sqlmodel.sql.sqltypes.AutoString
 # Reference tables the workers cache (services/refcache.py): their changes bump the version token.
 REFERENCE = ("electoraldistrict", "districtprecinct")
-VERBS = ("INSERT", "UPDATE", "DELETE")
 
 
 def upgrade() -> None:
@@ -113,15 +114,8 @@ def upgrade() -> None:
     op.create_index('ix_identifiedballot_election_precinct', 'identifiedballot', ['election_id', 'precinct_id'])
     op.create_index('ix_identifiedballot_voter_id', 'identifiedballot', ['voter_id'])
     op.create_index('ix_identifiedballot_district_id', 'identifiedballot', ['district_id'])
-    dialect = op.get_bind().dialect.name
     for name in REFERENCE:  # the function bump_reference_version() exists since 9c3d5e7f1a2b
-        if dialect == "sqlite":
-            for verb in VERBS:
-                op.execute(f"CREATE TRIGGER {name}_reference_version_{verb.lower()} AFTER {verb} ON {name} "
-                           "BEGIN UPDATE referenceversion SET version = random() WHERE id = 1; END")
-        elif dialect == "postgresql":
-            op.execute(f"CREATE TRIGGER {name}_reference_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE "
-                       f"ON {name} FOR EACH STATEMENT EXECUTE FUNCTION bump_reference_version()")
+        schema_triggers.create(op, name)
 
 
 def downgrade() -> None:
