@@ -15,7 +15,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run run-prod services test test-unit test-e2e deps test-deps bun chromium oidc migrate import-reference seed backup restore bench bench-prod bench-identify clean
+.PHONY: run run-prod services test test-unit test-e2e deps test-deps lock bun chromium oidc migrate import-reference seed backup restore bench bench-prod bench-identify clean
 
 EID_DEMO_PORT ?= 3009
 
@@ -76,16 +76,18 @@ services:
 	  echo "Install PostgreSQL and Redis, or set REFLEX_DB_URL and REFLEX_REDIS_URL"; exit 1; \
 	fi
 
-test-unit: test-deps
+test-unit: test-deps services ## the unit suite on SQLite (some tests start their own Redis)
 	$(BIN)/pytest tests/unit
 
 test-e2e: test-deps bun chromium
 	$(BIN)/pytest tests/e2e
 
-# Stamps named by the requirements' content, not their mtime (Reflex rewrites requirements.txt
-# unchanged on a first build, which must not trigger a reinstall).
-REQ_HASH := $(shell cat requirements.txt | sha1sum | cut -c1-12)
-DEV_HASH := $(shell cat requirements.txt requirements-dev.txt | sha1sum | cut -c1-12)
+# requirements*.txt are the lists people edit; requirements*.lock pin every package they pull in,
+# with hashes (`make lock` rewrites them). Stamps are named by the locks' content, not their mtime.
+REQ_HASH := $(shell cat requirements.lock | sha1sum | cut -c1-12)
+DEV_HASH := $(shell cat requirements.lock requirements-dev.lock | sha1sum | cut -c1-12)
+# The locks list every dependency, so nothing is resolved at install time.
+PIP_LOCKED := $(BIN)/python -m pip install --quiet --no-deps --require-hashes
 # This machine's pip configuration lists local mirrors that may not exist; their warnings are noise.
 PIP_QUIET := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
@@ -94,15 +96,23 @@ $(VENV)/.deps-$(REQ_HASH):
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing Python requirements into $(VENV)"
 	$(BIN)/python -m pip install --quiet --upgrade pip $(PIP_QUIET)
-	$(BIN)/python -m pip install --quiet -r requirements.txt $(PIP_QUIET)
-	$(BIN)/python -m pip install --quiet --no-deps face-recognition==1.3.0 $(PIP_QUIET)
+	$(PIP_LOCKED) -r requirements.lock $(PIP_QUIET)
 	@rm -f $(VENV)/.deps-*; touch $@
 
 test-deps: $(VENV)/.test-deps-$(DEV_HASH)
 $(VENV)/.test-deps-$(DEV_HASH): $(VENV)/.deps-$(REQ_HASH)
 	@echo "Installing test requirements into $(VENV)"
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt $(PIP_QUIET)
+	$(PIP_LOCKED) -r requirements-dev.lock $(PIP_QUIET)
 	@rm -f $(VENV)/.test-deps-*; touch $@
+
+# After editing requirements*.txt: resolve again with uv (from PyPI) and pin with hashes. face-recognition
+# is added without its dependencies: it names the source distribution `dlib`, dlib-bin provides it.
+UV_COMPILE = $(BIN)/uv pip compile --generate-hashes --python-version 3.11 --no-header --quiet
+lock: deps
+	$(BIN)/python -m pip install --quiet uv==0.13.10 $(PIP_QUIET)
+	$(UV_COMPILE) requirements.txt -o requirements.lock
+	echo "face-recognition==1.3.0" | $(UV_COMPILE) --no-deps - >> requirements.lock
+	$(UV_COMPILE) requirements-dev.txt -c requirements.lock -o requirements-dev.lock
 
 bun: $(TOOLS)/node_modules/.bin/bun
 $(TOOLS)/node_modules/.bin/bun:

@@ -13,9 +13,8 @@ import os
 from pathlib import Path
 
 import reflex as rx
-from reflex.utils.imports import ImportVar
-from reflex.vars.base import Var, VarData
 
+from remote_vote_app import internals
 from remote_vote_app.i18n import DEFAULT_LANG, LANGS, catalog
 from remote_vote_app.state.app import AppState
 
@@ -36,8 +35,5 @@ def _write_module() -> None:
 _write_module()
 _LIBRARY = "$/public" + rx.asset("i18n_catalog.js", shared=True)
 
-tr = Var(
-    _js_expr=f"(RV_CATALOG[{AppState.lang!s}] ?? RV_CATALOG.{DEFAULT_LANG})",
-    _var_type=dict[str, str],
-    _var_data=VarData.merge(AppState.lang._get_all_var_data(), VarData(imports={_LIBRARY: [ImportVar(tag="RV_CATALOG")]})),
-).guess_type()
+tr = internals.var_importing(f"(RV_CATALOG[{AppState.lang!s}] ?? RV_CATALOG.{DEFAULT_LANG})", dict[str, str],
+                             AppState.lang, _LIBRARY, "RV_CATALOG")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-try:  # Reflex's own websocket state: connectErrors on the client
-    from reflex.components.core.banner import has_connection_errors
-except ImportError:  # pragma: no cover - the package layout of Reflex 0.10
-    from reflex_components_core.core.banner import has_connection_errors
+from remote_vote_app import internals
+
+has_connection_errors = internals.connection_errors()  # Reflex's own websocket state, on the client
 
 _LIBRARY = "$/public" + rx.asset("ux.jsx", shared=True)
 

@@ -10,34 +10,20 @@ import hashlib
 import hmac
 import ipaddress
 import math
-import threading
 import time
 from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
-from limits.storage import MemoryStorage, storage_from_string
+from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from remote_vote_app.internals import QuietMemoryStorage
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.settings import settings
 
-class _QuietMemoryStorage(MemoryStorage):
-    """`limits`' memory storage walks every key 100 times a second while hits keep coming (a 10 ms
-    expiry timer), so its cost grew with the number of voters seen (the issue's profile). Expiry only
-    frees memory (windows are checked by timestamp), so here it runs every few seconds."""
-
-    EXPIRY_SECONDS = 5.0
-
-    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - the base class's private hook
-        if not self.timer.is_alive():
-            self.timer = threading.Timer(self.EXPIRY_SECONDS, self._MemoryStorage__expire_events)
-            self.timer.daemon = True
-            self.timer.start()
-
-
 def _storage():
     uri = settings.rate_limit_storage
-    return _QuietMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
+    return QuietMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
 
 
 _limiter = MovingWindowRateLimiter(_storage())

@@ -7,8 +7,7 @@ that time a locked phone or a lost network gets its state back on reconnect; aft
 afresh, as after a server restart (the session cookie still names the voter: AppState._voter).
 A staff tab keeps Reflex's expiry: staff are few, and a polling-station desk may be offline for long.
 
-This leans on Reflex 0.10's state managers (pinned in requirements.txt);
-tests/unit/test_closed_tabs.py fails if their bookkeeping changes shape.
+This leans on Reflex's state managers, through remote_vote_app/internals.py.
 """
 
 from __future__ import annotations
@@ -16,12 +15,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import parse_qs
 
-from reflex.istate.manager.memory import StateManagerMemory
-from reflex.istate.manager.redis import StateManagerRedis
-
+from remote_vote_app import internals
 from remote_vote_app.services import sessions
 from remote_vote_app.settings import settings
 
@@ -64,27 +61,15 @@ return redis.call('DEL', unpack(KEYS, 2))
 """
 
 
-def _state_classes(root: type) -> Iterator[type]:
-    yield root
-    for sub in root.get_substates():
-        yield from _state_classes(sub)
-
-
 async def drop(manager, root: type, token: str) -> bool:
     """Forget one tab's state; False when an event of that tab holds its lock (try again later)."""
-    if isinstance(manager, StateManagerMemory):
-        entry = manager._token_expires_at.get(token)
-        lock = manager._states_locks.get(token)
-        if lock is not None and lock.locked():
-            return False
-        if entry is not None:
-            manager._purge_token(entry[1])
-        return True
-    if isinstance(manager, StateManagerRedis):
-        # Each substate is its own key, "<token>_<state path>" (BaseStateToken._state_key). Deleted
-        # only while no worker holds the tab's lock "<token>_lock": an event running, or a lease
-        # (rxconfig), whose flush would write the substates it changed back over the deletion.
-        keys = [f"{token}_lock", *(f"{token}_{cls.get_full_name()}" for cls in _state_classes(root))]
+    kind = internals.state_manager_kind(manager)
+    if kind == "memory":
+        return internals.forget_memory_tab(manager, token)
+    if kind == "redis":
+        # Deleted only while no worker holds the tab's lock: an event running, or a lease (rxconfig),
+        # whose flush would write the substates it changed back over the deletion.
+        keys = internals.redis_tab_keys(root, token)
         return await manager.redis.eval(_DELETE_UNLESS_LOCKED, len(keys), *keys) != -1
     return True  # another manager (disk): its own expiry applies
 
@@ -106,8 +91,8 @@ def install(app) -> ClosedTabs:
         return await on_connect(sid, environ, auth)
 
     def disconnect(sid, *reason):
-        headers = namespace._static_router_data.get(sid, {}).get("headers", {})
-        if (token := namespace.sid_to_token.get(sid)) and not is_staff_tab(headers):
+        headers = internals.socket_headers(namespace, sid)
+        if (token := internals.socket_token(namespace, sid)) and not is_staff_tab(headers):
             tabs.closed(token)
         return on_disconnect(sid)
 
@@ -118,11 +103,11 @@ def install(app) -> ClosedTabs:
 async def sweep(app, tabs: ClosedTabs) -> int:
     """One round: drop the tabs closed longer than the grace that have not reconnected anywhere."""
     dropped = 0
-    token_manager = app.event_namespace._token_manager
+    token_manager = internals.token_manager(app)
     for token in tabs.due():
         if await token_manager.is_token_connected(token):
             continue  # came back, on this worker or another
-        if await drop(app.state_manager, app._state, token):
+        if await drop(app.state_manager, internals.root_state(app), token):
             dropped += 1
         else:
             tabs.closed(token)  # busy right now: look again after another grace
