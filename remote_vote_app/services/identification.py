@@ -12,7 +12,7 @@ Rules, in this order:
   the voter's HOME district (`remote`).
 
 Abroad: a voter's home district is always the district of the home precinct as the election's
-data assigns it, also for a precinct abroad (README "Identification mode"). The "only at the home
+data assigns it, also for a precinct abroad (README, "Choices where the law leaves one"). The "only at the home
 precinct" rule holds inside the country only: a precinct abroad takes any voter, and a voter
 registered abroad may vote at any precinct, always with the home district's ballot.
 
