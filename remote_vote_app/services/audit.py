@@ -8,7 +8,6 @@ import logging
 
 from sqlmodel import Session, select
 
-from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent
 from remote_vote_app.services.clock import now_utc
 
@@ -29,23 +28,18 @@ def record(session: Session, actor: str, action: str, entity: str, entity_id: ob
     )
 
 
-def auth_event(session: Session | None, action: str, *, actor: str = "anonymous", subject: str = "",
+def auth_event(session: Session, action: str, *, actor: str = "anonymous", subject: str = "",
                client: str = "", **details: object) -> None:
     """An authentication event (`auth.<method>.<outcome>`, lockouts, session ends), audited and logged.
 
     `subject` names who was tried without personal data: `voter:<id>`, `staff:<id>` or a keyed hash
-    of an identifier nobody owns. With `session`, the row commits with the caller's work (a
-    success); without, it is written at once in its own transaction, so a failure that rolls the
-    caller back still leaves its trace. Call it without a session only when the caller holds no
-    uncommitted writes (SQLite has one writer).
+    of an identifier nobody owns. The row commits with the caller's transaction: a refused attempt
+    raises `errors.Refusal`, which the session scope commits before passing it on (one mechanism;
+    a second connection would wait on SQLite's single writer held by the caller).
     """
     details = {**details, "client": client}
     log.info("%s actor=%s subject=%s client=%s", action, actor, subject or "-", client or "-")
-    if session is not None:
-        record(session, actor, action, "auth", subject or actor, **details)
-        return
-    with session_scope() as own:
-        record(own, actor, action, "auth", subject or actor, **details)
+    record(session, actor, action, "auth", subject or actor, **details)
 
 
 def history(session: Session, entity: str, entity_id: object) -> list[AuditEvent]:

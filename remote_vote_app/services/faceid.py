@@ -518,11 +518,11 @@ def _check_allowed(challenge: Challenge, client: str) -> None:
         raise ServiceError("error.face_use_sms") from None
 
 
-def _fail(challenge: Challenge, client: str, exc: ServiceError) -> None:
+def _fail(session: Session, challenge: Challenge, client: str, exc: ServiceError) -> None:
     """Audit a failed try and count it: every failure against this (PIN, client) pair, a failed
     comparison with the reference also against the PIN."""
     reason = REASONS.get(exc.code, "other")
-    audit.auth_event(None, "auth.face.failure", subject=challenge.subject, client=client, reason=reason)
+    audit.auth_event(session, "auth.face.failure", subject=challenge.subject, client=client, reason=reason)
     if reason in {"throttled", "busy", "use_sms"}:
         return
     pair = _pair(challenge.identifier, client)
@@ -531,7 +531,7 @@ def _fail(challenge: Challenge, client: str, exc: ServiceError) -> None:
     if reason not in CHEAP_REASONS:
         ratelimit.record(COMPARISONS_PER_PIN, "face-compare", ratelimit.key(challenge.identifier))
     if any(_full(item, "face-pair", pair) for item in PAIR_TIERS):
-        audit.auth_event(None, "auth.face.lockout", subject=challenge.subject, client=client)
+        audit.auth_event(session, "auth.face.lockout", subject=challenge.subject, client=client)
 
 
 def _full(item, scope: str, k: str) -> bool:
@@ -566,7 +566,7 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
 
         await run_in_transaction(compare)  # the database work in the database threads
     except ServiceError as exc:
-        await asyncio.to_thread(_fail, challenge, client, exc)  # audit rows: a database thread
+        await run_in_transaction(lambda session: _fail(session, challenge, client, exc))  # its own transaction
         raise
     return challenge.voter_id
 

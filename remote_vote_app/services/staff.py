@@ -16,7 +16,7 @@ from remote_vote_app.services import audit, ratelimit, sessions, totp
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.settings import settings
-from remote_vote_app.services.errors import Forbidden, ServiceError
+from remote_vote_app.services.errors import Forbidden, Refusal, ServiceError
 
 ROLES = ("cec_admin", "tec_operator", "precinct_member", "home_precinct_member", "station_member", "observer")
 # Roles scoped to one precinct (StaffAccount.precinct_id), and the kind of precinct each is scoped to:
@@ -132,30 +132,36 @@ def _subject(account: StaffAccount | None, username: str) -> str:
     return f"staff:{account.id}" if account is not None else ratelimit.key("staff:" + username)[:16]
 
 
-def _refuse(action: str, account: StaffAccount | None, username: str, client: str, code: str, **details) -> ServiceError:
-    """Count and audit a wrong answer; a failure that starts a lockout is audited as one too.
+def _refused(session: Session, action: str, account: StaffAccount | None, username: str, client: str,
+             error: ServiceError, **details) -> Refusal:
+    """Audit a refused attempt in the caller's transaction; the Refusal makes the session scope
+    commit it (and nothing else: refused paths write nothing else) before the error is shown."""
+    audit.auth_event(session, action, subject=_subject(account, username), client=client, **details)
+    return Refusal(error.code, field=error.field, **error.params)
 
-    Called only on paths whose session holds no uncommitted writes (the audit commits on its own)."""
+
+def _refuse(session: Session, action: str, account: StaffAccount | None, username: str, client: str, code: str,
+            **details) -> Refusal:
+    """Count and audit a wrong answer; a failure that starts a lockout is audited as one too."""
     subject = _subject(account, username)
-    audit.auth_event(None, action, subject=subject, client=client, **details)
+    refusal = _refused(session, action, account, username, client, ServiceError(code), **details)
     was_over = throttle.over_ceiling(username)
     if throttle.failure(username, client):
-        audit.auth_event(None, "auth.staff.lockout", subject=subject, client=client)
+        audit.auth_event(session, "auth.staff.lockout", subject=subject, client=client)
     if not was_over and throttle.over_ceiling(username):
-        audit.auth_event(None, "auth.staff.code_first", subject=subject, client=client)
+        audit.auth_event(session, "auth.staff.code_first", subject=subject, client=client)
     if action == "auth.staff.totp_failure" and code_throttle.failure(username, client):
-        audit.auth_event(None, "auth.staff.lockout", subject=subject, client=client, step="code")
-    return ServiceError(code)
+        audit.auth_event(session, "auth.staff.lockout", subject=subject, client=client, step="code")
+    return refusal
 
 
-def _checked(action: str, account: StaffAccount | None, username: str, client: str) -> None:
+def _checked(session: Session, action: str, account: StaffAccount | None, username: str, client: str) -> None:
     """Refuse (and audit) an attempt from a client that this identifier is throttled for."""
     refusal = throttle.locked(username, client)
     if refusal is None and action == "auth.staff.totp_failure":
         refusal = code_throttle.locked(username, client)
     if refusal is not None:
-        audit.auth_event(None, action, subject=_subject(account, username), client=client, reason="throttled")
-        raise refusal
+        raise _refused(session, action, account, username, client, refusal, reason="throttled")
 
 
 def _first_checks(session: Session, username: str, client: str) -> tuple[str, StaffAccount | None]:
@@ -163,11 +169,10 @@ def _first_checks(session: Session, username: str, client: str) -> tuple[str, St
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
     try:
         ratelimit.count(LOGIN_PER_CLIENT, "staff-client", ratelimit.client_key(client))
-    except ServiceError:
-        audit.auth_event(None, "auth.staff.password_failure", subject=_subject(account, username), client=client,
-                         reason="client_limit")
-        raise
-    _checked("auth.staff.password_failure", account, username, client)
+    except ServiceError as exc:
+        raise _refused(session, "auth.staff.password_failure", account, username, client, exc,
+                       reason="client_limit") from None
+    _checked(session, "auth.staff.password_failure", account, username, client)
     return username, account
 
 
@@ -186,11 +191,10 @@ def authenticate(session: Session, username: str, password: str, client: str) ->
     login then needs `authenticate_with_code`. That holds for unknown usernames too."""
     username, account = _first_checks(session, username, client)
     if throttle.over_ceiling(username):
-        audit.auth_event(None, "auth.staff.password_failure", subject=_subject(account, username), client=client,
-                         reason="code_first")
-        raise ServiceError("error.staff_code_first")
+        raise _refused(session, "auth.staff.password_failure", account, username, client,
+                       ServiceError("error.staff_code_first"), reason="code_first")
     if not _password_ok(account, password):
-        raise _refuse("auth.staff.password_failure", account, username, client, "error.staff_login",
+        raise _refuse(session, "auth.staff.password_failure", account, username, client, "error.staff_login",
                       reason="inactive" if account is not None and not account.active else "password")
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
@@ -236,7 +240,7 @@ def _succeed(session: Session, account: StaffAccount, client: str, **details) ->
 def second_factor(session: Session, staff_id: int, code: str, client: str) -> StaffUser:
     """The second factor of an enrolled account: a TOTP code, or else one unused recovery code."""
     account = _account(session, staff_id)
-    _checked("auth.staff.totp_failure", account, account.username, client)
+    _checked(session, "auth.staff.totp_failure", account, account.username, client)
     secret = totp.decrypt(account.totp_secret or "") if account.totp_enrolled_at else None
     if secret is None:
         raise ServiceError("error.staff_step_expired")
@@ -246,7 +250,7 @@ def second_factor(session: Session, staff_id: int, code: str, client: str) -> St
             return _succeed(session, account, client, factor="totp")
         if counter is not None:
             session.rollback()  # lost a race for this step: drop the empty UPDATE before auditing apart
-        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code")
+        raise _refuse(session, "auth.staff.totp_failure", account, account.username, client, "error.staff_code")
     if _use_recovery_code(session, account, code):
         left = session.exec(select(sa.func.count()).select_from(StaffRecoveryCode).where(
             StaffRecoveryCode.staff_id == account.id, StaffRecoveryCode.used_at.is_(None))).one()
@@ -254,7 +258,7 @@ def second_factor(session: Session, staff_id: int, code: str, client: str) -> St
                          subject=f"staff:{account.id}", client=client, left=left)
         return _succeed(session, account, client, factor="recovery_code")
     session.rollback()  # as above: only a lost race wrote anything
-    raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="recovery")
+    raise _refuse(session, "auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="recovery")
 
 
 def authenticate_with_code(session: Session, username: str, password: str, code: str, client: str) -> StaffUser:
@@ -263,22 +267,19 @@ def authenticate_with_code(session: Session, username: str, password: str, code:
     username, account = _first_checks(session, username, client)
     refusal = code_throttle.locked(username, client)  # before the password, so it is no password oracle
     if refusal is not None:
-        audit.auth_event(None, "auth.staff.totp_failure", subject=_subject(account, username), client=client,
-                         reason="throttled")
-        raise refusal
+        raise _refused(session, "auth.staff.totp_failure", account, username, client, refusal, reason="throttled")
     if not _password_ok(account, password):
-        raise _refuse("auth.staff.password_failure", account, username, client, "error.staff_login_code",
+        raise _refuse(session, "auth.staff.password_failure", account, username, client, "error.staff_login_code",
                       reason="inactive" if account is not None and not account.active else "password", with_code=True)
     if account.totp_enrolled_at is None or not account.totp_secret:
         # Nothing to check the code against; enrolment needs the password step, below the ceiling.
-        audit.auth_event(None, "auth.staff.totp_failure", subject=_subject(account, username), client=client,
-                         reason="not_enrolled")
-        raise ServiceError("error.staff_login_code")
+        raise _refused(session, "auth.staff.totp_failure", account, username, client,
+                       ServiceError("error.staff_login_code"), reason="not_enrolled")
     try:
         return second_factor(session, account.id, code, client)
-    except ServiceError as exc:
+    except Refusal as exc:
         if exc.code == "error.staff_code":
-            raise ServiceError("error.staff_login_code") from None
+            raise Refusal("error.staff_login_code") from None  # still a Refusal: its audit rows commit
         raise
 
 
@@ -312,7 +313,7 @@ def start_enrolment(session: Session, staff_id: int, enrolment_code: str, client
     account = _account(session, staff_id)
     if account.totp_enrolled_at is not None:
         raise Forbidden("error.forbidden")
-    _checked("auth.staff.totp_failure", account, account.username, client)
+    _checked(session, "auth.staff.totp_failure", account, account.username, client)
     now = now or now_utc()
     secret = totp.new_secret()
     spent = session.exec(
@@ -326,7 +327,7 @@ def start_enrolment(session: Session, staff_id: int, enrolment_code: str, client
     ).rowcount == 1
     if not spent:
         session.rollback()
-        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_enrolment_code",
+        raise _refuse(session, "auth.staff.totp_failure", account, account.username, client, "error.staff_enrolment_code",
                       kind="enrolment_code")
     session.refresh(account)
     return totp.enrolment(secret, account.username)
@@ -335,13 +336,13 @@ def start_enrolment(session: Session, staff_id: int, enrolment_code: str, client
 def confirm_enrolment(session: Session, staff_id: int, code: str, client: str) -> tuple[StaffUser, list[str]]:
     """The first right code from the app completes enrolment and the login; returns the recovery codes."""
     account = _account(session, staff_id)
-    _checked("auth.staff.totp_failure", account, account.username, client)
+    _checked(session, "auth.staff.totp_failure", account, account.username, client)
     secret = totp.decrypt(account.totp_secret or "") if account.totp_enrolled_at is None else None
     if secret is None:
         raise ServiceError("error.staff_step_expired")
     counter = totp.matching_counter(secret, code, None)
     if counter is None:
-        raise _refuse("auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="enrolment")
+        raise _refuse(session, "auth.staff.totp_failure", account, account.username, client, "error.staff_code", kind="enrolment")
     account.totp_enrolled_at, account.totp_last_counter = now_utc(), counter
     session.add(account)
     codes = _issue_recovery_codes(session, account)

@@ -17,7 +17,7 @@ from remote_vote_app import cli
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode, UserSession
 from remote_vote_app.services import auth, ratelimit, sessions, staff, staff_records, totp
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.errors import Refusal, ServiceError
 from remote_vote_app.state.staff.audit import AuditState
 from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.session import StaffState
@@ -280,6 +280,7 @@ def test_attacker_client_is_throttled_while_the_real_user_logs_in_from_another(s
     assert refusals == ["error.staff_login"] * 5 + ["error.too_many_attempts"]
     with pytest.raises(ServiceError, match="error.too_many_attempts"):  # even the right password, from there
         staff.authenticate(session, "tec.bishkek", PASSWORDS["tec.bishkek"], attacker)
+    session.commit()  # the refusals' audit rows, as the page's session scope commits a Refusal
 
     code = fresh_code("tec.bishkek")
     session.expire_all()  # the account row was reset in another session
@@ -385,8 +386,9 @@ def test_distributed_password_guesses_never_lock_the_member_out(session, monkeyp
     _small_ceiling(monkeypatch)
     since = _last_audit_id(session)
     for i in range(10):
-        with pytest.raises(ServiceError, match="error.staff_login"):
+        with pytest.raises(Refusal, match="error.staff_login"):  # a Refusal: the page's scope commits its audit
             staff.authenticate(session, "tec.bishkek", f"guess-guess-{i}", f"203.0.{i // 5}.9")
+        session.commit()
     office = "10.20.30.41"
     # The right password alone is not even checked now (a guess past the ceiling learns nothing).
     with pytest.raises(ServiceError, match="error.staff_code_first"):
@@ -402,8 +404,9 @@ def test_distributed_password_guesses_never_lock_the_member_out(session, monkeyp
 def test_past_the_ceiling_a_guess_needs_the_code_too_and_says_nothing_of_the_password(session, monkeypatch):
     _small_ceiling(monkeypatch)
     for i in range(10):
-        with pytest.raises(ServiceError):
+        with pytest.raises(Refusal):
             staff.authenticate(session, "observer", f"guess-guess-{i}", f"203.0.{i // 5}.10")
+        session.commit()  # as the page's session scope does with a Refusal
     right = fresh_code("observer")
     wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
     answers = set()
@@ -438,8 +441,9 @@ def test_wrong_codes_after_the_right_password_stop_at_the_ceiling(session, monke
 def test_the_login_form_asks_for_the_code_with_the_password_past_the_ceiling(session, monkeypatch):
     _small_ceiling(monkeypatch)
     for i in range(10):
-        with pytest.raises(ServiceError):
+        with pytest.raises(Refusal):
             staff.authenticate(session, "cec.admin", f"guess-guess-{i}", f"203.3.{i // 5}.1")
+        session.commit()  # as the page's session scope does with a Refusal
     browser = Browser()
     browser.call(StaffLoginState, "login", {"username": "cec.admin", "password": PASSWORDS["cec.admin"]})
     login = browser.state(StaffLoginState)
@@ -455,3 +459,20 @@ def test_a_hidden_code_field_sent_as_null_is_no_code(session):
     browser = Browser()
     browser.call(StaffLoginState, "login", {"username": "observer", "password": PASSWORDS["observer"], "code": None})
     assert browser.state(StaffLoginState).step == "code", browser.state(StaffLoginState).error_entries
+
+
+def test_a_refused_login_is_audited_in_the_callers_transaction_even_while_it_holds_a_write():
+    """One way to record a refused attempt: the Refusal commits the caller's transaction. The audit
+    used to open a second connection, which on SQLite waited for the caller's own write lock."""
+    from remote_vote_app.db import session_scope
+    from remote_vote_app.services import audit
+
+    with session_scope() as s:
+        since = _last_audit_id(s)
+    with pytest.raises(Refusal, match="error.staff_login"):
+        with session_scope() as s:
+            audit.record(s, "system:test", "test.pending_write", "test", 1)  # the caller holds a write
+            staff.authenticate(s, "observer", "guess-guess-held", "203.9.9.9")
+    with session_scope() as s:
+        actions = [r.action for r in _audit_since(s, since)]
+    assert actions == ["test.pending_write", "auth.staff.password_failure"]
