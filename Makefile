@@ -134,7 +134,7 @@ chromium:
 migrate: deps
 	$(BIN)/python -m remote_vote_app.cli migrate
 
-import-reference: deps ## territories, remote precincts, elections from remote_vote_app/data/reference
+import-reference: deps ## territories, remote precincts, elections, districts and the country's precincts from remote_vote_app/data/reference
 	$(BIN)/python -m remote_vote_app.cli import-reference
 
 seed: deps

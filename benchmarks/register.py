@@ -1,6 +1,6 @@
 """A synthetic voter register for the identification benchmark: N voters computed by the database
 itself (one INSERT ... SELECT over a generated series), spread over the country's precincts (kind
-`station`, services/country.py). Not part of `make run`.
+`station`, from the reference file data/reference/districts.json). Not part of `make run`.
 
     python -m benchmarks.register --voters 1000000   # on REFLEX_DB_URL
 

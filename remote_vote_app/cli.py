@@ -30,7 +30,8 @@ def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> b
 
 
 def import_reference(url: str | None = None) -> dict:
-    """Territories, remote precincts and elections from the versioned data files (any mode)."""
+    """Territories, remote precincts, elections, districts and the country's precincts from the
+    versioned data files (any mode); one transaction: a refused file leaves nothing of the import."""
     from remote_vote_app.services.reference import import_reference as load
 
     with session_scope(url) as session:
@@ -132,7 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="remote_vote_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations")
-    sub.add_parser("import-reference", help="load territories, remote precincts and elections (idempotent)")
+    sub.add_parser("import-reference", help="load territories, remote precincts, elections, districts and the "
+                                            "country's precincts (idempotent)")
     to = sub.add_parser("backup", help="back up the database (default: backups/remote-vote-<UTC time>.*)")
     to.add_argument("--to", help="backup file to write (must not exist)")
     source = sub.add_parser("restore", help="replace the database's content with a backup (stop the app first)")
@@ -162,7 +164,12 @@ def main(argv: list[str] | None = None) -> int:
         migrate()
         print("database is at the latest migration")
     elif args.command == "import-reference":
-        for name, outcome in import_reference().items():
+        try:
+            outcomes = import_reference()
+        except ValueError as exc:
+            print(f"reference data refused, nothing imported: {exc}", file=sys.stderr)
+            return 2
+        for name, outcome in outcomes.items():
             print(f"{name}: {outcome}")
     elif args.command in ("backup", "restore"):
         return backup_restore(args)

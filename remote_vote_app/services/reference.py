@@ -8,12 +8,20 @@ Rules (idempotent, upsert by natural key; every change audited as `system:import
   survive a re-import of the same files; a database filled before this import existed (no such
   event) keeps its rows as they are: they count as the first version;
 - a precinct point placed by staff (an audited `precinct.moved` or `precinct.created` by a person)
-  is never overwritten: the file's coordinates apply only to points the import owns.
+  is never overwritten: the file's coordinates apply only to points the import owns;
+- a file whose content changed but whose `version` did not is refused (the event keeps each file's
+  content hash), so an edit is never silently left out: the same file again is a no-op;
+- every file is validated before anything is written, and the import runs in the caller's
+  transaction: an error names the file and row, and nothing of the import stays.
+
+districts.json (electoral districts per identification-mode election and every precinct of the
+country with its district) is written by services/country.py under the same rules.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,11 +29,13 @@ from pathlib import Path
 from sqlmodel import Session, SQLModel, select
 
 from remote_vote_app.models import AuditEvent, Election, Precinct, Territory
-from remote_vote_app.services import audit
+from remote_vote_app.services import audit, country
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 ACTOR = "system:import-reference"
-FILES = ("territories", "precincts", "elections")
+FILES = ("territories", "precincts", "elections", "districts")
+MODES = ("application", "identification")  # as services/identification.py
+OFFLINE_POLICIES = ("provisional", "wait")
 PRECISIONS = ("exact", "approximate")
 TEXTS = ("city", "district", "place", "address")
 
@@ -38,6 +48,7 @@ class Outcome:
     previous: int
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what else the import says of the file (districts.json)
 
     @property
     def refresh(self) -> bool:
@@ -46,10 +57,12 @@ class Outcome:
 
     def __str__(self) -> str:
         stale = " (older than the database's; existing rows kept)" if self.version < self.previous else ""
-        return f"version {self.version}{stale}: {len(self.created)} created, {len(self.updated)} updated"
+        notes = "".join(f"\n  {note}" for note in self.notes)
+        return f"version {self.version}{stale}: {len(self.created)} created, {len(self.updated)} updated{notes}"
 
 
 def load(directory: Path = DATA_DIR) -> dict[str, dict]:
+    """Every file, validated as a whole before anything is written (ValueError naming the file and row)."""
     data = {name: json.loads((directory / f"{name}.json").read_text("utf-8")) for name in FILES}
     for name, content in data.items():
         if not isinstance(content.get("version"), int) or content["version"] < 1:
@@ -57,28 +70,56 @@ def load(directory: Path = DATA_DIR) -> dict[str, dict]:
     for item in data["precincts"]["precincts"]:
         if item["location"]["precision"] not in PRECISIONS:
             raise ValueError(f"precincts.json {item['number']}: precision must be one of {PRECISIONS}")
+    elections = {}
+    for item in data["elections"]["elections"]:
+        label = f"elections.json {item['kind']}:{item['territory']}:{item['election_day']}"
+        if item.get("mode", "application") not in MODES:
+            raise ValueError(f"{label}: mode must be one of {MODES}")
+        if item.get("offline_policy", "provisional") not in OFFLINE_POLICIES:
+            raise ValueError(f"{label}: offline_policy must be one of {OFFLINE_POLICIES}")
+        elections[(item["kind"], item["territory"], dt.date.fromisoformat(item["election_day"]))] = \
+            item.get("mode", "application")
+    codes = {item["code"] for item in data["territories"]["territories"]}
+    country.validate(data["districts"], codes, elections)
     return data
 
 
-def imported_version(session: Session, name: str) -> int:
+def digest(content: dict) -> str:
+    """A file's content hash, whatever its layout (keys sorted, no spaces)."""
+    canonical = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _last_import(session: Session, name: str) -> dict:
     event = session.exec(
         select(AuditEvent).where(AuditEvent.action == "reference.imported", AuditEvent.entity_id == name)
         .order_by(AuditEvent.id.desc()).limit(1)  # type: ignore[union-attr]
     ).first()
-    return json.loads(event.details).get("version", 0) if event else 0
+    return json.loads(event.details) if event else {}
+
+
+def imported_version(session: Session, name: str) -> int:
+    return _last_import(session, name).get("version", 0)
 
 
 def import_reference(session: Session, directory: Path = DATA_DIR) -> dict[str, Outcome]:
     """Load every reference file in the caller's transaction; returns what changed per file."""
     data = load(directory)
-    outcomes = {name: Outcome(data[name]["version"], imported_version(session, name)) for name in FILES}
+    outcomes, digests = {}, {}
+    for name in FILES:
+        last, digests[name] = _last_import(session, name), digest(data[name])
+        outcomes[name] = Outcome(data[name]["version"], last.get("version", 0))
+        if outcomes[name].version == outcomes[name].previous and last.get("sha256") not in (None, digests[name]):
+            raise ValueError(f"{name}.json changed since its version {outcomes[name].version} was imported, "
+                             "but its `version` did not: raise it, or the change would be left out")
     codes = _territories(session, data["territories"]["territories"], outcomes["territories"])
     _precincts(session, data["precincts"]["precincts"], codes, outcomes["precincts"])
     _elections(session, data["elections"]["elections"], codes, outcomes["elections"])
+    country.import_entries(session, data["districts"], outcomes["districts"], ACTOR)
     for name, outcome in outcomes.items():
         if outcome.version > outcome.previous:
             audit.record(session, ACTOR, "reference.imported", "reference", name, version=outcome.version,
-                         created=len(outcome.created), updated=len(outcome.updated))
+                         created=len(outcome.created), updated=len(outcome.updated), sha256=digests[name])
     session.flush()
     return outcomes
 
@@ -145,5 +186,6 @@ def _elections(session: Session, items: list[dict], codes: dict[str, int], outco
         day = dt.date.fromisoformat(item["election_day"])
         key = dict(kind=item["kind"], territory_id=codes[item["territory"]], election_day=day, is_demo=False)
         values = dict(application_deadline=dt.date.fromisoformat(item["application_deadline"]),
-                      timezone=item.get("timezone", "Asia/Bishkek"))
+                      timezone=item.get("timezone", "Asia/Bishkek"), mode=item.get("mode", "application"),
+                      offline_policy=item.get("offline_policy", "provisional"))
         _upsert(session, Election, key, values, f"{item['kind']}:{item['territory']}:{day}", outcome)

@@ -245,28 +245,21 @@ def seed(session: Session, today: dt.date | None = None, voters: int = 5000, app
 
 
 def _demo_identification(session: Session, territories: dict[str, Territory], homes: dict[int, list[Precinct]]) -> None:
-    """The identification-mode demo election over the generated country set, with the demo
-    register's home precincts each in a district of its region (a territory's first home precinct
-    in its region's first district, the next in the second, and so on)."""
-    from remote_vote_app.services import country
+    """The identification-mode demo election; its districts, the country's stations and the home
+    precincts' districts come from the reference file districts.json (its entry names this demo
+    election), imported now that the election exists."""
+    from remote_vote_app.models import DistrictPrecinct
 
     election = Election(kind="president", territory_id=territories["KG"].id, election_day=DEMO_IDENTIFICATION_DAY,
                         application_deadline=DEMO_IDENTIFICATION_DAY, is_demo=True, mode="identification",
                         offline_policy="provisional")
     session.add(election)
     session.flush()
-    data = country.demo_country(country.regions(session))
-    first: dict[str, list[int]] = {}
-    for district in data["districts"]:
-        first.setdefault(district["territory"], []).append(district["number"])
-    by_id = {t.id: t for t in territories.values()}
-    for territory_id, precincts in homes.items():
-        region = by_id[territory_id]
-        while region.parent_id:
-            region = by_id[region.parent_id]
-        numbers = first[region.code]
-        data["precincts"] += [{"number": p.number, "district": numbers[i % len(numbers)]} for i, p in enumerate(precincts)]
-    country.load(session, election, data, actor="system:demo-seed")
+    reference.import_reference(session)
+    listed = set(session.exec(select(DistrictPrecinct.precinct_id).where(DistrictPrecinct.election_id == election.id)))
+    unlisted = sorted(p.number for precincts in homes.values() for p in precincts if p.id not in listed)
+    if unlisted:  # the file's home precinct rows no longer match the seed's numbering
+        raise RuntimeError(f"districts.json gives no district to the demo home precincts {', '.join(unlisted[:5])}")
 
 
 DEMO_FACE_PIN = "21412199500678"

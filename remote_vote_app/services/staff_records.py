@@ -286,12 +286,13 @@ AUTH_FILTERS = ("auth.", "auth.staff.", "auth.staff.success", "auth.staff.passwo
 # An action without a message of its own is named by its subject (audit.part.<all but the last
 # part>, also the record types) and outcome (audit.outcome.<last part>).
 AUDIT_SUBJECTS = ("auth", "auth.sms", "auth.code_step_up", "auth.code_face_reference", "auth.face", "auth.face_reference",
-                  "auth.eid", "auth.qr", "auth.staff", "auth.voter", "application", "election", "precinct", "territory",
-                  "reference", "staff", "voter", "voter_list", "checkin.flagged", "identification")
+                  "auth.eid", "auth.qr", "auth.staff", "auth.voter", "application", "election", "electoraldistrict",
+                  "precinct", "territory", "reference", "staff", "voter", "voter_list", "checkin.flagged", "identification")
 AUDIT_OUTCOMES = ("success", "failure", "lockout", "guarded", "session_started", "session_ended", "code_sent",
                   "code_offered_again", "code_first", "enrolment_code_issued", "set", "scanned", "confirmed", "refused", "stale_code",
                   "submitted", "changed", "withdrawn", "phone_code_sent", "phone_verified", "dates_changed",
-                  "districts_loaded", "created", "edited", "moved", "activated", "deactivated", "imported", "downloaded",
+                  "districts_loaded", "district_changed", "created", "edited", "moved", "activated", "deactivated", "imported",
+                  "downloaded",
                   "issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict",
                   "repeat", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time", "too_early")
 AUDIT_DETAILS = ("before", "after")  # audit.detail.<name>: detail names said in words
