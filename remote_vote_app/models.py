@@ -363,12 +363,19 @@ class IdentificationDecision(SQLModel, table=True):
     precinct_id: int = Field(foreign_key="precinct.id")
     staff_id: int = Field(foreign_key="staffaccount.id")
     voter_id: Optional[int] = Field(default=None, foreign_key="voter.id", index=True)
-    # issue | voted | wrong_precinct | not_registered | under_age | provisional | conflict (identification.OUTCOMES)
+    # issue | voted | wrong_precinct | not_registered | under_age | provisional | conflict | wrong_district
+    # (identification.OUTCOMES)
     outcome: str = Field(max_length=16, index=True)
+    # The voter's district by the register (the ballot's district the server counts), never the device's word.
     district_id: Optional[int] = Field(default=None, foreign_key="electoraldistrict.id")
-    at: dt.datetime  # server time (UTC)
+    at: dt.datetime  # server time (UTC); an offline mark's device time when plausible
+    received_at: Optional[dt.datetime] = None  # when the server received it (rows before 2026-12-09: `at`)
     offline: bool = False  # decided on the device without a link; `claimed_at` is the device's time
+    # What an offline mark's device said, kept as claims beside the server's facts: its time, the kind
+    # of mark (home | provisional) and the number of the district whose ballot it says it handed out.
     claimed_at: Optional[dt.datetime] = None
+    claimed_kind: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    claimed_district: Optional[int] = None
     # An offline mark's id chosen by the device: a resent mark is the same decision.
     mark_id: Optional[str] = Field(default=None, unique=True, max_length=64)
     shown: str = ""  # JSON: the answer's message key and params as the member saw them (no PIN)

@@ -131,7 +131,10 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     writeJson(at("queue"), readJson(at("queue"), []).filter((m) => !m || !named.has(m.id)));
     // The voter's name is in the device's book (ciphertext), found by the mark's id: the queue holds none.
     const byMark = Object.fromEntries(Object.values((await readBook()).marked).map((e) => [e.mark, e]));
-    const conflicts = answered.filter((r) => r.outcome === "conflict").map((r) => ({ id: r.mark_id, reason: r.reason || "",
+    // A ballot of another district than the register's is an incident too (the server counts the register's).
+    const conflicts = answered.filter((r) => r.outcome === "conflict" || r.outcome === "wrong_district").map((r) => ({
+      id: r.mark_id, reason: r.outcome === "wrong_district" ? "wrong_district" : r.reason || "",
+      claimed: r.claimed_district == null ? "?" : r.claimed_district, district: r.district || "",
       name: (byMark[r.mark_id] || {}).name || "", at: sent[r.mark_id].at }));
     if (conflicts.length && record.current) {
       const shown = (await unseal(record.current, at("outcomes"))) || [];
@@ -265,7 +268,8 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     const id = newId();
     const mark = { id, kind: provisional ? "provisional" : "home", at: Date.now(),
       sealed: await sealMark(sealKey, id, shown.pin, shown.document) };
-    if (provisional) mark.district = Number(district);
+    // The district whose ballot is handed out: a claim the server checks against the register.
+    mark.district = Number(provisional ? district : homeNumber) || null;
     const name = answer.entry ? answer.entry.name : "";
     const taken = await withLock(DESK_LOCK, async () => {
       await freshKey();
@@ -435,8 +439,9 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
         <section className="card" id="ident-conflicts" aria-labelledby="ident-conflicts-heading">
           <h2 id="ident-conflicts-heading">{L.conflicts}</h2>
           <ul>
-            {outcomes.map((r) => <li key={r.id}>{fill(L.conflict_item, { name: r.name || "", at: hhmm(r.at),
-              reason: L[`reason_${r.reason}`] || r.reason })}</li>)}
+            {outcomes.map((r) => <li key={r.id}>{r.reason === "wrong_district"
+              ? fill(L.wrong_district_item, { name: r.name || "", at: hhmm(r.at), claimed: r.claimed, district: r.district })
+              : fill(L.conflict_item, { name: r.name || "", at: hhmm(r.at), reason: L[`reason_${r.reason}`] || r.reason })}</li>)}
           </ul>
         </section>
       ) : null}

@@ -21,7 +21,7 @@ LABELS = (
     "identdesk.offline_checked", "identdesk.offline_issue_home", "identdesk.offline_voted_here",
     "identdesk.offline_voted_list", "identdesk.offline_under_age", "identdesk.offline_no_list",
     "identdesk.provisional_district", "identdesk.choose_district", "identdesk.sync_ok", "identdesk.conflicts",
-    "identdesk.conflict_item", "identdesk.reason_voted", "identdesk.reason_not_registered",
+    "identdesk.conflict_item", "identdesk.wrong_district_item", "identdesk.reason_voted", "identdesk.reason_not_registered",
     "identdesk.reason_under_age", "identdesk.reason_wrong_precinct",
     # The election's choices where the law leaves one, in the words README and the commission use.
     "ident.policy.provisional", "ident.policy.wait", "ident.abroad_rule",

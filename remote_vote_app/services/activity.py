@@ -31,9 +31,10 @@ APPLICATION_ACTIONS = ("application.submitted", "application.changed", "applicat
                        "checkin.ballot_issued", "reminder.sent")
 AUTH_ACTIONS = ("auth.face_reference.set",)
 # A desk's decisions about the voter in identification mode (entity "voter"): a ballot issued, a
-# provisional mark kept, a second attempt refused, an offline conflict.
+# provisional mark kept, a second attempt refused, an offline conflict, an offline ballot of another
+# district than the register's.
 IDENTIFICATION_ACTIONS = ("identification.issue", "identification.provisional", "identification.voted",
-                          "identification.conflict")
+                          "identification.conflict", "identification.wrong_district")
 ACTIONS = APPLICATION_ACTIONS + AUTH_ACTIONS + IDENTIFICATION_ACTIONS
 # "This wasn't me" reports a voter may file (each event once): enough for real doubts, not a flood.
 REPORTS_PER_VOTER = ratelimit.parse("10/day")

@@ -20,6 +20,12 @@ Issuing is decided by the unique key (election, voter) of IdentifiedBallot: of N
 one voter at once, one insert wins and the others answer `voted`. Every answer given to a desk
 (refusals at `check`, everything at `issue`, every offline mark at `sync_offline`) is kept as an
 IdentificationDecision with an audit event; no PIN or document goes into either.
+
+An offline mark is the device's word (`sync_offline`): the server opens the voter's PIN and
+document, finds the voter's home district in the register itself and keeps that as the ballot's
+district; the district the desk says it handed out (a provisional mark's choice, a home mark's own
+district) is only a claim, kept beside the server's receipt time, and a different one is a
+`wrong_district` incident (the ballot still counts as the voter's one ballot).
 """
 
 from __future__ import annotations
@@ -56,7 +62,8 @@ from remote_vote_app.settings import settings
 
 MODES = ("application", "identification")
 OFFLINE_POLICIES = ("provisional", "wait")
-OUTCOMES = ("issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict")
+OUTCOMES = ("issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict",
+            "wrong_district")
 REFUSALS = ("voted", "wrong_precinct", "not_registered", "under_age")
 PERMISSION = "identification.desk"
 MAX_MARKS = 500  # per sync request
@@ -263,8 +270,10 @@ def _voted(snapshot: refcache.Snapshot, election: Election, voter: dict, precinc
 
 def _record(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, at: dt.datetime,
             *, offline: bool = False, claimed_at: dt.datetime | None = None, mark_id: str | None = None,
-            seen: object = None) -> int:
-    """The decision as the member saw it, and its audit event (no PIN, no document)."""
+            seen: object = None, received_at: dt.datetime | None = None, claimed_kind: str = "",
+            claimed_district: int | None = None) -> int:
+    """The decision as the member saw it, and its audit event (no PIN, no document). `received_at`
+    is the server's receipt time (default `at`); the claimed_* are an offline mark's word."""
     shown = json.loads(answer.shown())
     if isinstance(seen, str) and seen and seen != answer.message_key:
         shown["desk_showed"] = seen[:64]  # the desk's own word, kept beside the server's answer
@@ -272,7 +281,9 @@ def _record(session: Session, election_id: int, precinct: Precinct, staff_id: in
     decision_id = session.execute(sa.insert(IdentificationDecision).values(
         election_id=election_id, precinct_id=precinct.id, staff_id=staff_id, voter_id=answer.voter_id,
         outcome=answer.outcome, district_id=district.id if district else None, at=at, offline=offline,
-        claimed_at=claimed_at, mark_id=mark_id, shown=json.dumps(shown, ensure_ascii=False, sort_keys=True),
+        received_at=received_at or at, claimed_at=claimed_at, claimed_kind=claimed_kind,
+        claimed_district=claimed_district, mark_id=mark_id,
+        shown=json.dumps(shown, ensure_ascii=False, sort_keys=True),
     ).returning(IdentificationDecision.id)).scalar_one()
     audit.record(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
                  election=election_id, precinct=precinct.number, decision=decision_id, offline=offline,
@@ -351,6 +362,7 @@ class OfflineMark:
     document_number: str
     kind: str  # home | provisional
     at: dt.datetime | None  # the device's time (a claim)
+    district: int | None = None  # the district whose ballot the device says it handed out (a claim)
 
 
 # --- offline marks sealed on the device ---
@@ -415,10 +427,19 @@ def open_mark(mark_id: str, sealed: object) -> tuple[str, str] | None:
         return None
 
 
+def _claimed_district(value: object) -> int | None:
+    """A district number as the device sent it, or None for anything else (the claim is then "none")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    return value if isinstance(value, int) and 1 <= value <= 9999 else None
+
+
 def parse_marks(payload: object) -> list[OfflineMark]:
-    """{"marks": [{"mark_id", "sealed" (or "pin" + "document"), "kind", "at"}]} -> marks; ServiceError
-    when malformed. A sealed box that does not open leaves the mark with no PIN: it is kept as a conflict
-    (not registered), never dropped."""
+    """{"marks": [{"mark_id", "sealed" (or "pin" + "document"), "kind", "at", "district"?}]} -> marks;
+    ServiceError when malformed. A sealed box that does not open leaves the mark with no PIN: it is
+    kept as a conflict (not registered), never dropped. A district that is no number is no claim."""
     items = payload.get("marks") if isinstance(payload, dict) else None
     if not isinstance(items, list) or len(items) > MAX_MARKS:
         raise ServiceError("error.ident_bad_request")
@@ -438,16 +459,20 @@ def parse_marks(payload: object) -> list[OfflineMark]:
         pin, document = str(item.get("pin") or ""), str(item.get("document") or "")
         if "sealed" in item:
             pin, document = open_mark(mark_id, item["sealed"]) or ("", "")
-        marks.append(OfflineMark(mark_id, pin[:32], document[:32], kind, at.astimezone(dt.timezone.utc) if at else None))
+        marks.append(OfflineMark(mark_id, pin[:32], document[:32], kind, at.astimezone(dt.timezone.utc) if at else None,
+                                 _claimed_district(item.get("district"))))
     return marks
 
 
 def sync_offline(session: Session, *, election_id: int, precinct_id: int, staff_id: int,
                  marks: list[OfflineMark], now: dt.datetime | None = None) -> list[dict]:
     """Each offline mark becomes a decision (a resent mark answers as the first time): a ballot
-    recorded (`issue`, or `provisional` for the provisional list), or a `conflict` when the voter
-    already holds a ballot of this election or is not on the register; a conflict is an incident
-    for the commission's dashboard. Nothing the desk decided is dropped."""
+    recorded (`issue`, or `provisional` for the provisional list) of the voter's district by the
+    register; `wrong_district` when the desk says it handed out another district's ballot (the
+    ballot is recorded all the same: the voter holds one); or a `conflict` when the voter already
+    holds a ballot of this election or is not on the register. Conflicts, wrong districts and
+    provisional marks are incidents for the commission's dashboard. Nothing the desk decided is
+    dropped."""
     now = now or now_utc()
     snapshot, election, precinct = _context(session, election_id, precinct_id)
     results = []
@@ -474,33 +499,41 @@ def _device_time(election: Election, mark: OfflineMark, received: dt.datetime) -
 
 def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
               staff_id: int, mark: OfflineMark, now: dt.datetime) -> dict:
-    at, taken = _device_time(election, mark, now)
-    answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
-    record = dict(offline=True, claimed_at=mark.at, mark_id=mark.mark_id)
-    if answer.outcome == "issue":
-        outcome = "issue" if mark.kind == "home" else "provisional"
-        from dataclasses import replace  # noqa: PLC0415
+    from dataclasses import replace  # noqa: PLC0415
 
-        answer = replace(answer, outcome=outcome)
+    at, taken = _device_time(election, mark, now)
+    # A home mark's ballot is this precinct's own district's (the device has no other to give).
+    claimed = mark.district if mark.district is not None or mark.kind != "home" else \
+        precinct_districts(snapshot, election.id)[precinct.id].number
+    record = dict(offline=True, claimed_at=mark.at, mark_id=mark.mark_id, received_at=now, claimed_kind=mark.kind,
+                  claimed_district=claimed)
+    answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
+    if answer.outcome == "issue":
+        district = answer.ballot_district  # the register's, through the voter's home precinct
+        if claimed != district.number:
+            outcome = "wrong_district"
+            answer = replace(answer, outcome=outcome, params={**answer.params, "claimed": claimed, "kind": mark.kind})
+        else:
+            outcome = "issue" if mark.kind == "home" else "provisional"
+            answer = replace(answer, outcome=outcome)
         try:
             with session.begin_nested():
                 decision_id = _record(session, election.id, precinct, staff_id, answer, at, **record)
                 session.execute(sa.insert(IdentifiedBallot).values(
                     election_id=election.id, voter_id=answer.voter_id, precinct_id=precinct.id,
-                    district_id=answer.ballot_district.id, staff_id=staff_id, kind=answer.kind, issued_at=at,
+                    district_id=district.id, staff_id=staff_id, kind=answer.kind, issued_at=at,
                     provisional=mark.kind == "provisional", received_at=now, decision_id=decision_id))
                 session.flush()
-            return {"mark_id": mark.mark_id, "outcome": outcome, "decision_id": decision_id, "time_taken": taken}
+            return {"mark_id": mark.mark_id, "outcome": outcome, "decision_id": decision_id, "time_taken": taken,
+                    "district": district.number, "claimed_district": claimed}
         except IntegrityError:
             answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
     # The desk handed out a ballot the server would not have: an incident, kept with what the server says.
-    from dataclasses import replace  # noqa: PLC0415
-
     conflict = replace(answer, outcome="conflict",
                        params={**answer.params, "reason": answer.outcome, "kind": mark.kind})
     decision_id = _record(session, election.id, precinct, staff_id, conflict, at, **record)
     return {"mark_id": mark.mark_id, "outcome": "conflict", "reason": answer.outcome, "decision_id": decision_id,
-            "time_taken": taken}
+            "time_taken": taken, "claimed_district": claimed}
 
 
 def identifier(key: bytes, pin: str, document_number: str) -> str:

@@ -294,6 +294,7 @@ AUDIT_OUTCOMES = ("success", "failure", "lockout", "guarded", "session_started",
                   "districts_loaded", "district_changed", "created", "edited", "moved", "activated", "deactivated", "imported",
                   "downloaded",
                   "issue", "voted", "wrong_precinct", "not_registered", "under_age", "provisional", "conflict",
+                  "wrong_district",
                   "repeat", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time", "too_early")
 AUDIT_DETAILS = ("before", "after")  # audit.detail.<name>: detail names said in words
 AUDIT_ACTORS = ("system", "anonymous")  # audit.actor.<actor>

@@ -12,6 +12,7 @@ Application-mode elections have none of these rows: their figures stay in servic
 from __future__ import annotations
 
 import datetime as dt
+import json
 import threading
 import time
 from collections import defaultdict
@@ -21,7 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, literal
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import localized
+from remote_vote_app.i18n import localized, t
 from remote_vote_app.models import (
     ActivityReport, AuditEvent, DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot,
     Precinct, StaffAccount, Territory,
@@ -33,9 +34,9 @@ from remote_vote_app.services.staff import PRECINCT_ROLES, StaffUser, require, t
 
 IDENTIFICATION = "identification"
 REFUSALS = ("voted", "wrong_precinct", "not_registered", "under_age")
-# What the commission must look at: a voter holding a ballot elsewhere found at sync, and marks the
-# desk put on the provisional list while offline.
-INCIDENT_OUTCOMES = ("conflict", "provisional")
+# What the commission must look at: a voter holding a ballot elsewhere found at sync, a ballot of
+# another district than the register's, and marks the desk put on the provisional list while offline.
+INCIDENT_OUTCOMES = ("conflict", "wrong_district", "provisional")
 # Every open dashboard refreshes each LIVE_INTERVAL (3 s): the dashboards of one scope share one
 # computation of the figures per this many seconds, per process (each worker keeps its own).
 FIGURES_SECONDS = 3.0
@@ -120,12 +121,18 @@ def decisions(session: Session, election: Election, scope: Scope) -> list[tuple[
 
 
 def incidents(session: Session, election: Election, scope: Scope, limit: int = INCIDENT_LIMIT) -> list[dict]:
-    """The latest conflicts and provisional marks, and the voters' "this wasn't me" reports about a
+    """The latest conflicts, wrong districts and provisional marks (with the server's district, the
+    device's claims and the server's receipt time), and the voters' "this wasn't me" reports about a
     desk's decision on them (listed at the precinct that issued the voter's ballot), newest first."""
-    found = [{"kind": outcome, "precinct_id": precinct_id, "at": at, "member": member, "status": ""}
-             for outcome, precinct_id, at, member in session.exec(
+    found = [{"kind": outcome, "precinct_id": precinct_id, "at": at, "member": member, "status": "",
+              "district_id": district_id, "claimed_district": claimed_district, "claimed_at": claimed_at,
+              "received_at": received_at, "offline": offline, "shown": shown}
+             for outcome, precinct_id, at, member, district_id, claimed_district, claimed_at, received_at, offline, shown
+             in session.exec(
                  select(IdentificationDecision.outcome, IdentificationDecision.precinct_id, IdentificationDecision.at,
-                        StaffAccount.full_name)
+                        StaffAccount.full_name, IdentificationDecision.district_id,
+                        IdentificationDecision.claimed_district, IdentificationDecision.claimed_at,
+                        IdentificationDecision.received_at, IdentificationDecision.offline, IdentificationDecision.shown)
                  .join(StaffAccount, StaffAccount.id == IdentificationDecision.staff_id)
                  .where(IdentificationDecision.election_id == election.id,
                         scope.where(IdentificationDecision.precinct_id),
@@ -178,6 +185,37 @@ def figures(session: Session, election: Election, scope: Scope) -> tuple[list, l
 def clear_cache() -> None:
     with _figures_guard:
         _figures.clear()
+
+
+def incident_details(incident: dict, lang: str, election: Election, district_number: dict[int, int]) -> str:
+    """One incident in words: what the server found (the register's district against the device's,
+    the first ballot's precinct and time, the refusal), then the device's time and the server's
+    receipt time for a mark made offline."""
+    if incident["kind"] == "not_me":
+        return ""
+    district = district_number.get(incident["district_id"], "?")
+    reason = (json.loads(incident["shown"] or "{}").get("params") or {}) if incident["kind"] == "conflict" else {}
+    if incident["kind"] == "wrong_district":
+        found = (t(lang, "ident.incident.no_district", district=district) if incident["claimed_district"] is None
+                 else t(lang, "ident.incident.wrong_district", claimed=incident["claimed_district"], district=district))
+    elif incident["kind"] == "provisional":
+        found = t(lang, "ident.incident.provisional", district=district)
+    elif reason.get("reason") == "voted":
+        found = t(lang, "ident.incident.voted", precinct=reason.get("precinct", ""), time=reason.get("time", ""))
+    else:
+        found = t(lang, f"ident.outcome.{reason.get('reason')}") if reason.get("reason") in REFUSALS else ""
+    parts = [found] if found else []
+    if incident["offline"]:
+        zone = ZoneInfo(election.timezone)
+
+        def when(moment: dt.datetime) -> str:
+            local = moment.astimezone(zone)
+            return local.strftime("%H:%M" if local.date() == election.election_day else "%d.%m %H:%M")
+
+        if incident["claimed_at"] is not None:
+            parts.append(t(lang, "stats.flag_device_says", at=when(incident["claimed_at"])))
+        parts.append(t(lang, "ident.incident.received", at=when(incident["received_at"] or incident["at"])))
+    return "; ".join(parts)
 
 
 def _precinct_label(precinct: Precinct | None, lang: str) -> str:
@@ -260,8 +298,10 @@ def commission_view(session: Session, user: StaffUser, day: dt.date, lang: str, 
                                                 if kv[0] in district else 0)],
         "stock": [{"precinct": label[pid], "district": district_label(d), "issued": issued, "remote": rem}
                   for (pid, d), (issued, rem) in stock_rows.items()],
-        "incidents": [{**i, "precinct": _precinct_label(snap.get(Precinct, i["precinct_id"]), lang),
-                       "at": i["at"].astimezone(ZoneInfo(election.timezone)).strftime("%d.%m %H:%M")}
+        "incidents": [{"kind": i["kind"], "member": i["member"], "status": i["status"],
+                       "precinct": _precinct_label(snap.get(Precinct, i["precinct_id"]), lang),
+                       "at": i["at"].astimezone(ZoneInfo(election.timezone)).strftime("%d.%m %H:%M"),
+                       "details": incident_details(i, lang, election, {d: row.number for d, row in district.items()})}
                       for i in incident_raw],
     }
 

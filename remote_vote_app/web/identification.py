@@ -8,6 +8,8 @@ each call is one transaction in Starlette's thread pool, off the event loop.
     POST /staff/identification/check  {"election_id"?, "pin", "document"}            -> {"answer": Answer}
     POST /staff/identification/issue  {"election_id"?, "pin", "document", "shown"?}  -> {"answer": Answer}
     POST /staff/identification/sync   {"election_id"?, "marks": [OfflineMark...]}    -> {"results": [...]}
+        (a mark: mark_id, sealed, kind, at, district: the ballot's district as the desk says; each
+        result names the register's district and the claimed one, see identification.sync_offline)
     GET  /staff/identification/list?election=<id>  -> the desk, its precinct's own list (offline copy)
                                                       and the session's storage key
 

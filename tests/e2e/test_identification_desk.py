@@ -1,6 +1,7 @@
 """The election-day desk in identification mode (law of 2025, the demo presidential election): two desks
 in different regions and one voter, a voter at the wrong precinct of the home district, and the link
-dropping at a home precinct's desk (its own list on the device, a provisional mark, the sync)."""
+dropping at a home precinct's desk (its own list on the device, provisional marks, the sync, and the
+server's register catching a provisional ballot of the wrong district)."""
 
 import datetime as dt
 import re
@@ -23,6 +24,7 @@ REMOTE = ("21101199002101", "ID9210101", "Абдыкадыров", "Марат")
 NEIGHBOUR = ("11202199102102", "ID9210102", "Жумабаева", "Айгерим")  # УИК №1001: district of УИК №2001
 AT_HOME = ("21303199202103", "ID9210103", "Осмонов", "Бакыт")  # УИК №1001, checked at its own desk offline
 PROVISIONAL = ("11404199302104", "ID9210104", "Сыдыкова", "Нургуль")  # a voter of a third district, offline
+WRONG = ("11505199402105", "ID9210105", "Турдубаева", "Асель")  # a third district's voter, offline, wrong district
 
 
 @pytest.fixture
@@ -45,13 +47,14 @@ def voters(base_url, server_env) -> dict:
         third = next(p for p in session.exec(select(Precinct).where(Precinct.abroad == False).order_by(Precinct.id))  # noqa: E712
                      if p.id in number_of and number_of[p.id] not in taken)
         for (pin, doc, last, first), precinct in ((REMOTE, third), (NEIGHBOUR, home), (AT_HOME, home),
-                                                  (PROVISIONAL, third)):
+                                                  (PROVISIONAL, third), (WRONG, third)):
             if session.exec(select(Voter).where(Voter.pin == pin)).first() is None:
                 session.add(Voter(pin=pin, document_number=doc, last_name=last, first_name=first, phone="+996700921000",
                                   birth_date=dt.date(int(pin[5:9]), int(pin[3:5]), int(pin[1:3])), address_ru="—",
                                   territory_id=precinct.territory_id, home_precinct_id=precinct.id))
         session.commit()
-        found = {"third_precinct": third.number, "third_district": number_of[third.id], "election_id": election.id}
+        found = {"third_precinct": third.number, "third_district": number_of[third.id], "election_id": election.id,
+                 "home_district": number_of[home.id]}
     engine.dispose()
     return found
 
@@ -174,11 +177,17 @@ def test_the_link_drops_home_voters_from_the_device_list_remote_voters_provision
     page.get_by_role("button", name="Выдать бюллетень условно").click()
     expect(page.locator("#ident-result")).to_contain_text(f"Условно выдан бюллетень округа №{voters['third_district']}")
     expect(page.locator("#ident-queue")).to_have_text("Отметок без связи ждут отправки: 2")
+    # Another voter of that district, but the member picks this precinct's district: the device cannot know.
+    _find(page, WRONG)
+    page.get_by_label("Округ избирателя (со слов избирателя)").select_option(str(voters["home_district"]))
+    page.get_by_role("button", name="Выдать бюллетень условно").click()
+    expect(page.locator("#ident-result")).to_contain_text(f"Условно выдан бюллетень округа №{voters['home_district']}")
+    expect(page.locator("#ident-queue")).to_have_text("Отметок без связи ждут отправки: 3")
     assert _ballots(server_env, AT_HOME[0]) == []
     # What waits on the device holds no PIN, document or name in clear (the queue is sealed, the rest ciphertext).
     stored = page.evaluate("() => JSON.stringify(Object.entries(window.localStorage))")
     assert "sealed" in stored
-    for secret in (*AT_HOME, *PROVISIONAL):
+    for secret in (*AT_HOME, *PROVISIONAL, *WRONG):
         assert secret not in stored
 
     page.context.set_offline(False)
@@ -186,4 +195,10 @@ def test_the_link_drops_home_voters_from_the_device_list_remote_voters_provision
     expect(page.locator("#ident-queue")).to_have_text("Отметок без связи ждут отправки: 0", timeout=30_000)
     assert _ballots(server_env, AT_HOME[0]) == [("УИК №1001", "home", False)]
     assert _ballots(server_env, PROVISIONAL[0]) == [("УИК №1001", "remote", True)]
+    # The server counts the register's district, holds the voter to one ballot, and tells the member.
+    assert _ballots(server_env, WRONG[0]) == [("УИК №1001", "remote", True)]
+    incidents = page.get_by_role("region", name="Инциденты после восстановления связи")
+    expect(incidents).to_contain_text(f"выдан бюллетень округа №{voters['home_district']}, а по реестру избиратель "
+                                      f"относится к округу №{voters['third_district']}")
+    check_a11y(page)
     console.errors[:] = [e for e in console.errors if not _CONNECTION_NOISE.search(e)]

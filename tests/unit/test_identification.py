@@ -219,7 +219,7 @@ def test_offline_marks_are_kept_conflicts_become_incidents_and_a_resend_is_the_s
                                         staff_id=_staff(session, "uik.1001"), marks=marks, now=received)
     assert [(r["outcome"], r["decision_id"]) for r in again] == [(r["outcome"], r["decision_id"]) for r in results]
     remote = identification.parse_marks({"marks": [{"mark_id": "m-prov-0001", "pin": other[0], "document": other[1],
-                                                    "kind": "provisional"}]})
+                                                    "kind": "provisional", "district": 1}]})
     osh = _precinct(session, "УИК №3011")
     [result] = identification.sync_offline(session, election_id=election.id, precinct_id=osh.id,
                                            staff_id=_staff(session, "uik.3011"), marks=remote)

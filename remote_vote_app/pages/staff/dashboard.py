@@ -121,10 +121,10 @@ def _identification() -> rx.Component:
         rx.cond(
             DashboardState.ident_incidents.length() > 0,
             _wide_table("ident.incidents_title", [tr["stats.flag_kind"], tr["stats.flag_where"], tr["stats.flag_when"],
-                                                  tr["ident.member"], tr["cabinet.status"]],
+                                                  tr["ident.member"], tr["stats.flag_details"], tr["cabinet.status"]],
                         DashboardState.ident_incidents,
                         lambda r: [rx.el.td(r["kind"]), rx.el.td(r["precinct"]), rx.el.td(r["at"]),
-                                   rx.el.td(r["member"]), rx.el.td(r["status"])],
+                                   rx.el.td(r["member"]), rx.el.td(r["details"]), rx.el.td(r["status"])],
                         "ident-incidents"),
             rx.el.p(tr["ident.no_incidents"], id="ident-no-incidents"),
         ),

@@ -127,7 +127,7 @@ class DashboardState(StaffState):
         self.ident_districts = [as_strings(r) for r in data["by_home_district"]]
         self.ident_stock = [as_strings(r) for r in data["stock"]]
         self.ident_incidents = [{"kind": t(lang, f"ident.outcome.{i['kind']}"), "precinct": i["precinct"], "at": i["at"],
-                                 "member": i["member"],
+                                 "member": i["member"], "details": i["details"],
                                  "status": t(lang, f"activity.report.{i['status']}") if i["status"] else ""}
                                 for i in data["incidents"]]
 
