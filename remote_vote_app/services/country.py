@@ -18,7 +18,7 @@ skips it (production never gets the demo country).
 
 `validate` checks the whole file before anything is written and names the row at fault: an unknown
 region (territory code), a precinct listed twice, a precinct without a district or with one the
-entry does not define. Rows are created in bulk (2,600 stations in well under a second) under one
+entry does not define. Rows are created in bulk (Core inserts of 500 rows) under one
 `election.districts_loaded` audit event per election; a newer `version` updates the rows the file
 describes, each change audited with before and after (a point staff placed on the map is kept).
 """
