@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import passes, precincts, statistics
 from remote_vote_app.web import checkin, identification, reminder_routes, session_routes, staff_exports
@@ -68,17 +69,17 @@ def statistics_csv(request: Request) -> Response:
 # Open data: any origin may read it, without credentials; nothing else gets CORS `*`.
 open_data = Starlette(
     routes=[
-        Route("/precincts.geojson", precincts_geojson, methods=["GET"]),
-        Route("/precincts.csv", precincts_csv, methods=["GET"]),
-        Route("/pass-key", pass_key, methods=["GET"]),
-        Route("/statistics.json", statistics_json, methods=["GET"]),
-        Route("/statistics.csv", statistics_csv, methods=["GET"]),
+        Route(routes.under_api(routes.API_PRECINCTS_GEOJSON), precincts_geojson, methods=["GET"]),
+        Route(routes.under_api(routes.API_PRECINCTS_CSV), precincts_csv, methods=["GET"]),
+        Route(routes.under_api(routes.API_PASS_KEY), pass_key, methods=["GET"]),
+        Route(routes.under_api(routes.API_STATISTICS_JSON), statistics_json, methods=["GET"]),
+        Route(routes.under_api(routes.API_STATISTICS_CSV), statistics_csv, methods=["GET"]),
     ],
     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
 
-api = Starlette(routes=[Mount("/api", app=open_data), *session_routes.routes, *staff_exports.routes,
-                                *checkin.routes, *identification.routes, *reminder_routes.routes])
+api = Starlette(routes=[Mount(routes.API, app=open_data), *session_routes.routes, *staff_exports.endpoints,
+                                *checkin.endpoints, *identification.routes, *reminder_routes.endpoints])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders, SocketCeiling]

@@ -96,6 +96,11 @@ def socket_headers(namespace: Any, sid: str) -> dict[str, str]:
     return namespace._static_router_data.get(sid, {}).get("headers", {})
 
 
+def page_routes(app: Any) -> set[str]:
+    """The routes of the pages added to the app, as paths ("/" for the index, "404" kept as is)."""
+    return {"/" if key == "index" else key if key == "404" else "/" + key for key in app._unevaluated_pages}
+
+
 # --- Reflex: client-side vars ---------------------------------------------------------------------
 
 def connection_errors() -> Any:

@@ -3,6 +3,7 @@
 import logging
 import traceback
 
+from remote_vote_app import routes
 from remote_vote_app import logsafe
 
 logsafe.install()  # before Reflex logs anything: no token, PIN or payload in any log line
@@ -90,33 +91,33 @@ app.register_lifespan_task(worker.deliver_outbox)
 app.register_lifespan_task(worker.purge_sessions)
 app.register_lifespan_task(worker.send_reminders)
 app.register_lifespan_task(closed_tabs.drop_closed_tabs)
-app.add_page(landing, route="/", title=TITLE, on_load=LandingState.load)
-app.add_page(login, route="/login", title=TITLE, on_load=LoginState.on_load)
-app.add_page(apply_page, route="/apply", title=TITLE, on_load=ApplyState.load)
-app.add_page(check_page, route="/apply/check", title=TITLE, on_load=ApplyState.load_check)
-app.add_page(confirmation_page, route="/confirmation", title=TITLE, on_load=ApplyState.load_confirmation)
-app.add_page(eid_callback, route="/login/eid", title=TITLE, on_load=LoginState.eid_callback)
-app.add_page(face_login, route="/login/face", title=TITLE, on_load=FaceLoginState.load)
-app.add_page(qr_phone_page, route="/qr", title=TITLE, on_load=QrPhoneState.load)
-app.add_page(cabinet, route="/cabinet", title=TITLE, on_load=CabinetState.load)
-app.add_page(precincts_page, route="/precincts", title=TITLE, on_load=PrecinctsState.load)
-app.add_page(statistics_page, route="/statistics", title=TITLE, on_load=StatisticsState.load)
+app.add_page(landing, route=routes.HOME, title=TITLE, on_load=LandingState.load)
+app.add_page(login, route=routes.LOGIN, title=TITLE, on_load=LoginState.on_load)
+app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
+app.add_page(check_page, route=routes.APPLY_CHECK, title=TITLE, on_load=ApplyState.load_check)
+app.add_page(confirmation_page, route=routes.CONFIRMATION, title=TITLE, on_load=ApplyState.load_confirmation)
+app.add_page(eid_callback, route=routes.LOGIN_EID, title=TITLE, on_load=LoginState.eid_callback)
+app.add_page(face_login, route=routes.LOGIN_FACE, title=TITLE, on_load=FaceLoginState.load)
+app.add_page(qr_phone_page, route=routes.QR, title=TITLE, on_load=QrPhoneState.load)
+app.add_page(cabinet, route=routes.CABINET, title=TITLE, on_load=CabinetState.load)
+app.add_page(precincts_page, route=routes.PRECINCTS, title=TITLE, on_load=PrecinctsState.load)
+app.add_page(statistics_page, route=routes.STATISTICS, title=TITLE, on_load=StatisticsState.load)
 for route, render, state in (
-    ("/staff/login", staff_login, StaffLoginState.on_load),
-    ("/staff", dashboard, DashboardState.load),
-    ("/staff/applications", applications_page, SearchState.load),
-    ("/staff/applications/new", in_person, InPersonState.load),
-    ("/staff/lists", voter_lists, VoterListState.load),
-    ("/staff/exclusions", exclusions_page, ExclusionState.load),
-    ("/staff/checkin", checkin_page, CheckinState.load),
-    ("/staff/precincts", precinct_admin, PrecinctAdminState.load),
-    ("/staff/elections", election_admin, ElectionAdminState.load),
-    ("/staff/audit", audit_page, AuditState.load),
-    ("/staff/reminders", reminders_page, RemindersState.load),
+    (routes.STAFF_LOGIN, staff_login, StaffLoginState.on_load),
+    (routes.STAFF, dashboard, DashboardState.load),
+    (routes.STAFF_APPLICATIONS, applications_page, SearchState.load),
+    (routes.STAFF_IN_PERSON, in_person, InPersonState.load),
+    (routes.STAFF_LISTS, voter_lists, VoterListState.load),
+    (routes.STAFF_EXCLUSIONS, exclusions_page, ExclusionState.load),
+    (routes.STAFF_CHECKIN, checkin_page, CheckinState.load),
+    (routes.STAFF_PRECINCTS, precinct_admin, PrecinctAdminState.load),
+    (routes.STAFF_ELECTIONS, election_admin, ElectionAdminState.load),
+    (routes.STAFF_AUDIT, audit_page, AuditState.load),
+    (routes.STAFF_REMINDERS, reminders_page, RemindersState.load),
 ):
     app.add_page(render, route=route, title=TITLE, on_load=state)
 
 app.add_page(not_found, route="404", title=TITLE)
 
 if settings.demo_mode:  # the outbox holds login codes: it exists only in a demo installation
-    app.add_page(outbox, route="/dev/outbox", title=TITLE, on_load=OutboxState.load)
+    app.add_page(outbox, route=routes.OUTBOX, title=TITLE, on_load=OutboxState.load)

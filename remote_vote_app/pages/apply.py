@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.forms import (
     choice, error_summary, field_error, notice, send_button, step_up_form, summary_row, text_field,
 )
@@ -175,14 +176,14 @@ def _closed() -> rx.Component:
         rx.el.h2(tr["apply.closed_now_title"], id="closed-now"),
         rx.el.ul(rx.el.li(ApplyState.closed["if_applied"]), rx.el.li(tr["apply.closed_if_not"]),
                  class_name="bullets", aria_labelledby="closed-now"),
-        rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button", id="closed-to-cabinet"),
+        rx.el.a(tr["confirm.to_cabinet"], href=routes.CABINET, class_name="button", id="closed-to-cabinet"),
     )
 
 
 def apply_page() -> rx.Component:
     is_closed = ApplyState.loaded & (ApplyState.election_options.length() == 0) & ApplyState.closed.contains("lead")
     return page(
-        back_link("/cabinet"),
+        back_link(routes.CABINET),
         rx.el.h1(rx.cond(is_closed, tr["apply.closed_title"],
                          rx.cond(ApplyState.editing_reference != "", tr["apply.change_title"], tr["apply.title"])),
                  id="page-title", tab_index=-1),
@@ -198,7 +199,7 @@ def apply_page() -> rx.Component:
                     rx.cond(
                         ApplyState.existing_reference != "",
                         rx.el.p(tr["error.already_applied"], " ",
-                                rx.el.a(ApplyState.existing_reference, href="/cabinet"), role="status", class_name="notice"),
+                                rx.el.a(ApplyState.existing_reference, href=routes.CABINET), role="status", class_name="notice"),
                     ),
                     rx.cond(
                         ApplyState.election_options.length() > 0,
@@ -217,7 +218,7 @@ def _check_row(label_key: str, value: rx.Var, anchor: str | None) -> rx.Componen
         rx.el.dt(tr[label_key]),
         rx.el.dd(value),
         rx.el.dd(
-            rx.el.a(tr["check.change"], rx.el.span(" — ", tr[label_key], class_name="visually-hidden"), href=f"/apply#{anchor}")
+            rx.el.a(tr["check.change"], rx.el.span(" — ", tr[label_key], class_name="visually-hidden"), href=f"{routes.APPLY}#{anchor}")
             if anchor
             else rx.fragment(),
             class_name="summary-action",
@@ -229,7 +230,7 @@ def _check_row(label_key: str, value: rx.Var, anchor: str | None) -> rx.Componen
 def check_page() -> rx.Component:
     r = ApplyState.review
     return page(
-        back_link("/apply"),
+        back_link(routes.APPLY),
         rx.el.h1(tr["check.title"], id="page-title", tab_index=-1),
         error_summary(),
         rx.el.p(tr["check.lead"]),
@@ -248,7 +249,7 @@ def check_page() -> rx.Component:
             step_up_form(ApplyState.step_up_phone, ApplyState.step_up_sent, ApplyState.confirm_with_code, "confirm-code"),
             rx.el.div(
                 send_button("check.confirm", id="confirm", on_press=ApplyState.confirm),
-                rx.el.a(tr["common.back"], href="/apply", class_name="button secondary"),
+                rx.el.a(tr["common.back"], href=routes.APPLY, class_name="button secondary"),
                 class_name="button-row",
             ),
         ),
@@ -293,14 +294,14 @@ def confirmation_page() -> rx.Component:
                 rx.el.p(tr["confirm.messages_sent"], class_name="hint"),
                 rx.el.div(
                     PrintButton.create(label=tr["ux.print"]),
-                    rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button no-print"),
+                    rx.el.a(tr["confirm.to_cabinet"], href=routes.CABINET, class_name="button no-print"),
                     class_name="button-row",
                 ),
             ),
             rx.fragment(
                 rx.el.h1(tr["check.title"], id="page-title", tab_index=-1),
                 rx.el.p(tr["check.nothing"]),
-                rx.el.a(tr["confirm.to_cabinet"], href="/cabinet", class_name="button"),
+                rx.el.a(tr["confirm.to_cabinet"], href=routes.CABINET, class_name="button"),
             ),
         ),
     )

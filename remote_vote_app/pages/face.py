@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.camera import camera_capture
 from remote_vote_app.components.forms import error_summary, notice, submit_button, text_field
 from remote_vote_app.components.layout import page, tr
@@ -40,5 +41,5 @@ def face_login() -> rx.Component:
             ),
             rx.el.p(tr["error.face_unavailable"], role="status", class_name="notice", id="face-unavailable"),
         ),
-        rx.el.p(rx.el.a(tr["face.other_way"], href="/login")),
+        rx.el.p(rx.el.a(tr["face.other_way"], href=routes.LOGIN)),
     )

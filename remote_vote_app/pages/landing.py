@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.state.public import LandingState
 
@@ -45,7 +46,7 @@ def landing() -> rx.Component:
         rx.el.section(
             rx.el.h1(tr["landing.title"]),
             rx.el.p(tr["landing.lead"], class_name="lead"),
-            rx.el.a(tr["landing.cta_cabinet"], href="/login", class_name="button", id="cta-cabinet"),
+            rx.el.a(tr["landing.cta_cabinet"], href=routes.LOGIN, class_name="button", id="cta-cabinet"),
             class_name="hero",
         ),
         rx.el.section(
@@ -66,7 +67,7 @@ def landing() -> rx.Component:
         rx.el.section(
             rx.el.h2(tr["landing.elections_title"], id="elections-title"),
             rx.el.div(rx.foreach(LandingState.election_days, _election), class_name="grid"),
-            rx.el.p(rx.el.a(tr["pubstats.link"], href="/statistics", id="landing-statistics")),
+            rx.el.p(rx.el.a(tr["pubstats.link"], href=routes.STATISTICS, id="landing-statistics")),
             aria_labelledby="elections-title",
         ),
         rx.cond(
@@ -89,7 +90,7 @@ def landing() -> rx.Component:
         ),
         rx.el.section(
             rx.el.h2(tr["landing.precincts_title"], id="precincts-title"),
-            rx.el.p(rx.el.a(tr["nav.precincts"], href="/precincts")),
+            rx.el.p(rx.el.a(tr["nav.precincts"], href=routes.PRECINCTS)),
             rx.el.ul(rx.foreach(LandingState.precinct_list, _precinct), class_name="grid plain-list", id="precinct-list"),
             aria_labelledby="precincts-title",
         ),

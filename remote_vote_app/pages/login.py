@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.forms import error_summary, notice, send_button, text_field
 from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.components.ux import ResendButton
@@ -61,7 +62,7 @@ def eid_entry() -> rx.Component:
 
 def login() -> rx.Component:
     return page(
-        rx.cond(LoginState.step == "code", back_link("/login", on_click=LoginState.restart)),
+        rx.cond(LoginState.step == "code", back_link(routes.LOGIN, on_click=LoginState.restart)),
         # Each step names itself: after "Получить код" focus moves to this heading (the new step).
         rx.el.h1(rx.cond(LoginState.step == "code", tr["login.code_title"], tr["login.title"]), id="page-title",
                  tab_index=-1),
@@ -78,7 +79,7 @@ def login() -> rx.Component:
                 rx.el.section(
                     rx.el.h2(tr["login.methods"], id="methods-title"),
                     rx.el.ul(
-                        rx.el.li(rx.el.a(tr["login.face"], href="/login/face")),
+                        rx.el.li(rx.el.a(tr["login.face"], href=routes.LOGIN_FACE)),
                         rx.el.li(eid_entry()),
                         class_name="stack",
                     ),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.state.precincts import PrecinctsState
@@ -85,7 +86,7 @@ def precincts_page() -> rx.Component:
         ),
         rx.el.p(
             tr["map.open_data"], ": ",
-            rx.el.a("GeoJSON", href="/api/precincts.geojson"), " · ", rx.el.a("CSV", href="/api/precincts.csv"),
+            rx.el.a("GeoJSON", href=routes.API_PRECINCTS_GEOJSON), " · ", rx.el.a("CSV", href=routes.API_PRECINCTS_CSV),
             class_name="hint",
         ),
     )

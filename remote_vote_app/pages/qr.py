@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.forms import error_summary, notice, summary_row
 from remote_vote_app.components.layout import page, tr
 from remote_vote_app.components.qr_code import qr_image, qr_scanner
@@ -43,7 +44,7 @@ def cabinet_entry() -> rx.Component:
     return rx.el.section(
         rx.el.h2(tr["qr.confirm_title"], id="qr-entry-title"),
         rx.el.p(tr["qr.entry_text"], class_name="hint"),
-        rx.el.a(tr["qr.entry_link"], href="/qr", id="qr-entry", class_name="button secondary"),
+        rx.el.a(tr["qr.entry_link"], href=routes.QR, id="qr-entry", class_name="button secondary"),
         aria_labelledby="qr-entry-title",
     )
 
@@ -93,7 +94,7 @@ def _signed_in() -> rx.Component:
             rx.fragment(),
         ),
         rx.cond(QrPhoneState.request.contains("client"), _request(), _scanner()),
-        rx.el.p(rx.el.a(tr["qr.back_to_cabinet"], href="/cabinet", id="qr-back")),
+        rx.el.p(rx.el.a(tr["qr.back_to_cabinet"], href=routes.CABINET, id="qr-back")),
     )
 
 
@@ -102,7 +103,7 @@ def _anonymous() -> rx.Component:
     return rx.fragment(
         rx.el.p(tr["qr.anon_text"], id="qr-anon-text"),
         rx.el.p(tr["qr.no_camera_hint"], class_name="hint", id="qr-no-camera"),
-        rx.el.a(tr["qr.anon_login"], href="/login", id="qr-login", class_name="button"),
+        rx.el.a(tr["qr.anon_login"], href=routes.LOGIN, id="qr-login", class_name="button"),
     )
 
 

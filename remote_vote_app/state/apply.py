@@ -6,6 +6,7 @@ import dataclasses
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import t
 from remote_vote_app.services import applications, capacity, precincts, register
 from remote_vote_app.services.applications import Draft
@@ -58,7 +59,7 @@ class ApplyState(AppState):
         if any(e.get("key") == "error.deadline_passed" for e in self.error_entries.values()):
             self._clear_messages()
             self._reset_form()
-            return go("/apply")
+            return go(routes.APPLY)
         return None
 
     @rx.var
@@ -154,7 +155,7 @@ class ApplyState(AppState):
             # Back or a reload after submitting, or a second "apply": the application exists, so the
             # cabinet (with "change") is the answer, not an empty form.
             self.notice_key = "ux.has_application"
-            return go("/cabinet")
+            return go(routes.CABINET)
         return self._ready()
 
     @rx.event
@@ -175,7 +176,7 @@ class ApplyState(AppState):
         self._clear_messages()
         self._reset_form()
         self.confirmation = {}
-        return rx.redirect("/apply")
+        return rx.redirect(routes.APPLY)
 
     @rx.event
     @voter_required
@@ -199,7 +200,7 @@ class ApplyState(AppState):
         self.election_id, self.precinct_id = str(draft.election_id), str(draft.precinct_id)
         self._editing_precinct = str(draft.precinct_id)
         self.email, self.phone, self.consent = draft.email, draft.phone, draft.consent
-        return rx.redirect("/apply")
+        return rx.redirect(routes.APPLY)
 
     @rx.event
     @voter_required
@@ -227,14 +228,14 @@ class ApplyState(AppState):
         self._draft, self._review = checked
         self._set(step_up_phone="", _step_up_token="")  # a code asked for other answers does not carry over
         self._set(email=self._draft.email, phone=self._draft.phone, reviewed=True)
-        return rx.redirect("/apply/check")
+        return rx.redirect(routes.APPLY_CHECK)
 
     @rx.event
     @voter_required
     def load_check(self):
         if not self.reviewed or self._draft is None:
             # A reload or Back after submitting: the receipt, not the form again.
-            return go("/confirmation" if self.confirmation.get("reference") else "/apply")
+            return go(routes.CONFIRMATION if self.confirmation.get("reference") else routes.APPLY)
         return self._ready()
 
     @rx.event
@@ -247,7 +248,7 @@ class ApplyState(AppState):
         if self._draft is None:
             # A confirm repeated after it succeeded (a double click, or an event re-sent after a
             # reconnect): the voter sees the receipt again, not an empty form.
-            return go("/confirmation" if self.confirmation.get("reference") else "/apply")
+            return go(routes.CONFIRMATION if self.confirmation.get("reference") else routes.APPLY)
         sent = await stepup.send(self, self._voter_id)
         if sent is FAILED:
             return
@@ -261,7 +262,7 @@ class ApplyState(AppState):
     async def confirm_with_code(self, form_data: dict):
         self._clear_messages()
         if self._draft is None or not self._step_up_token:
-            return rx.redirect("/apply")
+            return rx.redirect(routes.APPLY)
         if not await stepup.verified(self, self._step_up_token, form_data.get("code"), self._voter_id):
             return
         self.step_up_phone, self._step_up_token = "", ""
@@ -285,7 +286,7 @@ class ApplyState(AppState):
             return self._closed_meanwhile()
         self.confirmation = as_strings({**summary, "kind": "changed" if editing else "submitted"})
         self._reset_form()
-        return go("/confirmation")
+        return go(routes.CONFIRMATION)
 
     @rx.event
     @voter_required

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
 from remote_vote_app.services import faceid, register
@@ -51,7 +52,7 @@ class FaceLoginState(AppState):
         self.error_entries = {}
         self.available = faceid.available()
         if await self._voter():
-            return rx.redirect("/cabinet")
+            return rx.redirect(routes.CABINET)
         return self._ready()
 
     @rx.event

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import t
 from remote_vote_app.services import capacity, precincts
 from remote_vote_app.services.errors import ServiceError
@@ -104,5 +105,5 @@ class PrecinctsState(AppState):
         if str(precinct_id) not in {item["id"] for item in self._items.get(self._lang(), [])}:
             return
         self.chosen_precinct = str(precinct_id)
-        self._go_on_to("/apply")
-        return rx.redirect("/apply")
+        self._go_on_to(routes.APPLY)
+        return rx.redirect(routes.APPLY)

@@ -7,6 +7,7 @@ import time
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.services import qrlogin, register
 from remote_vote_app.services.errors import ServiceError
@@ -101,7 +102,7 @@ class QrPhoneState(AppState):
         self.outcome = ""
         self.signed_in = bool(await self._voter())
         if not self.signed_in:
-            self._go_on_to("/qr")  # after logging in here, back to the scanner
+            self._go_on_to(routes.QR)  # after logging in here, back to the scanner
         return self._ready()
 
     def _forget_request(self) -> None:

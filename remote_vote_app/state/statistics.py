@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import day_options, iso_date_text, localized, t, until_inclusive
 from remote_vote_app.services import statistics
 from remote_vote_app.state.app import FAILED, AppState
@@ -129,7 +130,7 @@ class StatisticsState(AppState):
 
     @rx.var
     def turnout_csv_url(self) -> str:
-        return f"/api/statistics.csv?day={self.selected_day}&table=turnout"
+        return f"{routes.API_STATISTICS_CSV}?day={self.selected_day}&table=turnout"
 
     @rx.event
     def choose_precinct(self, form_data: dict):
@@ -137,11 +138,11 @@ class StatisticsState(AppState):
 
     @rx.var
     def csv_url(self) -> str:
-        return f"/api/statistics.csv?day={self.selected_day}" if self.selected_day else "/api/statistics.csv"
+        return f"{routes.API_STATISTICS_CSV}?day={self.selected_day}" if self.selected_day else routes.API_STATISTICS_CSV
 
     @rx.var
     def json_url(self) -> str:
-        return f"/api/statistics.json?day={self.selected_day}" if self.selected_day else "/api/statistics.json"
+        return f"{routes.API_STATISTICS_JSON}?day={self.selected_day}" if self.selected_day else routes.API_STATISTICS_JSON
 
     async def _refresh(self, day: str) -> None:
         found = await self._run(lambda s: statistics.cached(s, day or None))

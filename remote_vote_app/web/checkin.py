@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from sqlmodel import Session
 from starlette.routing import Route
 
+from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import checkin, sessions, staff
 from remote_vote_app.services.errors import Forbidden, ServiceError
@@ -115,8 +116,8 @@ async def _in_thread(request: Request, found: list[checkin.Mark | checkin.Invali
     return await run_in_threadpool(_answer, work)
 
 
-routes = [
-    Route("/staff/checkin/roster.json", roster, methods=["GET"]),
-    Route("/staff/checkin/sync", sync, methods=["POST"]),
-    Route("/staff/checkin/marks", marks, methods=["GET"]),
+endpoints = [
+    Route(routes.CHECKIN_ROSTER, roster, methods=["GET"]),
+    Route(routes.CHECKIN_SYNC, sync, methods=["POST"]),
+    Route(routes.CHECKIN_MARKS, marks, methods=["GET"]),
 ]

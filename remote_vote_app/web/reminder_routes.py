@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import LANGS, t
 from remote_vote_app.services import reminders
@@ -28,7 +29,7 @@ def _page(keys: list[str], token: str = "", status: int = 200) -> Response:
     form = ""
     if token:
         label = " · ".join(escape(t(lang, "optout.button")) for lang in LANGS)
-        form = (f'<form method="post" action="/reminders/opt-out"><input type="hidden" name="t" value="{escape(token)}">'
+        form = (f'<form method="post" action="{routes.REMINDERS_OPT_OUT}"><input type="hidden" name="t" value="{escape(token)}">'
                 f'<button type="submit" class="button" id="opt-out">{label}</button></form>')
     title = " · ".join(escape(t(lang, "optout.title")) for lang in LANGS)
     html = (f'<!DOCTYPE html><html lang="ky"><head><meta charset="utf-8"><meta name="viewport" '
@@ -63,7 +64,7 @@ async def opt_out_post(request: Request) -> Response:
     return _page(["optout.done"])
 
 
-routes = [
-    Route("/reminders/opt-out", opt_out_form, methods=["GET"]),
-    Route("/reminders/opt-out", opt_out_post, methods=["POST"]),
+endpoints = [
+    Route(routes.REMINDERS_OPT_OUT, opt_out_form, methods=["GET"]),
+    Route(routes.REMINDERS_OPT_OUT, opt_out_post, methods=["POST"]),
 ]

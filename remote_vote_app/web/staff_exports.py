@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import normalize_lang
 from remote_vote_app.services import exclusions, sessions, staff
@@ -34,7 +35,7 @@ def exclusions_file(request: Request) -> Response:
             staff_id = sessions.by_cookie(session, "staff", sessions.cookie_value(cookies, "staff"))
             user = staff.reload(session, staff_id) if staff_id else None
             if user is None:
-                return RedirectResponse("/staff/login", status_code=303, headers=NO_STORE)
+                return RedirectResponse(routes.STAFF_LOGIN, status_code=303, headers=NO_STORE)
             filename, body = exclusions.download(session, user, election_id, precinct_id, lang, fmt=fmt)
     except Forbidden:
         return Response("Forbidden", status_code=403, media_type="text/plain", headers=NO_STORE)
@@ -46,4 +47,4 @@ def exclusions_file(request: Request) -> Response:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-routes = [Route("/exports/exclusions.{fmt:str}", exclusions_file, methods=["GET"])]
+endpoints = [Route(routes.EXCLUSIONS_EXPORT.replace("{fmt}", "{fmt:str}"), exclusions_file, methods=["GET"])]

@@ -248,7 +248,7 @@ def test_dashboard_counts_issued_ballots_and_shows_flags(session, sender, demo_v
 # --- HTTP routes ---
 
 def _client() -> TestClient:
-    return TestClient(Starlette(routes=checkin_routes.routes), base_url="http://testserver")
+    return TestClient(Starlette(routes=checkin_routes.endpoints), base_url="http://testserver")
 
 
 def test_roster_route_is_signed_and_refuses_non_members(session, sender, demo_voters, users):

@@ -143,7 +143,7 @@ def _cookie(session, user) -> str:
 def test_the_download_route_takes_the_staff_cookie_and_the_scope(session, sender, demo_voters, users):
     voter = demo_voters[0]
     application = _apply(session, sender, voter)
-    client = TestClient(Starlette(routes=staff_exports.routes))
+    client = TestClient(Starlette(routes=staff_exports.endpoints))
     query = f"/exports/exclusions.csv?election={demo_election(session, voter).id}&precinct={_precinct(session, 'УИК №1001').id}"
 
     response = client.get(query, headers={"cookie": _cookie(session, users["uik.1001"])})
@@ -169,7 +169,7 @@ def test_the_exclusion_list_also_downloads_as_xlsx_with_its_title(session, sende
 
     voter = demo_voters[0]
     application = _apply(session, sender, voter)
-    client = TestClient(Starlette(routes=staff_exports.routes))
+    client = TestClient(Starlette(routes=staff_exports.endpoints))
     query = (f"/exports/exclusions.xlsx?election={demo_election(session, voter).id}"
              f"&precinct={_precinct(session, 'УИК №1001').id}")
     response = client.get(query, headers={"cookie": _cookie(session, users["uik.1001"])})

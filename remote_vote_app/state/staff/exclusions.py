@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.services import exclusions
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED
@@ -26,12 +27,12 @@ class ExclusionState(StaffState):
         """The CSV of the list on screen (the HTTP route checks the session cookie and the scope again)."""
         if not self.info:
             return ""
-        return "/exports/exclusions.csv?" + urlencode({"election": self.selected_election,
+        return routes.EXCLUSIONS_EXPORT.format(fmt="csv") + "?" + urlencode({"election": self.selected_election,
                                                         "precinct": self.selected_precinct})
 
     @rx.var
     def xlsx_url(self) -> str:
-        return self.download_url.replace("/exports/exclusions.csv?", "/exports/exclusions.xlsx?", 1)
+        return self.download_url.replace(routes.EXCLUSIONS_EXPORT.format(fmt="csv"), routes.EXCLUSIONS_EXPORT.format(fmt="xlsx"), 1)
 
     async def _display(self, election: str, precinct: str) -> None:
         user, lang = self._user(), self._lang()
