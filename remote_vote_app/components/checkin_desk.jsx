@@ -11,11 +11,15 @@
 //   200 answer names it, and a failed send is shown with what to do;
 // - while online the precinct's marks feed is polled, so a voter marked at another desk is refused
 //   here within seconds, and offline double issues (incidents) are shown.
+// The rhythm of a desk serving hundreds of voters (scanner, keyboard or one hand on a tablet): scan or
+// type, «Найти» (Enter) -> the voter's card takes the focus (its heading, the voter's name, is read) ->
+// «Выдать бюллетень» -> «Бюллетень выдан» in the status line and the focus back in the emptied search
+// field, ready for the next scan. A refusal keeps the card, with «Следующий избиратель» to go on.
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
 import { useQrCamera } from "./qr_camera.js";
-import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc } from "./desk_common.js";
+import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc, stamp } from "./desk_common.js";
 import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
@@ -29,7 +33,7 @@ const normRef = (raw) => {
 };
 const EMPTY_BOOK = { marked: {}, incidents: {}, cursor: "" };
 
-export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member }) {
+export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member, lang }) {
   const L = labels || {};
   const sk = storageKey;
   const alive = useRef(true);
@@ -49,6 +53,10 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   const [sessionEnded, setSessionEnded] = useState(false);
   const record = useRef(null); // {key: CryptoKey, kid}
   const syncing = useRef(false);
+  const queryField = useRef(null);
+  const heading = useRef(null);
+  // Where the focus goes once the next screen is drawn: the card's heading, or the emptied search field.
+  const [focusOn, setFocusOn] = useState(null);
 
   // --- reading what this and the other tabs stored ---
   const readBook = async () => ({ ...EMPTY_BOOK, ...((await unseal(record.current, at("book"))) || {}) });
@@ -326,7 +334,18 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     ? fill(L.issued_by, { reference: ref, at: hhmm(here.at), member: here.member, precinct: here.precinct || precinct })
     : fill(L.refused_repeat, { reference: ref, precinct: here.precinct || precinct, at: hhmm(here.at) }));
 
-  const show = (next) => { setFound(next); setMessage({ kind: "", text: "" }); };
+  useEffect(() => {
+    const target = focusOn === "card" ? heading.current : focusOn === "query" ? queryField.current : null;
+    if (target) { target.focus(); setFocusOn(null); }
+  }, [focusOn, found]);
+  // A voter on screen: the card takes the focus, so a screen reader reads who it is (and any refusal).
+  const show = (next) => { setFound(next); setMessage({ kind: "", text: "" }); setFocusOn("card"); };
+  // Done with this voter: the search field, emptied, takes the focus for the next scan or number.
+  const nextVoter = () => {
+    setFound(null);
+    if (queryField.current) queryField.current.value = "";
+    setFocusOn("query");
+  };
   const queueAttempt = async (ref, version, method, reason, pass) => {
     const mark = { id: newId(), ref, v: version, at: Date.now(), method, offline: !navigator.onLine, issued: false, reason };
     if (pass) mark.pass = pass;
@@ -401,12 +420,14 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     });
     if (refused) {
       setFound({ ...found, problem: issuedText(entry.ref, refused) });
+      setFocusOn("card");
       return;
     }
     setQueue(readJson(at("queue"), []));
     setBook(await readBook());
-    setFound(null);
-    setMessage({ kind: "ok", text: fill(navigator.onLine ? L.issued_sending : L.issued_offline, { reference: entry.ref }) });
+    nextVoter();
+    setMessage({ kind: "ok", text: fill(navigator.onLine ? L.issued_sending : L.issued_offline,
+      { reference: entry.ref, name: entry.name }) });
     flush();
   };
 
@@ -435,7 +456,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         <p id="checkin-queue">{fill(L.queue, { count: waiting })}{attempts ? ` ${fill(L.queue_attempts, { count: attempts })}` : ""}</p>
         <p id="roster-status">{roster
           ? fill(L.roster_ready, { precinct: roster.precinct, count: roster.entries.length,
-            at: new Date(roster.generated_at * 1000).toLocaleString("ru-RU", { timeZone: "Asia/Bishkek" }) })
+            at: stamp(roster.generated_at * 1000, lang) })
           : L.roster_missing}</p>
         {sessionEnded && !syncProblem ? <p className="error-text" id="checkin-session">{fill(L.sync_login, { count: queue.length })}</p> : null}
       </div>
@@ -451,16 +472,16 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       <form onSubmit={find} className="checkin-find" noValidate>
         <label htmlFor="checkin-query" className="label">{L.query}</label>
         <p className="hint" id="checkin-query-hint">{L.query_hint}</p>
-        <input id="checkin-query" name="query" className="input" autoComplete="off" aria-describedby="checkin-query-hint" />
+        <input id="checkin-query" name="query" ref={queryField} className="input" autoComplete="off" autoCapitalize="characters"
+          spellCheck={false} aria-describedby="checkin-query-hint" />
         <button type="submit" className="button" id="checkin-find">{L.find}</button>
       </form>
-      {message.text
-        ? <p className={message.kind === "alert" ? "notice important" : "notice"} role={message.kind === "alert" ? "alert" : "status"}
-            id="checkin-result">{message.text}</p>
-        : null}
+      {/* Always in the page, so what is put in it is announced (a live region added with its text may not be). */}
+      <div role="status" id="checkin-result" className={message.text ? (message.kind === "alert" ? "notice important" : "notice") : ""}>
+        {message.text}</div>
       {found ? (
         <section className="card checkin-voter" id="checkin-voter" aria-labelledby="checkin-voter-heading">
-          <h2 id="checkin-voter-heading" tabIndex={-1}>{found.entry ? found.entry.name : L.not_found_title}</h2>
+          <h2 id="checkin-voter-heading" tabIndex={-1} ref={heading}>{found.entry ? found.entry.name : L.not_found_title}</h2>
           {found.entry ? (
             <>
               <p className={found.verified ? "badge ok" : "badge"} id="checkin-verified">{found.verified ? L.pass_verified : L.found_in_roster}</p>
@@ -472,12 +493,12 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
               <p className="hint">{L.compare}</p>
             </>
           ) : null}
-          {foundProblem
-            ? <p className="notice important" role="alert" id="checkin-refused">{foundProblem}</p>
-            : <div className="button-row">
-                <button type="button" className="button" id="issue-ballot" onClick={issue}>{L.issue}</button>
-                <button type="button" className="button secondary" onClick={() => setFound(null)}>{L.cancel}</button>
-              </div>}
+          {foundProblem ? <p className="notice important" role="alert" id="checkin-refused">{foundProblem}</p> : null}
+          <div className="button-row">
+            {foundProblem ? null : <button type="button" className="button" id="issue-ballot" onClick={issue}>{L.issue}</button>}
+            <button type="button" className="button secondary" id="checkin-next" onClick={nextVoter}>
+              {foundProblem ? L.next : L.cancel}</button>
+          </div>
         </section>
       ) : null}
       {incidents.length ? (

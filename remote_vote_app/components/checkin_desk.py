@@ -12,7 +12,7 @@ from remote_vote_app.components.layout import tr
 LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roster_missing", "roster_failed",
           "roster_invalid", "download_roster", "scan", "stop_camera", "camera", "no_camera",
           "query", "query_hint", "find", "no_roster", "pass_invalid", "pass_verified", "found_in_roster",
-          "not_listed", "not_found_title", "reference", "document", "birth", "compare", "issue", "cancel",
+          "not_listed", "not_found_title", "reference", "document", "birth", "compare", "issue", "cancel", "next",
           "issued_sending", "issued_offline", "sent_ok", "conflicts", "refused_repeat", "refused_conflict",
           "refused_stale", "refused_other_precinct", "refused_not_listed", "refused_bad_pass", "refused_too_early", "issued_by", "incidents", "incident_item",
           "invalid_title", "invalid_hint", "invalid_item", "sync_network", "sync_login", "sync_forbidden",
@@ -40,6 +40,7 @@ class CheckinDesk(rx.NoSSRComponent):
     storage_key: rx.Var[str]
     precinct: rx.Var[str]
     member: rx.Var[str]
+    lang: rx.Var[str]
 
 
 class CheckinWipe(rx.NoSSRComponent):
@@ -47,11 +48,11 @@ class CheckinWipe(rx.NoSSRComponent):
     tag = "CheckinWipe"
 
 
-def checkin_desk(storage_key: rx.Var, precinct: rx.Var, member: rx.Var) -> rx.Component:
+def checkin_desk(storage_key: rx.Var, precinct: rx.Var, member: rx.Var, lang: rx.Var) -> rx.Component:
     return CheckinDesk.create(
         labels={name: tr[f"checkin.{name}"] for name in LABELS},
         roster_url="/staff/checkin/roster.json", sync_url="/staff/checkin/sync", marks_url="/staff/checkin/marks",
-        key_url="/api/pass-key", storage_key=storage_key, precinct=precinct, member=member,
+        key_url="/api/pass-key", storage_key=storage_key, precinct=precinct, member=member, lang=lang,
     )
 
 

@@ -21,6 +21,18 @@ export const hhmm = (at) => {
   return moment.toLocaleTimeString("ru-RU", { hour: "2-digit", minute: "2-digit", timeZone: "Asia/Bishkek" });
 };
 
+// When a list was downloaded, in the member's language: the date as the catalogues write it elsewhere
+// ("07.12.2026" in Kyrgyz and Russian, "7 December 2026" in English), then HH:MM, Bishkek time.
+export const stamp = (at, lang) => {
+  const moment = new Date(at);
+  if (Number.isNaN(moment.getTime())) return "";
+  const zone = { timeZone: "Asia/Bishkek" };
+  const day = lang === "en"
+    ? moment.toLocaleDateString("en-GB", { ...zone, day: "numeric", month: "long", year: "numeric" })
+    : moment.toLocaleDateString("ru-RU", { ...zone, day: "2-digit", month: "2-digit", year: "numeric" });
+  return `${day} ${moment.toLocaleTimeString("ru-RU", { ...zone, hour: "2-digit", minute: "2-digit" })}`;
+};
+
 // A queue is keyed by mark id: a merge never drops a mark another tab added.
 export const mergeById = (...lists) => {
   const byId = new Map();

@@ -14,7 +14,7 @@
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useQrCamera } from "./qr_camera.js";
-import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc } from "./desk_common.js";
+import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc, stamp } from "./desk_common.js";
 import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 import { PIN, decideOffline, normPin, readCard, sealMark, voterKey } from "./identification_logic.js";
@@ -356,7 +356,7 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
         <p id="ident-queue">{fill(L.queue, { count: waiting })}</p>
         <p id="ident-list">{list
           ? fill(L.list_ready, { precinct: list.precinct, count: list.voters.length,
-            at: new Date(list.downloaded_at).toLocaleString("ru-RU", { timeZone: "Asia/Bishkek" }) })
+            at: stamp(list.downloaded_at, lang) })
           : L.list_missing}</p>
       </div>
       <p className="hint" id="ident-abroad">{L.abroad_rule}</p>

@@ -16,8 +16,7 @@ LABELS = (
     "identdesk.list_failed", "identdesk.download_list", "identdesk.scan", "identdesk.no_camera",
     "identdesk.qr_unreadable", "identdesk.pin", "identdesk.pin_hint", "identdesk.document_hint", "identdesk.bad_pin",
     "identdesk.bad_document", "identdesk.server_problem", "identdesk.unknown_voter", "identdesk.photo",
-    "identdesk.home_precinct", "identdesk.home_district", "identdesk.issue", "identdesk.issue_provisional",
-    "identdesk.next", "identdesk.issued", "identdesk.issued_offline", "identdesk.issued_provisional",
+    "identdesk.home_precinct", "identdesk.home_district", "identdesk.issue_provisional", "identdesk.issued", "identdesk.issued_offline", "identdesk.issued_provisional",
     "identdesk.offline_checked", "identdesk.offline_issue_home", "identdesk.offline_voted_here",
     "identdesk.offline_voted_list", "identdesk.offline_under_age", "identdesk.offline_no_list",
     "identdesk.provisional_district", "identdesk.choose_district", "identdesk.sync_ok", "identdesk.conflicts",
@@ -25,7 +24,7 @@ LABELS = (
     "identdesk.reason_under_age", "identdesk.reason_wrong_precinct",
     # The election's choices where the law leaves one, in the words README and the commission use.
     "ident.policy.provisional", "ident.policy.wait", "ident.abroad_rule",
-    "checkin.stop_camera", "checkin.camera", "checkin.find", "checkin.document", "checkin.cancel",
+    "checkin.stop_camera", "checkin.camera", "checkin.find", "checkin.document", "checkin.cancel", "checkin.issue", "checkin.next",
     "checkin.sync_network", "checkin.sync_login", "checkin.sync_forbidden", "checkin.sync_server",
     "checkin.sync_rejected",
 )

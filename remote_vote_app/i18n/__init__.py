@@ -175,6 +175,12 @@ def date_text(lang: str, day: dt.date | dt.datetime) -> str:
     return format_date(day, format=t(lang, "format.date"), locale=babel_locale(lang))
 
 
+def moment_text(lang: str, local: dt.datetime, seconds: bool = False) -> str:
+    """A local moment as the language writes a date (date_text), then the 24-hour time: "07.12.2026
+    18:30" in Kyrgyz and Russian, "7 December 2026 18:30" in English (no mix of the two forms)."""
+    return f"{date_text(lang, local)} {local.strftime('%H:%M:%S' if seconds else '%H:%M')}"
+
+
 def iso_date_text(lang: str, iso: str | None) -> str:
     """An ISO date ("2026-12-21", as selects and documents carry it) in the language's format."""
     return date_text(lang, dt.date.fromisoformat(iso[:10])) if iso else ""

@@ -24,7 +24,7 @@ from remote_vote_app.i18n import LANGS, date_text, localized, t, until_inclusive
 from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory, Voter
 from remote_vote_app.services import assurance, audit, capacity, elections, passes, precincts, refcache
 from remote_vote_app.services.auth import Challenge
-from remote_vote_app.services.clock import local_date, local_text, now_utc
+from remote_vote_app.services.clock import local_date, now_utc
 from remote_vote_app.services.errors import FieldErrors, NotFound, Refusal, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_email, normalize_phone
@@ -304,10 +304,10 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
         "status_text": t(lang, f"status.{application.status}"),
         "channel_text": t(lang, f"channel.{application.channel}"),
         "can_change": application.status == "submitted" and elections.is_open(election, now),
-        "submitted_at": local_text(application.created_at),
+        "submitted_at": date_text(lang, local_date(application.created_at)),
         # The pass in the voter's words (not its version number): issued, or renewed by a change.
-        "pass_issued": t(lang, "pass.updated", date=local_text(application.changed_at)) if application.version
-        else t(lang, "pass.issued", date=local_text(application.created_at)),
+        "pass_issued": t(lang, "pass.updated", date=date_text(lang, local_date(application.changed_at))) if application.version
+        else t(lang, "pass.issued", date=date_text(lang, local_date(application.created_at))),
     }
 
 

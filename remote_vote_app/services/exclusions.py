@@ -18,10 +18,10 @@ import re
 
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import date_text, localized, t, until_inclusive
+from remote_vote_app.i18n import date_text, localized, moment_text, t, until_inclusive
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
-from remote_vote_app.services.clock import local_text, now_utc
+from remote_vote_app.services.clock import BISHKEK, now_utc
 from remote_vote_app.services.errors import NotFound
 from remote_vote_app.services.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_pin
@@ -69,7 +69,7 @@ def choices(session: Session, user: StaffUser, election_id: int | None, precinct
     precinct = next((p for p in places if p.id == precinct_id), places[0] if places else None)
     return {
         "elections": [{"id": str(e.id), "label": f"{elections.title(e.kind, _name(where, lang), e.is_demo, lang)}, "
-                                                 f"{e.election_day.strftime('%d.%m.%Y')}"} for e, where in found],
+                                                 f"{date_text(lang, e.election_day)}"} for e, where in found],
         "precincts": [{"id": str(p.id), "label": _label(p, lang)} for p in places],
         "election_id": chosen.id if chosen else None,
         "precinct_id": precinct.id if precinct else None,
@@ -107,7 +107,7 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
         "election": elections.title(election.kind, _name(territory, lang), election.is_demo, lang),
         "election_day": date_text(lang, election.election_day),
         "election_day_iso": election.election_day.isoformat(),
-        "as_of": local_text(now or now_utc(), "%d.%m.%Y %H:%M"),
+        "as_of": moment_text(lang, (now or now_utc()).astimezone(BISHKEK)),
         "status_text": t(lang, "exclusions.final") if final
         else t(lang, "exclusions.preliminary", until=until_inclusive(lang, election.application_deadline)),
         "precinct": _label(precinct, lang),

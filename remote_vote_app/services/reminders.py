@@ -26,7 +26,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import localized, t, until_inclusive
+from remote_vote_app.i18n import date_text, localized, t, until_inclusive
 from remote_vote_app.models import (
     Application, AuditEvent, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter,
 )
@@ -138,7 +138,7 @@ def _eve_texts(session: Session, application: Application, election: Election) -
     lang = application.lang
     place = precincts.localized(session.get(Precinct, application.remote_precinct_id), lang)
     territory = session.get(Territory, election.territory_id)
-    return {"reference": application.reference, "day": election.election_day.strftime("%d.%m.%Y"),
+    return {"reference": application.reference, "day": date_text(lang, election.election_day),
             "precinct": f"{place['number']} — {place['place']}", "address": f"{place['city']}, {place['address']}",
             "hours": VOTING_HOURS, "election": elections.title(election.kind, localized(territory, "name", lang),
                                                              election.is_demo, lang),

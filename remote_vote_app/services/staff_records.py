@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import DEFAULT_LANG, date_text, has, localized, t
+from remote_vote_app.i18n import DEFAULT_LANG, date_text, has, localized, moment_text, t
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, StaffAccount, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
 from remote_vote_app.services.applications import REFERENCE_LENGTH, normalize_reference
@@ -188,13 +188,13 @@ def voter_list_filename(data: dict, ext: str) -> str:
 
 
 def voter_list_download(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
-                        actor: str, fmt: str = "csv") -> tuple[str, str | bytes]:
-    """(file name, CSV text or XLSX bytes) of a voter list; the download is audited."""
+                        actor: str, fmt: str = "csv", lang: str = DEFAULT_LANG) -> tuple[str, str | bytes]:
+    """(file name, CSV text or XLSX bytes) of a voter list in the staff member's language; audited."""
     fmt = "xlsx" if fmt == "xlsx" else "csv"
-    data = voter_list(session, user, precinct_id, election_day)
+    data = voter_list(session, user, precinct_id, election_day, lang=lang)
     audit.record(session, actor, "voter_list.downloaded", "precinct", data["precinct_number"], rows=len(data["rows"]),
                  format=fmt)
-    return voter_list_filename(data, fmt), voter_list_xlsx(data) if fmt == "xlsx" else voter_list_csv(data)
+    return voter_list_filename(data, fmt), voter_list_xlsx(data, lang) if fmt == "xlsx" else voter_list_csv(data, lang)
 
 
 def voter_list(session: Session, user: StaffUser, precinct_id: int | None, election_day: dt.date | None,
@@ -228,7 +228,7 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
         "preliminary": open_any,
         "elections": sorted({elections.title(e.kind, localized(territories[e.territory_id], "name", lang), e.is_demo, lang)
                              for e in listed.values() if e.territory_id in territories}),
-        "as_of": local_text(now, "%d.%m.%Y %H:%M"),
+        "as_of": moment_text(lang, now.astimezone(BISHKEK)),
         "rows": [
             {
                 "reference": a.reference,
@@ -244,35 +244,36 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
     }
 
 
-LIST_HEADER = ["Номер заявления", "ФИО", "ПИН", "Дата рождения", "Адрес регистрации", "Территория", "Выборы",
-               "Статус списка"]
+# The exported list's columns after LIST_COLUMNS: the list's status on every row; the XLSX adds a
+# column for the voter's signature. Headers are list.col.<column> in the staff member's language.
+LIST_STATUS, LIST_SIGNATURE = "status", "signature"
 
 
-def _list_rows(data: dict) -> list[list[object]]:
+def list_header(lang: str = DEFAULT_LANG, signature: bool = False) -> list[str]:
+    return [t(lang, f"list.col.{c}") for c in (*LIST_COLUMNS, LIST_STATUS, *((LIST_SIGNATURE,) if signature else ()))]
+
+
+def _list_rows(data: dict, lang: str) -> list[list[object]]:
     """The rows under the header (the CSV's first line; the XLSX has its title above); a preliminary
     list says so on every row, in a column, so a filtered or cut copy still says it."""
-    status = "предварительный" if data["preliminary"] else "окончательный"
+    status = t(lang, "list.status_preliminary" if data["preliminary"] else "list.status_final")
     return [[row[c] for c in LIST_COLUMNS] + [status] for row in data["rows"]]
 
 
-def voter_list_csv(data: dict) -> str:
-    """For Russian-locale Excel: UTF-8 with BOM, `;`, CRLF, the header first."""
-    return exports.excel_csv([LIST_HEADER, *_list_rows(data)])
+def voter_list_csv(data: dict, lang: str = DEFAULT_LANG) -> str:
+    """For Russian- and Kyrgyz-locale Excel: UTF-8 with BOM, `;`, CRLF, the header first."""
+    return exports.excel_csv([list_header(lang), *_list_rows(data, lang)])
 
 
-SIGNATURE = "Подпись избирателя"
-
-
-def voter_list_xlsx(data: dict) -> bytes:
+def voter_list_xlsx(data: dict, lang: str = DEFAULT_LANG) -> bytes:
     """The list as the commission prints it: a title (precinct, elections, as of when, preliminary or
-    final), the header, and an empty column for the voter's signature."""
-    title = [f"Список избирателей участка дистанционного голосования {data.get('precinct', data['precinct_number'])}",
-             f"Выборы: {'; '.join(data.get('elections', [])) or '—'}",
-             f"По состоянию на {data.get('as_of', '')} (время Бишкека)",
-             "ПРЕДВАРИТЕЛЬНЫЙ СПИСОК: приём заявлений продолжается, список может измениться" if data["preliminary"]
-             else "ОКОНЧАТЕЛЬНЫЙ СПИСОК: приём заявлений завершён"]
-    return exports.xlsx_bytes([*LIST_HEADER, SIGNATURE], [[*row, ""] for row in _list_rows(data)],
-                              sheet=str(data.get("precinct_number", "")) or "Список", text_columns=(0, 2, 3), title=title)
+    final), the header, and an empty column for the voter's signature; all in the member's language."""
+    title = [t(lang, "list.sheet_title", precinct=data.get("precinct", data["precinct_number"])),
+             t(lang, "list.sheet_elections", elections="; ".join(data.get("elections", [])) or "—"),
+             t(lang, "list.as_of", time=data.get("as_of", "")),
+             t(lang, "list.sheet_preliminary" if data["preliminary"] else "list.sheet_final")]
+    return exports.xlsx_bytes(list_header(lang, signature=True), [[*row, ""] for row in _list_rows(data, lang)],
+                              sheet=str(data.get("precinct_number", "")) or t(lang, "list.title"), text_columns=(0, 2, 3), title=title)
 
 
 # --- audit log ---

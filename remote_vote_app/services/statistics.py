@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot
-from remote_vote_app.i18n import LANGS, localized
+from remote_vote_app.i18n import DEFAULT_LANG, LANGS, localized, moment_text
 from remote_vote_app.services import exports, turnout
 from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
 from remote_vote_app.services.dashboard import default_day
@@ -296,7 +296,8 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def local_time_text(iso: str | None) -> str:
+def local_time_text(iso: str | None, lang: str = DEFAULT_LANG) -> str:
+    """A document's moment in Bishkek time, its date as the language writes dates."""
     if not iso:
         return ""
-    return dt.datetime.fromisoformat(iso).astimezone(BISHKEK).strftime("%d.%m.%Y %H:%M:%S")
+    return moment_text(lang, dt.datetime.fromisoformat(iso).astimezone(BISHKEK), seconds=True)

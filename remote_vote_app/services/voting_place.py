@@ -81,7 +81,7 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
                   for km, pid in _nearby(snap, election.id, home)]
         result.append({
             "election_id": str(election.id),
-            "election_day": election.election_day.strftime("%d.%m.%Y"),
+            "election_day": i18n.date_text(lang, election.election_day),
             "upcoming": election.election_day >= today,
             "home": _place(home, lang),
             "district": f"{district.number} — {district.name.get(lang) or district.name['ru']}",

@@ -36,12 +36,12 @@ class StatisticsState(AppState):
         if not d:
             return {}
         totals = d["totals"]
-        fixed = statistics.local_time_text(d.get("final_as_of"))
+        fixed = statistics.local_time_text(d.get("final_as_of"), lang)
         return {
             "total": _text(totals["total"]), "online": _text(totals["by_channel"]["online"]),
             "in_person": _text(totals["by_channel"]["in_person"]),
             "status": t(lang, "pubstats.final", time=fixed) if d["status"] == "final"
-            else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"]),
+            else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"], lang),
                    until=until_inclusive(lang, dt.date.fromisoformat(d["application_deadline"]))
                    if d.get("application_deadline") else ""),
             "election_day": iso_date_text(lang, d["election_day"]),
@@ -102,9 +102,9 @@ class StatisticsState(AppState):
         if "turnout" not in d:
             return ""
         if d["status"] == "final":
-            return t(lang, "ident.pub_final", time=statistics.local_time_text(d.get("final_as_of")))
-        return t(lang, "ident.pub_preliminary", time=statistics.local_time_text(d["generated_at"]),
-                 closes=statistics.local_time_text(d["turnout"]["closes_at"]))
+            return t(lang, "ident.pub_final", time=statistics.local_time_text(d.get("final_as_of"), lang))
+        return t(lang, "ident.pub_preliminary", time=statistics.local_time_text(d["generated_at"], lang),
+                 closes=statistics.local_time_text(d["turnout"]["closes_at"], lang))
 
     @rx.var
     def turnout_total(self) -> str:

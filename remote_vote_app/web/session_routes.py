@@ -18,7 +18,8 @@ from remote_vote_app.services import sessions
 from remote_vote_app.settings import settings
 
 LOGIN_PAGE = {"voter": "/login", "staff": "/staff/login"}
-NEXT_PAGES = {"voter": ("/apply", "/cabinet", "/qr"), "staff": ("/staff", "/staff/lists", "/staff/exclusions")}
+NEXT_PAGES = {"voter": ("/apply", "/cabinet", "/qr"),
+              "staff": ("/staff", "/staff/lists", "/staff/exclusions", "/staff/checkin")}
 
 
 def _next(kind: str, requested: str) -> str:

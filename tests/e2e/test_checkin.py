@@ -68,10 +68,10 @@ def _apply_and_read_pass(browser, console, base_url: str, voter, check: bool = F
 
 
 def _open_desk(page: Page, base_url: str) -> None:
+    """A precinct member logs in and lands on the desk."""
     staff_log_in(page, base_url, "uik.dg05")
-    page.get_by_role("navigation", name="Меню сотрудника").get_by_role("link", name="Регистрация избирателей").click()
     expect(page).to_have_url(re.compile(r"/staff/checkin/?$"))
-    expect(page.get_by_role("heading", name="Регистрация избирателей в день выборов")).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Выдача бюллетеней в день выборов")).to_be_visible()
     expect(page.locator("#roster-status")).to_contain_text("Список ДГ-05")
     expect(page.locator("#connection-state")).to_have_text("Связь есть")
 
@@ -93,15 +93,15 @@ def test_check_in_by_typed_reference_and_a_second_check_in_is_refused(page: Page
     expect(card).not_to_contain_text("ПИН")
     expect(card).not_to_contain_text("*")  # no masked PIN either
     check_a11y(page)
-    card.get_by_role("button", name="Бюллетень выдан").click()
-    expect(page.locator("#checkin-result")).to_contain_text(f"{reference}: выдача бюллетеня зарегистрирована")
+    card.get_by_role("button", name="Выдать бюллетень").click()
+    expect(page.locator("#checkin-result")).to_contain_text(f"Бюллетень выдан: {reference}. Сервер принял отметку.")
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0")
 
     # The same voter again, by document number this time: refused, and the dashboard counts the attempt.
     query.fill(voter[1].lower())
     page.get_by_role("button", name="Найти").click()
     expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан")
-    expect(page.get_by_role("button", name="Бюллетень выдан")).to_have_count(0)
+    expect(page.get_by_role("button", name="Выдать бюллетень")).to_have_count(0)
     check_a11y(page)
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0")  # the attempt went too
 
@@ -109,6 +109,104 @@ def test_check_in_by_typed_reference_and_a_second_check_in_is_refused(page: Page
     row = page.locator("#per-precinct tbody tr").filter(has_text="ДГ-05")
     expect(row.locator("td").nth(2)).not_to_have_text("0")
     expect(page.locator("#flag-repeat")).not_to_have_text("0")
+
+
+def test_a_precinct_member_lands_on_the_desk_named_for_issuing_ballots(page: Page, base_url: str):
+    staff_log_in(page, base_url, "uik.dg05")
+    expect(page).to_have_url(re.compile(r"/staff/checkin/?$"))
+    expect(page).to_have_title("Выдача бюллетеней в день выборов · Дистанционное голосование")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Выдача бюллетеней в день выборов")
+    menu = page.get_by_role("navigation", name="Меню сотрудника")
+    expect(menu.get_by_role("link")).to_have_text(["Выдача бюллетеней", "Статистика", "Списки избирателей"])
+    expect(menu.get_by_role("link", name="Выдача бюллетеней")).to_have_attribute("aria-current", "page")
+    expect(page.locator("#roster-status")).to_contain_text("Список ДГ-05")
+    expect(page.get_by_text("Регистрация избирателей")).to_have_count(0)  # the act is issuing a ballot
+    check_a11y(page)
+    # The same names in Kyrgyz and English: the page, the menu and the action on a voter's card.
+    voter = DESK_VOTERS[4]
+    for lang, title, menu_name, nav, action, find in (
+            ("Кыргызча", "Шайлоо күнү бюллетендерди берүү", "Кызматкердин менюсу", "Бюллетендерди берүү", "Бюллетень берүү",
+             "Табуу"),
+            ("English", "Issuing ballots on election day", "Staff menu", "Issuing ballots", "Issue ballot", "Find")):
+        page.get_by_role("button", name=lang).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(title)
+        expect(page).to_have_title(re.compile("^" + re.escape(title) + " · "))
+        menu = page.get_by_role("navigation", name=menu_name)
+        expect(menu.get_by_role("link").first).to_have_text(nav)
+        expect(menu.get_by_role("link").first).to_have_attribute("aria-current", "page")
+        page.locator("#checkin-query").fill(voter[1])
+        page.get_by_role("button", name=find, exact=True).click()
+        card = page.get_by_role("region", name=f"{voter[3]} {voter[4]}")
+        expect(card.get_by_role("heading", level=2)).to_be_focused()
+        expect(card.get_by_role("button", name=action, exact=True)).to_be_visible()
+        check_a11y(page)
+
+
+def test_the_desk_rhythm_type_find_card_announced_issue_then_an_emptied_focused_field(page: Page, base_url: str):
+    """Keyboard only, as with a scanner that types and presses Enter: the card takes the focus and is read
+    by its heading (the voter's name), «Выдать бюллетень» says «Бюллетень выдан» in the status line and
+    puts the focus back in the emptied search field; a refusal and a miss each end with «Следующий
+    избиратель», which does the same."""
+    first, second = DESK_VOTERS[6], DESK_VOTERS[7]
+    _open_desk(page, base_url)
+    query = page.get_by_label("Номер заявления или документа")
+    result = page.locator("#checkin-result")
+    # The status line is in the page before anything is put in it, so what is put in it is announced.
+    expect(result).to_have_attribute("role", "status")
+    expect(result).to_have_text("")
+
+    query.focus()
+    page.keyboard.type(first[5].replace("-", "").lower())
+    page.keyboard.press("Enter")
+    card = page.get_by_role("region", name=f"{first[3]} {first[4]}")
+    expect(card.get_by_role("heading", level=2, name=f"{first[3]} {first[4]}")).to_be_focused()
+    expect(card).to_contain_text(first[1])  # the document number and birth date identify the voter...
+    expect(card).to_contain_text("07.07.1990")
+    expect(card).not_to_contain_text("ПИН")  # ...with no PIN, masked or not, beside the birth date
+    expect(card).not_to_contain_text("*")
+    check_a11y(page)
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("button", name="Выдать бюллетень")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(result).to_contain_text(f"Бюллетень выдан: {first[5]}")
+    expect(query).to_be_focused()
+    expect(query).to_have_value("")
+    expect(card).to_have_count(0)
+    check_a11y(page)
+
+    # The same voter by document number: refused, the refusal read out, no ballot button; Next goes back.
+    page.keyboard.type(first[1])
+    page.keyboard.press("Enter")
+    expect(card.get_by_role("heading", level=2)).to_be_focused()
+    expect(card.get_by_role("alert")).to_contain_text("бюллетень уже выдан")
+    expect(card.get_by_role("button", name="Выдать бюллетень")).to_have_count(0)
+    page.keyboard.press("Tab")
+    expect(card.get_by_role("button", name="Следующий избиратель")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(query).to_be_focused()
+    expect(query).to_have_value("")
+
+    # A number not on the list: the card says so and the member goes on the same way.
+    page.keyboard.type("ID0000000")
+    page.keyboard.press("Enter")
+    missing = page.get_by_role("region", name="Не найдено")
+    expect(missing.get_by_role("heading", level=2, name="Не найдено")).to_be_focused()
+    expect(missing.get_by_role("alert")).to_contain_text("ID0000000 нет в списке этого участка.")
+    missing.get_by_role("button", name="Следующий избиратель").click()
+    expect(query).to_be_focused()
+    expect(query).to_have_value("")
+
+    # «Найти» pressed with a tap: the card still takes the focus; «Отмена» gives no ballot and goes back.
+    query.fill(second[1])
+    page.get_by_role("button", name="Найти").click()
+    other = page.get_by_role("region", name=f"{second[3]} {second[4]}")
+    expect(other.get_by_role("heading", level=2)).to_be_focused()
+    other.get_by_role("button", name="Отмена").click()
+    expect(query).to_be_focused()
+    expect(query).to_have_value("")
+    expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 0")
+    _find(page, second[5])
+    expect(page.get_by_role("region", name=f"{second[3]} {second[4]}").get_by_role("button", name="Выдать бюллетень")).to_be_visible()
 
 
 def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, browser, console, base_url: str,
@@ -128,7 +226,7 @@ def test_check_in_by_camera_while_offline_and_the_mark_arrives_later(camera, bro
     card = page.get_by_role("region", name=f"{voter[3]} {voter[4]}")
     expect(card).to_contain_text("Подпись пропуска проверена", timeout=20_000)  # verified in the browser, offline
     expect(card).to_contain_text(reference)
-    card.get_by_role("button", name="Бюллетень выдан").click()
+    card.get_by_role("button", name="Выдать бюллетень").click()
     expect(page.locator("#checkin-queue")).to_have_text("Отметок ждут отправки: 1")
     expect(page.locator("#checkin-result")).to_contain_text("будет отправлена, когда вернётся связь")
     check_a11y(page)
@@ -234,14 +332,14 @@ def _find(page: Page, text: str) -> None:
 
 def _issue(page: Page, text: str, voter) -> None:
     _find(page, text)
-    page.get_by_role("region", name=f"{voter[3]} {voter[4]}").get_by_role("button", name="Бюллетень выдан").click()
+    page.get_by_role("region", name=f"{voter[3]} {voter[4]}").get_by_role("button", name="Выдать бюллетень").click()
 
 
 def _refused(page: Page, text: str, timeout: int = 15_000) -> None:
     """The voter is found and refused, with no ballot button."""
     _find(page, text)
     expect(page.locator("#checkin-refused")).to_contain_text("бюллетень уже выдан", timeout=timeout)
-    expect(page.get_by_role("button", name="Бюллетень выдан")).to_have_count(0)
+    expect(page.get_by_role("button", name="Выдать бюллетень")).to_have_count(0)
 
 
 def _issued_on_server(server_env, references: list[str]) -> dict[str, int]:

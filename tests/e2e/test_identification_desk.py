@@ -60,9 +60,17 @@ def voters(base_url, server_env) -> dict:
 
 
 def _open_desk(page: Page, base_url: str, username: str) -> None:
+    """A station's member lands on the desk, first in the menu; a home precinct's member (whose day
+    starts at the exclusion list) opens it from the menu."""
     staff_log_in(page, base_url, username)
-    if not page.url.rstrip("/").endswith("/staff/checkin"):
-        page.get_by_role("navigation", name="Меню сотрудника").get_by_role("link", name="Регистрация избирателей").click()
+    menu = page.get_by_role("navigation", name="Меню сотрудника")
+    if username == DESK_HOME:
+        expect(page).to_have_url(re.compile(r"/staff/exclusions/?$"))
+        menu.get_by_role("link", name="Выдача бюллетеней").click()
+    else:
+        expect(page).to_have_url(re.compile(r"/staff/checkin/?$"))
+        expect(menu.get_by_role("link").first).to_have_text("Выдача бюллетеней")
+        expect(menu.get_by_role("link", name="Выдача бюллетеней")).to_have_attribute("aria-current", "page")
     expect(page).to_have_url(re.compile(r"/staff/checkin/?$"))
     expect(page.get_by_role("heading", level=1, name="Выдача бюллетеней: проверка избирателя")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^Выдача бюллетеней: проверка избирателя"))

@@ -110,6 +110,8 @@ def test_admin_sees_statistics_move_files_in_person_and_moves_a_precinct(page: P
 
 def test_precinct_member_downloads_only_their_list(page: Page, base_url: str):
     staff_log_in(page, base_url, "uik.dg05")
+    expect(page).to_have_url(re.compile(r"/staff/checkin/?$"))  # the member's day starts at the desk
+    page.get_by_role("navigation", name="Меню сотрудника").get_by_role("link", name="Списки избирателей").click()
     expect(page).to_have_url(re.compile(r"/staff/lists/?$"))
     expect(page.locator("#list-heading")).to_contain_text("ДГ-05")
     expect(page.locator("#preliminary")).to_be_visible()

@@ -633,9 +633,11 @@ def test_contact_phone_codes_are_capped_per_voter_and_day(session, sender, demo_
 
 def test_the_pass_says_when_it_was_issued_or_renewed_never_a_version_number(session, sender, demo_voters):
     application = _submit(session, demo_voters[0], sender)
-    for lang, issued in (("ru", "Пропуск выдан "), ("ky", " берилди"), ("en", "Pass issued on ")):
-        text = applications.summary(session, application, lang)["pass_issued"]
-        assert issued in text and local_text(application.created_at) in text
+    day = local_text(application.created_at)  # dd.mm.yyyy in Bishkek
+    english = dt.datetime.strptime(day, "%d.%m.%Y").strftime("%-d %B %Y")  # one date form per language
+    for lang, issued, date in (("ru", "Пропуск выдан ", day), ("ky", " берилди", day), ("en", "Pass issued on ", english)):
+        summary = applications.summary(session, application, lang)
+        assert issued in summary["pass_issued"] and date in summary["pass_issued"] and summary["submitted_at"] == date
     application.version = 1  # as after a change (which renews the pass)
     assert applications.summary(session, application, "ru")["pass_issued"].startswith("Пропуск обновлён ")
     assert not any("ерси" in str(v) for v in applications.summary(session, application, "ru").values())

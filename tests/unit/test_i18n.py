@@ -10,7 +10,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
-                                  messages, number, t, time_left, until_inclusive, day_options, iso_date_text)
+                                  messages, moment_text, number, t, time_left, until_inclusive, day_options, iso_date_text)
 from remote_vote_app.components import checkin_desk, precinct_map
 from remote_vote_app.services import (activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records,
                                       turnout)
@@ -34,6 +34,7 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     "email.application_": tuple(f"{event}.{part}" for event in ("submitted", "changed", "withdrawn")
                                 for part in ("subject", "body")),
     "exclusions.col.": exclusions.COLUMNS,
+    "list.col.": (*staff_records.LIST_COLUMNS, staff_records.LIST_STATUS, staff_records.LIST_SIGNATURE),
     "face.": ("start", "preview", "no_camera", "checking"),
     "face.move_": faceid.MOVES,
     "staff.nav.": tuple(STAFF_PAGES),
@@ -244,3 +245,15 @@ def test_no_english_text_is_left_in_the_kyrgyz_and_russian_catalogues(lang):
 
 def test_the_kyrgyz_precinct_label_gives_the_abbreviation_heard_at_the_commission():
     assert "УИК ДГ" in t("ky", "apply.precinct") and "УИК ДГ" in t("ru", "apply.precinct")
+
+
+def test_a_moment_reads_with_the_languages_own_date_form():
+    """One date form per language (review of December 2026, row 18): English never mixes «7 December
+    2026» with «07.12.2026»; Kyrgyz and Russian keep the commission's numeric form."""
+    from remote_vote_app.services import statistics
+
+    moment = dt.datetime(2026, 12, 7, 18, 30, 5)
+    assert moment_text("ru", moment) == moment_text("ky", moment) == "07.12.2026 18:30"
+    assert moment_text("en", moment, seconds=True) == "7 December 2026 18:30:05"
+    assert statistics.local_time_text("2026-12-07T12:30:05+00:00", "en") == "7 December 2026 18:30:05"  # Bishkek, UTC+6
+    assert statistics.local_time_text("2026-12-07T12:30:05+00:00", "ru") == "07.12.2026 18:30:05"

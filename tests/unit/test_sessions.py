@@ -171,6 +171,30 @@ def test_next_follows_only_our_own_pages(target):
     assert session_routes._next("staff", target.replace("/staff", "/cabinet")) == "/staff"
 
 
+@pytest.mark.parametrize("role", ["cec_admin", "tec_operator", "observer", "precinct_member", "home_precinct_member",
+                                  "station_member"])
+def test_every_role_lands_on_its_start_page_and_its_menu_starts_there(role):
+    """The login's redirect follows only listed pages: a start page missing from the list sent a desk
+    member to the statistics instead of the desk."""
+    from remote_vote_app.state.staff.session import START_PAGE, staff_menu
+
+    start = START_PAGE.get(role, "/staff")
+    assert session_routes._next("staff", start) == start
+    menu = staff_menu(role, "ru")
+    assert menu[0]["href"] == start
+    assert len({item["href"] for item in menu}) == len(menu)
+
+
+def test_a_precinct_members_day_starts_at_the_ballot_desk():
+    from remote_vote_app.state.staff.session import START_PAGE, staff_menu
+
+    assert START_PAGE["precinct_member"] == START_PAGE["station_member"] == "/staff/checkin"
+    assert [item["label"] for item in staff_menu("precinct_member", "ru")] == [
+        "Выдача бюллетеней", "Статистика", "Списки избирателей"]
+    assert [item["label"] for item in staff_menu("station_member", "ky")] == ["Бюллетендерди берүү", "Статистика"]
+    assert [item["href"] for item in staff_menu("cec_admin", "en")][:2] == ["/staff", "/staff/applications"]
+
+
 def test_the_exchange_route_never_redirects_off_our_pages(database):
     client = _client()
     for target in ("https://evil.example/", "//evil.example", "/cabinet"):

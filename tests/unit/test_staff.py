@@ -180,6 +180,25 @@ def test_voter_list_only_own_precinct_and_csv(session, sender, demo_voters, user
         staff_records.voter_list(session, users["tec.bishkek"], other.id, None)
 
 
+@pytest.mark.parametrize("lang, title, header", [
+    ("ky", "ДГ-05 —", ["Арыздын номери", "Аты-жөнү", "ЖИН"]),
+    ("ru", "Список избирателей участка дистанционного голосования ДГ-05 —", ["Номер заявления", "ФИО", "ПИН"]),
+    ("en", "Voter list of remote precinct DG-05 —", ["Application number", "Full name", "PIN"]),
+])
+def test_voter_list_download_is_in_the_members_language(session, sender, demo_voters, users, lang, title, header):
+    from openpyxl import load_workbook
+
+    _apply(session, sender, demo_voters[0], number="ДГ-05")
+    member = users["uik.dg05"]
+    name, body = staff_records.voter_list_download(session, member, None, None, "staff:test", "xlsx", lang)
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(body)).active.iter_rows()]
+    assert name == "voters-ДГ-05-preliminary.xlsx" and rows[0][0].startswith(title)
+    assert rows[4][:3] == header and rows[4][-1] == staff_records.list_header(lang, signature=True)[-1]
+    assert rows[5][0] and demo_voters[0].last_name in rows[5][1]
+    _name, text = staff_records.voter_list_download(session, member, None, None, "staff:test", "csv", lang)
+    assert text.lstrip("\ufeff").split("\r\n")[0].split(";")[:3] == header
+
+
 def test_statistics_count_by_precinct_region_day_and_channel(session, sender, demo_voters, users):
     _apply(session, sender, demo_voters[0], number="ДГ-05")
     _apply(session, sender, demo_voters[1], number="ДГ-05", channel="in_person", staff_actor=f"staff:{users['cec.admin'].id}")

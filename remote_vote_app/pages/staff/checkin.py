@@ -22,7 +22,8 @@ def _application_desk() -> rx.Component:
                 rx.el.p(tr["checkin.lead"].replace("{precinct}", CheckinState.precinct_number), class_name="lead",
                         id="checkin-precinct"),
                 rx.el.p(tr["checkin.offline_note"], class_name="hint"),
-                checkin_desk(CheckinState.storage_key, CheckinState.precinct_number, CheckinState.staff_name),
+                checkin_desk(CheckinState.storage_key, CheckinState.precinct_number, CheckinState.staff_name,
+                             AppState.current_lang),
             ),
         ),
     )

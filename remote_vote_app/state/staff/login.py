@@ -10,7 +10,7 @@ import reflex as rx
 from remote_vote_app.services import staff
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.state.app import FAILED
-from remote_vote_app.state.staff.session import StaffState
+from remote_vote_app.state.staff.session import START_PAGE, StaffState
 
 
 class StaffLoginState(StaffState):
@@ -45,8 +45,8 @@ class StaffLoginState(StaffState):
         self.error_entries = {}
         self._restart()
         self.code_first = False
-        if await self._staff_user(touch=False):
-            return rx.redirect("/staff")
+        if user := await self._staff_user(touch=False):
+            return rx.redirect(START_PAGE.get(user.role, "/staff"))
         return self._ready()
 
     @rx.event

@@ -33,9 +33,20 @@ STAFF_PAGES: dict[str, tuple[str | tuple[str, ...], str]] = {
     "reminders": ("reminders.view", "/staff/reminders"),
     "audit": ("audit.view", "/staff/audit"),
 }
-# Where a role starts after logging in (default: the dashboard).
-START_PAGE = {"precinct_member": "/staff/lists", "home_precinct_member": "/staff/exclusions",
+# Where a role starts after logging in (default: the dashboard): a precinct commission's member works
+# at the election-day desk, a home precinct's at its exclusion list. Their menu starts there too.
+START_PAGE = {"precinct_member": "/staff/checkin", "home_precinct_member": "/staff/exclusions",
               "station_member": "/staff/checkin"}
+
+
+def staff_menu(role: str, lang: str) -> list[dict[str, str]]:
+    """Only the pages this role may open (the server checks again on each page), its start page first."""
+    start = START_PAGE.get(role, "/staff")
+    items = [{"key": key, "label": t(lang, f"staff.nav.{key}"), "href": path}
+             for key, (permission, path) in STAFF_PAGES.items()
+             if any(role in staff.PERMISSIONS[p] for p in ((permission,) if isinstance(permission, str) else permission))]
+    return sorted(items, key=lambda item: item["href"] != start)  # stable: the rest keep the menu's order
+
 
 # The account an event acts for, as `staff_required` checked it: handlers read it with `_user()`
 # instead of reading the session and the account a second time.
@@ -60,11 +71,7 @@ class StaffState(AppState):
 
     @rx.var
     def staff_nav(self) -> list[dict[str, str]]:
-        """Only the pages this role may open (the server checks again on each page)."""
-        return [{"key": key, "label": t(self._lang(), f"staff.nav.{key}"), "href": path}
-                for key, (permission, path) in STAFF_PAGES.items()
-                if any(self.staff_role in staff.PERMISSIONS[p] for p in ((permission,) if isinstance(permission, str)
-                                                                          else permission))]
+        return staff_menu(self.staff_role, self._lang())
 
     @rx.var
     def role_text(self) -> str:

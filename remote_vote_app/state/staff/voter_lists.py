@@ -1,4 +1,4 @@
-"""The voter list of a remote precinct: shown, and downloaded as CSV (audited)."""
+"""The voter list of a remote precinct: shown, and downloaded as CSV or XLSX in the member's language (audited)."""
 
 from __future__ import annotations
 
@@ -63,9 +63,9 @@ class VoterListState(StaffState):
     @staff_required("voter_list.view")
     async def download(self, fmt: str = "csv"):
         """CSV (`;`, for Russian-locale Excel) or XLSX; both audited."""
-        user, actor, fmt = self._user(), self._actor(), "xlsx" if fmt == "xlsx" else "csv"
+        user, actor, fmt, lang = self._user(), self._actor(), "xlsx" if fmt == "xlsx" else "csv", self._lang()
         precinct_id, day = parse_id(self.selected_precinct), parse_date(self.selected_day)
-        found = await self._run(lambda s: staff_records.voter_list_download(s, user, precinct_id, day, actor, fmt))
+        found = await self._run(lambda s: staff_records.voter_list_download(s, user, precinct_id, day, actor, fmt, lang))
         if found is FAILED:
             return
         filename, data = found
