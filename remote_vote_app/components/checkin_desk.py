@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.layout import tr
 
 # Every text the component shows, translated on the server: prop key -> i18n key.
@@ -51,8 +52,8 @@ class CheckinWipe(rx.NoSSRComponent):
 def checkin_desk(storage_key: rx.Var, precinct: rx.Var, member: rx.Var, lang: rx.Var) -> rx.Component:
     return CheckinDesk.create(
         labels={name: tr[f"checkin.{name}"] for name in LABELS},
-        roster_url="/staff/checkin/roster.json", sync_url="/staff/checkin/sync", marks_url="/staff/checkin/marks",
-        key_url="/api/pass-key", storage_key=storage_key, precinct=precinct, member=member, lang=lang,
+        roster_url=routes.CHECKIN_ROSTER, sync_url=routes.CHECKIN_SYNC, marks_url=routes.CHECKIN_MARKS,
+        key_url=routes.API_PASS_KEY, storage_key=storage_key, precinct=precinct, member=member, lang=lang,
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.components.layout import tr
 
 # Every text the component shows, translated on the server; the prop is the key's last part. The
@@ -61,8 +62,8 @@ def identification_desk(storage_key: rx.Var, seal_key: rx.Var, precinct: rx.Var,
                         election_day: rx.Var, districts: rx.Var, own_district: rx.Var) -> rx.Component:
     return IdentificationDesk.create(
         labels={key.split(".", 1)[1]: tr[key] for key in LABELS},
-        check_url="/staff/identification/check", issue_url="/staff/identification/issue",
-        sync_url="/staff/identification/sync", list_url="/staff/identification/list",
+        check_url=routes.IDENTIFY_CHECK, issue_url=routes.IDENTIFY_ISSUE,
+        sync_url=routes.IDENTIFY_SYNC, list_url=routes.IDENTIFY_LIST,
         storage_key=storage_key, seal_key=seal_key, precinct=precinct, member=member, policy=policy, lang=lang,
         election_day=election_day, districts=districts, own_district=own_district,
     )

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.services import staff
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.state.app import FAILED
@@ -46,7 +47,7 @@ class StaffLoginState(StaffState):
         self._restart()
         self.code_first = False
         if user := await self._staff_user(touch=False):
-            return rx.redirect(START_PAGE.get(user.role, "/staff"))
+            return rx.redirect(START_PAGE.get(user.role, routes.STAFF))
         return self._ready()
 
     @rx.event

@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
 from remote_vote_app.services import sessions, staff
@@ -21,27 +22,27 @@ from remote_vote_app.state.app import AppState, leave, ticket_exchange
 
 # The menu: page key -> (permission or permissions, any of which opens it; path), in menu order.
 STAFF_PAGES: dict[str, tuple[str | tuple[str, ...], str]] = {
-    "dashboard": ("stats.view", "/staff"),
-    "applications": ("applications.view", "/staff/applications"),
-    "new": ("applications.create", "/staff/applications/new"),
-    "lists": ("voter_list.view", "/staff/lists"),
-    "exclusions": ("exclusions.view", "/staff/exclusions"),
+    "dashboard": ("stats.view", routes.STAFF),
+    "applications": ("applications.view", routes.STAFF_APPLICATIONS),
+    "new": ("applications.create", routes.STAFF_IN_PERSON),
+    "lists": ("voter_list.view", routes.STAFF_LISTS),
+    "exclusions": ("exclusions.view", routes.STAFF_EXCLUSIONS),
     # The election-day desk: application-mode check-in, or identification (2025 law), per the election.
-    "checkin": (("checkin.mark", "identification.desk"), "/staff/checkin"),
-    "precincts": ("precincts.manage", "/staff/precincts"),
-    "elections": ("elections.manage", "/staff/elections"),
-    "reminders": ("reminders.view", "/staff/reminders"),
-    "audit": ("audit.view", "/staff/audit"),
+    "checkin": (("checkin.mark", "identification.desk"), routes.STAFF_CHECKIN),
+    "precincts": ("precincts.manage", routes.STAFF_PRECINCTS),
+    "elections": ("elections.manage", routes.STAFF_ELECTIONS),
+    "reminders": ("reminders.view", routes.STAFF_REMINDERS),
+    "audit": ("audit.view", routes.STAFF_AUDIT),
 }
 # Where a role starts after logging in (default: the dashboard): a precinct commission's member works
 # at the election-day desk, a home precinct's at its exclusion list. Their menu starts there too.
-START_PAGE = {"precinct_member": "/staff/checkin", "home_precinct_member": "/staff/exclusions",
-              "station_member": "/staff/checkin"}
+START_PAGE = {"precinct_member": routes.STAFF_CHECKIN, "home_precinct_member": routes.STAFF_EXCLUSIONS,
+              "station_member": routes.STAFF_CHECKIN}
 
 
 def staff_menu(role: str, lang: str) -> list[dict[str, str]]:
     """Only the pages this role may open (the server checks again on each page), its start page first."""
-    start = START_PAGE.get(role, "/staff")
+    start = START_PAGE.get(role, routes.STAFF)
     items = [{"key": key, "label": t(lang, f"staff.nav.{key}"), "href": path}
              for key, (permission, path) in STAFF_PAGES.items()
              if any(role in staff.PERMISSIONS[p] for p in ((permission,) if isinstance(permission, str) else permission))]
@@ -129,7 +130,7 @@ class StaffState(AppState):
         started = await run_in_transaction(lambda s: sessions.start(s, "staff", user.id, method, client))
         self._staff_session_id, self._staff_id = started.row_id, user.id
         self.staff_name, self.staff_role = user.full_name, user.role
-        return ticket_exchange("staff", started, START_PAGE.get(user.role, "/staff"))
+        return ticket_exchange("staff", started, START_PAGE.get(user.role, routes.STAFF))
 
     @rx.event
     async def staff_logout(self):
@@ -158,10 +159,10 @@ def staff_required(permission: str | tuple[str, ...]) -> Callable:
                 else:
                     self.notice_key = "staff.required"
                 self._staff_expired = False
-                return rx.redirect("/staff/login")
+                return rx.redirect(routes.STAFF_LOGIN)
             if not any(user.can(p) for p in wanted):
                 self.error_entries = {"form": {"key": "error.forbidden"}}
-                return rx.redirect("/staff") if "stats.view" not in wanted else None
+                return rx.redirect(routes.STAFF) if "stats.view" not in wanted else None
             token = _acting.set(user)
             try:
                 result = handler(self, *args, **kwargs)
