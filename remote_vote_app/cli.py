@@ -1,5 +1,5 @@
 """Command line: `python -m remote_vote_app.cli migrate | import-reference | seed | create-staff | reset-totp |
-backup | restore | pass-keygen`."""
+revoke-devices | backup | restore | pass-keygen`."""
 
 from __future__ import annotations
 
@@ -110,6 +110,21 @@ def reset_totp(args: argparse.Namespace) -> int:
     return 0
 
 
+def revoke_devices(args: argparse.Namespace) -> int:
+    """End every device cookie of one voter (a stolen laptop, a shared computer): their browsers log
+    in like any other until the next SMS-code or eID login there."""
+    from remote_vote_app.models import Voter
+    from remote_vote_app.services import devices
+
+    with session_scope() as session:
+        if session.get(Voter, args.voter) is None:
+            print(f"no voter with record number {args.voter}", file=sys.stderr)
+            return 2
+        count = devices.revoke_all(session, args.voter, actor="system:cli")
+    print(f"voter {args.voter}: {count} trusted browser(s) revoked")
+    return 0
+
+
 def pass_keygen(args: argparse.Namespace) -> int:
     """A new signing key on standard output only (nothing is written to disk); the public half and
     its kid on standard error, for the record."""
@@ -159,6 +174,9 @@ def main(argv: list[str] | None = None) -> int:
     reset = sub.add_parser("reset-totp", help="remove a staff account's TOTP and recovery codes and end its sessions "
                                               "(lost phone); prints a one-time enrolment code")
     reset.add_argument("username")
+    revoke = sub.add_parser("revoke-devices", help="end every device cookie of a voter: no browser of theirs keeps "
+                                                   "its own SMS login budget until it logs in again")
+    revoke.add_argument("voter", type=int, help="the voter's record number (as on the audit page), not the PIN")
     args = parser.parse_args(argv)
     if args.command == "migrate":
         migrate()
@@ -177,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         return create_staff(args)
     elif args.command == "reset-totp":
         return reset_totp(args)
+    elif args.command == "revoke-devices":
+        return revoke_devices(args)
     elif args.command == "pass-keygen":
         return pass_keygen(args)
     elif args.command == "seed":

@@ -30,7 +30,7 @@ _RULES = (
     (re.compile(r"""(\b(?:set-)?cookie['"]?\s*[:=]\s*)(['"]).*?(?:\2|$)""", re.I | re.S), r"\1\2<redacted>\2"),
     (re.compile(r"""(\b(?:proxy-)?authorization['"]?\s*[:=]\s*)(['"]).*?(?:\2|$)""", re.I | re.S), r"\1\2<redacted>\2"),
     (re.compile(r"\b((?:set-)?cookie:\s*)[^\r\n]*", re.I), r"\1<redacted>"),
-    (re.compile(r"\b((?:__Host-)?rv_(?:voter|staff|bind_\w+)=)[^;,\s'\"]*"), r"\1<redacted>"),
+    (re.compile(r"\b((?:__Host-)?rv_(?:voter|staff|device|bind_\w+)=)[^;,\s'\"]*"), r"\1<redacted>"),
     # A camera frame of a FaceID capture.
     (re.compile(r"data:image/[\w.+-]*;base64,[A-Za-z0-9+/=\s\\]*"), "data:image/<redacted>"),
     # Not \b: Reflex's Redis keys glue a "_<state>" to the token ("Lock expired for token <token>_...").

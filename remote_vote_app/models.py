@@ -210,6 +210,24 @@ class LoginCode(SQLModel, table=True):
     sends: int = 1
     attempts: int = 0
     used_at: Optional[dt.datetime] = None
+    # A login code sent to a trusted browser (TrustedDevice.id): only that browser may use it
+    # (services.auth). No foreign key: SQLite cannot add one to an existing table without a rebuild.
+    device_id: Optional[int] = Field(default=None, index=True)
+
+
+class TrustedDevice(SQLModel, table=True):
+    """A browser in which the voter logged in with the SMS code or eID (services.devices): its
+    HttpOnly device cookie gives its SMS logins a budget of their own. Only the cookie's hash is kept."""
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    voter_id: int = Field(foreign_key="voter.id", index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    method: str = Field(max_length=8)  # the login that issued it: sms | eid
+    client: str = ""
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    expires_at: dt.datetime
+    revoked_at: Optional[dt.datetime] = None
+    revoke_reason: str = ""  # replaced | revoked
 
 
 class PhoneVerification(SQLModel, table=True):

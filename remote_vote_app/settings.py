@@ -61,6 +61,8 @@ class Settings:
     login_sends_per_phone: str
     login_account_ceiling: str
     login_guarded_sends_per_phone: str
+    login_device_days: int
+    login_device_ceiling: str
     pass_signing_key: str
     public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
 
@@ -110,6 +112,10 @@ def load() -> Settings:
         login_account_ceiling=os.environ.get("LOGIN_ACCOUNT_CEILING", "100/day"),
         # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.auth: guarded).
         login_guarded_sends_per_phone=os.environ.get("LOGIN_GUARDED_SENDS_PER_PHONE", "1/15 minutes"),
+        # A trusted browser's device cookie (services.devices): its life, and the wrong codes a day
+        # past which it logs in as any other browser (services.auth).
+        login_device_days=_int("LOGIN_DEVICE_DAYS", 180),
+        login_device_ceiling=os.environ.get("LOGIN_DEVICE_CEILING", "10/day"),
         # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
         # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
         pass_signing_key=os.environ.get("PASS_SIGNING_KEY", "").strip(),

@@ -1,5 +1,5 @@
 """Background work of each server process, started with the app's lifespan: outbox delivery, the
-removal of long-ended session rows and the reminders. Nothing here runs inside a request."""
+removal of long-ended session rows and device cookies and the reminders. Nothing here runs inside a request."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import delivery, reminders, sessions
+from remote_vote_app.services import delivery, devices, reminders, sessions
 from remote_vote_app.services.notifications import default_sender
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ REMINDERS_EVERY_SECONDS = 60
 def _purge() -> None:
     with session_scope() as session:
         sessions.purge(session)
+        devices.purge(session)
 
 
 async def purge_sessions() -> None:

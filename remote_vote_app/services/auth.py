@@ -3,7 +3,8 @@ a step-up (services.assurance: filing, changing or withdrawing after a FaceID or
 the voter's consent to a commission taking their FaceID reference.
 
 Codes come from a CSPRNG, are stored as a keyed hash, are single use, expire, allow a few wrong
-tries, and resends are limited. Repeated attempts per PIN and per client are rate limited.
+tries, and resends are limited. Repeated attempts per PIN and per client are rate limited. A
+browser with the voter's device cookie (services.devices) logs in on a budget of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
-from remote_vote_app.services import audit, ratelimit, register
+from remote_vote_app.services import audit, devices, ratelimit, register
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import Refusal, ServiceError, collect
@@ -43,11 +44,21 @@ DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
 # PIN (NIST SP 800-63B 5.2.2's 100) SMS login is not closed, since anyone with PIN + document
 # could close it for the owner: it turns guarded. Each code then takes one try and the phone gets
 # a login code at most every LOGIN_GUARDED_SENDS_PER_PHONE, so a day's guesses stay bounded
-# (docs/security.md §2 "Lockouts": at most 202 tries in 24 hours) while the owner, typing the code
-# from their phone once, logs in.
+# (docs/security.md §2 "Lockouts": at most 202 tries in 24 hours). An attacker who goes on can spend
+# each guarded code's one try first: the owner then gets in at once only from a trusted browser (below).
 CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling), ceiling_locks=False)
 GUARDED_SENDS_PER_PHONE = ratelimit.tiers(settings.login_guarded_sends_per_phone)
 GUARDED_TRIES = 1
+# A browser holding the voter's device cookie (someone there logged in as this voter with the SMS
+# code or eID before: services.devices) logs in on the device's own budget, guarded or not: its
+# codes are its own (never offered to another browser, used only with the cookie), its SMS count
+# per device (DEVICE_SENDS, not the phone's cap) and its wrong codes per device (DEVICE_THROTTLE,
+# not the PIN's or the client's). Strangers guessing for the PIN spend none of it. The budget is
+# small: DEVICE_GUARDED_TRIES per code while the PIN is guarded, and past LOGIN_DEVICE_CEILING wrong
+# codes a day (10) the cookie gets no budget and its browser logs in like any other.
+DEVICE_THROTTLE = LoginThrottle("sms-device", ceiling=parse(settings.login_device_ceiling))
+DEVICE_SENDS = ratelimit.tiers(settings.login_sends_per_phone)
+DEVICE_GUARDED_TRIES = 3
 # Step-up and consent codes are guessed from a session that is already open (FaceID, QR): their
 # failures have a ceiling of their own, so they can never close the owner's SMS login.
 STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling=parse(settings.login_account_ceiling))
@@ -108,7 +119,7 @@ def _count_send(voter: Voter, client: str) -> None:
 
 
 def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime,
-              client: str = "") -> Challenge:
+              client: str = "", device_id: int | None = None) -> Challenge:
     """A fresh code for `purpose`. A step-up or consent code makes older ones of its purpose useless;
     login codes do not cancel each other, so a stranger's login attempt cannot cancel the owner's."""
     if purpose not in PURPOSES:
@@ -121,7 +132,7 @@ def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang
             old.used_at = now
             session.add(old)
     login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, purpose=purpose, code_hash="",
-                      expires_at=now, created_at=now, attempts=0)
+                      expires_at=now, created_at=now, attempts=0, device_id=device_id)
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
 
@@ -168,9 +179,25 @@ def _guarded(voter: Voter) -> bool:
     return CODE_THROTTLE.over_ceiling(voter.pin)
 
 
-def _tries(voter: Voter, purpose: str) -> int:
-    """Wrong tries a code of `purpose` allows now."""
-    return GUARDED_TRIES if purpose == "login" and _guarded(voter) else settings.code_max_attempts
+def _tries(voter: Voter, purpose: str, device_id: int | None = None) -> int:
+    """Wrong tries a code of `purpose` (sent to trusted device `device_id`) allows now."""
+    if purpose != "login" or not _guarded(voter):
+        return settings.code_max_attempts
+    return GUARDED_TRIES if device_id is None else DEVICE_GUARDED_TRIES
+
+
+def _device_key(device_id: int) -> str:
+    """The device's identifier in DEVICE_THROTTLE (its pair tiers and ceiling count per device)."""
+    return f"device:{device_id}"
+
+
+def _device_budget(session: Session, voter: Voter, device: str, now: dt.datetime) -> int | None:
+    """The trusted device whose budget this login uses: the device cookie `device` is live, was
+    issued to this voter and its device is under its limits (DEVICE_THROTTLE); else None."""
+    device_id = devices.trusted(session, voter.id, device, now)
+    if device_id is None or DEVICE_THROTTLE.locked(_device_key(device_id), "") is not None:
+        return None
+    return device_id
 
 
 def _phone_send(voter: Voter) -> float | None:
@@ -184,11 +211,14 @@ def _phone_cap_done(voter: Voter) -> None:
     ratelimit.clear(SENDS_PER_PHONE + GUARDED_SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
-def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login") -> LoginCode | None:
-    """The voter's latest code of `purpose` that can still be used."""
+def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login",
+               device_id: int | None = None) -> LoginCode | None:
+    """The voter's latest code of `purpose` that can still be used: by anyone (`device_id` None),
+    or by that trusted device only."""
     return session.exec(select(LoginCode).where(
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
-        LoginCode.attempts < _tries(voter, purpose), LoginCode.expires_at > now + REUSE_MIN_LEFT,
+        LoginCode.device_id == device_id,
+        LoginCode.attempts < _tries(voter, purpose, device_id), LoginCode.expires_at > now + REUSE_MIN_LEFT,
     ).order_by(LoginCode.last_sent_at.desc(), LoginCode.id.desc())).first()
 
 
@@ -200,8 +230,10 @@ def _cap_refusal(next_at: float) -> ServiceError:
 
 def start_login(
     session: Session, pin_raw: str, document_raw: str, client: str, sender: Sender, lang: str,
-    now: dt.datetime | None = None,
+    now: dt.datetime | None = None, device: str = "",
 ) -> Challenge:
+    """A login code for PIN + document, sent to the phone on file (or the open one offered again).
+    `device`: the browser's device cookie; if it is the found voter's, the device's budget is used."""
     now = now or now_utc()
     checked = collect(pin=lambda: normalize_pin(pin_raw, today=local_date(now)),
                       document=lambda: normalize_document(document_raw))
@@ -216,6 +248,9 @@ def start_login(
             audit.auth_event(session, "auth.sms.lockout", subject=_subject(pin), client=client, step="document")
         # Same answer for an unknown PIN and a wrong document.
         raise Refusal("error.login_not_found")
+    device_id = _device_budget(session, voter, device, now)
+    if device_id is not None:
+        return _start_on_device(session, voter, device_id, client, sender, lang, now)
     CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
     next_at = _phone_send(voter)
     if next_at is not None:
@@ -230,6 +265,34 @@ def start_login(
     return challenge
 
 
+def _device_sends(device_id: int) -> str:
+    return ratelimit.key(f"device|{device_id}")
+
+
+def _start_on_device(session: Session, voter: Voter, device_id: int, client: str, sender: Sender, lang: str,
+                     now: dt.datetime) -> Challenge:
+    """A trusted device's login: its own open code, or a new one within its own SMS cap; the phone's
+    cap, the PIN's guarded spacing and the client's wrong codes (strangers') are not consulted."""
+    subject = f"voter:{voter.id}"
+    next_at = ratelimit.take(DEVICE_SENDS, "sends-device", _device_sends(device_id))
+    if next_at is not None:
+        login = _open_code(session, voter, now, device_id=device_id)
+        if login is None:
+            raise _cap_refusal(next_at)
+        audit.auth_event(session, "auth.sms.code_offered_again", actor=subject, subject=subject, client=client,
+                         device=device_id)
+        return _challenge(login, voter, reused=True)
+    challenge = _new_code(session, voter, "login", sender, lang, now, client, device_id=device_id)
+    audit.auth_event(session, "auth.sms.code_sent", actor=subject, subject=subject, client=client, device=device_id)
+    return challenge
+
+
+def _check_device(session: Session, login: LoginCode, device: str, now: dt.datetime) -> None:
+    """A code sent to a trusted device is used only with that device's cookie (else: an expired code)."""
+    if login.device_id is not None and devices.trusted(session, login.voter_id, device, now) != login.device_id:
+        raise ServiceError("error.code_expired")
+
+
 def _open_login(session: Session, token: str, now: dt.datetime, purpose: str = "login",
                 voter_id: int | None = None) -> LoginCode:
     login = session.exec(select(LoginCode).where(LoginCode.challenge == (token or ""))).first() if token else None
@@ -240,16 +303,19 @@ def _open_login(session: Session, token: str, now: dt.datetime, purpose: str = "
 
 
 def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt.datetime | None = None,
-                client: str = "") -> Challenge:
+                client: str = "", device: str = "") -> Challenge:
     now = now or now_utc()
     login = _open_login(session, token, now)
+    _check_device(session, login, device, now)
     voter = session.get(Voter, login.voter_id)
     if login.sends > settings.code_max_resends:
         raise ServiceError("error.resend_limit")
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
-    if _phone_send(voter) is not None:
+    capped = (_phone_send(voter) if login.device_id is None
+              else ratelimit.take(DEVICE_SENDS, "sends-device", _device_sends(login.device_id)))
+    if capped is not None:
         return _challenge(login, voter, reused=True)  # the code sent at last_sent_at stays valid
     login.sends += 1
     _issue_code(session, login, voter, sender, lang, now)
@@ -257,11 +323,13 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
 
 
 def verify_code(session: Session, token: str, code: str, client: str, now: dt.datetime | None = None, *,
-                purpose: str = "login", voter_id: int | None = None) -> int:
+                purpose: str = "login", voter_id: int | None = None, device: str = "") -> int:
     """The voter id when the code is right; otherwise an error, with the failure counted and saved.
 
     Wrong tries count per login, across resends: a new SMS does not buy new guesses. A code sent
-    for another purpose, or (with `voter_id`) to another voter, is an expired code.
+    for another purpose, or (with `voter_id`) to another voter, or to a trusted device whose cookie
+    (`device`) this request lacks, is an expired code. A trusted device's wrong codes count on its
+    own budget (DEVICE_THROTTLE), the others per (PIN, client) and towards the PIN's ceiling.
     """
     now = now or now_utc()
     code = "".join(ch for ch in (code or "") if not ch.isspace())
@@ -270,12 +338,17 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     client_key = ratelimit.client_key(client)
     ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
     login = _open_login(session, token, now, purpose, voter_id)
+    _check_device(session, login, device, now)
     voter = session.get(Voter, login.voter_id)
     subject = f"voter:{voter.id}"
     kind = "auth.sms" if purpose == "login" else f"auth.code_{purpose}"  # a step-up is not a login
     throttle = CODE_THROTTLE if purpose == "login" else STEP_UP_THROTTLE
-    throttle.check(voter.pin, client)
-    tries = _tries(voter, purpose)
+    # Whose budget the try is counted on: the trusted device's, or this (PIN, client)'s and the PIN's.
+    budget = ((DEVICE_THROTTLE, _device_key(login.device_id), "") if login.device_id is not None
+              else (throttle, voter.pin, client))
+    on_device = {"device": login.device_id} if login.device_id is not None else {}
+    budget[0].check(*budget[1:])
+    tries = _tries(voter, purpose, login.device_id)
     if login.attempts >= tries:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
@@ -292,10 +365,11 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
             session.add(login)
         ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
         was_guarded = purpose == "login" and _guarded(voter)
-        locked = throttle.failure(voter.pin, client)
-        audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code")
+        locked = budget[0].failure(*budget[1:])
+        audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code", **on_device)
         if locked or left <= 0:
-            audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client, step="code")
+            audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client,
+                             step="device" if on_device and locked else "code", **on_device)
         if purpose == "login" and not was_guarded and _guarded(voter):
             audit.auth_event(session, "auth.sms.guarded", subject=subject, client=client)
         # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
@@ -312,8 +386,10 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     session.execute(update(LoginCode).where(
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
     ).values(used_at=now))
-    throttle.success(voter.pin, client)
-    if purpose == "login":
+    budget[0].success(*budget[1:])
+    if purpose == "login" and login.device_id is not None:
+        ratelimit.clear(DEVICE_SENDS, "sends-device", _device_sends(login.device_id))
+    elif purpose == "login":
         _phone_cap_done(voter)
-    audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client)
+    audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client, **on_device)
     return voter.id

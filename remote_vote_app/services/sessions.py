@@ -11,6 +11,8 @@ A ticket is bound to the browser that asked for it: the tab that logged in sets 
 cookie holding a random binding nonce (named after the ticket) before its visit to /auth/session,
 and the exchange needs that cookie. A ticket an attacker obtained in his own browser and sends to
 a victim as a link is refused there (no login CSRF / session fixation).
+
+The exchange of an SMS-code or eID login also gives the browser its device cookie (services.devices).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from remote_vote_app.models import UserSession
-from remote_vote_app.services import audit
+from remote_vote_app.services import audit, devices
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
@@ -67,6 +69,11 @@ def _cookie(cookie_header: str, name: str) -> str:
     return morsel.value if morsel is not None else ""
 
 
+def device_value(cookie_header: str) -> str:
+    """The device cookie's token in a Cookie request header (services.devices), or ""."""
+    return _cookie(cookie_header, devices.COOKIE)
+
+
 def binding_cookie(ticket: str) -> str:
     """The name of the cookie that binds `ticket` to its browser (one per ticket: two tabs may log in at once)."""
     return _BIND_PREFIX + _hash(ticket)[:16]
@@ -105,13 +112,15 @@ class Exchanged:
     kind: str
     sid: str
     max_age: int
+    device: devices.Issued | None = None  # a new device cookie for the browser (SMS-code or eID login)
 
 
 def exchange(session: Session, ticket: str, binding: str, old_sid: str = "",
-             now: dt.datetime | None = None) -> Exchanged | None:
+             now: dt.datetime | None = None, device: str = "") -> Exchanged | None:
     """Swap a fresh ticket (once) for a new session id, in the browser that asked for it (`binding`,
-    from its binding cookie); the browser's previous session of the same kind ends. None for an
-    unknown, used, expired or foreign ticket."""
+    from its binding cookie); the browser's previous session of the same kind ends, and its device
+    cookie (`device`) gives way to a new one after an SMS-code or eID login. None for an unknown,
+    used, expired or foreign ticket."""
     now = now or now_utc()
     row = session.exec(select(UserSession).where(UserSession.ticket_hash == _hash(ticket))).first() if ticket else None
     if row is None or row.ended_at is not None or row.ticket_expires_at is None or row.ticket_expires_at <= now:
@@ -133,7 +142,8 @@ def exchange(session: Session, ticket: str, binding: str, old_sid: str = "",
         old = _by_sid(session, old_sid)
         if old is not None and old.kind == row.kind and old.id != row.id and old.ended_at is None:
             _end(session, old, "replaced", now)
-    return Exchanged(row.kind, sid, int((row.expires_at - now).total_seconds()))
+    issued = devices.remember(session, row.kind, row.subject_id, row.method, row.client, device, now)
+    return Exchanged(row.kind, sid, int((row.expires_at - now).total_seconds()), issued)
 
 
 def _by_sid(session: Session, sid: str) -> UserSession | None:

@@ -246,6 +246,10 @@ class AppState(rx.State):
         """The session id in this request's HttpOnly cookie (read from the websocket handshake)."""
         return sessions.cookie_value(self.router.headers.cookie, kind)
 
+    def _device_cookie(self) -> str:
+        """This browser's device cookie (services.devices), read from the websocket handshake."""
+        return sessions.device_value(self.router.headers.cookie)
+
     def _bind_session(self, started: sessions.Started, voter_id: int, name: str, method: str) -> None:
         self._session_id, self._voter_id, self._method = started.row_id, voter_id, method
         self.voter_name = name

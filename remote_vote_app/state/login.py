@@ -58,8 +58,9 @@ class LoginState(AppState):
     async def start(self, form_data: dict):
         self._clear_messages()
         pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
-        client, lang = self._client(), self._lang()
-        challenge = await self._run(lambda s: auth.start_login(s, pin, document, client, default_sender(), lang))
+        client, lang, device = self._client(), self._lang(), self._device_cookie()
+        challenge = await self._run(lambda s: auth.start_login(s, pin, document, client, default_sender(), lang,
+                                                               device=device))
         if challenge is FAILED:
             return
         self._take(challenge)
@@ -70,8 +71,9 @@ class LoginState(AppState):
     @rx.event
     async def resend(self):
         self._clear_messages()
-        token, lang, client = self._challenge, self._lang(), self._client()
-        challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang, client=client))
+        token, lang, client, device = self._challenge, self._lang(), self._client(), self._device_cookie()
+        challenge = await self._run(lambda s: auth.resend_code(s, token, default_sender(), lang, client=client,
+                                                               device=device))
         if challenge is FAILED:
             wait = self.error_entries.get("form", {})
             if wait.get("key") == "error.resend_wait":  # too early (the browser's clock ran fast): count down
@@ -85,10 +87,10 @@ class LoginState(AppState):
     async def verify(self, form_data: dict):
         self._clear_messages()
         token, code, client = self._challenge, str(form_data.get("code", "")), self._client()
-        start = self._session_starter("sms")
+        start, device = self._session_starter("sms"), self._device_cookie()
 
         def check(session):
-            voter_id = auth.verify_code(session, token, code, client)
+            voter_id = auth.verify_code(session, token, code, client, device=device)
             return voter_id, register.profile(session, voter_id).full_name, start(session, voter_id)
 
         verified = await self._run(check)

@@ -2,6 +2,7 @@
 
 A websocket cannot set a cookie, so a login ends with a full-page visit to /auth/session with a
 one-time ticket; the response sets the cookie and sends the browser on (303, replacing the URL).
+After an SMS-code or eID login it also sets the device cookie (services.devices).
 The ticket is exchanged only with the binding cookie the asking tab set (`sessions.binding_cookie`).
 Logout is a same-origin POST: a foreign page can neither log a browser in nor out.
 Plain `def` endpoints: Starlette runs them in its thread pool, off the event loop.
@@ -14,7 +15,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import sessions
+from remote_vote_app.services import devices, sessions
 from remote_vote_app.settings import settings
 
 LOGIN_PAGE = {"voter": "/login", "staff": "/staff/login"}
@@ -39,13 +40,17 @@ def set_session(request: Request) -> Response:
     cookies = request.headers.get("cookie", "")
     with session_scope() as session:
         done = sessions.exchange(session, ticket, sessions.binding_value(cookies, ticket),
-                                 old_sid=sessions.cookie_value(cookies, kind_hint))
+                                 old_sid=sessions.cookie_value(cookies, kind_hint),
+                                 device=sessions.device_value(cookies))
     if done is None:
         response = RedirectResponse(LOGIN_PAGE[kind_hint], status_code=303)
     else:
         response = RedirectResponse(_next(done.kind, request.query_params.get("next", "")), status_code=303)
         response.set_cookie(sessions.COOKIE[done.kind], done.sid, max_age=done.max_age, path="/", httponly=True,
                             secure=settings.cookie_secure, samesite="strict")
+        if done.device is not None:
+            response.set_cookie(devices.COOKIE, done.device.token, max_age=done.device.max_age, path="/",
+                                httponly=True, secure=settings.cookie_secure, samesite="strict")
     if ticket:
         response.delete_cookie(sessions.binding_cookie(ticket), path="/", secure=settings.cookie_secure,
                                samesite="strict")

@@ -30,6 +30,9 @@ ACTIVITY_VOTER = ("20707199500051", "ID9000051", "+996700900051", "Орозбе�
 # A Bishkek voter of УИК №2001 (district 1 of the demo election in identification mode), whose ballot
 # test_identification_reporting.py issues at УИК №3011 (Osh, district 14).
 IDENT_VOTER = ("21111198800091", "ID9000091", "+996700900091", "Усенов", "Тимур")
+# A Bishkek voter whose PIN a stranger drives into guarded SMS login (test_voter_journey.py): no other
+# test may meet its guarded state.
+GUARDED_VOTER = ("20909199600081", "ID9000081", "+996700900081", "Маматов", "Бакыт")
 STAFF_JOURNEY_VOTERS = [("20303199100021", "ID9000021", "+996700900021", "Керимов", "Самат"),
                         ("10404199200022", "ID9000022", "+996700900022", "Алымкулова", "Айзада")]
 
@@ -157,7 +160,7 @@ def main() -> None:
         session.flush()
         bishkek = session.exec(select(Territory).where(Territory.code == "BISHKEK")).one()
         bishkek_home = session.exec(select(Precinct).where(Precinct.territory_id == bishkek.id)).first()
-        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + CHECKIN_VOTERS + UX_VOTERS:
+        for pin_, doc_, phone_, last, first in STAFF_JOURNEY_VOTERS + CHECKIN_VOTERS + UX_VOTERS + [GUARDED_VOTER]:
             session.add(Voter(pin=pin_, document_number=doc_, last_name=last, first_name=first, phone=phone_,
                               birth_date=dt.date(int(pin_[5:9]), int(pin_[3:5]), int(pin_[1:3])),
                               address_ru="г. Бишкек, ул. Киевская, 1", territory_id=bishkek.id,

@@ -60,12 +60,13 @@ def test_an_unknown_event_from_a_logged_in_tab_leaves_no_secret_in_the_log(page:
     log_in(page, base_url, pin, document)
     cookies = {c["name"]: c["value"] for c in page.context.cookies() if urlsplit(base_url).hostname in c["domain"]}
     session_cookie = next(v for k, v in cookies.items() if k.endswith("rv_voter"))
+    device_cookie = next(v for k, v in cookies.items() if k.endswith("rv_device"))
     spellings = [pin, f"{pin[0]} {pin[1:5]} {pin[5:9]} {pin[9:]}", f"{pin[0]}-{pin[1:9]}-{pin[9:]}",
                  " ".join(pin), ".".join([pin[:1], pin[1:3], pin[3:5], pin[5:9], pin[9:]])]
     phone_spellings = [phone, f"{phone[:4]} {phone[4:7]} {phone[7:10]} {phone[10:]}", f"0{phone[4:7]}-{phone[7:10]}-{phone[10:]}"]
     _send_unknown_event(base_url, cookies, {
         "pin": spellings, "document": [document, f"{document[:2]} {document[2:]}"], "phone": phone_spellings,
-        "frames": [FRAME, FRAME], "note": f"cookie {session_cookie}",
+        "frames": [FRAME, FRAME], "note": f"cookie {session_cookie}", "device": f"rv_device={device_cookie}",
     })
     log = Path(tempfile.gettempdir()) / f"rv-app-{urlsplit(base_url).port}.log"
 
@@ -78,7 +79,7 @@ def test_an_unknown_event_from_a_logged_in_tab_leaves_no_secret_in_the_log(page:
         time.sleep(0.5)
     text = read()
     assert "no_such_handler_x" in text, "Reflex did not log the unknown event: the test would prove nothing"
-    leaks = [s for s in [session_cookie, *spellings, document, f"{document[:2]} {document[2:]}", *phone_spellings,
-                         "/9j/4AAQSkZJRg"] if s in text]
+    leaks = [s for s in [session_cookie, device_cookie, *spellings, document, f"{document[:2]} {document[2:]}",
+                         *phone_spellings, "/9j/4AAQSkZJRg"] if s in text]
     leaks += [pin] if pin in re.sub(r"\D", "", text) else []
     assert not leaks, f"the server log holds: {leaks}"

@@ -99,6 +99,8 @@ def test_eid_happy_path(page: Page, base_url: str):
     page.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/cabinet/?$"), timeout=20_000)
     expect(page.locator("#voter-name")).to_contain_text("Асанова Айгуль")
+    # An eID login makes the browser trusted for SMS login (services.devices): an HttpOnly device cookie.
+    assert any(c["name"] == "__Host-rv_device" and c["httpOnly"] for c in page.context.cookies())
 
 
 def test_eid_cancel_and_replay_leave_the_voter_logged_out(page: Page, base_url: str):

@@ -10,7 +10,7 @@ from remote_vote_app.i18n import LANG_NAMES, precinct_code, t
 from remote_vote_app.services.seed import DEMO_VOTERS
 from tests.e2e.conftest import (DESKTOP, PHONE, check_a11y, keyboard_log_in, log_in, open_menu, outbox_text,
                                 read_code)
-from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER, LANG_JOURNEY_VOTERS
+from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER, GUARDED_VOTER, LANG_JOURNEY_VOTERS
 from tests.support.server import ROOT
 
 REFERENCE = re.compile(r"^[ACDEFHJKMNPQRTUVWXY3479]{4}-[ACDEFHJKMNPQRTUVWXY3479]{4}$")
@@ -182,6 +182,53 @@ def test_wrong_code_and_wrong_details(page: Page, base_url: str, viewport):
     page.get_by_label("Код из 6 цифр").fill(code)
     page.get_by_role("button", name="Войти").click()
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+
+
+def _spend_codes(page: Page, pin: str, doc: str, codes: int, tries: int) -> None:
+    """A stranger with PIN + document on /login: asks for a code and types wrong ones until it is
+    spent (`tries` each), `codes` times."""
+    for n in range(codes):
+        page.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
+        page.get_by_label("Номер ID-карты или паспорта").fill(doc)
+        page.get_by_role("button", name="Получить код").click()
+        for j in range(tries):
+            page.get_by_label("Код из 6 цифр").fill(f"{n:03d}{j:03d}")
+            page.get_by_role("button", name="Войти", exact=True).click()
+            left = tries - 1 - j
+            expect(page.get_by_role("alert")).to_contain_text(
+                t("ru", "error.code_wrong", count=left) if left else t("ru", "error.code_attempts"))
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP], ids=["desktop"])
+def test_the_owners_browser_logs_in_while_a_stranger_keeps_the_pin_guarded(page: Page, base_url: str, viewport,
+                                                                            browser, browser_context_args, console):
+    """Issue 20: a stranger with PIN + document types 100 wrong codes, so SMS login of the PIN turns
+    guarded (one try per code, one code per 15 minutes), and spends the guarded code's one try. The
+    owner's browser, which logged in before and keeps its device cookie, still gets a code of its
+    own and logs in; the owner on a new browser is told when the next code can be sent."""
+    pin, doc, *_ = GUARDED_VOTER
+    log_in(page, base_url, pin, doc)
+    device = next(c for c in page.context.cookies() if c["name"] == "__Host-rv_device")
+    assert device["httpOnly"] and device["secure"] and device["sameSite"] == "Strict"
+    page.get_by_role("button", name="Выйти").click()
+    expect(page).to_have_url(re.compile(r"/login/?$"))
+    strangers = [browser.new_context(**browser_context_args) for _ in range(2)]
+    try:
+        stranger, new_browser = (console.watch(context.new_page()) for context in strangers)
+        stranger.goto(f"{base_url}/login")
+        _spend_codes(stranger, pin, doc, codes=20, tries=5)  # 100 wrong codes: the PIN is guarded now
+        _spend_codes(stranger, pin, doc, codes=1, tries=1)  # the guarded code: one try, spent
+        new_browser.goto(f"{base_url}/login")
+        new_browser.get_by_label("ПИН (персональный идентификационный номер)").fill(pin)
+        new_browser.get_by_label("Номер ID-карты или паспорта").fill(doc)
+        new_browser.get_by_role("button", name="Получить код").click()
+        wait = re.escape(t("ru", "error.code_wait", time="HH:MM")).replace("HH:MM", r"\d\d:\d\d")
+        expect(new_browser.get_by_role("alert")).to_contain_text(re.compile(wait))
+    finally:
+        for context in strangers:
+            context.close()
+    log_in(page, base_url, pin, doc)  # the owner's browser: its own code, at the first try
+    check_a11y(page)
 
 
 def test_closed_election(page: Page, base_url: str, viewport):

@@ -10,7 +10,7 @@ from reflex.istate.data import RouterData
 from reflex.state import State
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import sessions
+from remote_vote_app.services import devices, sessions
 
 _EXCHANGE = re.compile(r"/auth/session\?kind=(\w+)&ticket=([\w-]+)")
 _BINDING = re.compile(r"document\.cookie = \\?\"([^=\\\"]+)=([^;\\\"]+)")
@@ -20,7 +20,8 @@ class Browser:
     """One browser tab with its cookie jar: its own root state and substates.
 
     A login's full-page visit to /auth/session is followed as the browser would: the ticket is
-    swapped for the session cookie, which every later event carries (as the websocket handshake does).
+    swapped for the session cookie (and, after an SMS-code or eID login, a new device cookie), which
+    every later event carries (as the websocket handshake does).
     """
 
     def __init__(self, client_ip: str = "127.0.0.1") -> None:
@@ -51,9 +52,12 @@ class Browser:
             cookies = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
             with session_scope() as session:
                 done = sessions.exchange(session, found.group(2), sessions.binding_value(cookies, found.group(2)),
-                                         old_sid=self.cookies.get(sessions.COOKIE[found.group(1)], ""))
+                                         old_sid=self.cookies.get(sessions.COOKIE[found.group(1)], ""),
+                                         device=self.cookies.get(devices.COOKIE, ""))
             if done is not None:
                 self.cookies[sessions.COOKIE[done.kind]] = done.sid
+                if done.device is not None:
+                    self.cookies[devices.COOKIE] = done.device.token
 
 
 def run(result):

@@ -68,7 +68,7 @@ def clean_tables(database):
     with get_engine().begin() as conn:
         for table in ("identifiedballot", "identificationdecision", "checkinflag", "ballotissue", "activityreport",
                       "reminder", "reminderoptout", "precinctcapacity", "statisticssnapshot", "application", "logincode",
-                      "outboxmessage", "usersession"):
+                      "outboxmessage", "usersession", "trusteddevice"):
             conn.execute(text(f"DELETE FROM {table}"))
     ratelimit.reset()
     from remote_vote_app.services import statistics, turnout

@@ -11,8 +11,8 @@ import threading
 from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine, session_scope
-from remote_vote_app.models import AuditEvent, OutboxMessage
-from remote_vote_app.services import auth, ratelimit
+from remote_vote_app.models import AuditEvent, LoginCode, OutboxMessage, Voter
+from remote_vote_app.services import auth, devices, ratelimit, sessions
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.services.seed import DEMO_VOTERS
 from tests.unit.conftest import outbox
@@ -41,21 +41,19 @@ def _refusal(fn, *args):
     return info.value
 
 
-def _start(sender, client, doc=DOC, now=None):
+def _start(sender, client, doc=DOC, now=None, device=""):
     with session_scope() as session:
-        return auth.start_login(session, PIN, doc, client, sender, "ru", now=now)
+        return auth.start_login(session, PIN, doc, client, sender, "ru", now=now, device=device)
 
 
-def _verify(token, code, client, now=None):
+def _verify(token, code, client, now=None, device=""):
     with session_scope() as session:
-        return auth.verify_code(session, token, code, client, now=now)
+        return auth.verify_code(session, token, code, client, now=now, device=device)
 
 
-def _voter_id() -> int:
-    from remote_vote_app.models import Voter
-
+def _voter_id(pin: str = PIN) -> int:
     with Session(get_engine()) as session:
-        return session.exec(select(Voter.id).where(Voter.pin == PIN)).one()
+        return session.exec(select(Voter.id).where(Voter.pin == pin)).one()
 
 
 def _sms_count() -> int:
@@ -389,3 +387,147 @@ def test_repeated_step_up_requests_reuse_the_open_code_and_text_it_at_most_three
     with session_scope() as session:  # the last SMS's code is the one that works
         auth.verify_code(session, first.token, _code(), OWNER, clock.at(), purpose="step_up", voter_id=_voter_id())
 
+
+
+# --- a trusted browser (device cookie, OWASP "Blocking Brute Force Attacks") logs in on its own budget ---
+
+NEW_PLACE = "192.0.2.44"  # the owner's laptop on another network (a café): the cookie counts, not the address
+
+
+def _device_of(voter_id: int, now: dt.datetime, method: str = "sms", client: str = OWNER) -> str:
+    """The device cookie a browser gets at its login's ticket exchange (what /auth/session sets), or ""."""
+    with session_scope() as session:
+        started = sessions.start(session, "voter", voter_id, method, client, now=now)
+        done = sessions.exchange(session, started.ticket, started.binding, now=now)
+    return done.device.token if done.device is not None else ""
+
+
+def _device_failures(since: int) -> list[AuditEvent]:
+    with Session(get_engine()) as session:
+        return session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.failure",
+                                                     AuditEvent.details.contains('"device"'))).all()
+
+
+def test_an_attacker_spending_every_guarded_code_does_not_delay_the_owners_trusted_browser(monkeypatch, sender):
+    """Issue 20's residual of guarded mode: with PIN + document, an attacker polling from many
+    clients spends each guarded code's single try before the owner types it. The browser in which
+    the owner logged in before holds a device cookie: within the same 15 minutes it gets a code of
+    its own, which no other browser is offered or can use, and logs in at the first try. A new
+    browser of the owner's is still on the guarded path: it waits for the next code."""
+    clock, since = Clock(monkeypatch), _last_audit_id()
+    first = _start(sender, OWNER, now=clock.at())
+    assert _verify(first.token, _code(), OWNER, clock.at()) == _voter_id()
+    device = _device_of(_voter_id(), clock.at())
+    clock.now += 3600
+    _burn_to_the_ceiling(sender, clock)
+    window_end = clock.now + 15 * 60
+    spent = set()
+    for step in range(40):  # every 20 seconds a fresh client starts a login and tries the code it is offered
+        attacker = f"198.18.{step}.1"
+        try:
+            challenge = _start(sender, attacker, now=clock.at())
+        except ServiceError as exc:
+            assert exc.code == "error.code_wait"  # the guarded code of this quarter is spent already
+        else:
+            spent.add(challenge.token)
+            assert _refusal(_verify, challenge.token, f"{step:06d}", attacker, clock.at()).code == "error.code_attempts"
+        if step == 20:
+            assert clock.now < window_end and len(spent) == 1
+            # Without the cookie (a new browser), the owner is told to wait for the next guarded code.
+            assert _refusal(_start, sender, NEW_PLACE, DOC, clock.at()).code == "error.code_wait"
+            mine = _start(sender, NEW_PLACE, now=clock.at(), device=device)
+            code = _code()
+            assert not mine.reused and mine.token not in spent
+            # The attacker is not offered the owner's code, and cannot use its token without the cookie.
+            assert _refusal(_start, sender, "198.18.99.1", DOC, clock.at()).code == "error.code_wait"
+            assert _refusal(_verify, mine.token, _wrong(code), "198.18.99.2", clock.at()).code == "error.code_expired"
+            assert _verify(mine.token, code, NEW_PLACE, clock.at(), device=device) == _voter_id()
+        clock.now += 20
+    assert not _device_failures(since)
+    with Session(get_engine()) as session:
+        success = session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.success")
+                               .order_by(AuditEvent.id.desc())).first()
+    assert '"device": ' in success.details and device not in success.details  # audited, the cookie never
+
+
+def test_a_forged_foreign_expired_or_revoked_device_cookie_gets_no_budget(monkeypatch, sender):
+    clock = Clock(monkeypatch)
+    voter_id = _voter_id()
+    good = _device_of(voter_id, clock.at())
+    foreign = _device_of(_voter_id(DEMO_VOTERS[1][0]), clock.at())  # another voter's trusted browser
+    expired = _device_of(voter_id, clock.at() - devices.lifetime() - dt.timedelta(minutes=1))
+    assert _device_of(voter_id, clock.at(), method="face") == ""  # a FaceID (or QR) login trusts no browser
+    _burn_to_the_ceiling(sender, clock)
+    attacker = _start(sender, ATTACKER, now=clock.at())
+    _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())  # the guarded code's one try, spent
+    for cookie in ("", "forged-" + good[7:], good[:-2], foreign, expired):
+        assert _refusal(_start, sender, OWNER, DOC, clock.at(), cookie).code == "error.code_wait"
+    mine = _start(sender, OWNER, now=clock.at(), device=good)
+    code = _code()
+    assert not mine.reused
+    for cookie in ("", foreign, expired):  # the device's code needs the device's cookie
+        assert _refusal(_verify, mine.token, code, OWNER, clock.at(), cookie).code == "error.code_expired"
+    with session_scope() as session:
+        assert devices.revoke_all(session, voter_id, now=clock.at()) == 1  # the live one
+    assert _refusal(_verify, mine.token, code, OWNER, clock.at(), good).code == "error.code_expired"
+    clock.now += 61
+    assert _refusal(_start, sender, OWNER, DOC, clock.at(), good).code == "error.code_wait"
+
+
+def test_a_stolen_device_cookie_gets_three_tries_per_code_and_ten_wrong_codes_a_day(monkeypatch, sender):
+    """The device's budget is bounded: a thief with PIN, document and the owner's device cookie
+    guessing for a whole day gets at most DEVICE_GUARDED_TRIES wrong tries per code and
+    LOGIN_DEVICE_CEILING (10) wrong codes in all on it, each audited; then the cookie gets no budget
+    and his guesses are the guarded path's, within its bound."""
+    clock, since = Clock(monkeypatch), _last_audit_id()
+    stolen = _device_of(_voter_id(), clock.at())
+    begun, step = clock.now, 0
+    _burn_to_the_ceiling(sender, clock)
+    while clock.now < begun + 24 * 3600:
+        thief = f"198.19.{step % 250}.{step // 250 + 1}"
+        try:
+            challenge = _start(sender, thief, now=clock.at(), device=stolen)
+        except ServiceError as exc:
+            assert exc.code == "error.code_wait"
+        else:
+            for j in range(5):
+                with pytest.raises(ServiceError):
+                    _verify(challenge.token, f"{step % 1000:03d}{j:03d}", thief, clock.at(), device=stolen)
+        step += 1
+        clock.now += 300
+    with Session(get_engine()) as session:
+        on_device = session.exec(select(LoginCode).where(LoginCode.device_id != None)).all()  # noqa: E711
+        lockouts = session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.lockout",
+                                                         AuditEvent.details.contains('"step": "device"'))).all()
+    assert on_device and max(code.attempts for code in on_device) == auth.DEVICE_GUARDED_TRIES == 3
+    assert len(_device_failures(since)) == 10 and len(lockouts) == 1
+    tried = _wrong_codes_tried(since)
+    assert tried <= 100 + 5 + 97 + 10  # in 24 hours: the guarded path's bound, and the stolen device's ten
+
+
+def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_while_the_pin_is_attacked(
+        monkeypatch, sender):
+    """The same through LoginState, as the browser drives it: the SMS login's ticket exchange gives the
+    browser its device cookie, and the page's next login reads it from the handshake's cookies."""
+    from remote_vote_app.state.login import LoginState
+    from tests.support.states import Browser
+
+    clock = Clock(monkeypatch)
+    clock.now = dt.datetime.now(dt.timezone.utc).timestamp()  # the page's sessions use the real clock
+    monkeypatch.setattr(auth, "now_utc", clock.at)
+    owner = Browser(client_ip=OWNER)
+    owner.call(LoginState, "start", {"pin": PIN, "document": DOC})
+    owner.call(LoginState, "verify", {"code": _code()})
+    assert devices.COOKIE in owner.cookies
+    _burn_to_the_ceiling(sender, clock)
+    attacker = _start(sender, ATTACKER, now=clock.at())
+    _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())  # the guarded code's one try, spent
+    stranger = Browser(client_ip=NEW_PLACE)  # the owner on a new browser: the guarded path
+    stranger.call(LoginState, "start", {"pin": PIN, "document": DOC})
+    assert stranger.state(LoginState).error_entries["form"]["key"] == "error.code_wait"
+    owner.client_ip = NEW_PLACE
+    login = owner.state(LoginState)
+    owner.call(LoginState, "start", {"pin": PIN, "document": DOC})
+    assert login.step == "code" and not login.error_entries and not login.code_reused
+    owner.call(LoginState, "verify", {"code": _code()})
+    assert not login.error_entries and login.logged_in

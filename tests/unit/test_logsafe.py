@@ -91,6 +91,7 @@ def test_loose_values_of_every_kind_are_redacted():
     assert logsafe.redact(f"frame {FRAME}") == "frame data:image/<redacted>"
     assert logsafe.redact(f"{{'cookie': '__Host-rv_staff={SID}'}}") == "{'cookie': '<redacted>'}"
     assert logsafe.redact(f"__Host-rv_bind_0123abcd={SID}; path=/") == "__Host-rv_bind_0123abcd=<redacted>; path=/"
+    assert logsafe.redact(f"sent __Host-rv_device={SID}") == "sent __Host-rv_device=<redacted>"  # the trusted browser's
     # What must survive: times, addresses, counts.
     assert logsafe.redact("2026-12-07 14:46:19,123 GET /ping 200 10.0.0.1 took 0.25 s, 1200 rows") == \
         "2026-12-07 14:46:19,123 GET /ping 200 10.0.0.1 took 0.25 s, 1200 rows"

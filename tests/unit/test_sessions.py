@@ -4,14 +4,17 @@ import datetime as dt
 import threading
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import select
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from remote_vote_app.db import session_scope
-from remote_vote_app.models import AuditEvent, UserSession
-from remote_vote_app.services import sessions
+from remote_vote_app import cli
+from remote_vote_app.db import get_engine, session_scope
+from remote_vote_app.models import AuditEvent, TrustedDevice, UserSession
+from remote_vote_app.services import devices, sessions
 from remote_vote_app.web import session_routes
+from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
 T0 = dt.datetime(2026, 12, 1, 6, 0, tzinfo=dt.timezone.utc)
 
@@ -129,6 +132,35 @@ def test_cookie_header_parsing():
     assert sessions.cookie_value('bad"cookie', "voter") == ""
 
 
+def test_an_sms_or_eid_login_gives_the_browser_a_device_cookie_and_other_logins_do_not(session):
+    """The device cookie (services.devices) is issued at the ticket exchange of an SMS-code or eID
+    login; the browser's old one gives way; only its hash is stored; the audit names the row, never
+    the cookie."""
+    given = {}
+    for method in ("sms", "eid", "face", "qr"):
+        started = sessions.start(session, "voter", 1, method, "10.0.0.1", now=T0)
+        done = sessions.exchange(session, started.ticket, started.binding, now=T0)
+        given[method] = done.device
+    staff = sessions.start(session, "staff", 1, "password_totp", "10.0.0.1", now=T0)
+    assert sessions.exchange(session, staff.ticket, staff.binding, now=T0).device is None
+    assert given["face"] is None and given["qr"] is None
+    assert given["sms"].max_age == given["eid"].max_age == 180 * 24 * 3600
+    rows = session.exec(select(TrustedDevice).where(TrustedDevice.voter_id == 1)).all()
+    assert sorted(r.method for r in rows) == ["eid", "sms"]
+    assert all(len(r.token_hash) == 64 and r.token_hash != given[r.method].token for r in rows)
+    assert {devices.trusted(session, 1, given[m].token, now=T0) for m in ("sms", "eid")} == {r.id for r in rows}
+    # The same browser logs in again with its cookie: a new cookie, the old one ends.
+    again = sessions.start(session, "voter", 1, "sms", "10.0.0.1", now=T0)
+    renewed = sessions.exchange(session, again.ticket, again.binding, now=T0, device=given["sms"].token).device
+    assert devices.trusted(session, 1, given["sms"].token, now=T0) is None
+    assert devices.trusted(session, 1, renewed.token, now=T0) is not None
+    issued = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.device.issued")
+                          .order_by(AuditEvent.id.desc())).first()
+    assert issued.entity_id == "voter:1" and '"replaced": ' in issued.details
+    audited = " ".join(e.details for e in session.exec(select(AuditEvent).where(AuditEvent.entity == "auth")))
+    assert not any(d.token in audited for d in (given["sms"], given["eid"], renewed))
+
+
 # --- the HTTP routes ---
 
 def _client() -> TestClient:
@@ -158,6 +190,9 @@ def test_the_exchange_route_needs_the_binding_cookie_of_the_ticket(database):
     assert response.status_code == 303 and response.headers["location"] == "/apply"
     assert sessions.COOKIE["voter"] in response.headers["set-cookie"]
     assert f'{sessions.binding_cookie(own.ticket)}=""' in response.headers["set-cookie"]  # the binding is cleared
+    device = next(c for c in response.headers.get_list("set-cookie") if c.startswith("__Host-rv_device="))
+    assert {"HttpOnly", "Secure", "SameSite=strict", "Path=/", f"Max-Age={180 * 24 * 3600}"} <= {
+        part.strip() for part in device.split(";")}
 
 
 @pytest.mark.parametrize("target", [
@@ -242,3 +277,33 @@ def test_ending_all_sessions_of_an_account(session):
     assert session.get(UserSession, first.row_id).end_reason == "totp_reset"
     assert session.get(UserSession, second.row_id).ended_at is not None
     assert session.get(UserSession, other.row_id).ended_at is None
+
+
+def test_revoke_devices_ends_every_device_cookie_of_the_voter_and_is_audited(session, capsys):
+    started, done = _login(session, voter_id=3)
+    other = _login(session, voter_id=4)[1]
+    session.commit()
+    assert cli.main(["revoke-devices", "3"]) == 0 and "1 trusted browser(s) revoked" in capsys.readouterr().out
+    session.expire_all()  # the command wrote in its own transaction
+    assert devices.trusted(session, 3, done.device.token) is None
+    assert devices.trusted(session, 4, other.device.token) is not None  # another voter's stays
+    revoked = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.device.revoked")).all()[-1]
+    assert revoked.entity_id == "voter:3" and revoked.actor == "system:cli" and '"count": 1' in revoked.details
+    assert cli.main(["revoke-devices", "99999999"]) == 2
+
+
+def test_the_device_migration_upgrades_and_downgrades(scratch_url):
+    def shape():
+        inspector = sa.inspect(get_engine(scratch_url))
+        return "trusteddevice" in inspector.get_table_names(), {c["name"] for c in inspector.get_columns("logincode")}
+
+    cli.migrate(scratch_url)
+    has_table, columns = shape()
+    assert has_table and "device_id" in columns
+    from tests.unit.test_identification import _downgrade
+
+    _downgrade(scratch_url, "c4e19a7b2d60")
+    has_table, columns = shape()
+    assert not has_table and "device_id" not in columns and "attempts" in columns
+    cli.migrate(scratch_url)
+    assert shape()[0]
