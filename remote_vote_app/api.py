@@ -78,7 +78,7 @@ open_data = Starlette(
     middleware=[Middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET"], allow_credentials=False)],
 )
 
-api = Starlette(routes=[Mount(routes.API, app=open_data), *session_routes.routes, *staff_exports.endpoints,
+api = Starlette(routes=[Mount(routes.API, app=open_data), *session_routes.endpoints, *staff_exports.endpoints,
                                 *checkin.endpoints, *identification.routes, *reminder_routes.endpoints])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.

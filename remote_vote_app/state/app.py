@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, normalize_lang, t
 from sqlmodel import Session
 
@@ -35,28 +36,28 @@ def error_entries(exc: ServiceError) -> dict[str, dict[str, str]]:
 # The 404 page sets its own (AppState.page_not_found); a route missing here gets the service's name.
 PAGE_TITLES = {
     "/": "",
-    "/login": "login.title",
-    "/login/eid": "login.eid",
-    "/login/face": "face.title",
-    "/apply": "apply.title",
-    "/apply/check": "check.title",
-    "/confirmation": "confirm.title",
-    "/cabinet": "cabinet.title",
-    "/precincts": "map.title",
-    "/qr": "qr.confirm_title",
-    "/dev/outbox": "outbox.title",
-    "/staff/login": "staff.login_title",
-    "/staff": "stats.title",
-    "/staff/applications": "search.title",
-    "/staff/applications/new": "inperson.title",
-    "/staff/lists": "list.title",
-    "/staff/exclusions": "exclusions.title",
-    "/staff/precincts": "admin.precincts_title",
-    "/staff/elections": "admin.elections_title",
-    "/staff/audit": "audit.title",
-    "/staff/reminders": "reminders.title",
-    "/staff/checkin": "checkin.title",
-    "/statistics": "pubstats.title",
+    routes.LOGIN: "login.title",
+    routes.LOGIN_EID: "login.eid",
+    routes.LOGIN_FACE: "face.title",
+    routes.APPLY: "apply.title",
+    routes.APPLY_CHECK: "check.title",
+    routes.CONFIRMATION: "confirm.title",
+    routes.CABINET: "cabinet.title",
+    routes.PRECINCTS: "map.title",
+    routes.QR: "qr.confirm_title",
+    routes.OUTBOX: "outbox.title",
+    routes.STAFF_LOGIN: "staff.login_title",
+    routes.STAFF: "stats.title",
+    routes.STAFF_APPLICATIONS: "search.title",
+    routes.STAFF_IN_PERSON: "inperson.title",
+    routes.STAFF_LISTS: "list.title",
+    routes.STAFF_EXCLUSIONS: "exclusions.title",
+    routes.STAFF_PRECINCTS: "admin.precincts_title",
+    routes.STAFF_ELECTIONS: "admin.elections_title",
+    routes.STAFF_AUDIT: "audit.title",
+    routes.STAFF_REMINDERS: "reminders.title",
+    routes.STAFF_CHECKIN: "checkin.title",
+    routes.STATISTICS: "pubstats.title",
 }
 
 NEXT_MAX_AGE_SECONDS = 600
@@ -277,7 +278,7 @@ class AppState(rx.State):
         with its own check), the browser sent to swap its one-time ticket for the HttpOnly cookie,
         then on to where the voter was going."""
         fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
-        target = self._next if fresh and self._next in {"/apply", "/cabinet", "/qr"} else "/cabinet"
+        target = self._next if fresh and self._next in {routes.APPLY, routes.CABINET, routes.QR} else routes.CABINET
         if self._voter_id and self._voter_id != voter_id:
             await self._forget_voter_data()  # another voter was bound to this tab
         if started is None:
@@ -452,8 +453,8 @@ async def _to_login(state: AppState):
         await state._forget_voter_data()
     # After logging in again the voter goes back to the form they were on, not to /cabinet.
     path = str(state.router.url.path or "").rstrip("/") or "/"
-    if path in {"/apply", "/apply/check", "/cabinet"}:
-        state._go_on_to("/apply" if path.startswith("/apply") else path)
+    if path in {routes.APPLY, routes.APPLY_CHECK, routes.CABINET}:
+        state._go_on_to(routes.APPLY if path.startswith(routes.APPLY) else path)
     state.notice_key = "login.session_expired" if state._expired else (state.notice_key or "login.required")
     state._expired = False
-    return rx.redirect("/login")
+    return rx.redirect(routes.LOGIN)

@@ -7,6 +7,7 @@ import json
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import t
 from remote_vote_app.services import audit, auth, eid, register
 from remote_vote_app.services.errors import ServiceError
@@ -48,7 +49,7 @@ class LoginState(AppState):
         self.error_entries = {}
         self.eid_available = eid.available(eid.EidConfig.from_env())
         if await self._voter():
-            return rx.redirect("/cabinet")
+            return rx.redirect(routes.CABINET)
         if (await self.get_state(QrDesktopState)).qr_status == "pending":
             # A QR code was showing (a reload, or the worker that waited for the phone died): wait again.
             return [self._ready(), QrDesktopState.wait_for_phone]

@@ -14,13 +14,14 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.services import devices, sessions
 from remote_vote_app.settings import settings
 
-LOGIN_PAGE = {"voter": "/login", "staff": "/staff/login"}
-NEXT_PAGES = {"voter": ("/apply", "/cabinet", "/qr"),
-              "staff": ("/staff", "/staff/lists", "/staff/exclusions", "/staff/checkin")}
+LOGIN_PAGE = {"voter": routes.LOGIN, "staff": routes.STAFF_LOGIN}
+NEXT_PAGES = {"voter": (routes.APPLY, routes.CABINET, routes.QR),
+              "staff": (routes.STAFF, routes.STAFF_LISTS, routes.STAFF_EXCLUSIONS, routes.STAFF_CHECKIN)}
 
 
 def _next(kind: str, requested: str) -> str:
@@ -87,8 +88,8 @@ def clear_session(request: Request) -> Response:
     return _no_store(response)
 
 
-routes = [
-    Route("/auth/session", set_session, methods=["GET"]),
-    Route("/auth/logout", clear_session, methods=["POST"]),
-    Route("/auth/logout", logout_page, methods=["GET"]),
+endpoints = [
+    Route(routes.AUTH_SESSION, set_session, methods=["GET"]),
+    Route(routes.AUTH_LOGOUT, clear_session, methods=["POST"]),
+    Route(routes.AUTH_LOGOUT, logout_page, methods=["GET"]),
 ]

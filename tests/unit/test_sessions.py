@@ -164,7 +164,7 @@ def test_an_sms_or_eid_login_gives_the_browser_a_device_cookie_and_other_logins_
 # --- the HTTP routes ---
 
 def _client() -> TestClient:
-    return TestClient(Starlette(routes=session_routes.routes), base_url="https://testserver")
+    return TestClient(Starlette(routes=session_routes.endpoints), base_url="https://testserver")
 
 
 def _start(kind="voter", subject=1):

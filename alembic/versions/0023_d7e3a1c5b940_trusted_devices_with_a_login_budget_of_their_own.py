@@ -2,7 +2,7 @@
 SMS logins have a budget of their own; login codes sent to it name it
 
 Revision ID: d7e3a1c5b940
-Revises: c4e19a7b2d60
+Revises: d5f2a8c1e370
 Create Date: 2026-12-09 12:00:00
 """
 from typing import Sequence, Union
@@ -13,7 +13,7 @@ import sqlmodel
 
 
 revision: str = 'd7e3a1c5b940'
-down_revision: Union[str, None] = 'c4e19a7b2d60'
+down_revision: Union[str, None] = 'd5f2a8c1e370'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
