@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import LANG_NAMES, LANGS
 from remote_vote_app.settings import settings
 from remote_vote_app.components.catalog import tr
@@ -52,8 +53,8 @@ def header() -> rx.Component:
         rx.el.nav(
             rx.el.ul(
                 rx.el.li(NavLink.create(label=tr["nav.home"], href="/")),
-                rx.el.li(NavLink.create(label=tr["nav.precincts"], href="/precincts")),
-                rx.el.li(NavLink.create(label=tr["nav.cabinet"], href="/cabinet")),
+                rx.el.li(NavLink.create(label=tr["nav.precincts"], href=routes.PRECINCTS)),
+                rx.el.li(NavLink.create(label=tr["nav.cabinet"], href=routes.CABINET)),
                 rx.cond(
                     AppState.logged_in,
                     rx.el.li(rx.el.button(tr["nav.logout"], type="button", on_click=AppState.logout, class_name="link-button")),
@@ -72,8 +73,8 @@ def footer() -> rx.Component:
     return rx.el.footer(
         rx.el.div(
             rx.el.p(tr["footer.text"]),
-            rx.el.p(rx.el.a(tr["pubstats.link"], href="/statistics", id="footer-statistics")),
-            rx.el.p(tr["footer.demo"], rx.el.a(tr["footer.outbox"], href="/dev/outbox"), class_name="demo-note")
+            rx.el.p(rx.el.a(tr["pubstats.link"], href=routes.STATISTICS, id="footer-statistics")),
+            rx.el.p(tr["footer.demo"], rx.el.a(tr["footer.outbox"], href=routes.OUTBOX), class_name="demo-note")
             if settings.demo_mode
             else rx.fragment(),
             class_name="container",

@@ -45,6 +45,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlmodel import Session, select
 
+from remote_vote_app import routes
 from remote_vote_app.models import QrLogin
 from remote_vote_app.services import audit, ratelimit
 from remote_vote_app.services.clock import local_text, now_utc
@@ -54,7 +55,7 @@ from remote_vote_app.settings import settings
 TTL = dt.timedelta(seconds=settings.qr_ttl_seconds)  # 2 minutes unless configured
 ROTATE_SECONDS = 20  # the code on the desktop changes this often
 FRESH_WINDOWS = 2  # a scan may read the current code or the previous one
-_PAYLOAD = re.compile(r"/qr#([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{16})$")
+_PAYLOAD = re.compile(re.escape(routes.QR) + r"#([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{16})$")
 _key_cache: dict[str, bytes] = {}
 
 
@@ -88,7 +89,7 @@ def shown_code(link_id: str, now: dt.datetime | None = None) -> str:
 def payload(origin: str, link_id: str, now: dt.datetime | None = None) -> str:
     """The QR code's text. A URL so that a phone's own camera app lands on /qr, which explains what
     to do and approves nothing; the ids ride in the fragment, which never reaches a server."""
-    return f"{origin}/qr#{link_id}.{shown_code(link_id, now)}"
+    return f"{origin}{routes.QR}#{link_id}.{shown_code(link_id, now)}"
 
 
 def browser_label(user_agent: str) -> str:

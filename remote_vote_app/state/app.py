@@ -402,7 +402,7 @@ class AppState(rx.State):
 def ticket_exchange(kind: str, started: sessions.Started, target: str):
     """A full-page visit (the cookie must reach the next websocket handshake), replacing history.
     The binding cookie set first ties the ticket to this browser (sessions.binding_cookie)."""
-    url = f"/auth/session?kind={kind}&ticket={started.ticket}&next={target}"
+    url = f"{routes.AUTH_SESSION}?kind={kind}&ticket={started.ticket}&next={target}"
     cookie = (f"{sessions.binding_cookie(started.ticket)}={started.binding}; path=/; max-age=120; samesite=strict"
               + ("; secure" if settings.cookie_secure else ""))
     return rx.call_script(f"document.cookie = {json.dumps(cookie)}; window.location.replace({json.dumps(url)})")
@@ -412,7 +412,7 @@ def leave(kind: str):
     """Clear the cookie over HTTP (a same-origin POST) and land on the login page."""
     return rx.call_script(
         "const f = document.createElement('form'); f.method = 'post'; "
-        f"f.action = {json.dumps('/auth/logout?kind=' + kind)}; document.body.appendChild(f); f.submit()")
+        f"f.action = {json.dumps(routes.AUTH_LOGOUT + '?kind=' + kind)}; document.body.appendChild(f); f.submit()")
 
 
 def voter_required(handler: Callable) -> Callable:

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import date_text, day_options, iso_date_text, t, time_left
 from remote_vote_app.services import activity, dashboard, turnout
 from remote_vote_app.services.staff import StaffUser
@@ -187,7 +188,7 @@ class DashboardState(StaffState):
                 await asyncio.sleep(LIVE_INTERVAL_SECONDS)
                 async with self:
                     user = await self._staff_user(touch=False)  # polling is not activity: idle sessions still end
-                    if user is None or not user.can("stats.view") or self.router.url.path.rstrip("/") != "/staff":
+                    if user is None or not user.can("stats.view") or self.router.url.path.rstrip("/") != routes.STAFF:
                         break
                     self._live_until = time.time() + LIVE_INTERVAL_SECONDS * 2
                     await self._refresh(user)
