@@ -28,6 +28,17 @@ def record(session: Session, actor: str, action: str, entity: str, entity_id: ob
     )
 
 
+_INSERT = AuditEvent.__table__.insert()
+
+
+def insert(session: Session, actor: str, action: str, entity: str, entity_id: object, **details: object) -> None:
+    """`record`, written at once as one Core statement in the caller's transaction: for hot paths
+    that write nothing through the ORM (no unit of work to flush at commit)."""
+    session.connection().execute(_INSERT, {
+        "at": now_utc(), "actor": actor, "action": action, "entity": entity, "entity_id": str(entity_id),
+        "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)})
+
+
 def auth_event(session: Session, action: str, *, actor: str = "anonymous", subject: str = "",
                client: str = "", **details: object) -> None:
     """An authentication event (`auth.<method>.<outcome>`, lockouts, session ends), audited and logged.

@@ -37,17 +37,17 @@ import hashlib
 import hmac
 import json
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from remote_vote_app.i18n import LANGS, localized, t
 from remote_vote_app.models import (
@@ -117,12 +117,19 @@ class Answer:
         return json.dumps({"key": self.message_key, "params": self.params}, ensure_ascii=False, sort_keys=True)
 
     def to_json(self) -> dict:
-        """The HTTP answer (web/identification.py), with the message in each language."""
-        data = asdict(self)
+        """The HTTP answer (web/identification.py): every field, with the message in each language
+        (the desk switches language without asking again). Built field by field: `asdict`'s deep
+        copy cost more than the rest of the answer."""
+        data = {f: getattr(self, f) for f in _ANSWER_FIELDS}
+        for name in ("home_precinct", "home_district", "ballot_district", "go_to"):
+            data[name] = vars(data[name]).copy() if data[name] is not None else None
         data["voted_at"] = self.voted_at.isoformat() if self.voted_at else None
         data["voter_name"] = list(self.voter_name) if self.voter_name else None
         data["messages"] = {lang: self.message(lang) for lang in LANGS}
         return data
+
+
+_ANSWER_FIELDS = tuple(f.name for f in fields(Answer))
 
 
 # --- who may run a desk ---
@@ -156,7 +163,7 @@ def desk(session: Session, user: StaffUser | None, election_id: int | None = Non
     district = precinct_districts(snapshot, election.id).get(user.precinct_id)
     if district is None:  # the member's precinct takes no part in this election
         raise Forbidden("error.forbidden")
-    return Desk(election, _place(snapshot.get(Precinct, user.precinct_id)), district)
+    return Desk(election, _place(snapshot, user.precinct_id), district)
 
 
 def _current_election(snapshot: refcache.Snapshot, precinct_id: int) -> int | None:
@@ -191,10 +198,15 @@ def rules_text(election: Election) -> dict[str, dict[str, str]]:
             "abroad": {lang: t(lang, "ident.abroad_rule") for lang in LANGS}}
 
 
-def _place(precinct: Precinct) -> Place:
-    return Place(precinct.id, precinct.number, bool(precinct.abroad),
-                 {lang: localized(precinct, "place", lang) for lang in LANGS},
-                 {lang: localized(precinct, "address", lang) for lang in LANGS})
+def _place(snapshot: refcache.Snapshot, precinct_id: int) -> Place | None:
+    """A precinct as the desk shows it, built once per reference version."""
+    places = snapshot.derive("identification.places", dict)
+    found = places.get(precinct_id)
+    if found is None and (precinct := snapshot.get(Precinct, precinct_id)) is not None:
+        found = places[precinct_id] = Place(precinct.id, precinct.number, bool(precinct.abroad),
+                                            {lang: localized(precinct, "place", lang) for lang in LANGS},
+                                            {lang: localized(precinct, "address", lang) for lang in LANGS})
+    return found
 
 
 def _zone(election: Election) -> ZoneInfo:
@@ -218,10 +230,26 @@ def ensure_polls_open(election: Election, now: dt.datetime) -> None:
 
 # --- the rules ---
 
-_VOTER = sa.select(Voter.id, Voter.document_number, Voter.last_name, Voter.first_name, Voter.patronymic,
-                   Voter.birth_date, Voter.home_precinct_id).where(Voter.pin == sa.bindparam("pin"))
-_BALLOT = sa.select(IdentifiedBallot.precinct_id, IdentifiedBallot.issued_at).where(
-    IdentifiedBallot.election_id == sa.bindparam("election_id"), IdentifiedBallot.voter_id == sa.bindparam("voter_id"))
+# Core statements on the tables, run on the session's connection: the ORM's execution path cost
+# several times the statement itself on every identification.
+_VOTERS, _BALLOTS, _DECISIONS = Voter.__table__, IdentifiedBallot.__table__, IdentificationDecision.__table__
+# The voter a PIN names and the ballot of this election the voter already holds, in one statement.
+_VOTER = (sa.select(_VOTERS.c.id, _VOTERS.c.document_number, _VOTERS.c.last_name, _VOTERS.c.first_name,
+                    _VOTERS.c.patronymic, _VOTERS.c.birth_date, _VOTERS.c.home_precinct_id,
+                    _BALLOTS.c.precinct_id.label("ballot_precinct_id"), _BALLOTS.c.issued_at.label("ballot_issued_at"))
+          .select_from(_VOTERS.outerjoin(_BALLOTS, sa.and_(_BALLOTS.c.voter_id == _VOTERS.c.id,
+                                                           _BALLOTS.c.election_id == sa.bindparam("election_id"))))
+          .where(_VOTERS.c.pin == sa.bindparam("pin")))
+_BALLOT = sa.select(_BALLOTS.c.precinct_id, _BALLOTS.c.issued_at).where(
+    _BALLOTS.c.election_id == sa.bindparam("election_id"), _BALLOTS.c.voter_id == sa.bindparam("voter_id"))
+_DECISION = _DECISIONS.insert().returning(_DECISIONS.c.id)
+_REDECIDE = _DECISIONS.update().where(_DECISIONS.c.id == sa.bindparam("decision_id")).values(
+    outcome=sa.bindparam("outcome"), district_id=sa.bindparam("district_id"), shown=sa.bindparam("shown"))
+# The ballot unless the voter holds one of this election: the unique key (election, voter) decides.
+# A concurrent insert of the same voter makes this one wait for its commit (then it inserts nothing)
+# or its rollback (then it inserts); no error, so no savepoint around it.
+_TAKE = {name: dialect.insert(_BALLOTS).on_conflict_do_nothing(index_elements=["election_id", "voter_id"])
+         .returning(_BALLOTS.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
 def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
@@ -231,20 +259,18 @@ def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election,
         pin, document_number = normalize_pin(pin, election.election_day), normalize_document(document_number)
     except ServiceError:
         return Answer("not_registered", "ident.not_registered")
-    row = session.execute(_VOTER, {"pin": pin}).first()
+    row = session.connection().execute(_VOTER, {"pin": pin, "election_id": election.id}).first()
     if row is None or not hmac.compare_digest(row.document_number, document_number):
         return Answer("not_registered", "ident.not_registered")
     districts_of = precinct_districts(snapshot, election.id)
-    home = snapshot.get(Precinct, row.home_precinct_id)
+    home = _place(snapshot, row.home_precinct_id)
     home_district = districts_of.get(row.home_precinct_id)
     voter = dict(voter_id=row.id, voter_name=(row.last_name, row.first_name, row.patronymic),
-                 birth_year=row.birth_date.year, home_precinct=_place(home) if home else None,
-                 home_district=home_district)
+                 birth_year=row.birth_date.year, home_precinct=home, home_district=home_district)
     if home is None or home_district is None:  # registered at a precinct outside this election's lists
         return Answer("not_registered", "ident.not_registered")
-    ballot = session.execute(_BALLOT, {"election_id": election.id, "voter_id": row.id}).first()
-    if ballot is not None:
-        return _voted(snapshot, election, voter, ballot.precinct_id, ballot.issued_at)
+    if row.ballot_issued_at is not None:
+        return _voted(snapshot, election, voter, row.ballot_precinct_id, row.ballot_issued_at)
     if row.birth_date > years_before(election.election_day, 18):
         return Answer("under_age", "ident.under_age", {"date": election.election_day.strftime("%d.%m.%Y")}, **voter)
     if home.id == precinct.id:
@@ -268,27 +294,64 @@ def _voted(snapshot: refcache.Snapshot, election: Election, voter: dict, precinc
                   voted_at=at, voted_precinct=number, **voter)
 
 
-def _record(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, at: dt.datetime,
+def _shown(answer: Answer, seen: object) -> str:
+    """What the member saw, as stored: the answer's key and params, and the desk's own word when it
+    differs (never a PIN)."""
+    shown = {"key": answer.message_key, "params": answer.params}
+    if isinstance(seen, str) and seen and seen != answer.message_key:
+        shown["desk_showed"] = seen[:64]  # the desk's own word, kept beside the server's answer
+    return json.dumps(shown, ensure_ascii=False, sort_keys=True)
+
+
+def _district_id(answer: Answer) -> int | None:
+    district = answer.ballot_district or answer.home_district
+    return district.id if district else None
+
+
+def _decide(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, at: dt.datetime,
             *, offline: bool = False, claimed_at: dt.datetime | None = None, mark_id: str | None = None,
             seen: object = None, received_at: dt.datetime | None = None, claimed_kind: str = "",
             claimed_district: int | None = None) -> int:
-    """The decision as the member saw it, and its audit event (no PIN, no document). `received_at`
-    is the server's receipt time (default `at`); the claimed_* are an offline mark's word."""
-    shown = json.loads(answer.shown())
-    if isinstance(seen, str) and seen and seen != answer.message_key:
-        shown["desk_showed"] = seen[:64]  # the desk's own word, kept beside the server's answer
-    district = answer.ballot_district or answer.home_district
-    decision_id = session.execute(sa.insert(IdentificationDecision).values(
-        election_id=election_id, precinct_id=precinct.id, staff_id=staff_id, voter_id=answer.voter_id,
-        outcome=answer.outcome, district_id=district.id if district else None, at=at, offline=offline,
-        received_at=received_at or at, claimed_at=claimed_at, claimed_kind=claimed_kind,
-        claimed_district=claimed_district, mark_id=mark_id,
-        shown=json.dumps(shown, ensure_ascii=False, sort_keys=True),
-    ).returning(IdentificationDecision.id)).scalar_one()
-    audit.record(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
+    """The decision row as the member saw it; its id. `received_at` is the server's receipt time
+    (default `at`); the claimed_* are an offline mark's word."""
+    return session.connection().execute(_DECISION, {
+        "election_id": election_id, "precinct_id": precinct.id, "staff_id": staff_id, "voter_id": answer.voter_id,
+        "outcome": answer.outcome, "district_id": _district_id(answer), "at": at, "offline": offline,
+        "received_at": received_at or at, "claimed_at": claimed_at, "claimed_kind": claimed_kind,
+        "claimed_district": claimed_district, "mark_id": mark_id, "shown": _shown(answer, seen)}).scalar_one()
+
+
+def _audit(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, decision_id: int,
+           offline: bool = False) -> None:
+    audit.insert(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
                  election=election_id, precinct=precinct.number, decision=decision_id, offline=offline,
                  key=answer.message_key, params=answer.params)
+
+
+def _record(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, at: dt.datetime,
+            **decision: object) -> int:
+    """The decision as the member saw it (`_decide`'s keywords), and its audit event (no PIN, no document)."""
+    decision_id = _decide(session, election_id, precinct, staff_id, answer, at, **decision)
+    _audit(session, election_id, precinct, staff_id, answer, decision_id, bool(decision.get("offline")))
     return decision_id
+
+
+def _redecide(session: Session, decision_id: int, answer: Answer, seen: object = None) -> None:
+    """The decision `_decide` wrote, turned into the answer the member is given instead (the ballot
+    went to another desk), in the same transaction: nobody ever sees the first version."""
+    session.connection().execute(_REDECIDE, {"decision_id": decision_id, "outcome": answer.outcome,
+                                             "district_id": _district_id(answer), "shown": _shown(answer, seen)})
+
+
+def _take_ballot(session: Session, answer: Answer, election_id: int, precinct_id: int, staff_id: int,
+                 issued_at: dt.datetime, received_at: dt.datetime, decision_id: int, provisional: bool = False) -> bool:
+    """The voter's ballot, unless the voter holds one of this election already: True when this call
+    issued it (`_TAKE`)."""
+    connection = session.connection()
+    return connection.execute(_TAKE[connection.dialect.name], {
+        "election_id": election_id, "voter_id": answer.voter_id, "precinct_id": precinct_id,
+        "district_id": answer.ballot_district.id, "staff_id": staff_id, "kind": answer.kind, "issued_at": issued_at,
+        "provisional": provisional, "received_at": received_at, "decision_id": decision_id}).first() is not None
 
 
 def _context(session: Session, election_id: int, precinct_id: int) -> tuple[refcache.Snapshot, Election, Precinct]:
@@ -304,8 +367,6 @@ def _context(session: Session, election_id: int, precinct_id: int) -> tuple[refc
 
 
 def _with_decision(answer: Answer, decision_id: int) -> Answer:
-    from dataclasses import replace  # noqa: PLC0415
-
     return replace(answer, decision_id=decision_id)
 
 
@@ -325,27 +386,26 @@ def check(session: Session, *, election_id: int, precinct_id: int, staff_id: int
 def issue(session: Session, *, election_id: int, precinct_id: int, staff_id: int, pin: str, document_number: str,
           shown: object = None, now: dt.datetime | None = None) -> Answer:
     """Issue the ballot: checks again and inserts the IdentifiedBallot in the caller's transaction.
-    Another desk's ballot for the same voter, committed first, turns this into the `voted` answer."""
+    Another desk's ballot for the same voter, committed first, turns this into the `voted` answer.
+
+    The decision row comes first (the ballot names it), then the ballot's conditional insert
+    decides; a desk that lost the race has its decision rewritten, in the same transaction, to the
+    `voted` answer it is given. Either way one decision and one audit event, as the member saw it."""
     now = now or now_utc()
     snapshot, election, precinct = _context(session, election_id, precinct_id)
     ensure_polls_open(election, now)
     answer = _evaluate(session, snapshot, election, precinct, pin, document_number)
     if answer.outcome != "issue":
         return _with_decision(answer, _record(session, election_id, precinct, staff_id, answer, now, seen=shown))
-    try:
-        with session.begin_nested():
-            decision_id = _record(session, election_id, precinct, staff_id, answer, now, seen=shown)
-            session.execute(sa.insert(IdentifiedBallot).values(
-                election_id=election_id, voter_id=answer.voter_id, precinct_id=precinct.id,
-                district_id=answer.ballot_district.id, staff_id=staff_id, kind=answer.kind, issued_at=now,
-                provisional=False, received_at=now, decision_id=decision_id))
-            session.flush()  # the audit row, inside the savepoint
-    except IntegrityError:  # another desk issued first: its ballot is now visible
-        ballot = session.execute(_BALLOT, {"election_id": election_id, "voter_id": answer.voter_id}).one()
+    decision_id = _decide(session, election_id, precinct, staff_id, answer, now, seen=shown)
+    if not _take_ballot(session, answer, election_id, precinct.id, staff_id, now, now, decision_id):
+        # Another desk issued first: its ballot is visible now (it committed while this insert waited).
+        ballot = session.connection().execute(_BALLOT, {"election_id": election_id, "voter_id": answer.voter_id}).one()
         voter = dict(voter_id=answer.voter_id, voter_name=answer.voter_name, birth_year=answer.birth_year,
                      home_precinct=answer.home_precinct, home_district=answer.home_district)
-        voted = _voted(snapshot, election, voter, ballot.precinct_id, ballot.issued_at)
-        return _with_decision(voted, _record(session, election_id, precinct, staff_id, voted, now, seen=shown))
+        answer = _voted(snapshot, election, voter, ballot.precinct_id, ballot.issued_at)
+        _redecide(session, decision_id, answer, shown)
+    _audit(session, election_id, precinct, staff_id, answer, decision_id)
     return _with_decision(answer, decision_id)
 
 
@@ -499,8 +559,6 @@ def _device_time(election: Election, mark: OfflineMark, received: dt.datetime) -
 
 def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
               staff_id: int, mark: OfflineMark, now: dt.datetime) -> dict:
-    from dataclasses import replace  # noqa: PLC0415
-
     at, taken = _device_time(election, mark, now)
     # A home mark's ballot is this precinct's own district's (the device has no other to give).
     claimed = mark.district if mark.district is not None or mark.kind != "home" else \
@@ -508,6 +566,7 @@ def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election,
     record = dict(offline=True, claimed_at=mark.at, mark_id=mark.mark_id, received_at=now, claimed_kind=mark.kind,
                   claimed_district=claimed)
     answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
+    decision_id = None
     if answer.outcome == "issue":
         district = answer.ballot_district  # the register's, through the voter's home precinct
         if claimed != district.number:
@@ -516,22 +575,21 @@ def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election,
         else:
             outcome = "issue" if mark.kind == "home" else "provisional"
             answer = replace(answer, outcome=outcome)
-        try:
-            with session.begin_nested():
-                decision_id = _record(session, election.id, precinct, staff_id, answer, at, **record)
-                session.execute(sa.insert(IdentifiedBallot).values(
-                    election_id=election.id, voter_id=answer.voter_id, precinct_id=precinct.id,
-                    district_id=district.id, staff_id=staff_id, kind=answer.kind, issued_at=at,
-                    provisional=mark.kind == "provisional", received_at=now, decision_id=decision_id))
-                session.flush()
+        decision_id = _decide(session, election.id, precinct, staff_id, answer, at, **record)
+        if _take_ballot(session, answer, election.id, precinct.id, staff_id, at, now, decision_id,
+                        provisional=mark.kind == "provisional"):
+            _audit(session, election.id, precinct, staff_id, answer, decision_id, offline=True)
             return {"mark_id": mark.mark_id, "outcome": outcome, "decision_id": decision_id, "time_taken": taken,
                     "district": district.number, "claimed_district": claimed}
-        except IntegrityError:
-            answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)
+        answer = _evaluate(session, snapshot, election, precinct, mark.pin, mark.document_number)  # now `voted`
     # The desk handed out a ballot the server would not have: an incident, kept with what the server says.
     conflict = replace(answer, outcome="conflict",
                        params={**answer.params, "reason": answer.outcome, "kind": mark.kind})
-    decision_id = _record(session, election.id, precinct, staff_id, conflict, at, **record)
+    if decision_id is None:
+        decision_id = _record(session, election.id, precinct, staff_id, conflict, at, **record)
+    else:  # another desk's ballot came first: the decision kept says so
+        _redecide(session, decision_id, conflict)
+        _audit(session, election.id, precinct, staff_id, conflict, decision_id, offline=True)
     return {"mark_id": mark.mark_id, "outcome": "conflict", "reason": answer.outcome, "decision_id": decision_id,
             "time_taken": taken, "claimed_district": claimed}
 

@@ -17,11 +17,12 @@ import threading
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
-from remote_vote_app.models import DistrictPrecinct, Election, ElectoralDistrict, Precinct, Territory
+from remote_vote_app.models import DistrictPrecinct, Election, ElectoralDistrict, Precinct, ReferenceVersion, Territory
 
 MODELS = (Territory, Election, Precinct, ElectoralDistrict, DistrictPrecinct)
 T = TypeVar("T")
@@ -56,6 +57,17 @@ def _version(session: Session) -> int:
     return session.connection().exec_driver_sql("SELECT version FROM referenceversion WHERE id = 1").scalar() or 0
 
 
+# The version as a column, for a hot path's first statement of its transaction to read along
+# (`version_read`): one round trip fewer than `snapshot` reading it on its own.
+VERSION = sa.select(ReferenceVersion.__table__.c.version).where(ReferenceVersion.__table__.c.id == 1) \
+    .scalar_subquery().label("reference_version")
+
+
+def version_read(session: Session, version: int | None) -> None:
+    """This transaction has read the version (the `VERSION` column): `snapshot` takes it from here."""
+    session.info[_READ] = version or 0
+
+
 def snapshot(session: Session) -> Snapshot:
     """The reference rows as of this transaction (reloaded when another transaction changed them);
     one version read per transaction."""
@@ -65,7 +77,9 @@ def snapshot(session: Session) -> Snapshot:
         return seen
     bind = session.get_bind()
     key = str(getattr(bind, "engine", bind).url)
-    version = _version(session)  # read first: the rows loaded after it are at least this new
+    version = session.info.pop(_READ, None)
+    if version is None or session.info.get(_CHANGED):
+        version = _version(session)  # read first: the rows loaded after it are at least this new
     mine = bool(session.info.get(_CHANGED))
     current = _snapshots.get(key)
     if current is None or current.version != version or mine:
@@ -111,6 +125,7 @@ def clear() -> None:
 
 _CHANGED = "reference_changed"
 _SEEN = "reference_snapshot"
+_READ = "reference_version_read"
 
 
 @event.listens_for(OrmSession, "before_flush")
@@ -129,3 +144,4 @@ def _transaction_over(session: OrmSession, transaction) -> None:
         session.info.pop(_SEEN, None)
     if transaction.parent is None:  # the outermost one: committed or rolled back
         session.info.pop(_CHANGED, None)
+        session.info.pop(_READ, None)

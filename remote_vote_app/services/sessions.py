@@ -54,6 +54,11 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+def sid_hash(sid: str) -> str:
+    """What a session row keeps of its id (`UserSession.sid_hash`)."""
+    return _hash(sid)
+
+
 def cookie_value(cookie_header: str, kind: str) -> str:
     """The session id of `kind` in a Cookie request header, or ""."""
     return _cookie(cookie_header, COOKIE[kind])
@@ -192,13 +197,22 @@ def by_cookie(session: Session, kind: str, sid: str, now: dt.datetime | None = N
     return found.subject_id if found is not None and not found.expired else None
 
 
+def outlived(last_seen_at: dt.datetime, expires_at: dt.datetime, now: dt.datetime) -> bool:
+    """Idle too long, or past its absolute end: the session ends now."""
+    return now - last_seen_at > idle_limit() or now >= expires_at
+
+
+def touch_due(last_seen_at: dt.datetime, now: dt.datetime) -> bool:
+    return now - last_seen_at > TOUCH_EVERY
+
+
 def _live(session: Session, row: UserSession, kind: str, now: dt.datetime, touch: bool) -> Current | None:
     if row.kind != kind or row.ended_at is not None:
         return None
-    if now - row.last_seen_at > idle_limit() or now >= row.expires_at:
+    if outlived(row.last_seen_at, row.expires_at, now):
         _end(session, row, "idle" if now < row.expires_at else "absolute", now)
         return Current(row.id, row.subject_id, row.method, expired=True)
-    due = now - row.last_seen_at > TOUCH_EVERY
+    due = touch_due(row.last_seen_at, now)
     if touch and due:
         row.last_seen_at = now
         session.add(row)

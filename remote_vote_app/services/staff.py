@@ -11,8 +11,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlmodel import Session, select
 
-from remote_vote_app.models import Precinct, StaffAccount, StaffRecoveryCode, Territory
-from remote_vote_app.services import audit, ratelimit, sessions, totp
+from remote_vote_app.models import Precinct, StaffAccount, StaffRecoveryCode, Territory, UserSession
+from remote_vote_app.services import audit, ratelimit, refcache, sessions, totp
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.ratelimit import LoginThrottle, parse
 from remote_vote_app.settings import settings
@@ -381,6 +381,40 @@ def reload(session: Session, staff_id: int) -> StaffUser | None:
     """The current account behind a session: a deactivated or changed account takes effect at once."""
     account = session.get(StaffAccount, staff_id) if staff_id else None
     return _user(account) if account is not None and account.active else None
+
+
+_SESSIONS, _ACCOUNTS = UserSession.__table__, StaffAccount.__table__
+# The session a staff cookie names, its account and the reference version, in one statement: the
+# desks' HTTP routes ask it on every request (the ORM's two reads cost more than the rest of a check).
+_LIVE = (sa.select(_SESSIONS.c.id, _SESSIONS.c.kind, _SESSIONS.c.method, _SESSIONS.c.subject_id,
+                   _SESSIONS.c.last_seen_at, _SESSIONS.c.expires_at, _SESSIONS.c.ended_at, _ACCOUNTS.c.username,
+                   _ACCOUNTS.c.full_name, _ACCOUNTS.c.role, _ACCOUNTS.c.territory_id, _ACCOUNTS.c.precinct_id,
+                   _ACCOUNTS.c.active, refcache.VERSION)
+         .select_from(_SESSIONS.outerjoin(_ACCOUNTS, sa.and_(_SESSIONS.c.kind == "staff",
+                                                             _ACCOUNTS.c.id == _SESSIONS.c.subject_id)))
+         .where(_SESSIONS.c.sid_hash == sa.bindparam("sid_hash")))
+
+
+def live(session: Session, sid: str, touch: bool = True, now: dt.datetime | None = None) -> tuple[StaffUser, int] | None:
+    """The current account behind a staff session cookie and the session's row id, as
+    `sessions.current` + `reload` decide it (an idle or outlived session ends here, audited;
+    activity is written at most every `sessions.TOUCH_EVERY`), in one read. `touch=False`: a
+    request that is not the member's activity (a desk polling on its own)."""
+    if not sid:
+        return None
+    now = now or now_utc()
+    row = session.connection().execute(_LIVE, {"sid_hash": sessions.sid_hash(sid)}).first()
+    if row is None or row.kind != "staff" or row.ended_at is not None:
+        return None
+    refcache.version_read(session, row.reference_version)
+    if sessions.outlived(row.last_seen_at, row.expires_at, now):
+        sessions.current(session, "staff", sid, None, now)  # ends it, with its audit event
+        return None
+    if touch and sessions.touch_due(row.last_seen_at, now):
+        sessions.touch(session, sessions.Current(row.id, row.subject_id, row.method, touch_due=True), now)
+    if not row.active:  # no account (None), or a deactivated one
+        return None
+    return StaffUser(row.subject_id, row.username, row.full_name, row.role, row.territory_id, row.precinct_id), row.id
 
 
 def territory_ids(session: Session, root_id: int) -> set[int]:

@@ -36,12 +36,7 @@ def _error(status: int, code: str) -> Response:
 
 def _live(session, request: Request, touch: bool = True) -> tuple[StaffUser, int] | None:
     """The staff member of the live session the cookie names, and that session's row."""
-    sid = sessions.cookie_value(request.headers.get("cookie", ""), "staff")
-    found = sessions.current(session, "staff", sid, None, touch=touch) if sid else None
-    if found is None or found.expired:
-        return None
-    user = staff.reload(session, found.subject_id)
-    return (user, found.row_id) if user is not None else None
+    return staff.live(session, sessions.cookie_value(request.headers.get("cookie", ""), "staff"), touch)
 
 
 def _user(session, request: Request, touch: bool = True) -> StaffUser | None:

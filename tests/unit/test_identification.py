@@ -165,6 +165,7 @@ def test_sixteen_desks_identifying_one_voter_at_once_issue_one_ballot(session):
     election = _election(session)
     numbers = [f"УИК №{n}" for n in range(3011, 3027)]  # Osh Region, outside Асанова's district
     desks = [(_precinct(session, n).id, _staff(session, "uik.3011")) for n in numbers]
+    since = _last_event(session)
     session.commit()
     barrier, answers, errors = threading.Barrier(len(desks)), [], []
 
@@ -190,6 +191,66 @@ def test_sixteen_desks_identifying_one_voter_at_once_issue_one_ballot(session):
     assert {a.voted_precinct for a in answers if a.outcome == "voted"} == {session.get(Precinct, ballots[0].precinct_id).number}
     outcomes = session.exec(select(IdentificationDecision.outcome)).all()
     assert sorted(outcomes) == ["issue"] + ["voted"] * 15  # every answer given is kept
+    _assert_each_decision_audited_once(session, since)
+
+
+def _last_event(session) -> int:
+    return session.exec(select(sa.func.max(AuditEvent.id))).one() or 0
+
+
+def _assert_each_decision_audited_once(session, since: int):
+    """Every decision kept has exactly one audit event (written after event `since`) with its outcome."""
+    decisions = dict(session.exec(select(IdentificationDecision.id, IdentificationDecision.outcome)).all())
+    events = session.exec(select(AuditEvent).where(AuditEvent.action.startswith("identification."),
+                                                   AuditEvent.id > since)).all()
+    assert sorted((json.loads(e.details)["decision"], e.action) for e in events) == sorted(
+        (d, f"identification.{outcome}") for d, outcome in decisions.items())
+
+
+def test_a_desk_that_loses_the_race_after_its_check_is_told_voted_and_its_decision_says_so(session, monkeypatch):
+    """Between this desk's check of the register and its ballot's insert another desk issues and
+    commits: the conditional insert takes nothing, the member is told `voted` (where and when), and
+    the decision and its one audit event say `voted`, as the member saw it."""
+    election = _election(session)
+    loser, winner = _precinct(session, "УИК №3011"), _precinct(session, "УИК №3012")
+    staff_id, since = _staff(session, "uik.3011"), _last_event(session)
+    session.commit()
+    decide = identification._decide
+
+    def other_desk_first(s, *args, **kwargs):
+        monkeypatch.setattr(identification, "_decide", decide)
+        with session_scope() as other:
+            first = identification.issue(other, election_id=election.id, precinct_id=winner.id, staff_id=staff_id,
+                                         pin=ASANOVA[0], document_number=ASANOVA[1])
+            assert first.outcome == "issue"
+        return decide(s, *args, **kwargs)
+
+    monkeypatch.setattr(identification, "_decide", other_desk_first)
+    with session_scope() as s:
+        answer = identification.issue(s, election_id=election.id, precinct_id=loser.id, staff_id=staff_id,
+                                      pin=ASANOVA[0], document_number=ASANOVA[1], shown="ident.issue_remote")
+    assert (answer.outcome, answer.voted_precinct) == ("voted", "УИК №3012")
+    ballot = session.exec(select(IdentifiedBallot)).one()
+    assert ballot.precinct_id == winner.id
+    kept = session.get(IdentificationDecision, answer.decision_id)
+    assert (kept.outcome, kept.precinct_id) == ("voted", loser.id)
+    assert json.loads(kept.shown) == {"key": "ident.voted", "params": answer.params, "desk_showed": "ident.issue_remote"}
+    _assert_each_decision_audited_once(session, since)
+
+
+def test_the_answers_json_carries_every_field_and_the_message_in_each_language(session):
+    import dataclasses
+
+    issued_at = dt.datetime(2027, 1, 17, 4, 5, tzinfo=dt.timezone.utc)
+    answers = [_at(session, "УИК №2001"),  # wrong_precinct: a place to go to
+               _at(session, "УИК №3011", username="uik.3011", action=identification.issue, now=issued_at),
+               _at(session, "УИК №1001")]  # voted: where and when
+    assert [a.outcome for a in answers] == ["wrong_precinct", "issue", "voted"]
+    for answer in answers:
+        expected = dataclasses.asdict(answer) | {
+            "voted_at": answer.voted_at.isoformat() if answer.voted_at else None,
+            "voter_name": list(answer.voter_name), "messages": {lang: answer.message(lang) for lang in ("ky", "ru", "en")}}
+        assert json.loads(json.dumps(answer.to_json())) == json.loads(json.dumps(expected))
 
 
 # --- without a link ---

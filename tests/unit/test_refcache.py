@@ -193,3 +193,42 @@ def test_the_landing_page_is_built_once_per_reference_version_and_minute_left(mo
         later = clock.now_utc() + dt.timedelta(minutes=1)
         monkeypatch.setattr(landing.elections, "now_utc", lambda: later)
         assert landing.page_data(session) is not again  # a minute less left: new texts
+
+
+def test_a_version_read_along_with_another_statement_is_used_once_and_follows_changes():
+    """refcache.VERSION read in a hot path's first statement (staff.live) stands for the version
+    query: the snapshot is as current as with its own read, and the read is spent with its transaction."""
+    import sqlalchemy as sa
+
+    queries = []
+    engine = get_engine()
+
+    def count(_conn, _cursor, statement, *_args):
+        queries.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        with session_scope() as session:
+            precinct_id = _remote(session).id
+            place = refcache.row(session, Precinct, precinct_id).place_ru
+        with session_scope() as editor:
+            editor.get(Precinct, precinct_id).place_ru = place + " (renamed)"
+        try:
+            with session_scope() as reader:
+                version = reader.connection().execute(sa.select(refcache.VERSION)).scalar_one()
+                refcache.version_read(reader, version)
+                queries.clear()
+                assert refcache.row(reader, Precinct, precinct_id).place_ru == place + " (renamed)"
+                assert not any("referenceversion" in q for q in queries)
+            with Session(get_engine()) as reused:  # a read left unused is spent with its transaction
+                reused.connection()
+                refcache.version_read(reused, 0)
+                reused.commit()
+                queries.clear()
+                refcache.snapshot(reused)
+                assert any("referenceversion" in q for q in queries)
+        finally:
+            with session_scope() as editor:
+                editor.get(Precinct, precinct_id).place_ru = place
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)

@@ -307,3 +307,53 @@ def test_the_device_migration_upgrades_and_downgrades(scratch_url):
     assert not has_table and "device_id" not in columns and "attempts" in columns
     cli.migrate(scratch_url)
     assert shape()[0]
+
+
+def test_a_staff_cookie_is_read_with_its_account_in_one_statement_as_current_and_reload_decide(session):
+    """staff.live (the desks' HTTP routes): the session and its account in one read, with the same
+    answers as sessions.current + staff.reload: activity written at most every TOUCH_EVERY and only
+    when asked, an idle session ended (audited), a voter's cookie, a deactivated account or a
+    logged-out session refused."""
+    import sqlalchemy as sa
+
+    from remote_vote_app.models import StaffAccount
+    from remote_vote_app.services import staff
+
+    account_id = session.exec(select(StaffAccount.id).where(StaffAccount.username == "uik.2001")).one()
+    started = sessions.start(session, "staff", account_id, "password_totp", "10.0.0.1", now=T0)
+    sid = sessions.exchange(session, started.ticket, started.binding, now=T0).sid
+    session.commit()
+
+    def seen() -> dt.datetime:
+        return session.execute(sa.select(UserSession.__table__.c.last_seen_at)
+                               .where(UserSession.__table__.c.id == started.row_id)).scalar_one()
+
+    user, row_id = staff.live(session, sid, now=T0 + dt.timedelta(seconds=20))
+    assert (user.id, user.username, user.role, row_id) == (account_id, "uik.2001", "station_member", started.row_id)
+    assert seen() == T0  # not due yet
+    later = T0 + sessions.TOUCH_EVERY + dt.timedelta(seconds=1)
+    assert staff.live(session, sid, touch=False, now=later) is not None and seen() == T0  # polling is not activity
+    assert staff.live(session, sid, now=later) is not None and seen() == later
+    session.commit()
+
+    assert staff.live(session, "", now=later) is None and staff.live(session, sid + "x", now=later) is None
+    voter = sessions.start(session, "voter", 1, "sms", "10.0.0.1", now=T0)
+    voter_sid = sessions.exchange(session, voter.ticket, voter.binding, now=T0).sid
+    assert staff.live(session, voter_sid, now=T0) is None
+
+    session.execute(sa.update(StaffAccount).where(StaffAccount.id == account_id).values(active=False))
+    try:
+        assert staff.live(session, sid, now=later) is None
+    finally:
+        session.execute(sa.update(StaffAccount).where(StaffAccount.id == account_id).values(active=True))
+
+    idle = later + sessions.idle_limit() + dt.timedelta(seconds=1)
+    assert staff.live(session, sid, now=idle) is None
+    session.commit()
+    assert session.execute(sa.select(UserSession.__table__.c.end_reason)
+                           .where(UserSession.__table__.c.id == started.row_id)).scalar_one() == "idle"
+    ended = session.exec(select(AuditEvent).where(AuditEvent.action == "auth.staff.session_ended")
+                         .order_by(AuditEvent.id.desc())).first()
+    assert f'"session_row": {started.row_id}' in ended.details
+    assert staff.live(session, sid, now=later) is None  # ended stays ended
+    session.commit()
