@@ -112,10 +112,6 @@ class Answer:
         address = self.go_to.address if self.go_to else {}
         return t(lang, self.message_key, **self.params, address=address.get(lang) or address.get("ru", ""))
 
-    def shown(self) -> str:
-        """What the member saw, as stored: the message key and its params (never a PIN)."""
-        return json.dumps({"key": self.message_key, "params": self.params}, ensure_ascii=False, sort_keys=True)
-
     def to_json(self) -> dict:
         """The HTTP answer (web/identification.py): every field, with the message in each language
         (the desk switches language without asking again). Built field by field: `asdict`'s deep
