@@ -79,7 +79,7 @@ open_data = Starlette(
 )
 
 api = Starlette(routes=[Mount(routes.API, app=open_data), *session_routes.endpoints, *staff_exports.endpoints,
-                                *checkin.endpoints, *identification.routes, *reminder_routes.endpoints])
+                                *checkin.endpoints, *identification.endpoints, *reminder_routes.endpoints])
 
 # Applied after `api` has the Reflex app mounted inside it: headers reach every response.
 transformers = [api, SecurityHeaders, SocketCeiling]

@@ -28,6 +28,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from sqlmodel import Session
 
+from remote_vote_app import routes
 from remote_vote_app.services import checkin, identification
 from remote_vote_app.services.identification import Desk
 from remote_vote_app.services.staff import StaffUser
@@ -115,9 +116,9 @@ def precinct_list(request: Request) -> Response:
     return _answer(work)
 
 
-routes = [
-    Route("/staff/identification/check", _identify(identification.check), methods=["POST"]),
-    Route("/staff/identification/issue", _identify(identification.issue), methods=["POST"]),
-    Route("/staff/identification/sync", sync, methods=["POST"]),
-    Route("/staff/identification/list", precinct_list, methods=["GET"]),
+endpoints = [
+    Route(routes.IDENTIFY_CHECK, _identify(identification.check), methods=["POST"]),
+    Route(routes.IDENTIFY_ISSUE, _identify(identification.issue), methods=["POST"]),
+    Route(routes.IDENTIFY_SYNC, sync, methods=["POST"]),
+    Route(routes.IDENTIFY_LIST, precinct_list, methods=["GET"]),
 ]

@@ -422,7 +422,7 @@ def _client():
 
     from remote_vote_app.web import identification as routes
 
-    return TestClient(Starlette(routes=routes.routes))
+    return TestClient(Starlette(routes=routes.endpoints))
 
 
 def _staff_cookie(session, username: str) -> str:
