@@ -22,7 +22,7 @@ from sqlmodel import Session, and_, select
 from remote_vote_app.i18n import has, t
 from remote_vote_app.models import ActivityReport, Application, AuditEvent, Voter
 from remote_vote_app.services import audit, ratelimit, staff
-from remote_vote_app.services.clock import local_text, now_utc
+from remote_vote_app.services.clock import SERVICE_ZONE, local_text, now_utc
 from remote_vote_app.services.errors import NotFound, ServiceError
 from remote_vote_app.services.staff import StaffUser
 
@@ -81,7 +81,8 @@ def log(session: Session, voter_id: int, lang: str) -> list[dict[str, str]]:
         report = reports.get(event.id)
         rows.append({
             "id": str(event.id),
-            "at": local_text(event.at, "%d.%m.%Y %H:%M"),
+            # One log across elections and logins: in the service's zone, not one election's.
+            "at": local_text(event.at, "%d.%m.%Y %H:%M", SERVICE_ZONE),
             "action": _action_text(lang, event.action),
             # An identification decision names its precinct instead of an application.
             "reference": event.entity_id if event.entity == "application"
@@ -140,7 +141,9 @@ def for_staff(session: Session, user: StaffUser, lang: str, limit: int = 100) ->
             commission = application.commission if application else ""
         result.append({
             "id": str(row.id), "status": row.status, "status_text": t(lang, f"activity.report.{row.status}"),
-            "filed": local_text(row.created_at, "%d.%m.%Y %H:%M"), "event_at": local_text(event.at, "%d.%m.%Y %H:%M"),
+            # As in the voter's log: reports are about logins as well as elections.
+            "filed": local_text(row.created_at, "%d.%m.%Y %H:%M", SERVICE_ZONE),
+            "event_at": local_text(event.at, "%d.%m.%Y %H:%M", SERVICE_ZONE),
             "action": _action_text(lang, event.action), "reference": event.entity_id if event.entity == "application" else "",
             "channel_text": t(lang, f"activity.channel.{channel_of(event)}"), "actor": event.actor, "commission": commission,
             "note": row.note, "answer": row.answer,

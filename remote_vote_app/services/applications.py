@@ -24,7 +24,7 @@ from remote_vote_app.i18n import LANGS, date_text, localized, t, until_inclusive
 from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory, Voter
 from remote_vote_app.services import assurance, audit, capacity, elections, passes, precincts, refcache
 from remote_vote_app.services.auth import Challenge
-from remote_vote_app.services.clock import local_date, now_utc
+from remote_vote_app.services.clock import local_date, now_utc, zone
 from remote_vote_app.services.errors import FieldErrors, NotFound, Refusal, ServiceError
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_email, normalize_phone
@@ -287,7 +287,8 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
     election = refcache.row(session, Election, application.election_id)
     voter_pass = {"pass_token": ""}
     # A pass while the application is active and its election day has not passed.
-    if with_pass and application.status == "submitted" and election.election_day >= local_date(now):
+    tz = zone(election)
+    if with_pass and application.status == "submitted" and election.election_day >= local_date(now, tz):
         number = refcache.row(session, Precinct, application.remote_precinct_id).number
         voter_pass = passes.for_application(application.reference, application.election_id, number, application.version)
     return {
@@ -304,10 +305,10 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
         "status_text": t(lang, f"status.{application.status}"),
         "channel_text": t(lang, f"channel.{application.channel}"),
         "can_change": application.status == "submitted" and elections.is_open(election, now),
-        "submitted_at": date_text(lang, local_date(application.created_at)),
+        "submitted_at": date_text(lang, local_date(application.created_at, tz)),
         # The pass in the voter's words (not its version number): issued, or renewed by a change.
-        "pass_issued": t(lang, "pass.updated", date=date_text(lang, local_date(application.changed_at))) if application.version
-        else t(lang, "pass.issued", date=date_text(lang, local_date(application.created_at))),
+        "pass_issued": t(lang, "pass.updated", date=date_text(lang, local_date(application.changed_at, tz)))
+        if application.version else t(lang, "pass.issued", date=date_text(lang, local_date(application.created_at, tz))),
     }
 
 
@@ -449,7 +450,7 @@ def closed_notice(session: Session, voter_id: int, now: dt.datetime | None = Non
     views = elections.for_territory(session, voter.territory_id, now)
     if any(v.is_open for v in views):
         return {}
-    closed = [v for v in views if v.election_day >= local_date(now)]
+    closed = [v for v in views if v.election_day >= local_date(now, zone(v.timezone))]
     if not closed:
         return {}
     last = max(closed, key=lambda v: v.deadline)

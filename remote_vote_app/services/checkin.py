@@ -31,7 +31,7 @@ import base64
 import datetime as dt
 import re
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -44,7 +44,7 @@ from remote_vote_app.models import (Application, BallotIssue, CheckinFlag, Elect
                                     UserSession, Voter)
 from remote_vote_app.services import audit, passes
 from remote_vote_app.services.applications import normalize_reference
-from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
+from remote_vote_app.services.clock import at_local, local_date, local_text, now_utc, zone
 from remote_vote_app.services.errors import Forbidden, ServiceError
 from remote_vote_app.services.staff import StaffUser, require
 from remote_vote_app.settings import settings
@@ -160,11 +160,12 @@ def desk_precinct(session: Session, user: StaffUser) -> str:
 
 
 def checkin_day(session: Session, now: dt.datetime | None = None) -> dt.date | None:
-    """The election day the roster is for: the next one still to come (or today), else the latest."""
-    today = (now or now_utc()).astimezone(BISHKEK).date()
-    days = sorted({d for d in session.exec(select(Election.election_day).distinct())})
-    coming = [d for d in days if d >= today]
-    return coming[0] if coming else (days[-1] if days else None)
+    """The election day the roster is for: the next one still to come (or today, in its election's
+    zone), else the latest."""
+    now = now or now_utc()
+    days = sorted(session.exec(select(Election.election_day, Election.timezone).distinct()).all())
+    coming = [day for day, name in days if day >= local_date(now, zone(name))]
+    return coming[0] if coming else (days[-1][0] if days else None)
 
 
 def roster_key(session: Session, session_row_id: int) -> str:
@@ -179,8 +180,10 @@ def roster_key(session: Session, session_row_id: int) -> str:
     return base64.urlsafe_b64encode(key).decode().rstrip("=")
 
 
-def _day_elections(session: Session, day: dt.date | None) -> list[int]:
-    return list(session.exec(select(Election.id).where(Election.election_day == day))) if day else []
+def _day_elections(session: Session, day: dt.date | None) -> dict[int, ZoneInfo]:
+    """The elections of `day`: id -> time zone (one query: the lists built from it need no look-up per row)."""
+    return {election_id: zone(name) for election_id, name in session.exec(
+        select(Election.id, Election.timezone).where(Election.election_day == day))} if day else {}
 
 
 def roster(session: Session, user: StaffUser, actor: str, now: dt.datetime | None = None,
@@ -210,7 +213,7 @@ def roster(session: Session, user: StaffUser, actor: str, now: dt.datetime | Non
             "ref": a.reference, "election": e.id, "v": a.version,
             "name": " ".join(x for x in (v.last_name, v.first_name, v.patronymic) if x),
             "doc": v.document_number, "birth": v.birth_date.strftime("%d.%m.%Y"),
-            "issued": bool(mark), "issued_at": local_text(mark.marked_at, TIME_FORMAT) if mark else "",
+            "issued": bool(mark), "issued_at": local_text(mark.marked_at, TIME_FORMAT, zone(e)) if mark else "",
         })
     payload = {"precinct": precinct.number, "day": day.isoformat() if day else "",
                "generated_at": int(now.timestamp()), "entries": entries}
@@ -227,13 +230,14 @@ def _member(full_name: str | None, username: str | None) -> str:
 
 
 def _opening_hours(election: Election) -> tuple[dt.datetime, dt.datetime]:
-    try:
-        zone = ZoneInfo(election.timezone or "Asia/Bishkek")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = BISHKEK
-    opens, closes = (dt.datetime.combine(election.election_day, t, tzinfo=zone).astimezone(dt.timezone.utc)
-                     for t in OPENING_HOURS)
+    opens, closes = (at_local(election.election_day, t, zone(election)) for t in OPENING_HOURS)
     return opens, closes
+
+
+def _time_text(session: Session, election_id: int | None, moment: dt.datetime) -> str:
+    """A mark's time as desks and the dashboard show it, in its election's zone (a flag on a pass
+    of no known election: the service's)."""
+    return local_text(moment, TIME_FORMAT, zone(session.get(Election, election_id) if election_id else None))
 
 
 @dataclass(frozen=True)
@@ -321,7 +325,7 @@ def _flag_result(session: Session, flag: CheckinFlag) -> dict:
             .join(Precinct, Precinct.id == BallotIssue.precinct_id)
             .join(StaffAccount, StaffAccount.id == BallotIssue.staff_id)
             .where(BallotIssue.id == flag.first_issue_id)).one()
-        result.update(first_precinct=number, first_at=local_text(first.marked_at, TIME_FORMAT),
+        result.update(first_precinct=number, first_at=_time_text(session, first.election_id, first.marked_at),
                       first_member=_member(full_name, username))
     return result
 
@@ -329,7 +333,8 @@ def _flag_result(session: Session, flag: CheckinFlag) -> dict:
 def _issue_result(session: Session, issue: BallotIssue, reference: str | None = None) -> dict:
     if reference is None:
         reference = session.get(Application, issue.application_id).reference
-    result = {"id": issue.mark_id, "status": "issued", "ref": reference, "at": local_text(issue.marked_at, TIME_FORMAT)}
+    result = {"id": issue.mark_id, "status": "issued", "ref": reference,
+              "at": _time_text(session, issue.election_id, issue.marked_at)}
     if issue.claimed_offline and not issue.offline:
         result["bad_time"] = True  # the device's time was not taken: the receipt time stands
     return result
@@ -470,14 +475,14 @@ def feed(session: Session, user: StaffUser, cursor: int, now: dt.datetime | None
     now = now or now_utc()
     settled = now - FEED_LAG
     since_issue, since_flag = divmod(cursor, FEED_SPLIT)
-    elections = _day_elections(session, checkin_day(session, now))
+    zones = _day_elections(session, checkin_day(session, now))
     issues = session.exec(
         select(BallotIssue.id, BallotIssue.received_at, BallotIssue.marked_at, Application.reference,
-               StaffAccount.full_name, StaffAccount.username)
+               StaffAccount.full_name, StaffAccount.username, BallotIssue.election_id)
         .join(Application, Application.id == BallotIssue.application_id)
         .join(StaffAccount, StaffAccount.id == BallotIssue.staff_id)
         .where(BallotIssue.precinct_id == precinct.id, BallotIssue.id > since_issue,
-               BallotIssue.election_id.in_(elections or [0]))
+               BallotIssue.election_id.in_(list(zones) or [0]))
         .order_by(BallotIssue.id).limit(FEED_LIMIT)).all()
     first = aliased(BallotIssue)
     first_staff, first_precinct, staff_row, where = (aliased(StaffAccount), aliased(Precinct), aliased(StaffAccount),
@@ -485,21 +490,23 @@ def feed(session: Session, user: StaffUser, cursor: int, now: dt.datetime | None
     conflicts = session.exec(
         select(CheckinFlag.id, CheckinFlag.received_at, CheckinFlag.marked_at, CheckinFlag.reference, CheckinFlag.kind,
                staff_row.full_name, staff_row.username, where.number,
-               first.marked_at, first_staff.full_name, first_staff.username, first_precinct.number)
+               first.marked_at, first_staff.full_name, first_staff.username, first_precinct.number,
+               Election.timezone)
         .join(staff_row, staff_row.id == CheckinFlag.staff_id)
         .join(where, where.id == CheckinFlag.precinct_id)
         .join(first, first.id == CheckinFlag.first_issue_id)
         .join(first_staff, first_staff.id == first.staff_id)
         .join(first_precinct, first_precinct.id == first.precinct_id)
+        .join(Election, Election.id == first.election_id)
         .where(CheckinFlag.kind == "conflict", CheckinFlag.id > since_flag,
                or_(CheckinFlag.precinct_id == precinct.id, first.precinct_id == precinct.id))
         .order_by(CheckinFlag.id).limit(FEED_LIMIT)).all()
     return {
         "cursor": _advance(issues, since_issue, settled) * FEED_SPLIT + _advance(conflicts, since_flag, settled),
-        "issued": [{"ref": r[3], "at": local_text(r[2], TIME_FORMAT), "member": _member(r[4], r[5]),
+        "issued": [{"ref": r[3], "at": local_text(r[2], TIME_FORMAT, zones[r[6]]), "member": _member(r[4], r[5]),
                     "precinct": precinct.number} for r in issues],
         "incidents": [{"ref": r[3], "kind": r[4], "members": [_member(r[9], r[10]), _member(r[5], r[6])],
-                       "times": [local_text(r[8], TIME_FORMAT), local_text(r[2], TIME_FORMAT)],
+                       "times": [local_text(moment, TIME_FORMAT, zone(r[12])) for moment in (r[8], r[2])],
                        "precincts": [r[11], r[7]]} for r in conflicts],
     }
 
@@ -514,7 +521,8 @@ def issued_counts(session: Session, election_id: int) -> dict[int, int]:
 
 def flags(session: Session, election_day: dt.date, limit: int = 50) -> dict:
     """Flags of an election day for the dashboard: counts per kind and the latest ones."""
-    in_day = CheckinFlag.election_id.in_(_day_elections(session, election_day) or [0])
+    zones = _day_elections(session, election_day)
+    in_day = CheckinFlag.election_id.in_(list(zones) or [0])
     counts = dict(session.exec(select(CheckinFlag.kind, func.count()).where(in_day).group_by(CheckinFlag.kind)).all())
     first, first_precinct = aliased(BallotIssue), aliased(Precinct)
     rows = session.exec(
@@ -525,11 +533,11 @@ def flags(session: Session, election_day: dt.date, limit: int = 50) -> dict:
         .where(in_day).order_by(CheckinFlag.id.desc()).limit(limit)).all() if limit else []
     latest = [{
         "kind": flag.kind, "reference": flag.reference, "precinct": number,
-        "at": local_text(flag.marked_at, TIME_FORMAT),
+        "at": local_text(flag.marked_at, TIME_FORMAT, zones[flag.election_id]),
         "first_precinct": first_number if first_number and flag.kind != "bad_time" else "",
         "versions": f"{flag.pass_version} / {flag.current_version}" if flag.kind == "stale" else "",
         "ballot_issued": flag.ballot_issued, "offline": flag.claimed_offline,
-        "claimed_at": local_text(flag.claimed_at, TIME_FORMAT) if flag.claimed_at else "",
+        "claimed_at": local_text(flag.claimed_at, TIME_FORMAT, zones[flag.election_id]) if flag.claimed_at else "",
     } for flag, number, first_number in rows]
     return {"counts": {kind: counts.get(kind, 0) for kind in FLAG_KINDS}, "latest": latest}
 
@@ -538,20 +546,22 @@ def incidents(session: Session, election_day: dt.date, limit: int = 50) -> list[
     """Ballots issued twice to one voter (two desks, usually offline), latest first: the two members,
     precincts and times, as the commission's dashboard shows them. One query."""
     first, first_staff, first_precinct = aliased(BallotIssue), aliased(StaffAccount), aliased(Precinct)
+    zones = _day_elections(session, election_day)
     rows = session.exec(
         select(CheckinFlag.reference, CheckinFlag.marked_at, CheckinFlag.offline,
                StaffAccount.full_name, StaffAccount.username, Precinct.number,
-               first.marked_at, first.offline, first_staff.full_name, first_staff.username, first_precinct.number)
+               first.marked_at, first.offline, first_staff.full_name, first_staff.username, first_precinct.number,
+               CheckinFlag.election_id)
         .join(StaffAccount, StaffAccount.id == CheckinFlag.staff_id)
         .join(Precinct, Precinct.id == CheckinFlag.precinct_id)
         .join(first, first.id == CheckinFlag.first_issue_id)
         .join(first_staff, first_staff.id == first.staff_id)
         .join(first_precinct, first_precinct.id == first.precinct_id)
-        .where(CheckinFlag.kind == "conflict", CheckinFlag.election_id.in_(_day_elections(session, election_day) or [0]))
+        .where(CheckinFlag.kind == "conflict", CheckinFlag.election_id.in_(list(zones) or [0]))
         .order_by(CheckinFlag.id.desc()).limit(limit)).all()
     return [{"reference": r[0],
              "members": [_member(r[8], r[9]), _member(r[3], r[4])],
              "precincts": [r[10], r[5]],
-             "times": [local_text(r[6], TIME_FORMAT), local_text(r[1], TIME_FORMAT)],
+             "times": [local_text(r[6], TIME_FORMAT, zones[r[11]]), local_text(r[1], TIME_FORMAT, zones[r[11]])],
              "offline": [r[7], r[2]]}  # the time is the device's (taken within opening hours)
             for r in rows]

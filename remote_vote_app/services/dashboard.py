@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import DEFAULT_LANG, localized
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import checkin, elections
-from remote_vote_app.services.clock import now_utc
+from remote_vote_app.services.clock import day_sql, now_utc, zone
 from remote_vote_app.settings import settings
 
 
@@ -39,6 +40,22 @@ def overview(session: Session, day: dt.date | None, with_anomalies: bool, now: d
         "flags": checkin.flags(session, day, limit=50 if with_anomalies else 0) if day else None,
         "incidents": checkin.incidents(session, day) if day and with_anomalies else [],
     }
+
+
+def filed_per_day(session: Session, election_day: dt.date, *columns) -> list[tuple]:
+    """(day filed, *columns, count) of the active applications for the elections of `election_day`,
+    grouped by `columns` too; the day an application was filed is reckoned in its election's zone
+    (one query per zone among the day's elections, usually one)."""
+    names = session.exec(select(Election.timezone).where(Election.election_day == election_day).distinct()).all()
+    rows: list[tuple] = []
+    for name in sorted(names):
+        day = day_sql(session, Application.created_at, zone(name), election_day)
+        rows += [tuple(r) for r in session.exec(
+            select(day, *columns, func.count()).select_from(Application)
+            .join(Election, Election.id == Application.election_id)
+            .where(Election.election_day == election_day, Election.timezone == name, Application.status == "submitted")
+            .group_by(day, *columns)).all()]
+    return rows
 
 
 def issued_per_precinct(session: Session, election_day: dt.date) -> dict[int, int]:
@@ -106,9 +123,9 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
     ).all():
         name = localized(region(territory_id), "name", lang)
         per_region[name] = per_region.get(name, 0) + count
-    day_col = (func.date(base.c.created_at, "+6 hours") if session.get_bind().dialect.name != "postgresql"
-               else func.date(func.timezone("Asia/Bishkek", base.c.created_at)))
-    per_day = session.exec(select(day_col, func.count()).select_from(base).group_by(day_col).order_by(day_col)).all()
+    per_day: dict[str, int] = defaultdict(int)
+    for filed, count in filed_per_day(session, election_day):
+        per_day[filed] += count
     by_channel = dict(session.exec(select(base.c.channel, func.count()).select_from(base).group_by(base.c.channel)).all())
     deadlines = session.exec(select(Election.application_deadline, Election.timezone)
                              .where(Election.election_day == election_day)).first()
@@ -124,7 +141,7 @@ def statistics(session: Session, election_day: dt.date, now: dt.datetime | None 
                           **fill.get(p.id, {"capacity": "", "fill": "", "level": ""})}
                          for p, k in per_precinct_rows],
         "per_region": sorted(({"region": k, "count": v} for k, v in per_region.items()), key=lambda r: -r["count"]),
-        "per_day": [{"day": str(d), "count": k} for d, k in per_day],
+        "per_day": [{"day": d, "count": per_day[d]} for d in sorted(per_day)],
         "by_channel": {"online": by_channel.get("online", 0), "in_person": by_channel.get("in_person", 0)},
     }
 

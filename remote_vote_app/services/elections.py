@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import LANGS, localized, t
 from remote_vote_app.models import Election, Territory
 from remote_vote_app.services import audit, refcache
-from remote_vote_app.services.clock import end_of_day_utc, local_date, now_utc
+from remote_vote_app.services.clock import end_of_day_utc, local_date, now_utc, zone
 from remote_vote_app.services.errors import ServiceError
 
 
@@ -38,6 +38,7 @@ class ElectionView:
     closes_at_utc: dt.datetime
     is_open: bool
     is_demo: bool
+    timezone: str
 
     def title(self, lang: str) -> str:
         return title(self.kind, self.territory.get(lang) or self.territory["ru"], self.is_demo, lang)
@@ -63,6 +64,7 @@ def _view(election: Election, territory: Territory, now: dt.datetime) -> Electio
         closes_at_utc=closes_at_utc(election),
         is_open=is_open(election, now),
         is_demo=election.is_demo,
+        timezone=election.timezone,
     )
 
 
@@ -76,8 +78,8 @@ def election_days(session: Session, now: dt.datetime | None = None) -> list[dict
         key = (election.election_day, election.application_deadline, election.is_demo, election.timezone)
         days[key] = days.get(key, 0) + 1
     result = []
-    for (day, deadline, demo, zone), count in sorted(days.items(), key=lambda item: item[0][0], reverse=True):
-        closes = end_of_day_utc(deadline, zone)
+    for (day, deadline, demo, zone_name), count in sorted(days.items(), key=lambda item: item[0][0], reverse=True):
+        closes = end_of_day_utc(deadline, zone_name)
         result.append(
             {
                 "election_day": day,
@@ -85,7 +87,7 @@ def election_days(session: Session, now: dt.datetime | None = None) -> list[dict
                 "is_demo": demo,
                 "councils": count,
                 "is_open": now < closes,
-                "is_past": day < local_date(now),  # held: listed apart from the scheduled ones
+                "is_past": day < local_date(now, zone(zone_name)),  # held: listed apart from the scheduled ones
                 "seconds_left": max(0, int((closes - now).total_seconds())),
             }
         )

@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 from remote_vote_app.i18n import date_text, localized, moment_text, t, until_inclusive
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services import audit, elections, exports
-from remote_vote_app.services.clock import BISHKEK, now_utc
+from remote_vote_app.services.clock import now_utc, zone
 from remote_vote_app.services.errors import NotFound
 from remote_vote_app.services.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_pin
@@ -107,7 +107,7 @@ def exclusion_list(session: Session, user: StaffUser, election_id: int | None, p
         "election": elections.title(election.kind, _name(territory, lang), election.is_demo, lang),
         "election_day": date_text(lang, election.election_day),
         "election_day_iso": election.election_day.isoformat(),
-        "as_of": moment_text(lang, (now or now_utc()).astimezone(BISHKEK)),
+        "as_of": moment_text(lang, (now or now_utc()).astimezone(zone(election))),
         "status_text": t(lang, "exclusions.final") if final
         else t(lang, "exclusions.preliminary", until=until_inclusive(lang, election.application_deadline)),
         "precinct": _label(precinct, lang),

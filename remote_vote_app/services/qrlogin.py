@@ -48,7 +48,7 @@ from sqlmodel import Session, select
 from remote_vote_app import routes
 from remote_vote_app.models import QrLogin
 from remote_vote_app.services import audit, ratelimit
-from remote_vote_app.services.clock import local_text, now_utc
+from remote_vote_app.services.clock import SERVICE_ZONE, local_text, now_utc
 from remote_vote_app.services.errors import Refusal, ServiceError
 from remote_vote_app.settings import settings
 
@@ -169,7 +169,7 @@ def _describe(row: QrLogin, phone_client: str) -> dict:
     return {
         "client": row.client or "?",
         "same_network": bool(row.client) and same_network(row.client, phone_client),
-        "time": local_text(row.created_at, "%H:%M:%S"),
+        "time": local_text(row.created_at, "%H:%M:%S", SERVICE_ZONE),  # a login belongs to no election
         "browser": row.browser,  # self-declared
     }
 

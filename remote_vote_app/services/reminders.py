@@ -10,8 +10,8 @@
 Each goes out once: the Reminder row with the unique key (kind, election, voter) is inserted in a
 savepoint in the same transaction as the outbox messages and the audit row, so a second worker or
 a second round finds the key taken and sends nothing. Quiet hours: nothing is sent from 22:00 to
-08:00 Bishkek time; a reminder due at night goes at 08:00. Every message carries an opt-out link
-signed with HMAC(settings.secret_key), usable without logging in. Everything is audited.
+08:00 in the election's time zone; a reminder due at night goes at 08:00. Every message carries an
+opt-out link signed with HMAC(settings.secret_key), usable without logging in. Everything is audited.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import datetime as dt
 import hashlib
 import hmac
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy import func
@@ -31,7 +32,7 @@ from remote_vote_app.models import (
     Application, AuditEvent, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter,
 )
 from remote_vote_app.services import audit, elections, precincts
-from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
+from remote_vote_app.services.clock import SERVICE_ZONE, at_local, end_of_day_utc, local_text, now_utc, zone
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.settings import settings
 
@@ -40,32 +41,32 @@ QUIET_FROM, QUIET_UNTIL = dt.time(22, 0), dt.time(8, 0)
 DEADLINE_DAYS_BEFORE = 3
 BATCH = 200  # reminders per round and kind: short transactions; the next round goes on
 VOTING_HOURS = "08:00–20:00"
+MINUTE = "%d.%m.%Y %H:%M"
 
 
 # --- time ---
 
 
-def quiet(now: dt.datetime) -> bool:
-    local = now.astimezone(BISHKEK).time()
+def quiet(now: dt.datetime, tz: ZoneInfo = SERVICE_ZONE) -> bool:
+    """Whether `now` falls in the quiet hours in `tz` (an election's zone: its voters' night)."""
+    local = now.astimezone(tz).time()
     return local >= QUIET_FROM or local < QUIET_UNTIL
 
 
-def _at(day: dt.date, time: dt.time) -> dt.datetime:
-    return dt.datetime.combine(day, time, tzinfo=BISHKEK).astimezone(dt.timezone.utc)
-
-
 def window(election: Election, kind: str) -> tuple[dt.datetime, dt.datetime]:
-    """When a reminder may go out, in UTC: from 08:00 of its day (quiet hours end) until the end."""
+    """When a reminder may go out, in UTC: from 08:00 of its day (quiet hours end) until the end,
+    in the election's zone."""
+    tz = zone(election)
     if kind == "eve":
         day = election.election_day - dt.timedelta(days=1)
-        return _at(day, QUIET_UNTIL), _at(day, QUIET_FROM)
-    start = _at(election.application_deadline - dt.timedelta(days=DEADLINE_DAYS_BEFORE), QUIET_UNTIL)
-    return start, end_of_day_utc(election.application_deadline, election.timezone)
+        return at_local(day, QUIET_UNTIL, tz), at_local(day, QUIET_FROM, tz)
+    start = at_local(election.application_deadline - dt.timedelta(days=DEADLINE_DAYS_BEFORE), QUIET_UNTIL, tz)
+    return start, end_of_day_utc(election.application_deadline, tz)
 
 
 def due(election: Election, kind: str, now: dt.datetime) -> bool:
     start, end = window(election, kind)
-    return start <= now < end and not quiet(now)
+    return start <= now < end and not quiet(now, zone(election))
 
 
 # --- opt-out link ---
@@ -184,10 +185,8 @@ def _send_deadline(session: Session, election: Election, sender: Sender, limit: 
 
 def run_due(session: Session, sender: Sender, now: dt.datetime | None = None, limit: int = BATCH) -> int:
     """One round: every reminder due now, up to `limit` per election and kind. Returns how many
-    voters were handled (0 when nothing is due, or in quiet hours)."""
+    voters were handled (0 when nothing is due, or in quiet hours of every election's zone)."""
     now = now or now_utc()
-    if quiet(now):
-        return 0
     handled = 0
     for election in session.exec(select(Election).order_by(Election.id)).all():
         if due(election, "eve", now):
@@ -217,11 +216,11 @@ def next_send(election: Election, kind: str, now: dt.datetime) -> dt.datetime | 
     start, end = window(election, kind)
     if now >= end:
         return None
-    moment = max(now, start)
-    if quiet(moment):
-        local = moment.astimezone(BISHKEK)
+    moment, tz = max(now, start), zone(election)
+    if quiet(moment, tz):
+        local = moment.astimezone(tz)
         day = local.date() if local.time() < QUIET_UNTIL else local.date() + dt.timedelta(days=1)
-        moment = _at(day, QUIET_UNTIL)
+        moment = at_local(day, QUIET_UNTIL, tz)
     return moment if moment < end else None
 
 
@@ -249,12 +248,12 @@ def overview(session: Session, now: dt.datetime | None = None, lang: str = "ru")
                     _logged_in(),
                     Voter.id.not_in(select(Application.voter_id).where(Application.election_id == election.id)),
                     Voter.id.not_in(_done(session, "deadline", election.id)))).one()
-            nxt = next_send(election, kind, now)
+            nxt, tz = next_send(election, kind, now), zone(election)
             result.append({
                 "kind": kind, "election_id": election.id,
                 "election": elections.title(election.kind, localized(territory, "name", lang), election.is_demo, lang),
-                "window": f"{start.astimezone(BISHKEK):%d.%m.%Y %H:%M} – {end.astimezone(BISHKEK):%d.%m.%Y %H:%M}",
-                "next": f"{nxt.astimezone(BISHKEK):%d.%m.%Y %H:%M}" if nxt else "",
+                "window": f"{local_text(start, MINUTE, tz)} – {local_text(end, MINUTE, tz)}",
+                "next": local_text(nxt, MINUTE, tz) if nxt else "",
                 "waiting": waiting if nxt else 0,
                 "sent": counts.get((kind, election.id, "sent"), 0),
                 "opted_out": counts.get((kind, election.id, "opted_out"), 0),
@@ -263,7 +262,9 @@ def overview(session: Session, now: dt.datetime | None = None, lang: str = "ru")
 
 
 def recent(session: Session, limit: int = 50) -> list[dict]:
-    """The latest reminders that went out (no names or contacts: kind, election, time, status)."""
-    rows = session.exec(select(Reminder).order_by(Reminder.id.desc()).limit(limit)).all()
+    """The latest reminders that went out (no names or contacts: kind, election, time in the
+    election's zone, status)."""
+    rows = session.exec(select(Reminder, Election.timezone).join(Election, Election.id == Reminder.election_id)
+                        .order_by(Reminder.id.desc()).limit(limit)).all()
     return [{"id": r.id, "kind": r.kind, "election_id": r.election_id, "status": r.status,
-             "at": f"{r.created_at.astimezone(BISHKEK):%d.%m.%Y %H:%M:%S}"} for r in rows]
+             "at": local_text(r.created_at, "%d.%m.%Y %H:%M:%S", zone(name))} for r, name in rows]

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.models import Election, Precinct, Territory, Voter
 from remote_vote_app.services import reference
-from remote_vote_app.services.clock import local_date, years_before
+from remote_vote_app.services.clock import SERVICE_ZONE, local_date, years_before
 
 # Demo voters listed in README: pin, document, phone, last, first, patronymic, territory
 DEMO_VOTERS = [
@@ -177,7 +177,7 @@ def _demo_applications(session: Session, rng: random.Random, count: int) -> None
 
 def seed(session: Session, today: dt.date | None = None, voters: int = 5000, applications: int = 0) -> None:
     """Fill a database without demo data: the reference data first (idempotent), then the demo set."""
-    today = today or local_date()
+    today = today or local_date(tz=SERVICE_ZONE)  # the demo elections are dated from today in Kyrgyzstan
     rng = random.Random(20241117)
     reference.import_reference(session)
     territories = {t.code: t for t in session.exec(select(Territory).order_by(Territory.id))}

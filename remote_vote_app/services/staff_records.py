@@ -10,14 +10,14 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import DEFAULT_LANG, date_text, has, localized, moment_text, t
 from remote_vote_app.models import Application, AuditEvent, Election, Precinct, StaffAccount, Territory, Voter
-from remote_vote_app.services import audit, elections, exports
+from remote_vote_app.services import audit, elections, exports, refcache
 from remote_vote_app.services.applications import REFERENCE_LENGTH, normalize_reference
-from remote_vote_app.services.clock import BISHKEK, local_text, now_utc
+from remote_vote_app.services.clock import SERVICE_ZONE, at_local, common_zone, local_text, now_utc, zone
 from remote_vote_app.services.errors import NotFound
 from remote_vote_app.services.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_document, mask_pin
@@ -54,8 +54,18 @@ def _scoped(session: Session, user: StaffUser, stmt):
     return stmt
 
 
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0, 0), tzinfo=BISHKEK).astimezone(dt.timezone.utc)
+def _filed_between(session: Session, first: dt.date | None, last: dt.date | None):
+    """Applications filed from day `first` to day `last` inclusive (either may be None), each day
+    reckoned in the zone of the application's election: a plain range of instants when all
+    elections share one zone, else one range per zone."""
+    def within(tz):
+        return and_(*([Application.created_at >= at_local(first, dt.time(0), tz)] if first else []),
+                    *([Application.created_at < at_local(last + dt.timedelta(days=1), dt.time(0), tz)] if last else []))
+
+    names = sorted({e.timezone for e in refcache.snapshot(session).all(Election)})
+    if len(names) <= 1:
+        return within(zone(names[0] if names else None))
+    return or_(*(and_(Election.timezone == name, within(zone(name))) for name in names))
 
 
 def _surname_like(text: str) -> list:
@@ -98,10 +108,8 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
         stmt = stmt.where(Application.status == q.status)
     if q.channel in ("online", "in_person"):
         stmt = stmt.where(Application.channel == q.channel)
-    if q.date_from:
-        stmt = stmt.where(Application.created_at >= _local_midnight_utc(q.date_from))
-    if q.date_to:
-        stmt = stmt.where(Application.created_at < _local_midnight_utc(q.date_to + dt.timedelta(days=1)))
+    if q.date_from or q.date_to:
+        stmt = stmt.where(_filed_between(session, q.date_from, q.date_to))
     total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     size = q.page_size if q.page_size in PAGE_SIZES else PAGE_SIZES[0]
     page = max(1, q.page)
@@ -118,7 +126,7 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
             "channel": a.channel,
             "status_key": f"status.{a.status}",
             "channel_key": f"channel.{a.channel}",
-            "created": local_text(a.created_at, "%d.%m.%Y %H:%M"),
+            "created": local_text(a.created_at, "%d.%m.%Y %H:%M", zone(e)),
         }
         for a, v, p, e in rows
     ], total
@@ -163,8 +171,8 @@ def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAUL
         "email": application.email,
         "phone": application.phone,
         "changes": str(application.change_count),
-        "history": [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "action": e.action,
-                     "details": e.details} for e in events],
+        "history": [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S", zone(election)), "actor": e.actor,
+                     "action": e.action, "details": e.details} for e in events],
     }
 
 
@@ -228,7 +236,11 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
         "preliminary": open_any,
         "elections": sorted({elections.title(e.kind, localized(territories[e.territory_id], "name", lang), e.is_demo, lang)
                              for e in listed.values() if e.territory_id in territories}),
+<<<<<<< HEAD
         "as_of": moment_text(lang, now.astimezone(BISHKEK)),
+=======
+        "as_of": local_text(now, "%d.%m.%Y %H:%M", common_zone(listed.values())),
+>>>>>>> 704b22e (Every day and hour of an election is reckoned in that election's time zone (issue 24 point 4))
         "rows": [
             {
                 "reference": a.reference,
@@ -385,7 +397,9 @@ def audit_log(session: Session, user: StaffUser, entity: str = "", action: str =
     staff_ids = {int(e.actor[6:]) for e in rows if e.actor.startswith("staff:") and e.actor[6:].isdigit()}
     names = ({str(a.id): a.username for a in session.exec(select(StaffAccount).where(StaffAccount.id.in_(staff_ids)))}
              if staff_ids else {})
-    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S"), "actor": e.actor, "actor_text": actor_text(lang, e.actor, names),
+    # The audit log spans every election and none (logins, staff accounts): the service's zone.
+    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S", SERVICE_ZONE), "actor": e.actor,
+             "actor_text": actor_text(lang, e.actor, names),
              "action": e.action, "action_text": action_text(lang, e.action), "entity": e.entity,
              "entity_text": t(lang, f"audit.part.{e.entity}") if has(f"audit.part.{e.entity}") else e.entity,
              "entity_id": e.entity_id, "details": details_text(lang, e.details)} for e in rows], total

@@ -1,7 +1,7 @@
 """Public statistics: applications per remote precinct, per day and by channel, as open data.
 
-No personal data: only counts of active applications, by the Bishkek calendar day the application
-was filed, its current remote precinct and its channel (online | in_person). The published
+No personal data: only counts of active applications, by the calendar day the application was
+filed in its election's time zone, its current remote precinct and its channel (online | in_person). The published
 document is described in docs/open-data-statistics.md (schema_version below).
 
 Small counts (the rule, also in the document):
@@ -40,15 +40,14 @@ import threading
 import time
 from collections import defaultdict
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot
 from remote_vote_app.i18n import DEFAULT_LANG, LANGS, localized, moment_text
 from remote_vote_app.services import exports, turnout
-from remote_vote_app.services.clock import BISHKEK, end_of_day_utc, now_utc
-from remote_vote_app.services.dashboard import default_day
+from remote_vote_app.services.clock import SERVICE_ZONE, end_of_day_utc, now_utc, zone
+from remote_vote_app.services.dashboard import default_day, filed_per_day
 
 SCHEMA_VERSION = 1
 THRESHOLD = 5
@@ -129,11 +128,10 @@ def publish(cells: dict[tuple[str, str, str], int]) -> tuple[list[dict], dict]:
 # --- the document ---
 
 
-def _day_column(session: Session):
-    col = Application.created_at
-    if session.get_bind().dialect.name == "postgresql":
-        return func.date(func.timezone("Asia/Bishkek", col))
-    return func.date(col, "+6 hours")  # Asia/Bishkek has been UTC+6 without DST since 2005
+def _zone_name(elections: list[Election]) -> str:
+    """The zone the document's days are reckoned in: the day's elections' (should they ever differ,
+    each application's day is its own election's, and the names are listed, comma-separated)."""
+    return ", ".join(sorted({zone(e).key for e in elections})) or SERVICE_ZONE.key
 
 
 def compute(session: Session, election_day: dt.date, now: dt.datetime | None = None) -> dict:
@@ -142,13 +140,7 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
     elections = session.exec(select(Election).where(Election.election_day == election_day)).all()
     deadline = max((e.application_deadline for e in elections), default=None)
     closes = max((end_of_day_utc(e.application_deadline, e.timezone) for e in elections), default=now)
-    day_col = _day_column(session)
-    raw = session.exec(
-        select(day_col, Application.remote_precinct_id, Application.channel, func.count())
-        .join(Election, Election.id == Application.election_id)
-        .where(Election.election_day == election_day, Application.status == "submitted")
-        .group_by(day_col, Application.remote_precinct_id, Application.channel)
-    ).all()
+    raw = filed_per_day(session, election_day, Application.remote_precinct_id, Application.channel)
     remote = session.exec(select(Precinct).where(Precinct.kind == "remote").order_by(Precinct.id)).all()
     number = {p.id: p.number for p in remote}
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -168,7 +160,7 @@ def compute(session: Session, election_day: dt.date, now: dt.datetime | None = N
         "status": "final" if final else "preliminary",
         "generated_at": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
         "final_as_of": now.astimezone(dt.timezone.utc).isoformat(timespec="seconds") if final else None,
-        "timezone": "Asia/Bishkek",
+        "timezone": _zone_name(elections),
         "suppression": {"threshold": THRESHOLD, "marker": SUPPRESSED,
                         "rule": "cells of 1-4 are '<5'; a total with a suppressed cell is the range the cells imply"},
         "precincts": [{"number": p.number, **{f"{field}_{lang}": localized(p, field, lang)
@@ -296,8 +288,9 @@ def clear_cache() -> None:
     _cache.clear()
 
 
-def local_time_text(iso: str | None, lang: str = DEFAULT_LANG) -> str:
-    """A document's moment in Bishkek time, its date as the language writes dates."""
+def local_time_text(iso: str | None, lang: str = DEFAULT_LANG, timezone: str | None = None) -> str:
+    """A time of the document (`generated_at`, `final_as_of`, `closes_at`) in its `timezone`, its date
+    as the language writes dates."""
     if not iso:
         return ""
-    return moment_text(lang, dt.datetime.fromisoformat(iso).astimezone(BISHKEK), seconds=True)
+    return moment_text(lang, dt.datetime.fromisoformat(iso).astimezone(zone(timezone)), seconds=True)

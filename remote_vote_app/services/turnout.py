@@ -29,7 +29,7 @@ from remote_vote_app.models import (
 )
 from remote_vote_app.services import elections, refcache
 from remote_vote_app.services.activity import IDENTIFICATION_ACTIONS
-from remote_vote_app.services.clock import end_of_day_utc
+from remote_vote_app.services.clock import end_of_day_utc, hour_sql, zone
 from remote_vote_app.services.staff import PRECINCT_ROLES, StaffUser, require, territory_ids
 
 IDENTIFICATION = "identification"
@@ -67,19 +67,6 @@ def scope_for(session: Session, user: StaffUser) -> Scope:
     return Scope(None)  # cec_admin, observer
 
 
-def _offset_minutes(zone: str, day: dt.date) -> int:
-    noon = dt.datetime.combine(day, dt.time(12), tzinfo=ZoneInfo(zone))
-    return int(noon.utcoffset().total_seconds() // 60)
-
-
-def local_hour(session: Session, column, zone: str, day: dt.date):
-    """SQL for "YYYY-MM-DD HH", the local hour of an aware-UTC column in `zone`. SQLite has no zone
-    data: it takes the zone's offset on `day` (an election day is one day; Asia/Bishkek has no DST)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone(zone, column), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", column, f"{_offset_minutes(zone, day):+d} minutes")
-
-
 def hour_label(key: str, day: dt.date) -> str:
     """"09:00" on election day, "18.01 00:00" on another day."""
     date, hour = key[:10], key[11:13]
@@ -96,7 +83,7 @@ def identification_elections(session: Session, day: dt.date) -> list[Election]:
 
 def hourly(session: Session, election: Election, scope: Scope) -> list[tuple[int, str, int]]:
     """(precinct id, local hour key, ballots issued)."""
-    hour = local_hour(session, IdentifiedBallot.issued_at, election.timezone, election.election_day)
+    hour = hour_sql(session, IdentifiedBallot.issued_at, zone(election), election.election_day)
     return [tuple(r) for r in session.exec(
         select(IdentifiedBallot.precinct_id, hour, func.count())
         .where(IdentifiedBallot.election_id == election.id, scope.where(IdentifiedBallot.precinct_id))

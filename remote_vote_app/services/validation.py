@@ -8,7 +8,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from remote_vote_app.services.clock import local_date
+from remote_vote_app.services.clock import SERVICE_ZONE, local_date
 from remote_vote_app.services.errors import ServiceError
 
 _PIN_RE = re.compile(r"^[12]\d{13}$")
@@ -30,7 +30,7 @@ def normalize_pin(raw: str, today: dt.date | None = None) -> str:
     if not _PIN_RE.match(pin):
         raise ServiceError("error.pin_format", field="pin")
     born = pin_birth_date(pin)
-    today = today or local_date()
+    today = today or local_date(tz=SERVICE_ZONE)  # a PIN's birth date is checked apart from any election
     if born is None or born > today or born.year < 1900:
         raise ServiceError("error.pin_date", field="pin")
     return pin

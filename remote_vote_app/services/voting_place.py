@@ -12,7 +12,6 @@ voter), and the commission sees it among the incidents (services.turnout).
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -20,7 +19,7 @@ from remote_vote_app import i18n
 from remote_vote_app.i18n import localized
 from remote_vote_app.models import AuditEvent, Election, IdentifiedBallot, Precinct, Voter
 from remote_vote_app.services import activity, identification, precincts, refcache
-from remote_vote_app.services.clock import local_date
+from remote_vote_app.services.clock import local_date, now_utc, zone
 from remote_vote_app.services.precincts import distance_km
 from remote_vote_app.services.turnout import IDENTIFICATION
 
@@ -56,10 +55,11 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
     voter = session.get(Voter, voter_id)
     if voter is None:
         return []
-    today = local_date(now)
+    now = now or now_utc()
     result = []
     for election in sorted((e for e in snap.all(Election) if e.mode == IDENTIFICATION
-                            and e.election_day >= today - RECENT), key=lambda e: e.election_day):
+                            and e.election_day >= local_date(now, zone(e)) - RECENT), key=lambda e: e.election_day):
+        today = local_date(now, zone(election))
         district = identification.precinct_districts(snap, election.id).get(voter.home_precinct_id)
         home = snap.get(Precinct, voter.home_precinct_id)
         if district is None or home is None:
@@ -69,7 +69,7 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
         voted = {}
         if ballot is not None:
             where = snap.get(Precinct, ballot.precinct_id)
-            local = ballot.issued_at.astimezone(ZoneInfo(election.timezone))
+            local = ballot.issued_at.astimezone(zone(election))
             # The decision's audit event (its details name the decision, keys sorted): "this wasn't me" names it.
             event = session.exec(select(AuditEvent.id).where(
                 AuditEvent.entity == "voter", AuditEvent.entity_id == str(voter_id),

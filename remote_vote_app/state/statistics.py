@@ -36,12 +36,12 @@ class StatisticsState(AppState):
         if not d:
             return {}
         totals = d["totals"]
-        fixed = statistics.local_time_text(d.get("final_as_of"), lang)
+        fixed = statistics.local_time_text(d.get("final_as_of"), lang, d.get("timezone"))
         return {
             "total": _text(totals["total"]), "online": _text(totals["by_channel"]["online"]),
             "in_person": _text(totals["by_channel"]["in_person"]),
             "status": t(lang, "pubstats.final", time=fixed) if d["status"] == "final"
-            else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"], lang),
+            else t(lang, "pubstats.preliminary", time=statistics.local_time_text(d["generated_at"], lang, d.get("timezone")),
                    until=until_inclusive(lang, dt.date.fromisoformat(d["application_deadline"]))
                    if d.get("application_deadline") else ""),
             "election_day": iso_date_text(lang, d["election_day"]),
@@ -101,10 +101,11 @@ class StatisticsState(AppState):
         d, lang = self._doc, self._lang()
         if "turnout" not in d:
             return ""
+        tz = d["turnout"]["timezone"]
         if d["status"] == "final":
-            return t(lang, "ident.pub_final", time=statistics.local_time_text(d.get("final_as_of"), lang))
-        return t(lang, "ident.pub_preliminary", time=statistics.local_time_text(d["generated_at"], lang),
-                 closes=statistics.local_time_text(d["turnout"]["closes_at"], lang))
+            return t(lang, "ident.pub_final", time=statistics.local_time_text(d.get("final_as_of"), lang, tz))
+        return t(lang, "ident.pub_preliminary", time=statistics.local_time_text(d["generated_at"], lang, tz),
+                 closes=statistics.local_time_text(d["turnout"]["closes_at"], lang, tz))
 
     @rx.var
     def turnout_total(self) -> str:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import os
+from contextlib import contextmanager
 import tempfile
 from pathlib import Path
 
@@ -130,3 +131,22 @@ def voter_session(session: Session, voter_id: int, method: str = "sms", now: dt.
     session.add(row)
     session.flush()
     return row.id
+
+
+@contextmanager
+def elections_in_zone(session: Session, elections: list[Election], name: str):
+    """The given elections in time zone `name` for the block, as an election abroad would be; the
+    seeded rows outlive each test, so their zones are put back after it."""
+    before = {e.id: e.timezone for e in elections}
+    for election in elections:
+        election.timezone = name
+        session.add(election)
+    session.commit()
+    try:
+        yield
+    finally:
+        session.rollback()
+        for election in elections:
+            election.timezone = before[election.id]
+            session.add(election)
+        session.commit()

@@ -16,7 +16,9 @@ from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.clock import local_text
 from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.notifications import OutboxSender
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, closed_election, demo_election, outbox, voter_session
+from tests.unit.conftest import (
+    DEMO_DEADLINE, SEED_DAY, bishkek, closed_election, demo_election, elections_in_zone, outbox, voter_session,
+)
 
 OPEN = bishkek(12)
 AFTER = DEMO_DEADLINE + dt.timedelta(days=1)
@@ -641,3 +643,17 @@ def test_the_pass_says_when_it_was_issued_or_renewed_never_a_version_number(sess
     application.version = 1  # as after a change (which renews the pass)
     assert applications.summary(session, application, "ru")["pass_issued"].startswith("Пропуск обновлён ")
     assert not any("ерси" in str(v) for v in applications.summary(session, application, "ru").values())
+
+
+def test_the_voters_dates_and_pass_follow_the_elections_zone(session, sender, demo_voters):
+    application, election = _submit(session, demo_voters[0], sender), demo_election(session, demo_voters[0])
+    application.created_at = dt.datetime.combine(SEED_DAY, dt.time(16, 30), tzinfo=dt.timezone.utc)
+    session.add(application)
+    session.commit()
+    # 16:00 UTC on election day: 22:00 that day in Bishkek, already 01:00 of the next day in Tokyo.
+    late = dt.datetime.combine(election.election_day, dt.time(16), tzinfo=dt.timezone.utc)
+    home = applications.summary(session, application, "ru", now=late, with_pass=True)
+    assert home["submitted_at"] == f"{SEED_DAY:%d.%m.%Y}" and home["pass_token"]
+    with elections_in_zone(session, [election], "Asia/Tokyo"):
+        abroad = applications.summary(session, application, "ru", now=late, with_pass=True)
+    assert abroad["submitted_at"] == f"{SEED_DAY + dt.timedelta(days=1):%d.%m.%Y}" and abroad["pass_token"] == ""

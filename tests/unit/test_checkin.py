@@ -7,6 +7,7 @@ import json
 import threading
 import uuid
 import warnings
+from zoneinfo import ZoneInfo
 from dataclasses import replace
 
 import pytest
@@ -19,10 +20,11 @@ from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import AuditEvent, BallotIssue, CheckinFlag, Precinct, StaffAccount
 from remote_vote_app.services import applications, checkin, dashboard, passes, staff
 from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.clock import SERVICE_ZONE
 from remote_vote_app.services.errors import Forbidden
 from remote_vote_app.services.passes import PassError
 from remote_vote_app.web import checkin as checkin_routes
-from tests.unit.conftest import bishkek, demo_election, voter_session
+from tests.unit.conftest import bishkek, demo_election, elections_in_zone, voter_session
 from tests.unit.test_exclusions import _cookie
 from tests.unit.test_staff import OPEN, _apply, _login
 from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
@@ -519,7 +521,7 @@ def test_the_feed_shows_the_other_desks_marks_and_conflicts(session, sender, dem
     session.commit()
     seen = checkin.feed(session, desk_b, start["cursor"], now=_election_day_at(session, voter, 10))
     assert seen["issued"] == [{"ref": first.reference, "at": _election_day_at(session, voter, 10).astimezone(
-        checkin.BISHKEK).strftime("%d.%m.%Y %H:%M"), "member": "Член УИК ДГ-05 (Ош)", "precinct": "ДГ-05"}]
+        SERVICE_ZONE).strftime("%d.%m.%Y %H:%M"), "member": "Член УИК ДГ-05 (Ош)", "precinct": "ДГ-05"}]
     # Desk B had issued a ballot to the same voter offline at 09:58: a conflict, shown to both desks.
     checkin.record(session, desk_b, _mark(first.reference, version=0, offline=True,
                                           at=_election_day_at(session, voter, 9, 58)),
@@ -585,6 +587,30 @@ def test_the_dashboard_shows_a_double_issue_as_an_incident(session, sender, demo
         "precincts": ["ДГ-05", "ДГ-05"], "times": [f"{day:%d.%m.%Y} 11:02", f"{day:%d.%m.%Y} 11:07"],
         "offline": [True, True]}]
     assert dashboard.overview(session, day, with_anomalies=False)["incidents"] == []  # names only for those who may
+
+
+def test_desks_and_the_dashboard_show_mark_times_in_the_elections_zone(session, sender, demo_voters, users):
+    voter = demo_voters[0]
+    application, election = _apply(session, sender, voter), demo_election(session, voter)
+    day, desk_a, desk_b = election.election_day, users["uik.dg05"], _second_member(session)
+
+    def tokyo(hour: int, minute: int = 0) -> dt.datetime:  # Tokyo: UTC+9, Bishkek's time plus 3 hours
+        local = dt.datetime.combine(day, dt.time(hour, minute), tzinfo=ZoneInfo("Asia/Tokyo"))
+        return local.astimezone(dt.timezone.utc)
+
+    with elections_in_zone(session, [election], "Asia/Tokyo"):
+        first = checkin.record(session, desk_a, _mark(application.reference, version=0, offline=True, at=tokyo(11, 2)),
+                               "s", now=tokyo(12))
+        second = checkin.record(session, desk_b, _mark(application.reference, version=0, offline=True,
+                                                       at=tokyo(11, 7)), "s", now=tokyo(12, 1))
+        session.commit()
+        assert first["at"] == second["first_at"] == f"{day:%d.%m.%Y} 11:02" and second["kind"] == "conflict"
+        feed = checkin.feed(session, desk_b, 0, now=tokyo(12, 5))
+        assert [i["at"] for i in feed["issued"]] == [f"{day:%d.%m.%Y} 11:02"]
+        assert feed["incidents"][0]["times"] == [f"{day:%d.%m.%Y} 11:02", f"{day:%d.%m.%Y} 11:07"]
+        view = dashboard.overview(session, day, with_anomalies=True)
+        assert view["incidents"][0]["times"] == [f"{day:%d.%m.%Y} 11:02", f"{day:%d.%m.%Y} 11:07"]
+        assert [f["at"] for f in view["flags"]["latest"]] == [f"{day:%d.%m.%Y} 11:07"]
 
 
 def test_the_claims_migration_keeps_what_existing_rows_said_as_claims(scratch_url):

@@ -24,6 +24,22 @@ def test_closes_at_is_18_utc_on_the_deadline_day():
     assert elections.closes_at_utc(ELECTION_2024) == dt.datetime(2024, 11, 1, 18, 0, tzinfo=dt.timezone.utc)
 
 
+def test_an_elections_zone_is_its_own_and_a_bad_or_missing_name_reads_as_the_service_zone():
+    from zoneinfo import ZoneInfo
+
+    from remote_vote_app.services import clock
+
+    tokyo = Election(kind="city_kenesh", territory_id=1, election_day=dt.date(2024, 11, 17),
+                     application_deadline=dt.date(2024, 11, 1), timezone="Asia/Tokyo")
+    assert clock.zone(tokyo) == clock.zone("Asia/Tokyo") == ZoneInfo("Asia/Tokyo")
+    for bad in (None, "", "Asia/Nowhere", "../etc"):
+        assert clock.zone(bad) == clock.SERVICE_ZONE
+    assert clock.common_zone([tokyo, tokyo]) == ZoneInfo("Asia/Tokyo")
+    assert clock.common_zone([tokyo, ELECTION_2024]) == clock.common_zone([]) == clock.SERVICE_ZONE
+    # Tokyo's deadline ends at 15:00 UTC, three hours before Bishkek's.
+    assert elections.closes_at_utc(tokyo) == dt.datetime(2024, 11, 1, 15, 0, tzinfo=dt.timezone.utc)
+
+
 def test_election_days_on_landing(session):
     now = bishkek(12, day=SEED_DAY + dt.timedelta(days=3))
     days = elections.election_days(session, now=now)

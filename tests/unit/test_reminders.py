@@ -1,6 +1,7 @@
 """Reminders: once per (kind, election, voter), never at night, opt-out by a signed link, audited."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from sqlmodel import select
 from starlette.testclient import TestClient
@@ -10,7 +11,7 @@ from remote_vote_app.models import AuditEvent, OutboxMessage, Precinct, Reminder
 from remote_vote_app.services import applications, audit, reminders
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.clock import now_utc
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, outbox, voter_session
+from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, elections_in_zone, outbox, voter_session
 
 
 def _apply(session, sender, voter, lang="ky"):
@@ -56,6 +57,36 @@ def test_eve_reminder_goes_once_in_the_voters_language_with_an_opt_out_link(sess
     audited = session.exec(select(AuditEvent).where(AuditEvent.action == "reminder.sent",
                                                     AuditEvent.entity_id == application.reference)).all()
     assert len(audited) == 1
+
+
+def test_the_send_window_and_quiet_hours_are_the_elections_zone(session, sender, demo_voters):
+    voter = demo_voters[0]
+    election, _application = _apply(session, sender, voter)
+    eve = election.election_day - dt.timedelta(days=1)
+
+    def tokyo(hour: int, minute: int = 0) -> dt.datetime:
+        """An instant of the eve in Tokyo's time (UTC+9: Bishkek's plus 3 hours), as aware UTC."""
+        local = dt.datetime.combine(eve, dt.time(hour, minute), tzinfo=ZoneInfo("Asia/Tokyo"))
+        return local.astimezone(dt.timezone.utc)
+
+    with elections_in_zone(session, [election], "Asia/Tokyo"):
+        assert reminders.window(election, "eve") == (tokyo(8), tokyo(22))
+        assert reminders.due(election, "eve", tokyo(21, 30)) and not reminders.due(election, "eve", tokyo(22, 30))
+        # 06:30 in Tokyo is night there (while 03:30 in Bishkek would be too): it goes at 08:00 Tokyo time.
+        assert reminders.run_due(session, sender, now=tokyo(6, 30)) == 0
+        assert reminders.next_send(election, "eve", tokyo(6, 30)) == tokyo(8)
+        row = next(r for r in reminders.overview(session, now=tokyo(6, 30))
+                   if (r["kind"], r["election_id"]) == ("eve", election.id))
+        assert row["window"] == f"{eve:%d.%m.%Y} 08:00 – {eve:%d.%m.%Y} 22:00"
+        assert row["next"] == f"{eve:%d.%m.%Y} 08:00"
+        # 08:30 in Tokyo is 05:30 in Bishkek: Bishkek's quiet hours do not hold back Tokyo's voters.
+        assert reminders.run_due(session, sender, now=tokyo(8, 30)) >= 1
+        session.commit()
+        mine = [m for m in outbox(session) if m.recipient in ("+996700123456", "r@example.kg")]
+        assert {m.channel for m in mine} == {"sms", "email"}
+        sent = session.exec(select(Reminder).where(Reminder.voter_id == voter.id)).one()
+        assert reminders.recent(session)[0]["at"] == sent.created_at.astimezone(ZoneInfo("Asia/Tokyo")).strftime(
+            "%d.%m.%Y %H:%M:%S")
 
 
 def test_the_unique_key_refuses_a_second_reminder_directly(session, demo_voters):

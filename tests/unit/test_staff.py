@@ -4,6 +4,7 @@ import json
 import re
 import sys
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import pyotp
 
@@ -11,12 +12,12 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app import cli
-from remote_vote_app.models import Precinct, StaffAccount
+from remote_vote_app.models import AuditEvent, Precinct, StaffAccount
 from remote_vote_app.services import applications, audit, dashboard, elections, precincts, staff, staff_records
 from remote_vote_app.services.applications import Draft
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
 from remote_vote_app.services.seed import DEMO_STAFF
-from tests.unit.conftest import SEED_DAY, bishkek, demo_election, voter_session
+from tests.unit.conftest import SEED_DAY, bishkek, demo_election, elections_in_zone, voter_session
 
 OPEN = bishkek(12)
 
@@ -148,6 +149,30 @@ def test_search_scope_masking_pagination_and_sorting(session, sender, demo_voter
     assert total == 0
     with pytest.raises(Forbidden):
         staff_records.search(session, users["observer"], staff_records.Query())
+
+
+def test_the_filing_day_filter_and_times_follow_each_applications_election_zone(session, sender, demo_voters, users):
+    abroad_app, home_app = _apply(session, sender, demo_voters[0]), _apply(session, sender, demo_voters[1])
+    late = dt.datetime.combine(SEED_DAY, dt.time(16, 30), tzinfo=dt.timezone.utc)  # 22:30 Bishkek, 01:30 next day Tokyo
+    for application in (abroad_app, home_app):
+        application.created_at = late
+        session.add(application)
+    session.commit()
+    admin, next_day = users["cec.admin"], SEED_DAY + dt.timedelta(days=1)
+
+    def found(**dates) -> dict[str, str]:
+        rows, _total = staff_records.search(session, admin, staff_records.Query(**dates))
+        return {r["reference"]: r["created"] for r in rows}
+
+    with elections_in_zone(session, [demo_election(session, demo_voters[0])], "Asia/Tokyo"):
+        assert found(date_from=SEED_DAY, date_to=SEED_DAY) == {home_app.reference: f"{SEED_DAY:%d.%m.%Y} 22:30"}
+        assert found(date_from=next_day, date_to=next_day) == {abroad_app.reference: f"{next_day:%d.%m.%Y} 01:30"}
+        assert found(date_to=SEED_DAY).keys() == {home_app.reference}
+        assert found(date_from=next_day).keys() == {abroad_app.reference}
+        audited = session.exec(select(AuditEvent.at).where(AuditEvent.entity_id == abroad_app.reference)).first()
+        assert staff_records.detail(session, admin, abroad_app.reference)["history"][0]["at"] == (
+            audited.astimezone(ZoneInfo("Asia/Tokyo")).strftime("%d.%m.%Y %H:%M:%S"))
+    assert found(date_from=SEED_DAY, date_to=SEED_DAY).keys() == {abroad_app.reference, home_app.reference}
 
 
 def test_detail_has_history_and_respects_scope(session, sender, demo_voters, users):

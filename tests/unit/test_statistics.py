@@ -8,10 +8,11 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-from remote_vote_app.models import Application, Precinct, StatisticsSnapshot, Voter
-from remote_vote_app.services import applications, statistics
+from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot, Voter
+from remote_vote_app.services import applications, dashboard, statistics
 from remote_vote_app.services.applications import Draft
-from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, voter_session
+from remote_vote_app.services.clock import SERVICE_ZONE
+from tests.unit.conftest import DEMO_DEADLINE, SEED_DAY, bishkek, demo_election, elections_in_zone, voter_session
 
 
 def test_cells_of_one_to_four_are_suppressed_zero_stays():
@@ -71,7 +72,7 @@ def test_document_counts_per_day_precinct_and_channel_without_personal_data(sess
     election = _setup(session, sender, demo_voters)
     doc = statistics.compute(session, election.election_day, now=bishkek(12))
     assert doc["schema_version"] == 1 and doc["status"] == "preliminary" and doc["final_as_of"] is None
-    today = bishkek(12).astimezone(statistics.BISHKEK).date().isoformat()
+    today = bishkek(12).astimezone(SERVICE_ZONE).date().isoformat()
     rows = {(r["date"], r["precinct"]): r for r in doc["rows"]}
     # 6 + (1..4) alone, but the exact grand total 9 less ДГ-02's 1..4 leaves 5..8: published "7–8".
     assert doc["totals"]["total"] == 9
@@ -83,6 +84,48 @@ def test_document_counts_per_day_precinct_and_channel_without_personal_data(sess
     csv = statistics.csv_text(doc)
     assert csv.splitlines()[0] == "schema_version,election_day,status,date,precinct,online,in_person,total"
     assert f"1,{election.election_day},preliminary,{today},ДГ-01,6,<5,7–8" in csv
+
+
+# 16:30 UTC: 22:30 in Bishkek (UTC+6), already 01:30 of the next day in Tokyo (UTC+9).
+LATE_EVENING_UTC = dt.datetime.combine(SEED_DAY, dt.time(16, 30), tzinfo=dt.timezone.utc)
+
+
+def _voters(session, territory_id, n):
+    return list(session.exec(select(Voter).where(Voter.territory_id == territory_id).order_by(Voter.id).limit(n)))
+
+
+def test_days_are_reckoned_in_the_elections_zone_in_open_data_and_on_the_dashboard(session, sender, demo_voters):
+    day = demo_election(session, demo_voters[0]).election_day
+    same_day = list(session.exec(select(Election).where(Election.election_day == day)))
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-01")).one()
+    voters = _voters(session, demo_voters[0].territory_id, 3)
+    with elections_in_zone(session, same_day, "Asia/Tokyo"):
+        _file(session, sender, voters[:1], precinct, LATE_EVENING_UTC - dt.timedelta(hours=2))  # 23:30 in Tokyo
+        _file(session, sender, voters[1:], precinct, LATE_EVENING_UTC)  # 01:30 of the next day in Tokyo
+        doc = statistics.compute(session, day, now=LATE_EVENING_UTC)
+        per_day = dashboard.statistics(session, day, now=LATE_EVENING_UTC)["per_day"]
+    first, second = SEED_DAY.isoformat(), (SEED_DAY + dt.timedelta(days=1)).isoformat()
+    assert doc["timezone"] == "Asia/Tokyo"
+    assert {r["date"]: r["online"] for r in doc["totals"]["by_day"]} == {first: "<5", second: "<5"}
+    assert {(r["date"], r["precinct"]): r["total"] for r in doc["rows"] if r["precinct"] == "ДГ-01"} == {
+        (first, "ДГ-01"): "<5", (second, "ДГ-01"): "<5"}
+    assert per_day == [{"day": first, "count": 1}, {"day": second, "count": 2}]
+
+
+def test_each_application_is_counted_on_its_own_elections_day_when_zones_differ(session, sender, demo_voters):
+    abroad, home = demo_election(session, demo_voters[0]), demo_election(session, demo_voters[1])
+    assert abroad.election_day == home.election_day and abroad.id != home.id
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-02")).one()
+    with elections_in_zone(session, [abroad], "Asia/Tokyo"):
+        _file(session, sender, _voters(session, demo_voters[0].territory_id, 5), precinct, LATE_EVENING_UTC)
+        _file(session, sender, _voters(session, demo_voters[1].territory_id, 6), precinct, LATE_EVENING_UTC)
+        doc = statistics.compute(session, abroad.election_day, now=LATE_EVENING_UTC)
+        per_day = dashboard.statistics(session, abroad.election_day, now=LATE_EVENING_UTC)["per_day"]
+    assert doc["timezone"] == "Asia/Bishkek, Asia/Tokyo"
+    assert {r["date"]: r["online"] for r in doc["totals"]["by_day"]} == {
+        SEED_DAY.isoformat(): 6, (SEED_DAY + dt.timedelta(days=1)).isoformat(): 5}
+    assert per_day == [{"day": SEED_DAY.isoformat(), "count": 6}, {"day": (SEED_DAY + dt.timedelta(days=1)).isoformat(),
+                                                                   "count": 5}]
 
 
 def test_final_figures_are_fixed_at_the_first_request_after_the_deadline(session, sender, demo_voters):

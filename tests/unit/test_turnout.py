@@ -73,15 +73,25 @@ class World:
         self.session.commit()
 
 
-@pytest.fixture
-def world(session):
-    made = World(session)
+def _world(session, zone: str):
+    made = World(session, zone)
     yield made
     ids = [made.election.id]
     for model in (IdentifiedBallot, IdentificationDecision, DistrictPrecinct, ElectoralDistrict):
         session.exec(delete(model).where(model.election_id.in_(ids)))
     session.exec(delete(Election).where(Election.id.in_(ids)))
     session.commit()
+
+
+@pytest.fixture
+def world(session):
+    yield from _world(session, "Asia/Bishkek")
+
+
+@pytest.fixture
+def world_in_tokyo(session):
+    """The same election held in Tokyo's zone (UTC+9, Bishkek's plus 3 hours), as one abroad would be."""
+    yield from _world(session, "Asia/Tokyo")
 
 
 CEC = StaffUser(1, "cec", "CEC", "cec_admin", None, None)
@@ -111,6 +121,22 @@ def test_hours_follow_an_election_in_another_zone(session, world):
     session.commit()
     world.ballots(world.b1, world.d1, at(9, 30, zone="Asia/Tashkent"), 2)
     assert turnout.hourly(session, world.election, turnout.Scope(None)) == [(world.b1.id, f"{DAY.isoformat()} 09", 2)]
+
+
+def test_an_election_abroad_is_counted_by_its_own_hours_in_every_figure(session, world_in_tokyo):
+    world = world_in_tokyo
+    world.ballots(world.b1, world.d1, at(8, 30, zone="Asia/Tokyo"), 2)  # 05:30 in Bishkek
+    world.ballots(world.b1, world.d1, at(23, 30, zone="Asia/Tokyo"), 1)  # 20:30 in Bishkek
+    world.decision(world.b1, "provisional", at(9, 15, zone="Asia/Tokyo"))
+    d = DAY.isoformat()
+    assert sorted(turnout.hourly(session, world.election, turnout.Scope(None))) == [
+        (world.b1.id, f"{d} 08", 2), (world.b1.id, f"{d} 23", 1)]
+    view = turnout.commission_view(session, CEC, DAY, "ru")
+    assert view["hours"] == ["08:00", "23:00"] and view["incidents"][0]["at"] == f"{DAY:%d.%m} 09:15"
+    doc = statistics.compute(session, DAY, now=at(12, zone="Asia/Tokyo"))
+    assert doc["timezone"] == doc["turnout"]["timezone"] == "Asia/Tokyo"
+    assert [(r["hour"], r["ballots"]) for r in doc["turnout"]["rows"]] == [(f"{d} 08:00", "<5"), (f"{d} 23:00", "<5")]
+    assert doc["turnout"]["closes_at"] == at(0, zone="Asia/Tokyo", day=DAY + dt.timedelta(days=2)).isoformat()
 
 
 def test_ballots_by_district_and_kind_and_refusals_by_reason(session, world):
