@@ -236,11 +236,7 @@ def voter_list(session: Session, user: StaffUser, precinct_id: int | None, elect
         "preliminary": open_any,
         "elections": sorted({elections.title(e.kind, localized(territories[e.territory_id], "name", lang), e.is_demo, lang)
                              for e in listed.values() if e.territory_id in territories}),
-<<<<<<< HEAD
-        "as_of": moment_text(lang, now.astimezone(BISHKEK)),
-=======
-        "as_of": local_text(now, "%d.%m.%Y %H:%M", common_zone(listed.values())),
->>>>>>> 704b22e (Every day and hour of an election is reckoned in that election's time zone (issue 24 point 4))
+        "as_of": moment_text(lang, now.astimezone(common_zone(listed.values()))),
         "rows": [
             {
                 "reference": a.reference,
