@@ -17,7 +17,6 @@ from sqlmodel import Session
 # activity log across elections, the demo seed's day): the service is run by the CEC in Bishkek for
 # voters of Kyrgyzstan, and Kyrgyzstan has one zone.
 SERVICE_ZONE = ZoneInfo("Asia/Bishkek")
-BISHKEK = SERVICE_ZONE  # the old name, still imported by services/identification.py
 
 
 def now_utc() -> dt.datetime:

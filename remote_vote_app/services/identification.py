@@ -38,7 +38,6 @@ import hmac
 import json
 import os
 from dataclasses import dataclass, field, fields, replace
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,7 +53,7 @@ from remote_vote_app.models import (
     DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot, Precinct, Voter,
 )
 from remote_vote_app.services import audit, refcache, staff
-from remote_vote_app.services.clock import BISHKEK, now_utc, years_before
+from remote_vote_app.services.clock import local_date, now_utc, years_before, zone
 from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
 from remote_vote_app.services.staff import StaffUser
 from remote_vote_app.services.validation import normalize_document, normalize_pin
@@ -163,11 +162,12 @@ def desk(session: Session, user: StaffUser | None, election_id: int | None = Non
 
 
 def _current_election(snapshot: refcache.Snapshot, precinct_id: int) -> int | None:
-    today = now_utc().astimezone(BISHKEK).date()
+    now = now_utc()
     mine = [e for e in snapshot.all(Election) if e.mode == "identification"
             and precinct_id in precinct_districts(snapshot, e.id)]
-    ahead = sorted((e for e in mine if e.election_day >= today), key=lambda e: e.election_day)
-    past = sorted((e for e in mine if e.election_day < today), key=lambda e: e.election_day, reverse=True)
+    ahead = sorted((e for e in mine if e.election_day >= local_date(now, zone(e))), key=lambda e: e.election_day)
+    past = sorted((e for e in mine if e.election_day < local_date(now, zone(e))), key=lambda e: e.election_day,
+                  reverse=True)
     return (ahead or past)[0].id if (ahead or past) else None
 
 
@@ -203,13 +203,6 @@ def _place(snapshot: refcache.Snapshot, precinct_id: int) -> Place | None:
                                             {lang: localized(precinct, "place", lang) for lang in LANGS},
                                             {lang: localized(precinct, "address", lang) for lang in LANGS})
     return found
-
-
-def _zone(election: Election) -> ZoneInfo:
-    try:
-        return ZoneInfo(election.timezone or "Asia/Bishkek")
-    except (ZoneInfoNotFoundError, ValueError):
-        return BISHKEK
 
 
 def ensure_polls_open(election: Election, now: dt.datetime) -> None:
@@ -284,7 +277,7 @@ def _voted(snapshot: refcache.Snapshot, election: Election, voter: dict, precinc
            at: dt.datetime) -> Answer:
     where = snapshot.get(Precinct, precinct_id)
     number = where.number if where else ""
-    local = at.astimezone(_zone(election))
+    local = at.astimezone(zone(election))
     return Answer("voted", "ident.voted", {"precinct": number, "time": local.strftime("%H:%M"),
                                            "date": local.strftime("%d.%m.%Y")},
                   voted_at=at, voted_precinct=number, **voter)

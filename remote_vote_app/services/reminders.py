@@ -27,6 +27,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from remote_vote_app import routes
 from remote_vote_app.i18n import date_text, localized, t, until_inclusive
 from remote_vote_app.models import (
     Application, AuditEvent, Election, Precinct, Reminder, ReminderOptOut, Territory, UserSession, Voter,
@@ -81,7 +82,7 @@ def opt_out_token(voter_id: int) -> str:
 
 
 def opt_out_url(voter_id: int) -> str:
-    return f"{settings.public_url}/reminders/opt-out?t={opt_out_token(voter_id)}"
+    return f"{settings.public_url}{routes.REMINDERS_OPT_OUT}?t={opt_out_token(voter_id)}"
 
 
 def voter_of_token(token: str) -> int | None:

@@ -61,3 +61,23 @@ def test_scripts_and_tests_spell_only_paths_the_service_has():
             if not _known(found) and found not in _ON_PURPOSE:
                 unknown.setdefault(found, path.relative_to(ROOT).as_posix())
     assert unknown == {}
+
+
+def test_the_app_code_spells_no_path_outside_routes_py():
+    """Docstrings and comments may name a page; code uses remote_vote_app.routes."""
+    import ast
+
+    found = {}
+    for path in ROOT.glob("remote_vote_app/**/*.py"):
+        if path.name == "routes.py":
+            continue
+        source = path.read_text()
+        docs = {id(n.value) for n in ast.walk(ast.parse(source))
+                if isinstance(n, ast.Expr) and isinstance(getattr(n, "value", None), ast.Constant)}
+        tree = ast.parse(source)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs:
+                match = re.match(r"/(?:%s)(?:[./?#][^\s]*)?$" % "|".join(map(re.escape, _FIRST)), node.value)
+                if match:
+                    found.setdefault(node.value, path.relative_to(ROOT).as_posix())
+    assert found == {}
