@@ -564,6 +564,10 @@ def _sync_one(session: Session, snapshot: refcache.Snapshot, election: Election,
         else:
             outcome = "issue" if mark.kind == "home" else "provisional"
             answer = replace(answer, outcome=outcome)
+        if mark.kind == "provisional" and election.offline_policy == "wait":
+            # The election said remote voters wait for the link: the ballot was handed out all the
+            # same, so it counts (the voter holds it), and the incident says it broke the policy.
+            answer = replace(answer, params={**answer.params, "policy": "wait"})
         decision_id = _decide(session, election.id, precinct, staff_id, answer, at, **record)
         if _take_ballot(session, answer, election.id, precinct.id, staff_id, at, now, decision_id,
                         provisional=mark.kind == "provisional"):

@@ -181,7 +181,8 @@ def incident_details(incident: dict, lang: str, election: Election, district_num
     if incident["kind"] == "not_me":
         return ""
     district = district_number.get(incident["district_id"], "?")
-    reason = (json.loads(incident["shown"] or "{}").get("params") or {}) if incident["kind"] == "conflict" else {}
+    params = json.loads(incident["shown"] or "{}").get("params") or {}
+    reason = params if incident["kind"] == "conflict" else {}
     if incident["kind"] == "wrong_district":
         found = (t(lang, "ident.incident.no_district", district=district) if incident["claimed_district"] is None
                  else t(lang, "ident.incident.wrong_district", claimed=incident["claimed_district"], district=district))
@@ -192,6 +193,8 @@ def incident_details(incident: dict, lang: str, election: Election, district_num
     else:
         found = t(lang, f"ident.outcome.{reason.get('reason')}") if reason.get("reason") in REFUSALS else ""
     parts = [found] if found else []
+    if params.get("policy") == "wait":
+        parts.append(t(lang, "ident.incident.against_policy"))
     if incident["offline"]:
         zone = ZoneInfo(election.timezone)
 

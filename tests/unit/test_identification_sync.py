@@ -86,6 +86,30 @@ def test_a_provisional_mark_of_the_right_district_is_a_provisional_ballot_with_i
     assert incident["kind"] == "provisional" and incident["details"].startswith("Бюллетень округа №1")
 
 
+def test_a_provisional_ballot_against_the_elections_wait_rule_counts_and_is_an_incident_saying_so(session,
+                                                                                                  make_voter):
+    """An election whose rule is `wait` (remote voters wait for the link): a desk that put a voter on a
+    provisional list anyway handed out a ballot. It counts (the voter holds one) and the commission
+    reads that it broke the rule."""
+    election = _election(session)
+    election.offline_policy = "wait"
+    session.add(election)
+    session.flush()
+    try:
+        voter = make_voter("УИК №2002", dt.date(1980, 2, 2))
+        [result] = _sync(session, "УИК №3011", "uik.3011", _mark("m-wait-0001", voter, district=1))
+        assert result["outcome"] == "provisional"
+        assert session.exec(select(IdentifiedBallot)).one().provisional
+        [incident] = _incidents(session)
+        assert "вопреки порядку выборов" in incident["details"]
+        [english] = _incidents(session, "en")
+        assert "against the election's rule" in english["details"]
+    finally:
+        election.offline_policy = "provisional"
+        session.add(election)
+        session.flush()
+
+
 def test_a_provisional_mark_without_a_district_or_with_garbage_is_a_wrong_district(session, make_voter):
     first, second = make_voter("УИК №2002", dt.date(1980, 2, 2)), make_voter("УИК №2003", dt.date(1981, 3, 3))
     results = _sync(session, "УИК №3011", "uik.3011", _mark("m-none-0001", first),
