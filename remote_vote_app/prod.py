@@ -1,8 +1,9 @@
 """`make run-prod`: the production profile on one machine.
 
 PostgreSQL (REFLEX_DB_URL) and Redis (REFLEX_REDIS_URL) when given; otherwise Debian's servers
-started by this command in .data/ (kept between runs). Then migrations, the reference data, the
-demo data in demo mode, and `reflex run --env prod` with WORKERS Granian workers (default 2).
+started by this command in PROD_DATA_DIR (.data/, kept between runs). Then migrations, the
+reference data, the demo data in demo mode, and `reflex run --env prod` with WORKERS Granian
+workers (default 2).
 """
 
 from __future__ import annotations
@@ -14,32 +15,29 @@ import sys
 from pathlib import Path
 
 from remote_vote_app import localservices
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = Path(os.environ.get("PROD_DATA_DIR", ROOT / ".data"))
+from remote_vote_app.settings import ROOT, settings
 
 
 def main() -> int:
+    # The processes started here get this environment, with the servers started for them added.
     env = dict(os.environ)
+    data = settings.prod_data_dir
     if not env.get("REFLEX_DB_URL"):
-        port = int(env.get("PG_PORT", "5433"))
-        env["REFLEX_DB_URL"] = localservices.start_postgres(DATA / "postgres", port)
-        atexit.register(localservices.stop_postgres, DATA / "postgres")
-        print(f"PostgreSQL in {DATA / 'postgres'} on port {port}")
-    if not env.get("REFLEX_REDIS_URL"):
-        port = int(env.get("REDIS_PORT", "6380"))
-        env["REFLEX_REDIS_URL"], redis = localservices.start_redis(DATA / "redis", port)
+        env["REFLEX_DB_URL"] = localservices.start_postgres(data / "postgres", settings.pg_port)
+        atexit.register(localservices.stop_postgres, data / "postgres")
+        print(f"PostgreSQL in {data / 'postgres'} on port {settings.pg_port}")
+    if not settings.redis_url:
+        env["REFLEX_REDIS_URL"], redis = localservices.start_redis(data / "redis", settings.redis_port)
         atexit.register(redis.terminate)
-        print(f"Redis on port {port}")
-    env.setdefault("GRANIAN_WORKERS", env.get("WORKERS", "2"))
+        print(f"Redis on port {settings.redis_port}")
+    env.setdefault("GRANIAN_WORKERS", str(settings.workers))  # Granian's own variable wins when set
     python = sys.executable
-    steps = [["migrate"], ["import-reference"]] + ([["seed"]] if env.get("DEMO_MODE") == "1" else [])
+    steps = [["migrate"], ["import-reference"]] + ([["seed"]] if settings.demo_mode else [])
     for step in steps:
         subprocess.run([python, "-m", "remote_vote_app.cli", *step], cwd=ROOT, env=env, check=True)
     reflex = str(Path(python).with_name("reflex"))
-    port = env.get("PORT", "3000")
-    print(f"Serving on http://localhost:{port} with {env['GRANIAN_WORKERS']} workers")
-    return subprocess.run([reflex, "run", "--env", "prod", "--single-port", "--frontend-port", port,
+    print(f"Serving on http://localhost:{settings.port} with {env['GRANIAN_WORKERS']} workers")
+    return subprocess.run([reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(settings.port),
                            "--loglevel", "warning"], cwd=ROOT, env=env).returncode
 
 

@@ -1,139 +1,235 @@
-"""Runtime configuration, read once from the environment (no Reflex import: services use it too)."""
+"""Runtime configuration: one typed object, read once from the environment and validated at start.
+
+Every variable is in README's configuration table (tests/unit/test_settings.py keeps the two the
+same). A bad value stops the process at start with an error naming the variable. Code reads
+`settings.<name>` when it needs a value, never a copy taken at import, so tests can replace the
+object (tests/support/settings.py). No Reflex import: services use it too.
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from limits import RateLimitItem, parse_many
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationError, field_validator
+from pydantic_core import PydanticUseDefault
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_SECRET_KEY = "demo-only-secret-key"
+# Their values never appear in an error message.
+SECRET_FIELDS = frozenset({"secret_key", "gateway_token", "pass_signing_key", "eid_client_secret"})
 
 
-def _flag(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
+def _blank_is_unset(value: Any) -> Any:
+    """An empty variable (`FOO=` in a unit file) counts as unset: the default applies."""
+    if isinstance(value, str) and not value.strip():
+        raise PydanticUseDefault()
+    return value
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name, "")
-    return int(raw) if raw.strip() else default
+def _stripped(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
 
 
-def _float(name: str, default: float) -> float:
-    raw = os.environ.get(name, "")
-    return float(raw) if raw.strip() else default
+def _limits(value: Any) -> tuple[RateLimitItem, ...]:
+    if isinstance(value, RateLimitItem):
+        return (value,)
+    if isinstance(value, tuple) and all(isinstance(item, RateLimitItem) for item in value):
+        return value
+    try:
+        return tuple(parse_many(str(value)))
+    except ValueError:
+        raise ValueError("not in `limits` notation, e.g. '5/15 minutes' or '1/minute, 5/hour'") from None
 
 
-@dataclass(frozen=True)
-class Settings:
-    db_url: str
-    demo_mode: bool
-    secret_key: str
-    sms_gateway_url: str
-    email_gateway_url: str
-    gateway_token: str
-    rate_limit_storage: str
-    session_idle_minutes: int
-    session_idle_seconds: int  # the same limit in seconds; SESSION_IDLE_SECONDS (tests) overrides the minutes
-    tab_grace_seconds: int
-    code_ttl_seconds: int
-    code_max_attempts: int
-    code_max_resends: int
-    code_resend_interval_seconds: int
-    login_limit_per_client: str
-    map_tile_url: str
-    map_tile_attribution: str
-    trusted_proxy_hops: int
-    anomaly_contact_limit: int
-    qr_ttl_seconds: int
-    anomaly_change_limit: int
-    login_limit_per_pin: str
-    face_match_threshold: float
-    login_throttle_tiers: str
-    login_sends_ceiling: str
-    voter_session_hours: float
-    staff_session_hours: float
-    cookie_secure: bool
-    db_pool_size: int
-    login_throttle_ceiling: str
-    login_sends_per_phone: str
-    login_account_ceiling: str
-    login_guarded_sends_per_phone: str
-    login_device_days: int
-    login_device_ceiling: str
-    pass_signing_key: str
-    public_url: str = "http://localhost:3000"  # where links in messages (reminder opt-out) point
+def _one_limit(value: Any) -> RateLimitItem:
+    items = _limits(value)
+    if len(items) != 1:
+        raise ValueError("one limit expected, e.g. '30/hour'")
+    return items[0]
+
+
+def _comma_list(value: Any) -> Any:
+    return tuple(part.strip() for part in value.split(",") if part.strip()) if isinstance(value, str) else value
+
+
+Int = Annotated[int, BeforeValidator(_blank_is_unset)]
+Float = Annotated[float, BeforeValidator(_blank_is_unset)]
+Flag = Annotated[bool, BeforeValidator(_blank_is_unset)]  # 1/0, true/false, yes/no, on/off
+Word = Annotated[str, BeforeValidator(_blank_is_unset), BeforeValidator(_stripped)]  # blank: the default
+# `limits` notation; NoDecode: the text is ours to parse (pydantic-settings would read it as JSON).
+Limit = Annotated[RateLimitItem, NoDecode, BeforeValidator(_one_limit), BeforeValidator(_blank_is_unset)]
+Tiers = Annotated[tuple[RateLimitItem, ...], NoDecode, BeforeValidator(_limits), BeforeValidator(_blank_is_unset)]
+Origins = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_comma_list), BeforeValidator(_blank_is_unset)]
+
+
+def _positive(value: int | float) -> int | float:
+    if value <= 0:
+        raise ValueError("must be greater than 0")
+    return value
+
+
+Positive = Annotated[int, BeforeValidator(_blank_is_unset), AfterValidator(_positive)]
+PositiveFloat = Annotated[float, BeforeValidator(_blank_is_unset), AfterValidator(_positive)]
+Count = Annotated[int, BeforeValidator(_blank_is_unset), Field(ge=0)]
+
+
+class Settings(BaseSettings):
+    """Field `foo_bar` is variable FOO_BAR unless an alias names another (see `env_name`)."""
+
+    # No populate_by_name: an aliased field is read from its alias only (DB_URL is not REFLEX_DB_URL).
+    model_config = SettingsConfigDict(frozen=True, case_sensitive=False, arbitrary_types_allowed=True,
+                                      extra="forbid", validate_default=True)
+
+    # --- the installation ---
+    demo_mode: Flag = False
+    # No default in production: a fixed one is guessable, a random one differs per worker.
+    secret_key: str = Field(default_factory=lambda data: DEMO_SECRET_KEY if data.get("demo_mode") else "",
+                            validate_default=True)
+    db_url: Word = Field(f"sqlite:///{ROOT / 'remote_vote.db'}", validation_alias="REFLEX_DB_URL")
+    db_pool_size: Positive = 5  # per worker process
+    redis_url: Annotated[str, BeforeValidator(_stripped)] = Field("", validation_alias="REFLEX_REDIS_URL")
+    # Shared by every worker when Redis is there (the production profile); else this process's memory.
+    rate_limit_storage: Word = Field(default_factory=lambda data: data.get("redis_url") or "memory://",
+                                     validation_alias="RATE_LIMIT_STORAGE_URI")
+    port: Annotated[int, BeforeValidator(_blank_is_unset), Field(ge=1, le=65535)] = 3000
+    public_url: Annotated[str, BeforeValidator(_blank_is_unset), AfterValidator(lambda url: url.rstrip("/"))] = Field(
+        default_factory=lambda data: f"http://localhost:{data.get('port', 3000)}")  # links in messages point here
+    # Origins that may open the event socket (rxconfig.py): by default the app's own.
+    cors_allowed_origins: Origins = Field(
+        default_factory=lambda data: (f"http://localhost:{data.get('port', 3000)}", f"http://127.0.0.1:{data.get('port', 3000)}"))
+    # Behind a reverse proxy, the client address for rate limits comes from X-Forwarded-For.
+    trusted_proxy_hops: Count = 0
+    # Browsers accept Secure cookies over plain HTTP on localhost only; off only for a test LAN.
+    cookie_secure: Flag = True
+    # Reflex's frontend directory (make test serves two builds at once); Reflex reads it too.
+    web_workdir: Word = Field(".web", validation_alias="REFLEX_WEB_WORKDIR")
+
+    # --- messages ---
+    sms_gateway_url: str = ""
+    email_gateway_url: str = ""
+    gateway_token: str = ""
+
+    # --- sessions ---
+    session_idle_minutes: Positive = 15
+    # The same limit in seconds: SESSION_IDLE_SECONDS (tests) overrides the minutes.
+    session_idle_seconds: Positive = Field(default_factory=lambda data: 60 * data.get("session_idle_minutes", 15))
+    # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
+    voter_session_hours: PositiveFloat = 8
+    staff_session_hours: PositiveFloat = 12
+    # How long a tab's server-side state outlives its socket (web/closed_tabs.py): as long as a
+    # login code, so a voter who leaves the page to read the SMS comes back to the same step.
+    tab_grace_seconds: Positive = 300
+
+    # --- login codes and rate limits ---
+    code_ttl_seconds: Positive = 300
+    code_max_attempts: Positive = 5
+    code_max_resends: Count = 3
+    code_resend_interval_seconds: Count = 60
+    qr_ttl_seconds: Positive = 120  # a QR cross-device login
+    # One shared office or NAT may need a higher per-client figure.
+    login_limit_per_client: Limit = "30/hour"
+    login_limit_per_pin: Limit = "5/15 minutes"  # step-up and consent codes per (PIN, client)
+    login_sends_ceiling: Limit = "20/hour"  # the same per PIN, all clients
+    # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
+    login_throttle_tiers: Tiers = "5/minute, 10/15 minutes, 20/hour, 40/day"
+    login_throttle_ceiling: Limit = "200/day"
+    # Login codes to one phone; past it the open code is offered again ("sent at HH:MM").
+    login_sends_per_phone: Tiers = "1/minute, 5/15 minutes"
+    # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
+    login_account_ceiling: Limit = "100/day"
+    # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.auth: guarded).
+    login_guarded_sends_per_phone: Tiers = "1/15 minutes"
+    # A trusted browser's device cookie (services.devices): its life, and the wrong codes a day
+    # past which it logs in as any other browser (services.auth).
+    login_device_days: Positive = 180
+    login_device_ceiling: Limit = "10/day"
+    # Open event sockets per client address and in all, per worker (web/sockets.py).
+    sockets_per_client: Positive = 20
+    sockets_total: Positive = 5000
+
+    # --- logins: keys and providers ---
+    # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
+    # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
+    pass_signing_key: Annotated[str, BeforeValidator(_stripped)] = ""
+    # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
+    face_match_threshold: Annotated[float, BeforeValidator(_blank_is_unset), Field(gt=0, le=1)] = 0.6
+    # The national eID (OpenID Connect, services/eid.py); unavailable until issuer, client and secret are set.
+    eid_issuer: Annotated[str, BeforeValidator(_stripped), AfterValidator(lambda url: url.rstrip("/"))] = ""
+    eid_client_id: Annotated[str, BeforeValidator(_stripped)] = ""
+    eid_client_secret: str = ""
+    eid_redirect_uri: Annotated[str, BeforeValidator(_stripped)] = ""
+    eid_pin_claim: Word = "pin"
+    eid_acr: Word = "urn:kg:eid:esignature"
+    eid_token_auth_method: Annotated[Literal["client_secret_basic", "client_secret_post"],
+                                     BeforeValidator(_blank_is_unset), BeforeValidator(_stripped)] = "client_secret_basic"
+
+    # --- the dashboard and the map ---
+    # Flag a phone or e-mail on more active applications than this, and more changes than this.
+    anomaly_contact_limit: Positive = 3
+    anomaly_change_limit: Positive = 3
+    # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
+    map_tile_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    # Empty (the default): the OpenStreetMap credit in the page's language (message map.attribution);
+    # set it for another tile provider (one text for every language).
+    map_tile_attribution: str = ""
+
+    # --- `make run-prod` (remote_vote_app/prod.py) ---
+    prod_data_dir: Annotated[Path, BeforeValidator(_blank_is_unset)] = ROOT / ".data"
+    workers: Positive = 2
+    pg_port: Annotated[int, BeforeValidator(_blank_is_unset), Field(ge=1, le=65535)] = 5433
+    redis_port: Annotated[int, BeforeValidator(_blank_is_unset), Field(ge=1, le=65535)] = 6380
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_required(cls, value: str, info) -> str:
+        if not value and info.data.get("demo_mode") is False:
+            raise ValueError("must be set when DEMO_MODE is off")
+        return value
+
+    def replaced(self, **changes: Any) -> Settings:
+        """A copy with `changes` (by field name), validated like the environment's values."""
+        unknown = set(changes) - set(type(self).model_fields)
+        if unknown:
+            raise TypeError(f"no such setting: {', '.join(sorted(unknown))}")
+        values = {**self.model_dump(), **changes}
+        return type(self).model_validate({_input_key(field): value for field, value in values.items()})
+
+
+def _input_key(field: str) -> str:
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else field
+
+
+def env_name(field: str) -> str:
+    """The environment variable of a field."""
+    alias = Settings.model_fields[field].validation_alias
+    return alias if isinstance(alias, str) else field.upper()
+
+
+class SettingsError(RuntimeError):
+    """A variable with a value the app cannot run with; the message names each one."""
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    name = env_name(field) if field in Settings.model_fields else field.upper()
+    message = error["msg"].removeprefix("Value error, ")
+    shown = "" if field in SECRET_FIELDS or error["type"] == "missing" else f"={error['input']!r}"
+    return f"{name}{shown}: {message}"
 
 
 def load() -> Settings:
-    demo = _flag("DEMO_MODE", False)
-    secret = os.environ.get("SECRET_KEY", "")
-    if not secret:
-        if not demo:
-            # No default in production: a fixed one is guessable, a random one differs per worker.
-            raise RuntimeError("SECRET_KEY must be set when DEMO_MODE is off")
-        secret = "demo-only-secret-key"
-    return Settings(
-        db_url=os.environ.get("REFLEX_DB_URL") or f"sqlite:///{ROOT / 'remote_vote.db'}",
-        demo_mode=demo,
-        secret_key=secret,
-        sms_gateway_url=os.environ.get("SMS_GATEWAY_URL", ""),
-        email_gateway_url=os.environ.get("EMAIL_GATEWAY_URL", ""),
-        gateway_token=os.environ.get("GATEWAY_TOKEN", ""),
-        # Shared by every worker when Redis is there (the production profile); else this process's memory.
-        rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE_URI") or os.environ.get("REFLEX_REDIS_URL") or "memory://",
-        session_idle_minutes=_int("SESSION_IDLE_MINUTES", 15),
-        session_idle_seconds=_int("SESSION_IDLE_SECONDS", 60 * _int("SESSION_IDLE_MINUTES", 15)),
-        # How long a tab's server-side state outlives its socket (web/closed_tabs.py): as long as a
-        # login code, so a voter who leaves the page to read the SMS comes back to the same step.
-        tab_grace_seconds=_int("TAB_GRACE_SECONDS", 300),
-        # Absolute session lifetimes, whatever the activity (ASVS 7.3.2).
-        voter_session_hours=_float("VOTER_SESSION_HOURS", 8),
-        staff_session_hours=_float("STAFF_SESSION_HOURS", 12),
-        # Browsers accept Secure cookies over plain HTTP on localhost only; off only for a test LAN.
-        cookie_secure=_flag("COOKIE_SECURE", True),
-        db_pool_size=_int("DB_POOL_SIZE", 5),  # per worker process
-        code_ttl_seconds=_int("CODE_TTL_SECONDS", 300),
-        code_max_attempts=_int("CODE_MAX_ATTEMPTS", 5),
-        code_max_resends=_int("CODE_MAX_RESENDS", 3),
-        code_resend_interval_seconds=_int("CODE_RESEND_INTERVAL_SECONDS", 60),
-        # `limits` notation; one shared office or NAT may need a higher per-client figure.
-        login_limit_per_client=os.environ.get("LOGIN_LIMIT_PER_CLIENT", "30/hour"),
-        login_limit_per_pin=os.environ.get("LOGIN_LIMIT_PER_PIN", "5/15 minutes"),  # codes per (PIN, client)
-        login_sends_ceiling=os.environ.get("LOGIN_SENDS_CEILING", "20/hour"),  # codes per PIN, all clients
-        # Wrong answers per (identifier, client): growing windows, then a high ceiling per identifier.
-        login_throttle_tiers=os.environ.get("LOGIN_THROTTLE_TIERS", "5/minute, 10/15 minutes, 20/hour, 40/day"),
-        login_throttle_ceiling=os.environ.get("LOGIN_THROTTLE_CEILING", "200/day"),
-        # Login codes to one phone; past it the open code is offered again ("sent at HH:MM").
-        login_sends_per_phone=os.environ.get("LOGIN_SENDS_PER_PHONE", "1/minute, 5/15 minutes"),
-        # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
-        login_account_ceiling=os.environ.get("LOGIN_ACCOUNT_CEILING", "100/day"),
-        # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.auth: guarded).
-        login_guarded_sends_per_phone=os.environ.get("LOGIN_GUARDED_SENDS_PER_PHONE", "1/15 minutes"),
-        # A trusted browser's device cookie (services.devices): its life, and the wrong codes a day
-        # past which it logs in as any other browser (services.auth).
-        login_device_days=_int("LOGIN_DEVICE_DAYS", 180),
-        login_device_ceiling=os.environ.get("LOGIN_DEVICE_CEILING", "10/day"),
-        # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
-        # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
-        pass_signing_key=os.environ.get("PASS_SIGNING_KEY", "").strip(),
-        # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
-        face_match_threshold=_float("FACE_MATCH_THRESHOLD", 0.6),
-        # An empty MAP_TILE_URL switches tiles off: the map then shows the country outline only.
-        # Behind a reverse proxy, the client address for rate limits comes from X-Forwarded-For.
-        trusted_proxy_hops=_int("TRUSTED_PROXY_HOPS", 0),
-        # Flag a phone or e-mail on more active applications than this, and more changes than this.
-        anomaly_contact_limit=_int("ANOMALY_CONTACT_LIMIT", 3),
-        qr_ttl_seconds=_int("QR_TTL_SECONDS", 120),
-        anomaly_change_limit=_int("ANOMALY_CHANGE_LIMIT", 3),
-        map_tile_url=os.environ.get("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
-        # Empty (the default): the OpenStreetMap credit in the page's language (message map.attribution);
-        # set it for another tile provider (one text for every language).
-        map_tile_attribution=os.environ.get("MAP_TILE_ATTRIBUTION", ""),
-        public_url=os.environ.get("PUBLIC_URL", f"http://localhost:{os.environ.get('PORT', '3000')}").rstrip("/"),
-    )
+    """The environment's settings; SettingsError names every variable with an unusable value."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        # A derived default (PUBLIC_URL from PORT, ...) is not computed once another value failed:
+        # that is no problem of its own.
+        problems = "\n".join(f"  {_describe(error)}" for error in exc.errors() if error["type"] != "default_factory_not_called")
+        raise SettingsError(f"Invalid configuration (README, Configuration):\n{problems}") from None
 
 
 settings = load()

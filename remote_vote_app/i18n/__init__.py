@@ -112,13 +112,17 @@ def has(key: str) -> bool:
     return _template(DEFAULT_LANG, key) is not None
 
 
-@lru_cache(maxsize=None)
 def catalog(lang: str) -> dict[str, str]:
     """Every message in one language, for the UI (plural messages in their general form)."""
     lang = normalize_lang(lang)
+    return _catalog(lang, tuple(_settings_params(lang).items()))
+
+
+@lru_cache(maxsize=8)
+def _catalog(lang: str, settings_items: tuple[tuple[str, str], ...]) -> dict[str, str]:
     keys = list(_catalogue(DEFAULT_LANG).texts) + list(_catalogue(DEFAULT_LANG).plurals)
     texts = {key: _template(lang, key) or key for key in keys}
-    settings_params = _settings_params(lang)
+    settings_params = dict(settings_items)
     # Messages whose only placeholders come from the configuration are shown filled in.
     return {key: text.format_map(_KeepOthers(settings_params)) if any("{" + n + "}" in text for n in SETTINGS_PARAMS)
             else text for key, text in texts.items()}

@@ -21,24 +21,20 @@ from sqlmodel import Session, select, update
 from remote_vote_app.i18n import t
 from remote_vote_app.models import LoginCode, Voter
 from remote_vote_app.services import audit, devices, ratelimit, register
-from remote_vote_app.services.ratelimit import LoginThrottle, parse
+from remote_vote_app.services.ratelimit import LoginThrottle
 from remote_vote_app.services.clock import local_date, local_text, now_utc
 from remote_vote_app.services.errors import Refusal, ServiceError, collect
 from remote_vote_app.services.notifications import Sender
 from remote_vote_app.services.validation import mask_phone, normalize_document, normalize_pin
 from remote_vote_app.settings import settings
 
-# Rate limits; keys are hashed so no PIN or address sits in the limiter's storage.
-# Step-up and consent codes: per (PIN, client) and per PIN.
-SENDS_PER_PIN_CLIENT = parse(settings.login_limit_per_pin)
-SENDS_PER_PIN = parse(settings.login_sends_ceiling)
-# Login codes to one phone: past the cap nobody is refused, the open code is offered again, so a
-# flood neither reaches the phone nor keeps its owner out.
-SENDS_PER_PHONE = ratelimit.tiers(settings.login_sends_per_phone)
-START_PER_CLIENT = parse(settings.login_limit_per_client)
-FAILURES_PER_CLIENT = parse(settings.login_limit_per_client)
+# Rate limits (settings, read on each use); keys are hashed so no PIN or address sits in the
+# limiter's storage. Step-up and consent codes: per (PIN, client) LOGIN_LIMIT_PER_PIN and per PIN
+# LOGIN_SENDS_CEILING. Login codes to one phone (LOGIN_SENDS_PER_PHONE): past the cap nobody is
+# refused, the open code is offered again, so a flood neither reaches the phone nor keeps its
+# owner out. Login starts and wrong codes per client: LOGIN_LIMIT_PER_CLIENT each.
 # The document is not a secret (it is printed on the card) and the code is: wrong documents slow
-# down the client that sends them (per (PIN, client) tiers, START_PER_CLIENT) and never the PIN.
+# down the client that sends them (per (PIN, client) tiers, login starts per client) and never the PIN.
 DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
 # Wrong codes: 5 per code and tiers per (PIN, client). Past LOGIN_ACCOUNT_CEILING wrong codes for a
 # PIN (NIST SP 800-63B 5.2.2's 100) SMS login is not closed, since anyone with PIN + document
@@ -46,22 +42,20 @@ DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
 # a login code at most every LOGIN_GUARDED_SENDS_PER_PHONE, so a day's guesses stay bounded
 # (docs/security.md §2 "Lockouts": at most 202 tries in 24 hours). An attacker who goes on can spend
 # each guarded code's one try first: the owner then gets in at once only from a trusted browser (below).
-CODE_THROTTLE = LoginThrottle("sms-code", ceiling=parse(settings.login_account_ceiling), ceiling_locks=False)
-GUARDED_SENDS_PER_PHONE = ratelimit.tiers(settings.login_guarded_sends_per_phone)
+CODE_THROTTLE = LoginThrottle("sms-code", ceiling="login_account_ceiling", ceiling_locks=False)
 GUARDED_TRIES = 1
 # A browser holding the voter's device cookie (someone there logged in as this voter with the SMS
 # code or eID before: services.devices) logs in on the device's own budget, guarded or not: its
 # codes are its own (never offered to another browser, used only with the cookie), its SMS count
-# per device (DEVICE_SENDS, not the phone's cap) and its wrong codes per device (DEVICE_THROTTLE,
+# per device (LOGIN_SENDS_PER_PHONE, not the phone's cap) and its wrong codes per device (DEVICE_THROTTLE,
 # not the PIN's or the client's). Strangers guessing for the PIN spend none of it. The budget is
 # small: DEVICE_GUARDED_TRIES per code while the PIN is guarded, and past LOGIN_DEVICE_CEILING wrong
 # codes a day (10) the cookie gets no budget and its browser logs in like any other.
-DEVICE_THROTTLE = LoginThrottle("sms-device", ceiling=parse(settings.login_device_ceiling))
-DEVICE_SENDS = ratelimit.tiers(settings.login_sends_per_phone)
+DEVICE_THROTTLE = LoginThrottle("sms-device", ceiling="login_device_ceiling")
 DEVICE_GUARDED_TRIES = 3
 # Step-up and consent codes are guessed from a session that is already open (FaceID, QR): their
 # failures have a ceiling of their own, so they can never close the owner's SMS login.
-STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling=parse(settings.login_account_ceiling))
+STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling="login_account_ceiling")
 # An offered code must leave the voter time to type it.
 REUSE_MIN_LEFT = dt.timedelta(seconds=30)
 
@@ -114,8 +108,8 @@ def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender
 
 def _count_send(voter: Voter, client: str) -> None:
     pin_client = ratelimit.key(f"{voter.pin}|{ratelimit.requester(client)}")
-    ratelimit.count(SENDS_PER_PIN_CLIENT, "sends-pin-client", pin_client)
-    ratelimit.count(SENDS_PER_PIN, "sends-pin", ratelimit.key(voter.pin))
+    ratelimit.count(settings.login_limit_per_pin, "sends-pin-client", pin_client)
+    ratelimit.count(settings.login_sends_ceiling, "sends-pin", ratelimit.key(voter.pin))
 
 
 def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime,
@@ -202,13 +196,13 @@ def _device_budget(session: Session, voter: Voter, device: str, now: dt.datetime
 
 def _phone_send(voter: Voter) -> float | None:
     """Count one login SMS to the voter's phone, or (none counted) when the cap allows the next."""
-    items = SENDS_PER_PHONE + (GUARDED_SENDS_PER_PHONE if _guarded(voter) else ())
+    items = settings.login_sends_per_phone + (settings.login_guarded_sends_per_phone if _guarded(voter) else ())
     return ratelimit.take(items, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
 def _phone_cap_done(voter: Voter) -> None:
     """A login with the code frees the cap (only the phone's holder can), so logging in again at once works."""
-    ratelimit.clear(SENDS_PER_PHONE + GUARDED_SENDS_PER_PHONE, "sends-phone", ratelimit.key("phone|" + voter.phone))
+    ratelimit.clear(settings.login_sends_per_phone + settings.login_guarded_sends_per_phone, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
 def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login",
@@ -238,7 +232,7 @@ def start_login(
     checked = collect(pin=lambda: normalize_pin(pin_raw, today=local_date(now)),
                       document=lambda: normalize_document(document_raw))
     pin, document = checked["pin"], checked["document"]
-    ratelimit.count(START_PER_CLIENT, "start-client", ratelimit.client_key(client))
+    ratelimit.count(settings.login_limit_per_client, "start-client", ratelimit.client_key(client))
     DOCUMENT_THROTTLE.check(pin, client)
     voter = register.find(session, pin, document)
     if voter is None:
@@ -274,7 +268,7 @@ def _start_on_device(session: Session, voter: Voter, device_id: int, client: str
     """A trusted device's login: its own open code, or a new one within its own SMS cap; the phone's
     cap, the PIN's guarded spacing and the client's wrong codes (strangers') are not consulted."""
     subject = f"voter:{voter.id}"
-    next_at = ratelimit.take(DEVICE_SENDS, "sends-device", _device_sends(device_id))
+    next_at = ratelimit.take(settings.login_sends_per_phone, "sends-device", _device_sends(device_id))
     if next_at is not None:
         login = _open_code(session, voter, now, device_id=device_id)
         if login is None:
@@ -314,7 +308,7 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
     capped = (_phone_send(voter) if login.device_id is None
-              else ratelimit.take(DEVICE_SENDS, "sends-device", _device_sends(login.device_id)))
+              else ratelimit.take(settings.login_sends_per_phone, "sends-device", _device_sends(login.device_id)))
     if capped is not None:
         return _challenge(login, voter, reused=True)  # the code sent at last_sent_at stays valid
     login.sends += 1
@@ -336,7 +330,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     if not (len(code) == 6 and code.isdigit()):
         raise ServiceError("error.code_format", field="code")
     client_key = ratelimit.client_key(client)
-    ratelimit.check(FAILURES_PER_CLIENT, "fail-client", client_key)
+    ratelimit.check(settings.login_limit_per_client, "fail-client", client_key)
     login = _open_login(session, token, now, purpose, voter_id)
     _check_device(session, login, device, now)
     voter = session.get(Voter, login.voter_id)
@@ -363,7 +357,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
         if left <= 0:
             login.used_at = now
             session.add(login)
-        ratelimit.record(FAILURES_PER_CLIENT, "fail-client", client_key)
+        ratelimit.record(settings.login_limit_per_client, "fail-client", client_key)
         was_guarded = purpose == "login" and _guarded(voter)
         locked = budget[0].failure(*budget[1:])
         audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code", **on_device)
@@ -388,7 +382,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     ).values(used_at=now))
     budget[0].success(*budget[1:])
     if purpose == "login" and login.device_id is not None:
-        ratelimit.clear(DEVICE_SENDS, "sends-device", _device_sends(login.device_id))
+        ratelimit.clear(settings.login_sends_per_phone, "sends-device", _device_sends(login.device_id))
     elif purpose == "login":
         _phone_cap_done(voter)
     audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client, **on_device)

@@ -24,11 +24,10 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
@@ -42,6 +41,7 @@ from joserfc.jwt import JWTClaimsRegistry
 from remote_vote_app.services import ratelimit
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.settings import Settings, settings
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +63,12 @@ class EidConfig:
     token_auth_method: str = "client_secret_basic"  # or "client_secret_post"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> EidConfig:
-        env = os.environ if env is None else env
-        return cls(
-            issuer=env.get("EID_ISSUER", "").strip().rstrip("/"),
-            client_id=env.get("EID_CLIENT_ID", "").strip(),
-            client_secret=env.get("EID_CLIENT_SECRET", ""),
-            redirect_uri=env.get("EID_REDIRECT_URI", "").strip(),
-            pin_claim=env.get("EID_PIN_CLAIM", "").strip() or "pin",
-            acr=env.get("EID_ACR", "").strip() or "urn:kg:eid:esignature",
-            token_auth_method=env.get("EID_TOKEN_AUTH_METHOD", "").strip() or "client_secret_basic",
-        )
+    def from_settings(cls, source: Settings | None = None) -> EidConfig:
+        """The EID_* settings (validated at start: trimmed, the issuer without a trailing slash)."""
+        s = source or settings
+        return cls(issuer=s.eid_issuer, client_id=s.eid_client_id, client_secret=s.eid_client_secret,
+                   redirect_uri=s.eid_redirect_uri, pin_claim=s.eid_pin_claim, acr=s.eid_acr,
+                   token_auth_method=s.eid_token_auth_method)
 
 
 def available(config: EidConfig) -> bool:

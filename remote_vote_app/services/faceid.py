@@ -94,9 +94,8 @@ TRACE_TTL_SECONDS = 15 * 60
 NEAR_BITS = 4  # JPEG re-encoding or noise flipped <= 4 bits here; another pose or light mostly more
 REPLAY_SHARE = 2 / 3  # a capture is a replay when this share of its frames is near an earlier one
 
-TRIES_PER_CLIENT = parse(settings.login_limit_per_client)
-# Failures per (PIN, client), in growing windows: they hold the client, never the PIN's owner.
-PAIR_TIERS = tuple(parse(part.strip()) for part in settings.login_throttle_tiers.split(",") if part.strip())
+# Failures per (PIN, client) count in LOGIN_THROTTLE_TIERS's growing windows: they hold the
+# client, never the PIN's owner; tries per client in LOGIN_LIMIT_PER_CLIENT.
 # Comparisons with the reference per PIN (a distributed false-match search); past it the PIN's
 # FaceID answers "use the SMS code" (not a lockout: SMS login stays open to the owner).
 COMPARISONS_PER_PIN = parse("20/day")
@@ -510,7 +509,7 @@ def _pair(identifier: str, client: str) -> str:
 def _check_allowed(challenge: Challenge, client: str) -> None:
     """Before any work: this (PIN, client) pair is not throttled, and the PIN's comparisons are
     not used up (then the SMS login is the way in, for the owner as for anyone)."""
-    for item in PAIR_TIERS:
+    for item in settings.login_throttle_tiers:
         ratelimit.check(item, "face-pair", _pair(challenge.identifier, client))
     try:
         ratelimit.check(COMPARISONS_PER_PIN, "face-compare", ratelimit.key(challenge.identifier))
@@ -526,11 +525,11 @@ def _fail(session: Session, challenge: Challenge, client: str, exc: ServiceError
     if reason in {"throttled", "busy", "use_sms"}:
         return
     pair = _pair(challenge.identifier, client)
-    for item in PAIR_TIERS:
+    for item in settings.login_throttle_tiers:
         ratelimit.record(item, "face-pair", pair)
     if reason not in CHEAP_REASONS:
         ratelimit.record(COMPARISONS_PER_PIN, "face-compare", ratelimit.key(challenge.identifier))
-    if any(_full(item, "face-pair", pair) for item in PAIR_TIERS):
+    if any(_full(item, "face-pair", pair) for item in settings.login_throttle_tiers):
         audit.auth_event(session, "auth.face.lockout", subject=challenge.subject, client=client)
 
 
@@ -550,7 +549,7 @@ async def login_by_face(challenge: Challenge | None, capture: object, client: st
     the same work (and count alike), so nobody learns who has a FaceID reference.
     """
     _require_engine()
-    ratelimit.count(TRIES_PER_CLIENT, "face-client", ratelimit.client_key(client))
+    ratelimit.count(settings.login_limit_per_client, "face-client", ratelimit.client_key(client))
     if challenge is None:
         raise ServiceError("error.face_challenge")
     try:

@@ -52,8 +52,8 @@ def generate_private_jwk() -> str:
     return json.dumps({**key.as_dict(private=True), "kid": key.thumbprint()})
 
 
-def _demo_key() -> OKPKey:
-    seed = hashlib.sha256(b"remote-vote demo pass key:" + settings.secret_key.encode()).digest()
+def _demo_key(secret: str) -> OKPKey:
+    seed = hashlib.sha256(b"remote-vote demo pass key:" + secret.encode()).digest()
     return OKPKey.import_key(Ed25519PrivateKey.from_private_bytes(seed))
 
 
@@ -65,13 +65,17 @@ def _load(raw: str) -> OKPKey:
     return key
 
 
-@lru_cache(maxsize=None)
 def signing_key() -> OKPKey:
-    if settings.pass_signing_key:
-        return _load(settings.pass_signing_key)
-    if not settings.demo_mode:
+    return _signing_key(settings.pass_signing_key, settings.demo_mode, settings.secret_key)
+
+
+@lru_cache(maxsize=4)
+def _signing_key(configured: str, demo_mode: bool, secret: str) -> OKPKey:
+    if configured:
+        return _load(configured)
+    if not demo_mode:
         raise RuntimeError("PASS_SIGNING_KEY must be set when DEMO_MODE is off (python -m remote_vote_app.cli pass-keygen)")
-    return _demo_key()
+    return _demo_key(secret)
 
 
 def is_demo_key() -> bool:

@@ -52,7 +52,6 @@ from remote_vote_app.services.clock import SERVICE_ZONE, local_text, now_utc
 from remote_vote_app.services.errors import Refusal, ServiceError
 from remote_vote_app.settings import settings
 
-TTL = dt.timedelta(seconds=settings.qr_ttl_seconds)  # 2 minutes unless configured
 ROTATE_SECONDS = 20  # the code on the desktop changes this often
 FRESH_WINDOWS = 2  # a scan may read the current code or the previous one
 _PAYLOAD = re.compile(re.escape(routes.QR) + r"#([A-Za-z0-9_-]{20,64})\.([A-Za-z0-9_-]{16})$")
@@ -130,9 +129,10 @@ def create(session: Session, user_agent: str, now: dt.datetime | None = None, cl
     now = now or now_utc()
     ratelimit.count(CREATE_PER_CLIENT, "qr-create", ratelimit.client_key(client or "unknown"))
     token, link_id = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    session.add(QrLogin(token_hash=_hash(token), link_hash=_hash(link_id), created_at=now, expires_at=now + TTL,
+    expires_at = now + dt.timedelta(seconds=settings.qr_ttl_seconds)
+    session.add(QrLogin(token_hash=_hash(token), link_hash=_hash(link_id), created_at=now, expires_at=expires_at,
                         browser=browser_label(user_agent)[:80], client=(client or "")[:64]))
-    return NewLink(token, link_id, now + TTL)
+    return NewLink(token, link_id, expires_at)
 
 
 def parse(text: object) -> tuple[str, str] | None:

@@ -21,14 +21,15 @@ from remote_vote_app.internals import QuietMemoryStorage
 from remote_vote_app.services.errors import ServiceError
 from remote_vote_app.settings import settings
 
+
 def _storage():
     uri = settings.rate_limit_storage
     return QuietMemoryStorage() if uri.startswith("memory://") else storage_from_string(uri)
 
 
-_limiter = MovingWindowRateLimiter(_storage())
+_limiter = MovingWindowRateLimiter(_storage())  # its storage is chosen once, at start
 
-__all__ = ["parse", "tiers", "key", "requester", "client_key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
+__all__ = ["parse", "key", "requester", "client_key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -92,14 +93,6 @@ def reset() -> None:
     _limiter.storage.reset()
 
 
-def tiers(spec: str) -> tuple[RateLimitItem, ...]:
-    """"1/minute, 5/15 minutes" as limit items."""
-    return tuple(parse(part.strip()) for part in spec.split(",") if part.strip())
-
-
-_items = tiers
-
-
 def take(items: tuple[RateLimitItem, ...], scope: str, k: str) -> float | None:
     """Count one use under every window; if one is full, count nothing and return the epoch time at
     which a use is allowed again."""
@@ -124,12 +117,26 @@ class LoginThrottle:
     `ceiling_locks` it refuses the identifier for everyone; without, it only reports
     `over_ceiling` and the caller asks for something a guesser lacks (staff: the TOTP code with
     the password). `ceiling=None`: failures count against clients only.
+
+    `pair_tiers` and `ceiling` are limits, or the name of the setting that holds them, read on
+    each use (so the tiers follow LOGIN_THROTTLE_TIERS, and a changed setting reaches them).
     """
 
     scope: str
-    pair_tiers: tuple[RateLimitItem, ...] = _items(settings.login_throttle_tiers)
-    ceiling: RateLimitItem | None = parse(settings.login_throttle_ceiling)
+    pair_tiers: tuple[RateLimitItem, ...] | str = "login_throttle_tiers"
+    ceiling: RateLimitItem | str | None = "login_throttle_ceiling"
     ceiling_locks: bool = True
+
+    def __post_init__(self) -> None:
+        for named in (self.pair_tiers, self.ceiling):
+            if isinstance(named, str) and named not in type(settings).model_fields:
+                raise ValueError(f"no setting {named!r}")
+
+    def tiers(self) -> tuple[RateLimitItem, ...]:
+        return getattr(settings, self.pair_tiers) if isinstance(self.pair_tiers, str) else self.pair_tiers
+
+    def ceiling_item(self) -> RateLimitItem | None:
+        return getattr(settings, self.ceiling) if isinstance(self.ceiling, str) else self.ceiling
 
     def _pair(self, identifier: str, client: str) -> str:
         return key(f"{self.scope}|{identifier}|{requester(client)}")
@@ -138,17 +145,17 @@ class LoginThrottle:
         return key(f"{self.scope}|{identifier}")
 
     def over_ceiling(self, identifier: str) -> bool:
-        return self.ceiling is not None and not _limiter.test(self.ceiling, f"{self.scope}-ceiling",
-                                                              self._ident(identifier))
+        ceiling = self.ceiling_item()
+        return ceiling is not None and not _limiter.test(ceiling, f"{self.scope}-ceiling", self._ident(identifier))
 
     def locked(self, identifier: str, client: str) -> ServiceError | None:
         """The refusal to show if this identifier may not be tried from this client now; it names
         the longest wait among the windows that are full."""
         pair = self._pair(identifier, client)
-        full = [(item, f"{self.scope}-pair", pair) for item in self.pair_tiers
+        full = [(item, f"{self.scope}-pair", pair) for item in self.tiers()
                 if not _limiter.test(item, f"{self.scope}-pair", pair)]
         if self.ceiling_locks and self.over_ceiling(identifier):
-            full.append((self.ceiling, f"{self.scope}-ceiling", self._ident(identifier)))
+            full.append((self.ceiling_item(), f"{self.scope}-ceiling", self._ident(identifier)))
         if not full:
             return None
         return max((_refused(*args) for args in full), key=lambda err: err.params["minutes"])
@@ -161,14 +168,14 @@ class LoginThrottle:
     def failure(self, identifier: str, client: str) -> bool:
         """Count one failure; True when this failure starts a lockout of this client (for the audit)."""
         pair = self._pair(identifier, client)
-        for item in self.pair_tiers:
+        for item in self.tiers():
             _limiter.hit(item, f"{self.scope}-pair", pair)
-        if self.ceiling is not None:
-            _limiter.hit(self.ceiling, f"{self.scope}-ceiling", self._ident(identifier))
+        if (ceiling := self.ceiling_item()) is not None:
+            _limiter.hit(ceiling, f"{self.scope}-ceiling", self._ident(identifier))
         return self.locked(identifier, client) is not None
 
     def success(self, identifier: str, client: str) -> None:
         """A right answer clears this client's tiers (not the ceiling, so a guesser gains nothing)."""
         pair = self._pair(identifier, client)
-        for item in self.pair_tiers:
+        for item in self.tiers():
             _limiter.clear(item, f"{self.scope}-pair", pair)

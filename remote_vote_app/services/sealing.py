@@ -14,9 +14,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from remote_vote_app.settings import settings
 
 
-@functools.cache
 def _aead(purpose: str) -> AESGCM:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(settings.secret_key.encode())
+    return _derived_aead(settings.secret_key, purpose)
+
+
+@functools.lru_cache(maxsize=8)
+def _derived_aead(secret: str, purpose: str) -> AESGCM:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(secret.encode())
     return AESGCM(key)
 
 

@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 
@@ -33,11 +34,30 @@ from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
 KINDS = ("voter", "staff")
-# __Host-: the browser keeps it only if Secure, for this host alone, path / (no subdomain can set it).
-_PREFIX = "__Host-" if settings.cookie_secure else ""
-COOKIE = {"voter": f"{_PREFIX}rv_voter", "staff": f"{_PREFIX}rv_staff"}
+
+
+def _prefix() -> str:
+    """__Host-: the browser keeps it only if Secure, for this host alone, path / (no subdomain can set it)."""
+    return "__Host-" if settings.cookie_secure else ""
+
+
+class _CookieNames(Mapping[str, str]):
+    """kind -> the name of its session cookie (COOKIE_SECURE read on each use)."""
+
+    def __getitem__(self, kind: str) -> str:
+        if kind not in KINDS:
+            raise KeyError(kind)
+        return f"{_prefix()}rv_{kind}"
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(KINDS)
+
+    def __len__(self) -> int:
+        return len(KINDS)
+
+
+COOKIE: Mapping[str, str] = _CookieNames()
 TICKET_TTL = dt.timedelta(seconds=60)
-_BIND_PREFIX = f"{_PREFIX}rv_bind_"
 # Activity is written at most this often: an event per keypress must not be a write per keypress.
 TOUCH_EVERY = dt.timedelta(seconds=30)
 
@@ -81,7 +101,7 @@ def device_value(cookie_header: str) -> str:
 
 def binding_cookie(ticket: str) -> str:
     """The name of the cookie that binds `ticket` to its browser (one per ticket: two tabs may log in at once)."""
-    return _BIND_PREFIX + _hash(ticket)[:16]
+    return f"{_prefix()}rv_bind_{_hash(ticket)[:16]}"
 
 
 def binding_value(cookie_header: str, ticket: str) -> str:

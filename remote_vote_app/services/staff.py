@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from remote_vote_app.models import Precinct, StaffAccount, StaffRecoveryCode, Territory, UserSession
 from remote_vote_app.services import audit, ratelimit, refcache, sessions, totp
 from remote_vote_app.services.clock import now_utc
-from remote_vote_app.services.ratelimit import LoginThrottle, parse
+from remote_vote_app.services.ratelimit import LoginThrottle
 from remote_vote_app.settings import settings
 from remote_vote_app.services.errors import Forbidden, Refusal, ServiceError
 
@@ -53,10 +53,9 @@ _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
 # out from elsewhere; every attempt from one client also counts against a per-client limit. Past
 # the per-username ceiling nobody is locked out: the password alone gets no answer any more, only
 # password + code together (`authenticate_with_code`), so further guesses need the TOTP code too.
-throttle = LoginThrottle(scope="staff", ceiling=parse(settings.login_account_ceiling), ceiling_locks=False)
+throttle = LoginThrottle(scope="staff", ceiling="login_account_ceiling", ceiling_locks=False)
 # Wrong second factors after a right password: only the password's holder can count here.
-code_throttle = LoginThrottle(scope="staff-code", pair_tiers=(), ceiling=parse(settings.login_account_ceiling))
-LOGIN_PER_CLIENT = parse(settings.login_limit_per_client)
+code_throttle = LoginThrottle(scope="staff-code", pair_tiers=(), ceiling="login_account_ceiling")
 SECOND_STEP_SECONDS = 300  # between a right password and its code
 ENROLMENT_CODE_HOURS = 72
 ENROLMENT_CODE_TTL = dt.timedelta(hours=ENROLMENT_CODE_HOURS)  # an admin's one-time enrolment code, handed over in person
@@ -168,7 +167,7 @@ def _first_checks(session: Session, username: str, client: str) -> tuple[str, St
     username = (username or "").strip().lower()[:64]
     account = session.exec(select(StaffAccount).where(StaffAccount.username == username)).first()
     try:
-        ratelimit.count(LOGIN_PER_CLIENT, "staff-client", ratelimit.client_key(client))
+        ratelimit.count(settings.login_limit_per_client, "staff-client", ratelimit.client_key(client))
     except ServiceError as exc:
         raise _refused(session, "auth.staff.password_failure", account, username, client, exc,
                        reason="client_limit") from None

@@ -47,7 +47,7 @@ class LoginState(AppState):
     @rx.event
     async def on_load(self):
         self.error_entries = {}
-        self.eid_available = eid.available(eid.EidConfig.from_env())
+        self.eid_available = eid.available(eid.EidConfig.from_settings())
         if await self._voter():
             return rx.redirect(routes.CABINET)
         if (await self.get_state(QrDesktopState)).qr_status == "pending":
@@ -108,7 +108,7 @@ class LoginState(AppState):
         """Send the browser to the national eID provider; the PKCE verifier and nonce stay here."""
         self._clear_messages()
         try:  # the provider's discovery document may need an HTTP call: off the event loop
-            pending = await asyncio.to_thread(eid.begin, eid.EidConfig.from_env())
+            pending = await asyncio.to_thread(eid.begin, eid.EidConfig.from_settings())
         except ServiceError as exc:
             self._show(exc)
             return
@@ -122,7 +122,7 @@ class LoginState(AppState):
         pending, self._eid_pending = self._eid_pending, None
         params = dict(self.router.url.query_parameters)
         try:  # token exchange and key fetch are HTTP calls: off the event loop
-            pin = await asyncio.to_thread(eid.finish, eid.EidConfig.from_env(), pending, params)
+            pin = await asyncio.to_thread(eid.finish, eid.EidConfig.from_settings(), pending, params)
         except ServiceError as exc:
             self._show(exc)
             client, reason = self._client(), exc.code.removeprefix("error.")

@@ -11,7 +11,6 @@ import base64
 import functools
 import gzip
 import hashlib
-import os
 import re
 from typing import Iterable
 from urllib.parse import urlsplit
@@ -19,9 +18,6 @@ from urllib.parse import urlsplit
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from remote_vote_app.settings import ROOT, settings
-
-# Reflex's frontend directory (REFLEX_WEB_WORKDIR moves it: make test serves two builds at once).
-BUILD_DIR = ROOT / os.environ.get("REFLEX_WEB_WORKDIR", ".web") / "build" / "client"
 
 _INLINE_SCRIPT = re.compile(rb"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
@@ -46,7 +42,8 @@ def built_page_hashes() -> tuple[str, ...]:
     """The inline scripts of every built page, so a response without a body (a 304, whose headers
     replace the cached ones) still allows the cached page's scripts."""
     found: set[str] = set()
-    for page in sorted(BUILD_DIR.glob("**/*.html")):
+    # Reflex's frontend directory (REFLEX_WEB_WORKDIR moves it: make test serves two builds at once).
+    for page in sorted((ROOT / settings.web_workdir / "build" / "client").glob("**/*.html")):
         found.update(script_hashes(page.read_bytes()))
     return tuple(sorted(found))
 

@@ -12,7 +12,6 @@ counts on its own, so the ceilings apply per worker (a client may hold up to wor
 from __future__ import annotations
 
 import logging
-import os
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -23,11 +22,6 @@ log = logging.getLogger(__name__)
 
 EVENT_PATH = "/_event"
 TRY_AGAIN_LATER = 1013
-
-
-def _limit(name: str, default: int) -> int:
-    raw = os.environ.get(name, "").strip()
-    return int(raw) if raw else default
 
 
 def client_address(scope: Scope) -> str:
@@ -48,8 +42,8 @@ class SocketCeiling:
 
     def __init__(self, app: ASGIApp, per_client: int | None = None, total: int | None = None) -> None:
         self.app = app
-        self.per_client = per_client if per_client is not None else _limit("SOCKETS_PER_CLIENT", 20)
-        self.total = total if total is not None else _limit("SOCKETS_TOTAL", 5000)
+        self.per_client = per_client if per_client is not None else settings.sockets_per_client
+        self.total = total if total is not None else settings.sockets_total
         self.open: dict[str, int] = {}
         self.open_total = 0
 

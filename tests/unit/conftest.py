@@ -23,6 +23,7 @@ from remote_vote_app.services.clock import local_date  # noqa: E402
 from remote_vote_app.services import ratelimit  # noqa: E402
 from remote_vote_app.services.notifications import OutboxSender  # noqa: E402
 from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
+from tests.support.settings import override_settings  # noqa: E402, F401 - the fixture tests change settings with
 
 # The demo election is seeded relative to today in Kyrgyzstan, as the seed itself reckons it (the host's
 # date differs from 18:00 to 24:00 UTC), so State handlers (which use the real clock) see it open.

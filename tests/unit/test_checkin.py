@@ -8,7 +8,6 @@ import threading
 import uuid
 import warnings
 from zoneinfo import ZoneInfo
-from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -118,19 +117,16 @@ def test_the_voter_pages_get_a_pass_for_active_applications_only(session, sender
     assert applications.list_for_voter(session, voter.id, "ru", now=OPEN)[0]["pass_token"] == ""
 
 
-def test_outside_demo_mode_a_key_is_required(monkeypatch):
-    monkeypatch.setattr(passes, "settings", replace(passes.settings, demo_mode=False, pass_signing_key=""))
-    passes.signing_key.cache_clear()
-    try:
-        with pytest.raises(RuntimeError, match="PASS_SIGNING_KEY"):
-            passes.check_configured()
-        key = passes.generate_private_jwk()
-        monkeypatch.setattr(passes, "settings", replace(passes.settings, pass_signing_key=key))
-        passes.signing_key.cache_clear()
-        assert passes.key_id() == json.loads(key)["kid"] and not passes.is_demo_key()
-        assert passes.verify(passes.issue("ABCD-EFHJ", 1, "ДГ-05", 0))["ref"] == "ABCD-EFHJ"
-    finally:
-        passes.signing_key.cache_clear()
+def test_outside_demo_mode_a_key_is_required(override_settings):
+    assert passes.is_demo_key()
+    passes.signing_key()  # the demo key, cached: the changed settings below must not get it
+    override_settings(demo_mode=False, pass_signing_key="")
+    with pytest.raises(RuntimeError, match="PASS_SIGNING_KEY"):
+        passes.check_configured()
+    key = passes.generate_private_jwk()
+    override_settings(pass_signing_key=key)
+    assert passes.key_id() == json.loads(key)["kid"] and not passes.is_demo_key()
+    assert passes.verify(passes.issue("ABCD-EFHJ", 1, "ДГ-05", 0))["ref"] == "ABCD-EFHJ"
 
 
 def test_the_public_key_is_open_data():
@@ -645,10 +641,10 @@ def test_the_claims_migration_keeps_what_existing_rows_said_as_claims(scratch_ur
     assert (issue[0], bool(issue[1]), flag[0], bool(flag[1]), claimed) == ("qr", True, "", True, 1)
 
 
-def test_a_mark_received_before_the_polls_open_issues_no_ballot(session, sender, demo_voters, users, monkeypatch):
+def test_a_mark_received_before_the_polls_open_issues_no_ballot(session, sender, demo_voters, users, override_settings):
     """Marking the roster the evening before would turn every voter away on the day as 'already
     issued'. Outside demo mode a mark that reaches the server before opening is only a signal."""
-    monkeypatch.setattr(checkin, "settings", replace(checkin.settings, demo_mode=False))
+    override_settings(demo_mode=False)
     voter = demo_voters[0]
     application = _apply(session, sender, voter)
     early = _election_day_at(session, voter, 7) - dt.timedelta(days=1)

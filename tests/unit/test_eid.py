@@ -103,16 +103,20 @@ class Rewrite(httpx.BaseTransport):
 
 # --- configuration -------------------------------------------------------------------------------
 
-def test_unavailable_when_not_configured():
-    empty = eid.EidConfig.from_env({})
+def test_unavailable_when_not_configured(override_settings):
+    override_settings(eid_issuer="", eid_client_id="", eid_client_secret="", eid_redirect_uri="")
+    empty = eid.EidConfig.from_settings()
     assert not eid.available(empty)
-    assert not eid.available(eid.EidConfig.from_env({"EID_ISSUER": "https://eid.example.kg", "EID_CLIENT_ID": "x"}))
+    override_settings(eid_issuer="https://eid.example.kg", eid_client_id="x")
+    assert not eid.available(eid.EidConfig.from_settings())
     assert error_code(lambda: eid.begin(empty)) == "error.eid_unavailable"
-    full = eid.EidConfig.from_env({"EID_ISSUER": "https://eid.example.kg/", "EID_CLIENT_ID": "rv",
-                                   "EID_CLIENT_SECRET": "s", "EID_REDIRECT_URI": "https://vote.example.kg/eid"})
+    override_settings(eid_issuer=" https://eid.example.kg/ ", eid_client_id="rv", eid_client_secret="s",
+                      eid_redirect_uri="https://vote.example.kg/eid")
+    full = eid.EidConfig.from_settings()
     assert eid.available(full)
     assert (full.issuer, full.pin_claim, full.acr) == ("https://eid.example.kg", "pin", "urn:kg:eid:esignature")
-    assert eid.EidConfig.from_env({"EID_PIN_CLAIM": "tin", "EID_ACR": "urn:x"}).pin_claim == "tin"
+    override_settings(eid_pin_claim="tin", eid_acr="urn:x")
+    assert (eid.EidConfig.from_settings().pin_claim, eid.EidConfig.from_settings().acr) == ("tin", "urn:x")
 
 
 def test_begin_asks_for_code_with_pkce_state_nonce_and_acr(config, issuer):

@@ -71,9 +71,7 @@ def test_not_modified_keeps_the_stored_pages_policy():
 
 # --- event socket ceilings ---
 
-def _socket_app(monkeypatch, per_client: int, total: int) -> TestClient:
-    import dataclasses
-
+def _socket_app(override_settings, per_client: int, total: int) -> TestClient:
     from starlette.routing import WebSocketRoute
 
     from remote_vote_app.web import sockets
@@ -89,7 +87,7 @@ def _socket_app(monkeypatch, per_client: int, total: int) -> TestClient:
             pass
 
     # One trusted proxy: the client address comes from X-Forwarded-For, as Reflex reads it.
-    monkeypatch.setattr(sockets, "settings", dataclasses.replace(sockets.settings, trusted_proxy_hops=1))
+    override_settings(trusted_proxy_hops=1)
     app = sockets.SocketCeiling(Starlette(routes=[WebSocketRoute("/_event/", echo), WebSocketRoute("/other", echo)]),
                                 per_client=per_client, total=total)
     return TestClient(app)
@@ -108,12 +106,12 @@ def _refused(client: TestClient, address: str, path: str = "/_event/") -> int | 
         return exc.code
 
 
-def test_event_sockets_have_a_per_client_and_a_total_ceiling(monkeypatch):
+def test_event_sockets_have_a_per_client_and_a_total_ceiling(override_settings):
     from contextlib import ExitStack
 
     from remote_vote_app.web.sockets import TRY_AGAIN_LATER
 
-    client = _socket_app(monkeypatch, per_client=2, total=3)
+    client = _socket_app(override_settings, per_client=2, total=3)
     with ExitStack() as held:
         for _ in range(2):
             ws = held.enter_context(client.websocket_connect("/_event/", headers={"x-forwarded-for": "10.0.0.1"}))
@@ -129,12 +127,12 @@ def test_event_sockets_have_a_per_client_and_a_total_ceiling(monkeypatch):
     assert _refused(client, "10.0.0.1") is None and _refused(client, "10.0.0.3") is None
 
 
-def test_the_socket_ceiling_counts_an_ipv6_64_as_one_client(monkeypatch):
+def test_the_socket_ceiling_counts_an_ipv6_64_as_one_client(override_settings):
     from contextlib import ExitStack
 
     from remote_vote_app.web.sockets import TRY_AGAIN_LATER
 
-    client = _socket_app(monkeypatch, per_client=2, total=10)
+    client = _socket_app(override_settings, per_client=2, total=10)
     with ExitStack() as held:
         for address in ("2001:db8:1:2::1", "2001:db8:1:2:ffff::9"):
             ws = held.enter_context(client.websocket_connect("/_event/", headers={"x-forwarded-for": address}))
@@ -144,13 +142,12 @@ def test_the_socket_ceiling_counts_an_ipv6_64_as_one_client(monkeypatch):
         assert _refused(client, "2001:db8:1:3::1") is None  # the next /64 is another client
 
 
-def test_default_socket_ceilings_and_their_settings(monkeypatch):
+def test_default_socket_ceilings_and_their_settings(override_settings):
     from remote_vote_app.web.sockets import SocketCeiling
 
     ceiling = SocketCeiling(lambda *a: None)
     assert (ceiling.per_client, ceiling.total) == (20, 5000)
-    monkeypatch.setenv("SOCKETS_PER_CLIENT", "50")
-    monkeypatch.setenv("SOCKETS_TOTAL", "20000")
+    override_settings(sockets_per_client=50, sockets_total=20000)
     ceiling = SocketCeiling(lambda *a: None)
     assert (ceiling.per_client, ceiling.total) == (50, 20000)
 

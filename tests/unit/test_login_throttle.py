@@ -347,14 +347,11 @@ def test_a_login_frees_the_phone_cap_so_the_owner_can_log_in_again_at_once(sende
     assert _verify(again.token, _code(), OWNER)
 
 
-def test_wrong_step_up_codes_never_close_the_owners_sms_login(monkeypatch, sender):
+def test_wrong_step_up_codes_never_close_the_owners_sms_login(monkeypatch, override_settings, sender):
     """A FaceID session won with a public photo guesses step-up codes: their failures have a ceiling
     of their own, and the owner's SMS login stays open."""
-    from remote_vote_app.services.ratelimit import LoginThrottle, parse
-
     clock = Clock(monkeypatch)
-    monkeypatch.setattr(auth, "CODE_THROTTLE", LoginThrottle("sms-code-t", ceiling=parse("3/day")))
-    monkeypatch.setattr(auth, "STEP_UP_THROTTLE", LoginThrottle("sms-step-up-t", ceiling=parse("3/day")))
+    override_settings(login_account_ceiling="3/day")  # both code ceilings, reached within the test
     with session_scope() as session:
         challenge = auth.send_code(session, _voter_id(), "step_up", sender, "ru", now=clock.at())
     code = _code()

@@ -17,11 +17,9 @@ from remote_vote_app.services.notifications import OutboxSender, latest
 
 
 @pytest.fixture
-def gateway(monkeypatch):
+def gateway(override_settings):
     """An SMS gateway whose answers the test scripts; it records what it was sent."""
-    monkeypatch.setattr(delivery, "gateways", lambda: {"sms": "https://sms.example/send"})
-    monkeypatch.setattr(delivery, "settings", delivery.settings.__class__(
-        **{**delivery.settings.__dict__, "gateway_token": "tok"}))
+    override_settings(sms_gateway_url="https://sms.example/send", email_gateway_url="", gateway_token="tok")
 
     class Gateway:
         answers: list[int] = []
@@ -120,9 +118,8 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over(gateway):
 
 
 @pytest.mark.parametrize("demo", [True, False])
-def test_login_codes_are_readable_only_in_demo_mode_and_delivered_in_full(gateway, monkeypatch, demo):
-    monkeypatch.setattr(notifications, "settings", notifications.settings.__class__(
-        **{**notifications.settings.__dict__, "demo_mode": demo}))
+def test_login_codes_are_readable_only_in_demo_mode_and_delivered_in_full(gateway, override_settings, demo):
+    override_settings(demo_mode=demo)
     message_id = _queue("Код 123456", sensitive=True)
     row = _row(message_id)
     assert row.body == ("Код 123456" if demo else "Код ••••••")

@@ -1,6 +1,5 @@
 """Staff two-factor login: TOTP codes, recovery codes, enrolment, throttling that spares the victim, audit."""
 
-import dataclasses
 import datetime as dt
 import logging
 import pickle
@@ -365,25 +364,23 @@ def test_audit_filter_shows_authentication_events_with_readable_names(session):
     assert {o["value"] for o in audit_state.auth_options} == set(staff_records.AUTH_FILTERS)
 
 
-def _small_ceiling(monkeypatch, per_day: int = 10) -> None:
+def _small_ceiling(override_settings, per_day: int = 10) -> None:
     """The default ceiling (100/day, checked below) takes 100 argon2 runs to reach; a smaller one
     shows the same rule faster."""
-    ceiling = ratelimit.parse(f"{per_day}/day")
-    monkeypatch.setattr(staff, "throttle", dataclasses.replace(staff.throttle, ceiling=ceiling))
-    monkeypatch.setattr(staff, "code_throttle", dataclasses.replace(staff.code_throttle, ceiling=ceiling))
+    override_settings(login_account_ceiling=f"{per_day}/day")
 
 
 def test_the_per_account_ceilings_stay_within_nist_100_a_day():
     for throttle in (staff.throttle, staff.code_throttle, auth.CODE_THROTTLE):
-        assert throttle.ceiling.amount <= 100 and throttle.ceiling.get_expiry() >= 24 * 3600
+        assert throttle.ceiling_item().amount <= 100 and throttle.ceiling_item().get_expiry() >= 24 * 3600
     assert not staff.throttle.ceiling_locks  # the password ceiling asks for the code, it locks nobody
 
 
-def test_distributed_password_guesses_never_lock_the_member_out(session, monkeypatch):
+def test_distributed_password_guesses_never_lock_the_member_out(session, override_settings):
     """The attack of issue 20: ~210 wrong passwords from many addresses locked a commission member
     out for 24 h, right password and TOTP included. Past the ceiling the password alone gets no
     answer; password + code together still log in, from any address."""
-    _small_ceiling(monkeypatch)
+    _small_ceiling(override_settings)
     since = _last_audit_id(session)
     for i in range(10):
         with pytest.raises(Refusal, match="error.staff_login"):  # a Refusal: the page's scope commits its audit
@@ -401,8 +398,8 @@ def test_distributed_password_guesses_never_lock_the_member_out(session, monkeyp
     assert actions.count("auth.staff.code_first") == 1 and actions[-1] == "auth.staff.success"
 
 
-def test_past_the_ceiling_a_guess_needs_the_code_too_and_says_nothing_of_the_password(session, monkeypatch):
-    _small_ceiling(monkeypatch)
+def test_past_the_ceiling_a_guess_needs_the_code_too_and_says_nothing_of_the_password(session, override_settings):
+    _small_ceiling(override_settings)
     for i in range(10):
         with pytest.raises(Refusal):
             staff.authenticate(session, "observer", f"guess-guess-{i}", f"203.0.{i // 5}.10")
@@ -422,9 +419,9 @@ def test_past_the_ceiling_a_guess_needs_the_code_too_and_says_nothing_of_the_pas
         staff.authenticate(session, "nobody.at.all", "guess-guess-z", "203.0.99.2")
 
 
-def test_wrong_codes_after_the_right_password_stop_at_the_ceiling(session, monkeypatch):
+def test_wrong_codes_after_the_right_password_stop_at_the_ceiling(session, override_settings):
     """Whoever holds the password cannot guess codes without end from many addresses either."""
-    _small_ceiling(monkeypatch, per_day=10)
+    _small_ceiling(override_settings, per_day=10)
     right = fresh_code("observer")
     wrong = f"{(int(right) + 500_000) % 1_000_000:06d}"
     for i in range(10):
@@ -438,8 +435,8 @@ def test_wrong_codes_after_the_right_password_stop_at_the_ceiling(session, monke
         staff.authenticate_with_code(session, "observer", "guess-guess-q", right, "203.2.99.2")
 
 
-def test_the_login_form_asks_for_the_code_with_the_password_past_the_ceiling(session, monkeypatch):
-    _small_ceiling(monkeypatch)
+def test_the_login_form_asks_for_the_code_with_the_password_past_the_ceiling(session, override_settings):
+    _small_ceiling(override_settings)
     for i in range(10):
         with pytest.raises(Refusal):
             staff.authenticate(session, "cec.admin", f"guess-guess-{i}", f"203.3.{i // 5}.1")
