@@ -4,6 +4,8 @@
 values are validated at start, and puts the changed object wherever the app reads it: every loaded
 module's attribute `settings` that holds the settings in force. The app reads `settings.<name>`
 when it needs a value, so the change reaches every rule; the test's end puts the original back.
+The few settings taken once at start (FIXED_AT_START) are refused, unless the test says it rebuilds
+what reads them: `override_settings.at_start(redis_url=...)`, then it reloads rxconfig.
 """
 
 from __future__ import annotations
@@ -42,11 +44,7 @@ def settings_overrides() -> Iterator[Callable[..., Settings]]:
     original = settings_module.settings
     made: list[Settings] = []
 
-    def override(**changes: Any) -> Settings:
-        fixed = sorted(set(changes) & FIXED_AT_START.keys())
-        if fixed:
-            raise ValueError("read once at start, an override would not reach it: "
-                             + "; ".join(f"{name} ({FIXED_AT_START[name]})" for name in fixed))
+    def at_start(**changes: Any) -> Settings:
         current = settings_module.settings
         changed = current.replaced(**changes)
         for module in _holders(current):
@@ -54,6 +52,14 @@ def settings_overrides() -> Iterator[Callable[..., Settings]]:
         made.append(changed)
         return changed
 
+    def override(**changes: Any) -> Settings:
+        fixed = sorted(set(changes) & FIXED_AT_START.keys())
+        if fixed:
+            raise ValueError("read once at start, an override would not reach it: "
+                             + "; ".join(f"{name} ({FIXED_AT_START[name]})" for name in fixed))
+        return at_start(**changes)
+
+    override.at_start = at_start  # type: ignore[attr-defined]
     try:
         yield override
     finally:

@@ -110,7 +110,7 @@ def test_drop_waits_while_a_worker_holds_the_tab_under_a_redis_lease(monkeypatch
         asyncio.run(run(url))
 
 
-def test_the_production_profile_keeps_tab_states_under_a_lease(monkeypatch):
+def test_the_production_profile_keeps_tab_states_under_a_lease():
     import datetime as dt
     import importlib
     import os
@@ -118,13 +118,18 @@ def test_the_production_profile_keeps_tab_states_under_a_lease(monkeypatch):
     import rxconfig
     from reflex_base.environment import environment, oplock_hold_time
 
+    from tests.support.settings import settings_overrides
+
     names = ("REFLEX_REDIS_URL", "REFLEX_OPLOCK_ENABLED", "REFLEX_OPLOCK_HOLD_TIME")
     before = {name: os.environ.pop(name, None) for name in names}
     try:
-        os.environ["REFLEX_REDIS_URL"] = "redis://localhost:1/0"
-        importlib.reload(rxconfig)
-        assert environment.REFLEX_OPLOCK_ENABLED.get() is True
-        assert oplock_hold_time() == dt.timedelta(seconds=1)  # short: see rxconfig
+        with settings_overrides() as override:  # ends before rxconfig is loaded again below
+            override.at_start(redis_url="redis://localhost:1/0")
+            os.environ["REFLEX_REDIS_URL"] = "redis://localhost:1/0"  # Reflex's config reads it too
+            importlib.reload(rxconfig)
+            assert rxconfig.config.state_manager_mode == "redis"
+            assert environment.REFLEX_OPLOCK_ENABLED.get() is True
+            assert oplock_hold_time() == dt.timedelta(seconds=1)  # short: see rxconfig
     finally:
         for name, value in before.items():
             os.environ.pop(name, None)
