@@ -189,6 +189,12 @@ class Settings(BaseSettings):
             raise ValueError("must be set when DEMO_MODE is off")
         return value
 
+    @property
+    def cookie_prefix(self) -> str:
+        """__Host-: the browser keeps such a cookie only if Secure, for this host alone, path / (no
+        subdomain can set it)."""
+        return "__Host-" if self.cookie_secure else ""
+
     def replaced(self, **changes: Any) -> Settings:
         """A copy with `changes` (by field name), validated like the environment's values."""
         unknown = set(changes) - set(type(self).model_fields)

@@ -23,9 +23,12 @@ from remote_vote_app.services import audit
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
-COOKIE = ("__Host-" if settings.cookie_secure else "") + "rv_device"
 # The logins that prove possession of the phone on file (or the state's eID): only they make a browser trusted.
 TRUSTED_METHODS = ("sms", "eid")
+
+
+def cookie_name() -> str:
+    return settings.cookie_prefix + "rv_device"
 
 
 def lifetime() -> dt.timedelta:

@@ -36,18 +36,13 @@ from remote_vote_app.settings import settings
 KINDS = ("voter", "staff")
 
 
-def _prefix() -> str:
-    """__Host-: the browser keeps it only if Secure, for this host alone, path / (no subdomain can set it)."""
-    return "__Host-" if settings.cookie_secure else ""
-
-
 class _CookieNames(Mapping[str, str]):
     """kind -> the name of its session cookie (COOKIE_SECURE read on each use)."""
 
     def __getitem__(self, kind: str) -> str:
         if kind not in KINDS:
             raise KeyError(kind)
-        return f"{_prefix()}rv_{kind}"
+        return f"{settings.cookie_prefix}rv_{kind}"
 
     def __iter__(self) -> Iterator[str]:
         return iter(KINDS)
@@ -96,12 +91,12 @@ def _cookie(cookie_header: str, name: str) -> str:
 
 def device_value(cookie_header: str) -> str:
     """The device cookie's token in a Cookie request header (services.devices), or ""."""
-    return _cookie(cookie_header, devices.COOKIE)
+    return _cookie(cookie_header, devices.cookie_name())
 
 
 def binding_cookie(ticket: str) -> str:
     """The name of the cookie that binds `ticket` to its browser (one per ticket: two tabs may log in at once)."""
-    return f"{_prefix()}rv_bind_{_hash(ticket)[:16]}"
+    return f"{settings.cookie_prefix}rv_bind_{_hash(ticket)[:16]}"
 
 
 def binding_value(cookie_header: str, ticket: str) -> str:

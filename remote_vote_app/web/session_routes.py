@@ -50,7 +50,7 @@ def set_session(request: Request) -> Response:
         response.set_cookie(sessions.COOKIE[done.kind], done.sid, max_age=done.max_age, path="/", httponly=True,
                             secure=settings.cookie_secure, samesite="strict")
         if done.device is not None:
-            response.set_cookie(devices.COOKIE, done.device.token, max_age=done.device.max_age, path="/",
+            response.set_cookie(devices.cookie_name(), done.device.token, max_age=done.device.max_age, path="/",
                                 httponly=True, secure=settings.cookie_secure, samesite="strict")
     if ticket:
         response.delete_cookie(sessions.binding_cookie(ticket), path="/", secure=settings.cookie_secure,

@@ -53,11 +53,11 @@ class Browser:
             with session_scope() as session:
                 done = sessions.exchange(session, found.group(2), sessions.binding_value(cookies, found.group(2)),
                                          old_sid=self.cookies.get(sessions.COOKIE[found.group(1)], ""),
-                                         device=self.cookies.get(devices.COOKIE, ""))
+                                         device=self.cookies.get(devices.cookie_name(), ""))
             if done is not None:
                 self.cookies[sessions.COOKIE[done.kind]] = done.sid
                 if done.device is not None:
-                    self.cookies[devices.COOKIE] = done.device.token
+                    self.cookies[devices.cookie_name()] = done.device.token
 
 
 def run(result):

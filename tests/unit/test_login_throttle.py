@@ -515,7 +515,7 @@ def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_wh
     owner = Browser(client_ip=OWNER)
     owner.call(LoginState, "start", {"pin": PIN, "document": DOC})
     owner.call(LoginState, "verify", {"code": _code()})
-    assert devices.COOKIE in owner.cookies
+    assert devices.cookie_name() in owner.cookies
     _burn_to_the_ceiling(sender, clock)
     attacker = _start(sender, ATTACKER, now=clock.at())
     _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())  # the guarded code's one try, spent

@@ -195,7 +195,7 @@ def test_the_environ_check_sees_each_spelling(tmp_path):
 # --- the fixture --------------------------------------------------------------------------------
 
 def test_an_override_reaches_every_module_that_reads_settings_and_ends_with_the_test():
-    from remote_vote_app.services import qrlogin, ratelimit, sessions
+    from remote_vote_app.services import devices, qrlogin, ratelimit, sessions
     from remote_vote_app.web import sockets
 
     original = settings_module.settings
@@ -205,9 +205,10 @@ def test_an_override_reaches_every_module_that_reads_settings_and_ends_with_the_
         changed = override(cookie_secure=False, sockets_total=7)
         assert all(m.settings is changed for m in holders)
         assert changed.sockets_total == 7 and changed.cookie_secure is False and changed.code_ttl_seconds == original.code_ttl_seconds
-        assert sessions.COOKIE["voter"] == "rv_voter" and sockets.SocketCeiling(lambda *a: None).total == 7
+        assert (sessions.COOKIE["voter"], devices.cookie_name()) == ("rv_voter", "rv_device")
+        assert sockets.SocketCeiling(lambda *a: None).total == 7
     assert all(m.settings is original for m in holders)
-    assert sessions.COOKIE["voter"] == "__Host-rv_voter"
+    assert (sessions.COOKIE["voter"], devices.cookie_name()) == ("__Host-rv_voter", "__Host-rv_device")
 
 
 def test_an_override_is_validated_and_refuses_what_it_could_not_reach():
@@ -227,9 +228,11 @@ def test_an_override_reaches_the_limits_and_lifetimes_taken_from_settings(sessio
 
     from remote_vote_app.services import auth, qrlogin, staff
 
-    override_settings(login_account_ceiling="3/day", login_throttle_tiers="2/minute", qr_ttl_seconds=30)
+    override_settings(login_account_ceiling="3/day", login_device_ceiling="4/day", login_throttle_tiers="2/minute",
+                      qr_ttl_seconds=30)
     for throttle in (auth.CODE_THROTTLE, auth.STEP_UP_THROTTLE, staff.throttle, staff.code_throttle):
         assert (throttle.ceiling_item().amount, throttle.ceiling_item().get_expiry()) == (3, 86400)
+    assert auth.DEVICE_THROTTLE.ceiling_item().amount == 4
     assert [item.amount for item in auth.CODE_THROTTLE.tiers()] == [2] and staff.code_throttle.tiers() == ()
     now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
     assert qrlogin.create(session, "Firefox", now=now, client="198.51.100.7").expires_at == now + dt.timedelta(seconds=30)
