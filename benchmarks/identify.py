@@ -7,7 +7,7 @@
 Starts its own PostgreSQL and Redis (tests.support.services), migrates and seeds the demo data (the
 country set and the identification-mode election), generates the synthetic register
 (benchmarks/register.py), creates `--desks` station members at as many precincts spread over every
-region and abroad (staff sessions made by services.sessions, as the unit tests' cookies are), and
+region and abroad (staff sessions made by services.identity.sessions, as the unit tests' cookies are), and
 serves the app as `make run-prod` does. Then `--lanes` concurrent clients identify voters back to
 back over HTTP for `--duration` seconds: POST /staff/identification/check, and /issue when the check
 says a ballot may be issued, each time at a random desk. A share of attempts (`--repeat`) is the same
@@ -96,12 +96,12 @@ class Results:
 def create_desks(url: str, election_id: int, count: int) -> list[Desk]:
     """`count` station members at as many precincts of the election, spread evenly over the list
     (every region's districts, and abroad), each with a live staff session. The first account is
-    made by services.staff; the others copy its password hash (argon2 once, not `count` times)."""
+    made by services.identity.staff; the others copy its password hash (argon2 once, not `count` times)."""
     from sqlmodel import Session
 
     from remote_vote_app.db import get_engine
     from remote_vote_app.models import DistrictPrecinct, Precinct, StaffAccount
-    from remote_vote_app.services import sessions, staff
+    from remote_vote_app.services.identity import sessions, staff
 
     with Session(get_engine(url)) as session:
         rows = session.execute(sa.select(Precinct.id, Precinct.number).join(

@@ -44,7 +44,7 @@ import sqlalchemy as sa  # noqa: E402
 from websockets.asyncio.client import connect  # noqa: E402
 
 from remote_vote_app.db import get_engine  # noqa: E402
-from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
+from remote_vote_app.demo.seed import DEMO_VOTERS  # noqa: E402
 from tests.support.server import ROOT, app_env, prepare_database, running_app  # noqa: E402
 
 # Full state paths, as the browser sends them.

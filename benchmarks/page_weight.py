@@ -22,7 +22,7 @@ os.environ.setdefault("DEMO_MODE", "1")
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
+from remote_vote_app.demo.seed import DEMO_VOTERS  # noqa: E402
 from tests.support.server import app_env, prepare_database, running_app  # noqa: E402
 
 PAGES = ["/", "/login", "/precincts", "/apply"]

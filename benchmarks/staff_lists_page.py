@@ -32,7 +32,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks.page_weight import _launch  # noqa: E402
 from remote_vote_app.i18n import t  # noqa: E402
-from remote_vote_app.services.seed import DEMO_STAFF, DEMO_STAFF_TOTP  # noqa: E402
+from remote_vote_app.demo.seed import DEMO_STAFF, DEMO_STAFF_TOTP  # noqa: E402
 from tests.support.server import app_env, prepare_database, running_app  # noqa: E402
 
 GOAL_MS = 300

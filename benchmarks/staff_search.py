@@ -28,10 +28,11 @@ from sqlmodel import Session, select  # noqa: E402
 from remote_vote_app import cli  # noqa: E402
 from remote_vote_app.db import get_engine  # noqa: E402
 from remote_vote_app.models import Application, Election, Precinct, Voter  # noqa: E402
-from remote_vote_app.services import staff, staff_records  # noqa: E402
-from remote_vote_app.services.applications import CONSENT_VERSION, REFERENCE_ALPHABET, new_reference  # noqa: E402
-from remote_vote_app.services.seed import DEMO_STAFF  # noqa: E402
-from remote_vote_app.services.staff_records import Query  # noqa: E402
+from remote_vote_app.services.identity import staff  # noqa: E402
+from remote_vote_app.services.reporting import staff_records
+from remote_vote_app.services.applications.applications import CONSENT_VERSION, REFERENCE_ALPHABET, new_reference  # noqa: E402
+from remote_vote_app.demo.seed import DEMO_STAFF  # noqa: E402
+from remote_vote_app.services.reporting.staff_records import Query  # noqa: E402
 
 
 def build(applications: int) -> None:

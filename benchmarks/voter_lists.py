@@ -18,7 +18,8 @@ from sqlmodel import select  # noqa: E402
 
 from remote_vote_app.db import run_in_transaction  # noqa: E402
 from remote_vote_app.models import StaffAccount  # noqa: E402
-from remote_vote_app.services import dashboard, staff, staff_records  # noqa: E402
+from remote_vote_app.services.identity import staff  # noqa: E402
+from remote_vote_app.services.reporting import dashboard, staff_records
 
 
 def _user(session):

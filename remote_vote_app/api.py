@@ -11,7 +11,9 @@ from starlette.routing import Mount, Route
 
 from remote_vote_app import routes
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import passes, precincts, statistics
+from remote_vote_app.services.applications import passes
+from remote_vote_app.services.reference import precincts
+from remote_vote_app.services.reporting import statistics
 from remote_vote_app.web import checkin, identification, reminder_routes, session_routes, staff_exports
 from remote_vote_app.web.headers import SecurityHeaders
 from remote_vote_app.web.sockets import SocketCeiling

@@ -23,7 +23,7 @@ def migrate(url: str | None = None, revision: str = "head") -> None:
 
 
 def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> bool:
-    from remote_vote_app.services.seed import seed_if_empty
+    from remote_vote_app.demo.seed import seed_if_empty
 
     with session_scope(url) as session:
         return seed_if_empty(session, voters=voters, applications=applications)
@@ -32,7 +32,7 @@ def seed(url: str | None = None, voters: int = 5000, applications: int = 0) -> b
 def import_reference(url: str | None = None) -> dict:
     """Territories, remote precincts, elections, districts and the country's precincts from the
     versioned data files (any mode); one transaction: a refused file leaves nothing of the import."""
-    from remote_vote_app.services.reference import import_reference as load
+    from remote_vote_app.services.reference.reference import import_reference as load
 
     with session_scope(url) as session:
         return load(session)
@@ -55,8 +55,8 @@ def backup_restore(args: argparse.Namespace) -> int:
 
 def create_staff(args: argparse.Namespace) -> int:
     from remote_vote_app.i18n import t
-    from remote_vote_app.services.errors import ServiceError
-    from remote_vote_app.services.staff import create_account, enrol, issue_enrolment_code
+    from remote_vote_app.errors import ServiceError
+    from remote_vote_app.services.identity.staff import create_account, enrol, issue_enrolment_code
 
     # No password on the command line: it would stay in the shell history and the process list.
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
@@ -87,7 +87,7 @@ def _print_enrolment(enrolment, codes: list[str]) -> None:
 
 def _print_enrolment_code(code: str) -> None:
     """Shown once, to hand to the staff member in person; only its hash is kept."""
-    from remote_vote_app.services.staff import ENROLMENT_CODE_HOURS
+    from remote_vote_app.services.identity.staff import ENROLMENT_CODE_HOURS
 
     print("two-factor login: the account enrols its authenticator app at its next login, after giving this "
           f"one-time enrolment code (valid {ENROLMENT_CODE_HOURS} hours, works once):")
@@ -96,8 +96,8 @@ def _print_enrolment_code(code: str) -> None:
 
 def reset_totp(args: argparse.Namespace) -> int:
     from remote_vote_app.i18n import t
-    from remote_vote_app.services.errors import ServiceError
-    from remote_vote_app.services.staff import reset_totp as reset
+    from remote_vote_app.errors import ServiceError
+    from remote_vote_app.services.identity.staff import reset_totp as reset
 
     try:
         with session_scope() as session:
@@ -114,7 +114,7 @@ def revoke_devices(args: argparse.Namespace) -> int:
     """End every device cookie of one voter (a stolen laptop, a shared computer): their browsers log
     in like any other until the next SMS-code or eID login there."""
     from remote_vote_app.models import Voter
-    from remote_vote_app.services import devices
+    from remote_vote_app.services.identity import devices
 
     with session_scope() as session:
         if session.get(Voter, args.voter) is None:
@@ -132,7 +132,7 @@ def pass_keygen(args: argparse.Namespace) -> int:
 
     from joserfc.jwk import OKPKey
 
-    from remote_vote_app.services.passes import generate_private_jwk
+    from remote_vote_app.services.applications.passes import generate_private_jwk
 
     private = generate_private_jwk()
     key = OKPKey.import_key(json.loads(private))
@@ -143,7 +143,7 @@ def pass_keygen(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from remote_vote_app.services.staff import ROLES
+    from remote_vote_app.services.identity.staff import ROLES
 
     parser = argparse.ArgumentParser(prog="remote_vote_app.cli")
     sub = parser.add_subparsers(dest="command", required=True)

@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlmodel import Session
 
-from remote_vote_app.services import refcache  # noqa: F401 (its flush hook marks reference changes)
-from remote_vote_app.services.errors import Refusal, Unavailable
+from remote_vote_app.errors import Refusal, Unavailable
 from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)

@@ -98,7 +98,7 @@ class DistrictPrecinct(SQLModel, table=True):
 class ReferenceVersion(SQLModel, table=True):
     """One row: a random token that database triggers change with any change to territories,
     elections or precincts, so every worker knows when its cached copy of them
-    (services/refcache.py) is out of date."""
+    (services/reference/refcache.py) is out of date."""
 
     id: int = Field(default=1, primary_key=True)
     version: int = Field(default=0, sa_type=sa.BigInteger)
@@ -211,12 +211,12 @@ class LoginCode(SQLModel, table=True):
     attempts: int = 0
     used_at: Optional[dt.datetime] = None
     # A login code sent to a trusted browser (TrustedDevice.id): only that browser may use it
-    # (services.auth). No foreign key: SQLite cannot add one to an existing table without a rebuild.
+    # (services.identity.auth). No foreign key: SQLite cannot add one to an existing table without a rebuild.
     device_id: Optional[int] = Field(default=None, index=True)
 
 
 class TrustedDevice(SQLModel, table=True):
-    """A browser in which the voter logged in with the SMS code or eID (services.devices): its
+    """A browser in which the voter logged in with the SMS code or eID (services.identity.devices): its
     HttpOnly device cookie gives its SMS logins a budget of their own. Only the cookie's hash is kept."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -232,7 +232,7 @@ class TrustedDevice(SQLModel, table=True):
 
 class PhoneVerification(SQLModel, table=True):
     """A code sent to a contact phone typed into an application; `verified_at` once the voter
-    entered it. Only a verified contact phone gets notices (services.applications)."""
+    entered it. Only a verified contact phone gets notices (services.applications.applications)."""
 
     id: Optional[int] = Field(default=None, primary_key=True)
     voter_id: int = Field(foreign_key="voter.id", index=True)
@@ -341,7 +341,7 @@ class UserSession(SQLModel, table=True):
     expires_at: dt.datetime  # absolute end, whatever the activity
     ended_at: Optional[dt.datetime] = None
     end_reason: str = ""  # logout | idle | absolute | replaced
-    # The last SMS code to the phone on file entered in this session (services.assurance).
+    # The last SMS code to the phone on file entered in this session (services.identity.assurance).
     stepped_up_at: Optional[dt.datetime] = None
 
 
@@ -372,7 +372,7 @@ class BallotIssue(SQLModel, table=True):
 
 
 class IdentificationDecision(SQLModel, table=True):
-    """One answer the identification desk gave (services.identification), as the member saw it."""
+    """One answer the identification desk gave (services.election_day.identification), as the member saw it."""
 
     __table_args__ = (sa.Index("ix_identificationdecision_election_precinct_at", "election_id", "precinct_id", "at"),)
 
@@ -405,7 +405,7 @@ class IdentifiedBallot(SQLModel, table=True):
 
     __table_args__ = (
         sa.UniqueConstraint("election_id", "voter_id", name="uq_identifiedballot_election_voter"),
-        # Turnout by hour per precinct (services/turnout.py) reads this index alone.
+        # Turnout by hour per precinct (services/election_day/turnout.py) reads this index alone.
         sa.Index("ix_identifiedballot_election_precinct_issued", "election_id", "precinct_id", "issued_at"),
     )
 

@@ -14,7 +14,7 @@ from reflex.event import EventSpec
 from remote_vote_app import worker
 from remote_vote_app.web import closed_tabs
 from remote_vote_app.api import transformers
-from remote_vote_app.services import passes
+from remote_vote_app.services.applications import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
 from remote_vote_app.i18n import LANGS, t

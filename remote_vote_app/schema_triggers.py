@@ -2,7 +2,7 @@
 
 Two kinds: the audit trail is append-only (the database refuses UPDATE, DELETE and, on PostgreSQL,
 TRUNCATE), and a change to a cached reference table bumps the reference version token
-(services/refcache.py). SQLite loses a table's triggers when Alembic's batch mode rebuilds the
+(services/reference/refcache.py). SQLite loses a table's triggers when Alembic's batch mode rebuilds the
 table (copy, drop, rename), so a migration that batch-alters a table named here uses
 `batch_alter_table` below, which puts them back; tests/unit/test_migrations.py keeps that true.
 """

@@ -140,10 +140,10 @@ class Settings(BaseSettings):
     login_sends_per_phone: Tiers = "1/minute, 5/15 minutes"
     # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
     login_account_ceiling: Limit = "100/day"
-    # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.auth: guarded).
+    # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.identity.auth: guarded).
     login_guarded_sends_per_phone: Tiers = "1/15 minutes"
-    # A trusted browser's device cookie (services.devices): its life, and the wrong codes a day
-    # past which it logs in as any other browser (services.auth).
+    # A trusted browser's device cookie (services.identity.devices): its life, and the wrong codes a day
+    # past which it logs in as any other browser (services.identity.auth).
     login_device_days: Positive = 180
     login_device_ceiling: Limit = "10/day"
     # Open event sockets per client address and in all, per worker (web/sockets.py).
@@ -152,11 +152,11 @@ class Settings(BaseSettings):
 
     # --- logins: keys and providers ---
     # The voter pass's Ed25519 private key (JWK JSON or PEM, from `cli pass-keygen`); required to
-    # serve the app outside demo mode (services.passes.check_configured), derived from SECRET_KEY in demo.
+    # serve the app outside demo mode (services.applications.passes.check_configured), derived from SECRET_KEY in demo.
     pass_signing_key: Annotated[str, BeforeValidator(_stripped)] = ""
     # FaceID: largest face_recognition distance still taken as the same person (lower is stricter).
     face_match_threshold: Annotated[float, BeforeValidator(_blank_is_unset), Field(gt=0, le=1)] = 0.6
-    # The national eID (OpenID Connect, services/eid.py); unavailable until issuer, client and secret are set.
+    # The national eID (OpenID Connect, services/identity/eid.py); unavailable until issuer, client and secret are set.
     eid_issuer: Annotated[str, BeforeValidator(_stripped), AfterValidator(lambda url: url.rstrip("/"))] = ""
     eid_client_id: Annotated[str, BeforeValidator(_stripped)] = ""
     eid_client_secret: str = ""

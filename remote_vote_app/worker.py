@@ -7,8 +7,10 @@ import asyncio
 import logging
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import delivery, devices, reminders, sessions
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.applications import reminders
+from remote_vote_app.services.identity import devices, sessions
+from remote_vote_app.services.messaging import delivery
+from remote_vote_app.services.messaging.notifications import default_sender
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 600

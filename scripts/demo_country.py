@@ -6,7 +6,7 @@ demo election (demo data, not the CEC's list). Run once; the file is what the im
 
 Deterministic (no randomness, no clock): 2,500 polling stations of kind `station` (УИК №2001…4500)
 in 30 districts over every region, 100 precincts abroad (УИК №9001…9100, in Bishkek's districts in
-turn), and the demo seed's home precincts (УИК №1001…, services/seed.py numbers them in the order of
+turn), and the demo seed's home precincts (УИК №1001…, demo/seed.py numbers them in the order of
 territories.json: three per city, one per aiyl aimak), each in a district of its region (a
 territory's first home precinct in its region's first district, the next in the second, and so on).
 Home precincts are rows with a number and a district only: the seed creates them, the file gives

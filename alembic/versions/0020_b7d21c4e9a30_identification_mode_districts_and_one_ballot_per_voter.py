@@ -22,7 +22,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 UTC = sqlmodel.sql.sqltypes.UTCDateTime
 String = sqlmodel.sql.sqltypes.AutoString
-# Reference tables the workers cache (services/refcache.py): their changes bump the version token.
+# Reference tables the workers cache (services/reference/refcache.py): their changes bump the version token.
 REFERENCE = ("electoraldistrict", "districtprecinct")
 
 

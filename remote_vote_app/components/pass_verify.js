@@ -1,5 +1,5 @@
 // Verification of the signed voter pass and of the signed roster (compact JWS, EdDSA over Ed25519,
-// RFC 7515 / RFC 8037), the browser's twin of services/passes.py. Pure functions over WebCrypto
+// RFC 7515 / RFC 8037), the browser's twin of services/applications/passes.py. Pure functions over WebCrypto
 // (`crypto.subtle`), so the check-in desk and node (tests/vectors/run_js.mjs) run the same code
 // over the same test vectors (tests/vectors/passes.json).
 

@@ -9,7 +9,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 from remote_vote_app.services.clock import SERVICE_ZONE, local_date
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.errors import ServiceError
 
 _PIN_RE = re.compile(r"^[12]\d{13}$")
 _DOC_RE = re.compile(r"^[A-Z]{2}\d{7}$")

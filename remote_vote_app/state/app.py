@@ -18,8 +18,9 @@ from remote_vote_app.i18n import DEFAULT_LANG, HTML_LANG, LANGS, normalize_lang,
 from sqlmodel import Session
 
 from remote_vote_app.db import run_in_transaction, run_short_transaction
-from remote_vote_app.services import register, sessions
-from remote_vote_app.services.errors import FieldErrors, ServiceError
+from remote_vote_app.services.identity import sessions
+from remote_vote_app.services.reference import register
+from remote_vote_app.errors import FieldErrors, ServiceError
 from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)
@@ -248,7 +249,7 @@ class AppState(rx.State):
         return sessions.cookie_value(self.router.headers.cookie, kind)
 
     def _device_cookie(self) -> str:
-        """This browser's device cookie (services.devices), read from the websocket handshake."""
+        """This browser's device cookie (services.identity.devices), read from the websocket handshake."""
         return sessions.device_value(self.router.headers.cookie)
 
     def _bind_session(self, started: sessions.Started, voter_id: int, name: str, method: str) -> None:

@@ -8,10 +8,11 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.i18n import t
-from remote_vote_app.services import applications, capacity, precincts, register
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.applications import applications, capacity
+from remote_vote_app.services.reference import precincts, register
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import ServiceError
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state import stepup
 from remote_vote_app.state.app import FAILED, AppState, as_strings, go, voter_required
@@ -33,7 +34,7 @@ class ApplyState(AppState):
     reviewed: bool = False
     show_map: bool = False  # the map on /apply is shown only when asked for
     confirmation: dict[str, str] = {}
-    step_up_phone: str = ""  # set while a step-up code (services.assurance) is awaited
+    step_up_phone: str = ""  # set while a step-up code (services.identity.assurance) is awaited
     step_up_sent: str = ""  # HH:MM of the open code when no new SMS was sent
     _step_up_token: str = ""
     # Per-language data loaded once per visit; computed vars pick the current language.

@@ -6,8 +6,9 @@ import json
 
 import reflex as rx
 
-from remote_vote_app.services import activity, applications, voting_place
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.applications import activity, applications
+from remote_vote_app.services.election_day import voting_place
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.state import stepup
 from remote_vote_app.state.app import FAILED, AppState, as_strings, voter_required
 
@@ -30,7 +31,7 @@ class CabinetState(AppState):
     activity: list[dict[str, str]] = []
     reporting: str = ""  # the id of the event whose report form is open
     reported_notice: bool = False
-    # Identification mode: "where can I vote?" for the nearest such election (services.voting_place).
+    # Identification mode: "where can I vote?" for the nearest such election (services.election_day.voting_place).
     where: dict[str, str] = {}
     nearby: list[dict[str, str]] = []
 

@@ -10,8 +10,9 @@ import reflex as rx
 from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
-from remote_vote_app.services import faceid, register
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.identity import faceid
+from remote_vote_app.services.reference import register
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.state.app import FAILED, AppState, focus_on
 
 

@@ -9,9 +9,11 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.i18n import t
-from remote_vote_app.services import audit, auth, eid, register
-from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services import audit
+from remote_vote_app.services.identity import auth, eid
+from remote_vote_app.services.reference import register
+from remote_vote_app.errors import ServiceError
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.state.app import FAILED, AppState, focus_title
 from remote_vote_app.state.qr import QrDesktopState
 

@@ -6,8 +6,9 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.i18n import t
-from remote_vote_app.services import capacity, precincts
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.applications import capacity
+from remote_vote_app.services.reference import precincts
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.state.app import FAILED, AppState
 
 # Asked only on a button press; resolves with the position or the reason it failed.

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.services import landing, notifications
+from remote_vote_app.services.messaging import notifications
+from remote_vote_app.services.reporting import landing
 from remote_vote_app.settings import settings
 from remote_vote_app.state.app import FAILED, AppState
 

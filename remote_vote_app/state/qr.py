@@ -9,8 +9,9 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
-from remote_vote_app.services import qrlogin, register
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.identity import qrlogin
+from remote_vote_app.services.reference import register
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.state.app import FAILED, AppState, as_strings, focus_on, voter_required
 
 POLL_SECONDS = 1

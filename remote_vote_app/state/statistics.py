@@ -9,7 +9,7 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.i18n import day_options, iso_date_text, localized, t, until_inclusive
-from remote_vote_app.services import statistics
+from remote_vote_app.services.reporting import statistics
 from remote_vote_app.state.app import FAILED, AppState
 
 

@@ -1,11 +1,11 @@
 """Step-up: the SMS code to the phone on file that a FaceID or QR session must enter before it may
-file, change or withdraw. The rule and the proof live in services.assurance; these helpers only
+file, change or withdraw. The rule and the proof live in services.identity.assurance; these helpers only
 ask the voter for the code when the service says so, and hand the code back to it."""
 
 from __future__ import annotations
 
-from remote_vote_app.services import assurance, auth
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.identity import assurance, auth
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.state.app import FAILED, AppState
 
 

@@ -22,9 +22,10 @@ from starlette.routing import Route
 
 from remote_vote_app import routes
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import checkin, sessions, staff
-from remote_vote_app.services.errors import Forbidden, ServiceError
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.election_day import checkin
+from remote_vote_app.services.identity import sessions, staff
+from remote_vote_app.errors import Forbidden, ServiceError
+from remote_vote_app.services.identity.staff import StaffUser
 
 NO_STORE = {"Cache-Control": "no-store"}
 MAX_BODY = 512 * 1024  # 500 marks, each with its pass

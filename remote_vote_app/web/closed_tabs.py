@@ -19,7 +19,7 @@ from collections.abc import Callable
 from urllib.parse import parse_qs
 
 from remote_vote_app import internals
-from remote_vote_app.services import sessions
+from remote_vote_app.services.identity import sessions
 from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The identification desk over plain HTTP (elections in identification mode, services.identification).
+"""The identification desk over plain HTTP (elections in identification mode, services.election_day.identification).
 
 Same rules as the check-in routes (web/checkin.py, whose helpers these reuse): the staff session
 cookie is the authority, the member acts for their own precinct only (the account's, never one
@@ -29,9 +29,9 @@ from starlette.routing import Route
 from sqlmodel import Session
 
 from remote_vote_app import routes
-from remote_vote_app.services import checkin, identification
-from remote_vote_app.services.identification import Desk
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.election_day import checkin, identification
+from remote_vote_app.services.election_day.identification import Desk
+from remote_vote_app.services.identity.staff import StaffUser
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.web.checkin import _answer, _error, _live, _same_origin
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import LANGS, t
-from remote_vote_app.services import reminders
+from remote_vote_app.services.applications import reminders
 
 HEADERS = {"Cache-Control": "no-store"}
 

@@ -2,7 +2,7 @@
 
 A websocket cannot set a cookie, so a login ends with a full-page visit to /auth/session with a
 one-time ticket; the response sets the cookie and sends the browser on (303, replacing the URL).
-After an SMS-code or eID login it also sets the device cookie (services.devices).
+After an SMS-code or eID login it also sets the device cookie (services.identity.devices).
 The ticket is exchanged only with the binding cookie the asking tab set (`sessions.binding_cookie`).
 Logout is a same-origin POST: a foreign page can neither log a browser in nor out.
 Plain `def` endpoints: Starlette runs them in its thread pool, off the event loop.
@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from remote_vote_app import routes
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import devices, sessions
+from remote_vote_app.services.identity import devices, sessions
 from remote_vote_app.settings import settings
 
 LOGIN_PAGE = {"voter": routes.LOGIN, "staff": routes.STAFF_LOGIN}

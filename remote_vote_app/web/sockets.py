@@ -15,7 +15,7 @@ import logging
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from remote_vote_app.services.ratelimit import requester
+from remote_vote_app.services.identity.ratelimit import requester
 from remote_vote_app.settings import settings
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from starlette.routing import Route
 from remote_vote_app import routes
 from remote_vote_app.db import session_scope
 from remote_vote_app.i18n import normalize_lang
-from remote_vote_app.services import exclusions, sessions, staff
-from remote_vote_app.services.errors import Forbidden, ServiceError
+from remote_vote_app.services.applications import exclusions
+from remote_vote_app.services.identity import sessions, staff
+from remote_vote_app.errors import Forbidden, ServiceError
 from remote_vote_app.services.validation import parse_id
 
 NO_STORE = {"Cache-Control": "no-store"}

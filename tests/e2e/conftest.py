@@ -82,7 +82,7 @@ SEEN_TOKENS: set[str] = set()  # every tab's Reflex client token, read at the en
 def _assert_log_is_clean(log: Path) -> None:
     """No client token, session cookie, PIN, document number or event payload in the server log
     of the whole run (Reflex wrote tokens and payloads before logsafe)."""
-    from remote_vote_app.services.seed import DEMO_VOTERS
+    from remote_vote_app.demo.seed import DEMO_VOTERS
 
     raw = log.read_text(errors="replace")
     # Reflex's console wraps lines at 80 columns: a secret may be split over two lines.
@@ -251,7 +251,7 @@ _staff_steps: dict[str, int] = {}
 def staff_code(username: str) -> str:
     """The demo account's current TOTP code, as the app shows it; a code is taken once per 30 s step,
     so a second login of the same account waits for the next step."""
-    from remote_vote_app.services.seed import DEMO_STAFF_TOTP
+    from remote_vote_app.demo.seed import DEMO_STAFF_TOTP
 
     while int(time.time() // 30) <= _staff_steps.get(username, -1):
         time.sleep(0.5)
@@ -261,7 +261,7 @@ def staff_code(username: str) -> str:
 
 def staff_log_in(page: Page, base_url: str, username: str, check: bool = False) -> None:
     """Log a demo staff member in: password, then the code from the authenticator app (focus moves to it)."""
-    from remote_vote_app.services.seed import DEMO_STAFF
+    from remote_vote_app.demo.seed import DEMO_STAFF
 
     page.goto(f"{base_url}/staff/login")
     page.get_by_label("Имя пользователя").fill(username)

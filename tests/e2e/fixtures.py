@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
-from remote_vote_app.services.applications import CONSENT_VERSION
+from remote_vote_app.services.applications.applications import CONSENT_VERSION
 
 CLOSED_VOTER = ("21010198000011", "ID9000001", "+996700900001")
 CLOSED_REFERENCE = "KCDE-FHJK"
@@ -70,7 +70,7 @@ def desk_fixture(session) -> None:
 
 
 def capacity_fixture(session) -> None:
-    from remote_vote_app.services import capacity
+    from remote_vote_app.services.applications import capacity
 
     chuy = session.exec(select(Territory).where(Territory.code == "CHUY")).one()
     territory = Territory(kind="aiyl_aimak", code=CAPACITY_TERRITORY, parent_id=chuy.id, name_ru="Ак-Башатский айыл аймак",
@@ -118,7 +118,7 @@ LANG_JOURNEY_VOTERS = {"ky": ("20808199600061", "ID9000061", "+996700900061", "�
 
 
 def lang_journey_voters(session) -> None:
-    from remote_vote_app.services.seed import _address
+    from remote_vote_app.demo.seed import _address
 
     osh = session.exec(select(Territory).where(Territory.code == "OSH")).one()
     home = session.exec(select(Precinct).where(Precinct.territory_id == osh.id, Precinct.kind == "home")).first()
@@ -130,7 +130,7 @@ def lang_journey_voters(session) -> None:
 
 def main() -> None:
     from remote_vote_app.models import StaffAccount
-    from remote_vote_app.services import staff
+    from remote_vote_app.services.identity import staff
 
     with session_scope() as session:
         if not session.exec(select(StaffAccount).where(StaffAccount.username == ENROL_STAFF[0])).first():

@@ -22,7 +22,7 @@ from sqlmodel import select
 from remote_vote_app import localservices
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import Application, Election, Voter
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.e2e.conftest import log_in
 from tests.e2e.fixtures import STAFF_JOURNEY_VOTERS
 from tests.support.server import workers

@@ -16,7 +16,7 @@ from tests.e2e.conftest import DESKTOP, check_a11y, staff_log_in
 
 _CONNECTION_NOISE = re.compile(r"websocket|socket|ERR_INTERNET_DISCONNECTED|ERR_CONNECTION|Failed to load resource|net::", re.I)
 
-# Demo desks (services/seed.py): Bishkek's station УИК №2001 and Osh Region's УИК №3011 in other
+# Demo desks (demo/seed.py): Bishkek's station УИК №2001 and Osh Region's УИК №3011 in other
 # districts; УИК №1001 is a Bishkek home precinct in УИК №2001's district.
 DESK_BISHKEK, DESK_OSH, DESK_HOME = "uik.2001", "uik.3011", "uik.1001"
 # pin, document, last name, first name; home precinct chosen by the fixture.

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from remote_vote_app.db import get_engine
 from remote_vote_app.i18n import t
 from remote_vote_app.models import Election, IdentifiedBallot, Precinct, StaffAccount, Voter
-from remote_vote_app.services import identification
-from remote_vote_app.services.seed import DEMO_IDENTIFICATION_DAY
+from remote_vote_app.services.election_day import identification
+from remote_vote_app.demo.seed import DEMO_IDENTIFICATION_DAY
 from tests.e2e.conftest import DESKTOP, check_a11y, log_in, staff_log_in
 from tests.e2e.fixtures import IDENT_VOTER
 

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import Page
 
 from benchmarks.load import APP, NAMESPACE, Stats, Tab, read_bundle
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.e2e.conftest import DESKTOP, log_in
 
 FRAME = "data:image/jpeg;base64,/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHR8eHR0a"

@@ -99,7 +99,7 @@ def test_eid_happy_path(page: Page, base_url: str):
     page.locator("button[type=submit]").click()
     expect(page).to_have_url(re.compile(r"/cabinet/?$"), timeout=20_000)
     expect(page.locator("#voter-name")).to_contain_text("Асанова Айгуль")
-    # An eID login makes the browser trusted for SMS login (services.devices): an HttpOnly device cookie.
+    # An eID login makes the browser trusted for SMS login (services.identity.devices): an HttpOnly device cookie.
     assert any(c["name"] == "__Host-rv_device" and c["httpOnly"] for c in page.context.cookies())
 
 

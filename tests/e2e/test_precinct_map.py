@@ -8,7 +8,7 @@ from urllib.parse import urlparse
 import httpx
 from playwright.sync_api import Page, expect
 
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.e2e.conftest import DESKTOP, check_a11y, keyboard_log_in, log_in
 
 OSH = {"latitude": 40.5300, "longitude": 72.8000}

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in
 from tests.support import qr
 

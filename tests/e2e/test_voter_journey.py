@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from remote_vote_app.i18n import LANG_NAMES, precinct_code, t
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.e2e.conftest import (DESKTOP, PHONE, check_a11y, keyboard_log_in, log_in, open_menu, outbox_text,
                                 read_code)
 from tests.e2e.fixtures import CLOSED_REFERENCE, CLOSED_VOTER, GUARDED_VOTER, LANG_JOURNEY_VOTERS

@@ -26,7 +26,7 @@ FIXED_AT_START = {
     "db_url": "the database engine (db.get_engine) and Reflex's config (rxconfig.py)",
     "db_pool_size": "the database engine's pool",
     "redis_url": "Reflex's config (rxconfig.py) and the rate limiter's storage",
-    "rate_limit_storage": "the rate limiter's storage (services/ratelimit.py)",
+    "rate_limit_storage": "the rate limiter's storage (services/identity/ratelimit.py)",
     "port": "Reflex's config (rxconfig.py)",
     "cors_allowed_origins": "Reflex's config (rxconfig.py)",
 }

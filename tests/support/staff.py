@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import StaffAccount
-from remote_vote_app.services.seed import DEMO_STAFF, DEMO_STAFF_TOTP
+from remote_vote_app.demo.seed import DEMO_STAFF, DEMO_STAFF_TOTP
 
 PASSWORDS = {row[0]: row[2] for row in DEMO_STAFF}
 

@@ -10,7 +10,7 @@ from reflex.istate.data import RouterData
 from reflex.state import State
 
 from remote_vote_app.db import session_scope
-from remote_vote_app.services import devices, sessions
+from remote_vote_app.services.identity import devices, sessions
 
 _EXCHANGE = re.compile(r"/auth/session\?kind=(\w+)&ticket=([\w-]+)")
 _BINDING = re.compile(r"document\.cookie = \\?\"([^=\\\"]+)=([^;\\\"]+)")

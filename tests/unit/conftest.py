@@ -20,9 +20,9 @@ from remote_vote_app import cli  # noqa: E402
 from remote_vote_app.db import get_engine  # noqa: E402
 from remote_vote_app.models import Election, OutboxMessage, Voter  # noqa: E402
 from remote_vote_app.services.clock import local_date  # noqa: E402
-from remote_vote_app.services import ratelimit  # noqa: E402
-from remote_vote_app.services.notifications import OutboxSender  # noqa: E402
-from remote_vote_app.services.seed import DEMO_VOTERS  # noqa: E402
+from remote_vote_app.services.identity import ratelimit  # noqa: E402
+from remote_vote_app.services.messaging.notifications import OutboxSender  # noqa: E402
+from remote_vote_app.demo.seed import DEMO_VOTERS  # noqa: E402
 from tests.support.settings import override_settings  # noqa: E402, F401 - the fixture tests change settings with
 
 # The demo election is seeded relative to today in Kyrgyzstan, as the seed itself reckons it (the host's
@@ -35,7 +35,7 @@ DEMO_DEADLINE = SEED_DAY + dt.timedelta(days=14)
 def database():
     cli.migrate()
     from remote_vote_app.db import session_scope
-    from remote_vote_app.services.seed import seed
+    from remote_vote_app.demo.seed import seed
 
     with session_scope() as session:
         seed(session, today=SEED_DAY, voters=300)
@@ -48,7 +48,7 @@ def face_frames_analysed_once():
     frame depend on its bytes alone: the real engine analyses each distinct frame once per session
     (about 0.1 s of CPU each) and later captures reuse its answer, in the same order, so a refused
     frame still refuses the capture where it did."""
-    from remote_vote_app.services import faceid
+    from remote_vote_app.services.identity import faceid
 
     real, known = faceid.analyse, {}
 
@@ -73,7 +73,8 @@ def clean_tables(database):
                       "outboxmessage", "usersession", "trusteddevice"):
             conn.execute(text(f"DELETE FROM {table}"))
     ratelimit.reset()
-    from remote_vote_app.services import statistics, turnout
+    from remote_vote_app.services.election_day import turnout
+    from remote_vote_app.services.reporting import statistics
 
     statistics.clear_cache()
     turnout.clear_cache()
@@ -119,12 +120,12 @@ def outbox(session: Session) -> list[OutboxMessage]:
 
 def voter_session(session: Session, voter_id: int, method: str = "sms", now: dt.datetime | None = None) -> int:
     """The row id of a new server-side session of the voter, begun by `method`: what the online
-    writers of applications take as proof of who acts (services.assurance). Written directly, not
+    writers of applications take as proof of who acts (services.identity.assurance). Written directly, not
     by sessions.start, so no audited login is left behind (the audit outlives each test).
     By default it was last seen at the end of the seed day in Bishkek: live for the tests' fixed
     instants of that day (OPEN, bishkek(h)) and for the real clock alike, at any hour of the host."""
     from remote_vote_app.models import UserSession
-    from remote_vote_app.services import sessions
+    from remote_vote_app.services.identity import sessions
 
     now = now or bishkek(23, 59, 59)
     row = UserSession(kind="voter", subject_id=voter_id, method=method, client="198.51.100.1", created_at=now,

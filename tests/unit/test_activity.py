@@ -4,9 +4,11 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import AuditEvent, Precinct, StaffAccount
-from remote_vote_app.services import activity, applications, audit, staff
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
+from remote_vote_app.services import audit
+from remote_vote_app.services.applications import activity, applications
+from remote_vote_app.services.identity import staff
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import Forbidden, NotFound, ServiceError
 from tests.unit.conftest import bishkek, demo_election, voter_session
 
 OPEN = bishkek(12)

@@ -11,11 +11,13 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine
 from remote_vote_app.models import Application, AuditEvent, Precinct, UserSession
-from remote_vote_app.services import applications, assurance, audit, sessions
-from remote_vote_app.services.applications import Draft
+from remote_vote_app.services import audit
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.identity import assurance, sessions
+from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.services.clock import local_text
-from remote_vote_app.services.errors import FieldErrors, NotFound, ServiceError
-from remote_vote_app.services.notifications import OutboxSender
+from remote_vote_app.errors import FieldErrors, NotFound, ServiceError
+from remote_vote_app.services.messaging.notifications import OutboxSender
 from tests.unit.conftest import (
     DEMO_DEADLINE, SEED_DAY, bishkek, closed_election, demo_election, elections_in_zone, outbox, voter_session,
 )
@@ -438,7 +440,7 @@ def test_email_is_required_online_and_at_a_commission_as_the_announcement_lists_
     assert bad.value.errors["email"].code == "error.email_format"
 
 
-# --- One assurance model (services.assurance): who may file, change and withdraw online ---
+# --- One assurance model (services.identity.assurance): who may file, change and withdraw online ---
 
 def _code(session, phone: str) -> str:
     return re.search(r"\b(\d{6})\b", _sent_to(session, phone)[-1].body).group(1)

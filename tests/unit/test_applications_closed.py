@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Election, Precinct, Voter
-from remote_vote_app.services import applications
+from remote_vote_app.services.applications import applications
 from remote_vote_app.services.clock import local_date
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
 from tests.support.states import Browser

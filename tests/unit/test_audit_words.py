@@ -9,7 +9,9 @@ from sqlmodel import select
 
 from remote_vote_app.i18n import t
 from remote_vote_app.models import StaffAccount
-from remote_vote_app.services import audit, checkin, identification, staff_records
+from remote_vote_app.services import audit
+from remote_vote_app.services.election_day import checkin, identification
+from remote_vote_app.services.reporting import staff_records
 from tests.unit.test_staff import _login
 
 SOURCES = Path(__file__).resolve().parents[2] / "remote_vote_app"

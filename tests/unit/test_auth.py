@@ -5,8 +5,8 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import LoginCode
-from remote_vote_app.services import auth, ratelimit
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.identity import auth, ratelimit
+from remote_vote_app.errors import ServiceError
 from tests.unit.conftest import outbox
 
 NOW = dt.datetime(2026, 11, 10, 6, 0, tzinfo=dt.timezone.utc)
@@ -187,7 +187,7 @@ def test_code_format_checked_before_lookup(session):
 
 
 def test_login_names_every_wrong_field_at_once(session, sender):
-    from remote_vote_app.services.errors import FieldErrors
+    from remote_vote_app.errors import FieldErrors
 
     with pytest.raises(FieldErrors) as both:
         auth.start_login(session, "", "x", "198.51.100.9", sender, "ru")

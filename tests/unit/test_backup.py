@@ -11,8 +11,8 @@ from sqlmodel import select
 from remote_vote_app import backup
 from remote_vote_app.db import get_engine
 from remote_vote_app.models import Application, AuditEvent, Precinct
-from remote_vote_app.services import applications
-from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.settings import settings
 from tests.unit.conftest import bishkek, demo_election, voter_session
 

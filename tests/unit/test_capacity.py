@@ -7,10 +7,10 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine
 from remote_vote_app.models import Application, AuditEvent, Precinct, Voter
-from remote_vote_app.services import applications, capacity
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import FieldErrors, ServiceError
-from remote_vote_app.services.notifications import OutboxSender
+from remote_vote_app.services.applications import applications, capacity
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import FieldErrors, ServiceError
+from remote_vote_app.services.messaging.notifications import OutboxSender
 from tests.unit.conftest import bishkek, demo_election, voter_session
 
 OPEN = bishkek(12)
@@ -145,7 +145,7 @@ def test_fills_for_the_picker_and_the_dashboard(session, sender, demo_voters):
                             session_row=voter_session(session, v.id))
     session.commit()
     assert capacity.fills(session, [election.id])[election.id][p.id].level == "full"
-    from remote_vote_app.services import dashboard
+    from remote_vote_app.services.reporting import dashboard
 
     rows = {r["number"]: r for r in dashboard.statistics(session, election.election_day)["per_precinct"]}
     assert rows["ДГ-02"]["level"] == "full" and rows["ДГ-02"]["fill"] == "100 %"

@@ -17,11 +17,14 @@ from starlette.testclient import TestClient
 
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import AuditEvent, BallotIssue, CheckinFlag, Precinct, StaffAccount
-from remote_vote_app.services import applications, checkin, dashboard, passes, staff
-from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.applications import applications, passes
+from remote_vote_app.services.election_day import checkin
+from remote_vote_app.services.identity import staff
+from remote_vote_app.services.reporting import dashboard
+from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.services.clock import SERVICE_ZONE
-from remote_vote_app.services.errors import Forbidden
-from remote_vote_app.services.passes import PassError
+from remote_vote_app.errors import Forbidden
+from remote_vote_app.services.applications.passes import PassError
 from remote_vote_app.web import checkin as checkin_routes
 from tests.unit.conftest import bishkek, demo_election, elections_in_zone, voter_session
 from tests.unit.test_exclusions import _cookie
@@ -475,7 +478,7 @@ def test_the_roster_carries_no_pin_in_any_form(session, sender, demo_voters, use
 
 
 def _logout(session, cookie: str) -> None:
-    from remote_vote_app.services import sessions
+    from remote_vote_app.services.identity import sessions
 
     sessions.end_by_sid(session, cookie.split(";")[0].split("=", 1)[1])
     session.commit()

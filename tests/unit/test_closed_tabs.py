@@ -10,7 +10,7 @@ from reflex.istate.manager.redis import StateManagerRedis
 from reflex.istate.manager.token import BaseStateToken
 from reflex.state import State
 
-from remote_vote_app.services import sessions
+from remote_vote_app.services.identity import sessions
 from remote_vote_app.web.closed_tabs import ClosedTabs, drop, is_staff_tab
 from tests.support import services
 

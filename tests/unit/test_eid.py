@@ -19,9 +19,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import OctKey, RSAKey
 
-from remote_vote_app.services import eid
+from remote_vote_app.services.identity import eid
 from tests.support.oidc import running_oidc_provider
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.errors import ServiceError
 
 REDIRECT_URI = "http://127.0.0.1:3000/eid/callback"
 PIN = "11503199000123"  # what tests/oidc/provider.mjs releases for every account but "nopin"

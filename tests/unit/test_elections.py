@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from remote_vote_app.models import Election
-from remote_vote_app.services import elections
+from remote_vote_app.services.reference import elections
 from tests.unit.conftest import DEMO_DEADLINE, SEED_DAY, bishkek
 
 ELECTION_2024 = Election(kind="city_kenesh", territory_id=1, election_day=dt.date(2024, 11, 17),

@@ -11,9 +11,10 @@ from starlette.testclient import TestClient
 
 from remote_vote_app.i18n import until_inclusive
 from remote_vote_app.models import Precinct, Territory, Voter
-from remote_vote_app.services import applications, exclusions, sessions, staff
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
+from remote_vote_app.services.applications import applications, exclusions
+from remote_vote_app.services.identity import sessions, staff
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import Forbidden, NotFound, ServiceError
 from remote_vote_app.web import staff_exports
 from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, voter_session
 from tests.unit.test_staff import OPEN, _apply, _login

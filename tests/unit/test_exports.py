@@ -8,7 +8,9 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Precinct
-from remote_vote_app.services import exports, precincts, staff_records
+from remote_vote_app.services.formats import exports
+from remote_vote_app.services.reference import precincts
+from remote_vote_app.services.reporting import staff_records
 
 EVIL = '=HYPERLINK("http://evil","x")'
 
@@ -46,10 +48,10 @@ def test_voter_list_csv_escapes_every_cell():
 
 
 def test_every_csv_writer_goes_through_the_shared_helper():
-    package = pathlib.Path(exports.__file__).resolve().parents[1]
+    package = pathlib.Path(exports.__file__).resolve().parents[2]
     writers = [str(p.relative_to(package)) for p in package.rglob("*.py")
                if "import csv" in p.read_text(encoding="utf-8") or "csv.writer" in p.read_text(encoding="utf-8")]
-    assert writers == ["services/exports.py"]
+    assert writers == ["services/formats/exports.py"]
 
 
 LIST_ROW = {"reference": "ACDE-FHJK", "full_name": "Асанов Бакыт", "pin": "21412199500678", "birth_date": "14.12.1995",

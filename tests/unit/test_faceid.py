@@ -19,8 +19,9 @@ from sqlmodel import select
 
 from remote_vote_app.db import get_engine, run_in_transaction, session_scope
 from remote_vote_app.models import AuditEvent, FaceTrace, Voter, VoterFace
-from remote_vote_app.services import faceid, ratelimit, seed as seed_service
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.demo import seed as seed_service
+from remote_vote_app.services.identity import faceid, ratelimit
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.settings import settings
 from remote_vote_app.state.face import FaceLoginState
 from tests.support import faces
@@ -176,7 +177,7 @@ def test_no_file_upload_path_a_single_still_image_is_refused(session, face_voter
         assert browser.state(FaceLoginState).error_entries["form"]["key"] == "error.face_capture"
         assert not browser.state(FaceLoginState).logged_in
     assert not __import__("remote_vote_app.i18n", fromlist=["has"]).has("face.file")
-    jsx = (Path(faceid.__file__).parents[1] / "components" / "camera_capture.jsx").read_text()
+    jsx = (Path(faceid.__file__).parents[2] / "components" / "camera_capture.jsx").read_text()
     assert 'type="file"' not in jsx and "getUserMedia" in jsx
 
 
@@ -500,8 +501,8 @@ def test_threshold_setting():
 
 
 def test_reference_only_in_the_operators_territory(session, demo_voters):
-    from remote_vote_app.services.errors import Forbidden
-    from remote_vote_app.services.staff import StaffUser, territory_ids
+    from remote_vote_app.errors import Forbidden
+    from remote_vote_app.services.identity.staff import StaffUser, territory_ids
 
     voter = demo_voters[0]
     other = next(v for v in demo_voters if v.territory_id not in territory_ids(session, voter.territory_id))
@@ -515,7 +516,7 @@ def test_reference_only_in_the_operators_territory(session, demo_voters):
 def test_consent_and_step_up_codes_never_log_in(session, demo_voters, sender):
     import re
 
-    from remote_vote_app.services import auth
+    from remote_vote_app.services.identity import auth
     from tests.unit.conftest import outbox
 
     voter = demo_voters[0]

@@ -12,9 +12,11 @@ from babel.messages.pofile import read_po
 from remote_vote_app.i18n import (DEFAULT_LANG, LANG_NAMES, LANGS, LOCALE_DIR, catalog, date_text, duration, localized,
                                   messages, moment_text, number, t, time_left, until_inclusive, day_options, iso_date_text)
 from remote_vote_app.components import checkin_desk, precinct_map
-from remote_vote_app.services import (activity, checkin, exclusions, faceid, identification, reminders, staff, staff_records,
-                                      turnout)
-from remote_vote_app.services.precincts import TEXT_FIELDS
+from remote_vote_app.services.applications import activity, exclusions, reminders
+from remote_vote_app.services.election_day import checkin, identification, turnout
+from remote_vote_app.services.identity import faceid, staff
+from remote_vote_app.services.reporting import staff_records
+from remote_vote_app.services.reference.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.session import STAFF_PAGES
 
 SOURCES = Path(__file__).resolve().parents[2] / "remote_vote_app"
@@ -250,7 +252,7 @@ def test_the_kyrgyz_precinct_label_gives_the_abbreviation_heard_at_the_commissio
 def test_a_moment_reads_with_the_languages_own_date_form():
     """One date form per language (review of December 2026, row 18): English never mixes «7 December
     2026» with «07.12.2026»; Kyrgyz and Russian keep the commission's numeric form."""
-    from remote_vote_app.services import statistics
+    from remote_vote_app.services.reporting import statistics
 
     moment = dt.datetime(2026, 12, 7, 18, 30, 5)
     assert moment_text("ru", moment) == moment_text("ky", moment) == "07.12.2026 18:30"

@@ -15,8 +15,10 @@ from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import (
     AuditEvent, Election, IdentificationDecision, IdentifiedBallot, Precinct, StaffAccount, Voter,
 )
-from remote_vote_app.services import checkin, elections, identification, staff
-from remote_vote_app.services.errors import Forbidden, ServiceError
+from remote_vote_app.services.election_day import checkin, identification
+from remote_vote_app.services.identity import staff
+from remote_vote_app.services.reference import elections
+from remote_vote_app.errors import Forbidden, ServiceError
 from tests.unit.conftest import demo_election
 from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
@@ -338,7 +340,7 @@ def test_both_modes_live_side_by_side(session, demo_voters):
         Election.territory_id == voter.territory_id))}
     assert all(d["election_day"] != _election(session).election_day for d in elections.election_days(session))
     # The remote precincts' pages and map still list the ten remote precincts, not the country's 2,600.
-    from remote_vote_app.services import precincts
+    from remote_vote_app.services.reference import precincts
 
     assert len(precincts.geojson(session)["features"]) == 10
     # The application-mode desk keeps working beside it.
@@ -351,7 +353,7 @@ def test_both_modes_live_side_by_side(session, demo_voters):
 
 
 def identification_sender():
-    from remote_vote_app.services.notifications import OutboxSender
+    from remote_vote_app.services.messaging.notifications import OutboxSender
 
     return OutboxSender()
 
@@ -432,7 +434,7 @@ def _staff_cookie(session, username: str) -> str:
 
 
 def _voter_cookie(session, voter_id: int) -> str:
-    from remote_vote_app.services import sessions
+    from remote_vote_app.services.identity import sessions
 
     started = sessions.start(session, "voter", voter_id, "sms", "10.0.0.9")
     done = sessions.exchange(session, started.ticket, started.binding)

@@ -83,7 +83,7 @@ def test_offline_a_voter_under_18_is_refused_even_on_the_list():
 
 
 def test_the_device_list_identifier_is_the_servers():
-    from remote_vote_app.services import identification
+    from remote_vote_app.services.election_day import identification
 
     key = bytes(range(32))
     found = _run(f"return await m.voterKey({json.dumps(key.hex())}, {json.dumps(PIN)}, 'ID1234567');")
@@ -91,7 +91,7 @@ def test_the_device_list_identifier_is_the_servers():
 
 
 def test_a_mark_sealed_on_the_device_opens_on_the_server_only_for_its_own_id():
-    from remote_vote_app.services import identification
+    from remote_vote_app.services.election_day import identification
 
     public = identification.seal_public_key()
     sealed = _run(f"return await m.sealMark({json.dumps(public)}, 'mark-0001', {json.dumps(PIN)}, 'ID1234567');")

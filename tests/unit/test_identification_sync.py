@@ -7,7 +7,8 @@ import datetime as dt
 from sqlmodel import select
 
 from remote_vote_app.models import ElectoralDistrict, IdentificationDecision, IdentifiedBallot
-from remote_vote_app.services import identification, staff, turnout
+from remote_vote_app.services.election_day import identification, turnout
+from remote_vote_app.services.identity import staff
 from tests.unit.test_identification import (  # noqa: F401 (make_voter is a fixture)
     ASANOVA, _at, _client, _election, _post, _precinct, _staff, _staff_cookie, make_voter,
 )

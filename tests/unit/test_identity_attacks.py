@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from remote_vote_app.models import UserSession
-from remote_vote_app.services import applications, assurance
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.identity import assurance
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState

@@ -6,7 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from benchmarks.load import BASE, Bundle, Database, Reply, Stats, Tab
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.demo.seed import DEMO_VOTERS
 
 
 def _tab(base: str = "http://localhost:1") -> Tab:

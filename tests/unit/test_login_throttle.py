@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import AuditEvent, LoginCode, OutboxMessage, Voter
-from remote_vote_app.services import auth, devices, ratelimit, sessions
-from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.services.identity import auth, devices, ratelimit, sessions
+from remote_vote_app.errors import ServiceError
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.unit.conftest import outbox
 
 PIN, DOC = DEMO_VOTERS[0][0], DEMO_VOTERS[0][1]

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import OutboxMessage
-from remote_vote_app.services import delivery, notifications
-from remote_vote_app.services.notifications import OutboxSender, latest
+from remote_vote_app.services.messaging import delivery, notifications
+from remote_vote_app.services.messaging.notifications import OutboxSender, latest
 
 
 @pytest.fixture

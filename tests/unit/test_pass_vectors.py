@@ -8,8 +8,8 @@ import subprocess
 import pytest
 from joserfc.jwk import OKPKey
 
-from remote_vote_app.services import passes
-from remote_vote_app.services.passes import PassError
+from remote_vote_app.services.applications import passes
+from remote_vote_app.services.applications.passes import PassError
 from tests.vectors import make_passes
 
 VECTORS = json.loads(make_passes.PATH.read_text(encoding="utf-8"))

@@ -6,8 +6,9 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Precinct
-from remote_vote_app.services import audit, precincts
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services import audit
+from remote_vote_app.services.reference import precincts
+from remote_vote_app.errors import ServiceError
 
 
 def test_distance_bishkek_osh_is_about_300_km():

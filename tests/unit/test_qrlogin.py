@@ -8,8 +8,8 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine
 from remote_vote_app.models import AuditEvent, QrLogin
-from remote_vote_app.services import qrlogin
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.identity import qrlogin
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.state import qr as qr_state
 from remote_vote_app.state.qr import QrDesktopState
 from tests.support.states import Browser, run

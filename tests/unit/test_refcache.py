@@ -6,8 +6,8 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import Precinct
-from remote_vote_app.services import precincts, refcache
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.services.reference import precincts, refcache
+from remote_vote_app.errors import ServiceError
 
 
 def _remote(session) -> Precinct:
@@ -172,7 +172,8 @@ def test_the_landing_page_is_built_once_per_reference_version_and_minute_left(mo
     page's texts until a reference row changes or a deadline's minute ticks over."""
     import datetime as dt
 
-    from remote_vote_app.services import clock, landing
+    from remote_vote_app.services import clock
+    from remote_vote_app.services.reporting import landing
 
     with session_scope() as session:
         first = landing.page_data(session)

@@ -12,9 +12,10 @@ import pytest
 from sqlmodel import Session, SQLModel, create_engine, func, select
 
 from remote_vote_app.models import AuditEvent, Election, Precinct, Territory, Voter
-from remote_vote_app.services import audit, precincts, reference
+from remote_vote_app.services import audit
+from remote_vote_app.services.reference import precincts, reference
 from remote_vote_app.services.clock import years_before
-from remote_vote_app.services.seed import seed
+from remote_vote_app.demo.seed import seed
 from remote_vote_app.services.validation import normalize_pin
 from remote_vote_app.settings import ROOT
 

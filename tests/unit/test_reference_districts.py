@@ -1,6 +1,6 @@
 """districts.json: electoral districts per identification-mode election and every precinct of the
-country with its district, a versioned reference file (services/country.py through
-services/reference.py). Each test runs on an empty database of the suite's kind (SQLite, or a new
+country with its district, a versioned reference file (services/reference/country.py through
+services/reference/reference.py). Each test runs on an empty database of the suite's kind (SQLite, or a new
 PostgreSQL database under tests.support.services --postgres), migrated as in production."""
 
 import datetime as dt
@@ -16,8 +16,8 @@ from remote_vote_app.db import get_engine
 from remote_vote_app.models import (
     AuditEvent, DistrictPrecinct, Election, ElectoralDistrict, Precinct, ReferenceVersion, Territory,
 )
-from remote_vote_app.services import reference
-from remote_vote_app.services.seed import seed
+from remote_vote_app.services.reference import reference
+from remote_vote_app.demo.seed import seed
 from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
 REGIONS = ("BISHKEK", "OSH", "CHUY", "ISSYKKUL", "NARYN_O", "TALAS_O", "JALALABAD_O", "OSH_O", "BATKEN_O")

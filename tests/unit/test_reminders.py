@@ -8,8 +8,9 @@ from starlette.testclient import TestClient
 
 from remote_vote_app.i18n import until_inclusive
 from remote_vote_app.models import AuditEvent, OutboxMessage, Precinct, Reminder, ReminderOptOut, UserSession, Voter
-from remote_vote_app.services import applications, audit, reminders
-from remote_vote_app.services.applications import Draft
+from remote_vote_app.services import audit
+from remote_vote_app.services.applications import applications, reminders
+from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.services.clock import now_utc
 from tests.unit.conftest import DEMO_DEADLINE, bishkek, demo_election, elections_in_zone, outbox, voter_session
 

@@ -5,8 +5,8 @@ import pytest
 from sqlmodel import Session, SQLModel, create_engine, func, select
 
 from remote_vote_app.models import Election, Precinct, Territory, Voter
-from remote_vote_app.services import elections
-from remote_vote_app.services.seed import DEMO_VOTERS, seed
+from remote_vote_app.services.reference import elections
+from remote_vote_app.demo.seed import DEMO_VOTERS, seed
 from remote_vote_app.services.validation import normalize_document, normalize_pin, pin_birth_date
 
 

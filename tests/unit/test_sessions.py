@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 from remote_vote_app import cli
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import AuditEvent, TrustedDevice, UserSession
-from remote_vote_app.services import devices, sessions
+from remote_vote_app.services.identity import devices, sessions
 from remote_vote_app.web import session_routes
 from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)
 
@@ -133,7 +133,7 @@ def test_cookie_header_parsing():
 
 
 def test_an_sms_or_eid_login_gives_the_browser_a_device_cookie_and_other_logins_do_not(session):
-    """The device cookie (services.devices) is issued at the ticket exchange of an SMS-code or eID
+    """The device cookie (services.identity.devices) is issued at the ticket exchange of an SMS-code or eID
     login; the browser's old one gives way; only its hash is stored; the audit names the row, never
     the cookie."""
     given = {}
@@ -317,7 +317,7 @@ def test_a_staff_cookie_is_read_with_its_account_in_one_statement_as_current_and
     import sqlalchemy as sa
 
     from remote_vote_app.models import StaffAccount
-    from remote_vote_app.services import staff
+    from remote_vote_app.services.identity import staff
 
     account_id = session.exec(select(StaffAccount.id).where(StaffAccount.username == "uik.2001")).one()
     started = sessions.start(session, "staff", account_id, "password_totp", "10.0.0.1", now=T0)

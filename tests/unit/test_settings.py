@@ -195,7 +195,7 @@ def test_the_environ_check_sees_each_spelling(tmp_path):
 # --- the fixture --------------------------------------------------------------------------------
 
 def test_an_override_reaches_every_module_that_reads_settings_and_ends_with_the_test():
-    from remote_vote_app.services import devices, qrlogin, ratelimit, sessions
+    from remote_vote_app.services.identity import devices, qrlogin, ratelimit, sessions
     from remote_vote_app.web import sockets
 
     original = settings_module.settings
@@ -226,7 +226,7 @@ def test_an_override_reaches_the_limits_and_lifetimes_taken_from_settings(sessio
     """Login throttles, rate limits and the QR lifetime read their settings on each use."""
     import datetime as dt
 
-    from remote_vote_app.services import auth, qrlogin, staff
+    from remote_vote_app.services.identity import auth, qrlogin, staff
 
     override_settings(login_account_ceiling="3/day", login_device_ceiling="4/day", login_throttle_tiers="2/minute",
                       qr_ttl_seconds=30)

@@ -13,10 +13,14 @@ from sqlmodel import select
 
 from remote_vote_app import cli
 from remote_vote_app.models import AuditEvent, Precinct, StaffAccount
-from remote_vote_app.services import applications, audit, dashboard, elections, precincts, staff, staff_records
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import Forbidden, NotFound, ServiceError
-from remote_vote_app.services.seed import DEMO_STAFF
+from remote_vote_app.services import audit
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.identity import staff
+from remote_vote_app.services.reference import elections, precincts
+from remote_vote_app.services.reporting import dashboard, staff_records
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import Forbidden, NotFound, ServiceError
+from remote_vote_app.demo.seed import DEMO_STAFF
 from tests.unit.conftest import SEED_DAY, bishkek, demo_election, elections_in_zone, voter_session
 
 OPEN = bishkek(12)
@@ -300,7 +304,7 @@ def test_a_reference_of_letters_only_is_found_by_its_index_not_a_scan(session, s
 
 
 def test_staff_with_full_rights_see_the_register_data_in_full(session, sender, demo_voters, users):
-    from remote_vote_app.services import register
+    from remote_vote_app.services.reference import register
 
     voter = demo_voters[0]
     app = _apply(session, sender, voter)
@@ -318,7 +322,8 @@ def test_no_pin_digit_is_shown_beside_a_birth_date_in_staff_views_exports_or_the
     (with two digits shown, a few thousand candidates were left to try)."""
     import csv as csvlib
 
-    from remote_vote_app.services import exclusions, register
+    from remote_vote_app.services.applications import exclusions
+    from remote_vote_app.services.reference import register
 
     voter = demo_voters[0]  # home precinct УИК №1001
     application = _apply(session, sender, voter)

@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Application, Precinct
-from remote_vote_app.services import staff
-from remote_vote_app.services.seed import DEMO_STAFF
+from remote_vote_app.services.identity import staff
+from remote_vote_app.demo.seed import DEMO_STAFF
 import remote_vote_app.state.staff  # noqa: F401  (registers every staff page state)
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.staff.exclusions import ExclusionState

@@ -15,8 +15,9 @@ from sqlmodel import select
 from remote_vote_app import cli
 from remote_vote_app.db import session_scope
 from remote_vote_app.models import AuditEvent, StaffAccount, StaffRecoveryCode, UserSession
-from remote_vote_app.services import auth, ratelimit, sessions, staff, staff_records, totp
-from remote_vote_app.services.errors import Refusal, ServiceError
+from remote_vote_app.services.identity import auth, ratelimit, sessions, staff, totp
+from remote_vote_app.services.reporting import staff_records
+from remote_vote_app.errors import Refusal, ServiceError
 from remote_vote_app.state.staff.audit import AuditState
 from remote_vote_app.state.staff.login import StaffLoginState
 from remote_vote_app.state.staff.session import StaffState

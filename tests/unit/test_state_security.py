@@ -15,8 +15,8 @@ import pytest
 from sqlmodel import select
 
 from remote_vote_app.models import Application, LoginCode, Precinct, QrLogin, UserSession
-from remote_vote_app.services import qrlogin, sessions
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.services.identity import qrlogin, sessions
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from remote_vote_app.state.app import AppState
 from remote_vote_app.state.apply import ApplyState
 from remote_vote_app.state.cabinet import CabinetState
@@ -585,7 +585,7 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
     import asyncio
 
     import remote_vote_app.state.app as app_module
-    from remote_vote_app.services.errors import Unavailable
+    from remote_vote_app.errors import Unavailable
 
     alice, bob, reference = two_voters
     state = alice.state(CabinetState)

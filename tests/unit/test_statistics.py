@@ -9,8 +9,9 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from remote_vote_app.models import Application, Election, Precinct, StatisticsSnapshot, Voter
-from remote_vote_app.services import applications, dashboard, statistics
-from remote_vote_app.services.applications import Draft
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.reporting import dashboard, statistics
+from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.services.clock import SERVICE_ZONE
 from tests.unit.conftest import DEMO_DEADLINE, SEED_DAY, bishkek, demo_election, elections_in_zone, voter_session
 

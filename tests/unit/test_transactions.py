@@ -5,7 +5,7 @@ from sqlmodel import Session, select
 
 from remote_vote_app.db import get_engine, session_scope
 from remote_vote_app.models import Application, AuditEvent, OutboxMessage
-from remote_vote_app.services import applications
+from remote_vote_app.services.applications import applications
 from tests.unit.test_applications import OPEN, _draft
 from tests.unit.conftest import voter_session
 

@@ -15,8 +15,9 @@ from remote_vote_app.models import (
     ActivityReport, DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot, Precinct,
     StaffAccount, Territory, Voter,
 )
-from remote_vote_app.services import statistics, turnout
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.election_day import turnout
+from remote_vote_app.services.reporting import statistics
+from remote_vote_app.services.identity.staff import StaffUser
 from tests.support.states import Browser
 from tests.unit.conftest import SEED_DAY
 from tests.unit.test_voter_address import scratch_url  # noqa: F401 (a fixture)

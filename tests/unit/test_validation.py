@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from remote_vote_app.services.errors import ServiceError
+from remote_vote_app.errors import ServiceError
 from remote_vote_app.services.validation import (
     mask_document, mask_phone, mask_pin, normalize_document, normalize_email, normalize_phone, normalize_pin,
     pin_birth_date,

@@ -14,8 +14,10 @@ from remote_vote_app import cli
 from remote_vote_app.db import get_engine
 from remote_vote_app.i18n import localized
 from remote_vote_app.models import Precinct
-from remote_vote_app.services import exclusions, register, staff_records
-from remote_vote_app.services.seed import _address
+from remote_vote_app.services.applications import exclusions
+from remote_vote_app.services.reference import register
+from remote_vote_app.services.reporting import staff_records
+from remote_vote_app.demo.seed import _address
 from tests.unit.conftest import demo_election
 from tests.unit.test_staff import OPEN, _apply, _login
 

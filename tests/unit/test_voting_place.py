@@ -10,9 +10,11 @@ from sqlmodel import select
 from remote_vote_app.models import (
     ActivityReport, DistrictPrecinct, Election, ElectoralDistrict, IdentificationDecision, IdentifiedBallot, Precinct, Voter,
 )
-from remote_vote_app.services import activity, audit, turnout, voting_place
-from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.seed import DEMO_VOTERS
+from remote_vote_app.services import audit
+from remote_vote_app.services.applications import activity
+from remote_vote_app.services.election_day import turnout, voting_place
+from remote_vote_app.errors import ServiceError
+from remote_vote_app.demo.seed import DEMO_VOTERS
 from remote_vote_app.state.cabinet import CabinetState
 from tests.support.states import Browser
 from tests.unit.test_state_security import login
@@ -74,7 +76,7 @@ def _voter(session) -> Voter:
 
 
 def _issue(session, world, voter, precinct, when, election=None, district=None):  # noqa: F811
-    """A ballot as services.identification leaves it: decision, ballot, audit event."""
+    """A ballot as services.election_day.identification leaves it: decision, ballot, audit event."""
     election_id, district_id = (election or world.election).id, (district or world.d1).id
     decision = IdentificationDecision(election_id=election_id, precinct_id=precinct.id, staff_id=world.staff_id,
                                       voter_id=voter.id, outcome="issue", district_id=district_id, at=when, shown="{}")

@@ -32,7 +32,7 @@ def _password_step() -> rx.Component:
         text_field("username", "staff.username", None, auto_complete="username", max_length=64),
         text_field("password", "staff.password", None, type="password", auto_complete="current-password",
                    max_length=200),
-        # Past the account's ceiling the code comes with the password (see services.staff).
+        # Past the account's ceiling the code comes with the password (see services.identity.staff).
         rx.cond(StaffLoginState.code_first,
                 text_field("code", "staff.totp_code", "staff.totp_code_hint", input_mode="numeric",
                            auto_complete="one-time-code", max_length=16)),

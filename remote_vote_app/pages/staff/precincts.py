@@ -8,7 +8,7 @@ from remote_vote_app.components.forms import submit_button, text_field
 from remote_vote_app.components.layout import tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.pages.staff.layout import staff_page, table
-from remote_vote_app.services.precincts import TEXT_FIELDS
+from remote_vote_app.services.reference.precincts import TEXT_FIELDS
 from remote_vote_app.state.staff.precincts import PrecinctAdminState
 
 

@@ -7,7 +7,8 @@ import math
 import reflex as rx
 
 from remote_vote_app.i18n import day_options, localized, t
-from remote_vote_app.services import dashboard, precincts, staff_records
+from remote_vote_app.services.reference import precincts
+from remote_vote_app.services.reporting import dashboard, staff_records
 from remote_vote_app.services.validation import parse_date, parse_id
 from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required

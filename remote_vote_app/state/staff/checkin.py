@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.services import desks
+from remote_vote_app.services.election_day import desks
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState, staff_required
 

@@ -10,8 +10,10 @@ import reflex as rx
 
 from remote_vote_app import routes
 from remote_vote_app.i18n import date_text, day_options, iso_date_text, t, time_left
-from remote_vote_app.services import activity, dashboard, turnout
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.applications import activity
+from remote_vote_app.services.election_day import turnout
+from remote_vote_app.services.reporting import dashboard
+from remote_vote_app.services.identity.staff import StaffUser
 from remote_vote_app.services.validation import parse_date
 from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required
@@ -35,7 +37,7 @@ class DashboardState(StaffState):
     # "This wasn't me" reports of voters in this account's scope (reports.review only).
     reports: list[dict[str, str]] = []
     can_review: bool = False
-    # Identification mode (the 2025 law): the day's election in this account's scope (services.turnout).
+    # Identification mode (the 2025 law): the day's election in this account's scope (services.election_day.turnout).
     ident: dict[str, str] = {}
     ident_hours: list[str] = []
     ident_turnout: list[list[str]] = []  # precinct, ballots per hour..., total, remote

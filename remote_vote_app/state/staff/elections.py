@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from remote_vote_app.services import elections
+from remote_vote_app.services.reference import elections
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState, staff_required

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import reflex as rx
 
 from remote_vote_app import routes
-from remote_vote_app.services import exclusions
+from remote_vote_app.services.applications import exclusions
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState, staff_required

@@ -7,10 +7,12 @@ from typing import Any
 import reflex as rx
 
 from remote_vote_app.i18n import t
-from remote_vote_app.services import applications, auth, faceid, precincts, register
-from remote_vote_app.services.applications import Draft
-from remote_vote_app.services.errors import ServiceError
-from remote_vote_app.services.notifications import default_sender
+from remote_vote_app.services.applications import applications
+from remote_vote_app.services.identity import auth, faceid
+from remote_vote_app.services.reference import precincts, register
+from remote_vote_app.services.applications.applications import Draft
+from remote_vote_app.errors import ServiceError
+from remote_vote_app.services.messaging.notifications import default_sender
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, focus_title
 from remote_vote_app.state.face import face_instructions

@@ -8,8 +8,8 @@ from typing import Any, Callable
 import reflex as rx
 
 from remote_vote_app import routes
-from remote_vote_app.services import staff
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.identity import staff
+from remote_vote_app.services.identity.staff import StaffUser
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import START_PAGE, StaffState
 

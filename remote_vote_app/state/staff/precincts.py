@@ -5,7 +5,8 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.i18n import localized, t
-from remote_vote_app.services import capacity, elections, precincts
+from remote_vote_app.services.applications import capacity
+from remote_vote_app.services.reference import elections, precincts
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.i18n import t
-from remote_vote_app.services import reminders
+from remote_vote_app.services.applications import reminders
 from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required
 

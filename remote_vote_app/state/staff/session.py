@@ -16,8 +16,8 @@ import reflex as rx
 from remote_vote_app import routes
 from remote_vote_app.db import run_in_transaction
 from remote_vote_app.i18n import t
-from remote_vote_app.services import sessions, staff
-from remote_vote_app.services.staff import StaffUser
+from remote_vote_app.services.identity import sessions, staff
+from remote_vote_app.services.identity.staff import StaffUser
 from remote_vote_app.state.app import AppState, leave, ticket_exchange
 
 # The menu: page key -> (permission or permissions, any of which opens it; path), in menu order.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import reflex as rx
 
 from remote_vote_app.i18n import day_options
-from remote_vote_app.services import dashboard, staff_records
+from remote_vote_app.services.reporting import dashboard, staff_records
 from remote_vote_app.services.validation import parse_date, parse_id
 from remote_vote_app.state.app import FAILED
 from remote_vote_app.state.staff.session import StaffState, staff_required

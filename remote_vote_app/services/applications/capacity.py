@@ -1,0 +1,191 @@
+"""How many voters each remote precinct can take per election, and the rule that no more apply.
+
+Staff set a capacity per (election, remote precinct); without one a precinct has no limit. The rule
+is enforced in `applications.submit` / `change` through `take_place`, which first locks the
+capacity row and only then counts: on PostgreSQL `SELECT ... FOR UPDATE` (a second submit for the
+same precinct waits until the first commits, then counts again in a fresh READ COMMITTED snapshot);
+on SQLite a write to the row opens the IMMEDIATE transaction, so the single writer lock serializes
+the count and the insert. Either way the last place cannot go twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, update
+from sqlmodel import Session, select
+
+from remote_vote_app.i18n import DEFAULT_LANG, LANGS, localized, t
+from remote_vote_app.models import Application, Election, Precinct, PrecinctCapacity
+from remote_vote_app.services import audit
+from remote_vote_app.services.reference import precincts, refcache
+from remote_vote_app.services.clock import now_utc
+from remote_vote_app.errors import ServiceError
+
+ALMOST_FULL = 0.9  # "almost full" from 90 % of the places taken
+MAX_CAPACITY = 100_000
+NEAREST = 3  # how many precincts with room a refusal offers
+
+
+@dataclass(frozen=True)
+class Fill:
+    capacity: int | None  # None: no limit set
+    booked: int
+
+    @property
+    def level(self) -> str:
+        """ok | almost_full | full ('' when no limit is set)."""
+        if self.capacity is None:
+            return ""
+        if self.booked >= self.capacity:
+            return "full"
+        return "almost_full" if self.booked >= ALMOST_FULL * self.capacity else "ok"
+
+    @property
+    def percent(self) -> int | None:
+        if not self.capacity:
+            return None if self.capacity is None else 100
+        return min(100, round(100 * self.booked / self.capacity))
+
+
+def booked(session: Session, election_id: int, precinct_id: int, exclude_id: int | None = None) -> int:
+    query = select(func.count()).select_from(Application).where(
+        Application.election_id == election_id, Application.remote_precinct_id == precinct_id,
+        Application.status == "submitted")
+    if exclude_id is not None:
+        query = query.where(Application.id != exclude_id)
+    return session.exec(query).one()
+
+
+def _row(session: Session, election_id: int, precinct_id: int) -> PrecinctCapacity | None:
+    return session.exec(select(PrecinctCapacity).where(PrecinctCapacity.election_id == election_id,
+                                                       PrecinctCapacity.precinct_id == precinct_id)
+                        .execution_options(populate_existing=True)).first()
+
+
+def fills(session: Session, election_ids: list[int]) -> dict[int, dict[int, Fill]]:
+    """{election_id: {precinct_id: Fill}} for every remote precinct (two queries, not one per precinct)."""
+    if not election_ids:
+        return {}
+    caps = {(r.election_id, r.precinct_id): r.capacity
+            for r in session.exec(select(PrecinctCapacity).where(PrecinctCapacity.election_id.in_(election_ids)))}
+    counts = {(e, p): n for e, p, n in session.exec(
+        select(Application.election_id, Application.remote_precinct_id, func.count())
+        .where(Application.election_id.in_(election_ids), Application.status == "submitted")
+        .group_by(Application.election_id, Application.remote_precinct_id))}
+    remote = precincts.all_remote(session)
+    return {e: {p.id: Fill(caps.get((e, p.id)), counts.get((e, p.id), 0)) for p in remote} for e in election_ids}
+
+
+def level_texts(level: str) -> dict[str, str]:
+    return {lang: t(lang, f"capacity.{level}") if level else "" for lang in LANGS}
+
+
+def nearest_with_room(session: Session, election_id: int, precinct_id: int, lang: str) -> list[str]:
+    """The active remote precincts nearest to `precinct_id` that still have room in this election."""
+    origin = refcache.row(session, Precinct, precinct_id)
+    levels = fills(session, [election_id])[election_id]
+    options = []
+    for p in precincts.active_remote(session):
+        if p.id == precinct_id or levels[p.id].level == "full" or p.latitude is None or origin.latitude is None:
+            continue
+        km = precincts.distance_km(origin.latitude, origin.longitude, p.latitude, p.longitude)
+        place = precincts.localized(p, lang)
+        options.append((km, f"{place['number']} — {place['place']}, {place['city']} ({t(lang, 'map.km_straight', km=f'{km:.0f}')})"))
+    return [text for _, text in sorted(options)[:NEAREST]]
+
+
+def full_error(session: Session, election_id: int, precinct_id: int, lang: str = "ru") -> ServiceError:
+    """The refusal the voter reads: which precinct is full, and the nearest ones with room."""
+    number = refcache.row(session, Precinct, precinct_id).number
+    nearest = nearest_with_room(session, election_id, precinct_id, lang)
+    return ServiceError("error.precinct_full", field="precinct", precinct=number,
+                        alternatives="; ".join(nearest) or t(lang, "capacity.no_alternatives"))
+
+
+def has_room(session: Session, election_id: int, precinct_id: int, exclude_id: int | None = None) -> bool:
+    """A read without a lock, for the form: the binding check is `take_place`."""
+    row = _row(session, election_id, precinct_id)
+    return row is None or booked(session, election_id, precinct_id, exclude_id) < row.capacity
+
+
+def ensure_room(session: Session, election_id: int, precinct_id: int, lang: str, exclude_id: int | None = None) -> None:
+    if not has_room(session, election_id, precinct_id, exclude_id):
+        raise full_error(session, election_id, precinct_id, lang)
+
+
+def take_place(session: Session, election_id: int, precinct_id: int, lang: str, exclude_id: int | None = None) -> None:
+    """Lock the capacity row, then count: raises the 'full' refusal when no place is left. Call it
+    in the transaction that then inserts or moves the application (the lock lasts until commit)."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.exec(select(PrecinctCapacity).where(PrecinctCapacity.election_id == election_id,
+                                                          PrecinctCapacity.precinct_id == precinct_id)
+                           .with_for_update().execution_options(populate_existing=True)).first()
+    else:
+        # A no-op write: on SQLite it begins the IMMEDIATE transaction (the single writer lock)
+        # before the count below, so two submits cannot both count the same last place.
+        session.execute(update(PrecinctCapacity)
+                        .where(PrecinctCapacity.election_id == election_id, PrecinctCapacity.precinct_id == precinct_id)
+                        .values(capacity=PrecinctCapacity.capacity))
+        row = _row(session, election_id, precinct_id)
+    if row is not None and booked(session, election_id, precinct_id, exclude_id) >= row.capacity:
+        raise full_error(session, election_id, precinct_id, lang)
+
+
+def set_capacity(session: Session, election_id: int, precinct_id: int, value: object, actor: str) -> PrecinctCapacity | None:
+    """Staff set (or, with an empty value, remove) the limit; audited. A limit below the places
+    already taken is allowed (nobody is removed), and the precinct is then full."""
+    election, precinct = session.get(Election, election_id), session.get(Precinct, precinct_id)
+    if election is None or precinct is None or precinct.kind != "remote":
+        raise ServiceError("error.precinct_required")
+    text = str(value if value is not None else "").strip()
+    row = _row(session, election_id, precinct_id)
+    before = row.capacity if row else None
+    if text == "":
+        if row is not None:
+            session.delete(row)
+            audit.record(session, actor, "capacity.removed", "precinct", precinct.number, election_id=election_id,
+                         before=before)
+        return None
+    if not text.isdigit() or int(text) > MAX_CAPACITY:
+        raise ServiceError("error.capacity_invalid", field=f"capacity-{precinct_id}")
+    capacity = int(text)
+    if row is None:
+        row = PrecinctCapacity(election_id=election_id, precinct_id=precinct_id, capacity=capacity)
+    elif row.capacity == capacity:
+        return row
+    row.capacity, row.updated_at, row.updated_by = capacity, now_utc(), actor
+    session.add(row)
+    session.flush()
+    audit.record(session, actor, "capacity.set", "precinct", precinct.number, election_id=election_id, before=before,
+                 after=capacity)
+    return row
+
+
+def staff_table(session: Session, election_id: int, lang: str = DEFAULT_LANG) -> list[dict]:
+    """Every remote precinct with its limit and places taken in one election (for the staff page)."""
+    levels = fills(session, [election_id]).get(election_id, {})
+    rows = []
+    for p in precincts.all_remote(session):
+        fill = levels.get(p.id, Fill(None, 0))
+        rows.append({"id": p.id, "number": p.number, "city": localized(p, "city", lang), "capacity": "" if fill.capacity is None else fill.capacity,
+                     "booked": fill.booked, "level": fill.level,
+                     "percent": "" if fill.percent is None else f"{fill.percent} %"})
+    return rows
+
+
+ORDER = {"": 0, "ok": 1, "almost_full": 2, "full": 3}
+
+
+def open_levels(session: Session) -> dict[str, str]:
+    """{precinct id: level} over the elections still open (the fullest of them), for the public map."""
+    from remote_vote_app.services.reference import elections  # noqa: PLC0415
+
+    open_ids = [e.id for e in session.exec(select(Election)) if elections.is_open(e)]
+    worst: dict[str, str] = {}
+    for levels in fills(session, open_ids).values():
+        for precinct_id, fill in levels.items():
+            key = str(precinct_id)
+            if ORDER[fill.level] > ORDER[worst.get(key, "")]:
+                worst[key] = fill.level
+    return worst

@@ -1,0 +1,99 @@
+"""The voter's cabinet in identification mode (the 2025 law): "where can I vote?" and "you voted at".
+
+Inside the home district a voter may vote only at the home precinct; outside it at any precinct.
+The cabinet names the home precinct, and a short list of the nearest precincts outside the home
+district by straight-line distance from the home precinct (the register holds no coordinates of
+the voter). That list depends only on the home precinct, so it is built once per reference version
+and shared. Once the voter holds a ballot: where and when (in the election's time zone); the
+"this wasn't me" report on it goes through services.applications.activity (audited, once per event, capped per
+voter), and the commission sees it among the incidents (services.election_day.turnout).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlmodel import Session, select
+
+from remote_vote_app import i18n
+from remote_vote_app.i18n import localized
+from remote_vote_app.models import AuditEvent, Election, IdentifiedBallot, Precinct, Voter
+from remote_vote_app.services.applications import activity
+from remote_vote_app.services.election_day import identification
+from remote_vote_app.services.reference import precincts, refcache
+from remote_vote_app.services.clock import local_date, now_utc, zone
+from remote_vote_app.services.reference.precincts import distance_km
+from remote_vote_app.services.election_day.turnout import IDENTIFICATION
+
+NEARBY = 5
+RECENT = dt.timedelta(days=60)  # a past election stays in the cabinet this long ("you voted at")
+
+
+def _nearby(snap: refcache.Snapshot, election_id: int, home: Precinct) -> list[tuple[float, int]]:
+    """(km, precinct id) of the nearest precincts outside the home precinct's district."""
+    def build() -> list[tuple[float, int]]:
+        districts = identification.precinct_districts(snap, election_id)
+        own = districts.get(home.id)
+        if home.latitude is None or home.longitude is None or own is None:
+            return []
+        measured = [(distance_km(home.latitude, home.longitude, p.latitude, p.longitude), p.id)
+                    for p in snap.all(Precinct)
+                    if p.active and p.latitude is not None and p.longitude is not None
+                    and p.id in districts and districts[p.id].id != own.id]
+        return sorted(measured)[:NEARBY]
+
+    return snap.derive(f"voting_place.nearby:{election_id}:{home.id}", build)
+
+
+def _place(precinct: Precinct, lang: str) -> dict[str, str]:
+    """A precinct as strings (the map component and the cabinet's typed vars take strings)."""
+    return {k: "" if v is None else str(v) for k, v in precincts.localized(precinct, lang).items()}
+
+
+def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> list[dict]:
+    """Per identification-mode election the voter takes part in (upcoming, or past within RECENT):
+    the home precinct and district, the nearest precincts outside the district, and the ballot."""
+    snap = refcache.snapshot(session)
+    voter = session.get(Voter, voter_id)
+    if voter is None:
+        return []
+    now = now or now_utc()
+    result = []
+    for election in sorted((e for e in snap.all(Election) if e.mode == IDENTIFICATION
+                            and e.election_day >= local_date(now, zone(e)) - RECENT), key=lambda e: e.election_day):
+        today = local_date(now, zone(election))
+        district = identification.precinct_districts(snap, election.id).get(voter.home_precinct_id)
+        home = snap.get(Precinct, voter.home_precinct_id)
+        if district is None or home is None:
+            continue  # the voter's precinct takes no part in this election
+        ballot = session.exec(select(IdentifiedBallot).where(IdentifiedBallot.election_id == election.id,
+                                                             IdentifiedBallot.voter_id == voter_id)).first()
+        voted = {}
+        if ballot is not None:
+            where = snap.get(Precinct, ballot.precinct_id)
+            local = ballot.issued_at.astimezone(zone(election))
+            # The decision's audit event (its details name the decision, keys sorted): "this wasn't me" names it.
+            event = session.exec(select(AuditEvent.id).where(
+                AuditEvent.entity == "voter", AuditEvent.entity_id == str(voter_id),
+                AuditEvent.action.in_(activity.IDENTIFICATION_ACTIONS),
+                AuditEvent.details.contains(f'"decision": {ballot.decision_id},'))).first()
+            voted = {"precinct": where.number if where else "", "address": localized(where, "address", lang) if where else "",
+                     "time": local.strftime("%H:%M"), "date": local.strftime("%d.%m.%Y"), "event_id": str(event or "")}
+        nearby = [{**_place(snap.get(Precinct, pid), lang), "distance_km": i18n.number(lang, km, 1 if km < 10 else 0)}
+                  for km, pid in _nearby(snap, election.id, home)]
+        result.append({
+            "election_id": str(election.id),
+            "election_day": i18n.date_text(lang, election.election_day),
+            "upcoming": election.election_day >= today,
+            "home": _place(home, lang),
+            "district": f"{district.number} — {district.name.get(lang) or district.name['ru']}",
+            "nearby": nearby,
+            "voted": voted,
+        })
+    return result
+
+
+def current(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> dict | None:
+    """The one election the cabinet shows: the next one (election day included), else the latest."""
+    found = overview(session, voter_id, lang, now)
+    return next((f for f in found if f["upcoming"]), found[-1] if found else None)

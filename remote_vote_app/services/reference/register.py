@@ -1,0 +1,81 @@
+"""Look-ups in the voter register."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from remote_vote_app.i18n import LANGS, localized
+from remote_vote_app.models import Precinct, Territory, Voter
+from remote_vote_app.services.reference import refcache
+from remote_vote_app.services.validation import mask_document, mask_pin
+
+
+def find(session: Session, pin: str, document: str) -> Voter | None:
+    """The voter only if both PIN and document match; callers must not tell which one failed."""
+    voter = session.exec(select(Voter).where(Voter.pin == pin)).first()
+    if voter is None or voter.document_number != document:
+        return None
+    return voter
+
+
+@dataclass(frozen=True)
+class VoterProfile:
+    """What the voter sees of their own register entry (read-only on the form)."""
+
+    full_name: str
+    pin: str
+    document: str
+    birth_date: str
+    # Per language (ky / ru / en ...): the page shows the one of its language.
+    address: dict[str, str]
+    territory: dict[str, str]
+    home_precinct: dict[str, str]  # "УИК №1004", "№1004 УШК", "Precinct No. 1004"
+    phone: str
+
+
+def profile(session: Session, voter_id: int, full: bool = False) -> VoterProfile:
+    """`full`: PIN and document unmasked, for commission staff whose role may see them (pii.full),
+    so they can compare the register entry with the document in front of them."""
+    voter = session.get(Voter, voter_id)
+    territory = refcache.row(session, Territory, voter.territory_id)
+    home = refcache.row(session, Precinct, voter.home_precinct_id)
+    return VoterProfile(
+        full_name=" ".join(p for p in (voter.last_name, voter.first_name, voter.patronymic) if p),
+        # Masked: the voter recognises them, a passer-by cannot copy them off the screen.
+        pin=voter.pin if full else mask_pin(voter.pin),
+        document=voter.document_number if full else mask_document(voter.document_number),
+        birth_date=voter.birth_date.strftime("%d.%m.%Y"),
+        address={lang: localized(voter, "address", lang) for lang in LANGS},
+        territory={lang: localized(territory, "name", lang) for lang in LANGS},
+        home_precinct={lang: localized(home, "number", lang) for lang in LANGS},
+        phone=voter.phone,
+    )
+
+
+def lookup_for_staff(session: Session, pin_raw: str, document_raw: str) -> Voter:
+    """A commission looks a voter up by PIN and document, as the voter does at login."""
+    from remote_vote_app.errors import ServiceError, collect
+    from remote_vote_app.services.validation import normalize_document, normalize_pin
+
+    checked = collect(pin=lambda: normalize_pin(pin_raw), document=lambda: normalize_document(document_raw))
+    voter = find(session, checked["pin"], checked["document"])
+    if voter is None:
+        raise ServiceError("error.login_not_found")
+    return voter
+
+
+def by_pin(session: Session, pin: str) -> Voter:
+    """The voter an identity provider vouched for (it has checked the person; we check the register)."""
+    from remote_vote_app.errors import ServiceError
+
+    voter = session.exec(select(Voter).where(Voter.pin == (pin or ""))).first()
+    if voter is None:
+        raise ServiceError("error.login_not_found")
+    return voter
+
+
+def phone_of(session: Session, voter_id: int) -> str:
+    """The phone on file, for notices about the voter's own account."""
+    return session.get(Voter, voter_id).phone
