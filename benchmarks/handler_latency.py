@@ -48,9 +48,11 @@ def main() -> None:
     parser.add_argument("--threads", action="store_true", help="every transaction in a worker thread")
     args = parser.parse_args()
     if args.threads:
-        from remote_vote_app.state import app
+        from remote_vote_app.db import run_in_transaction
+        from remote_vote_app.state import app, session_check
 
-        app.run_short_transaction = app.run_in_transaction
+        for module in (app, session_check):  # both run transactions: the runner, and login/logout
+            module.run_short_transaction = run_in_transaction
     cli.migrate()
     cli.seed(voters=5000)
     with Session(get_engine()) as session:

@@ -504,15 +504,15 @@ def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monk
 
 
 def _count_transactions(monkeypatch) -> list[int]:
-    import remote_vote_app.state.app as app_module
+    import remote_vote_app.state.session_check as session_check
 
     calls = []
     for name in ("run_in_transaction", "run_short_transaction"):  # in a thread, or on the loop
-        def counted(work, real=getattr(app_module, name)):
+        def counted(work, real=getattr(session_check, name)):
             calls.append(1)
             return real(work)
 
-        monkeypatch.setattr(app_module, name, counted)
+        monkeypatch.setattr(session_check, name, counted)
     return calls
 
 
@@ -584,12 +584,12 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
     a later transaction of the same event still carries it."""
     import asyncio
 
-    import remote_vote_app.state.app as app_module
+    import remote_vote_app.state.session_check as session_check
     from remote_vote_app.errors import Unavailable
 
     alice, bob, reference = two_voters
     state = alice.state(CabinetState)
-    real, seen = app_module.run_short_transaction, []
+    real, seen = session_check.run_short_transaction, []
 
     async def down_once(work):
         if not seen:
@@ -597,18 +597,18 @@ def test_a_check_the_database_could_not_make_stays_owed(session, two_voters, mon
             raise Unavailable("error.unavailable")
         return await real(work)
 
-    monkeypatch.setattr(app_module, "run_short_transaction", down_once)  # the cabinet's transactions are short
+    monkeypatch.setattr(session_check, "run_short_transaction", down_once)  # the cabinet's transactions are short
 
     async def event():
         # A check owed for a cookie that names no live session: when it runs, it stops the work.
-        token = app_module._OWED_CHECK.set(("not-a-session", state._session_id, "seen"))
+        token = session_check._OWED_CHECK.set(("not-a-session", state._session_id, "seen"))
         try:
-            assert await state._run(lambda s: "first") is app_module.FAILED
-            assert app_module._OWED_CHECK.get() is not None
-            with pytest.raises(app_module._SessionGone):
+            assert await state._run(lambda s: "first") is session_check.FAILED
+            assert session_check._OWED_CHECK.get() is not None
+            with pytest.raises(session_check._SessionGone):
                 await state._run(lambda s: "second")
         finally:
-            app_module._OWED_CHECK.reset(token)
+            session_check._OWED_CHECK.reset(token)
 
     asyncio.run(event())
 
