@@ -81,9 +81,7 @@ class ApplyState(AppState):
         levels, lang = self._fills.get(election, {}), self._lang()
         items = []
         for item in self._precincts.get(lang, []):
-            level = levels.get(item["id"], "")
-            if level == "full" and item["id"] == self._editing_precinct:
-                level = "almost_full"
+            level = capacity.shown_level(levels.get(item["id"], ""), item["id"], self._editing_precinct)
             items.append({**item, "fill": level, "fill_text": t(lang, f"capacity.{level}") if level in ("almost_full", "full") else ""})
         return items
 
@@ -128,9 +126,7 @@ class ApplyState(AppState):
 
         def read(session):
             options = applications.form_options(session, voter_id)
-            election_ids = [int(o["id"]) for o in options["ru"]]
-            fills = {str(e): {str(p): f.level for p, f in levels.items()}
-                     for e, levels in capacity.fills(session, election_ids).items()}
+            fills = capacity.fill_levels(session, [int(o["id"]) for o in options["ru"]])
             return (register.profile(session, voter_id), options, precincts.public_list(session), fills,
                     applications.closed_notice(session, voter_id))
 

@@ -43,7 +43,7 @@ class CabinetState(AppState):
                                            voting_place.current(s, voter_id, lang)))
         if found is not FAILED:
             rows, options, self.activity, self._closed, place = found
-            self._show_where(place)
+            self.where, self.nearby = voting_place.where_summary(place, self.activity)
             self.applications = [as_strings(row) for row in rows]
             # Only while an open election has no application of the voter's: with every one applied
             # for, "change" on its card is the way; with none open, the cabinet says applications closed.
@@ -52,19 +52,6 @@ class CabinetState(AppState):
     @rx.var
     def closed_lead(self) -> str:
         return self._closed.get(self._lang(), {}).get("lead", "")
-
-    def _show_where(self, place: dict | None) -> None:
-        if place is None:
-            self.where, self.nearby = {}, []
-            return
-        home, voted = place["home"], place["voted"]
-        reported = next((e for e in self.activity if voted and e["id"] == voted.get("event_id")), None)
-        self.where = {"day": place["election_day"], "district": place["district"], "home_number": home["number"],
-                      "home_place": home["place"], "home_address": home["address"],
-                      "voted_precinct": voted.get("precinct", ""), "voted_time": voted.get("time", ""),
-                      "voted_date": voted.get("date", ""), "event_id": voted.get("event_id", ""),
-                      "report_status": reported["report_status"] if reported and reported["reported"] else ""}
-        self.nearby = place["nearby"]
 
     @rx.event
     @voter_required

@@ -77,6 +77,17 @@ def fills(session: Session, election_ids: list[int]) -> dict[int, dict[int, Fill
     return {e: {p.id: Fill(caps.get((e, p.id)), counts.get((e, p.id), 0)) for p in remote} for e in election_ids}
 
 
+def fill_levels(session: Session, election_ids: list[int]) -> dict[str, dict[str, str]]:
+    """{election id: {precinct id: level}} as the form's strings (the ids are the inputs' values)."""
+    return {str(e): {str(p): f.level for p, f in levels.items()} for e, levels in fills(session, election_ids).items()}
+
+
+def shown_level(level: str, precinct_id: str, held_precinct: str) -> str:
+    """The level a voter changing an application sees: the place it already holds stays theirs, so
+    that precinct is never "full" for them."""
+    return "almost_full" if level == "full" and precinct_id == held_precinct else level
+
+
 def level_texts(level: str) -> dict[str, str]:
     return {lang: t(lang, f"capacity.{level}") if level else "" for lang in LANGS}
 
@@ -172,6 +183,17 @@ def staff_table(session: Session, election_id: int, lang: str = DEFAULT_LANG) ->
                      "booked": fill.booked, "level": fill.level,
                      "percent": "" if fill.percent is None else f"{fill.percent} %"})
     return rows
+
+
+def staff_choice(session: Session, chosen: int | None) -> tuple[list[dict[str, str]], int | None, list[dict]]:
+    """The staff capacity page: the elections to choose from (the open ones, else all), the one
+    shown (the chosen one if it is among them, else the first) and its table."""
+    from remote_vote_app.services.reference import elections  # noqa: PLC0415
+
+    options = [o for o in elections.admin_list(session) if o["open"]] or elections.admin_list(session)
+    election_id = chosen if chosen and any(o["id"] == str(chosen) for o in options) else (
+        int(options[0]["id"]) if options else None)
+    return options, election_id, staff_table(session, election_id) if election_id else []
 
 
 ORDER = {"": 0, "ok": 1, "almost_full": 2, "full": 3}

@@ -97,3 +97,18 @@ def current(session: Session, voter_id: int, lang: str, now: dt.datetime | None 
     """The one election the cabinet shows: the next one (election day included), else the latest."""
     found = overview(session, voter_id, lang, now)
     return next((f for f in found if f["upcoming"]), found[-1] if found else None)
+
+
+def where_summary(place: dict | None, activity_rows: list[dict[str, str]]) -> tuple[dict[str, str], list]:
+    """The cabinet's "where can I vote?" from `current`: the home precinct and, once the voter's
+    ballot is issued, where and when, with the status of a "this wasn't me" report on that event."""
+    if place is None:
+        return {}, []
+    home, voted = place["home"], place["voted"]
+    reported = next((e for e in activity_rows if voted and e["id"] == voted.get("event_id")), None)
+    return ({"day": place["election_day"], "district": place["district"], "home_number": home["number"],
+             "home_place": home["place"], "home_address": home["address"],
+             "voted_precinct": voted.get("precinct", ""), "voted_time": voted.get("time", ""),
+             "voted_date": voted.get("date", ""), "event_id": voted.get("event_id", ""),
+             "report_status": reported["report_status"] if reported and reported["reported"] else ""},
+            place["nearby"])

@@ -261,3 +261,10 @@ def set_active(session: Session, precinct_id: int, active: bool, actor: str) -> 
 def all_remote(session: Session) -> list[Precinct]:
     """Read-only copies (refcache), by id."""
     return [p for p in refcache.snapshot(session).all(Precinct) if p.kind == "remote"]
+
+
+def admin_rows(session: Session) -> list[dict]:
+    """Every remote precinct with its point and its texts in all three languages (the staff form edits them)."""
+    return [{"id": p.id, "number": p.number, "active": p.active, "latitude": p.latitude, "longitude": p.longitude,
+             "precision": p.location_precision, **{f: getattr(p, f) for f in TEXT_FIELDS}}
+            for p in all_remote(session)]

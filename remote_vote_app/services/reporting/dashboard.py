@@ -8,7 +8,7 @@ from collections import defaultdict
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from remote_vote_app.i18n import DEFAULT_LANG, localized
+from remote_vote_app.i18n import DEFAULT_LANG, date_text, localized, t, time_left
 from remote_vote_app.models import Application, Election, Precinct, Territory, Voter
 from remote_vote_app.services.election_day import checkin
 from remote_vote_app.services.reference import elections
@@ -165,3 +165,33 @@ def anomalies(session: Session, contact_limit: int | None = None, change_limit: 
         "emails": [{"value": v, "count": c} for v, c in emails],
         "changers": [{"reference": r, "count": c} for r, c in changers],
     }
+
+
+def headline(data: dict, lang: str) -> dict[str, str]:
+    """The dashboard's top figures from `statistics`: the counts, and the time left or "closed"."""
+    return {
+        "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
+        "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
+        "left": time_left(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
+        "deadline": date_text(lang, data["deadline"]) if data["deadline"] else "",
+    }
+
+
+def flag_details(flag: dict, lang: str) -> str:
+    """What a check-in flag adds: the first precinct, the versions, and the device's own time when an
+    offline desk's clock disagrees with the server's."""
+    return "; ".join(x for x in (
+        t(lang, "stats.flag_first", precinct=flag["first_precinct"]) if flag["first_precinct"] else "",
+        t(lang, "stats.flag_versions", versions=flag["versions"]) if flag["versions"] else "",
+        t(lang, "stats.flag_device_says", at=flag["claimed_at"])
+        if flag["offline"] and flag["claimed_at"] and flag["claimed_at"] != flag["at"] else "") if x)
+
+
+def incident_rows(incidents: list[dict], lang: str) -> list[dict[str, str]]:
+    """Ballots issued twice: each side as "member, precinct, time" (an offline desk's time marked as its own)."""
+    def side(i: dict, n: int) -> str:
+        at = t(lang, "stats.device_says_time", at=i["times"][n]) if i["offline"][n] else i["times"][n]
+        return f"{i['members'][n]}, {i['precincts'][n]}, {at}"
+
+    return [{"reference": i["reference"], "first": side(i, 0), "second": side(i, 1)} for i in incidents]
+

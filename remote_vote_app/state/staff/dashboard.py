@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from remote_vote_app import routes
-from remote_vote_app.i18n import date_text, day_options, iso_date_text, t, time_left
+from remote_vote_app.i18n import day_options, iso_date_text, t
 from remote_vote_app.services.applications import activity
 from remote_vote_app.services.election_day import turnout
 from remote_vote_app.services.reporting import dashboard
@@ -79,12 +79,7 @@ class DashboardState(StaffState):
         if data is None:
             return
         lang = self._lang()
-        self.stats = {
-            "total": str(data["total"]), "withdrawn": str(data["withdrawn"]),
-            "online": str(data["by_channel"]["online"]), "in_person": str(data["by_channel"]["in_person"]),
-            "left": time_left(lang, data["seconds_left"]) if data["seconds_left"] else t(lang, "stats.closed"),
-            "deadline": date_text(lang, data["deadline"]) if data["deadline"] else "",
-        }
+        self.stats = dashboard.headline(data, lang)
         self.per_precinct = [as_strings(r) for r in data["per_precinct"]]
         self.per_region = [as_strings(r) for r in data["per_region"]]
         self.per_day = [{**r, "day": iso_date_text(lang, r["day"])} for r in data["per_day"]]
@@ -92,19 +87,8 @@ class DashboardState(StaffState):
             self.flag_counts = [{"kind": kind, "label": t(lang, f"stats.flag.{kind}"), "count": str(count)}
                                 for kind, count in view["flags"]["counts"].items()]
             self.flags = [{**as_strings(f), "label": t(lang, f"stats.flag.{f['kind']}"),
-                           "details": "; ".join(x for x in (
-                               t(lang, "stats.flag_first", precinct=f["first_precinct"]) if f["first_precinct"] else "",
-                               t(lang, "stats.flag_versions", versions=f["versions"]) if f["versions"] else "",
-                               t(lang, "stats.flag_device_says", at=f["claimed_at"])
-                               if f["offline"] and f["claimed_at"] and f["claimed_at"] != f["at"] else "") if x)}
-                          for f in view["flags"]["latest"]]
-
-        def side(i: dict, n: int) -> str:
-            at = t(lang, "stats.device_says_time", at=i["times"][n]) if i["offline"][n] else i["times"][n]
-            return f"{i['members'][n]}, {i['precincts'][n]}, {at}"
-
-        self.incidents = [{"reference": i["reference"], "first": side(i, 0), "second": side(i, 1)}
-                          for i in view["incidents"]]
+                           "details": dashboard.flag_details(f, lang)} for f in view["flags"]["latest"]]
+        self.incidents = dashboard.incident_rows(view["incidents"], lang)
         if found is not None:
             self.anomalies = {k: [as_strings(r) for r in found[k]] for k in ("phones", "emails", "changers")}
             self.anomaly_limits = {"contact": str(found["contact_limit"]), "change": str(found["change_limit"])}

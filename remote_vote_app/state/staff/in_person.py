@@ -7,9 +7,9 @@ from typing import Any
 import reflex as rx
 
 from remote_vote_app.i18n import t
-from remote_vote_app.services.applications import applications
+from remote_vote_app.services.applications import applications, desk
 from remote_vote_app.services.identity import auth, faceid
-from remote_vote_app.services.reference import precincts, register
+from remote_vote_app.services.reference import register
 from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.errors import ServiceError
 from remote_vote_app.services.messaging.notifications import default_sender
@@ -17,15 +17,6 @@ from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, focus_title
 from remote_vote_app.state.face import face_instructions
 from remote_vote_app.state.staff.session import StaffState, staff_required
-
-
-def _desk_voter(session, pin: str, document: str, full: bool, lang: str) -> dict:
-    """The register entry of the voter at the desk (in full where the role may see it, to compare
-    with the document), what they may apply for, and where, in the staff page's language."""
-    voter = register.lookup_for_staff(session, pin, document)
-    return {"id": voter.id, "profile": register.profile(session, voter.id, full=full),
-            "elections": applications.form_options(session, voter.id)[lang],
-            "places": precincts.public_list(session)[lang]}
 
 
 class InPersonState(StaffState):
@@ -65,20 +56,13 @@ class InPersonState(StaffState):
         pin, document = str(form_data.get("pin", "")), str(form_data.get("document", ""))
         full = self._user().can("pii.full")
         lang = self._lang()
-        found = await self._run(lambda s: _desk_voter(s, pin, document, full, lang))
+        found = await self._run(lambda s: desk.desk_voter(s, pin, document, full, lang))
         if found is FAILED:
             return
-        profile = found["profile"]
         self._serving_voter_id = found["id"]
         self._reset_reference()
-        self.voter = {"full_name": profile.full_name, "pin": profile.pin, "document": profile.document,
-                      "birth_date": profile.birth_date, "address": profile.address[lang],
-                      "territory": profile.territory[lang], "phone": profile.phone}
-        self.election_options = found["elections"]
-        # One open election: chosen already, not asked.
-        self.election_choice = self.election_options[0]["id"] if len(self.election_options) == 1 else ""
-        self.precinct_options = [{"id": p["id"], "label": f"{p['number']} — {p['place']}, {p['city']}"}
-                                 for p in found["places"]]
+        self.voter, self.election_options = found["voter"], found["elections"]
+        self.election_choice, self.precinct_options = found["choice"], found["places"]
         self.step = "form"
         return rx.call_script("setTimeout(() => { const d = document.getElementById('register-data');"
                               " if (d) { d.setAttribute('tabindex', '-1'); d.focus(); } }, 80);")

@@ -6,17 +6,10 @@ import reflex as rx
 
 from remote_vote_app.i18n import localized, t
 from remote_vote_app.services.applications import capacity
-from remote_vote_app.services.reference import elections, precincts
+from remote_vote_app.services.reference import precincts
 from remote_vote_app.services.validation import parse_id
 from remote_vote_app.state.app import FAILED, as_strings
 from remote_vote_app.state.staff.session import StaffState, staff_required
-
-
-def _items(session) -> list[dict[str, str]]:
-    return [as_strings({"id": p.id, "number": p.number, "active": p.active, "latitude": p.latitude,
-                        "longitude": p.longitude, "precision": p.location_precision,
-                        **{f: getattr(p, f) for f in precincts.TEXT_FIELDS}})
-            for p in precincts.all_remote(session)]
 
 
 class PrecinctAdminState(StaffState):
@@ -30,21 +23,14 @@ class PrecinctAdminState(StaffState):
     capacity_rows: list[dict[str, str]] = []
 
     async def _reload(self) -> None:
-        items = await self._run(_items)
+        items = await self._run(precincts.admin_rows)
         if items is not FAILED:
-            self.items = items
+            self.items = [as_strings(row) for row in items]
         await self._reload_capacity()
 
     async def _reload_capacity(self) -> None:
         chosen = parse_id(self.capacity_election)
-
-        def read(session):
-            options = [o for o in elections.admin_list(session) if o["open"]] or elections.admin_list(session)
-            election_id = chosen if chosen and any(o["id"] == str(chosen) for o in options) else (
-                int(options[0]["id"]) if options else None)
-            return options, election_id, capacity.staff_table(session, election_id) if election_id else []
-
-        found = await self._run(read)
+        found = await self._run(lambda s: capacity.staff_choice(s, chosen))
         if found is FAILED:
             return
         options, election_id, rows = found
