@@ -84,8 +84,49 @@ def _turnout() -> rx.Component:
     )
 
 
-def statistics_page() -> rx.Component:
+def _applications() -> rx.Component:
+    """The applications of the chosen day: the totals, per day (chart and table), per precinct and per day and precinct."""
     s = StatisticsState.summary
+    return rx.fragment(
+        rx.el.p(tr["landing.election_local"], ": ", s["election_day"], id="stats-election-day"),
+        rx.el.p(s["status"], id="stats-status", class_name="notice"),
+        rx.el.dl(
+            rx.el.div(rx.el.dt(tr["pubstats.total"]), rx.el.dd(s["total"], id="pub-total", class_name="stat-value"),
+                      class_name="stat"),
+            rx.el.div(rx.el.dt(tr["pubstats.online"]), rx.el.dd(s["online"], id="pub-online", class_name="stat-value"),
+                      class_name="stat"),
+            rx.el.div(rx.el.dt(tr["pubstats.in_person"]),
+                      rx.el.dd(s["in_person"], id="pub-in-person", class_name="stat-value"), class_name="stat"),
+            class_name="stats",
+        ),
+        rx.el.h2(tr["pubstats.per_day"]),
+        rx.el.div(
+            rx.recharts.bar_chart(
+                rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
+                rx.recharts.x_axis(data_key="day"),
+                rx.recharts.y_axis(allow_decimals=False),
+                rx.recharts.legend(),
+                rx.recharts.bar(data_key="online", stack_id="a", fill="#136c2e", name=tr["pubstats.online"]),
+                rx.recharts.bar(data_key="in_person", stack_id="a", fill="#0b4fa6", name=tr["pubstats.in_person"]),
+                data=StatisticsState.chart,
+                width="100%",
+                height=260,
+                custom_attrs={"accessibilityLayer": False},  # the tables carry the figures
+            ),
+            aria_hidden="true",
+            class_name="chart",
+        ),
+        rx.el.p(tr["pubstats.chart_note"], class_name="hint"),
+        _table("pubstats.per_day", "pubstats.day", StatisticsState.by_day, "day", "stats-by-day"),
+        rx.el.h2(tr["pubstats.per_precinct"]),
+        _table("pubstats.per_precinct", "pubstats.precinct", StatisticsState.by_precinct, "precinct",
+               "stats-by-precinct"),
+        rx.el.h2(tr["pubstats.cells"]),
+        _table("pubstats.cells", "pubstats.day", StatisticsState.cells, "day", "stats-cells", second="precinct"),
+    )
+
+
+def statistics_page() -> rx.Component:
     return page(
         rx.el.h1(tr["pubstats.title"]),
         rx.el.p(tr["pubstats.lead"], class_name="lead"),
@@ -101,43 +142,7 @@ def statistics_page() -> rx.Component:
         rx.cond(StatisticsState.has_turnout, _turnout()),
         rx.cond(
             StatisticsState.show_applications,
-            rx.fragment(
-                rx.el.p(tr["landing.election_local"], ": ", s["election_day"], id="stats-election-day"),
-                rx.el.p(s["status"], id="stats-status", class_name="notice"),
-                rx.el.dl(
-                    rx.el.div(rx.el.dt(tr["pubstats.total"]), rx.el.dd(s["total"], id="pub-total", class_name="stat-value"),
-                              class_name="stat"),
-                    rx.el.div(rx.el.dt(tr["pubstats.online"]), rx.el.dd(s["online"], id="pub-online", class_name="stat-value"),
-                              class_name="stat"),
-                    rx.el.div(rx.el.dt(tr["pubstats.in_person"]),
-                              rx.el.dd(s["in_person"], id="pub-in-person", class_name="stat-value"), class_name="stat"),
-                    class_name="stats",
-                ),
-                rx.el.h2(tr["pubstats.per_day"]),
-                rx.el.div(
-                    rx.recharts.bar_chart(
-                        rx.recharts.cartesian_grid(stroke_dasharray="3 3"),
-                        rx.recharts.x_axis(data_key="day"),
-                        rx.recharts.y_axis(allow_decimals=False),
-                        rx.recharts.legend(),
-                        rx.recharts.bar(data_key="online", stack_id="a", fill="#136c2e", name=tr["pubstats.online"]),
-                        rx.recharts.bar(data_key="in_person", stack_id="a", fill="#0b4fa6", name=tr["pubstats.in_person"]),
-                        data=StatisticsState.chart,
-                        width="100%",
-                        height=260,
-                        custom_attrs={"accessibilityLayer": False},  # the tables carry the figures
-                    ),
-                    aria_hidden="true",
-                    class_name="chart",
-                ),
-                rx.el.p(tr["pubstats.chart_note"], class_name="hint"),
-                _table("pubstats.per_day", "pubstats.day", StatisticsState.by_day, "day", "stats-by-day"),
-                rx.el.h2(tr["pubstats.per_precinct"]),
-                _table("pubstats.per_precinct", "pubstats.precinct", StatisticsState.by_precinct, "precinct",
-                       "stats-by-precinct"),
-                rx.el.h2(tr["pubstats.cells"]),
-                _table("pubstats.cells", "pubstats.day", StatisticsState.cells, "day", "stats-cells", second="precinct"),
-            ),
+            _applications(),
             rx.cond(~StatisticsState.has_turnout, rx.el.p(tr["pubstats.none"], id="stats-none")),
         ),
         rx.el.section(

@@ -55,14 +55,10 @@ def _wide_table(caption_key: str, heads, rows, cells, table_id: str) -> rx.Compo
     return rx.fragment(rx.el.p(tr["ident.scrolls"], class_name="hint"), table(tr[caption_key], heads, rows, cells, table_id))
 
 
-def _identification() -> rx.Component:
-    """Election day in identification mode: turnout by hour, refusals, remote ballots by home
-    district, the ballot stock and the incidents, in this account's scope."""
+def _ident_choice() -> tuple[rx.Component, ...]:
+    """Which identification-mode election and precinct the tables below show, and its totals."""
     i = DashboardState.ident
-    outcomes = ("voted", "wrong_precinct", "not_registered", "under_age")
-    return rx.el.section(
-        rx.el.h2(tr["ident.stats_title"], id="ident-heading"),
-        rx.el.p(tr["ident.stats_lead"], class_name="hint"),
+    return (
         rx.cond(  # two such elections on one day (say president and parliament): one at a time
             DashboardState.ident_elections.length() > 1,
             rx.el.div(
@@ -92,6 +88,18 @@ def _identification() -> rx.Component:
             class_name="field",
         ),
         rx.el.p(i["rows_hint"], class_name="hint", id="ident-rows"),
+    )
+
+
+def _identification() -> rx.Component:
+    """Election day in identification mode: turnout by hour, refusals, remote ballots by home
+    district, the ballot stock and the incidents, in this account's scope."""
+    i = DashboardState.ident
+    outcomes = ("voted", "wrong_precinct", "not_registered", "under_age")
+    return rx.el.section(
+        rx.el.h2(tr["ident.stats_title"], id="ident-heading"),
+        rx.el.p(tr["ident.stats_lead"], class_name="hint"),
+        *_ident_choice(),
         rx.el.h3(tr["ident.turnout_title"]),
         _wide_table("ident.turnout_title",
                     [tr["stats.precinct"], rx.foreach(DashboardState.ident_hours, lambda h: rx.el.th(h, scope="col")),
@@ -133,11 +141,10 @@ def _identification() -> rx.Component:
     )
 
 
-def dashboard() -> rx.Component:
+def _headline() -> tuple[rx.Component, ...]:
+    """The election day to show and its top figures."""
     s = DashboardState.stats
-    return staff_page(
-        rx.el.h1(tr["stats.title"]),
-        rx.el.p(tr["stats.live"], class_name="hint", aria_live="off"),
+    return (
         rx.el.form(
             rx.el.label(tr["stats.election_day"], html_for="day", class_name="label"),
             rx.el.select(rx.foreach(DashboardState.day_options, lambda d: rx.el.option(d["label"], value=d["value"])),
@@ -154,7 +161,12 @@ def dashboard() -> rx.Component:
             _stat("ux.stats_deadline", s["deadline"], "stat-deadline"),
             class_name="stats",
         ),
-        rx.cond(DashboardState.ident.contains("total"), _identification()),
+    )
+
+
+def _per_day() -> tuple[rx.Component, ...]:
+    """Applications per day: the chart (hidden from screen readers) and the same figures as a table."""
+    return (
         rx.el.h2(tr["stats.per_day"]),
         rx.el.div(
             rx.recharts.bar_chart(
@@ -172,83 +184,118 @@ def dashboard() -> rx.Component:
         ),
         table(tr["stats.per_day"], [tr["stats.day"], tr["stats.count"]], DashboardState.per_day,
                lambda r: [rx.el.td(r["day"]), rx.el.td(r["count"])], "per-day"),
-        rx.el.div(
-            rx.el.section(
-                rx.el.h2(tr["stats.per_precinct"]),
-                table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"], tr["stats.issued"],
-                                                  tr["capacity.places"], tr["capacity.fill"]],
-                      DashboardState.per_precinct,
-                      lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"]), rx.el.td(r["issued"]),
-                                 rx.el.td(r["capacity"]),
-                                 rx.el.td(r["fill"],
-                                          rx.cond(r["level"] == "full", rx.el.span(tr["capacity.full"], class_name="badge badge-full")),
-                                          rx.cond(r["level"] == "almost_full",
-                                                  rx.el.span(tr["capacity.almost_full"], class_name="badge badge-almost_full")))],
-                      "per-precinct"),
-            ),
-            rx.el.section(
-                rx.el.h2(tr["stats.per_region"]),
-                table(tr["stats.per_region"], [tr["stats.region"], tr["stats.count"]], DashboardState.per_region,
-                       lambda r: [rx.el.td(r["region"]), rx.el.td(r["count"])], "per-region"),
-            ),
-            class_name="grid",
+    )
+
+
+def _per_place() -> rx.Component:
+    """Applications per precinct (with its capacity) and per region, side by side."""
+    return rx.el.div(
+        rx.el.section(
+            rx.el.h2(tr["stats.per_precinct"]),
+            table(tr["stats.per_precinct"], [tr["stats.precinct"], tr["stats.count"], tr["stats.issued"],
+                                              tr["capacity.places"], tr["capacity.fill"]],
+                  DashboardState.per_precinct,
+                  lambda r: [rx.el.td(r["number"], " — ", r["city"]), rx.el.td(r["count"]), rx.el.td(r["issued"]),
+                             rx.el.td(r["capacity"]),
+                             rx.el.td(r["fill"],
+                                      rx.cond(r["level"] == "full", rx.el.span(tr["capacity.full"], class_name="badge badge-full")),
+                                      rx.cond(r["level"] == "almost_full",
+                                              rx.el.span(tr["capacity.almost_full"], class_name="badge badge-almost_full")))],
+                  "per-precinct"),
         ),
         rx.el.section(
-            rx.el.h2(tr["stats.flags_title"], id="flags-heading"),
-            rx.el.dl(rx.foreach(DashboardState.flag_counts, lambda f: rx.el.div(
-                rx.el.dt(f["label"]), rx.el.dd(f["count"], id="flag-" + f["kind"], class_name="stat-value"),
-                class_name="stat")), class_name="stats"),
-            rx.cond(
-                DashboardState.flags.length() > 0,
-                table(tr["stats.flags_table"], [tr["stats.flag_kind"], tr["confirm.reference"], tr["stats.flag_where"],
-                                                tr["stats.flag_when"], tr["stats.flag_details"]],
-                      DashboardState.flags,
-                      lambda f: [rx.el.td(f["label"]), rx.el.td(f["reference"]), rx.el.td(f["precinct"]),
-                                 rx.el.td(f["at"]), rx.el.td(f["details"])],
-                      "checkin-flags"),
-            ),
-            aria_labelledby="flags-heading",
-            id="flags",
+            rx.el.h2(tr["stats.per_region"]),
+            table(tr["stats.per_region"], [tr["stats.region"], tr["stats.count"]], DashboardState.per_region,
+                   lambda r: [rx.el.td(r["region"]), rx.el.td(r["count"])], "per-region"),
         ),
+        class_name="grid",
+    )
+
+
+def _flags() -> rx.Component:
+    """The check-in flags: counts by kind, then the latest ones."""
+    return rx.el.section(
+        rx.el.h2(tr["stats.flags_title"], id="flags-heading"),
+        rx.el.dl(rx.foreach(DashboardState.flag_counts, lambda f: rx.el.div(
+            rx.el.dt(f["label"]), rx.el.dd(f["count"], id="flag-" + f["kind"], class_name="stat-value"),
+            class_name="stat")), class_name="stats"),
         rx.cond(
-            DashboardState.incidents.length() > 0,
-            rx.el.section(
-                rx.el.h2(tr["stats.incidents_title"], id="incidents-heading"),
-                rx.el.p(tr["stats.incidents_hint"], class_name="hint"),
-                table(tr["stats.incidents_table"], [tr["confirm.reference"], tr["stats.incident_first"],
-                                                    tr["stats.incident_second"]],
-                      DashboardState.incidents,
-                      lambda i: [rx.el.td(i["reference"]), rx.el.td(i["first"]), rx.el.td(i["second"])],
-                      "checkin-incidents"),
-                aria_labelledby="incidents-heading",
-                id="incidents",
-            ),
+            DashboardState.flags.length() > 0,
+            table(tr["stats.flags_table"], [tr["stats.flag_kind"], tr["confirm.reference"], tr["stats.flag_where"],
+                                            tr["stats.flag_when"], tr["stats.flag_details"]],
+                  DashboardState.flags,
+                  lambda f: [rx.el.td(f["label"]), rx.el.td(f["reference"]), rx.el.td(f["precinct"]),
+                             rx.el.td(f["at"]), rx.el.td(f["details"])],
+                  "checkin-flags"),
         ),
-        rx.cond(
-            DashboardState.can_review,
-            rx.el.section(
-                rx.el.h2(tr["activity.reports_title"], id="reports-title"),
-                rx.cond(DashboardState.reports.length() > 0,
-                        rx.el.div(rx.foreach(DashboardState.reports, _report), class_name="stack"),
-                        rx.el.p(tr["activity.no_reports"], class_name="hint")),
-                id="reports",
-                aria_labelledby="reports-title",
-            ),
+        aria_labelledby="flags-heading",
+        id="flags",
+    )
+
+
+def _incidents() -> rx.Component:
+    """Ballots issued twice to one voter, when there are any."""
+    return rx.cond(
+        DashboardState.incidents.length() > 0,
+        rx.el.section(
+            rx.el.h2(tr["stats.incidents_title"], id="incidents-heading"),
+            rx.el.p(tr["stats.incidents_hint"], class_name="hint"),
+            table(tr["stats.incidents_table"], [tr["confirm.reference"], tr["stats.incident_first"],
+                                                tr["stats.incident_second"]],
+                  DashboardState.incidents,
+                  lambda i: [rx.el.td(i["reference"]), rx.el.td(i["first"]), rx.el.td(i["second"])],
+                  "checkin-incidents"),
+            aria_labelledby="incidents-heading",
+            id="incidents",
         ),
-        rx.cond(
-            DashboardState.anomalies.contains("phones"),
-            rx.el.section(
-                rx.el.h2(tr["anomaly.title"]),
-                rx.el.div(
-                    _anomaly_list(tr["anomaly.phones"].replace("{limit}", DashboardState.anomaly_limits["contact"]),
-                                  DashboardState.anomalies["phones"], "value"),
-                    _anomaly_list(tr["anomaly.emails"].replace("{limit}", DashboardState.anomaly_limits["contact"]),
-                                  DashboardState.anomalies["emails"], "value"),
-                    _anomaly_list(tr["anomaly.changers"].replace("{limit}", DashboardState.anomaly_limits["change"]),
-                                  DashboardState.anomalies["changers"], "reference"),
-                    class_name="grid",
-                ),
-                id="anomalies",
-            ),
+    )
+
+
+def _reports() -> rx.Component:
+    """"This wasn't me" reports, for an account that reviews them."""
+    return rx.cond(
+        DashboardState.can_review,
+        rx.el.section(
+            rx.el.h2(tr["activity.reports_title"], id="reports-title"),
+            rx.cond(DashboardState.reports.length() > 0,
+                    rx.el.div(rx.foreach(DashboardState.reports, _report), class_name="stack"),
+                    rx.el.p(tr["activity.no_reports"], class_name="hint")),
+            id="reports",
+            aria_labelledby="reports-title",
         ),
+    )
+
+
+def _anomalies() -> rx.Component:
+    """Contacts shared by many applications and frequent changers, for an account that sees them."""
+    return rx.cond(
+        DashboardState.anomalies.contains("phones"),
+        rx.el.section(
+            rx.el.h2(tr["anomaly.title"]),
+            rx.el.div(
+                _anomaly_list(tr["anomaly.phones"].replace("{limit}", DashboardState.anomaly_limits["contact"]),
+                              DashboardState.anomalies["phones"], "value"),
+                _anomaly_list(tr["anomaly.emails"].replace("{limit}", DashboardState.anomaly_limits["contact"]),
+                              DashboardState.anomalies["emails"], "value"),
+                _anomaly_list(tr["anomaly.changers"].replace("{limit}", DashboardState.anomaly_limits["change"]),
+                              DashboardState.anomalies["changers"], "reference"),
+                class_name="grid",
+            ),
+            id="anomalies",
+        ),
+    )
+
+
+def dashboard() -> rx.Component:
+    return staff_page(
+        rx.el.h1(tr["stats.title"]),
+        rx.el.p(tr["stats.live"], class_name="hint", aria_live="off"),
+        *_headline(),
+        rx.cond(DashboardState.ident.contains("total"), _identification()),
+        *_per_day(),
+        _per_place(),
+        _flags(),
+        _incidents(),
+        _reports(),
+        _anomalies(),
     )
