@@ -372,3 +372,19 @@ def test_database_and_wal_files_are_private_from_creation(tmp_path):
     finally:
         os.umask(old)
         engine.dispose()
+
+
+def test_staff_search_detail_and_audit_times_read_as_the_page_language_writes_dates(session, sender, demo_voters, users):
+    """Issue 23 point 9: dates in the page's language, not one numeric form for every language."""
+    admin = users["cec.admin"]
+    voter = demo_voters[0]
+    _apply(session, sender, voter)
+    [row], _ = staff_records.search(session, admin, staff_records.Query(text=voter.pin), "en")
+    assert re.search(r"^\d{1,2} [A-Z][a-z]+ \d{4}$", row["election_day"]), row["election_day"]
+    assert re.search(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d$", row["created"]), row["created"]
+    [ru_row], _ = staff_records.search(session, admin, staff_records.Query(text=voter.pin), "ru")
+    assert re.search(r"^\d\d\.\d\d\.\d{4} \d\d:\d\d$", ru_row["created"]), ru_row["created"]
+    detail = staff_records.detail(session, admin, row["reference"], "en")
+    assert re.search(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d:\d\d$", detail["history"][0]["at"])
+    events, _ = staff_records.audit_log(session, admin, lang="en")
+    assert re.search(r"^\d{1,2} [A-Z][a-z]+ \d{4} \d\d:\d\d:\d\d$", events[0]["at"]), events[0]["at"]

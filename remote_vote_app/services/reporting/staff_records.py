@@ -19,7 +19,7 @@ from remote_vote_app.services import audit
 from remote_vote_app.services.formats import exports
 from remote_vote_app.services.reference import elections, refcache
 from remote_vote_app.services.applications.applications import REFERENCE_LENGTH, normalize_reference
-from remote_vote_app.services.clock import SERVICE_ZONE, at_local, common_zone, local_text, now_utc, zone
+from remote_vote_app.services.clock import SERVICE_ZONE, at_local, common_zone, now_utc, zone
 from remote_vote_app.errors import NotFound
 from remote_vote_app.services.identity.staff import StaffUser, require, territory_ids
 from remote_vote_app.services.validation import mask_document, mask_pin
@@ -81,8 +81,8 @@ def _surname_like(text: str) -> list:
     return [Voter.last_name.like(form + "%", escape="\\") for form in sorted(forms)]
 
 
-def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, str]], int]:
-    """One page of matching applications, sorted on the server, and the total count."""
+def search(session: Session, user: StaffUser, q: Query, lang: str = DEFAULT_LANG) -> tuple[list[dict[str, str]], int]:
+    """One page of matching applications, sorted on the server, and the total count; times as `lang` writes them."""
     require(user, "applications.view")
     stmt = (select(Application, Voter, Precinct, Election)
             .join(Voter, Voter.id == Application.voter_id)
@@ -123,12 +123,12 @@ def search(session: Session, user: StaffUser, q: Query) -> tuple[list[dict[str, 
             "name": f"{v.last_name} {v.first_name}",
             "pin": mask_pin(v.pin),
             "precinct": p.number,
-            "election_day": e.election_day.strftime("%d.%m.%Y"),
+            "election_day": date_text(lang, e.election_day),
             "status": a.status,
             "channel": a.channel,
             "status_key": f"status.{a.status}",
             "channel_key": f"channel.{a.channel}",
-            "created": local_text(a.created_at, "%d.%m.%Y %H:%M", zone(e)),
+            "created": moment_text(lang, a.created_at.astimezone(zone(e))),
         }
         for a, v, p, e in rows
     ], total
@@ -173,7 +173,7 @@ def detail(session: Session, user: StaffUser, reference: str, lang: str = DEFAUL
         "email": application.email,
         "phone": application.phone,
         "changes": str(application.change_count),
-        "history": [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S", zone(election)), "actor": e.actor,
+        "history": [{"at": moment_text(lang, e.at.astimezone(zone(election)), seconds=True), "actor": e.actor,
                      "action": e.action, "details": e.details} for e in events],
     }
 
@@ -396,7 +396,7 @@ def audit_log(session: Session, user: StaffUser, entity: str = "", action: str =
     names = ({str(a.id): a.username for a in session.exec(select(StaffAccount).where(StaffAccount.id.in_(staff_ids)))}
              if staff_ids else {})
     # The audit log spans every election and none (logins, staff accounts): the service's zone.
-    return [{"at": local_text(e.at, "%d.%m.%Y %H:%M:%S", SERVICE_ZONE), "actor": e.actor,
+    return [{"at": moment_text(lang, e.at.astimezone(SERVICE_ZONE), seconds=True), "actor": e.actor,
              "actor_text": actor_text(lang, e.actor, names),
              "action": e.action, "action_text": action_text(lang, e.action), "entity": e.entity,
              "entity_text": t(lang, f"audit.part.{e.entity}") if has(f"audit.part.{e.entity}") else e.entity,

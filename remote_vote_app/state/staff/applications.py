@@ -50,7 +50,8 @@ class SearchState(StaffState):
 
     async def _search(self) -> None:
         user, query = self._user(), self._query()
-        found = await self._run(lambda s: staff_records.search(s, user, query))
+        lang = self._lang()
+        found = await self._run(lambda s: staff_records.search(s, user, query, lang))
         if found is not FAILED:
             self.rows, self.total = found
 
