@@ -15,7 +15,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export REFLEX_TELEMETRY_ENABLED := false
 export REFLEX_CHECK_LATEST_VERSION := false
 
-.PHONY: run run-prod services test test-unit test-e2e deps test-deps lock bun chromium oidc migrate import-reference seed backup restore bench bench-prod bench-identify clean
+.PHONY: run run-prod services test test-unit test-e2e deps test-deps lock bun chromium oidc migrate import-reference seed backup restore bench bench-prod bench-identify bench-lighthouse clean
 
 EID_DEMO_PORT ?= 3009
 
@@ -159,6 +159,12 @@ bench-prod: test-deps bun services ## the journey load on the production profile
 	$(BIN)/python -m benchmarks.load --start --workers 1 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 --voters 1000 --think 5-15 --ramp 60 --duration 200
+
+# Lighthouse (npm, pinned by benchmarks/lighthouse/package-lock.json; `npm ci` into .tools/lighthouse)
+# in Debian's Chromium, mobile profile, on every voter page (logged-in ones too): 2-3 minutes.
+# LIGHTHOUSE_ARGS: e.g. --runs 3 (medians), --lang ky, --url http://localhost:3000 --db-url sqlite:///remote_vote.db
+bench-lighthouse: test-deps bun chromium ## accessibility and performance of every voter page; not part of make test
+	$(BIN)/python -m benchmarks.lighthouse $(LIGHTHOUSE_ARGS)
 
 bench-identify: test-deps bun services ## identification load: 1,000,000 voters, many desks, a worker killed; not part of make test
 	$(BIN)/python -m benchmarks.identify $(IDENTIFY_ARGS)
