@@ -19,18 +19,15 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { ROSTER_TYPE, verifyJws, verifyPass } from "./pass_verify.js";
 import { useQrCamera } from "./qr_camera.js";
-import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc, stamp } from "./desk_common.js";
-import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
+import { SERVICE_ZONE, dayIsPast, fill, hhmm as hhmmIn, mergeById, newId, stamp } from "./desk_common.js";
+import { decide, issuedTo as issuedBy } from "./checkin_logic.js";
+import { DESK_LOCK, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 
 const POLL_EVERY_MS = 5000;
 const BATCH = 200;
 const MARK_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
-const normRef = (raw) => {
-  const t = (raw || "").toUpperCase().replace(/[^A-Z0-9]/g, "");
-  return t.length === 8 ? `${t.slice(0, 4)}-${t.slice(4)}` : t;
-};
 const EMPTY_BOOK = { marked: {}, incidents: {}, cursor: "" };
 
 export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, storageKey, precinct, member, lang }) {
@@ -57,6 +54,11 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   const heading = useRef(null);
   // Where the focus goes once the next screen is drawn: the card's heading, or the emptied search field.
   const [focusOn, setFocusOn] = useState(null);
+
+  // The election's zone (the roster's; a day stored by an earlier version is a Bishkek date).
+  const zone = (roster && roster.zone) || SERVICE_ZONE;
+  const hhmm = (moment) => hhmmIn(moment, zone);
+  const pastDay = () => dayIsPast(readJson(at("day"), ""), readJson(at("zone"), "") || SERVICE_ZONE, Date.now());
 
   // --- reading what this and the other tabs stored ---
   const readBook = async () => ({ ...EMPTY_BOOK, ...((await unseal(record.current, at("book"))) || {}) });
@@ -127,6 +129,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         await seal(fresh, at("book"), { ...EMPTY_BOOK, ...oldBook, marked, cursor });
         await seal(fresh, at("outcomes"), oldOutcomes);
         writeJson(at("day"), data.day || "");
+        writeJson(at("zone"), data.zone || "");
         window.localStorage.removeItem(at("marked"));
       });
       setRoster(data);
@@ -280,7 +283,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     let gone = false;
     const release = holdDeskOpen();
     (async () => {
-      if (dayIsPast(readJson(at("day"), ""))) await withLock(DESK_LOCK, () => wipeDesk(sk));
+      if (pastDay()) await withLock(DESK_LOCK, () => wipeDesk(sk));
       // An earlier version's clear roster (a bare JWS), pass key slot and voters' names in the queue.
       const legacyRoster = window.localStorage.getItem(at("roster"));
       if (legacyRoster && !legacyRoster.startsWith("{")) window.localStorage.removeItem(at("roster"));
@@ -309,8 +312,8 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     window.addEventListener("online", up);
     window.addEventListener("offline", down);
     const every = setInterval(() => {
-      // Past midnight after election day (Bishkek time) the roster goes, online or not.
-      if (dayIsPast(readJson(at("day"), ""))) { withLock(DESK_LOCK, () => wipeDesk(sk)).then(() => refresh()); return; }
+      // Past midnight after election day (in the election's zone) the roster goes, online or not.
+      if (pastDay()) { withLock(DESK_LOCK, () => wipeDesk(sk)).then(() => refresh()); return; }
       if (!navigator.onLine) return;
       poll().then(flush);
     }, POLL_EVERY_MS);
@@ -318,16 +321,8 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
   }, [flush, poll]);
 
   // --- finding a voter ---
-  const entries = roster ? roster.entries : [];
   // Who already has a ballot by this device's knowledge: the roster, the feed, any tab's marks.
-  const issuedTo = (ref, entry) => {
-    const noted = book.marked[ref];
-    if (noted) return noted;
-    const queued = queue.find((m) => m && m.issued && m.ref === ref);
-    if (queued) return { at: queued.at, member: member || "", precinct };
-    if (entry && entry.issued) return { at: entry.issued_at, member: "", precinct };
-    return null;
-  };
+  const issuedTo = (ref, entry) => issuedBy({ book, queue, member, precinct }, ref, entry);
   const refusal = (r) => fill(L[`refused_${r.kind}`] || L.refused_repeat, { reference: r.ref,
     precinct: r.first_precinct || "", at: r.first_at || "", member: r.first_member || "" });
   const issuedText = (ref, here) => (here.member
@@ -353,32 +348,27 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     setQueue(readJson(at("queue"), []));
     flush();
   };
-  const judge = (entry, version, method, verified, pass) => {
-    const here = issuedTo(entry.ref, entry);
-    if (here) {
-      queueAttempt(entry.ref, version, method, "repeat", pass);
-      return show({ entry, method, version, verified, pass, problem: issuedText(entry.ref, here) });
+  // The rules' answer (checkin_logic.js `decide`) shown, and a refusal the server should know of queued.
+  const judge = (scan, pass) => {
+    const d = decide({ roster, scan, known: { book, queue, member }, now: Date.now() });
+    const { entry, method, version, ref } = d;
+    const verified = Boolean(pass);
+    if (d.outcome === "bad_pass") return show({ entry: null, problem: L.pass_invalid });
+    if (d.outcome === "not_listed") return show({ entry: null, problem: fill(L.not_listed, { reference: ref }) });
+    if (d.outcome === "other_precinct") {
+      show({ entry: null, problem: fill(L.refused_other_precinct, { reference: ref, precinct: d.precinct }) });
+      return queueAttempt(ref, version, method, "other_precinct", pass);
     }
-    if (version !== entry.v) {
-      queueAttempt(entry.ref, version, method, "stale", pass);
-      return show({ entry, method, version, verified, pass, problem: fill(L.refused_stale, { reference: entry.ref }) });
-    }
-    show({ entry, method, version, verified, pass, problem: "" });
+    if (d.outcome !== "issue") queueAttempt(ref, version, method, d.outcome, pass);
+    const problem = d.outcome === "repeat" ? issuedText(ref, d.here)
+      : d.outcome === "issue" ? "" : fill(L[`refused_${d.outcome}`], { reference: ref });
+    return show({ entry, method, version, verified, pass, problem });
   };
 
   const checkPass = async (token) => {
     if (!roster) { setProblem(L.no_roster); return; }
     const pass = token.trim();
-    const claims = await verifyPass(pass, passKey);
-    if (!claims) { show({ entry: null, problem: L.pass_invalid }); return; }
-    if (claims.precinct !== roster.precinct) {
-      show({ entry: null, problem: fill(L.refused_other_precinct, { reference: claims.ref, precinct: claims.precinct }) });
-      queueAttempt(claims.ref, claims.v, "qr", "other_precinct", pass);
-      return;
-    }
-    const entry = entries.find((e) => e.ref === claims.ref && e.election === claims.election);
-    if (!entry) { show({ entry: null, problem: fill(L.not_listed, { reference: claims.ref }) }); return; }
-    judge(entry, claims.v, "qr", true, pass);
+    judge({ pass: await verifyPass(pass, passKey) }, pass);
   };
 
   const find = async (event) => {
@@ -388,17 +378,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
     const text = String(raw).trim();
     if (!roster) { setProblem(L.no_roster); return; }
     if (text.split(".").length === 3) return checkPass(text);
-    const doc = normDoc(text);
-    let entry = null;
-    let method = "reference";
-    if (DOCUMENT.test(doc)) {
-      entry = entries.find((e) => normDoc(e.doc) === doc);
-      method = "document";
-    } else {
-      entry = entries.find((e) => e.ref === normRef(text));
-    }
-    if (!entry) { show({ entry: null, problem: fill(L.not_listed, { reference: text }) }); return; }
-    judge(entry, entry.v, method, false, null);
+    judge({ text }, null);
   };
 
   const issue = async () => {
@@ -456,7 +436,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         <p id="checkin-queue">{fill(L.queue, { count: waiting })}{attempts ? ` ${fill(L.queue_attempts, { count: attempts })}` : ""}</p>
         <p id="roster-status">{roster
           ? fill(L.roster_ready, { precinct: roster.precinct, count: roster.entries.length,
-            at: stamp(roster.generated_at * 1000, lang) })
+            at: stamp(roster.generated_at * 1000, lang, zone) })
           : L.roster_missing}</p>
         {sessionEnded && !syncProblem ? <p className="error-text" id="checkin-session">{fill(L.sync_login, { count: queue.length })}</p> : null}
       </div>

@@ -20,12 +20,13 @@ LABELS = ("online", "offline", "queue", "queue_attempts", "roster_ready", "roste
           "sync_server", "sync_rejected")
 
 # checkin_desk.jsx imports "./pass_verify.js", "./checkin_store.js" (checkin_wipe.jsx the latter),
-# "./desk_common.js" and "./qr_camera.js": linking them as shared assets of this module puts them beside the .jsx in the
+# "./checkin_logic.js", "./desk_common.js" and "./qr_camera.js": linking them as shared assets of this module puts them beside the .jsx in the
 # frontend's public tree (a folder per Python module), where the relative imports resolve.
 PASS_VERIFY_JS = rx.asset("pass_verify.js", shared=True)
 CHECKIN_STORE_JS = rx.asset("checkin_store.js", shared=True)
 QR_CAMERA_JS = rx.asset("qr_camera.js", shared=True)
 DESK_COMMON_JS = rx.asset("desk_common.js", shared=True)
+CHECKIN_LOGIC_JS = rx.asset("checkin_logic.js", shared=True)
 
 
 class CheckinDesk(rx.NoSSRComponent):

@@ -18,7 +18,7 @@ export const PREFIX = "rv-checkin:";
 const DB_NAME = "rv-checkin";
 const STORE = "keys";
 // Slots that hold personal data (ciphertext) or say something about it; deleted with the key.
-const SECRET_SLOTS = ["roster", "book", "day", "outcomes"];
+const SECRET_SLOTS = ["roster", "book", "day", "zone", "outcomes"];
 // Slots of earlier versions that held the roster, the marked list and the pass key in clear.
 const LEGACY_SLOTS = ["marked", "key"];
 
@@ -28,10 +28,6 @@ export const b64uDecode = (s) => {
 };
 const b64Encode = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
 const b64Decode = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-// The election day's date in Kyrgyzstan (the roster's `day` is a Bishkek date).
-export const todayInBishkek = () => new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Bishkek" }).format(new Date());
-export const dayIsPast = (day) => Boolean(day) && day < todayInBishkek();
 
 // --- plain slots ---
 export const slot = (sk, name) => `${sk}:${name}`;

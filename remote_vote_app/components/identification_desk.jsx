@@ -14,8 +14,8 @@
 // All texts come in as props (translated on the server).
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useQrCamera } from "./qr_camera.js";
-import { DOCUMENT, fill, hhmm, mergeById, newId, normDoc, stamp } from "./desk_common.js";
-import { DESK_LOCK, dayIsPast, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
+import { DOCUMENT, SERVICE_ZONE, dayIsPast, fill, hhmm as hhmmIn, mergeById, newId, normDoc, stamp } from "./desk_common.js";
+import { DESK_LOCK, holdDeskOpen, loadKey, readJson, seal, slot, storeKey, unseal, wipeDesk, withLock, writeJson }
   from "./checkin_store.js";
 import { PIN, decideOffline, normPin, readCard, sealMark, voterKey } from "./identification_logic.js";
 
@@ -29,7 +29,11 @@ class Offline extends Error {}
 const inLang = (texts, lang) => (texts ? texts[lang] || texts.ru || "" : "");
 
 export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUrl, storageKey, sealKey, precinct,
-  member, policy, lang, electionDay, districts, ownDistrict }) {
+  member, policy, lang, electionDay, zone: electionZone, districts, ownDistrict }) {
+  // Days and hours in the election's zone (services/clock.py `zone(election)`).
+  const zone = electionZone || SERVICE_ZONE;
+  const hhmm = (moment) => hhmmIn(moment, zone);
+  const pastDay = () => dayIsPast(readJson(slot(storageKey, "day"), ""), zone, Date.now());
   const L = labels || {};
   const homeNumber = ownDistrict || ""; // this precinct's district: the ballot of a voter at the home precinct
   const sk = storageKey;
@@ -174,7 +178,7 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     let gone = false;
     const release = holdDeskOpen();
     (async () => {
-      if (dayIsPast(readJson(at("day"), ""))) await withLock(DESK_LOCK, () => wipeDesk(sk));
+      if (pastDay()) await withLock(DESK_LOCK, () => wipeDesk(sk));
       await refresh();
       if (gone) return;
       if (navigator.onLine) await downloadList();
@@ -193,7 +197,7 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     window.addEventListener("online", up);
     window.addEventListener("offline", down);
     const every = setInterval(() => {
-      if (dayIsPast(readJson(at("day"), ""))) { withLock(DESK_LOCK, () => wipeDesk(sk)).then(refresh); return; }
+      if (pastDay()) { withLock(DESK_LOCK, () => wipeDesk(sk)).then(refresh); return; }
       if (navigator.onLine && readJson(at("queue"), []).length) flush();
     }, SYNC_EVERY_MS);
     return () => { window.removeEventListener("online", up); window.removeEventListener("offline", down); clearInterval(every); };
@@ -356,7 +360,7 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
         <p id="ident-queue">{fill(L.queue, { count: waiting })}</p>
         <p id="ident-list">{list
           ? fill(L.list_ready, { precinct: list.precinct, count: list.voters.length,
-            at: stamp(list.downloaded_at, lang) })
+            at: stamp(list.downloaded_at, lang, zone) })
           : L.list_missing}</p>
       </div>
       <p className="hint" id="ident-abroad">{L.abroad_rule}</p>

@@ -54,16 +54,17 @@ class IdentificationDesk(rx.NoSSRComponent):
     policy: rx.Var[str]
     lang: rx.Var[str]
     election_day: rx.Var[str]
+    zone: rx.Var[str]  # the election's time zone (IANA name): its days and hours
     districts: rx.Var[list[dict[str, str]]]
     own_district: rx.Var[str]
 
 
 def identification_desk(storage_key: rx.Var, seal_key: rx.Var, precinct: rx.Var, member: rx.Var, policy: rx.Var, lang: rx.Var,
-                        election_day: rx.Var, districts: rx.Var, own_district: rx.Var) -> rx.Component:
+                        election_day: rx.Var, zone: rx.Var, districts: rx.Var, own_district: rx.Var) -> rx.Component:
     return IdentificationDesk.create(
         labels={key.split(".", 1)[1]: tr[key] for key in LABELS},
         check_url=routes.IDENTIFY_CHECK, issue_url=routes.IDENTIFY_ISSUE,
         sync_url=routes.IDENTIFY_SYNC, list_url=routes.IDENTIFY_LIST,
         storage_key=storage_key, seal_key=seal_key, precinct=precinct, member=member, policy=policy, lang=lang,
-        election_day=election_day, districts=districts, own_district=own_district,
+        election_day=election_day, zone=zone, districts=districts, own_district=own_district,
     )

@@ -657,3 +657,30 @@ def test_a_mark_received_before_the_polls_open_issues_no_ballot(session, sender,
     opened = _election_day_at(session, voter, 8)
     result = checkin.record(session, users["uik.dg05"], _mark(application.reference, version=0), "s", now=opened)
     assert result["status"] == "issued"
+
+
+def test_an_attempt_the_desk_refused_as_too_early_is_flagged_too_early(session, sender, demo_voters, users,
+                                                                        override_settings):
+    """The desk refuses a voter before the polls open (checkin_logic.js) and sends the attempt with
+    its reason: the flag says 'too_early', not 'repeat'."""
+    override_settings(demo_mode=False)
+    voter = demo_voters[0]
+    application = _apply(session, sender, voter)
+    [mark] = checkin.parse_marks({"marks": [{"id": uuid.uuid4().hex, "ref": application.reference, "v": 0,
+                                             "issued": False, "reason": "too_early"}]})
+    early = _election_day_at(session, voter, 7)
+    result = checkin.record(session, users["uik.dg05"], mark, "s", now=early)
+    assert result["status"] == "refused" and result["kind"] == "too_early"
+
+
+def test_the_roster_carries_the_elections_zone_and_the_opening_time(session, sender, demo_voters, users,
+                                                                    override_settings):
+    voter = demo_voters[0]
+    _apply(session, sender, voter)
+    roster = checkin.roster(session, users["uik.dg05"], "s", now=_election_day_at(session, voter, 7))
+    payload = passes.open_document(roster["token"])
+    # Demo mode takes marks on any day: no opening time for the desk to hold to.
+    assert {k: payload[k] for k in ("zone", "opens")} == {"zone": "Asia/Bishkek", "opens": ""}
+    override_settings(demo_mode=False)
+    assert checkin.roster_clock(["Europe/Moscow"]) == {"zone": "Europe/Moscow", "opens": "07:55"}
+    assert checkin.roster_clock(["Europe/Moscow", "Asia/Tokyo"])["zone"] == SERVICE_ZONE.key

@@ -36,7 +36,7 @@ def _identification_desk() -> rx.Component:
                 .replace("{district}", CheckinState.district_number), class_name="lead", id="ident-precinct"),
         identification_desk(CheckinState.storage_key, CheckinState.seal_key, CheckinState.precinct_number, CheckinState.staff_name,
                             CheckinState.offline_policy, AppState.current_lang, CheckinState.election_day,
-                            CheckinState.districts, CheckinState.district_number),
+                            CheckinState.election_zone, CheckinState.districts, CheckinState.district_number),
     )
 
 

@@ -45,13 +45,13 @@ from remote_vote_app.models import (Application, BallotIssue, CheckinFlag, Elect
 from remote_vote_app.services import audit
 from remote_vote_app.services.applications import passes
 from remote_vote_app.services.applications.applications import normalize_reference
-from remote_vote_app.services.clock import at_local, local_date, local_text, now_utc, zone
+from remote_vote_app.services.clock import at_local, common_zone, local_date, local_text, now_utc, zone
 from remote_vote_app.errors import Forbidden, ServiceError
 from remote_vote_app.services.identity.staff import StaffUser, require
 from remote_vote_app.settings import settings
 
 FLAG_KINDS = ("repeat", "conflict", "stale", "other_precinct", "not_listed", "bad_pass", "bad_time", "too_early")
-DEVICE_REASONS = ("repeat", "conflict", "stale", "other_precinct", "not_listed")  # why a device refuses
+DEVICE_REASONS = ("repeat", "conflict", "stale", "other_precinct", "not_listed", "too_early")  # why a device refuses
 METHODS = ("qr", "reference", "document")
 MARK_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_MARKS_PER_SYNC = 500
@@ -217,13 +217,23 @@ def roster(session: Session, user: StaffUser, actor: str, now: dt.datetime | Non
             "issued": bool(mark), "issued_at": local_text(mark.marked_at, TIME_FORMAT, zone(e)) if mark else "",
         })
     payload = {"precinct": precinct.number, "day": day.isoformat() if day else "",
-               "generated_at": int(now.timestamp()), "entries": entries}
+               "generated_at": int(now.timestamp()), "entries": entries,
+               **roster_clock(session.exec(select(Election.timezone).where(Election.election_day == day)).all()
+                              if day else [])}
     audit.record(session, actor, "checkin.roster_downloaded", "precinct", precinct.number, rows=len(entries))
     result = {"token": passes.sign_document(payload), "count": len(entries), "precinct": precinct.number,
               "cursor": cursor}
     if session_row_id is not None:
         result["key"] = roster_key(session, session_row_id)
     return result
+
+
+def roster_clock(zone_names: list[str]) -> dict:
+    """What the desk needs to reckon the day and the opening time as the server does: the zone of the
+    day's elections (their names; SERVICE_ZONE if they differ) and `opens`, the local time from which
+    a ballot may be issued (opening less CLOCK_SLACK; "" in demo mode, which takes marks on any day)."""
+    opens = (dt.datetime.combine(dt.date(2000, 1, 1), OPENING_HOURS[0]) - CLOCK_SLACK).strftime("%H:%M")
+    return {"zone": common_zone(zone_names).key, "opens": "" if settings.demo_mode else opens}
 
 
 def _member(full_name: str | None, username: str | None) -> str:
@@ -262,13 +272,50 @@ def _decide_time(session: Session, mark: Mark, application: Application | None, 
     return _Time(received, False, True)
 
 
-def _before_the_polls_open(session: Session, application: Application, received: dt.datetime) -> bool:
-    """Whether the server receives a mark before its election day opens. Demo mode takes marks on any
-    day, so the desk can be tried on an election still weeks away (README says so)."""
+def polls_open_at(election: Election) -> dt.datetime | None:
+    """From when the server takes a ballot as issued: election day's opening, in the election's zone,
+    less CLOCK_SLACK. None in demo mode, which takes marks on any day, so the desk can be tried on an
+    election still weeks away (README says so)."""
     if settings.demo_mode:
-        return False
-    opens, _closes = _opening_hours(session.get(Election, application.election_id))
-    return received < opens - CLOCK_SLACK
+        return None
+    opens, _closes = _opening_hours(election)
+    return opens - CLOCK_SLACK
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the server knows of a mark when it decides it (the words of tests/cases/checkin_rules.json)."""
+
+    issued: bool  # the device says it handed out a ballot (False: an attempt it refused itself)
+    received: dt.datetime
+    pass_problem: str = ""  # why the pass cannot stand ("" if it can, or none was needed)
+    listed: bool = True  # an application with the mark's reference exists
+    marked: bool = False  # the voter already holds a ballot of that election
+    here: bool = True  # the application is for this desk's precinct
+    current: bool = True  # the application is submitted, at the version the device compared
+    reason: str = ""  # the device's reason for an attempt
+    polls_open_at: dt.datetime | None = None  # see polls_open_at
+
+
+def decide(facts: Facts) -> str:
+    """The server's rule for one mark, pure: "issue", or the kind of the flag it becomes."""
+    if facts.pass_problem:
+        return "bad_pass"
+    if not facts.listed:
+        return "not_listed"
+    if facts.marked:
+        return "conflict" if facts.issued else "repeat"
+    if not facts.here:
+        return "other_precinct"
+    if not facts.current:
+        return "stale"
+    if not facts.issued:  # refused on the device for a reason the server no longer sees: keep the device's
+        return facts.reason or "repeat"
+    if facts.polls_open_at is not None and facts.received < facts.polls_open_at:
+        # No ballot can have been handed out yet, whatever the device says: marking voters in advance
+        # would turn each of them away on the day.
+        return "too_early"
+    return "issue"
 
 
 def _claims(mark: Mark) -> dict:
@@ -381,33 +428,23 @@ def record(session: Session, user: StaffUser, mark: Mark | Invalid, actor: str, 
         return _flag_result(session, flagged)
     application = session.exec(select(Application).where(Application.reference == normalize_reference(mark.reference))
                                .with_for_update()).first()
-    version = mark.version
+    version, problem = mark.version, ""
     # A pass is checked whenever one came, and must come with a ballot issued by QR: the device's
     # own verification is not the server's.
     if mark.method == "qr" and (mark.issued or mark.pass_token is not None):
-        problem, pass_version = _pass_problem(mark, application)
-        if problem:
-            return _flag(session, user, precinct, mark, "bad_pass", actor, received, application, problem=problem,
-                         version=pass_version)
-        version = pass_version
-    if application is None:
-        return _flag(session, user, precinct, mark, "not_listed", actor, received)
+        problem, version = _pass_problem(mark, application)
+    if problem or application is None:
+        kind = decide(Facts(mark.issued, received, pass_problem=problem, listed=application is not None))
+        return _flag(session, user, precinct, mark, kind, actor, received, application, problem=problem,
+                     version=version if problem else None)
     first = session.exec(select(BallotIssue).where(BallotIssue.election_id == application.election_id,
                                                    BallotIssue.voter_id == application.voter_id)).first()
-    if first is not None:
-        return _flag(session, user, precinct, mark, "conflict" if mark.issued else "repeat", actor, received,
-                     application, first, version=version)
-    if application.remote_precinct_id != precinct.id:
-        return _flag(session, user, precinct, mark, "other_precinct", actor, received, application, version=version)
-    if application.status != "submitted" or (version is not None and version != application.version):
-        return _flag(session, user, precinct, mark, "stale", actor, received, application, version=version)
-    if not mark.issued:  # refused on the device for a reason the server no longer sees: keep the device's
-        return _flag(session, user, precinct, mark, mark.reason or "repeat", actor, received, application,
-                     version=version)
-    if _before_the_polls_open(session, application, received):
-        # No ballot can have been handed out yet, whatever the device says: marking voters in advance
-        # would turn each of them away on the day.
-        return _flag(session, user, precinct, mark, "too_early", actor, received, application, version=version)
+    kind = decide(Facts(
+        mark.issued, received, marked=first is not None, here=application.remote_precinct_id == precinct.id,
+        current=application.status == "submitted" and (version is None or version == application.version),
+        reason=mark.reason, polls_open_at=polls_open_at(session.get(Election, application.election_id))))
+    if kind != "issue":
+        return _flag(session, user, precinct, mark, kind, actor, received, application, first, version=version)
     when = _decide_time(session, mark, application, received)
     issue = BallotIssue(mark_id=mark.id, election_id=application.election_id, voter_id=application.voter_id,
                         application_id=application.id, precinct_id=precinct.id, staff_id=user.id,

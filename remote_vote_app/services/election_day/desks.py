@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from remote_vote_app.i18n import LANGS
+from remote_vote_app.services.clock import zone
 from remote_vote_app.services.election_day import checkin, identification
 from remote_vote_app.errors import Forbidden, ServiceError
 from remote_vote_app.services.identity.staff import StaffUser
@@ -22,6 +23,7 @@ class DeskChoice:
     district: int | None = None  # identification: the precinct's own district
     offline_policy: str = ""  # identification: provisional | wait
     election_day: str = ""  # identification: ISO date
+    zone: str = ""  # identification: the election's time zone (IANA name)
     districts: list[dict] = field(default_factory=list)  # identification: number + name_<lang>, for provisional marks
     seal_key: str = ""  # identification: the public key offline marks are sealed to
 
@@ -39,7 +41,8 @@ def choose(session: Session, user: StaffUser) -> DeskChoice:
                 "identification", desk.precinct.number, desk.election.id, desk.district.number,
                 desk.election.offline_policy, desk.election.election_day.isoformat(),
                 [{"number": d.number, **{f"name_{lang}": d.name.get(lang, "") for lang in LANGS}}
-                 for d in identification.districts(session, desk.election.id)], identification.seal_public_key())
+                 for d in identification.districts(session, desk.election.id)], identification.seal_public_key(),
+                zone(desk.election).key)
     if not user.can("checkin.mark"):
         raise Forbidden("error.forbidden")
     return DeskChoice("application", checkin.desk_precinct(session, user))

@@ -243,6 +243,12 @@ _TAKE = {name: dialect.insert(_BALLOTS).on_conflict_do_nothing(index_elements=["
          .returning(_BALLOTS.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
 
 
+def under_age(birth_date: dt.date, election_day: dt.date) -> bool:
+    """Not 18 on election day (the 18th birthday itself counts as 18; one born on 29 February turns
+    18 on 28 February in a common year). The desk's twin: identification_logic.js `underAge`."""
+    return birth_date > years_before(election_day, 18)
+
+
 def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election, precinct: Precinct,
               pin: str, document_number: str) -> Answer:
     """The answer for this voter at this precinct, read-only."""
@@ -262,7 +268,7 @@ def _evaluate(session: Session, snapshot: refcache.Snapshot, election: Election,
         return Answer("not_registered", "ident.not_registered")
     if row.ballot_issued_at is not None:
         return _voted(snapshot, election, voter, row.ballot_precinct_id, row.ballot_issued_at)
-    if row.birth_date > years_before(election.election_day, 18):
+    if under_age(row.birth_date, election.election_day):
         return Answer("under_age", "ident.under_age", {"date": election.election_day.strftime("%d.%m.%Y")}, **voter)
     if home.id == precinct.id:
         return Answer("issue", "ident.issue_home", {"district": home_district.number, "precinct": home.number},

@@ -19,6 +19,7 @@ class CheckinState(StaffState):
     district_number: str = ""
     offline_policy: str = ""
     election_day: str = ""
+    election_zone: str = ""  # the election's time zone (IANA name)
     districts: list[dict[str, str]] = []
     seal_key: str = ""
 
@@ -38,6 +39,7 @@ class CheckinState(StaffState):
                             else f"rv-checkin:{user.id}:{found.precinct}")
         self.district_number = str(found.district or "")
         self.offline_policy, self.election_day = found.offline_policy, found.election_day
+        self.election_zone = found.zone
         self.districts = [{k: str(v) for k, v in d.items()} for d in found.districts]
         self.seal_key = found.seal_key
         self._title_key = "identdesk.title" if identifying else ""
