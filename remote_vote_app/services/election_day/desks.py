@@ -23,9 +23,9 @@ class DeskChoice:
     district: int | None = None  # identification: the precinct's own district
     offline_policy: str = ""  # identification: provisional | wait
     election_day: str = ""  # identification: ISO date
-    zone: str = ""  # identification: the election's time zone (IANA name)
     districts: list[dict] = field(default_factory=list)  # identification: number + name_<lang>, for provisional marks
     seal_key: str = ""  # identification: the public key offline marks are sealed to
+    zone: str = ""  # identification: the election's time zone (IANA name)
 
 
 def choose(session: Session, user: StaffUser) -> DeskChoice:
@@ -42,7 +42,7 @@ def choose(session: Session, user: StaffUser) -> DeskChoice:
                 desk.election.offline_policy, desk.election.election_day.isoformat(),
                 [{"number": d.number, **{f"name_{lang}": d.name.get(lang, "") for lang in LANGS}}
                  for d in identification.districts(session, desk.election.id)], identification.seal_public_key(),
-                zone(desk.election).key)
+                zone=zone(desk.election).key)
     if not user.can("checkin.mark"):
         raise Forbidden("error.forbidden")
     return DeskChoice("application", checkin.desk_precinct(session, user))
