@@ -4,8 +4,6 @@ Python (services/election_day/checkin.py `decide`, identification.py `under_age`
 
 import datetime as dt
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 from remote_vote_app.models import Election
 from remote_vote_app.services.election_day import checkin, identification
 from remote_vote_app.services.validation import pin_birth_date
+from tests.support.node import run_module
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = json.loads((ROOT / "tests" / "cases" / "checkin_rules.json").read_text(encoding="utf-8"))
@@ -24,13 +23,7 @@ REF, DOC, ELECTION = "ABCD-1234", "AN1234567", 7
 
 
 def _node(module: str, expression: str):
-    node = shutil.which("node")
-    assert node, "node (20+) is needed to run the desk's rules"
-    script = (f"import * as m from {json.dumps((COMPONENTS / module).as_uri())};"
-              f"process.stdout.write(JSON.stringify(await (async () => {{ {expression} }})()));")
-    done = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_module(COMPONENTS / module, expression)
 
 
 def _moment(case) -> dt.datetime:

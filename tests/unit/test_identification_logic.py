@@ -3,23 +3,17 @@ reading a card's MRZ line or a QR text, the age on election day from the PIN, an
 device gives on its own while the link is down."""
 
 import json
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.support.node import run_module
 
 MODULE = Path(__file__).resolve().parents[2] / "remote_vote_app" / "components" / "identification_logic.js"
 
 
 def _run(expression: str):
-    node = shutil.which("node")
-    assert node, "node (20+) is needed to run the desk's rules"
-    script = (f"import * as m from {json.dumps(MODULE.as_uri())};"
-              f"process.stdout.write(JSON.stringify(await (async () => {{ {expression} }})()));")
-    done = subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
+    return run_module(MODULE, expression)
 
 
 def _mrz_line(document: str, pin: str, check: int | None = None) -> str:
