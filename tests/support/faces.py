@@ -188,11 +188,12 @@ def write_y4m(path: Path, frames: list[Image.Image], fps: int = FPS, shot=ASTRON
 POSE_FRAMES = 8  # one pose, looped by Chromium (0.8 s at FPS); each frame a little different
 
 
-def pose_video(path: Path, move: str, step: int = 0) -> Path:
-    """The fake camera's file showing the photo warped to `move` (the attacker's live synthesis)."""
+def pose_video(path: Path, move: str, step: int = 0, variant: int = 0) -> Path:
+    """The fake camera's file showing the photo warped to `move` (the attacker's live synthesis);
+    another `variant` is another synthesis (other light), not a replay of the first."""
     degrees = POSE_DEGREES[move]
-    return write_y4m(path, [_warp("astronaut", degrees[i % len(degrees)], ASTRONAUT_HEAD, 0.05 * step + 0.01 * i)
-                            for i in range(POSE_FRAMES)])
+    return write_y4m(path, [_warp("astronaut", degrees[i % len(degrees)], ASTRONAUT_HEAD,
+                                  0.35 * variant + 0.05 * step + 0.01 * i) for i in range(POSE_FRAMES)])
 
 
 def show_in_place(camera: Path, video: Path) -> None:
