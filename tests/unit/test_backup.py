@@ -20,7 +20,7 @@ from tests.unit.conftest import bishkek, demo_election, voter_session
 @pytest.fixture(autouse=True)
 def pg_tools():
     if not settings.db_url.startswith("sqlite") and not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("pg_dump / pg_restore not installed (make services installs them, so make test runs this)")
+        pytest.fail("pg_dump / pg_restore are not installed: make services installs them (postgresql-client)")
 
 
 def _submit_all(session, sender, voters):
