@@ -213,6 +213,8 @@ class LoginCode(SQLModel, table=True):
     # A login code sent to a trusted browser (TrustedDevice.id): only that browser may use it
     # (services.identity.auth). No foreign key: SQLite cannot add one to an existing table without a rebuild.
     device_id: Optional[int] = Field(default=None, index=True)
+    # A long code (services.identity.auth: a PIN under attack): wrong tries do not spend it.
+    strong: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
 
 
 class TrustedDevice(SQLModel, table=True):

@@ -140,6 +140,10 @@ class Settings(BaseSettings):
     login_sends_per_phone: Tiers = "1/minute, 5/15 minutes"
     # Wrong SMS codes per PIN, and wrong staff answers per username before the code is asked first.
     login_account_ceiling: Limit = "100/day"
+    # Wrong login codes for a PIN (from browsers without its device cookie) past which its login
+    # codes are long (services.identity.auth: strong), and how long such a code lives.
+    login_strong_codes_after: Limit = "5/day"
+    login_strong_code_ttl_seconds: Positive = 900
     # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.identity.auth: guarded).
     login_guarded_sends_per_phone: Tiers = "1/15 minutes"
     # A trusted browser's device cookie (services.identity.devices): its life, and the wrong codes a day

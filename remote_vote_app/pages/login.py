@@ -31,8 +31,13 @@ def _code_form() -> rx.Component:
     return rx.fragment(
         rx.el.p(LoginState.code_sent_text, id="code-sent"),
         rx.el.form(
-            text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code", max_length=6,
-                       pattern="[0-9]*"),
+            rx.cond(
+                LoginState.code_strong,
+                text_field("code", "login.code_strong", "login.code_strong_hint", auto_complete="one-time-code",
+                           auto_capitalize="characters", spell_check=False, max_length=24),
+                text_field("code", "login.code", None, input_mode="numeric", auto_complete="one-time-code",
+                           max_length=6, pattern="[0-9]*"),
+            ),
             send_button("login.verify", id="verify-code"),
             on_submit=LoginState.verify,
             reset_on_submit=True,

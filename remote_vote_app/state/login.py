@@ -22,6 +22,7 @@ class LoginState(AppState):
     step: str = "id"  # id | code
     masked_phone: str = ""
     code_reused: bool = False  # no new SMS: the code sent at sent_time is the one to use
+    code_strong: bool = False  # a 13-character code (the PIN is under attack: services.identity.auth)
     sent_time: str = ""  # HH:MM in Bishkek
     valid_until: str = ""
     eid_available: bool = False
@@ -41,6 +42,7 @@ class LoginState(AppState):
         self.masked_phone = challenge.masked_phone
         self.code_reused, self.sent_time, self.valid_until = (challenge.reused, challenge.sent_text(),
                                                               challenge.until_text())
+        self.code_strong = challenge.strong
         self._count_down(challenge.resend_in())
 
     def _count_down(self, seconds: int) -> None:
@@ -98,7 +100,8 @@ class LoginState(AppState):
 
         verified = await self._run(check)
         if verified is FAILED:
-            if self.error_entries.get("form", {}).get("key") in {"error.code_expired", "error.code_attempts"}:
+            if self.error_entries.get("form", {}).get("key") in {"error.code_expired", "error.code_attempts",
+                                                                       "error.code_strong_needed"}:
                 self.step, self._title_key = "id", ""
                 return self._html_lang_script()
             return

@@ -27,6 +27,7 @@ from remote_vote_app.i18n import t  # noqa: E402
 from tests.support import qr as support_qr  # noqa: E402
 from tests.support.oidc import running_oidc_provider  # noqa: E402
 from tests.support.server import ROOT, app_env, free_port, prepare_database, running_app  # noqa: E402
+from tests.support.codes import code_in
 
 # The fault tests need the production profile (PostgreSQL, Redis, 2 workers): `make test` runs
 # them there (tests.support.services); the embedded run does not collect them.
@@ -198,7 +199,7 @@ def read_code(page: Page, base_url: str, lang: str = "ru") -> str:
     outbox.goto(f"{base_url}/dev/outbox")
     first = outbox.locator("#outbox-table tbody tr").first
     expect(first).to_contain_text(t(lang, "sms.login_code").split("{code}")[0].strip())
-    code = re.search(r"\b(\d{6})\b", first.inner_text()).group(1)
+    code = code_in(first.inner_text())
     outbox.close()
     return code
 

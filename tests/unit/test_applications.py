@@ -18,6 +18,7 @@ from remote_vote_app.services.applications.applications import Draft
 from remote_vote_app.services.clock import local_text
 from remote_vote_app.errors import FieldErrors, NotFound, ServiceError
 from remote_vote_app.services.messaging.notifications import OutboxSender
+from tests.support.codes import code_in
 from tests.unit.conftest import (
     DEMO_DEADLINE, SEED_DAY, bishkek, closed_election, demo_election, elections_in_zone, outbox, voter_session,
 )
@@ -445,7 +446,7 @@ def test_email_is_required_online_and_at_a_commission_as_the_announcement_lists_
 # --- One assurance model (services.identity.assurance): who may file, change and withdraw online ---
 
 def _code(session, phone: str) -> str:
-    return re.search(r"\b(\d{6})\b", _sent_to(session, phone)[-1].body).group(1)
+    return code_in(_sent_to(session, phone)[-1].body)
 
 
 def _step_up(session, sender, voter, row, now=OPEN) -> None:

@@ -1,5 +1,4 @@
 import datetime as dt
-import re
 
 import pytest
 from sqlmodel import select
@@ -8,6 +7,7 @@ from remote_vote_app.models import LoginCode
 from remote_vote_app.services.identity import auth, ratelimit
 from remote_vote_app.errors import ServiceError
 from tests.unit.conftest import outbox
+from tests.support.codes import code_in
 
 NOW = dt.datetime(2026, 11, 10, 6, 0, tzinfo=dt.timezone.utc)
 PIN, DOC = "11503199000123", "ID1234567"
@@ -37,7 +37,7 @@ def _start(session, sender, pin=PIN, doc=DOC, client="198.51.100.1", now=NOW):
 
 
 def _last_code(session) -> str:
-    return re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    return code_in(outbox(session)[-1].body)
 
 
 def _error(fn, *args, **kwargs) -> ServiceError:
@@ -182,8 +182,22 @@ def test_unknown_pins_count_against_the_client(session, sender):
     assert _error(_start, session, sender, client="203.0.113.7").code == "error.too_many_attempts"
 
 
-def test_code_format_checked_before_lookup(session):
-    assert _error(auth.verify_code, session, "x", "12ab", "c").code == "error.code_format"
+def test_a_malformed_code_costs_no_try_and_its_message_names_the_kind_of_code_sent(session, sender, limiter_clock):
+    assert _error(auth.verify_code, session, "x", "12ab", "c", NOW).code == "error.code_expired"  # no such challenge
+    short = _start(session, sender)
+    assert _error(auth.verify_code, session, short.token, "12ab", "c", NOW).code == "error.code_format"
+    assert _error(auth.verify_code, session, short.token, "ABCD-EFGH-JKMNP", "c", NOW).code == "error.code_format"
+    for _ in range(5):  # five wrong codes for the PIN: its next code is strong
+        _error(auth.verify_code, session, short.token, "000000" if _last_code(session) != "000000" else "111111", "c", NOW)
+        session.commit()
+    later = limiter_clock.at(NOW + dt.timedelta(minutes=2))
+    strong = _start(session, sender, now=later)
+    assert strong.strong
+    for typed in ("123456", "12ab", "ABCD-EFGH-JKMNU"):  # U is not in the alphabet
+        error = _error(auth.verify_code, session, strong.token, typed, "c", later)
+        assert error.code == "error.code_format_strong"
+    row = session.exec(select(LoginCode).where(LoginCode.challenge == strong.token)).one()
+    assert row.attempts == 0
 
 
 def test_login_names_every_wrong_field_at_once(session, sender):

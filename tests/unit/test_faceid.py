@@ -26,6 +26,7 @@ from remote_vote_app.settings import settings
 from remote_vote_app.state.face import FaceLoginState
 from tests.support import faces
 from tests.support.states import Browser
+from tests.support.codes import code_in
 
 UNKNOWN_PIN = "21503199000001"  # valid form and date, not in the register
 ASTRONAUT = faces.astronaut_image()
@@ -523,6 +524,6 @@ def test_consent_and_step_up_codes_never_log_in(session, demo_voters, sender):
     for purpose in ("face_reference", "step_up"):
         sent = auth.send_code(session, voter.id, purpose, sender, "ru")
         session.commit()
-        code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+        code = code_in(outbox(session)[-1].body)
         assert _refused(auth.verify_code, session, sent.token, code, "198.51.100.9").code == "error.code_expired"
         assert auth.verify_code(session, sent.token, code, "198.51.100.9", purpose=purpose, voter_id=voter.id) == voter.id

@@ -16,6 +16,7 @@ from remote_vote_app.services.identity import auth, devices, ratelimit, sessions
 from remote_vote_app.errors import ServiceError
 from remote_vote_app.demo.seed import DEMO_VOTERS
 from tests.unit.conftest import outbox
+from tests.support.codes import code_in
 
 PIN, DOC = DEMO_VOTERS[0][0], DEMO_VOTERS[0][1]
 ATTACKER, OWNER = "203.0.113.66", "198.51.100.7"
@@ -63,7 +64,7 @@ def _sms_count() -> int:
 
 def _code() -> str:
     with Session(get_engine()) as session:
-        return re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+        return code_in(outbox(session)[-1].body)
 
 
 def _wrong(code: str) -> str:
@@ -78,11 +79,12 @@ def test_wrong_codes_throttle_the_guessing_client_not_the_owner(monkeypatch, sen
         _refusal(_verify, challenge.token, _wrong(_code()), ATTACKER, clock.at())
     assert _refusal(_start, sender, ATTACKER, DOC, clock.at()).code == "error.too_many_attempts"
     # He burnt that code (5 tries per code); the phone had its one code of this minute, so the
-    # owner on another connection is told when the next comes, and gets it then.
+    # owner on another connection is told when the next comes, and gets it then: a strong one,
+    # since wrong codes were tried for the PIN.
     assert _refusal(_start, sender, OWNER, DOC, clock.at()).code == "error.code_wait"
     clock.now += 61
     owner = _start(sender, OWNER, now=clock.at())
-    assert not owner.reused and _verify(owner.token, _code(), OWNER, clock.at())
+    assert not owner.reused and owner.strong and _verify(owner.token, _code(), OWNER, clock.at())
 
 
 def test_waits_grow_with_each_burst(monkeypatch):
@@ -221,15 +223,18 @@ def _sixth_is_the_open_code(sender, clock, last) -> bool:
 
 
 def _burn_to_the_ceiling(sender, clock) -> None:
-    """NIST SP 800-63B 5.2.2's 100 wrong codes for the PIN, from many addresses: each code needs
-    PIN + document and goes to the owner's phone, so it takes 20 codes burnt by wrong guesses."""
-    for round_ in range(20):
-        challenge = _start(sender, f"203.0.{round_}.1", now=clock.at())
-        assert not challenge.reused
-        code = _code()
-        for j in range(5):
-            _refusal(_verify, challenge.token, _wrong(code), f"203.0.{round_}.{10 + j}", clock.at())
-        clock.now += 181  # five codes in 15 minutes
+    """NIST SP 800-63B 5.2.2's 100 wrong codes for the PIN, from many addresses: one short code burnt
+    (5 tries), then 95 wrong tries at the strong code every later start is offered."""
+    challenge = _start(sender, "203.0.0.1", now=clock.at())
+    code = _code()
+    for j in range(5):
+        _refusal(_verify, challenge.token, _wrong(code), f"203.0.0.{10 + j}", clock.at())
+    clock.now += 61
+    strong = _start(sender, "203.0.1.1", now=clock.at())
+    assert strong.strong
+    for i in range(95):
+        assert _refusal(_verify, strong.token, f"{i:013d}", f"203.0.{2 + i // 5}.{i % 5 + 1}",
+                        clock.at()).code == "error.code_wrong_strong"
     assert auth.CODE_THROTTLE.over_ceiling(PIN)
 
 
@@ -245,48 +250,118 @@ def _wrong_codes_tried(since: int) -> int:
                                                          AuditEvent.details.contains("wrong_code"))).all())
 
 
+def _short_code_tries(since_id: int) -> int:
+    """Wrong tries at short login codes (any browser but a trusted one's) since LoginCode `since_id`."""
+    with Session(get_engine()) as session:
+        rows = session.exec(select(LoginCode).where(LoginCode.id > since_id, LoginCode.strong == False,  # noqa: E712
+                                                    LoginCode.device_id == None)).all()  # noqa: E711
+    return sum(row.attempts for row in rows)
+
+
+def _last_code_id() -> int:
+    with Session(get_engine()) as session:
+        return max([c.id for c in session.exec(select(LoginCode))] or [0])
+
+
 def test_hundreds_of_wrong_codes_from_many_clients_never_close_the_owners_sms_login(monkeypatch, sender):
     """With PIN + document, 100 wrong codes used to close SMS login of the PIN for the day. Past the
-    ceiling it is guarded instead: one try per code, a code every 15 minutes, and the owner, typing
-    the code on their phone, gets in."""
+    ceiling it is guarded instead (a login SMS every 15 minutes), its codes are strong, and the owner,
+    typing the code on their phone, gets in while strangers go on guessing."""
     clock, since = Clock(monkeypatch), _last_audit_id()
     _burn_to_the_ceiling(sender, clock)
-    refused = 0
     for round_ in range(8):  # two hours more of the attack, from fresh addresses
         challenge = _start(sender, f"198.18.{round_}.1", now=clock.at())
+        assert challenge.strong
         for j in range(25):
-            _refusal(_verify, challenge.token, f"{round_ * 40 + j:06d}", f"198.18.{round_}.{j + 2}", clock.at())
-            refused += 1
+            _refusal(_verify, challenge.token, f"{round_ * 40 + j:013d}", f"198.18.{round_}.{j + 2}", clock.at())
         clock.now += 15 * 60 + 1
-    assert refused == 200 and _wrong_codes_tried(since) == 100 + 8  # one try per guarded code; the rest unchecked
     with Session(get_engine()) as session:
-        assert session.exec(select(AuditEvent).where(AuditEvent.id > since, AuditEvent.action == "auth.sms.guarded")).all()
+        actions = [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.id > since))]
+    assert "auth.sms.guarded" in actions and "auth.sms.strong_codes" in actions
+    assert _wrong_codes_tried(since) == 100 + 200  # every strong guess is checked, and fails
     owner = _start(sender, OWNER, now=clock.at())
-    assert not owner.reused and _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
+    _refusal(_verify, owner.token, "0000000000000", ATTACKER, clock.at())  # a stranger's try spends nothing
+    assert owner.strong and _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
 
 
-def test_a_day_of_guessing_with_pin_and_document_stays_within_the_bound(monkeypatch, sender):
-    """The bound in docs/security.md §4: in 24 hours at most 100 wrong codes before the ceiling, one
-    try for each of the (at most 5) codes still open then, and one try per code after it, with one
-    code every 15 minutes (97 in a day): 202 tries at one in a million each."""
-    clock, since = Clock(monkeypatch), _last_audit_id()
-    begun = clock.now
-    _burn_to_the_ceiling(sender, clock)
-    step = 0
-    while clock.now < begun + 24 * 3600:  # the rest of the day, every 5 minutes (a code lives 5)
+def test_a_day_of_guessing_with_pin_and_document_checks_five_short_codes_and_the_rest_against_65_bits(
+        monkeypatch, sender):
+    """The bound in docs/security.md §2: in 24 hours of starts and guesses from fresh addresses, the
+    PIN's short codes take 5 wrong tries (one code), and every other guess is made against a strong
+    code (13 characters of 32: 2**65), so the day's chance stays near 5 in a million."""
+    clock, since, first_code = Clock(monkeypatch), _last_audit_id(), _last_code_id()
+    begun, step = clock.now, 0
+    while clock.now < begun + 24 * 3600:  # every 5 minutes a fresh client: start, then 5 guesses
+        client = f"198.19.{step % 250}.{step // 250 + 1}"
         try:
-            challenge = _start(sender, f"198.19.{step % 250}.{step // 250 + 1}", now=clock.at())
+            challenge = _start(sender, client, now=clock.at())
         except ServiceError as exc:
-            assert exc.code == "error.code_wait"
+            assert exc.code in {"error.code_wait", "error.too_many_attempts"}
         else:
-            for j in range(2):
+            for j in range(5):
+                guess = f"{step % 1000:03d}{j:03d}" if not challenge.strong else f"{step:08d}{j:05d}"
                 with pytest.raises(ServiceError):
-                    _verify(challenge.token, f"{step % 1000:03d}{j:03d}", f"198.20.{step % 250}.{j}", clock.at())
+                    _verify(challenge.token, guess, client, clock.at())
         step += 1
         clock.now += 300
-    tried = _wrong_codes_tried(since)
-    assert 100 + 60 <= tried <= 100 + 5 + 97  # guarded, not closed: a try per code, and no more
-    assert tried / 1_000_000 < 2.1e-4
+    assert _short_code_tries(first_code) == 5
+    assert _wrong_codes_tried(since) > 5 + 200  # the rest were checked, against strong codes
+    with Session(get_engine()) as session:
+        strong = session.exec(select(LoginCode).where(LoginCode.id > first_code, LoginCode.strong == True)).all()  # noqa: E712
+    assert strong and all(code.used_at is None for code in strong)  # none spent by a wrong guess
+
+
+def test_a_stranger_polling_from_many_browsers_cannot_spend_the_code_the_owner_types_in_a_new_browser(
+        monkeypatch, sender):
+    """Issue 20's last Medium: with PIN + document, a stranger starting logins from browser after
+    browser spent each code (5 tries; in guarded mode 1) before the owner typed it, so the owner on a
+    new phone or computer (no device cookie) could not get in while the attack ran. Once one code
+    is spent, the PIN's codes are strong: every start is offered the open one, no wrong guess
+    spends it, and the owner types the code from the SMS and is in."""
+    clock = Clock(monkeypatch)
+    owner_in = None
+    for step in range(60):  # every 20 seconds for 20 minutes a fresh client starts and guesses
+        attacker = f"198.18.{step}.1"
+        try:
+            challenge = _start(sender, attacker, now=clock.at())
+        except ServiceError as exc:  # the phone's one code a minute, spent: the next one is strong
+            assert exc.code == "error.code_wait" and step <= 3
+            clock.now += 20
+            continue
+        if step == 30:
+            mine = _start(sender, NEW_PLACE, now=clock.at())  # the owner, on a browser never used before
+            code = _code()
+        for j in range(5):
+            with pytest.raises(ServiceError):
+                _verify(challenge.token, f"{step:03d}{j:03d}" if not challenge.strong else f"{step:08d}{j:05d}",
+                        attacker, clock.at())
+        if step == 30:  # the stranger had his five tries at the owner's code first
+            assert mine.token == challenge.token and mine.strong
+            owner_in = _verify(mine.token, code.lower().replace("-", " "), NEW_PLACE, clock.at())
+        clock.now += 20
+    assert owner_in == _voter_id()
+    assert _sms_count() <= 3  # one short code, then one strong code per 15 minutes at most
+
+
+def test_a_strong_code_is_resent_unchanged_and_its_sms_is_masked_outside_demo_mode(monkeypatch, override_settings,
+                                                                                   sender):
+    clock = Clock(monkeypatch)
+    override_settings(login_strong_codes_after="1/day")
+    first = _start(sender, ATTACKER, now=clock.at())
+    _refusal(_verify, first.token, _wrong(_code()), ATTACKER, clock.at())
+    clock.now += 61
+    strong = _start(sender, OWNER, now=clock.at())
+    code = _code()
+    assert strong.strong and re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{5}", code)
+    clock.now += 61
+    with session_scope() as session:
+        again = auth.resend_code(session, strong.token, sender, "ru", now=clock.at(), client=OWNER)
+    assert not again.reused and _code() == code and _sms_count() == 3  # the SMS the owner reads stays right
+    assert _refusal(_verify, strong.token, "12345", OWNER, clock.at()).code == "error.code_format_strong"
+    override_settings(demo_mode=False, secret_key="x" * 32)
+    with session_scope() as session:
+        message = sender.send(session, "sms", "+996700000000", f"Код: {code}.", sensitive=True)
+        assert code not in message.body and "••••••" in message.body
 
 
 def test_the_login_page_says_when_the_open_code_was_sent_in_the_voters_language(sender):
@@ -405,38 +480,30 @@ def _device_failures(since: int) -> list[AuditEvent]:
                                                      AuditEvent.details.contains('"device"'))).all()
 
 
-def test_an_attacker_spending_every_guarded_code_does_not_delay_the_owners_trusted_browser(monkeypatch, sender):
-    """Issue 20's residual of guarded mode: with PIN + document, an attacker polling from many
-    clients spends each guarded code's single try before the owner types it. The browser in which
-    the owner logged in before holds a device cookie: within the same 15 minutes it gets a code of
-    its own, which no other browser is offered or can use, and logs in at the first try. A new
-    browser of the owner's is still on the guarded path: it waits for the next code."""
+def test_a_trusted_browser_gets_a_code_of_its_own_that_no_stranger_is_offered_or_can_use(monkeypatch, sender):
+    """While strangers with PIN + document poll for the PIN's open code, the browser in which the
+    owner logged in before (device cookie) gets a short code of its own at once: no other browser is
+    offered it, its token is useless without the cookie, and nothing the strangers do counts on it."""
     clock, since = Clock(monkeypatch), _last_audit_id()
     first = _start(sender, OWNER, now=clock.at())
     assert _verify(first.token, _code(), OWNER, clock.at()) == _voter_id()
     device = _device_of(_voter_id(), clock.at())
     clock.now += 3600
     _burn_to_the_ceiling(sender, clock)
-    window_end = clock.now + 15 * 60
-    spent = set()
+    offered = set()
     for step in range(40):  # every 20 seconds a fresh client starts a login and tries the code it is offered
         attacker = f"198.18.{step}.1"
-        try:
-            challenge = _start(sender, attacker, now=clock.at())
-        except ServiceError as exc:
-            assert exc.code == "error.code_wait"  # the guarded code of this quarter is spent already
-        else:
-            spent.add(challenge.token)
-            assert _refusal(_verify, challenge.token, f"{step:06d}", attacker, clock.at()).code == "error.code_attempts"
+        challenge = _start(sender, attacker, now=clock.at())
+        offered.add(challenge.token)
+        assert challenge.strong
+        assert _refusal(_verify, challenge.token, f"{step:013d}", attacker, clock.at()).code == "error.code_wrong_strong"
         if step == 20:
-            assert clock.now < window_end and len(spent) == 1
-            # Without the cookie (a new browser), the owner is told to wait for the next guarded code.
-            assert _refusal(_start, sender, NEW_PLACE, DOC, clock.at()).code == "error.code_wait"
+            assert len(offered) == 1  # one strong code for everyone, no new SMS
             mine = _start(sender, NEW_PLACE, now=clock.at(), device=device)
             code = _code()
-            assert not mine.reused and mine.token not in spent
+            assert not mine.reused and not mine.strong and mine.token not in offered
             # The attacker is not offered the owner's code, and cannot use its token without the cookie.
-            assert _refusal(_start, sender, "198.18.99.1", DOC, clock.at()).code == "error.code_wait"
+            assert _start(sender, "198.18.99.1", DOC, clock.at()).token in offered
             assert _refusal(_verify, mine.token, _wrong(code), "198.18.99.2", clock.at()).code == "error.code_expired"
             assert _verify(mine.token, code, NEW_PLACE, clock.at(), device=device) == _voter_id()
         clock.now += 20
@@ -456,9 +523,8 @@ def test_a_forged_foreign_expired_or_revoked_device_cookie_gets_no_budget(monkey
     assert _device_of(voter_id, clock.at(), method="face") == ""  # a FaceID (or QR) login trusts no browser
     _burn_to_the_ceiling(sender, clock)
     attacker = _start(sender, ATTACKER, now=clock.at())
-    _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())  # the guarded code's one try, spent
-    for cookie in ("", "forged-" + good[7:], good[:-2], foreign, expired):
-        assert _refusal(_start, sender, OWNER, DOC, clock.at(), cookie).code == "error.code_wait"
+    for cookie in ("", "forged-" + good[7:], good[:-2], foreign, expired):  # a stranger's start: the open code
+        assert _start(sender, OWNER, DOC, clock.at(), cookie).token == attacker.token
     mine = _start(sender, OWNER, now=clock.at(), device=good)
     code = _code()
     assert not mine.reused
@@ -468,15 +534,15 @@ def test_a_forged_foreign_expired_or_revoked_device_cookie_gets_no_budget(monkey
         assert devices.revoke_all(session, voter_id, now=clock.at()) == 1  # the live one
     assert _refusal(_verify, mine.token, code, OWNER, clock.at(), good).code == "error.code_expired"
     clock.now += 61
-    assert _refusal(_start, sender, OWNER, DOC, clock.at(), good).code == "error.code_wait"
+    assert _start(sender, OWNER, DOC, clock.at(), good).token == attacker.token
 
 
 def test_a_stolen_device_cookie_gets_three_tries_per_code_and_ten_wrong_codes_a_day(monkeypatch, sender):
     """The device's budget is bounded: a thief with PIN, document and the owner's device cookie
     guessing for a whole day gets at most DEVICE_GUARDED_TRIES wrong tries per code and
     LOGIN_DEVICE_CEILING (10) wrong codes in all on it, each audited; then the cookie gets no budget
-    and his guesses are the guarded path's, within its bound."""
-    clock, since = Clock(monkeypatch), _last_audit_id()
+    and his guesses are a stranger's, against strong codes."""
+    clock, since, first_code = Clock(monkeypatch), _last_audit_id(), _last_code_id()
     stolen = _device_of(_voter_id(), clock.at())
     begun, step = clock.now, 0
     _burn_to_the_ceiling(sender, clock)
@@ -498,8 +564,7 @@ def test_a_stolen_device_cookie_gets_three_tries_per_code_and_ten_wrong_codes_a_
                                                          AuditEvent.details.contains('"step": "device"'))).all()
     assert on_device and max(code.attempts for code in on_device) == auth.DEVICE_GUARDED_TRIES == 3
     assert len(_device_failures(since)) == 10 and len(lockouts) == 1
-    tried = _wrong_codes_tried(since)
-    assert tried <= 100 + 5 + 97 + 10  # in 24 hours: the guarded path's bound, and the stolen device's ten
+    assert _short_code_tries(first_code) == 5  # in 24 hours: one short code spent; every other guess met a strong code
 
 
 def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_while_the_pin_is_attacked(
@@ -518,10 +583,10 @@ def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_wh
     assert devices.cookie_name() in owner.cookies
     _burn_to_the_ceiling(sender, clock)
     attacker = _start(sender, ATTACKER, now=clock.at())
-    _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())  # the guarded code's one try, spent
-    stranger = Browser(client_ip=NEW_PLACE)  # the owner on a new browser: the guarded path
+    stranger = Browser(client_ip=NEW_PLACE)  # a browser without the cookie: offered the open strong code
     stranger.call(LoginState, "start", {"pin": PIN, "document": DOC})
-    assert stranger.state(LoginState).error_entries["form"]["key"] == "error.code_wait"
+    offered = stranger.state(LoginState)
+    assert offered.step == "code" and offered.code_reused and offered.code_strong and attacker.strong
     owner.client_ip = NEW_PLACE
     login = owner.state(LoginState)
     owner.call(LoginState, "start", {"pin": PIN, "document": DOC})

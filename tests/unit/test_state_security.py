@@ -26,6 +26,7 @@ from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 from remote_vote_app.state.staff.session import StaffState
 from tests.support.states import Browser, run as _run
 from tests.unit.conftest import outbox
+from tests.support.codes import code_in
 
 VOTER_STATES = [ApplyState, CabinetState]
 PUBLIC_HANDLERS = {"set_lang", "sync_html_lang", "logout"}
@@ -40,7 +41,7 @@ def _redirect_target(result) -> str:
 def login(session, browser: Browser, demo_index: int) -> None:
     pin, doc, *_ = DEMO_VOTERS[demo_index]
     browser.call(LoginState, "start", {"pin": pin, "document": doc})
-    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    code = code_in(outbox(session)[-1].body)
     result = browser.call(LoginState, "verify", {"code": code})
     assert _redirect_target(result) == "/cabinet"
 
@@ -135,7 +136,7 @@ def _review(session, browser: Browser, number: str = "ДГ-03") -> None:
 def _step_up_code(session) -> str:
     message = outbox(session)[-1]
     assert message.recipient == DEMO_VOTERS[0][2] and "подач" in message.body  # the step-up SMS, to the phone on file
-    return re.search(r"\b(\d{6})\b", message.body).group(1)
+    return code_in(message.body)
 
 
 def _applications_of(session, voter_index: int) -> list:
@@ -217,7 +218,7 @@ def test_the_contact_phone_is_confirmed_with_a_code_sent_to_it(session):
     assert cabinet.verifying_phone == reference and cabinet.verifying_masked.endswith("456")
     message = outbox(session)[-1]
     assert message.recipient == "+996700123456"
-    code = re.search(r"\b(\d{6})\b", message.body).group(1)
+    code = code_in(message.body)
     bob.call(CabinetState, "verify_phone", {"phone-code": "000000" if code != "000000" else "111111"})
     assert cabinet.error_entries["phone-code"]["key"] == "error.code_wrong" and not cabinet.phone_verified_notice
     bob.call(CabinetState, "verify_phone", {"phone-code": code})
@@ -326,7 +327,7 @@ def test_a_stale_go_on_to_is_not_followed_after_someone_else_logs_in(session):
     tab.state(AppState)._next_at -= 11 * 60
     pin, doc, *_ = DEMO_VOTERS[3]
     tab.call(LoginState, "start", {"pin": pin, "document": doc})
-    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    code = code_in(outbox(session)[-1].body)
     assert _redirect_target(tab.call(LoginState, "verify", {"code": code})) == "/cabinet"
     assert tab.state(AppState)._next == ""
 
@@ -483,7 +484,7 @@ def test_a_login_whose_session_cannot_start_leaves_the_code_usable(session, monk
     pin, doc, *_ = DEMO_VOTERS[0]
     browser = Browser()
     browser.call(LoginState, "start", {"pin": pin, "document": doc})
-    code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+    code = code_in(outbox(session)[-1].body)
     real_start = sessions.start
 
     def broken_start(*args, **kwargs):

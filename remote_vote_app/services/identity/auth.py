@@ -16,6 +16,7 @@ import math
 import secrets
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session, select, update
 
 from remote_vote_app.i18n import t
@@ -38,14 +39,22 @@ from remote_vote_app.settings import settings
 # The document is not a secret (it is printed on the card) and the code is: wrong documents slow
 # down the client that sends them (per (PIN, client) tiers, login starts per client) and never the PIN.
 DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
-# Wrong codes: 5 per code and tiers per (PIN, client). Past LOGIN_ACCOUNT_CEILING wrong codes for a
-# PIN (NIST SP 800-63B 5.2.2's 100) SMS login is not closed, since anyone with PIN + document
-# could close it for the owner: it turns guarded. Each code then takes one try and the phone gets
-# a login code at most every LOGIN_GUARDED_SENDS_PER_PHONE, so a day's guesses stay bounded
-# (docs/security.md §2 "Lockouts": at most 202 tries in 24 hours). An attacker who goes on can spend
-# each guarded code's one try first: the owner then gets in at once only from a trusted browser (below).
+# Wrong codes: 5 per code and tiers per (PIN, client). Anyone with PIN + document can start a login,
+# so no count of wrong codes may close the owner's login or spend the code the owner is about to type.
+# Past LOGIN_STRONG_CODES_AFTER wrong codes for a PIN (5 a day: one spent code) its login codes are
+# strong: 13 characters of Crockford's base32, 65 bits, which no number of clients can guess (NIST SP
+# 800-63B 5.2.2 asks for rate limiting below 64 bits), so a wrong try does not spend one and the
+# owner types it whatever strangers try; the open strong code is offered to every start, with no new
+# SMS. Short codes then stop being checked, so a day's wrong short codes per PIN stay about 5.
+# Tries still count per (PIN, client) and towards LOGIN_ACCOUNT_CEILING (NIST's 100), past which the
+# PIN is guarded: its phone gets a login code at most every LOGIN_GUARDED_SENDS_PER_PHONE.
 CODE_THROTTLE = LoginThrottle("sms-code", ceiling="login_account_ceiling", ceiling_locks=False)
-GUARDED_TRIES = 1
+STRONG_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
+STRONG_LENGTH = 13
+# Typed forms of the same code: Crockford's lookalikes, and Cyrillic letters that look like its
+# Latin ones (a voter on a Kyrgyz or Russian keyboard types what they see).
+_TYPED = str.maketrans({"O": "0", "I": "1", "L": "1", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
+                        "О": "0", "Р": "P", "С": "C", "Т": "T", "У": "Y", "Х": "X", "З": "3"})
 # A browser holding the voter's device cookie (someone there logged in as this voter with the SMS
 # code or eID before: services.identity.devices) logs in on the device's own budget, guarded or not: its
 # codes are its own (never offered to another browser, used only with the cookie), its SMS count
@@ -74,6 +83,30 @@ def _hash_code(challenge: str, code: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
+def _strong_code(challenge: str) -> str:
+    """A strong code, derived from the challenge with the server's key: a resend texts the same code,
+    so the SMS the owner is reading stays right whoever asks for a resend."""
+    number = int.from_bytes(hmac.new(settings.secret_key.encode(), f"strong:{challenge}".encode(),
+                                     hashlib.sha256).digest()[:9], "big")
+    return "".join(STRONG_ALPHABET[(number >> (5 * i)) & 31] for i in range(STRONG_LENGTH))
+
+
+def grouped(code: str) -> str:
+    """A strong code as the SMS shows it: XXXX-XXXX-XXXXX."""
+    return f"{code[:4]}-{code[4:8]}-{code[8:]}"
+
+
+def _typed(code: str) -> str:
+    """What the voter typed, as a code: no spaces or dashes, capitals, lookalikes read as the code's letters."""
+    return "".join(ch for ch in (code or "") if not ch.isspace() and ch not in "-‐‑–—").upper().translate(_TYPED)
+
+
+def _well_formed(code: str, strong: bool) -> bool:
+    if strong:
+        return len(code) == STRONG_LENGTH and all(ch in STRONG_ALPHABET for ch in code)
+    return len(code) == 6 and code.isascii() and code.isdigit()
+
+
 @dataclass(frozen=True)
 class Challenge:
     token: str
@@ -81,6 +114,7 @@ class Challenge:
     sent_at: dt.datetime | None = None
     expires_at: dt.datetime | None = None
     reused: bool = False  # no new SMS: the code sent at `sent_at` is still the one to use
+    strong: bool = False  # a 13-character code (the PIN is under attack)
 
     def sent_text(self) -> str:
         """HH:MM in Bishkek, for "a code was sent at ..."."""
@@ -98,13 +132,15 @@ class Challenge:
 
 
 def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    if login.strong:
+        code, ttl, message = _strong_code(login.challenge), settings.login_strong_code_ttl_seconds, "sms.login_code_strong"
+    else:
+        code, ttl, message = f"{secrets.randbelow(1_000_000):06d}", settings.code_ttl_seconds, PURPOSES[login.purpose]
     login.code_hash = _hash_code(login.challenge, code)
-    login.expires_at = now + dt.timedelta(seconds=settings.code_ttl_seconds)
+    login.expires_at = now + dt.timedelta(seconds=ttl)
     login.last_sent_at = now
     session.add(login)
-    minutes = settings.code_ttl_seconds // 60
-    text = t(lang, PURPOSES[login.purpose], code=code, minutes=minutes)
+    text = t(lang, message, code=grouped(code) if login.strong else code, minutes=ttl // 60)
     sender.send(session, "sms", voter.phone, text, sensitive=True)
 
 
@@ -115,7 +151,7 @@ def _count_send(voter: Voter, client: str) -> None:
 
 
 def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang: str, now: dt.datetime,
-              client: str = "", device_id: int | None = None) -> Challenge:
+              client: str = "", device_id: int | None = None, strong: bool = False) -> Challenge:
     """A fresh code for `purpose`. A step-up or consent code makes older ones of its purpose useless;
     login codes do not cancel each other, so a stranger's login attempt cannot cancel the owner's."""
     if purpose not in PURPOSES:
@@ -128,7 +164,7 @@ def _new_code(session: Session, voter: Voter, purpose: str, sender: Sender, lang
             old.used_at = now
             session.add(old)
     login = LoginCode(challenge=secrets.token_urlsafe(32), voter_id=voter.id, purpose=purpose, code_hash="",
-                      expires_at=now, created_at=now, attempts=0, device_id=device_id)
+                      expires_at=now, created_at=now, attempts=0, device_id=device_id, strong=strong)
     _issue_code(session, login, voter, sender, lang, now)
     return _challenge(login, voter)
 
@@ -167,19 +203,29 @@ def _challenge(login: LoginCode, voter: Voter, reused: bool = False) -> Challeng
         sent_at=login.last_sent_at,
         expires_at=login.expires_at,
         reused=reused,
+        strong=login.strong,
     )
 
 
 def _guarded(voter: Voter) -> bool:
-    """The PIN is past its wrong-code ceiling: codes take one try and are spaced out (CODE_THROTTLE)."""
+    """The PIN is past its wrong-code ceiling: its login codes are spaced out (CODE_THROTTLE)."""
     return CODE_THROTTLE.over_ceiling(voter.pin)
 
 
+def _strong_key(voter: Voter) -> str:
+    return ratelimit.key("strong|" + voter.pin)
+
+
+def _hardened(voter: Voter) -> bool:
+    """Wrong login codes were tried for the PIN (LOGIN_STRONG_CODES_AFTER): its login codes are strong."""
+    return ratelimit.reached(settings.login_strong_codes_after, "sms-strong", _strong_key(voter))
+
+
 def _tries(voter: Voter, purpose: str, device_id: int | None = None) -> int:
-    """Wrong tries a code of `purpose` (sent to trusted device `device_id`) allows now."""
-    if purpose != "login" or not _guarded(voter):
-        return settings.code_max_attempts
-    return GUARDED_TRIES if device_id is None else DEVICE_GUARDED_TRIES
+    """Wrong tries a short code of `purpose` (sent to trusted device `device_id`) allows now."""
+    if purpose == "login" and device_id is not None and _guarded(voter):
+        return DEVICE_GUARDED_TRIES
+    return settings.code_max_attempts
 
 
 def _device_key(device_id: int) -> str:
@@ -208,14 +254,21 @@ def _phone_cap_done(voter: Voter) -> None:
 
 
 def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login",
-               device_id: int | None = None) -> LoginCode | None:
+               device_id: int | None = None, strong_only: bool = False) -> LoginCode | None:
     """The voter's latest code of `purpose` that can still be used: by anyone (`device_id` None),
-    or by that trusted device only."""
+    or by that trusted device only; a strong one only with `strong_only`."""
+    usable = LoginCode.strong if strong_only else sa.or_(LoginCode.strong, LoginCode.attempts < _tries(voter, purpose, device_id))
     return session.exec(select(LoginCode).where(
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
-        LoginCode.device_id == device_id,
-        LoginCode.attempts < _tries(voter, purpose, device_id), LoginCode.expires_at > now + REUSE_MIN_LEFT,
+        LoginCode.device_id == device_id, usable, LoginCode.expires_at > now + REUSE_MIN_LEFT,
     ).order_by(LoginCode.last_sent_at.desc(), LoginCode.id.desc())).first()
+
+
+def _offer(session: Session, login: LoginCode, voter: Voter, client: str, **on_device) -> Challenge:
+    """The open code again, no SMS: "a code was sent at HH:MM, use it"."""
+    subject = f"voter:{voter.id}"
+    audit.auth_event(session, "auth.sms.code_offered_again", actor=subject, subject=subject, client=client, **on_device)
+    return _challenge(login, voter, reused=True)
 
 
 def _cap_refusal(next_at: float) -> ServiceError:
@@ -248,15 +301,17 @@ def start_login(
     if device_id is not None:
         return _start_on_device(session, voter, device_id, client, sender, lang, now)
     CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
+    strong = _hardened(voter)
+    # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
+    if strong and (login := _open_code(session, voter, now, strong_only=True)) is not None:
+        return _offer(session, login, voter, client)
     next_at = _phone_send(voter)
     if next_at is not None:
-        login = _open_code(session, voter, now)
+        login = _open_code(session, voter, now, strong_only=strong)
         if login is None:
             raise _cap_refusal(next_at)
-        audit.auth_event(session, "auth.sms.code_offered_again", actor=f"voter:{voter.id}",
-                         subject=f"voter:{voter.id}", client=client)
-        return _challenge(login, voter, reused=True)
-    challenge = _new_code(session, voter, "login", sender, lang, now, client)
+        return _offer(session, login, voter, client)
+    challenge = _new_code(session, voter, "login", sender, lang, now, client, strong=strong)
     audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
     return challenge
 
@@ -275,9 +330,7 @@ def _start_on_device(session: Session, voter: Voter, device_id: int, client: str
         login = _open_code(session, voter, now, device_id=device_id)
         if login is None:
             raise _cap_refusal(next_at)
-        audit.auth_event(session, "auth.sms.code_offered_again", actor=subject, subject=subject, client=client,
-                         device=device_id)
-        return _challenge(login, voter, reused=True)
+        return _offer(session, login, voter, client, device=device_id)
     challenge = _new_code(session, voter, "login", sender, lang, now, client, device_id=device_id)
     audit.auth_event(session, "auth.sms.code_sent", actor=subject, subject=subject, client=client, device=device_id)
     return challenge
@@ -328,14 +381,17 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     own budget (DEVICE_THROTTLE), the others per (PIN, client) and towards the PIN's ceiling.
     """
     now = now or now_utc()
-    code = "".join(ch for ch in (code or "") if not ch.isspace())
-    if not (len(code) == 6 and code.isdigit()):
-        raise ServiceError("error.code_format", field="code")
+    code = _typed(code)
     client_key = ratelimit.client_key(client)
     ratelimit.check(settings.login_limit_per_client, "fail-client", client_key)
     login = _open_login(session, token, now, purpose, voter_id)
+    if not _well_formed(code, login.strong):
+        raise ServiceError("error.code_format_strong" if login.strong else "error.code_format", field="code")
     _check_device(session, login, device, now)
     voter = session.get(Voter, login.voter_id)
+    stranger = purpose == "login" and login.device_id is None  # a code anyone with PIN + document is offered
+    if stranger and not login.strong and _hardened(voter):
+        raise ServiceError("error.code_strong_needed")  # short codes of a PIN under attack are not checked
     subject = f"voter:{voter.id}"
     kind = "auth.sms" if purpose == "login" else f"auth.code_{purpose}"  # a step-up is not a login
     throttle = CODE_THROTTLE if purpose == "login" else STEP_UP_THROTTLE
@@ -344,38 +400,45 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
               else (throttle, voter.pin, client))
     on_device = {"device": login.device_id} if login.device_id is not None else {}
     budget[0].check(*budget[1:])
-    tries = _tries(voter, purpose, login.device_id)
-    if login.attempts >= tries:
+    # A strong code has no tries of its own to spend: only the per-client and per-PIN counts bound it.
+    tries = None if login.strong else _tries(voter, purpose, login.device_id)
+    within = sa.true() if tries is None else LoginCode.attempts < tries
+    if tries is not None and login.attempts >= tries:
         raise ServiceError("error.code_attempts")
     if not hmac.compare_digest(login.code_hash, _hash_code(login.challenge, code)):
         # Counted in SQL, so two wrong codes sent at once both count; and checked in the same
-        # statement, so of two at once on a guarded code only one is a try.
-        counted = session.execute(update(LoginCode).where(LoginCode.id == login.id, LoginCode.attempts < tries)
+        # statement, so of two at once on a code's last try only one is a try.
+        counted = session.execute(update(LoginCode).where(LoginCode.id == login.id, within)
                                   .values(attempts=LoginCode.attempts + 1))
         session.refresh(login)
         if counted.rowcount != 1:
             raise ServiceError("error.code_attempts")
-        left = tries - login.attempts
-        if left <= 0:
+        left = None if tries is None else tries - login.attempts
+        if left is not None and left <= 0:
             login.used_at = now
             session.add(login)
         ratelimit.record(settings.login_limit_per_client, "fail-client", client_key)
-        was_guarded = purpose == "login" and _guarded(voter)
+        was = (_guarded(voter), _hardened(voter)) if stranger else (True, True)
         locked = budget[0].failure(*budget[1:])
+        if stranger:
+            ratelimit.record(settings.login_strong_codes_after, "sms-strong", _strong_key(voter))
         audit.auth_event(session, f"{kind}.failure", subject=subject, client=client, reason="wrong_code", **on_device)
-        if locked or left <= 0:
+        if locked or (left is not None and left <= 0):
             audit.auth_event(session, f"{kind}.lockout", subject=subject, client=client,
                              step="device" if on_device and locked else "code", **on_device)
-        if purpose == "login" and not was_guarded and _guarded(voter):
+        if not was[1] and _hardened(voter):
+            audit.auth_event(session, "auth.sms.strong_codes", subject=subject, client=client)
+        if not was[0] and _guarded(voter):
             audit.auth_event(session, "auth.sms.guarded", subject=subject, client=client)
         # The caller's scope commits the counted try and its audit (a Refusal), then shows the error.
+        if left is None:
+            raise Refusal("error.code_wrong_strong", field="code")
         if left <= 0:
             raise Refusal("error.code_attempts")
         raise Refusal("error.code_wrong", field="code", count=left)
     # Single use decided by the database: of two requests with this code, one wins.
     taken = session.execute(update(LoginCode).where(
-        LoginCode.id == login.id, LoginCode.used_at == None,  # noqa: E711
-        LoginCode.attempts < tries).values(used_at=now))
+        LoginCode.id == login.id, LoginCode.used_at == None, within).values(used_at=now))  # noqa: E711
     if taken.rowcount != 1:
         raise ServiceError("error.code_expired")
     # The voter's other open codes of this purpose (a stranger's starts among them) end here.

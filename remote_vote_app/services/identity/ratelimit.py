@@ -29,7 +29,7 @@ def _storage():
 
 _limiter = MovingWindowRateLimiter(_storage())  # its storage is chosen once, at start
 
-__all__ = ["parse", "key", "requester", "client_key", "check", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
+__all__ = ["parse", "key", "requester", "client_key", "check", "reached", "count", "record", "take", "clear", "reset", "claim_once", "LoginThrottle"]
 
 
 def key(value: str) -> str:
@@ -64,6 +64,11 @@ def check(item: RateLimitItem, scope: str, k: str) -> None:
     """Refuse if the limit is already reached (failures counted elsewhere)."""
     if not _limiter.test(item, scope, k):
         raise _refused(item, scope, k)
+
+
+def reached(item: RateLimitItem, scope: str, k: str) -> bool:
+    """The limit is reached (counted elsewhere, with `record`)."""
+    return not _limiter.test(item, scope, k)
 
 
 def count(item: RateLimitItem, scope: str, k: str) -> None:

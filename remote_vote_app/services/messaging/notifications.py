@@ -17,7 +17,8 @@ from remote_vote_app.services.messaging import sealing
 from remote_vote_app.services.clock import now_utc
 from remote_vote_app.settings import settings
 
-_SECRET_RE = re.compile(r"\b\d{6}\b")
+# A login code: 6 digits, or a strong one (services.identity.auth.grouped).
+_SECRET_RE = re.compile(r"\b\d{6}\b|\b[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{5}\b")
 SEAL_PURPOSE = "outbox-body"
 
 

@@ -299,7 +299,7 @@ AUTH_FILTERS = ("auth.", "auth.staff.", "auth.staff.success", "auth.staff.passwo
 AUDIT_SUBJECTS = ("auth", "auth.sms", "auth.code_step_up", "auth.code_face_reference", "auth.face", "auth.face_reference",
                   "auth.eid", "auth.qr", "auth.staff", "auth.voter", "application", "election", "electoraldistrict",
                   "precinct", "territory", "reference", "staff", "voter", "voter_list", "checkin.flagged", "identification")
-AUDIT_OUTCOMES = ("success", "failure", "lockout", "guarded", "session_started", "session_ended", "code_sent",
+AUDIT_OUTCOMES = ("success", "failure", "lockout", "guarded", "strong_codes", "session_started", "session_ended", "code_sent",
                   "code_offered_again", "code_first", "enrolment_code_issued", "set", "scanned", "confirmed", "refused", "stale_code",
                   "submitted", "changed", "withdrawn", "phone_code_sent", "phone_verified", "dates_changed",
                   "districts_loaded", "district_changed", "created", "edited", "moved", "activated", "deactivated", "imported",
