@@ -35,6 +35,8 @@ class LoginState(AppState):
         if self.code_reused:
             return t(self._lang(), "login.code_sent_earlier", phone=self.masked_phone, time=self.sent_time,
                      until=self.valid_until)
+        if self.code_strong:  # a strong code lives longer than the usual lifetime the other text names
+            return t(self._lang(), "login.code_sent_until", phone=self.masked_phone, until=self.valid_until)
         return t(self._lang(), "login.code_sent", phone=self.masked_phone)
 
     def _take(self, challenge: auth.Challenge) -> None:

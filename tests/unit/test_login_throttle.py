@@ -78,11 +78,8 @@ def test_wrong_codes_throttle_the_guessing_client_not_the_owner(monkeypatch, sen
     for _ in range(5):
         _refusal(_verify, challenge.token, _wrong(_code()), ATTACKER, clock.at())
     assert _refusal(_start, sender, ATTACKER, DOC, clock.at()).code == "error.too_many_attempts"
-    # He burnt that code (5 tries per code); the phone had its one code of this minute, so the
-    # owner on another connection is told when the next comes, and gets it then: a strong one,
-    # since wrong codes were tried for the PIN.
-    assert _refusal(_start, sender, OWNER, DOC, clock.at()).code == "error.code_wait"
-    clock.now += 61
+    # He burnt that code (5 tries per code): the owner on another connection gets a new code at
+    # once, a strong one (its own SMS cap), since wrong codes were tried for the PIN.
     owner = _start(sender, OWNER, now=clock.at())
     assert not owner.reused and owner.strong and _verify(owner.token, _code(), OWNER, clock.at())
 
@@ -343,6 +340,60 @@ def test_a_stranger_polling_from_many_browsers_cannot_spend_the_code_the_owner_t
     assert _sms_count() <= 3  # one short code, then one strong code per 15 minutes at most
 
 
+def test_short_codes_a_stranger_had_sent_cannot_hold_back_the_owners_first_strong_code(monkeypatch, sender):
+    """The outside attack on the strong codes (A1): with PIN + document the stranger fills the phone's
+    cap (a start, three resends, one more start: 5 SMS in 15 minutes), then spends his own code.
+    Every short code on the owner's phone then stops being checked, and the owner, on a new browser,
+    was told to wait 11 minutes for the next SMS. Strong codes have a cap of their own: the owner's
+    start sends the first strong code at once."""
+    clock = Clock(monkeypatch)
+    first = _start(sender, ATTACKER, now=clock.at())
+    for _ in range(3):
+        clock.now += 61
+        with session_scope() as session:
+            assert not auth.resend_code(session, first.token, sender, "ru", now=clock.at(), client=ATTACKER).reused
+    clock.now += 61
+    second = _start(sender, "203.0.113.67", now=clock.at())
+    assert not second.reused and _sms_count() == 5
+    for _ in range(5):
+        _refusal(_verify, second.token, _wrong(_code()), "203.0.113.67", clock.at())
+    clock.now += 5
+    assert _refusal(_verify, first.token, _code(), OWNER, clock.at()).code == "error.code_strong_needed"
+    owner = _start(sender, NEW_PLACE, now=clock.at())
+    assert owner.strong and not owner.reused and _sms_count() == 6
+    assert _verify(owner.token, _code(), NEW_PLACE, clock.at()) == _voter_id()
+
+
+def test_a_resend_texts_the_same_code_so_a_stranger_cannot_change_the_code_the_owner_reads(monkeypatch, sender):
+    """A2: a stranger offered the owner's open login asked for a resend, and the new SMS carried a new
+    code, so the code the owner was typing was wrong. A code is derived from its challenge: the resend
+    texts the same one."""
+    clock = Clock(monkeypatch)
+    owner = _start(sender, OWNER, now=clock.at())
+    code = _code()
+    offered = _start(sender, ATTACKER, now=clock.at())
+    assert offered.reused and offered.token == owner.token
+    clock.now += 61
+    with session_scope() as session:
+        assert not auth.resend_code(session, offered.token, sender, "ru", now=clock.at(), client=ATTACKER).reused
+    assert _sms_count() == 2 and _code() == code
+    assert _verify(owner.token, code, OWNER, clock.at()) == _voter_id()
+
+
+def test_the_page_names_a_strong_codes_own_end_not_the_usual_lifetime(monkeypatch, override_settings, sender):
+    from remote_vote_app.state.login import LoginState
+    from tests.support.states import Browser
+
+    override_settings(login_strong_codes_after="1/day")
+    first = _start(sender, ATTACKER)
+    _refusal(_verify, first.token, _wrong(_code()), ATTACKER)
+    browser = Browser(client_ip=OWNER)
+    login = browser.state(LoginState)
+    browser.call(LoginState, "start", {"pin": PIN, "document": DOC})
+    assert login.step == "code" and login.code_strong and not login.code_reused
+    assert login.valid_until and login.valid_until in login.code_sent_text and "5 мин" not in login.code_sent_text
+
+
 def test_a_strong_code_is_resent_unchanged_and_its_sms_is_masked_outside_demo_mode(monkeypatch, override_settings,
                                                                                    sender):
     clock = Clock(monkeypatch)
@@ -357,6 +408,9 @@ def test_a_strong_code_is_resent_unchanged_and_its_sms_is_masked_outside_demo_mo
     with session_scope() as session:
         again = auth.resend_code(session, strong.token, sender, "ru", now=clock.at(), client=OWNER)
     assert not again.reused and _code() == code and _sms_count() == 3  # the SMS the owner reads stays right
+    clock.now += 61
+    with session_scope() as session:  # one resend of a strong code: its SMS pass the phone's cap
+        assert _refusal(auth.resend_code, session, strong.token, sender, "ru", clock.at(), OWNER).code == "error.resend_limit"
     assert _refusal(_verify, strong.token, "12345", OWNER, clock.at()).code == "error.code_format_strong"
     override_settings(demo_mode=False, secret_key="x" * 32)
     with session_scope() as session:
@@ -493,7 +547,12 @@ def test_a_trusted_browser_gets_a_code_of_its_own_that_no_stranger_is_offered_or
     offered = set()
     for step in range(40):  # every 20 seconds a fresh client starts a login and tries the code it is offered
         attacker = f"198.18.{step}.1"
-        challenge = _start(sender, attacker, now=clock.at())
+        try:
+            challenge = _start(sender, attacker, now=clock.at())
+        except ServiceError as exc:  # the owner's login ended the open code; the next is 14 minutes on
+            assert exc.code == "error.code_wait" and step > 20
+            clock.now += 20
+            continue
         offered.add(challenge.token)
         assert challenge.strong
         assert _refusal(_verify, challenge.token, f"{step:013d}", attacker, clock.at()).code == "error.code_wrong_strong"

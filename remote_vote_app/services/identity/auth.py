@@ -2,8 +2,9 @@
 a step-up (services.identity.assurance: filing, changing or withdrawing after a FaceID or QR login) and
 the voter's consent to a commission taking their FaceID reference.
 
-Codes come from a CSPRNG, are stored as a keyed hash, are single use, expire, allow a few wrong
-tries, and resends are limited. Repeated attempts per PIN and per client are rate limited. A
+Codes are derived with the server's key from a random challenge (a resend texts the same code, so
+nobody can change the code the voter is reading), are stored as a keyed hash, are single use,
+expire, allow a few wrong tries, and resends are limited. Repeated attempts per PIN and per client are rate limited. A
 browser with the voter's device cookie (services.identity.devices) logs in on a budget of its own.
 """
 
@@ -51,6 +52,7 @@ DOCUMENT_THROTTLE = LoginThrottle("sms-document", ceiling=None)
 CODE_THROTTLE = LoginThrottle("sms-code", ceiling="login_account_ceiling", ceiling_locks=False)
 STRONG_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 STRONG_LENGTH = 13
+STRONG_MAX_RESENDS = 1  # a strong code's SMS pass the phone's cap (below): one resend, for a lost SMS
 # Typed forms of the same code: Crockford's lookalikes, and Cyrillic letters that look like its
 # Latin ones (a voter on a Kyrgyz or Russian keyboard types what they see).
 _TYPED = str.maketrans({"O": "0", "I": "1", "L": "1", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H",
@@ -83,11 +85,15 @@ def _hash_code(challenge: str, code: str) -> str:
     return hmac.new(settings.secret_key.encode(), f"{challenge}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def _strong_code(challenge: str) -> str:
-    """A strong code, derived from the challenge with the server's key: a resend texts the same code,
-    so the SMS the owner is reading stays right whoever asks for a resend."""
-    number = int.from_bytes(hmac.new(settings.secret_key.encode(), f"strong:{challenge}".encode(),
+def _code_of(login: LoginCode) -> str:
+    """The code of a challenge, derived from it with the server's key (72 bits of HMAC-SHA256): a
+    resend texts the same code, so a stranger offered the voter's open login cannot change the code
+    the voter is reading. 6 digits, or 13 base32 characters for a strong code."""
+    kind = "strong" if login.strong else "short"
+    number = int.from_bytes(hmac.new(settings.secret_key.encode(), f"{kind}:{login.challenge}".encode(),
                                      hashlib.sha256).digest()[:9], "big")
+    if not login.strong:
+        return f"{number % 1_000_000:06d}"
     return "".join(STRONG_ALPHABET[(number >> (5 * i)) & 31] for i in range(STRONG_LENGTH))
 
 
@@ -132,10 +138,11 @@ class Challenge:
 
 
 def _issue_code(session: Session, login: LoginCode, voter: Voter, sender: Sender, lang: str, now: dt.datetime) -> None:
+    code = _code_of(login)
     if login.strong:
-        code, ttl, message = _strong_code(login.challenge), settings.login_strong_code_ttl_seconds, "sms.login_code_strong"
+        ttl, message = settings.login_strong_code_ttl_seconds, "sms.login_code_strong"
     else:
-        code, ttl, message = f"{secrets.randbelow(1_000_000):06d}", settings.code_ttl_seconds, PURPOSES[login.purpose]
+        ttl, message = settings.code_ttl_seconds, PURPOSES[login.purpose]
     login.code_hash = _hash_code(login.challenge, code)
     login.expires_at = now + dt.timedelta(seconds=ttl)
     login.last_sent_at = now
@@ -248,9 +255,18 @@ def _phone_send(voter: Voter) -> float | None:
     return ratelimit.take(items, "sends-phone", ratelimit.key("phone|" + voter.phone))
 
 
+def _strong_send(voter: Voter) -> float | None:
+    """Count one new strong code to the voter's phone (LOGIN_STRONG_SENDS_PER_PHONE), or the time of the next.
+    Strong codes have a cap of their own: short codes a stranger had sent cannot hold back the first
+    strong one, and while one is open every start is offered it, so none is sent."""
+    return ratelimit.take(settings.login_strong_sends_per_phone, "sends-strong", ratelimit.key("phone|" + voter.phone))
+
+
 def _phone_cap_done(voter: Voter) -> None:
     """A login with the code frees the cap (only the phone's holder can), so logging in again at once works."""
-    ratelimit.clear(settings.login_sends_per_phone + settings.login_guarded_sends_per_phone, "sends-phone", ratelimit.key("phone|" + voter.phone))
+    phone = ratelimit.key("phone|" + voter.phone)
+    ratelimit.clear(settings.login_sends_per_phone + settings.login_guarded_sends_per_phone, "sends-phone", phone)
+    ratelimit.clear(settings.login_strong_sends_per_phone, "sends-strong", phone)
 
 
 def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = "login",
@@ -302,13 +318,14 @@ def start_login(
         return _start_on_device(session, voter, device_id, client, sender, lang, now)
     CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
     strong = _hardened(voter)
-    # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
-    if strong and (login := _open_code(session, voter, now, strong_only=True)) is not None:
-        return _offer(session, login, voter, client)
-    next_at = _phone_send(voter)
-    if next_at is not None:
-        login = _open_code(session, voter, now, strong_only=strong)
-        if login is None:
+    if strong:
+        # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
+        if (login := _open_code(session, voter, now, strong_only=True)) is not None:
+            return _offer(session, login, voter, client)
+        if (next_at := _strong_send(voter)) is not None:
+            raise _cap_refusal(next_at)
+    elif (next_at := _phone_send(voter)) is not None:
+        if (login := _open_code(session, voter, now)) is None:
             raise _cap_refusal(next_at)
         return _offer(session, login, voter, client)
     challenge = _new_code(session, voter, "login", sender, lang, now, client, strong=strong)
@@ -357,12 +374,12 @@ def resend_code(session: Session, token: str, sender: Sender, lang: str, now: dt
     login = _open_login(session, token, now)
     _check_device(session, login, device, now)
     voter = session.get(Voter, login.voter_id)
-    if login.sends > settings.code_max_resends:
+    if login.sends > (STRONG_MAX_RESENDS if login.strong else settings.code_max_resends):
         raise ServiceError("error.resend_limit")
     wait = (login.last_sent_at + dt.timedelta(seconds=settings.code_resend_interval_seconds) - now).total_seconds()
     if wait > 0:
         raise ServiceError("error.resend_wait", seconds=math.ceil(wait))
-    capped = (_phone_send(voter) if login.device_id is None
+    capped = (None if login.strong else _phone_send(voter) if login.device_id is None
               else ratelimit.take(settings.login_sends_per_phone, "sends-device", _device_sends(login.device_id)))
     if capped is not None:
         return _challenge(login, voter, reused=True)  # the code sent at last_sent_at stays valid
