@@ -65,15 +65,17 @@ test: test-deps bun chromium oidc services ## unit and browser tests, on both pr
 run-prod: deps bun services ## production profile: PostgreSQL + Redis + WORKERS Granian workers (default 2)
 	DEMO_MODE=$${DEMO_MODE:-1} $(BIN)/python -m remote_vote_app.prod
 
-# Debian's PostgreSQL and Redis, for the production profile and its tests (nothing is started here).
+# Debian's PostgreSQL, Redis and HAProxy (the reference deployment's load balancer, deploy/haproxy.cfg),
+# for the production profile and its tests (nothing is started here).
 services:
-	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1; then \
-	  echo "PostgreSQL and Redis: installed"; \
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && command -v redis-server >/dev/null 2>&1 \
+	    && { command -v haproxy || test -x /usr/sbin/haproxy; } >/dev/null 2>&1; then \
+	  echo "PostgreSQL, Redis and HAProxy: installed"; \
 	elif command -v apt-get >/dev/null 2>&1; then \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get install -y -q postgresql redis-server || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q postgresql redis-server; }; \
+	  $$SUDO apt-get install -y -q postgresql redis-server haproxy || { $$SUDO apt-get update -q && $$SUDO apt-get install -y -q postgresql redis-server haproxy; }; \
 	else \
-	  echo "Install PostgreSQL and Redis, or set REFLEX_DB_URL and REFLEX_REDIS_URL"; exit 1; \
+	  echo "Install PostgreSQL, Redis and HAProxy, or set REFLEX_DB_URL and REFLEX_REDIS_URL"; exit 1; \
 	fi
 
 test-unit: test-deps services ## the unit suite on SQLite (some tests start their own Redis)
@@ -155,10 +157,14 @@ bench: test-deps bun chromium ## page weight, /staff/lists in a browser, handler
 	$(BIN)/python -m benchmarks.staff_search
 	$(BIN)/python -m benchmarks.load --start --settle 20 $(LOAD_ARGS)
 
-bench-prod: test-deps bun services ## the journey load on the production profile: 1 worker, 2 workers, then 1,000 voters with think time
+# The last step is the reference deployment (two nodes behind HAProxy) losing a node mid-journey: a
+# browser and 12 simulated voters carry on (tests/e2e/test_topology.py, about 2-3 minutes, most of it
+# the two nodes' frontend builds, so not in make test).
+bench-prod: test-deps bun chromium services ## the journey load on the production profile: 1 worker, 2 workers, 1,000 voters with think time, a node killed behind HAProxy
 	$(BIN)/python -m benchmarks.load --start --workers 1 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 $(LOAD_ARGS)
 	$(BIN)/python -m benchmarks.load --start --workers 2 --voters 1000 --think 5-15 --ramp 60 --duration 200
+	$(call WEB_DIR,topology) $(WITH_SERVICES) $(BIN)/pytest tests/e2e/test_topology.py -s -p no:cacheprovider
 
 # Lighthouse (npm, pinned by benchmarks/lighthouse/package-lock.json; `npm ci` into .tools/lighthouse)
 # in Debian's Chromium, mobile profile, on every voter page (logged-in ones too): 2-3 minutes.

@@ -362,6 +362,8 @@ class Reply:
 
 
 class Tab:
+    source: str | None = None  # the local address to connect from (benchmarks.failover: a voter behind a balancer)
+
     def __init__(self, base: str, bundle: Bundle, stats: Stats, timeout: float):
         self.base, self.bundle, self.stats, self.timeout = base, bundle, stats, timeout
         self.token = str(uuid.uuid4())
@@ -395,6 +397,7 @@ class Tab:
             f"{'wss' if host.scheme == 'https' else 'ws'}://{host.netloc}/_event/?token={self.token}&EIO=4&transport=websocket",
             origin=self.base, additional_headers=headers, subprotocols=[self.bundle.version],
             open_timeout=self.timeout, ping_interval=None, max_size=None,
+            **({"local_addr": (self.source, 0)} if self.source else {}),
         )
         opening = await self.ws.recv()
         if not opening.startswith("0{"):
@@ -509,7 +512,8 @@ class Tab:
 
     def _client(self) -> httpx.AsyncClient:
         if self.http is None:  # one keep-alive connection per tab, as a browser keeps one
-            self.http = httpx.AsyncClient(base_url=self.base, timeout=self.timeout, verify=TLS)
+            self.http = httpx.AsyncClient(base_url=self.base, timeout=self.timeout, verify=TLS,
+                                          transport=httpx.AsyncHTTPTransport(verify=TLS, local_address=self.source))
         return self.http
 
     async def _get(self, path: str) -> httpx.Response:

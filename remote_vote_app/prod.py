@@ -31,6 +31,11 @@ def main() -> int:
         atexit.register(redis.terminate)
         print(f"Redis on port {settings.redis_port}")
     env.setdefault("GRANIAN_WORKERS", str(settings.workers))  # Granian's own variable wins when set
+    # The built pages open their event socket at Reflex's api_url, by default this node's own port:
+    # behind a load balancer that would bypass it (and CSP's connect-src 'self' refuses it), so the
+    # pages are built for PUBLIC_URL, the address voters use (the node's own one when alone).
+    env.setdefault("REFLEX_API_URL", settings.public_url)
+    env.setdefault("REFLEX_DEPLOY_URL", settings.public_url)
     python = sys.executable
     steps = [["migrate"], ["import-reference"]] + ([["seed"]] if settings.demo_mode else [])
     for step in steps:

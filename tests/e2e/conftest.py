@@ -29,9 +29,9 @@ from tests.support.oidc import running_oidc_provider  # noqa: E402
 from tests.support.server import ROOT, app_env, free_port, prepare_database, running_app  # noqa: E402
 from tests.support.codes import code_in
 
-# The fault tests need the production profile (PostgreSQL, Redis, 2 workers): `make test` runs
+# The fault and topology tests need the production profile (PostgreSQL, Redis, 2 workers): `make test` runs
 # them there (tests.support.services); the embedded run does not collect them.
-collect_ignore = [] if os.environ.get("REFLEX_REDIS_URL") else ["test_faults.py"]
+collect_ignore = [] if os.environ.get("REFLEX_REDIS_URL") else ["test_faults.py", "test_topology.py"]
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator
 
@@ -64,14 +64,16 @@ def workers(base_url: str) -> list[int]:
 
 
 @contextmanager
-def running_app(env: dict[str, str], timeout: float = 600, port: int | None = None) -> Iterator[str]:
-    """Start `reflex run --env prod` as `make run` does; yield its URL; stop it afterwards."""
+def running_app(env: dict[str, str], timeout: float = 600, port: int | None = None,
+                command: list[str] | None = None) -> Iterator[str]:
+    """Start `reflex run --env prod` as `make run` does (or `command`, which serves on $PORT), in a
+    process group of its own; yield its URL; stop the group afterwards."""
     port = port or free_port()
     env = {**env, "PORT": str(port)}
     log = open(Path(tempfile.gettempdir()) / f"rv-app-{port}.log", "w")
     reflex = str(Path(sys.executable).with_name("reflex"))
     proc = subprocess.Popen(
-        [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--loglevel", "warning"],
+        command or [reflex, "run", "--env", "prod", "--single-port", "--frontend-port", str(port), "--loglevel", "warning"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     url = f"http://localhost:{port}"
@@ -92,7 +94,8 @@ def running_app(env: dict[str, str], timeout: float = 600, port: int | None = No
         yield url
     finally:
         SERVERS.pop(url, None)
-        os.killpg(proc.pid, signal.SIGTERM)
+        with suppress(ProcessLookupError):  # a fault test may have killed the whole group already
+            os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
