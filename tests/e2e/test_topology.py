@@ -58,7 +58,14 @@ def test_a_node_dies_in_the_middle_of_journeys(page: Page, topology, console):
     db = Database(os.environ["REFLEX_DB_URL"])
     run = prepare(topology, db, JOURNEYS, think=(0.2, 0.6), exclude=frozenset({voter_id}))
     outcome: dict = {}
-    load = threading.Thread(target=lambda: outcome.update(result=asyncio.run(drive(run, topology, VOTERS, None))))
+
+    def simulated_voters() -> None:
+        try:
+            outcome["result"] = asyncio.run(drive(run, topology, VOTERS, None))
+        except BaseException as exc:  # noqa: BLE001 - raised again in the test's thread
+            outcome["error"] = exc
+
+    load = threading.Thread(target=simulated_voters)
     load.start()
     try:
         deadline = time.monotonic() + 120
@@ -74,6 +81,8 @@ def test_a_node_dies_in_the_middle_of_journeys(page: Page, topology, console):
         load.join(timeout=180)
     _forgive_dropped_sockets(console)
     _forgive_the_other_build(console, topology.url)
+    if "error" in outcome:
+        raise outcome["error"]
     result = outcome["result"]
     print(report(result))
 
