@@ -25,26 +25,29 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 os.environ.setdefault("DEMO_MODE", "1")
 
 import httpx  # noqa: E402
 from websockets.exceptions import WebSocketException  # noqa: E402
 
-from benchmarks.load import (APP, APPLY, LOGIN, Database, JourneyError, Run, Tab, Voter, form,  # noqa: E402
+from benchmarks.load import (APP, APPLY, LOGIN, Database, JourneyError, Reply, Run, Tab, Voter, form,  # noqa: E402
                              read_bundle, redirected)
-from tests.support.server import app_env, prepare_database  # noqa: E402
+from tests.support.server import ROOT, app_env, prepare_database  # noqa: E402
 from tests.support.topology import Topology, two_nodes  # noqa: E402
 
 CABINET = f"{APP}.remote_vote_app___state___cabinet____cabinet_state"
 SOURCE = "127.0.0.2"  # the voters' address: the app must see it, not the balancer's 127.0.0.1
 RECONNECT_WITHIN = 30.0  # seconds a tab keeps trying, as the browser's client backs off and retries
 STEPS_PER_JOURNEY = 40  # a journey that takes more steps than this is going round in circles
+CONFIRM_WITHIN = 20.0  # seconds an armed kill waits for a «Подтвердить» to its node
 
 
 class Dropped(Exception):
@@ -58,6 +61,7 @@ class Figures:
     from_cabinet: int = 0  # references read in the cabinet (the reply to «Подтвердить» was lost)
     seconds_to_reconnect: list[float] = field(default_factory=list)
     dropped_on: Counter = field(default_factory=Counter)  # the page a tab was on when its socket dropped
+    killed_under_confirm: bool = False  # the node died with a tab's «Подтвердить» sent to it, unanswered
 
 
 class FailoverRun(Run):
@@ -66,6 +70,35 @@ class FailoverRun(Run):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.figures = Figures()
+        self.killed = threading.Event()
+        self._armed: tuple[str, Callable[[], None]] | None = None
+        self._firing = threading.Lock()  # the run's loop and a test's thread may both fire
+
+    def arm(self, node: str, kill: Callable[[], None]) -> None:
+        """`kill` the balancer's server `node` the moment a tab on it has sent «Подтвердить», before
+        the answer: the hardest case (filed or not, the voter never heard)."""
+        self._armed = (node, kill)
+
+    def fire(self) -> None:
+        """Kill the armed node now (no confirmation came in time)."""
+        with self._firing:
+            if self._armed is not None:
+                _node, kill = self._armed
+                self._armed = None
+                kill()
+                self.killed.set()
+
+    async def _confirm(self, tab: Tab) -> Reply:
+        confirm = tab.submit("confirm", APPLY, "confirm", None, redirected)
+        if self._armed is None or tab.cookies.get("RV_NODE") != self._armed[0]:
+            return await self._step(tab, confirm)
+        sent = asyncio.ensure_future(confirm)
+        frames = tab.events + (3 if "confirm" in tab.bundle.busy else 1)  # with begin_busy / end_busy
+        while tab.events < frames and not sent.done():
+            await asyncio.sleep(0)
+        self.figures.killed_under_confirm = not sent.done()
+        self.fire()
+        return await self._step(tab, sent)
 
     async def _step(self, tab: Tab, coro):
         """One step; a dropped socket (or the balancer refusing while no node answers) is `Dropped`."""
@@ -136,7 +169,7 @@ class FailoverRun(Run):
         elif route == "/apply":
             await self._fill(tab, voter)
         elif route == "/apply/check":
-            reply = await self._step(tab, tab.submit("confirm", APPLY, "confirm", None, redirected))
+            reply = await self._confirm(tab)
             reference = tab.var(APPLY, "confirmation", {}).get("reference", "")
             await self._step(tab, tab.follow(reply))
             if tab.route == "/confirmation" and reference:
@@ -226,15 +259,18 @@ def prepare(topology: Topology, db: Database, journeys: int, think: tuple[float,
 
 async def drive(run: FailoverRun, topology: Topology, voters: int, kill_after: int | None,
                 victim: str = "node1") -> Result:
-    """`voters` voters do the run's journeys; once `kill_after` have finished, `victim` dies (None:
-    the caller kills a node itself, e.g. the one a browser is on)."""
+    """`voters` voters do the run's journeys; once `kill_after` have finished, `victim` dies under
+    the next «Подтвердить» sent to it (None: the caller arms the run itself, e.g. for the node a
+    browser is on)."""
     start = time.monotonic()
     killed_at = [0.0]
 
     async def killer() -> None:
         while len(run.stats.references) < kill_after:
             await asyncio.sleep(0.05)
-        topology.kill(victim)
+        run.arm(victim, lambda: topology.kill(victim))
+        await asyncio.to_thread(run.killed.wait, CONFIRM_WITHIN)
+        run.fire()  # no confirmation reached it in time: now
         killed_at[0] = time.monotonic() - start
         await asyncio.to_thread(topology.wait_for, {name: ("DOWN" if name == victim else "UP") for name in topology.nodes})
 
@@ -263,7 +299,8 @@ def report(result: Result) -> str:
         + (f", node killed at {result.killed_at:.1f} s; " if result.killed_at else "; ") +
         f"{sum(result.errors.values())} errors; {f.reconnects} reconnects "
         f"({max(f.seconds_to_reconnect, default=0):.1f} s the longest), {f.resumed} journeys finished after one, "
-        f"{f.from_cabinet} references read in the cabinet (the answer lost with the node)",
+        f"{f.from_cabinet} references read in the cabinet (the answer lost with the node); the node died "
+        + ("under a «Подтвердить» sent to it, unanswered" if f.killed_under_confirm else "between events"),
         f"  dropped on: {', '.join(f'{page} {n}' for page, n in sorted(f.dropped_on.items())) or 'nothing'}; "
         f"{result.new_tokens} reconnects got a fresh tab (the dead node's registration of the token is still in Redis)",
         f"  the app saw the voters at {', '.join(sorted(result.voters_seen_from)) or 'nothing audited'}",
@@ -291,7 +328,8 @@ def main() -> None:
         print("starting PostgreSQL, Redis, two nodes (each builds its frontend) and HAProxy", flush=True)
         t0 = time.monotonic()
         prepare_database(env, voters=max(600, args.journeys * 3))
-        topology = stack.enter_context(two_nodes(env, os.environ.get("REFLEX_WEB_WORKDIR", ".web") + "-failover"))
+        web_dir = os.environ.get("REFLEX_WEB_WORKDIR") or str(ROOT / ".web-tests" / "failover")
+        topology = stack.enter_context(two_nodes(env, web_dir))
         print(f"  ready in {time.monotonic() - t0:.0f} s: {topology.url} -> {topology.nodes}", flush=True)
         run = prepare(topology, Database(env["REFLEX_DB_URL"]), args.journeys, (float(low), float(high or low)))
         result = asyncio.run(drive(run, topology, args.voters, args.kill_after))

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page
 
-from benchmarks.failover import SOURCE, Database, drive, failover_env, prepare, report
+from benchmarks.failover import CONFIRM_WITHIN, SOURCE, Database, drive, failover_env, prepare, report
 from tests.e2e.conftest import ConsoleGuard, log_in
 from tests.e2e.test_faults import (_applications, _confirm_once_reconnected, _fill_and_review,
                                    _forgive_dropped_sockets, _fresh_voter)
@@ -31,7 +31,9 @@ VOTERS, JOURNEYS, KILL_AFTER = 12, 48, 12  # simulated voters at once, their jou
 def topology(tmp_path_factory):
     env = failover_env(tmp_path_factory.mktemp("topology") / "unused.db")
     prepare_database(env, voters=600)  # as the e2e session does; the nodes' own seed then skips
-    with two_nodes(env, os.environ.get("REFLEX_WEB_WORKDIR", str(ROOT / ".web")) + "-topology") as running:
+    # Under .web-tests/ (git ignores it, make clean removes it) unless the run names its own build dir.
+    web_dir = os.environ.get("REFLEX_WEB_WORKDIR") or str(ROOT / ".web-tests" / "topology")
+    with two_nodes(env, web_dir) as running:
         yield running
 
 
@@ -72,7 +74,10 @@ def test_a_node_dies_in_the_middle_of_journeys(page: Page, topology, console):
         while len(run.stats.references) < KILL_AFTER and load.is_alive():
             assert time.monotonic() < deadline, "the simulated voters finished nothing"
             time.sleep(0.05)
-        topology.kill(node)
+        # The browser's node dies under a simulated voter's «Подтвердить» sent to it (or after 20 s).
+        run.arm(node, lambda: topology.kill(node))
+        run.killed.wait(CONFIRM_WITHIN)
+        run.fire()
         topology.wait_for({name: "DOWN" if name == node else "UP" for name in topology.nodes})
         _forgive_dropped_sockets(console)
         _confirm_once_reconnected(page, voter_id)
