@@ -75,8 +75,9 @@ class FailoverRun(Run):
         self._firing = threading.Lock()  # the run's loop and a test's thread may both fire
 
     def arm(self, node: str, kill: Callable[[], None]) -> None:
-        """`kill` the balancer's server `node` the moment a tab on it has sent «Подтвердить», before
-        the answer: the hardest case (filed or not, the voter never heard)."""
+        """`kill` the balancer's server `node` the moment the application a tab on it has sent
+        «Подтвердить» for is filed, before the tab has its answer: the hardest case (filed, and the
+        voter never heard)."""
         self._armed = (node, kill)
 
     def fire(self) -> None:
@@ -88,7 +89,7 @@ class FailoverRun(Run):
                 kill()
                 self.killed.set()
 
-    async def _confirm(self, tab: Tab) -> Reply:
+    async def _confirm(self, tab: Tab, voter: Voter) -> Reply:
         confirm = tab.submit("confirm", APPLY, "confirm", None, redirected)
         if self._armed is None or tab.cookies.get("RV_NODE") != self._armed[0]:
             return await self._step(tab, confirm)
@@ -96,9 +97,17 @@ class FailoverRun(Run):
         frames = tab.events + (3 if "confirm" in tab.bundle.busy else 1)  # with begin_busy / end_busy
         while tab.events < frames and not sent.done():
             await asyncio.sleep(0)
+        # The moment the application is in the database (the answer is then on its way), or 2 s on.
+        await asyncio.to_thread(self._wait_filed, voter.id, time.monotonic() + 2)
         self.figures.killed_under_confirm = not sent.done()
         self.fire()
         return await self._step(tab, sent)
+
+    def _wait_filed(self, voter_id: int, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            if self.db._rows("SELECT COUNT(*) FROM application WHERE voter_id = :v", v=voter_id)[0][0]:
+                return
+            time.sleep(0.001)
 
     async def _step(self, tab: Tab, coro):
         """One step; a dropped socket (or the balancer refusing while no node answers) is `Dropped`."""
@@ -169,7 +178,7 @@ class FailoverRun(Run):
         elif route == "/apply":
             await self._fill(tab, voter)
         elif route == "/apply/check":
-            reply = await self._confirm(tab)
+            reply = await self._confirm(tab, voter)
             reference = tab.var(APPLY, "confirmation", {}).get("reference", "")
             await self._step(tab, tab.follow(reply))
             if tab.route == "/confirmation" and reference:
