@@ -61,7 +61,7 @@ class Figures:
     from_cabinet: int = 0  # references read in the cabinet (the reply to «Подтвердить» was lost)
     seconds_to_reconnect: list[float] = field(default_factory=list)
     dropped_on: Counter = field(default_factory=Counter)  # the page a tab was on when its socket dropped
-    killed_under_confirm: bool = False  # the node died with a tab's «Подтвердить» sent to it, unanswered
+    kill_moment: str = "between events"  # or under a «Подтвердить», its answer read by the tab or not yet
 
 
 class FailoverRun(Run):
@@ -99,7 +99,8 @@ class FailoverRun(Run):
             await asyncio.sleep(0)
         # The moment the application is in the database (the answer is then on its way), or 2 s on.
         await asyncio.to_thread(self._wait_filed, voter.id, time.monotonic() + 2)
-        self.figures.killed_under_confirm = not sent.done()
+        self.figures.kill_moment = ("just after a «Подтвердить» was answered" if sent.done()
+                                    else "under a «Подтвердить», its answer not yet read")
         self.fire()
         return await self._step(tab, sent)
 
@@ -309,7 +310,7 @@ def report(result: Result) -> str:
         f"{sum(result.errors.values())} errors; {f.reconnects} reconnects "
         f"({max(f.seconds_to_reconnect, default=0):.1f} s the longest), {f.resumed} journeys finished after one, "
         f"{f.from_cabinet} references read in the cabinet (the answer lost with the node); the node died "
-        + ("under a «Подтвердить» sent to it, unanswered" if f.killed_under_confirm else "between events"),
+        f"{f.kill_moment}",
         f"  dropped on: {', '.join(f'{page} {n}' for page, n in sorted(f.dropped_on.items())) or 'nothing'}; "
         f"{result.new_tokens} reconnects got a fresh tab (the dead node's registration of the token is still in Redis)",
         f"  the app saw the voters at {', '.join(sorted(result.voters_seen_from)) or 'nothing audited'}",
