@@ -312,7 +312,8 @@ def report(result: Result) -> str:
         f"{f.from_cabinet} references read in the cabinet (the answer lost with the node); the node died "
         f"{f.kill_moment}",
         f"  dropped on: {', '.join(f'{page} {n}' for page, n in sorted(f.dropped_on.items())) or 'nothing'}; "
-        f"{result.new_tokens} reconnects got a fresh tab (the dead node's registration of the token is still in Redis)",
+        f"{result.new_tokens} sockets were given a fresh tab token (the dead node's registration of the old one is "
+        "still in Redis)",
         f"  the app saw the voters at {', '.join(sorted(result.voters_seen_from)) or 'nothing audited'}",
         "  database: " + ("; ".join(result.problems) or "every reference once, no voter twice, nothing else filed"),
     ]
