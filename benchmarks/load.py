@@ -357,7 +357,6 @@ class Reply:
     """What arrived for one event until the client took it as done."""
     events: list[dict] = field(default_factory=list)
     hydrated: bool = False  # the tab's state says hydrated (after this reply's updates so far)
-    page_script: bool = False  # the page's script (title, focus) arrived
     redirect: tuple[str, bool] | None = None  # (path, external)
 
 
@@ -466,8 +465,6 @@ class Tab:
                     self.cookies[cookie.group(1)] = cookie.group(2)
                 if target := LOCATION_SCRIPT.search(payload.get("javascript_code", "")):
                     reply.redirect = (target.group(1), True)
-                else:
-                    reply.page_script = True
             elif "error" in json.dumps(payload).lower():
                 raise JourneyError(f"backend error event {name}")
         if self.var(APP, "has_errors"):
@@ -475,8 +472,9 @@ class Tab:
 
     @staticmethod
     def _page_done(reply: Reply) -> bool:
-        # A page is ready when hydrated and its page script (title, focus) arrived, or it moved on.
-        return (reply.hydrated and reply.page_script) or reply.redirect is not None
+        # A page is ready when hydrated (after its on_load handlers and their page script, if it has
+        # any: set_is_hydrated comes last), or it moved on.
+        return reply.hydrated or reply.redirect is not None
 
     async def _send(self, frames: str | list[str], done) -> Reply:
         """Send the frames back to back (as the browser drains its event queue), then read until `done`."""
@@ -540,8 +538,10 @@ class Tab:
         return path
 
     async def navigate(self, path: str) -> Reply:
-        """A client-side navigation: on_load_internal for the new route on the same socket."""
+        """A client-side navigation: on_load_internal for the new route on the same socket. As the
+        browser does, the page is not hydrated until the server says so."""
         self.path = path
+        self.state.setdefault(BASE, {})["is_hydrated_rx_state_"] = False
         event = {"name": ON_LOAD, "router_data": self._router()}
         return await self._timed(f"page {path}", self._send(f"42{NAMESPACE},{json.dumps(['event', event])}", self._page_done))
 

@@ -94,8 +94,10 @@ app.register_lifespan_task(closed_tabs.drop_closed_tabs)
 app.add_page(landing, route=routes.HOME, title=TITLE, on_load=LandingState.load)
 app.add_page(login, route=routes.LOGIN, title=TITLE, on_load=LoginState.on_load)
 app.add_page(apply_page, route=routes.APPLY, title=TITLE, on_load=ApplyState.load)
-app.add_page(check_page, route=routes.APPLY_CHECK, title=TITLE, on_load=ApplyState.load_check)
-app.add_page(confirmation_page, route=routes.CONFIRMATION, title=TITLE, on_load=ApplyState.load_confirmation)
+# No on_load: the handler before each step sets its state and checks the session; the page sets
+# its title and focus in the browser, and asks the server only when opened otherwise (StepArrival).
+app.add_page(check_page, route=routes.APPLY_CHECK, title=TITLE)
+app.add_page(confirmation_page, route=routes.CONFIRMATION, title=TITLE)
 app.add_page(eid_callback, route=routes.LOGIN_EID, title=TITLE, on_load=LoginState.eid_callback)
 app.add_page(face_login, route=routes.LOGIN_FACE, title=TITLE, on_load=FaceLoginState.load)
 app.add_page(qr_phone_page, route=routes.QR, title=TITLE, on_load=QrPhoneState.load)

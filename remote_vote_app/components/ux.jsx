@@ -314,3 +314,20 @@ export function CopyButton({ text, label, doneLabel }) {
 export function PrintButton({ label }) {
   return <button type="button" className="button secondary no-print" id="print-receipt" onClick={() => window.print()}>{label}</button>;
 }
+
+// A step that the previous step's handler sent the browser to, with the step's state already in
+// the tab (/apply/check, /confirmation): the title and focus are set here, with no server event.
+// Opened any other way (a reload, a typed address) or without that state (Back to a step already
+// done), the server decides (`onCheck`: the session check, then the page script or where to go).
+// `window.__rvSeen` is set by the first page script of this document (AppState._page_script).
+export function StepArrival({ title, ready, onArrive, onCheck }) {
+  useEffect(() => {
+    if (window.__rvSeen && ready) {
+      document.title = title;
+      if (onArrive) onArrive();
+    } else if (onCheck) {
+      onCheck();
+    }
+  }, []);
+  return null;
+}

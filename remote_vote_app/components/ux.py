@@ -90,3 +90,13 @@ def connection_status(tr) -> rx.Component:
     return ConnectionStatus.create(lost=has_connection_errors, texts={
         "lost": tr["ux.connection_lost"], "offline": tr["ux.connection_offline"], "waiting": tr["ux.send_waiting"],
         "back": tr["ux.connection_back"], "backSending": tr["ux.connection_back_sending"]})
+
+
+class StepArrival(_Ux):
+    """A step reached from the previous one sets its title and focus in the browser (ux.jsx)."""
+
+    tag = "StepArrival"
+    title: rx.Var[str]
+    ready: rx.Var[bool]
+    on_arrive: rx.EventHandler[lambda: []]
+    on_check: rx.EventHandler[lambda: []]

@@ -11,8 +11,9 @@ from remote_vote_app.components.forms import (
 from remote_vote_app.components.layout import back_link, page, tr
 from remote_vote_app.components.precinct_map import precinct_map
 from remote_vote_app.components.voter_pass import voter_pass
-from remote_vote_app.components.ux import CopyButton, PrintButton
+from remote_vote_app.components.ux import CopyButton, PrintButton, StepArrival
 from remote_vote_app.state.apply import ApplyState
+from remote_vote_app.state.app import PAGE_TITLES, focus_title
 
 
 def _row(label_key: str, value: rx.Var) -> rx.Component:
@@ -227,9 +228,17 @@ def _check_row(label_key: str, value: rx.Var, anchor: str | None) -> rx.Componen
     )
 
 
+def _arrival(route: str, ready: rx.Var, on_check) -> rx.Component:
+    """The step's title and focus, set in the browser when the previous step sent it here (no
+    on_load: one server event per step instead of three); else `on_check` asks the server."""
+    return StepArrival.create(title=tr[PAGE_TITLES[route]] + " · " + tr["site.title"], ready=ready,
+                              on_arrive=focus_title(), on_check=on_check)
+
+
 def check_page() -> rx.Component:
     r = ApplyState.review
     return page(
+        _arrival(routes.APPLY_CHECK, ApplyState.reviewed, ApplyState.load_check),
         back_link(routes.APPLY),
         rx.el.h1(tr["check.title"], id="page-title", tab_index=-1),
         error_summary(),
@@ -259,6 +268,7 @@ def check_page() -> rx.Component:
 def confirmation_page() -> rx.Component:
     c = ApplyState.confirmation
     return page(
+        _arrival(routes.CONFIRMATION, c.contains("reference"), ApplyState.load_confirmation),
         rx.cond(
             c.contains("reference"),
             rx.fragment(

@@ -230,6 +230,10 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def load_check(self):
+        """/apply/check has no on_load: review_answers checked the session and set what it shows,
+        and the page sets its title and focus in the browser. The page sends this only when opened
+        otherwise (a reload, a typed address, Back to it after confirming): the session check, and
+        where to go when there is nothing to check."""
         if not self.reviewed or self._draft is None:
             # A reload or Back after submitting: the receipt, not the form again.
             return go(routes.CONFIRMATION if self.confirmation.get("reference") else routes.APPLY)
@@ -288,4 +292,5 @@ class ApplyState(AppState):
     @rx.event
     @voter_required
     def load_confirmation(self):
+        """As load_check, for /confirmation (after confirm, whose handler checked the session)."""
         return self._ready()

@@ -154,6 +154,78 @@ def test_apply_focus_radios_double_confirm_and_back(page: Page, base_url: str, v
     expect(page).to_have_url(re.compile(r"/(confirmation|cabinet)/?$"))
 
 
+def _socket_log(page: Page) -> list[tuple[str, str]]:
+    """What goes over the page's Reflex socket, in order: ("sent", event name) and ("received", frame)
+    (listen before the first navigation)."""
+    log: list[tuple[str, str]] = []
+
+    def watch(ws):
+        ws.on("framesent", lambda payload: log.extend(
+            ("sent", name.rsplit(".", 1)[-1]) for name in re.findall(r'"name":\s*"([^"]+)"', str(payload))))
+        ws.on("framereceived", lambda payload: log.append(("received", str(payload))))
+
+    page.on("websocket", lambda ws: watch(ws) if "/_event" in ws.url else None)
+    return log
+
+
+def _after(log: list[tuple[str, str]], handler: str, kind: str = "sent") -> list[str]:
+    """What went over the socket after the last `handler` event was sent: event names, or frames."""
+    last = max(i for i, entry in enumerate(log) if entry == ("sent", handler))
+    return [text for direction, text in log[last + 1:] if direction == kind]
+
+
+@pytest.mark.parametrize("viewport", ["desktop"], indirect=True)
+def test_check_and_receipt_set_title_and_focus_in_the_browser_and_survive_a_reload(page: Page, base_url: str,
+                                                                                    server_env, viewport):
+    """Form → check → receipt: each step's title and focus are set in the browser, and the browser
+    sends nothing for the step but Reflex's own navigation event (no on_load chain). A reload asks the
+    server (session check) and shows the same step; a check page reached after confirming shows the
+    receipt."""
+    from benchmarks.load import Database
+
+    voter = Database(server_env["REFLEX_DB_URL"]).eligible_voters(300)[-1]  # no other test's voter
+    socket = _socket_log(page)
+    log_in(page, base_url, voter.pin, voter.document)
+    page.get_by_role("button", name="Подать заявление").click()
+    expect(page).to_have_url(re.compile(r"/apply/?$"))
+    page.get_by_role("radio").first.check()
+    page.get_by_label("Электронная почта").fill("steps@example.kg")
+    page.get_by_label("Я согласен(на) на сбор и обработку моих персональных данных").check()
+    page.get_by_role("button", name="Далее").click()
+    check_title = f"{t('ru', 'check.title')} · {t('ru', 'site.title')}"
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
+    expect(page.get_by_role("heading", name=t("ru", "check.title"), level=1)).to_be_focused()
+    expect(page).to_have_title(check_title)
+    assert _after(socket, "review_answers") == ["on_load_internal"]
+    assert not [frame for frame in _after(socket, "review_answers", "received") if "_call_script" in frame]
+    page.reload()  # the tab keeps its state: the same answers, after the server's session check
+    expect(page.get_by_text("steps@example.kg")).to_be_visible()
+    expect(page).to_have_title(check_title)
+    assert ("sent", "load_check") in socket
+    page.get_by_role("link", name=f"{t('ru', 'check.change')} — {t('ru', 'apply.email')}").click()
+    expect(page.get_by_label("Электронная почта")).to_have_value("steps@example.kg")
+    page.get_by_role("button", name="Далее").click()
+    expect(page).to_have_url(re.compile(r"/apply/check/?$"))
+    page.get_by_role("button", name="Подтвердить").click()
+    expect(page).to_have_url(re.compile(r"/confirmation/?$"))
+    expect(page.locator("#confirmation-panel")).to_be_focused()
+    receipt_title = f"{t('ru', 'confirm.title')} · {t('ru', 'site.title')}"
+    expect(page).to_have_title(receipt_title)
+    assert _after(socket, "confirm") == ["on_load_internal"]
+    assert not [frame for frame in _after(socket, "confirm", "received") if "_call_script" in frame]
+    reference = page.locator("#reference").inner_text()
+    # A history entry of the check page left from before confirming (as Back can reach one): the tab
+    # has no answers to check any more, so the page asks the server, which sends the receipt.
+    page.evaluate("history.pushState(null, '', '/apply/check'); dispatchEvent(new PopStateEvent('popstate'))")
+    expect(page).to_have_url(re.compile(r"/confirmation/?$"))
+    expect(page.locator("#reference")).to_have_text(reference)
+    assert _after(socket, "confirm").count("load_check") == 1
+    page.reload()
+    expect(page.locator("#reference")).to_have_text(reference)
+    expect(page).to_have_title(receipt_title)
+    check_a11y(page)
+
+
 def test_connection_lost_and_back(page: Page, base_url: str, viewport, console):
     state = {"blocked": False, "routes": [], "pending": []}
 

@@ -17,7 +17,7 @@ def _script(code: str) -> dict:
     return {"events": [{"name": "_call_script", "payload": {"javascript_code": code}}]}
 
 
-def test_a_location_script_is_a_redirect_and_the_page_script_with_hydration_ends_a_page_load():
+def test_a_location_script_is_a_redirect_and_hydration_ends_a_page_load():
     tab, reply = _tab(), Reply()
     tab._take(_script("window.location.assign(\"/auth/session?ticket=t&next=/apply\")"), reply)
     assert reply.redirect == ("/auth/session?ticket=t&next=/apply", True)
@@ -32,6 +32,25 @@ def test_a_location_script_is_a_redirect_and_the_page_script_with_hydration_ends
     assert reply.redirect is None and not Tab._page_done(reply)  # the page script came, not hydrated yet
     tab._take({"delta": {BASE: {"is_hydrated_rx_state_": True}}}, reply)
     assert reply.redirect is None and Tab._page_done(reply)
+
+
+def test_a_client_side_navigation_waits_for_the_new_page_to_be_hydrated():
+    """As the browser, a navigation marks the page not hydrated: the previous page's flag does not end
+    it, the server's answer to on_load_internal does (a page without on_load sends no page script)."""
+    tab, seen = _tab(), []
+    tab.state = {BASE: {"is_hydrated_rx_state_": True}}  # the page the tab was on
+
+    async def send(frames, done):
+        reply = Reply()
+        tab._take({"delta": {"reflex___state____state.other": {"x_rx_state_": 1}}}, reply)
+        seen.append(done(reply))
+        tab._take({"delta": {BASE: {"is_hydrated_rx_state_": True}}}, reply)
+        seen.append(done(reply))
+        return reply
+
+    tab._send = send
+    asyncio.run(tab.navigate("/apply/check"))
+    assert seen == [False, True] and tab.route == "/apply/check"
 
 
 def test_an_auth_redirect_goes_over_http_then_reconnects_with_its_cookie():

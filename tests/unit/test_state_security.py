@@ -637,3 +637,40 @@ def test_review_and_confirm_do_not_resend_the_unchanged_precinct_lists(session):
     assert "review" in reviewed and not reviewed & lists
     confirmed = _sent(alice, ApplyState, "confirm")
     assert "confirmation" in confirmed and not confirmed & lists
+
+
+def test_check_and_confirmation_have_no_on_load_the_handler_before_them_sets_what_they_show(session):
+    """Issue 22: form → check → confirmation without an on_load chain (three server event cycles per
+    step): the routes have none, review_answers and confirm check the session and send, with their
+    redirect, everything the next page shows (its `ready` flag included)."""
+    from remote_vote_app import routes
+    from remote_vote_app.remote_vote_app import app
+
+    assert app.get_load_events(routes.APPLY_CHECK) == [] and app.get_load_events(routes.CONFIRMATION) == []
+    assert app.get_load_events(routes.APPLY)  # the form still loads its data
+    alice = Browser()
+    login(session, alice, 0)
+    alice.call(ApplyState, "load")
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-03")).one()
+    form = {"election": alice.state(ApplyState).election_id, "precinct": str(precinct.id),
+            "email": "a@example.kg", "phone": "0700123456", "consent": "on"}
+    assert {"reviewed", "review"} <= _sent(alice, ApplyState, "review_answers", form)
+    assert alice.state(ApplyState).reviewed and alice.state(ApplyState).review["email"] == "a@example.kg"
+    assert "confirmation" in _sent(alice, ApplyState, "confirm")
+    assert alice.state(ApplyState).confirmation["reference"]
+
+
+def test_a_step_opened_directly_checks_the_session_and_shows_what_there_is(session, two_voters):
+    """/apply/check and /confirmation opened other than from the step before (a reload, a typed
+    address, Back): the page asks the server, which checks the session as the on_load did."""
+    alice, bob, reference = two_voters
+    assert _redirect_target(alice.call(ApplyState, "load_check")) == "/confirmation"  # filed: the receipt
+    assert _redirect_target(bob.call(ApplyState, "load_check")) == "/apply"  # nothing to check: the form
+    assert _redirect_target(alice.call(ApplyState, "load_confirmation")) == ""  # the receipt stays
+    other_tab = Browser()
+    other_tab.cookies = dict(alice.cookies)
+    other_tab.call(CabinetState, "load")
+    other_tab.call(AppState, "logout")
+    alice.state(AppState)._checked_until = 0.0
+    assert _redirect_target(alice.call(ApplyState, "load_confirmation")) == "/login"
+    assert alice.state(ApplyState).confirmation == {} and alice.state(AppState)._voter_id == 0
