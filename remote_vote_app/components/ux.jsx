@@ -319,7 +319,7 @@ export function PrintButton({ label }) {
 // the tab (/apply/check, /confirmation): the title and focus are set here, with no server event.
 // Opened any other way (a reload, a typed address) or without that state (Back to a step already
 // done), the server decides (`onCheck`: the session check, then the page script or where to go).
-// `window.__rvSeen` is set by the first page script of this document (AppState._page_script).
+// `window.__rvSeen`: this document has already shown a page (set by AppState._page_script).
 export function StepArrival({ title, ready, onArrive, onCheck }) {
   useEffect(() => {
     if (window.__rvSeen && ready) {
