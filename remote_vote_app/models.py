@@ -465,6 +465,16 @@ class PrecinctCapacity(SQLModel, table=True):
     updated_by: str = ""
 
 
+class PrecinctBooking(SQLModel, table=True):
+    """Places taken: the submitted applications of one election at one remote precinct. Kept by
+    database triggers on `application` (remote_vote_app/schema_triggers.py) in the transaction of
+    the change itself, so the form reads one row per precinct instead of counting applications."""
+
+    election_id: int = Field(primary_key=True)
+    precinct_id: int = Field(primary_key=True)
+    booked: int = 0
+
+
 class StatisticsSnapshot(SQLModel, table=True):
     """The public statistics of an election day, fixed at the first request after its deadline."""
 

@@ -1,5 +1,5 @@
 """The migration chain as a newcomer meets it: files in chain order, and the database triggers the
-schema relies on (append-only audit, reference version) still there after any batch rebuild."""
+schema relies on (append-only audit, reference version, places taken) still there after any batch rebuild."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from remote_vote_app import cli, schema_triggers
 from remote_vote_app.db import get_engine
 
 ROOT = Path(__file__).resolve().parents[2]
-TRIGGERED = (schema_triggers.AUDIT, *schema_triggers.REFERENCE)
+TRIGGERED = (schema_triggers.AUDIT, *schema_triggers.REFERENCE, schema_triggers.BOOKED)
 
 
 def _chain() -> list:

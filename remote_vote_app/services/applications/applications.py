@@ -242,7 +242,7 @@ def change(
     if not changed:
         return application
     if "precinct_id" in changed:
-        capacity.take_place(session, application.election_id, draft.precinct_id, lang, exclude_id=application.id)
+        capacity.take_place(session, application.election_id, draft.precinct_id, lang)  # it holds none there yet
     _save(session, application, remote_precinct_id=draft.precinct_id, email=draft.email, phone=draft.phone,
           consent_at=now, consent_version=CONSENT_VERSION, change_count=application.change_count + 1, changed_at=now)
     # Contacts are personal data: the audit names the changed fields, precinct ids in full.

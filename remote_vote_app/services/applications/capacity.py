@@ -1,22 +1,26 @@
 """How many voters each remote precinct can take per election, and the rule that no more apply.
 
-Staff set a capacity per (election, remote precinct); without one a precinct has no limit. The rule
-is enforced in `applications.submit` / `change` through `take_place`, which first locks the
-capacity row and only then counts: on PostgreSQL `SELECT ... FOR UPDATE` (a second submit for the
-same precinct waits until the first commits, then counts again in a fresh READ COMMITTED snapshot);
-on SQLite a write to the row opens the IMMEDIATE transaction, so the single writer lock serializes
-the count and the insert. Either way the last place cannot go twice.
+Staff set a capacity per (election, remote precinct); without one a precinct has no limit. The
+places taken are counted by the database itself: triggers on `application` keep `PrecinctBooking`
+(one row per election and precinct) in the transaction that files, moves or withdraws an
+application, so every read here is one indexed row per precinct, never a count of applications.
+The rule is enforced in `applications.submit` / `change` through `take_place`, which first locks the
+capacity row and only then reads the places taken: on PostgreSQL `SELECT ... FOR UPDATE` (a second
+submit for the same precinct waits until the first commits, then reads the count its trigger left,
+in a fresh READ COMMITTED snapshot); on SQLite a write to the row opens the IMMEDIATE transaction, so
+the single writer lock serializes the read and the insert. Either way the last place cannot go twice.
+The statements are SQLAlchemy Core, built once (the voter's form, review and confirm read them).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, update
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from remote_vote_app.i18n import DEFAULT_LANG, LANGS, localized, t
-from remote_vote_app.models import Application, Election, Precinct, PrecinctCapacity
+from remote_vote_app.models import Election, Precinct, PrecinctBooking, PrecinctCapacity
 from remote_vote_app.services import audit
 from remote_vote_app.services.reference import precincts, refcache
 from remote_vote_app.services.clock import now_utc
@@ -48,13 +52,26 @@ class Fill:
         return min(100, round(100 * self.booked / self.capacity))
 
 
-def booked(session: Session, election_id: int, precinct_id: int, exclude_id: int | None = None) -> int:
-    query = select(func.count()).select_from(Application).where(
-        Application.election_id == election_id, Application.remote_precinct_id == precinct_id,
-        Application.status == "submitted")
-    if exclude_id is not None:
-        query = query.where(Application.id != exclude_id)
-    return session.exec(query).one()
+_CAPACITY, _BOOKING = PrecinctCapacity.__table__, PrecinctBooking.__table__
+_ONE = sa.and_(_CAPACITY.c.election_id == sa.bindparam("election"), _CAPACITY.c.precinct_id == sa.bindparam("precinct"))
+# The limit and the places taken at one precinct (no row: no limit).
+_ROOM = sa.select(_CAPACITY.c.capacity, sa.func.coalesce(_BOOKING.c.booked, 0)).select_from(
+    _CAPACITY.outerjoin(_BOOKING, sa.and_(_BOOKING.c.election_id == _CAPACITY.c.election_id,
+                                          _BOOKING.c.precinct_id == _CAPACITY.c.precinct_id))).where(_ONE)
+_LOCK_POSTGRESQL = sa.select(_CAPACITY.c.id).where(_ONE).with_for_update()
+# A no-op write: on SQLite it begins the IMMEDIATE transaction (the single writer lock).
+_LOCK_SQLITE = sa.update(_CAPACITY).where(_ONE).values(capacity=_CAPACITY.c.capacity)
+_IDS = sa.bindparam("elections", expanding=True)
+_CAPACITIES = sa.select(_CAPACITY.c.election_id, _CAPACITY.c.precinct_id, _CAPACITY.c.capacity).where(
+    _CAPACITY.c.election_id.in_(_IDS))
+_BOOKINGS = sa.select(_BOOKING.c.election_id, _BOOKING.c.precinct_id, _BOOKING.c.booked).where(
+    _BOOKING.c.election_id.in_(_IDS), _BOOKING.c.booked != 0)
+
+
+def _room(session: Session, election_id: int, precinct_id: int) -> tuple[int, int] | None:
+    """(capacity, places taken), or None without a limit."""
+    found = session.connection().execute(_ROOM, {"election": election_id, "precinct": precinct_id}).first()
+    return (found[0], found[1]) if found is not None else None
 
 
 def _row(session: Session, election_id: int, precinct_id: int) -> PrecinctCapacity | None:
@@ -64,15 +81,13 @@ def _row(session: Session, election_id: int, precinct_id: int) -> PrecinctCapaci
 
 
 def fills(session: Session, election_ids: list[int]) -> dict[int, dict[int, Fill]]:
-    """{election_id: {precinct_id: Fill}} for every remote precinct (two queries, not one per precinct)."""
+    """{election_id: {precinct_id: Fill}} for every remote precinct (two reads of one row per
+    precinct with a limit or an application, whatever the number of applications)."""
     if not election_ids:
         return {}
-    caps = {(r.election_id, r.precinct_id): r.capacity
-            for r in session.exec(select(PrecinctCapacity).where(PrecinctCapacity.election_id.in_(election_ids)))}
-    counts = {(e, p): n for e, p, n in session.exec(
-        select(Application.election_id, Application.remote_precinct_id, func.count())
-        .where(Application.election_id.in_(election_ids), Application.status == "submitted")
-        .group_by(Application.election_id, Application.remote_precinct_id))}
+    connection, ids = session.connection(), {"elections": list(election_ids)}
+    caps = {(e, p): n for e, p, n in connection.execute(_CAPACITIES, ids)}
+    counts = {(e, p): n for e, p, n in connection.execute(_BOOKINGS, ids)}
     remote = precincts.all_remote(session)
     return {e: {p.id: Fill(caps.get((e, p.id)), counts.get((e, p.id), 0)) for p in remote} for e in election_ids}
 
@@ -114,32 +129,25 @@ def full_error(session: Session, election_id: int, precinct_id: int, lang: str =
                         alternatives="; ".join(nearest) or t(lang, "capacity.no_alternatives"))
 
 
-def has_room(session: Session, election_id: int, precinct_id: int, exclude_id: int | None = None) -> bool:
+def has_room(session: Session, election_id: int, precinct_id: int) -> bool:
     """A read without a lock, for the form: the binding check is `take_place`."""
-    row = _row(session, election_id, precinct_id)
-    return row is None or booked(session, election_id, precinct_id, exclude_id) < row.capacity
+    room = _room(session, election_id, precinct_id)
+    return room is None or room[1] < room[0]
 
 
-def ensure_room(session: Session, election_id: int, precinct_id: int, lang: str, exclude_id: int | None = None) -> None:
-    if not has_room(session, election_id, precinct_id, exclude_id):
+def ensure_room(session: Session, election_id: int, precinct_id: int, lang: str) -> None:
+    if not has_room(session, election_id, precinct_id):
         raise full_error(session, election_id, precinct_id, lang)
 
 
-def take_place(session: Session, election_id: int, precinct_id: int, lang: str, exclude_id: int | None = None) -> None:
-    """Lock the capacity row, then count: raises the 'full' refusal when no place is left. Call it
-    in the transaction that then inserts or moves the application (the lock lasts until commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        row = session.exec(select(PrecinctCapacity).where(PrecinctCapacity.election_id == election_id,
-                                                          PrecinctCapacity.precinct_id == precinct_id)
-                           .with_for_update().execution_options(populate_existing=True)).first()
-    else:
-        # A no-op write: on SQLite it begins the IMMEDIATE transaction (the single writer lock)
-        # before the count below, so two submits cannot both count the same last place.
-        session.execute(update(PrecinctCapacity)
-                        .where(PrecinctCapacity.election_id == election_id, PrecinctCapacity.precinct_id == precinct_id)
-                        .values(capacity=PrecinctCapacity.capacity))
-        row = _row(session, election_id, precinct_id)
-    if row is not None and booked(session, election_id, precinct_id, exclude_id) >= row.capacity:
+def take_place(session: Session, election_id: int, precinct_id: int, lang: str) -> None:
+    """Lock the capacity row, then read the places taken: raises the 'full' refusal when none is
+    left. Call it in the transaction that then inserts or moves the application (the lock lasts
+    until commit; the application's trigger counts its place before that)."""
+    params = {"election": election_id, "precinct": precinct_id}
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    session.connection().execute(_LOCK_POSTGRESQL if postgresql else _LOCK_SQLITE, params)
+    if not has_room(session, election_id, precinct_id):
         raise full_error(session, election_id, precinct_id, lang)
 
 
