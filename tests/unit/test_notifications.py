@@ -42,7 +42,7 @@ def gateway(override_settings):
 
 def _queue(body="Код 123456", sensitive=False) -> int:
     with session_scope() as session:
-        return OutboxSender().send(session, "sms", "+996700123456", body, sensitive=sensitive).id
+        return OutboxSender().send(session, "sms", "+996700123456", body, sensitive=sensitive)
 
 
 def _row(message_id) -> OutboxMessage:

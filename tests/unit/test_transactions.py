@@ -117,3 +117,65 @@ def test_the_voters_short_transactions_run_on_the_loop_on_sqlite_and_slow_work_i
     staff = alice.state(StaffState)
     assert asyncio.run(staff._run(lambda s: 1)) == 1
     assert where == (["loop", "thread", "thread"] if sqlite else ["thread"] * 3)
+
+
+BUDGET = {"login.start": 4, "login.verify": 13, "apply.load": 5, "apply.review_answers": 3, "apply.confirm": 13,
+          "cabinet.load": 7}
+
+
+def test_each_step_of_the_voters_journey_keeps_to_its_statement_budget(session):
+    """SQL statements per step of a voter's journey, the session check due at each (it is every
+    RECHECK_SECONDS) and a limit set on the precinct: SQLAlchemy Core statements with the places
+    taken read from one row, the register entry read once per transaction, the reference version
+    read along with the session. Before them (ORM, places counted, a savepoint per filing) the steps
+    sent 4, 14, 8, 5, 20 and 12.
+    A step over its budget has gained round trips: `python -m benchmarks.handler_latency --sql`
+    lists them."""
+    import re
+
+    import sqlalchemy as sa
+
+    from remote_vote_app.demo.seed import DEMO_VOTERS
+    from remote_vote_app.models import Precinct
+    from remote_vote_app.services.applications import capacity
+    from remote_vote_app.services.reference import refcache
+    from remote_vote_app.state.apply import ApplyState
+    from remote_vote_app.state.cabinet import CabinetState
+    from remote_vote_app.state.login import LoginState
+    from tests.support.states import Browser
+    from tests.unit.test_state_security import outbox
+
+    precinct = session.exec(select(Precinct).where(Precinct.number == "ДГ-03")).one()
+    tab, sent = Browser(), []
+    pin, document, *_ = DEMO_VOTERS[0]
+
+    def step(cls, name, *args):
+        tab.state(cls)._checked_until = 0.0  # the session check is due
+        mark = len(sent)
+        result = tab.call(cls, name, *args)
+        return result, len(sent) - mark
+
+    def statement(_conn, _cursor, sql, *_args):
+        sent.append(sql)
+
+    with session_scope() as s:
+        refcache.snapshot(s)  # loaded already, as in a running server
+
+    sa.event.listen(get_engine(), "before_cursor_execute", statement)
+    try:
+        counts = {"login.start": step(LoginState, "start", {"pin": pin, "document": document})[1]}
+        code = re.search(r"\b(\d{6})\b", outbox(session)[-1].body).group(1)
+        counts["login.verify"] = step(LoginState, "verify", {"code": code})[1]  # with the cookie's exchange
+        with session_scope() as s:
+            election_id = applications.form_options(s, tab.state(ApplyState)._voter_id)["ru"][0]["id"]
+            capacity.set_capacity(s, int(election_id), precinct.id, "10", "staff:1")
+        counts["apply.load"] = step(ApplyState, "load")[1]
+        form = {"election": election_id, "precinct": str(precinct.id), "email": "a@example.kg",
+                "phone": "0700123456", "consent": "on"}
+        counts["apply.review_answers"] = step(ApplyState, "review_answers", form)[1]
+        counts["apply.confirm"] = step(ApplyState, "confirm")[1]
+        counts["cabinet.load"] = step(CabinetState, "load")[1]
+    finally:
+        sa.event.remove(get_engine(), "before_cursor_execute", statement)
+    assert tab.state(ApplyState).confirmation.get("reference"), tab.state(ApplyState).error_entries
+    assert {step: n for step, n in counts.items() if n > BUDGET[step]} == {}, counts

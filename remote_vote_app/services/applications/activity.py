@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 
+import sqlalchemy as sa
 from sqlalchemy import or_, true
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, and_, select
@@ -43,7 +44,7 @@ NOTE_MAX = 500
 ANSWER_MAX = 1000
 
 
-def channel_of(event: AuditEvent) -> str:
+def channel_of(event: AuditEvent | sa.Row) -> str:
     """online | commission | system, from who acted (never the staff member's name)."""
     if event.actor.startswith("voter:"):
         return "online"
@@ -55,17 +56,25 @@ def channel_of(event: AuditEvent) -> str:
     return "system"
 
 
-def _events(session: Session, voter_id: int) -> list[AuditEvent]:
-    references = list(session.exec(select(Application.reference).where(Application.voter_id == voter_id)))
-    conditions = [and_(AuditEvent.entity == "auth", AuditEvent.entity_id == f"voter:{voter_id}",
-                       AuditEvent.action.in_(AUTH_ACTIONS)),
-                  and_(AuditEvent.entity == "voter", AuditEvent.entity_id == str(voter_id),
-                       AuditEvent.action.in_(IDENTIFICATION_ACTIONS))]
-    if references:
-        conditions.append(and_(AuditEvent.entity == "application", AuditEvent.entity_id.in_(references),
-                               AuditEvent.action.in_(APPLICATION_ACTIONS)))
-    return list(session.exec(select(AuditEvent).where(or_(*conditions))
-                             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())))
+# SQLAlchemy Core, built once: the cabinet reads the log at every visit. The voter's references
+# are a subquery (one statement, not two); rows read like AuditEvent (`.action`, `.details`).
+_AUDIT, _REPORT = AuditEvent.__table__, ActivityReport.__table__
+_REFERENCES = sa.select(Application.__table__.c.reference).where(
+    Application.__table__.c.voter_id == sa.bindparam("voter")).scalar_subquery()
+_EVENTS = sa.select(_AUDIT).where(or_(
+    and_(_AUDIT.c.entity == "auth", _AUDIT.c.entity_id == sa.bindparam("subject"), _AUDIT.c.action.in_(AUTH_ACTIONS)),
+    and_(_AUDIT.c.entity == "voter", _AUDIT.c.entity_id == sa.bindparam("voter_text"),
+         _AUDIT.c.action.in_(IDENTIFICATION_ACTIONS)),
+    and_(_AUDIT.c.entity == "application", _AUDIT.c.entity_id.in_(_REFERENCES),
+         _AUDIT.c.action.in_(APPLICATION_ACTIONS)),
+)).order_by(_AUDIT.c.at.desc(), _AUDIT.c.id.desc())
+_REPORTS = sa.select(_REPORT.c.audit_event_id, _REPORT.c.status, _REPORT.c.answer).where(
+    _REPORT.c.voter_id == sa.bindparam("voter"))
+
+
+def _events(session: Session, voter_id: int) -> list[sa.Row]:
+    return session.connection().execute(_EVENTS, {"subject": f"voter:{voter_id}", "voter_text": str(voter_id),
+                                                  "voter": voter_id}).all()
 
 
 def _action_text(lang: str, action: str) -> str:
@@ -75,7 +84,7 @@ def _action_text(lang: str, action: str) -> str:
 
 def log(session: Session, voter_id: int, lang: str) -> list[dict[str, str]]:
     """The voter's own events, newest first, with any report filed about each."""
-    reports = {r.audit_event_id: r for r in session.exec(select(ActivityReport).where(ActivityReport.voter_id == voter_id))}
+    reports = {r.audit_event_id: r for r in session.connection().execute(_REPORTS, {"voter": voter_id})}
     rows = []
     for event in _events(session, voter_id):
         channel = channel_of(event)

@@ -17,15 +17,17 @@ import hmac
 import secrets
 from dataclasses import dataclass, replace
 
-from sqlalchemy.exc import IntegrityError
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session, func, select, update
 
 from remote_vote_app.i18n import LANGS, date_text, localized, t, until_inclusive
-from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory, Voter
+from remote_vote_app.models import Application, Election, PhoneVerification, Precinct, Territory
 from remote_vote_app.services import audit
 from remote_vote_app.services.applications import capacity, passes
 from remote_vote_app.services.identity import assurance
-from remote_vote_app.services.reference import elections, precincts, refcache
+from remote_vote_app.services.reference import elections, precincts, refcache, register
 from remote_vote_app.services.identity.auth import Challenge
 from remote_vote_app.services.clock import local_date, now_utc, zone
 from remote_vote_app.errors import FieldErrors, NotFound, Refusal, ServiceError
@@ -42,6 +44,26 @@ REFERENCE_LENGTH = 8
 # Codes to verify a contact phone, per voter and rolling day: each one is an SMS to a number
 # nobody has proved yet.
 PHONE_CODES_PER_DAY = 3
+
+
+# SQLAlchemy Core statements, built once, for the voter's form, review, filing and cabinet (the ORM
+# cost several times their CPU per statement; its objects are kept where a caller changes them).
+_APPLICATION = Application.__table__
+_ACTIVE = sa.select(_APPLICATION).where(
+    _APPLICATION.c.voter_id == sa.bindparam("voter"), _APPLICATION.c.election_id == sa.bindparam("election"),
+    _APPLICATION.c.status == "submitted")
+_ACTIVE_BY_ELECTION = sa.select(_APPLICATION.c.election_id, _APPLICATION.c.reference).where(
+    _APPLICATION.c.voter_id == sa.bindparam("voter"), _APPLICATION.c.status == "submitted")
+_OF_VOTER = sa.select(_APPLICATION).where(_APPLICATION.c.voter_id == sa.bindparam("voter")).order_by(
+    _APPLICATION.c.created_at.desc(), _APPLICATION.c.id.desc())
+# A taken reference or a second active application (a concurrent submit) inserts nothing, and the
+# transaction goes on (no savepoint to set and release around every filing).
+_INSERTS = {dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(_APPLICATION).on_conflict_do_nothing()
+            .returning(_APPLICATION.c.id) for dialect in (sqlite, postgresql)}
+_VERIFIED = sa.select(PhoneVerification.__table__.c.id).where(
+    PhoneVerification.__table__.c.voter_id == sa.bindparam("voter"),
+    PhoneVerification.__table__.c.phone == sa.bindparam("phone"),
+    PhoneVerification.__table__.c.verified_at.is_not(None)).limit(1)
 
 
 def new_reference() -> str:
@@ -81,7 +103,7 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     required online and at a commission alike (the commission's announcement lists it). A full
     precinct is refused here already (with the nearest ones that have room), unless it is
     `keep_precinct`, the one the voter's application already holds a place at."""
-    voter = session.get(Voter, voter_id)
+    voter = register.entry(session, voter_id)
     errors: dict[str, ServiceError] = {}
     election = refcache.row(session, Election, draft.election_id) if draft.election_id else None
     if election is None or election.territory_id != voter.territory_id:
@@ -110,14 +132,9 @@ def validate(session: Session, voter_id: int, draft: Draft, now: dt.datetime | N
     return replace(draft, email=email, phone=phone)
 
 
-def _active(session: Session, voter_id: int, election_id: int) -> Application | None:
-    return session.exec(
-        select(Application).where(
-            Application.voter_id == voter_id,
-            Application.election_id == election_id,
-            Application.status == "submitted",
-        )
-    ).first()
+def _active(session: Session, voter_id: int, election_id: int) -> sa.Row | None:
+    """The voter's submitted application for the election, as a read-only row."""
+    return session.connection().execute(_ACTIVE, {"voter": voter_id, "election": election_id}).first()
 
 
 def submit(
@@ -154,13 +171,16 @@ def submit_once(session: Session, voter_id: int, draft: Draft, sender: Sender, l
         existing = _active(session, voter_id, draft.election_id) if exc.code == "error.already_applied" else None
         if existing is not None and (existing.remote_precinct_id, existing.email, existing.phone) == (
                 draft.precinct_id, normalize_email(draft.email), normalize_phone(draft.phone)):
-            return existing
+            return session.get(Application, existing.id)
         raise
 
 
 def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt.datetime,
             staff_actor: str | None, commission: str, lang: str = "ru") -> Application:
-    """Insert in a savepoint: a concurrent submit (unique index) or a reference collision undoes only this."""
+    """Insert, or nothing on a unique index: a concurrent submit (the voter's other application) is
+    refused, a reference collision draws another. The application comes back as a row of the
+    session, as if it had been read (a caller may change it), without reading it."""
+    insert = _INSERTS[session.get_bind().dialect.name]
     for _ in range(5):
         application = Application(
             reference=new_reference(), voter_id=voter_id, election_id=draft.election_id,
@@ -170,14 +190,16 @@ def _insert(session: Session, voter_id: int, draft: Draft, channel: str, now: dt
             lang=lang if lang in LANGS else "ru",
             filed_by_staff_id=int(staff_actor.split(":")[1]) if staff_actor else None,
         )
-        try:
-            with session.begin_nested():
-                session.add(application)
-        except IntegrityError:
+        values = {column.key: getattr(application, column.key) for column in _APPLICATION.c if column.key != "id"}
+        inserted = session.connection().execute(insert, values).first()
+        if inserted is None:
             existing = _active(session, voter_id, draft.election_id)
             if existing is not None:
-                raise ServiceError("error.already_applied", reference=existing.reference) from None
+                raise ServiceError("error.already_applied", reference=existing.reference)
             continue  # the random reference was taken: draw another
+        application.id = inserted.id
+        make_transient_to_detached(application)
+        session.add(application)
         return application
     raise ServiceError("error.unexpected")
 
@@ -316,20 +338,16 @@ def summary(session: Session, application: Application, lang: str, now: dt.datet
 
 
 def list_for_voter(session: Session, voter_id: int, lang: str, now: dt.datetime | None = None) -> list[dict]:
-    rows = session.exec(
-        select(Application).where(Application.voter_id == voter_id).order_by(Application.created_at.desc(), Application.id.desc())
-    ).all()
+    rows = session.connection().execute(_OF_VOTER, {"voter": voter_id}).all()
     return [summary(session, row, lang, now, with_pass=True) for row in rows]
 
 
 def phone_verified(session: Session, voter_id: int, phone: str) -> bool:
     """The phone on file, or a contact phone the voter has confirmed with a code sent to it."""
-    voter = session.get(Voter, voter_id)
+    voter = register.entry(session, voter_id)
     if voter is not None and phone == voter.phone:
         return True
-    return session.exec(select(PhoneVerification.id).where(
-        PhoneVerification.voter_id == voter_id, PhoneVerification.phone == phone,
-        PhoneVerification.verified_at != None)).first() is not None  # noqa: E711
+    return session.connection().execute(_VERIFIED, {"voter": voter_id, "phone": phone}).first() is not None
 
 
 def _notify(session: Session, application: Application, sender: Sender, lang: str, event: str) -> None:
@@ -337,10 +355,10 @@ def _notify(session: Session, application: Application, sender: Sender, lang: st
     once verified, and the e-mail; each with how to say "this wasn't me"."""
     info = summary(session, application, lang)
     params = {k: info[k] for k in ("reference", "election", "election_day", "precinct", "address")}
-    voter = session.get(Voter, application.voter_id)
+    on_file = register.entry(session, application.voter_id).phone
     text = t(lang, f"sms.application_{event}", **params) + " " + t(lang, "sms.not_me")
-    phones = [voter.phone]
-    if application.phone != voter.phone and phone_verified(session, voter.id, application.phone):
+    phones = [on_file]
+    if application.phone != on_file and info["phone_verified"]:  # phone_verified(voter, application.phone)
         phones.append(application.phone)
     for phone in phones:
         sender.send(session, "sms", phone, text)
@@ -359,7 +377,7 @@ def _notify_previous_contacts(session: Session, application: Application, change
     else by now). The phone on file hears of every change anyway."""
     params = {"reference": application.reference}
     old_phone, old_email = changed.get("phone", ("",))[0], changed.get("email", ("",))[0]
-    on_file = session.get(Voter, application.voter_id).phone
+    on_file = register.entry(session, application.voter_id).phone
     if old_phone and old_phone != on_file and phone_verified(session, application.voter_id, old_phone):
         sender.send(session, "sms", old_phone, t(lang, "sms.contacts_changed", **params))
     if old_email:
@@ -421,13 +439,12 @@ def verify_phone(session: Session, voter_id: int, token: str, code: str, now: dt
 
 
 def _active_by_election(session: Session, voter_id: int) -> dict[int, str]:
-    rows = session.exec(select(Application).where(Application.voter_id == voter_id, Application.status == "submitted"))
-    return {row.election_id: row.reference for row in rows}
+    return dict(session.connection().execute(_ACTIVE_BY_ELECTION, {"voter": voter_id}).all())
 
 
 def form_options(session: Session, voter_id: int, now: dt.datetime | None = None) -> dict[str, list[dict[str, str]]]:
     """Per language: the voter's open elections, each with the voter's existing application if any."""
-    voter = session.get(Voter, voter_id)
+    voter = register.entry(session, voter_id)
     views = [v for v in elections.for_territory(session, voter.territory_id, now) if v.is_open]
     existing = _active_by_election(session, voter_id)
     return {
@@ -449,7 +466,7 @@ def closed_notice(session: Session, voter_id: int, now: dt.datetime | None = Non
     applications closed and whose election day is still to come, what to say instead of a form
     (its last day to apply, inclusive, and its election day); else {}."""
     now = now or now_utc()
-    voter = session.get(Voter, voter_id)
+    voter = register.entry(session, voter_id)
     views = elections.for_territory(session, voter.territory_id, now)
     if any(v.is_open for v in views):
         return {}

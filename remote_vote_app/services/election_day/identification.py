@@ -320,7 +320,7 @@ def _decide(session: Session, election_id: int, precinct: Precinct, staff_id: in
 
 def _audit(session: Session, election_id: int, precinct: Precinct, staff_id: int, answer: Answer, decision_id: int,
            offline: bool = False) -> None:
-    audit.insert(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
+    audit.record(session, f"staff:{staff_id}", f"identification.{answer.outcome}", "voter", answer.voter_id or "-",
                  election=election_id, precinct=precinct.number, decision=decision_id, offline=offline,
                  key=answer.message_key, params=answer.params)
 

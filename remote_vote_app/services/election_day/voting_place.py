@@ -13,18 +13,23 @@ from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from remote_vote_app import i18n
 from remote_vote_app.i18n import localized
-from remote_vote_app.models import AuditEvent, Election, IdentifiedBallot, Precinct, Voter
+from remote_vote_app.models import AuditEvent, Election, IdentifiedBallot, Precinct
 from remote_vote_app.services.applications import activity
 from remote_vote_app.services.election_day import identification
-from remote_vote_app.services.reference import precincts, refcache
+from remote_vote_app.services.reference import precincts, refcache, register
 from remote_vote_app.services.clock import local_date, now_utc, zone
 from remote_vote_app.services.reference.precincts import distance_km
 from remote_vote_app.services.election_day.turnout import IDENTIFICATION
 
+_BALLOT = IdentifiedBallot.__table__.c
+# SQLAlchemy Core, built once: the cabinet reads it at every visit.
+_BALLOT_OF = sa.select(_BALLOT.precinct_id, _BALLOT.issued_at, _BALLOT.decision_id).where(
+    _BALLOT.election_id == sa.bindparam("election"), _BALLOT.voter_id == sa.bindparam("voter")).limit(1)
 NEARBY = 5
 RECENT = dt.timedelta(days=60)  # a past election stays in the cabinet this long ("you voted at")
 
@@ -54,7 +59,7 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
     """Per identification-mode election the voter takes part in (upcoming, or past within RECENT):
     the home precinct and district, the nearest precincts outside the district, and the ballot."""
     snap = refcache.snapshot(session)
-    voter = session.get(Voter, voter_id)
+    voter = register.entry(session, voter_id)
     if voter is None:
         return []
     now = now or now_utc()
@@ -66,8 +71,7 @@ def overview(session: Session, voter_id: int, lang: str, now: dt.datetime | None
         home = snap.get(Precinct, voter.home_precinct_id)
         if district is None or home is None:
             continue  # the voter's precinct takes no part in this election
-        ballot = session.exec(select(IdentifiedBallot).where(IdentifiedBallot.election_id == election.id,
-                                                             IdentifiedBallot.voter_id == voter_id)).first()
+        ballot = session.connection().execute(_BALLOT_OF, {"election": election.id, "voter": voter_id}).first()
         voted = {}
         if ballot is not None:
             where = snap.get(Precinct, ballot.precinct_id)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from remote_vote_app.models import UserSession
@@ -63,6 +64,11 @@ class Assurance:
         return at is not None and now - dt.timedelta(minutes=STEP_UP_MINUTES) <= at <= now
 
 
+_ROW = UserSession.__table__.c
+_SESSION = sa.select(_ROW.id, _ROW.kind, _ROW.subject_id, _ROW.method, _ROW.ended_at, _ROW.expires_at,
+                     _ROW.last_seen_at, _ROW.stepped_up_at).where(_ROW.id == sa.bindparam("row"))  # Core: every filing
+
+
 def load(session: Session, session_row: int | None, voter_id: int, now: dt.datetime | None = None) -> Assurance:
     """The live voter session `session_row` of `voter_id`, read in the caller's transaction. No
     session: StepUpRequired; a session that is over (ended, outlived or idle past the limit) or
@@ -70,7 +76,7 @@ def load(session: Session, session_row: int | None, voter_id: int, now: dt.datet
     now = now or now_utc()
     if not session_row:
         raise StepUpRequired()
-    row = session.get(UserSession, int(session_row))
+    row = session.connection().execute(_SESSION, {"row": int(session_row)}).first()
     if (row is None or row.kind != "voter" or row.subject_id != voter_id or row.ended_at is not None
             or row.expires_at <= now or now - row.last_seen_at > sessions.idle_limit()):
         raise Forbidden("error.forbidden")

@@ -16,7 +16,7 @@ import secrets
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from remote_vote_app.models import TrustedDevice
 from remote_vote_app.services import audit
@@ -45,10 +45,19 @@ class Issued:
     max_age: int
 
 
-def _live(session: Session, token: str, now: dt.datetime) -> TrustedDevice | None:
+_DEVICE = TrustedDevice.__table__
+# SQLAlchemy Core, built once: every SMS-code login reads and writes these.
+_BY_TOKEN = sa.select(_DEVICE.c.id, _DEVICE.c.voter_id, _DEVICE.c.revoked_at, _DEVICE.c.expires_at).where(
+    _DEVICE.c.token_hash == sa.bindparam("hash"))
+_INSERT = _DEVICE.insert()
+_REPLACE = sa.update(_DEVICE).where(_DEVICE.c.id == sa.bindparam("row")).values(
+    revoked_at=sa.bindparam("now"), revoke_reason="replaced")
+
+
+def _live(session: Session, token: str, now: dt.datetime) -> sa.Row | None:
     if not token:
         return None
-    row = session.exec(select(TrustedDevice).where(TrustedDevice.token_hash == _hash(token))).first()
+    row = session.connection().execute(_BY_TOKEN, {"hash": _hash(token)}).first()
     return row if row is not None and row.revoked_at is None and row.expires_at > now else None
 
 
@@ -67,17 +76,17 @@ def remember(session: Session, kind: str, subject_id: int, method: str, client: 
     if kind != "voter" or method not in TRUSTED_METHODS:
         return None
     now = now or now_utc()
+    connection = session.connection()
     old = _live(session, presented, now)
     if old is not None:
-        old.revoked_at, old.revoke_reason = now, "replaced"
-        session.add(old)
+        connection.execute(_REPLACE, {"row": old.id, "now": now})
     token = secrets.token_urlsafe(32)
-    row = TrustedDevice(voter_id=subject_id, token_hash=_hash(token), method=method, client=client[:64],
-                        created_at=now, expires_at=now + lifetime())
-    session.add(row)
-    session.flush()
+    row_id = connection.execute(_INSERT, {
+        "voter_id": subject_id, "token_hash": _hash(token), "method": method, "client": client[:64],
+        "created_at": now, "expires_at": now + lifetime(), "revoked_at": None, "revoke_reason": ""}
+    ).inserted_primary_key[0]
     audit.auth_event(session, "auth.device.issued", actor=f"voter:{subject_id}", subject=f"voter:{subject_id}",
-                     client=client, method=method, device=row.id, **({"replaced": old.id} if old is not None else {}))
+                     client=client, method=method, device=row_id, **({"replaced": old.id} if old is not None else {}))
     return Issued(token, int(lifetime().total_seconds()))
 
 
