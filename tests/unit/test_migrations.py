@@ -105,3 +105,23 @@ def test_no_migration_batch_alters_a_triggered_table_without_the_helper(tmp_path
             triggered |= set(conn.execute(sa.text("SELECT tbl_name FROM sqlite_master WHERE type = 'trigger'")).scalars())
     engine.dispose()
     assert triggered == set(TRIGGERED)
+
+
+def test_the_places_taken_start_from_the_applications_already_filed(tmp_path):
+    """Migration 0024 counts what was filed before it; its triggers count what comes after."""
+    url = f"sqlite:///{tmp_path / 'filed.db'}"
+    cli.migrate(url, "d7e3a1c5b940")  # the revision before the counter
+    cli.seed(url, voters=200, applications=120)
+    engine = get_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE application SET status = 'withdrawn' WHERE id % 7 = 0"))
+    cli.migrate(url)
+    counted = ("SELECT election_id, remote_precinct_id, count(*) FROM application WHERE status = 'submitted' "
+               "GROUP BY election_id, remote_precinct_id")
+    kept = "SELECT election_id, precinct_id, booked FROM precinctbooking WHERE booked <> 0"
+    with engine.begin() as conn:
+        before = set(conn.execute(sa.text(counted)).all())
+        assert before and set(conn.execute(sa.text(kept)).all()) == before
+        conn.execute(sa.text("UPDATE application SET status = 'withdrawn' WHERE id % 5 = 0"))
+        assert set(conn.execute(sa.text(kept)).all()) == set(conn.execute(sa.text(counted)).all()) != before
+    engine.dispose()
