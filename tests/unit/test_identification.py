@@ -410,7 +410,7 @@ def test_the_migration_upgrades_downgrades_and_keeps_the_reference_triggers(scra
     tables, election, precinct, after = tables_and_triggers()
     assert not {"electoraldistrict", "districtprecinct", "identifiedballot", "identificationdecision"} & tables
     assert "mode" not in election and "abroad" not in precinct
-    # (the places taken per precinct came later, in 0024, and went with the downgrade too)
+    # (the places taken per precinct came later, in 0025, and went with the downgrade too)
     assert after == {t for t in triggers if not t.startswith(("electoraldistrict", "districtprecinct", "application_booked"))}
     cli.migrate(scratch_url)
     assert tables_and_triggers()[3] == triggers

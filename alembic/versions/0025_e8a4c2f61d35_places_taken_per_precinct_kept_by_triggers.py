@@ -2,7 +2,7 @@
 one row per precinct instead of counting the election's applications
 
 Revision ID: e8a4c2f61d35
-Revises: d7e3a1c5b940
+Revises: e8a4c2f61b17
 Create Date: 2026-12-07 23:45:00
 """
 from typing import Sequence, Union
@@ -14,7 +14,7 @@ from remote_vote_app import schema_triggers
 
 
 revision: str = 'e8a4c2f61d35'
-down_revision: Union[str, None] = 'd7e3a1c5b940'
+down_revision: Union[str, None] = 'e8a4c2f61b17'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
