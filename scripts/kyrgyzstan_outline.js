@@ -1,6 +1,6 @@
-// Regenerates assets/kyrgyzstan.geojson (Natural Earth 1:10m, public domain, via the npm package
+// Regenerates assets/kyrgyzstan.geo.json (Natural Earth 1:10m, public domain, via the npm package
 // world-atlas). Usage: npm install --prefix /tmp/geo world-atlas@2 topojson-client@3 &&
-// NODE_PATH=/tmp/geo/node_modules node scripts/kyrgyzstan_outline.js > assets/kyrgyzstan.geojson
+// NODE_PATH=/tmp/geo/node_modules node scripts/kyrgyzstan_outline.js > assets/kyrgyzstan.geo.json
 const topojson = require("topojson-client");
 const world = require("world-atlas/countries-10m.json");
 const kyrgyzstan = topojson.feature(world, world.objects.countries).features.find((f) => f.id === "417");
