@@ -112,10 +112,15 @@ def connection_errors() -> Any:
     return has_connection_errors
 
 
-def var_importing(js_expr: str, var_type: type, depends_on: Any, library: str, tag: str) -> Any:
-    """A client var computed from `depends_on` by `js_expr`, which uses `tag` imported from `library`."""
+def var_importing(js_expr: str, var_type: type, depends_on: Any, library: str, tag: str,
+                  hooks: dict[str, tuple[str, ...]] | None = None) -> Any:
+    """A client var computed from `depends_on` by `js_expr`, which uses `tag` imported from `library`;
+    `hooks`: statements the component rendering the var runs first, with the tags they import from it."""
     from reflex.utils.imports import ImportVar
     from reflex.vars.base import Var, VarData
 
-    data = VarData.merge(depends_on._get_all_var_data(), VarData(imports={library: [ImportVar(tag=tag)]}))
+    hooks = hooks or {}
+    tags = [tag, *(t for used in hooks.values() for t in used)]
+    data = VarData.merge(depends_on._get_all_var_data(),
+                         VarData(imports={library: [ImportVar(tag=t) for t in tags]}, hooks=dict.fromkeys(hooks)))
     return Var(_js_expr=js_expr, _var_type=var_type, _var_data=data).guess_type()

@@ -55,7 +55,7 @@ def test_scripts_and_tests_spell_only_paths_the_service_has():
              *ROOT.glob("tests/**/*.py"), *ROOT.glob("benchmarks/*.py")]
     unknown = {}
     for path in files:
-        if "node_modules" in path.parts or path.name == "i18n_catalog.js":
+        if "node_modules" in path.parts or path.name.startswith("i18n_catalog"):
             continue
         for found in _PATH.findall(path.read_text()):
             if not _known(found) and found not in _ON_PURPOSE:
