@@ -29,7 +29,13 @@ class QrSaveLink(_Qr):
     text: rx.Var[str]
 
 
+class QrImageOnDemand(rx.NoSSRComponent, QrImage):
+    """QrImage whose code (qrcode-generator) loads when it is first shown: the login page's QR
+    appears only after «Показать QR-код», so its 7 KB stay out of the page's first load."""
+
+
 qr_image = QrImage.create
+qr_image_on_demand = QrImageOnDemand.create
 qr_save_link = QrSaveLink.create
 
 

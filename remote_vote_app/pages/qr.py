@@ -8,7 +8,7 @@ import reflex as rx
 from remote_vote_app import routes
 from remote_vote_app.components.forms import error_summary, notice, summary_row
 from remote_vote_app.components.layout import page, tr
-from remote_vote_app.components.qr_code import qr_image, qr_scanner
+from remote_vote_app.components.qr_code import qr_image_on_demand, qr_scanner
 from remote_vote_app.state.qr import QrDesktopState, QrPhoneState
 
 
@@ -20,7 +20,7 @@ def desktop_panel() -> rx.Component:
         rx.match(
             s.qr_status,
             ("pending", rx.el.div(
-                qr_image(value=s.qr_value, alt=tr["qr.image_alt"], size=220, id="qr-image"),
+                qr_image_on_demand(value=s.qr_value, alt=tr["qr.image_alt"], size=220, id="qr-image"),
                 rx.el.p(tr["qr.rotates"], class_name="hint"),
                 rx.el.p(rx.cond(s.qr_scanned, tr["qr.scanned_desktop"], tr["qr.waiting"]), role="status",
                         id="qr-status"),
