@@ -9,8 +9,13 @@ from remote_vote_app.components.catalog import tr
 from remote_vote_app.settings import settings
 
 
-class PrecinctMap(rx.NoSSRComponent):
-    """Wraps precinct_map.jsx; Leaflet loads lazily, in the chunk of the pages that use it."""
+# precinct_map.jsx imports it when the page is usable: linked beside it.
+LEAFLET_JSX = rx.asset("precinct_map_leaflet.jsx", shared=True)
+
+
+class PrecinctMap(rx.Component):
+    """Wraps precinct_map.jsx: the map's place is in the page (prerendered, its height kept); Leaflet
+    loads in a chunk of its own once the browser is idle, after the page and its list answer."""
 
     library = "$/public" + rx.asset("precinct_map.jsx", shared=True)
     lib_dependencies: list[str] = ["react-leaflet@5.0.0", "leaflet@1.9.4", "react-leaflet-cluster@4.1.3",
@@ -39,7 +44,7 @@ def precinct_map(precincts, labels, selected="", on_choose=None, height="420px",
         selected=selected,
         tile_url=settings.map_tile_url,
         tile_attribution=settings.map_tile_attribution or tr["map.attribution"],
-        outline_url="/kyrgyzstan.geojson",
+        outline_url="/kyrgyzstan.geo.json",
         labels={**labels, **{f"cluster_{form}": tr[f"map.cluster_{form}"] for form in CLUSTER_FORMS}},
         height=height,
     )
