@@ -13,6 +13,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from remote_vote_app.demo.seed import DEMO_VOTERS
+from remote_vote_app.settings import settings
 from tests.e2e.conftest import DESKTOP, PHONE, check_a11y, log_in
 from tests.support import qr
 
@@ -67,7 +68,7 @@ def _read_code(picture: bytes) -> str:
     script = ("const jsQR = require(process.argv[1]); const [w, h] = [+process.argv[2], +process.argv[3]];"
               "const data = new Uint8ClampedArray(require('fs').readFileSync(0));"
               "process.stdout.write(JSON.stringify(jsQR(data, w, h).data));")
-    done = subprocess.run(["node", "-e", script, str(ROOT / ".web" / "node_modules" / "jsqr"), str(image.width),
+    done = subprocess.run(["node", "-e", script, str(ROOT / settings.web_workdir / "node_modules" / "jsqr"), str(image.width),
                            str(image.height)], input=image.tobytes(), capture_output=True, check=True)
     return json.loads(done.stdout)
 
