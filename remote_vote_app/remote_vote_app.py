@@ -14,6 +14,7 @@ from reflex.event import EventSpec
 from remote_vote_app import worker
 from remote_vote_app.web import closed_tabs
 from remote_vote_app.api import transformers
+from remote_vote_app.components.ux import request_failed
 from remote_vote_app.services.applications import passes
 from remote_vote_app.pages.apply import apply_page, check_page, confirmation_page
 from remote_vote_app.pages.cabinet import cabinet
@@ -70,7 +71,7 @@ def on_backend_error(exception: Exception) -> EventSpec:
     frame = traceback.extract_tb(exception.__traceback__)[-1] if exception.__traceback__ else None
     log.error("event handler failed: %s at %s:%s", type(exception).__name__,
               frame.filename if frame else "?", frame.lineno if frame else "?")
-    return rx.toast.error(" · ".join(t(lang, "error.unexpected") for lang in LANGS))
+    return request_failed()
 
 
 app = rx.App(
@@ -78,6 +79,9 @@ app = rx.App(
     api_transformer=transformers,
     backend_exception_handler=on_backend_error,
     html_lang="ru",
+    # No toast library (sonner, 12 KB of every page's first load): a failed request is said in the
+    # page's own status banner, in the page's language (on_backend_error).
+    toaster=None,
     head_components=[
         rx.el.meta(name="description", content=" / ".join(t(lang, "apply.title") for lang in LANGS)),
         rx.el.link(rel="icon", href="/favicon.svg", type="image/svg+xml"),

@@ -168,6 +168,8 @@ export function SendButton({ label, busyLabel, settle, onPress, type, id, classN
 // The connection banner, set in the browser: "offline" as soon as the browser knows it, "lost"
 // when Reflex's socket reports errors (`lost`), and, while a send waits, that it will go when the
 // connection is back; then "connection restored" for a few seconds.
+export const FAILED_EVENT = "rv-request-failed";
+
 export function ConnectionStatus({ lost, texts }) {
   const online = useOnline();
   const running = useRunningSends();
@@ -189,11 +191,25 @@ export function ConnectionStatus({ lost, texts }) {
     const timer = setTimeout(() => setBack(""), 6000);
     return () => clearTimeout(timer);
   }, [down]);
+  // A request the server failed to handle (app.on_backend_error sends FAILED_EVENT): said here, in
+  // the page's language, where Reflex would have shown a toast (its library was 12 KB of every page).
+  const [failed, setFailed] = useState(0);
+  useEffect(() => {
+    const show = () => setFailed((n) => n + 1);
+    window.addEventListener(FAILED_EVENT, show);
+    return () => window.removeEventListener(FAILED_EVENT, show);
+  }, []);
+  useEffect(() => {
+    if (!failed) return undefined;
+    const timer = setTimeout(() => setFailed(0), 10000);
+    return () => clearTimeout(timer);
+  }, [failed]);
   const downText = running > 0 ? texts.waiting : online ? texts.lost : texts.offline;
   return (
     <div role="status" aria-live="polite" className="connection-status" id="connection-status">
       {down ? <p className="connection-banner connection-lost" id="connection-lost">{downText}</p> : null}
       {!down && back ? <p className="connection-banner connection-back" id="connection-back">{back}</p> : null}
+      {failed ? <p className="connection-banner connection-lost" id="request-failed" key={failed}>{texts.failed}</p> : null}
     </div>
   );
 }

@@ -89,7 +89,17 @@ class PrintButton(_Ux):
 def connection_status(tr) -> rx.Component:
     return ConnectionStatus.create(lost=has_connection_errors, texts={
         "lost": tr["ux.connection_lost"], "offline": tr["ux.connection_offline"], "waiting": tr["ux.send_waiting"],
-        "back": tr["ux.connection_back"], "backSending": tr["ux.connection_back_sending"]})
+        "back": tr["ux.connection_back"], "backSending": tr["ux.connection_back_sending"],
+        "failed": tr["error.unexpected"]})
+
+
+# The window event ConnectionStatus answers with "error.unexpected" (ux.jsx FAILED_EVENT).
+FAILED_EVENT = "rv-request-failed"
+
+
+def request_failed() -> rx.event.EventSpec:
+    """What the server sends back when one of its handlers failed: the page says so in its banner."""
+    return rx.call_script(f"window.dispatchEvent(new Event({FAILED_EVENT!r}))")
 
 
 class StepArrival(_Ux):

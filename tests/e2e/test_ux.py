@@ -525,3 +525,19 @@ def test_timeout_warning_and_continue(page: Page, base_url: str, viewport):
     page.clock.fast_forward("05:00")
     expect(dialog).to_have_count(0)  # the timer started again
     expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+
+
+def test_a_request_the_server_failed_is_said_in_the_page_banner(page: Page, base_url: str, viewport):
+    """What the server sends when a handler fails (app.on_backend_error sends request_failed; its unit
+    test checks that half) shows «error.unexpected» in the page's status banner, in the page's
+    language; no toast library is loaded any more."""
+    from remote_vote_app.components.ux import request_failed
+
+    script = str(request_failed().args[0][1])  # the JavaScript the client runs, as a JS string literal
+    page.goto(f"{base_url}/login")
+    page.locator("#lang-ky").click()
+    expect(page.locator("html")).to_have_attribute("lang", re.compile("^ky"))
+    page.evaluate(f"() => eval({script})")
+    expect(page.locator("#connection-status #request-failed")).to_have_text(t("ky", "error.unexpected"))
+    check_a11y(page)
+    expect(page.locator("section[aria-label^='Notifications']")).to_have_count(0)  # sonner's region is gone
