@@ -159,6 +159,18 @@ def test_landing_does_not_download_leaflet(page: Page, base_url: str, viewport):
     assert not any("precinct_map" in r.url for r in scripts)
 
 
+def test_the_maps_place_is_in_the_page_and_nothing_moves_when_leaflet_comes(page: Page, base_url: str, viewport):
+    """The page as served already holds the map's box at its height (Leaflet loads once the browser
+    is idle, after the list); the map takes that box exactly, so the list below does not move."""
+    html = httpx.get(f"{base_url}/precincts/").text
+    assert re.search(r'<div class="precinct-map"><div style="height:\s*420px', html)
+    page.goto(f"{base_url}/precincts")
+    box = page.locator(".map-pane > .precinct-map").bounding_box()
+    expect(_map(page)).to_be_visible()
+    _expect_markers(page, 10)
+    assert page.locator(".map-pane > .precinct-map").bounding_box()["height"] == box["height"]
+
+
 def test_public_pages_fit_a_360_px_phone(browser, base_url: str, console):
     context = browser.new_context(viewport={"width": 360, "height": 740})
     page = console.watch(context.new_page())
