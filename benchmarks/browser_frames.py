@@ -5,8 +5,9 @@ and page requests, so the load client (benchmarks.load) can be checked against t
     .venv/bin/python -m benchmarks.browser_frames --url http://localhost:3000 --db-url sqlite:///remote_vote.db
 
 Prints one line per step, in the load client's own vocabulary (`journey_trace`): page loads (HTTP
-documents, with their redirects), socket connects with the event in their CONNECT and the hashes'
-type, and each event sent on the socket; then the bytes received per journey.
+documents, with their redirects), the login page's fetch of its cookie (POST /auth/session), socket
+connects with the event in their CONNECT and the hashes' type, and each event sent on the socket;
+then the bytes received per journey.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ os.environ.setdefault("DEMO_MODE", "1")
 
 from playwright.sync_api import Page, sync_playwright  # noqa: E402
 
-from benchmarks.load import Database, Voter, describe_get, describe_sent  # noqa: E402
+from benchmarks.load import Database, Voter, describe_http, describe_sent  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
@@ -60,9 +61,12 @@ def record(page: Page, base: str, voter: Voter, db: Database) -> Recording:
         ws.on("framereceived", received)
 
     def on_response(response) -> None:
-        request = response.request
-        if request.resource_type == "document" and urlsplit(request.url).netloc == host:
-            rec.steps.append(describe_get(request.url, response.status, response.headers.get("location", "")))
+        request, url = response.request, urlsplit(response.request.url)
+        if url.netloc != host:
+            return
+        if request.resource_type == "document" or (request.resource_type == "fetch" and url.path.startswith("/auth/")):
+            rec.steps.append(describe_http(request.method, request.url, response.status,
+                                           response.headers.get("location", "")))
 
     page.on("websocket", on_socket)
     page.on("response", on_response)

@@ -57,6 +57,9 @@ ON_LOAD = f"{BASE}.reflex___state____on_load_internal_state.on_load_internal"
 NAMESPACE = "/_event"
 COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=\s*[\"']([^=\"';]+)=([^;\"']*)")  # a login's ticket binding
 LOCATION_SCRIPT = re.compile(r"window\.location(?:\.href\s*=\s*|\.(?:assign|replace)\(\s*)[\"']([^\"']+)")
+# The voter's login: the page POSTs its ticket to /auth/* itself (fetch), then navigates client-side.
+FETCH_SCRIPT = re.compile(r"fetch\(\s*\"(/auth/[^\"]+)\",\s*\{method:\s*'POST'.*?body:\s*(\"(?:[^\"\\]|\\.)*\")"
+                          r".*?navigate\(\s*\"([^\"]+)\"", re.S)
 CODE = re.compile(r"\b(\d{6})\b")
 # Cheap AppState handlers, both answered with a _call_script: page_ready changes nothing; set_lang
 # (same language) also resends every var that depends on the language.
@@ -130,9 +133,9 @@ def describe_sent(frame: str) -> str | None:
     return None
 
 
-def describe_get(path: str, status: int, location: str) -> str:
-    """A page request (HTML or a redirect), as one line of a journey's trace."""
-    return f"http GET {urlsplit(path).path} -> {status}" + (f" {urlsplit(location).path}" if location else "")
+def describe_http(method: str, path: str, status: int, location: str = "") -> str:
+    """A page request (HTML or a redirect) or the login's cookie request, as one line of a journey's trace."""
+    return f"http {method} {urlsplit(path).path} -> {status}" + (f" {urlsplit(location).path}" if location else "")
 
 
 def _short(name: str) -> str:
@@ -358,6 +361,7 @@ class Reply:
     events: list[dict] = field(default_factory=list)
     hydrated: bool = False  # the tab's state says hydrated (after this reply's updates so far)
     redirect: tuple[str, bool] | None = None  # (path, external)
+    cookie_post: tuple[str, str] | None = None  # (path, JSON body) the page POSTs before it moves on
 
 
 class Tab:
@@ -461,9 +465,13 @@ class Tab:
             if name == "_redirect":
                 reply.redirect = (payload["path"], bool(payload.get("external")))
             elif name == "_call_script":
-                if cookie := COOKIE_SCRIPT.search(payload.get("javascript_code", "")):
+                code = payload.get("javascript_code", "")
+                if cookie := COOKIE_SCRIPT.search(code):
                     self.cookies[cookie.group(1)] = cookie.group(2)
-                if target := LOCATION_SCRIPT.search(payload.get("javascript_code", "")):
+                if post := FETCH_SCRIPT.search(code):
+                    reply.cookie_post = (post.group(1), json.loads(post.group(2)))
+                    reply.redirect = (post.group(3), False)
+                elif target := LOCATION_SCRIPT.search(code):
                     reply.redirect = (target.group(1), True)
             elif "error" in json.dumps(payload).lower():
                 raise JourneyError(f"backend error event {name}")
@@ -519,8 +527,24 @@ class Tab:
         client.cookies = self.cookies
         response = await client.get(path)
         self.cookies = {cookie.name: cookie.value for cookie in client.cookies.jar}
-        self.trace.append(describe_get(path, response.status_code, response.headers.get("location", "")))
+        self.trace.append(describe_http("GET", path, response.status_code, response.headers.get("location", "")))
         return response
+
+    async def _post_ticket(self, path: str, body: str) -> None:
+        """The login page's fetch: a same-origin JSON POST with the tab's cookies, as Chromium sends it;
+        the answer sets the session cookie and the tab stays on its socket."""
+        start = time.perf_counter()
+        client = self._client()
+        client.cookies = self.cookies
+        response = await client.post(path, content=body, headers={
+            "Content-Type": "application/json", "Origin": self.base, "Sec-Fetch-Site": "same-origin",
+            "Sec-Fetch-Mode": "cors", "Sec-Fetch-Dest": "empty"})
+        self.cookies = {cookie.name: cookie.value for cookie in client.cookies.jar}
+        self.bytes_in += len(response.content)
+        self.trace.append(describe_http("POST", path, response.status_code))
+        if response.status_code != 204:
+            raise JourneyError(f"{urlsplit(path).path}: HTTP {response.status_code} for the login's ticket")
+        self.stats.timed("http /auth/* (cookie)", time.perf_counter() - start)
 
     async def _html(self, path: str) -> str:
         """GET the page's HTML; the path the browser ends up on (`/cabinet` -> `/cabinet/`)."""
@@ -569,9 +593,12 @@ class Tab:
 
     async def follow(self, reply: Reply) -> None:
         """Go where the server sent the browser: an /auth/* HTTP hop (sets a cookie, then a new socket
-        with it), a full page load, or a client-side navigation."""
+        with it), a full page load, or a client-side navigation (after the login page's POST of its
+        ticket, when it made one)."""
         if reply.redirect is None:
             raise JourneyError(f"{self.path}: expected a redirect")
+        if reply.cookie_post is not None:
+            await self._post_ticket(*reply.cookie_post)
         target, external = reply.redirect
         url = urlsplit(urljoin(self.base + self.path, target))
         if url.netloc and url.netloc != urlsplit(self.base).netloc:

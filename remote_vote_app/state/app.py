@@ -18,7 +18,7 @@ from remote_vote_app.state.language import LanguageMixin
 # Re-exported: pages and states import these from state.app, their one entry point.
 from remote_vote_app.state.messages import as_strings, error_entries, summary_title_key  # noqa: F401
 from remote_vote_app.state.navigation import (  # noqa: F401
-    FOCUS_TITLE_JS, PAGE_TITLES, focus_on, focus_title, go, leave, ticket_exchange)
+    FOCUS_TITLE_JS, PAGE_TITLES, cookie_then_go, focus_on, focus_title, go, leave, ticket_exchange)
 from remote_vote_app.state.session_check import (  # noqa: F401
     FAILED, RECHECK_SECONDS, SessionCheckMixin, voter_required)
 
@@ -35,6 +35,9 @@ class AppState(LanguageMixin, SessionCheckMixin, rx.State):
     _session_id: int = 0
     _voter_id: int = 0
     _method: str = ""
+    # The socket (the server's id of the connection) that proved this tab's login: its handshake
+    # predates the cookie, so on it the session row itself is the authority (session_check).
+    _login_socket: str = ""
     _expired: bool = False
     # The last session check of this tab: which cookie it saw, and until when it holds (RECHECK_SECONDS).
     _checked_sid: str = ""
@@ -106,10 +109,11 @@ class AppState(LanguageMixin, SessionCheckMixin, rx.State):
 
     def _bind_session(self, started: sessions.Started, voter_id: int, name: str, method: str) -> None:
         self._session_id, self._voter_id, self._method = started.row_id, voter_id, method
+        self._login_socket = self.router.session.session_id or ""
         self.voter_name = name
 
     def _end_session(self) -> None:
-        self._session_id, self._voter_id, self._method = 0, 0, ""
+        self._session_id, self._voter_id, self._method, self._login_socket = 0, 0, "", ""
         self._checked_sid, self._checked_until = "", 0.0
         self.voter_name = ""
 
@@ -128,8 +132,9 @@ class AppState(LanguageMixin, SessionCheckMixin, rx.State):
     async def _log_in(self, voter_id: int, name: str, method: str = "sms",
                       started: sessions.Started | None = None):
         """Every login method ends here: a new server-side session (unless the method started it
-        with its own check), the browser sent to swap its one-time ticket for the HttpOnly cookie,
-        then on to where the voter was going."""
+        with its own check) bound to this tab and its socket, the page told to swap its one-time
+        ticket for the HttpOnly cookie (for reloads and other tabs), then on to where the voter was
+        going on the same socket."""
         fresh = time.time() - self._next_at < NEXT_MAX_AGE_SECONDS
         target = self._next if fresh and self._next in {routes.APPLY, routes.CABINET, routes.QR} else routes.CABINET
         if self._voter_id and self._voter_id != voter_id:
@@ -139,7 +144,7 @@ class AppState(LanguageMixin, SessionCheckMixin, rx.State):
             started = await run_short_transaction(lambda s: start(s, voter_id))
         self._bind_session(started, voter_id, name, method)
         self._next = ""
-        return ticket_exchange("voter", started, target)
+        return cookie_then_go("voter", started, target)
 
     def _session_method(self) -> str:
         """How the voter logged in (sms | eid | qr | face): some changes ask more after a FaceID

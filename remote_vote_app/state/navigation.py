@@ -65,13 +65,34 @@ def go(path: str):
     return rx.redirect(path, replace=True)
 
 
-def ticket_exchange(kind: str, started: sessions.Started, target: str):
-    """A full-page visit (the cookie must reach the next websocket handshake), replacing history.
-    The binding cookie set first ties the ticket to this browser (sessions.binding_cookie)."""
-    url = f"{routes.AUTH_SESSION}?kind={kind}&ticket={started.ticket}&next={target}"
+def _binding_cookie_js(started: sessions.Started) -> str:
+    """Sets the cookie that ties the ticket to this browser (sessions.binding_cookie), before the exchange."""
     cookie = (f"{sessions.binding_cookie(started.ticket)}={started.binding}; path=/; max-age=120; samesite=strict"
               + ("; secure" if settings.cookie_secure else ""))
-    return rx.call_script(f"document.cookie = {json.dumps(cookie)}; window.location.replace({json.dumps(url)})")
+    return f"document.cookie = {json.dumps(cookie)};"
+
+
+def ticket_exchange(kind: str, started: sessions.Started, target: str):
+    """A full-page visit to GET /auth/session (the cookie must reach the next websocket handshake),
+    replacing history: the staff login, whose every event checks the cookie of its socket."""
+    url = f"{routes.AUTH_SESSION}?kind={kind}&ticket={started.ticket}&next={target}"
+    return rx.call_script(f"{_binding_cookie_js(started)} window.location.replace({json.dumps(url)})")
+
+
+def cookie_then_go(kind: str, started: sessions.Started, target: str):
+    """The voter's login keeps its socket (one connect per visit): the page POSTs the one-time
+    ticket to /auth/session itself (same-origin fetch; the answer sets the HttpOnly cookie for
+    reloads and other tabs, no redirect), then moves on client-side, replacing history. This socket
+    is bound to the session already (AppState._login_socket), so it goes on whatever the answer.
+    `navigate` is React Router's, in scope where Reflex evaluates the script (state.js applyEvent);
+    without it the page loads in full, as a reload would."""
+    body = json.dumps({"kind": kind, "ticket": started.ticket})
+    to = json.dumps(target)
+    return rx.call_script(
+        f"{_binding_cookie_js(started)} fetch({json.dumps(routes.AUTH_SESSION)}, {{method: 'POST', "
+        f"headers: {{'Content-Type': 'application/json'}}, body: {json.dumps(body)}, credentials: 'same-origin', "
+        f"cache: 'no-store'}}).catch(() => null).then(() => typeof navigate === 'function' ? "
+        f"navigate({to}, {{replace: true}}) : window.location.replace({to}))")
 
 
 def leave(kind: str):

@@ -27,7 +27,16 @@ FAILED = object()  # what AppState._run returns after showing a service error
 RECHECK_SECONDS = 5
 # A @voter_required handler's session check that is due: the handler's first transaction makes it
 # (one round trip instead of two); if the handler has none, the wrapper makes it after the handler.
-_OWED_CHECK: contextvars.ContextVar[tuple[str, int, str] | None] = contextvars.ContextVar("owed_check", default=None)
+# (cookie sid, or None on the socket that proved the login; bound row; what was seen, hashed)
+_OWED_CHECK: contextvars.ContextVar[tuple[str | None, int, str] | None] = contextvars.ContextVar("owed_check",
+                                                                                                 default=None)
+
+
+def _lookup(session: Session, sid: str | None, bound: int | None, touch: bool = True) -> sessions.Current | None:
+    """This tab's session as its proof shows it: the login's own socket (`sid` None) or a cookie."""
+    if sid is None:
+        return sessions.proven(session, "voter", bound or 0, touch=touch)
+    return sessions.current(session, "voter", sid, bound, touch=touch)
 
 
 class _SessionGone(Exception):
@@ -66,7 +75,7 @@ class SessionCheckMixin:
             self._checked_sid, self._checked_until = owed[2], time.time() + RECHECK_SECONDS
         return result
 
-    def _checked_first(self, owed: tuple[str, int, str], work: Callable[[Session], Any],
+    def _checked_first(self, owed: tuple[str | None, int, str], work: Callable[[Session], Any],
                        passed: list[bool]) -> Callable[[Session], Any]:
         """`work` after this tab's session check, in its transaction: a session that is not live
         any more (logged out elsewhere, idle, outlived) stops it before it reads or writes anything.
@@ -75,7 +84,7 @@ class SessionCheckMixin:
         voter_id = self._voter_id
 
         def checked(session: Session) -> Any:
-            found = sessions.current(session, "voter", sid, bound, touch=False)
+            found = _lookup(session, sid, bound, touch=False)
             if found is None or found.expired or found.subject_id != voter_id:
                 raise _SessionGone  # rolled back: the wrapper's own check ends and audits it
             passed.append(True)
@@ -85,14 +94,23 @@ class SessionCheckMixin:
 
         return checked
 
+    def _login_socket_here(self) -> bool:
+        """This event came over the socket that proved the tab's login (it carries no cookie of it:
+        the cookie was set after it opened). The id is the server's own for the connection."""
+        return bool(self._session_id and self._login_socket
+                    and self._login_socket == self.router.session.session_id)
+
     async def _voter(self, defer: bool = False) -> int:
         """The logged-in voter's id, or 0: nobody logged in, an idle or outlived session, or a
-        request without this tab's session cookie (a replayed client token, another browser).
+        request neither over the socket that logged in nor with this tab's session cookie (a
+        replayed client token, another browser).
         A tab with no session yet takes the one its browser's cookie names (another tab of the
         same browser, or the state lost in a restart), so a restart asks nobody to log in again.
         `defer`: a bound tab's check is owed to the handler's first transaction (see _run)."""
-        sid, bound = self._cookie_sid("voter"), self._session_id or None
-        seen = hashlib.sha256(sid.encode()).hexdigest()[:16] if sid else ""
+        bound = self._session_id or None
+        sid = None if self._login_socket_here() else self._cookie_sid("voter")
+        proof = f"socket {self._login_socket}" if sid is None else sid
+        seen = hashlib.sha256(proof.encode()).hexdigest()[:16] if proof else ""
         if bound and seen and seen == self._checked_sid and time.time() < self._checked_until:
             return self._voter_id  # checked a moment ago with this very cookie: no database round trip
         if defer and bound and seen:
@@ -100,17 +118,18 @@ class SessionCheckMixin:
             return self._voter_id
 
         def check(session: Session) -> tuple[sessions.Current | None, str]:
-            found = sessions.current(session, "voter", sid, bound)
+            found = _lookup(session, sid, bound)
             adopt = found is not None and not found.expired and bound is None
             return found, register.profile(session, found.subject_id).full_name if adopt else ""
 
-        found, name = await run_short_transaction(check) if sid else (None, "")
+        found, name = await run_short_transaction(check) if proof else (None, "")
         if found is None or found.expired:
             self._expired = self._expired or bool(found and found.expired)
             return 0
-        if bound is None:
+        if bound is None:  # adopted by the cookie: every socket of this tab needs it
             self._session_id, self._voter_id, self._method, self.voter_name = (
                 found.row_id, found.subject_id, found.method, name)
+            self._login_socket = ""
         if found.subject_id != self._voter_id:
             return 0
         self._checked_sid, self._checked_until = seen, time.time() + RECHECK_SECONDS

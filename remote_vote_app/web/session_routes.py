@@ -1,21 +1,26 @@
-"""The two HTTP routes that set and clear the HttpOnly session cookies.
+"""The HTTP routes that set and clear the HttpOnly session cookies.
 
-A websocket cannot set a cookie, so a login ends with a full-page visit to /auth/session with a
-one-time ticket; the response sets the cookie and sends the browser on (303, replacing the URL).
-After an SMS-code or eID login it also sets the device cookie (services.identity.devices).
-The ticket is exchanged only with the binding cookie the asking tab set (`sessions.binding_cookie`).
-Logout is a same-origin POST: a foreign page can neither log a browser in nor out.
-Plain `def` endpoints: Starlette runs them in its thread pool, off the event loop.
+A websocket cannot set a cookie, so a login swaps its one-time ticket for the cookie over HTTP:
+the voter's page POSTs it to /auth/session with a same-origin fetch (the answer sets the cookie,
+no redirect: the tab keeps its socket, state.navigation.cookie_then_go); the staff login makes a
+full-page visit to GET /auth/session, which sets the cookie and sends the browser on (303,
+replacing the URL). After an SMS-code or eID login either also sets the device cookie
+(services.identity.devices). The ticket is exchanged only with the binding cookie the asking tab
+set (`sessions.binding_cookie`). Logout is a same-origin POST: a foreign page can neither log a
+browser in nor out. The `def` endpoints run in Starlette's thread pool, off the event loop; the
+fetch's exchange is a short transaction (`db.run_short_transaction`).
 """
 
 from __future__ import annotations
+
+import json
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from remote_vote_app import routes
-from remote_vote_app.db import session_scope
+from remote_vote_app.db import run_short_transaction, session_scope
 from remote_vote_app.services.identity import devices, sessions
 from remote_vote_app.settings import settings
 
@@ -34,19 +39,21 @@ def _no_store(response: Response) -> Response:
     return response
 
 
-def set_session(request: Request) -> Response:
-    ticket = request.query_params.get("ticket", "")
-    kind_hint = request.query_params.get("kind", "voter")
-    kind_hint = kind_hint if kind_hint in sessions.KINDS else "voter"
+def _kind(value: object) -> str:
+    return value if isinstance(value, str) and value in sessions.KINDS else "voter"
+
+
+def _exchanger(request: Request, ticket: str, kind_hint: str):
+    """The exchange of `ticket` with this request's cookies (binding, the browser's previous session, device)."""
     cookies = request.headers.get("cookie", "")
-    with session_scope() as session:
-        done = sessions.exchange(session, ticket, sessions.binding_value(cookies, ticket),
-                                 old_sid=sessions.cookie_value(cookies, kind_hint),
-                                 device=sessions.device_value(cookies))
-    if done is None:
-        response = RedirectResponse(LOGIN_PAGE[kind_hint], status_code=303)
-    else:
-        response = RedirectResponse(_next(done.kind, request.query_params.get("next", "")), status_code=303)
+    binding, old_sid = sessions.binding_value(cookies, ticket), sessions.cookie_value(cookies, kind_hint)
+    device = sessions.device_value(cookies)
+    return lambda session: sessions.exchange(session, ticket, binding, old_sid=old_sid, device=device)
+
+
+def _with_cookies(response: Response, done: sessions.Exchanged | None, ticket: str) -> Response:
+    """The session (and device) cookie of an exchange; the ticket's binding cookie cleared either way."""
+    if done is not None:
         response.set_cookie(sessions.COOKIE[done.kind], done.sid, max_age=done.max_age, path="/", httponly=True,
                             secure=settings.cookie_secure, samesite="strict")
         if done.device is not None:
@@ -56,6 +63,39 @@ def set_session(request: Request) -> Response:
         response.delete_cookie(sessions.binding_cookie(ticket), path="/", secure=settings.cookie_secure,
                                samesite="strict")
     return _no_store(response)
+
+
+def set_session(request: Request) -> Response:
+    """GET: the staff login's full-page visit; on to the next page, or back to the login page."""
+    ticket = request.query_params.get("ticket", "")
+    kind_hint = _kind(request.query_params.get("kind", "voter"))
+    with session_scope() as session:
+        done = _exchanger(request, ticket, kind_hint)(session)
+    target = LOGIN_PAGE[kind_hint] if done is None else _next(done.kind, request.query_params.get("next", ""))
+    return _with_cookies(RedirectResponse(target, status_code=303), done, ticket)
+
+
+async def take_ticket(request: Request) -> Response:
+    """POST from the page that has just logged in (a fetch, JSON {"kind", "ticket"}): the cookies and
+    204, no redirect, so the tab keeps its socket. Only from our own pages (a foreign page cannot
+    log a browser in), and only in the browser that asked for the ticket (its binding cookie)."""
+    if not same_origin(request):
+        return _no_store(PlainTextResponse("Forbidden", status_code=403))
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return _no_store(PlainTextResponse("Unsupported Media Type", status_code=415))
+    raw = await request.body()
+    if len(raw) > 1024:  # a ticket and a kind: anything larger is not ours
+        return _no_store(PlainTextResponse("Payload Too Large", status_code=413))
+    try:
+        body = json.loads(raw)
+        ticket, kind_hint = body["ticket"], _kind(body.get("kind"))
+    except (ValueError, TypeError, KeyError):
+        return _no_store(PlainTextResponse("Bad Request", status_code=400))
+    if not isinstance(ticket, str) or not ticket:
+        return _no_store(PlainTextResponse("Bad Request", status_code=400))
+    done = await run_short_transaction(_exchanger(request, ticket, kind_hint))
+    response = Response(status_code=204) if done is not None else PlainTextResponse("Forbidden", status_code=403)
+    return _with_cookies(response, done, ticket)
 
 
 def same_origin(request: Request) -> bool:
@@ -90,6 +130,7 @@ def clear_session(request: Request) -> Response:
 
 endpoints = [
     Route(routes.AUTH_SESSION, set_session, methods=["GET"]),
+    Route(routes.AUTH_SESSION, take_ticket, methods=["POST"]),
     Route(routes.AUTH_LOGOUT, clear_session, methods=["POST"]),
     Route(routes.AUTH_LOGOUT, logout_page, methods=["GET"]),
 ]

@@ -1,4 +1,4 @@
-"""The load benchmark's client decisions (no server): redirects, the /auth/* cookie hop, the database check."""
+"""The load benchmark's client decisions (no server): redirects, the /auth/* cookie hop and POST, the database check."""
 
 import asyncio
 import os
@@ -7,6 +7,10 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from benchmarks.load import BASE, Bundle, Database, Reply, Stats, Tab
 from remote_vote_app.demo.seed import DEMO_VOTERS
+from remote_vote_app.services.identity import sessions
+from remote_vote_app.services.identity.sessions import Started
+from remote_vote_app.state.navigation import cookie_then_go
+from tests.support.states import scripts
 
 
 def _tab(base: str = "http://localhost:1") -> Tab:
@@ -26,6 +30,11 @@ def test_a_location_script_is_a_redirect_and_hydration_ends_a_page_load():
     tab._take(_script('document.cookie = "__Host-rv_bind_ab12=n0nce; path=/; secure"; '
                       'window.location.replace("/auth/session?ticket=t")'), reply)
     assert reply.redirect == ("/auth/session?ticket=t", True) and tab.cookies == {"__Host-rv_bind_ab12": "n0nce"}
+
+    reply = Reply()  # the voter's login today: the binding cookie, the page's POST, then on client-side
+    tab._take(_script(scripts(cookie_then_go("voter", Started(1, "t-1", "n0nce"), "/apply"))), reply)
+    assert reply.cookie_post == ("/auth/session", '{"kind": "voter", "ticket": "t-1"}')
+    assert reply.redirect == ("/apply", False) and sessions.binding_cookie("t-1") in tab.cookies
 
     reply = Reply()
     tab._take(_script("document.documentElement.lang = 'ru'"), reply)
@@ -84,6 +93,45 @@ def test_an_auth_redirect_goes_over_http_then_reconnects_with_its_cookie():
         server.shutdown()
     assert opened == [("/apply", {"rv_voter": "opaque"}, token)]
     assert navigated == ["/cabinet"]
+
+
+def test_the_login_pages_ticket_post_is_sent_as_chromium_sends_it_and_the_tab_keeps_its_socket():
+    seen = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen.append((self.path, dict(self.headers), self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.send_header("Set-Cookie", "rv_voter=opaque; HttpOnly; Path=/; SameSite=Strict")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    tab = _tab(base)
+    tab.cookies = {"rv_bind_1": "n0nce"}
+    opened, navigated = [], []
+
+    async def open_(path):
+        opened.append(path)
+
+    async def navigate(path):
+        navigated.append((path, dict(tab.cookies)))
+
+    tab.open, tab.navigate = open_, navigate
+    try:
+        asyncio.run(tab.follow(Reply(redirect=("/apply", False), cookie_post=("/auth/session", '{"ticket": "t"}'))))
+    finally:
+        server.shutdown()
+    path, headers, body = seen[0]
+    assert (path, body) == ("/auth/session", b'{"ticket": "t"}') and headers["Cookie"] == "rv_bind_1=n0nce"
+    assert {k: headers[k] for k in ("Content-Type", "Origin", "Sec-Fetch-Site", "Sec-Fetch-Mode")} == {
+        "Content-Type": "application/json", "Origin": base, "Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors"}
+    assert opened == [] and navigated == [("/apply", {"rv_bind_1": "n0nce", "rv_voter": "opaque"})]
+    assert tab.trace == ["http POST /auth/session -> 204"]
 
 
 def test_the_database_check_finds_a_lost_application():

@@ -629,7 +629,7 @@ def test_a_stolen_device_cookie_gets_three_tries_per_code_and_ten_wrong_codes_a_
 def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_while_the_pin_is_attacked(
         monkeypatch, sender):
     """The same through LoginState, as the browser drives it: the SMS login's ticket exchange gives the
-    browser its device cookie, and the page's next login reads it from the handshake's cookies."""
+    browser its device cookie, and the next page's login reads it from its handshake's cookies."""
     from remote_vote_app.state.login import LoginState
     from tests.support.states import Browser
 
@@ -647,6 +647,7 @@ def test_the_login_page_reads_the_device_cookie_so_the_owners_browser_gets_in_wh
     offered = stranger.state(LoginState)
     assert offered.step == "code" and offered.code_reused and offered.code_strong and attacker.strong
     owner.client_ip = NEW_PLACE
+    owner.reload()  # the owner's browser comes back another day: a new page, whose handshake has the cookie
     login = owner.state(LoginState)
     owner.call(LoginState, "start", {"pin": PIN, "document": DOC})
     assert login.step == "code" and not login.error_entries and not login.code_reused

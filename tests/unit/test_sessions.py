@@ -195,6 +195,69 @@ def test_the_exchange_route_needs_the_binding_cookie_of_the_ticket(database):
         part.strip() for part in device.split(";")}
 
 
+SAME_ORIGIN = {"sec-fetch-site": "same-origin", "content-type": "application/json"}
+
+
+def _post_ticket(client: TestClient, ticket: str, headers=None, body=None):
+    return client.post("/auth/session", headers=SAME_ORIGIN if headers is None else headers, follow_redirects=False,
+                       content=body if body is not None else f'{{"kind": "voter", "ticket": "{ticket}"}}')
+
+
+def test_the_login_pages_post_sets_the_cookies_and_answers_without_a_redirect(database):
+    """The voter's tab keeps its socket: its fetch gets the session and device cookies and a 204."""
+    client, own = _client(), _start()
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+    response = _post_ticket(client, own.ticket)
+    assert response.status_code == 204 and "location" not in response.headers
+    assert response.headers["cache-control"] == "no-store"
+    set_cookies = response.headers.get_list("set-cookie")
+    session_cookie = next(c for c in set_cookies if c.startswith(f"{sessions.COOKIE['voter']}="))
+    assert {"HttpOnly", "Secure", "SameSite=strict", "Path=/"} <= {part.strip() for part in session_cookie.split(";")}
+    assert any(c.startswith(f"{devices.cookie_name()}=") for c in set_cookies)
+    assert any(c.startswith(f'{sessions.binding_cookie(own.ticket)}=""') for c in set_cookies)  # the binding is spent
+    with session_scope() as s:
+        sid = session_cookie.split(";")[0].split("=", 1)[1]
+        assert sessions.current(s, "voter", sid, own.row_id).subject_id == 1
+
+
+@pytest.mark.parametrize("headers", [
+    {"sec-fetch-site": "cross-site", "content-type": "application/json"},
+    {"sec-fetch-site": "same-site", "content-type": "application/json"},
+    {"sec-fetch-site": "none", "content-type": "application/json"},
+    {"origin": "https://evil.example", "content-type": "application/json"},
+    {"origin": "null", "content-type": "application/json"},
+    {"content-type": "application/json"},  # neither Fetch Metadata nor Origin
+    {"sec-fetch-site": "same-origin", "content-type": "text/plain"},  # a form or a no-CORS fetch from anywhere
+])
+def test_the_ticket_post_from_a_foreign_page_is_refused_and_the_ticket_stays_unused(database, headers):
+    client, own = _client(), _start()
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+    response = _post_ticket(client, own.ticket, headers=headers)
+    assert response.status_code in (403, 415) and sessions.COOKIE["voter"] not in response.headers.get("set-cookie", "")
+    assert _post_ticket(client, own.ticket).status_code == 204  # its owner's page still can
+
+
+def test_a_replayed_ticket_or_one_of_another_browser_is_refused_by_the_post(database):
+    client, own = _client(), _start()
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)
+    assert _post_ticket(client, own.ticket).status_code == 204
+    client.cookies.set(sessions.binding_cookie(own.ticket), own.binding)  # replayed, binding and all
+    response = _post_ticket(client, own.ticket)
+    assert response.status_code == 403 and sessions.COOKIE["voter"] not in response.headers.get("set-cookie", "")
+
+    # An attacker's ticket (login CSRF / fixation) in the victim's browser: no binding, or the victim's own.
+    victim, attacker = _client(), _start(subject=2)
+    mine = _start(subject=3)
+    for binding in (None, mine.binding):
+        victim.cookies.clear()
+        if binding:
+            victim.cookies.set(sessions.binding_cookie(attacker.ticket), binding)
+        response = _post_ticket(victim, attacker.ticket)
+        assert response.status_code == 403 and sessions.COOKIE["voter"] not in response.headers.get("set-cookie", "")
+    for body in ("", "[]", '"x"', '{"kind": "voter"}', '{"ticket": 5}', "{" * 2000):
+        assert _post_ticket(victim, "", body=body).status_code in (400, 413)
+
+
 @pytest.mark.parametrize("target", [
     "https://evil.example/", "//evil.example/apply", "/\\evil.example", "http:/evil.example", "/apply/../../x",
     "/staff", "javascript:alert(1)", "/apply?x=1", " /apply", "/APPLY",

@@ -310,13 +310,39 @@ def test_a_replayed_client_token_carries_no_authority(session, two_voters):
     assert _redirect_target(mallory.call(CabinetState, "load")) == "/login"
 
 
+def test_the_tab_that_logged_in_keeps_its_socket_and_only_the_cookie_carries_the_session_elsewhere(session):
+    """One socket per visit: the socket that proved the login opened before the cookie existed and
+    goes on without it; any other socket of the tab (a reload, a reconnect, a replayed token) needs
+    the cookie the login page's POST got."""
+    alice = Browser()
+    alice.call(LoginState, "on_load")
+    login_socket = alice.socket
+    login(session, alice, 0)
+    assert alice.socket == login_socket and sessions.COOKIE["voter"] in alice.cookies
+    assert sessions.COOKIE["voter"] not in alice._handshake  # the socket predates the cookie
+    assert _redirect_target(alice.call(CabinetState, "load")) == "" and alice.state(AppState)._voter_id
+
+    alice.reload()  # a reload after the login: the new socket's handshake has the cookie
+    alice.state(AppState)._checked_until = 0.0
+    assert _redirect_target(alice.call(CabinetState, "load")) == "" and alice.state(AppState)._voter_id
+
+    stranger = Browser()
+    login(session, stranger, 1)
+    stranger.cookies.pop(sessions.COOKIE["voter"])  # a socket without the cookie: the page's POST never got it
+    stranger.reload()
+    stranger.state(AppState)._checked_until = 0.0
+    assert _redirect_target(stranger.call(CabinetState, "load")) == "/login"
+    assert stranger.state(AppState)._voter_id == 0
+
+
 def test_the_cookie_changes_at_every_login(session):
     tab = Browser()
     login(session, tab, 0)
     first = dict(tab.cookies)
     login(session, tab, 0)
     assert tab.cookies[sessions.COOKIE["voter"]] != first[sessions.COOKIE["voter"]]
-    tab.cookies = first  # the old cookie is dead
+    tab.cookies = first
+    tab.reload()  # a page load with the old cookie: it is dead
     assert _redirect_target(tab.call(CabinetState, "load")) == "/login"
 
 

@@ -3,17 +3,19 @@
 A login (any method) creates a session row and a one-time ticket. The browser takes the ticket
 to an HTTP route, which swaps it for the session id in an `HttpOnly; Secure; SameSite=Strict`
 cookie: a new id at every login, never readable by scripts, never in a URL that stays valid. The
-Reflex tab that logged in is bound to the row; every event checks that its request still carries
-that row's cookie and that the row has neither idled out nor passed its absolute lifetime.
+Reflex tab that logged in is bound to the row; every event checks that the row has neither idled
+out nor passed its absolute lifetime, and that the event comes either over the very socket that
+proved the login (`proven`: it opened before the cookie existed) or over a socket whose handshake
+carried that row's cookie (`current`: a reload, a reconnect, another tab).
 Only hashes of the id and the ticket are stored.
 
 Every statement here is SQLAlchemy Core, built once: the session check runs in most of a voter's
 events, and a Core statement costs a fraction of the ORM's CPU (GUIDE §10).
 
 A ticket is bound to the browser that asked for it: the tab that logged in sets a short-lived
-cookie holding a random binding nonce (named after the ticket) before its visit to /auth/session,
-and the exchange needs that cookie. A ticket an attacker obtained in his own browser and sends to
-a victim as a link is refused there (no login CSRF / session fixation).
+cookie holding a random binding nonce (named after the ticket) before it sends the ticket to
+/auth/session, and the exchange needs that cookie. A ticket an attacker obtained in his own browser
+and sends to a victim as a link is refused there (no login CSRF / session fixation).
 
 The exchange of an SMS-code or eID login also gives the browser its device cookie (services.identity.devices).
 """
@@ -224,6 +226,15 @@ def current(session: Session, kind: str, sid: str, row_id: int | None, now: dt.d
     if row is None or (row_id is not None and row.id != row_id):
         return None
     return _live(session, row, kind, now or now_utc(), touch)
+
+
+def proven(session: Session, kind: str, row_id: int, now: dt.datetime | None = None,
+           touch: bool = True) -> Current | None:
+    """The live session `row_id` for the socket that proved its login (state.session_check keeps
+    which one): that socket opened before the cookie existed, so the row alone is the authority
+    there, with the same idle and absolute ends as `current`. Never for any other connection."""
+    row = session.get(UserSession, row_id) if row_id else None
+    return _live(session, row, kind, now or now_utc(), touch) if row is not None else None
 
 
 def by_cookie(session: Session, kind: str, sid: str, now: dt.datetime | None = None) -> int | None:
