@@ -1,5 +1,6 @@
-"""The load benchmark speaks as Chromium does: the same page requests and redirects, the same
-socket events in the same order (hashes as a list, the busy marks around each submit)."""
+"""The load benchmark speaks as Chromium does: the same page requests and redirects, the login's
+POST of its ticket, the same socket events in the same order (hashes as a list, the busy marks
+around each submit)."""
 
 from concurrent.futures import ThreadPoolExecutor
 
@@ -24,4 +25,7 @@ def test_the_load_client_sends_what_chromium_sends_on_a_whole_journey(page: Page
         reference = thread.submit(asyncio.run, run.journey(tab, simulated)).result()
     assert reference
     assert any(line.startswith("connect") and "hashes=list" in line for line in browser.steps)
+    # One socket per visit: the login's cookie comes from the page's own POST, not a full-page hop.
+    assert [line.split()[0] for line in browser.steps if line.startswith(("connect", "http POST"))] == ["connect", "http"]
+    assert "http POST /auth/session -> 204" in browser.steps
     assert tab.trace == browser.steps

@@ -144,6 +144,11 @@ def test_full_application(page: Page, base_url: str, lang: str, viewport):
     expect(card).to_contain_text(t(lang, "status.submitted"))
     expect(card).to_contain_text(precinct_code(DG05["number"], lang))
     _no_russian_left(page, lang, name)
+    # The whole visit ran on the socket that logged in; a reload opens a new one, which has the
+    # session by the cookie the login page's POST got.
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/cabinet/?$"))
+    expect(page.get_by_role("article", name=reference)).to_contain_text(t(lang, "status.submitted"))
 
 
 def test_wrong_code_and_wrong_details(page: Page, base_url: str, viewport):
