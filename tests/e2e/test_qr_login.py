@@ -68,8 +68,9 @@ def _read_code(picture: bytes) -> str:
     script = ("const jsQR = require(process.argv[1]); const [w, h] = [+process.argv[2], +process.argv[3]];"
               "const data = new Uint8ClampedArray(require('fs').readFileSync(0));"
               "process.stdout.write(JSON.stringify(jsQR(data, w, h).data));")
-    done = subprocess.run(["node", "-e", script, str(ROOT / settings.web_workdir / "node_modules" / "jsqr"), str(image.width),
-                           str(image.height)], input=image.tobytes(), capture_output=True, check=True)
+    decoder = ROOT / settings.web_workdir / "node_modules" / "jsqr"  # the build dir of this run (REFLEX_WEB_WORKDIR)
+    done = subprocess.run(["node", "-e", script, str(decoder), str(image.width), str(image.height)],
+                          input=image.tobytes(), capture_output=True, check=True)
     return json.loads(done.stdout)
 
 
