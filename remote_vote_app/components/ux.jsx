@@ -250,7 +250,7 @@ export function ResendButton({ label, waitText, readyText, seconds, seq, onPress
 }
 
 // GOV.UK "Timeout warning": two minutes before the idle limit a dialog offers to stay; "continue"
-// sends an event so the server session lives on. Activity (keys, pointer, scroll) counts as use
+// sends an event so the server session lives on. Input (keys, pointer, wheel, touch) counts as use
 // and is reported to the server at most once a minute; at the limit the page reloads, so the server
 // ends the session and the data leaves the screen of a shared device.
 export function IdleWarning({ active, idleSeconds, warnSeconds, labels, onContinue }) {
@@ -271,7 +271,8 @@ export function IdleWarning({ active, idleSeconds, warnSeconds, labels, onContin
       if (Date.now() - lastPing.current > 60000) { lastPing.current = Date.now(); onContinue && onContinue(); }
     };
     arm();
-    const events = ["keydown", "pointerdown", "scroll"];
+    // Input only: a scroll the page makes itself (a client-side navigation restoring its position) is no use.
+    const events = ["keydown", "pointerdown", "wheel", "touchmove"];
     events.forEach((e) => window.addEventListener(e, activity, { passive: true }));
     const tick = setInterval(() => {
       const remaining = Math.ceil((deadline.current - Date.now()) / 1000);
