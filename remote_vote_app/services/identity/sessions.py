@@ -117,6 +117,7 @@ _COLUMNS = (_SESSION.c.id, _SESSION.c.kind, _SESSION.c.subject_id, _SESSION.c.me
             _SESSION.c.ended_at, _SESSION.c.last_seen_at, _SESSION.c.expires_at)
 # The reference version rides along: the transaction's first statement, one round trip fewer.
 _BY_SID = sa.select(*_COLUMNS, refcache.VERSION).where(_SESSION.c.sid_hash == sa.bindparam("hash"))
+_PROVEN = sa.select(*_COLUMNS, refcache.VERSION).where(_SESSION.c.id == sa.bindparam("row"))
 _BY_ID = sa.select(*_COLUMNS).where(_SESSION.c.id == sa.bindparam("row"))
 _BY_TICKET = sa.select(*_COLUMNS, _SESSION.c.ticket_expires_at, _SESSION.c.ticket_binding_hash).where(
     _SESSION.c.ticket_hash == sa.bindparam("hash"))
@@ -233,8 +234,11 @@ def proven(session: Session, kind: str, row_id: int, now: dt.datetime | None = N
     """The live session `row_id` for the socket that proved its login (state.session_check keeps
     which one): that socket opened before the cookie existed, so the row alone is the authority
     there, with the same idle and absolute ends as `current`. Never for any other connection."""
-    row = session.get(UserSession, row_id) if row_id else None
-    return _live(session, row, kind, now or now_utc(), touch) if row is not None else None
+    row = session.connection().execute(_PROVEN, {"row": row_id}).first() if row_id else None
+    if row is None:
+        return None
+    refcache.version_read(session, row.reference_version)  # read along, as by the cookie's check
+    return _live(session, row, kind, now or now_utc(), touch)
 
 
 def by_cookie(session: Session, kind: str, sid: str, now: dt.datetime | None = None) -> int | None:
