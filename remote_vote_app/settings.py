@@ -143,9 +143,9 @@ class Settings(BaseSettings):
     # Wrong login codes for a PIN (from browsers without its device cookie) past which its login
     # codes are long (services.identity.auth: strong), and how long such a code lives.
     login_strong_codes_after: Limit = "5/day"
-    login_strong_code_ttl_seconds: Positive = 900
-    # New strong login codes to one phone: a cap of its own, a little shorter than a code's life, so
-    # there is always an open code to offer or room for a new one.
+    login_strong_code_ttl_seconds: Positive = 1200
+    # New strong login codes to one phone: a cap of their own, shorter than a code's life less the 5
+    # minutes an offered one must have left, so there is always an open code to offer or room for one.
     login_strong_sends_per_phone: Tiers = "1/14 minutes"
     # Login codes to one phone once its PIN is past LOGIN_ACCOUNT_CEILING (services.identity.auth: guarded).
     login_guarded_sends_per_phone: Tiers = "1/15 minutes"

@@ -193,7 +193,11 @@ def test_a_flood_of_logins_sends_one_sms_and_the_owner_uses_it(sender):
     assert _verify(owner.token, code, OWNER)
 
 
-def test_the_phone_cap_spaces_codes_out_and_then_names_the_time_of_the_next(monkeypatch, sender):
+def test_the_phone_cap_spaces_codes_out_and_a_full_cap_with_no_open_code_sends_a_strong_one(monkeypatch, sender):
+    """The outside attack M1: with PIN + document only, five starts a minute apart filled the phone's
+    cap (5 in 15 minutes); short codes live 5, so from 4.5 minutes after the last until the cap freed
+    no code was open and a new browser of the owner's was told to wait, about 6.5 minutes of every
+    15. Now that start gets a strong code (a cap of its own, 1 in 14 minutes, 20 minutes of life)."""
     clock = Clock(monkeypatch)
     sent = []
     for _ in range(5):  # one a minute is allowed, five in 15 minutes
@@ -203,15 +207,53 @@ def test_the_phone_cap_spaces_codes_out_and_then_names_the_time_of_the_next(monk
         assert _start(sender, OWNER, now=clock.at()).token == challenge.token  # within the minute: the same code
         clock.now += 61
     assert _sixth_is_the_open_code(sender, clock, sent[-1])
-    # Ten minutes on, every code sent has expired and the cap is still full: the answer says when
-    # the next can be sent.
-    clock.now = 1_900_000_000 + 600
-    refusal = _refusal(_start, sender, OWNER, DOC, clock.at())
-    assert refusal.code == "error.code_wait"
-    first_sent = dt.datetime.fromtimestamp(1_900_000_000, dt.timezone.utc)
-    expected = (first_sent + dt.timedelta(minutes=15)).astimezone(ZoneInfo("Asia/Bishkek")).strftime("%H:%M")
-    assert refusal.params == {"time": expected}
-    assert _sms_count() == 5
+    clock.now = 1_900_000_000 + 600  # every short code has expired, the cap is still full
+    owner = _start(sender, NEW_PLACE, now=clock.at())
+    assert owner.strong and not owner.reused and _sms_count() == 6
+    for i in range(20):  # strangers go on starting: they are offered that code, no SMS goes out
+        assert _start(sender, f"203.0.113.{100 + i}", now=clock.at()).token == owner.token
+        clock.now += 30
+    assert _sms_count() == 6 and _verify(owner.token, _code(), NEW_PLACE, clock.at()) == _voter_id()
+
+
+def test_a_phone_two_voters_share_has_a_cap_for_each(monkeypatch, sender):
+    """The outside attack K1: the caps counted per phone and the offered code per voter, so a stranger
+    with one voter's PIN starting logins as fast as the cap allowed kept the other voter of a shared
+    (family) phone out for as long as he went on."""
+    clock = Clock(monkeypatch)
+    other_pin, other_doc = DEMO_VOTERS[1][0], DEMO_VOTERS[1][1]
+    with session_scope() as session:
+        mine = session.exec(select(Voter).where(Voter.pin == PIN)).one()
+        other = session.exec(select(Voter).where(Voter.pin == other_pin)).one()
+        other.phone = mine.phone
+        session.add(other)
+    for i in range(6):  # five short codes, then (the cap full, none open) a strong one: all the other voter's caps
+        if i == 5:
+            clock.now = 1_900_000_000 + 600
+        with session_scope() as session:
+            auth.start_login(session, other_pin, other_doc, f"203.0.113.{i}", sender, "ru", now=clock.at())
+        clock.now += 61
+    owner = _start(sender, OWNER, now=clock.at())  # the other voter's starts used up their own caps only
+    assert not owner.reused and _verify(owner.token, _code(), OWNER, clock.at()) == _voter_id()
+
+
+def test_a_login_on_the_trusted_browser_frees_the_caps_for_a_new_browser(monkeypatch, sender):
+    """The outside attack J1: a login on the trusted browser ended the PIN's open strong code but left
+    its cap full, so the owner's new browser waited 14 minutes for the next."""
+    clock = Clock(monkeypatch)
+    first = _start(sender, OWNER, now=clock.at())
+    assert _verify(first.token, _code(), OWNER, clock.at()) == _voter_id()
+    device = _device_of(_voter_id(), clock.at())
+    clock.now += 120
+    attacker = _start(sender, ATTACKER, now=clock.at())
+    for _ in range(5):
+        _refusal(_verify, attacker.token, _wrong(_code()), ATTACKER, clock.at())
+    strong = _start(sender, "203.0.113.70", now=clock.at())
+    assert strong.strong
+    on_device = _start(sender, OWNER, now=clock.at(), device=device)
+    assert _verify(on_device.token, _code(), OWNER, clock.at(), device=device) == _voter_id()
+    fresh = _start(sender, NEW_PLACE, now=clock.at())  # the open strong code ended with that login
+    assert fresh.strong and not fresh.reused and _verify(fresh.token, _code(), NEW_PLACE, clock.at()) == _voter_id()
 
 
 def _sixth_is_the_open_code(sender, clock, last) -> bool:

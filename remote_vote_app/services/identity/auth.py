@@ -71,6 +71,9 @@ DEVICE_GUARDED_TRIES = 3
 STEP_UP_THROTTLE = LoginThrottle("sms-step-up", ceiling="login_account_ceiling")
 # An offered code must leave the voter time to type it.
 REUSE_MIN_LEFT = dt.timedelta(seconds=30)
+# A strong code is offered only with 5 minutes left (13 characters take a while to type); it lives 20
+# minutes and a new one may be sent every 14, so there is always one to offer or room for one.
+STRONG_REUSE_MIN_LEFT = dt.timedelta(minutes=5)
 
 
 def _subject(pin: str) -> str:
@@ -249,22 +252,29 @@ def _device_budget(session: Session, voter: Voter, device: str, now: dt.datetime
     return device_id
 
 
+def _phone_key(voter: Voter) -> str:
+    """The login SMS caps count per phone and voter: a phone the register gives two voters (a
+    family's) gets a cap for each, so a stranger with one voter's PIN cannot use up the other's."""
+    return ratelimit.key(f"phone|{voter.phone}|{voter.id}")
+
+
 def _phone_send(voter: Voter) -> float | None:
     """Count one login SMS to the voter's phone, or (none counted) when the cap allows the next."""
     items = settings.login_sends_per_phone + (settings.login_guarded_sends_per_phone if _guarded(voter) else ())
-    return ratelimit.take(items, "sends-phone", ratelimit.key("phone|" + voter.phone))
+    return ratelimit.take(items, "sends-phone", _phone_key(voter))
 
 
 def _strong_send(voter: Voter) -> float | None:
     """Count one new strong code to the voter's phone (LOGIN_STRONG_SENDS_PER_PHONE), or the time of the next.
     Strong codes have a cap of their own: short codes a stranger had sent cannot hold back the first
     strong one, and while one is open every start is offered it, so none is sent."""
-    return ratelimit.take(settings.login_strong_sends_per_phone, "sends-strong", ratelimit.key("phone|" + voter.phone))
+    return ratelimit.take(settings.login_strong_sends_per_phone, "sends-strong", _phone_key(voter))
 
 
 def _phone_cap_done(voter: Voter) -> None:
-    """A login with the code frees the cap (only the phone's holder can), so logging in again at once works."""
-    phone = ratelimit.key("phone|" + voter.phone)
+    """A login with the code ends the voter's open codes and frees the caps (only the phone's holder
+    can), so logging in again at once works, on this browser or another."""
+    phone = _phone_key(voter)
     ratelimit.clear(settings.login_sends_per_phone + settings.login_guarded_sends_per_phone, "sends-phone", phone)
     ratelimit.clear(settings.login_strong_sends_per_phone, "sends-strong", phone)
 
@@ -273,10 +283,12 @@ def _open_code(session: Session, voter: Voter, now: dt.datetime, purpose: str = 
                device_id: int | None = None, strong_only: bool = False) -> LoginCode | None:
     """The voter's latest code of `purpose` that can still be used: by anyone (`device_id` None),
     or by that trusted device only; a strong one only with `strong_only`."""
-    usable = LoginCode.strong if strong_only else sa.or_(LoginCode.strong, LoginCode.attempts < _tries(voter, purpose, device_id))
+    strong = sa.and_(LoginCode.strong, LoginCode.expires_at > now + STRONG_REUSE_MIN_LEFT)
+    short = sa.and_(sa.not_(LoginCode.strong), LoginCode.attempts < _tries(voter, purpose, device_id),
+                    LoginCode.expires_at > now + REUSE_MIN_LEFT)
     return session.exec(select(LoginCode).where(
         LoginCode.voter_id == voter.id, LoginCode.purpose == purpose, LoginCode.used_at == None,  # noqa: E711
-        LoginCode.device_id == device_id, usable, LoginCode.expires_at > now + REUSE_MIN_LEFT,
+        LoginCode.device_id == device_id, strong if strong_only else sa.or_(strong, short),
     ).order_by(LoginCode.last_sent_at.desc(), LoginCode.id.desc())).first()
 
 
@@ -317,17 +329,22 @@ def start_login(
     if device_id is not None:
         return _start_on_device(session, voter, device_id, client, sender, lang, now)
     CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
-    strong = _hardened(voter)
-    if strong:
-        # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
-        if (login := _open_code(session, voter, now, strong_only=True)) is not None:
-            return _offer(session, login, voter, client)
-        if (next_at := _strong_send(voter)) is not None:
-            raise _cap_refusal(next_at)
-    elif (next_at := _phone_send(voter)) is not None:
-        if (login := _open_code(session, voter, now)) is None:
-            raise _cap_refusal(next_at)
+    # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
+    if (login := _open_code(session, voter, now, strong_only=True)) is not None:
         return _offer(session, login, voter, client)
+    strong = _hardened(voter)
+    if not strong and _phone_send(voter) is not None:
+        if (login := _open_code(session, voter, now)) is not None:
+            return _offer(session, login, voter, client)
+        # The short codes' cap is full and none is open (they live 5 minutes, the cap counts 15):
+        # a strong code, whose cap and life always leave one to offer or room for one.
+        strong = True
+    if strong:
+        if (next_at := _strong_send(voter)) is not None:
+            # Another worker's start took the cap a moment ago: its code is the one to offer.
+            if (login := _open_code(session, voter, now, strong_only=True)) is not None:
+                return _offer(session, login, voter, client)
+            raise _cap_refusal(next_at)
     challenge = _new_code(session, voter, "login", sender, lang, now, client, strong=strong)
     audit.auth_event(session, "auth.sms.code_sent", actor=f"voter:{voter.id}", subject=f"voter:{voter.id}", client=client)
     return challenge
@@ -465,7 +482,7 @@ def verify_code(session: Session, token: str, code: str, client: str, now: dt.da
     budget[0].success(*budget[1:])
     if purpose == "login" and login.device_id is not None:
         ratelimit.clear(settings.login_sends_per_phone, "sends-device", _device_sends(login.device_id))
-    elif purpose == "login":
+    if purpose == "login":  # the open codes just ended: the caps must leave room for the next login
         _phone_cap_done(voter)
     audit.auth_event(session, f"{kind}.success", actor=subject, subject=subject, client=client, **on_device)
     return voter.id
