@@ -271,6 +271,10 @@ def _strong_send(voter: Voter) -> float | None:
     return ratelimit.take(settings.login_strong_sends_per_phone, "sends-strong", _phone_key(voter))
 
 
+def _strong_sent_lately(voter: Voter) -> bool:
+    return any(ratelimit.reached(item, "sends-strong", _phone_key(voter)) for item in settings.login_strong_sends_per_phone)
+
+
 def _phone_cap_done(voter: Voter) -> None:
     """A login with the code ends the voter's open codes and frees the caps (only the phone's holder
     can), so logging in again at once works, on this browser or another."""
@@ -329,10 +333,11 @@ def start_login(
     if device_id is not None:
         return _start_on_device(session, voter, device_id, client, sender, lang, now)
     CODE_THROTTLE.check(voter.pin, client)  # this client's wrong codes for this PIN
-    # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
-    if (login := _open_code(session, voter, now, strong_only=True)) is not None:
-        return _offer(session, login, voter, client)
     strong = _hardened(voter)
+    # An open strong code cannot be spent by strangers: it is the answer to every start, with no new SMS.
+    # (Looked for when one can be open to offer: the PIN is attacked, or one went out within 14 minutes.)
+    if (strong or _strong_sent_lately(voter)) and (login := _open_code(session, voter, now, strong_only=True)):
+        return _offer(session, login, voter, client)
     if not strong and _phone_send(voter) is not None:
         if (login := _open_code(session, voter, now)) is not None:
             return _offer(session, login, voter, client)
