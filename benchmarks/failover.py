@@ -38,7 +38,7 @@ os.environ.setdefault("DEMO_MODE", "1")
 import httpx  # noqa: E402
 from websockets.exceptions import WebSocketException  # noqa: E402
 
-from benchmarks.load import (APP, APPLY, LOGIN, Database, JourneyError, Reply, Run, Tab, Voter, form,  # noqa: E402
+from benchmarks.load import (APP, APPLY, LOGIN, Database, JourneyError, Reply, Run, Tab, Voter, form, form_choice,  # noqa: E402
                              read_bundle, redirected)
 from tests.support.server import ROOT, app_env, prepare_database  # noqa: E402
 from tests.support.topology import Topology, two_nodes  # noqa: E402
@@ -193,12 +193,7 @@ class FailoverRun(Run):
         return ""
 
     async def _fill(self, tab: Tab, voter: Voter) -> None:
-        options = tab.var(APPLY, "election_options", [])
-        election = tab.var(APPLY, "election_id") or (options[0]["id"] if options else "")
-        precincts = tab.var(APPLY, "precinct_items", [])
-        if not election or not precincts:
-            raise JourneyError("/apply: no open election or no precincts")
-        precinct = precincts[voter.id % len(precincts)]["id"]
+        election, precinct = form_choice(tab, voter)
         await self._step(tab, tab.call(APPLY, "choose_precinct", {"precinct_id": precinct},
                                        lambda r: tab.var(APPLY, "precinct_id") == precinct))
         await self.pause()

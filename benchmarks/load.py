@@ -631,6 +631,16 @@ def form(**fields) -> dict:
     return {"form_data": {"__reflex_form_data__": [[k, v] for k, v in fields.items()]}}
 
 
+def form_choice(tab: Tab, voter: Voter) -> tuple[str, str]:
+    """The election (the form's own, or the first offered) and a precinct spread by voter, on /apply."""
+    options = tab.var(APPLY, "election_options", [])
+    election = tab.var(APPLY, "election_id") or (options[0]["id"] if options else "")
+    precincts = tab.var(APPLY, "precinct_items", [])
+    if not election or not precincts:
+        raise JourneyError("/apply: no open election or no precincts")
+    return election, precincts[voter.id % len(precincts)]["id"]
+
+
 def redirected(reply: Reply) -> bool:
     return reply.redirect is not None
 
@@ -682,12 +692,7 @@ class Run:
             await tab.follow(await tab.call(APPLY, "start_new", None, redirected))
         if tab.route != "/apply":
             raise JourneyError(f"after login: {tab.path}, expected /apply or /cabinet")
-        options = tab.var(APPLY, "election_options", [])
-        election = tab.var(APPLY, "election_id") or (options[0]["id"] if options else "")
-        precincts = tab.var(APPLY, "precinct_items", [])
-        if not election or not precincts:
-            raise JourneyError("/apply: no open election or no precincts")
-        precinct = precincts[voter.id % len(precincts)]["id"]
+        election, precinct = form_choice(tab, voter)
         await self.pause()
         await tab.call(APPLY, "choose_precinct", {"precinct_id": precinct},
                        lambda r: tab.var(APPLY, "precinct_id") == precinct)
