@@ -135,7 +135,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
       setRoster(data);
       setBook(await readBook());
       setSessionEnded(false);
-      setOnline(true);
+      setOnline(navigator.onLine);  // an answer that lands after the link dropped says nothing of now
     } catch (e) {
       setOnline(false);
       setProblem(L.roster_failed);
@@ -218,7 +218,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         const answered = await settle(sending, results || []);
         setSessionEnded(false);
         setSyncProblem(null);
-        setOnline(true);
+        setOnline(navigator.onLine);
         const last = answered.filter((r) => sending.find((m) => m.id === r.id).issued).pop();
         if (last) {
           setMessage(last.status === "issued"
@@ -272,7 +272,7 @@ export function CheckinDesk({ labels, rosterUrl, syncUrl, marksUrl, keyUrl, stor
         await seal(record.current, at("book"), current);
       });
       setBook(await readBook());
-      setOnline(true);
+      setOnline(navigator.onLine);
     } catch (e) {
       setOnline(navigator.onLine);
     }

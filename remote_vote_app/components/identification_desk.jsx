@@ -71,7 +71,7 @@ export function IdentificationDesk({ labels, checkUrl, issueUrl, syncUrl, listUr
     }
     if (response.status === 401) { await endSession(); throw response; }
     if (!response.ok) throw response;
-    setOnline(true);
+    setOnline(navigator.onLine);  // an answer that lands after the link dropped says nothing of now
     return response.json();
   };
 
